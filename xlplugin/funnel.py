@@ -1,0 +1,206 @@
+"""The funnel model: programmes of stages, each a subset of its base.
+
+Building a funnel validates everything at once and reports every problem, each located
+by line and column, because a user fixing a CSV wants the whole list, not one per run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .counts import DEFAULT_SUPPRESSED, Count, parse_count, parse_rounding
+from .errors import InputError, Problem
+
+DEFAULT_UNIT = "people"
+#: The `base` value that puts a stage outside the funnel (like the Met's 20 self-referrals).
+OUTSIDE = "none"
+
+
+@dataclass(frozen=True)
+class StageRecord:
+    """One stage as read from a file, still text. `base` None means the column is absent."""
+
+    stage: str
+    count: str | int | float
+    base: str | None = None
+    unit: str | None = None
+    rounding: str | None = None
+    programme: str | None = None
+    note: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    count: Count
+    base: str | None  # the stage whose count is this stage's denominator
+    outside: bool  # base was `none`: not a subset of anything in the funnel
+    unit: str = DEFAULT_UNIT
+    note: str = ""
+    line: int | None = None
+    rounding: int | None = None
+
+
+@dataclass(frozen=True)
+class Programme:
+    name: str | None
+    stages: tuple[Stage, ...]
+    _index: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._index.update({s.name: s for s in self.stages})
+
+    def stage(self, name: str) -> Stage:
+        return self._index[name]
+
+    @property
+    def first(self) -> Stage:
+        return self.stages[0]
+
+    def ancestors(self, name: str) -> list[str]:
+        """The chain of bases above `name`, nearest first (nesting is transitive)."""
+        chain = []
+        base = self._index[name].base
+        while base is not None:
+            chain.append(base)
+            base = self._index[base].base
+        return chain
+
+    def is_subset(self, part: str, whole: str) -> bool:
+        """Is every unit counted in `part` also counted in `whole`?"""
+        return part == whole or whole in self.ancestors(part)
+
+    def same_unit(self, a: str, b: str) -> bool:
+        return self._index[a].unit == self._index[b].unit
+
+
+@dataclass(frozen=True)
+class Funnel:
+    programmes: tuple[Programme, ...]
+    source: str | None = None
+
+
+def _clean(value: str | None) -> str:
+    return (value or "").strip()
+
+
+def build_funnel(
+    records: list[StageRecord],
+    *,
+    source: str | None = None,
+    suppressed: tuple[int, int] = DEFAULT_SUPPRESSED,
+) -> Funnel:
+    """Validate records and build the funnel, or raise InputError listing every problem."""
+    problems: list[Problem] = []
+
+    def problem(message: str, rec: StageRecord | None, column: str | None = None) -> None:
+        problems.append(Problem(message, source, rec.line if rec else None, column))
+
+    if not records:
+        raise InputError([Problem("there are no stages: the file has a header but no data rows", source)])
+
+    groups: dict[str | None, list[StageRecord]] = {}
+    for rec in records:
+        groups.setdefault(_clean(rec.programme) or None, []).append(rec)
+
+    programmes = []
+    for name, recs in groups.items():
+        stages: list[Stage] = []
+        seen: dict[str, StageRecord] = {}
+        for rec in recs:
+            stage_name = _clean(rec.stage)
+            if not stage_name:
+                problem("the stage name is empty", rec, "stage")
+                continue
+            if stage_name.lower() in {s.lower() for s in seen}:
+                first = next(r for s, r in seen.items() if s.lower() == stage_name.lower())
+                where = f" (first on line {first.line})" if first.line else ""
+                problem(f"stage '{stage_name}' appears twice{where}", rec, "stage")
+                continue
+            seen[stage_name] = rec
+            try:
+                rounding = parse_rounding(rec.rounding)
+            except ValueError as exc:
+                problem(str(exc), rec, "rounding")
+                rounding = None
+            try:
+                count = parse_count(rec.count, rounding, suppressed)
+            except ValueError as exc:
+                problem(str(exc), rec, "count")
+                count = Count(0, 0, "invalid", str(rec.count))
+            base_text = _clean(rec.base)
+            outside = base_text.lower() == OUTSIDE
+            if outside:
+                base = None
+            elif base_text:
+                base = base_text
+            else:  # default: the previous stage in file order
+                base = stages[-1].name if stages else None
+            stages.append(
+                Stage(
+                    name=stage_name,
+                    count=count,
+                    base=base,
+                    outside=outside,
+                    unit=_clean(rec.unit) or DEFAULT_UNIT,
+                    note=_clean(rec.note),
+                    line=rec.line,
+                    rounding=rounding,
+                )
+            )
+        _check_bases(stages, seen, problem)
+        programmes.append(Programme(name, tuple(stages)))
+
+    if problems:
+        raise InputError(problems)
+    return Funnel(tuple(programmes), source)
+
+
+def _check_bases(stages: list[Stage], records: dict[str, StageRecord], problem) -> None:
+    by_name = {s.name: s for s in stages}
+    lower = {s.name.lower(): s.name for s in stages}
+    for s in stages:
+        rec = records[s.name]
+        if s.base is None:
+            continue
+        if s.base not in by_name:
+            hint = f" (did you mean '{lower[s.base.lower()]}'?)" if s.base.lower() in lower else ""
+            known = ", ".join(f"'{n}'" for n in by_name)
+            problem(f"base '{s.base}' is not a stage of this programme{hint}; stages are {known}", rec, "base")
+            continue
+        if s.base == s.name:
+            problem(f"stage '{s.name}' cannot be its own base", rec, "base")
+            continue
+    # circular bases: follow each chain; a repeat means a cycle
+    reported: set[frozenset] = set()
+    for s in stages:
+        chain, node = [s.name], s.base
+        while node is not None and node in by_name and node not in chain:
+            chain.append(node)
+            node = by_name[node].base
+        if node is not None and node in chain:
+            cycle = chain[chain.index(node):]
+            key = frozenset(cycle)
+            if key not in reported and len(cycle) > 1:
+                reported.add(key)
+                problem(
+                    "circular bases: " + " → ".join(f"'{n}'" for n in cycle + [node])
+                    + "; a stage must be a subset of a stage above it",
+                    records[s.name],
+                    "base",
+                )
+    # a count above its base's (same unit only: 156 contacts may exceed people visited)
+    for s in stages:
+        if s.base is None or s.base not in by_name or s.count.kind == "invalid":
+            continue
+        base = by_name[s.base]
+        if base.count.kind == "invalid" or base.unit != s.unit:
+            continue
+        if base.count.high is not None and s.count.low > base.count.high:
+            problem(
+                f"count {s.count} is larger than its base '{base.name}' ({base.count}); "
+                "a stage must be a subset of its base, or set its base to 'none'",
+                records[s.name],
+                "count",
+            )
