@@ -1,0 +1,264 @@
+"""The `xlplugin` command line: a thin adapter over the core.
+
+Heavy modules (XlsxWriter, the report writer, refresh) are imported inside the commands
+that need them, so `xlplugin --help` and `xlplugin rates` start about as fast as Python.
+Exit status: 0 success, 2 bad input (a message, no traceback), 1 internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from . import __version__
+from .errors import InputError
+
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
+
+METHOD_CHOICES = ("wilson", "wilson_cc", "exact", "jeffreys", "agresti_coull", "wald")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but usage errors exit 2 with our one-paragraph style."""
+
+    def error(self, message: str) -> None:  # pragma: no cover - exercised via CLI tests
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_INPUT, f"xlplugin: {message}\n")
+
+
+def _confidence(text: str) -> float:
+    try:
+        value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"confidence must be a number between 0 and 1, not '{text}'")
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"confidence must be between 0 and 1 (e.g. 0.95), not {text}")
+    return value
+
+
+def _suppressed(text: str) -> tuple[int, int]:
+    from .counts import parse_suppressed_range
+
+    try:
+        return parse_suppressed_range(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc))
+
+
+def _add_stat_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--confidence", type=_confidence, default=0.95, help="confidence level (default 0.95)")
+    p.add_argument("--method", choices=METHOD_CHOICES, default="wilson", help="interval method (default wilson)")
+    _add_suppressed(p)
+
+
+def _add_suppressed(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--suppressed",
+        type=_suppressed,
+        default=(0, 4),
+        metavar="LOW-HIGH",
+        help="the range a suppressed marker (*, [c], c, ~) stands for (default 0-4)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="xlplugin",
+        description="Funnel and uptake rates whose denominators are always stated.",
+    )
+    parser.add_argument("--version", action="version", version=f"xlplugin {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    p = sub.add_parser("rates", help="print the funnel table of a CSV or report spec")
+    p.add_argument("input", metavar="INPUT", help="funnel CSV or report spec (.toml)")
+    _add_stat_options(p)
+    p.add_argument("--json", action="store_true", help="print JSON (a stable interface; see README)")
+    p.set_defaults(run=cmd_rates)
+
+    p = sub.add_parser("claim", help="which numerator/denominator definitions reproduce a claim")
+    p.add_argument("claim", metavar="TEXT", help='the claim, e.g. "9%%", "just over 6%%", "one in 16"')
+    p.add_argument("input", metavar="INPUT", help="funnel CSV or report spec (.toml)")
+    _add_suppressed(p)
+    p.add_argument("--json", action="store_true", help="print JSON (a stable interface; see README)")
+    p.set_defaults(run=cmd_claim)
+
+    p = sub.add_parser("report", help="write the FOI-summary workbook")
+    p.add_argument("input", metavar="INPUT", help="funnel CSV or report spec (.toml)")
+    p.add_argument("-o", "--output", required=True, metavar="OUT.xlsx", help="the workbook to write")
+    _add_stat_options(p)
+    p.add_argument("--publish", action="store_true", help="values only, no formulas (for publication)")
+    p.add_argument("--force", action="store_true", help="overwrite OUT.xlsx if it exists")
+    p.add_argument(
+        "--timestamp", metavar="ISO", help="generated time to record (for byte-identical rebuilds)"
+    )
+    p.set_defaults(run=cmd_report)
+
+    p = sub.add_parser("refresh", help="update a workbook from a new CSV, keeping everything else")
+    p.add_argument("workbook", metavar="WORKBOOK", help="the .xlsx/.xlsm to update")
+    p.add_argument("csv", metavar="CSV", help="the new data")
+    p.add_argument("--table", metavar="NAME", help="write the CSV as Excel table NAME into any workbook")
+    p.add_argument("--sheet", metavar="SHEET", help="with --table: the sheet for a new table")
+    p.add_argument("-o", "--output", metavar="OUT", help="write here instead of updating WORKBOOK")
+    p.add_argument("--backup", action="store_true", help="keep the previous file beside it")
+    p.add_argument("--force", action="store_true", help="overwrite cells the user edited in owned sheets")
+    p.set_defaults(run=cmd_refresh)
+
+    p = sub.add_parser("excel-starter", help="build the Excel starter workbook (.xlsm) from xlwings' template")
+    p.add_argument("output", metavar="OUT.xlsm")
+    p.add_argument("--force", action="store_true", help="overwrite OUT.xlsm if it exists")
+    p.set_defaults(run=cmd_excel_starter)
+
+    p = sub.add_parser("excel-setup", help="add xlplugin.udfs to your xlwings configuration")
+    p.add_argument("--config", metavar="PATH", help="the xlwings.conf to update (default ~/.xlwings/xlwings.conf)")
+    p.set_defaults(run=cmd_excel_setup)
+    return parser
+
+
+# --- commands -------------------------------------------------------------------------
+
+
+def _load(args):
+    from .spec import load_input
+
+    return load_input(args.input, suppressed=args.suppressed)
+
+
+def cmd_rates(args) -> int:
+    from .rates import funnel_rates
+
+    funnel, _spec, _path = _load(args)
+    tables = [(p, funnel_rates(p, args.confidence, args.method)) for p in funnel.programmes]
+    if args.json:
+        doc = {
+            "confidence": args.confidence,
+            "method": args.method,
+            "programmes": [
+                {"name": p.name, "stages": [r.as_json() for r in rows]} for p, rows in tables
+            ],
+        }
+        print(json.dumps(doc, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    from .textreport import rates_table
+
+    print(rates_table(tables, args.confidence, args.method))
+    return EXIT_OK
+
+
+def cmd_claim(args) -> int:
+    from .claims import ClaimError, explain_claim, parse_claim
+
+    try:
+        claim = parse_claim(args.claim)
+    except ClaimError as exc:
+        raise InputError(f"claim '{args.claim}': {exc}")
+    funnel, _spec, _path = _load(args)
+    matches = explain_claim(claim, funnel)
+    if args.json:
+        doc = {
+            "claim": args.claim,
+            "low": float(claim.low),
+            "high": float(claim.high),
+            "matches": [
+                {
+                    "programme": m.programme,
+                    "numerator": list(m.numerator),
+                    "denominator": m.denominator,
+                    "value": float(m.value),
+                    "subset": m.subset,
+                    "mixed_units": m.mixed_units,
+                }
+                for m in matches
+            ],
+        }
+        print(json.dumps(doc, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    from .textreport import claim_text
+
+    print(claim_text(args.claim, claim, matches))
+    return EXIT_OK
+
+
+def cmd_report(args) -> int:
+    from .report import build_report
+
+    out = build_report(
+        args.input,
+        args.output,
+        confidence=args.confidence,
+        method=args.method,
+        publish=args.publish,
+        force=args.force,
+        timestamp=args.timestamp,
+        suppressed=args.suppressed,
+    )
+    print(f"wrote {out}")
+    return EXIT_OK
+
+
+def cmd_refresh(args) -> int:
+    from . import refresh
+
+    if args.table:
+        out = refresh.refresh_table(
+            args.workbook, args.csv, args.table, sheet=args.sheet, output=args.output,
+            backup=args.backup, force=args.force,
+        )
+    else:
+        if args.sheet:
+            raise InputError("--sheet goes with --table NAME")
+        out = refresh.refresh_workbook(
+            args.workbook, args.csv, output=args.output, backup=args.backup, force=args.force
+        )
+    print(f"wrote {out}")
+    return EXIT_OK
+
+
+def cmd_excel_starter(args) -> int:
+    from .starter import build_excel_starter
+
+    out = build_excel_starter(args.output, force=args.force)
+    print(f"wrote {out}")
+    return EXIT_OK
+
+
+def cmd_excel_setup(args) -> int:
+    from .starter import excel_setup
+
+    out = excel_setup(args.config)
+    print(f"updated {out}")
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except InputError as exc:
+        print(f"xlplugin {args.command}: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+        name = exc.filename or ""
+        print(f"xlplugin {args.command}: cannot open '{name}': {exc.strerror}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("xlplugin: interrupted; nothing was written", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # an internal error: say so plainly, traceback only when asked
+        if os.environ.get("XLPLUGIN_DEBUG"):
+            raise
+        print(
+            f"xlplugin {args.command}: internal error ({type(exc).__name__}: {exc}). "
+            "This is a bug in xlplugin, not in your file; rerun with XLPLUGIN_DEBUG=1 for details.",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,99 @@
+"""Plain-text renderings of the funnel table and claim explanations for the terminal."""
+
+from __future__ import annotations
+
+from .rates import MIXED_UNITS, OUTSIDE_FUNNEL, StageRate, singular
+
+_METHOD_NAMES = {
+    "wilson": "Wilson",
+    "wilson_cc": "Wilson (cc)",
+    "exact": "Clopper-Pearson",
+    "jeffreys": "Jeffreys",
+    "agresti_coull": "Agresti-Coull",
+    "wald": "Wald",
+}
+
+
+def pct(x: float | None, places: int = 1) -> str:
+    return "" if x is None else f"{100 * x:.{places}f}%"
+
+
+def _count(r: StageRate) -> str:
+    if r.count is not None:
+        return f"{r.count:,}"
+    high = "no upper bound" if r.count_high is None else f"{r.count_high:,}"
+    return f"{r.count_low:,}-{high}" if r.count_high is not None else f">= {r.count_low:,} ({high})"
+
+
+def _rate(r: StageRate) -> str:
+    if OUTSIDE_FUNNEL in r.flags:
+        return "outside the funnel: no rate"
+    if r.base is None:
+        return ""
+    if MIXED_UNITS in r.flags:
+        if r.rate is None:
+            return f"{r.unit} per {r.base}: no ratio"
+        return f"{r.rate:.2f} {r.unit} per {singular(r.base_unit or '')} in {r.base} (not a %)"
+    if r.rate is not None:
+        return f"{pct(r.rate, 2)} of {r.base}"
+    return f"{pct(r.rate_low)}-{pct(r.rate_high)} of {r.base}"
+
+
+def _ci(r: StageRate) -> str:
+    if r.ci_lower is None:
+        return ""
+    return f"{pct(r.ci_lower, 2)} to {pct(r.ci_upper, 2)}"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header)]
+    line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
+    out = [line(header), line(["-" * w for w in widths])]
+    out.extend(line(row) for row in rows)
+    return "\n".join(out)
+
+
+def rates_table(tables, confidence: float, method: str) -> str:
+    """The funnel table(s) as aligned text, one block per programme."""
+    blocks = []
+    ci_head = f"{confidence:.3g} CI ({_METHOD_NAMES.get(method, method)})".replace("0.95 ", "95% ")
+    for programme, rows in tables:
+        body = [
+            [
+                r.stage,
+                _count(r),
+                r.unit,
+                _rate(r),
+                _ci(r),
+                pct(r.rate_of_first),
+                "" if r.drop_off is None else f"{r.drop_off:,}",
+                ", ".join(r.flags),
+            ]
+            for r in rows
+        ]
+        title = f"{programme.name}\n" if programme.name else ""
+        blocks.append(
+            title
+            + _table(["stage", "count", "unit", "rate (of base)", ci_head, "of first", "drop-off", "flags"], body)
+        )
+    return "\n\n".join(blocks)
+
+
+def claim_text(text: str, claim, matches) -> str:
+    """What the claim means and which definitions reproduce it."""
+    lo = "(" if claim.low_open else "["
+    hi = ")" if claim.high_open else "]"
+    lines = [f'"{text}" means a rate in {lo}{pct(float(claim.low), 3)}, {pct(float(claim.high), 3)}{hi}.']
+    if not matches:
+        lines.append("No numerator/denominator definition in this file reproduces it.")
+    for m in matches:
+        where = f"[{m.programme}] " if m.programme else ""
+        num = " + ".join(m.numerator)
+        flags = []
+        if not m.subset:
+            flags.append("numerator is NOT a subset of the denominator")
+        if m.mixed_units:
+            flags.append("different units")
+        extra = f"  ({'; '.join(flags)})" if flags else ""
+        lines.append(f"  {where}{num} / {m.denominator} = {pct(float(m.value), 2)}{extra}")
+    return "\n".join(lines)
