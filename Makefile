@@ -1,0 +1,34 @@
+# The two quick-start commands: `make report` and `make test`.
+# Prerequisites: Python >= 3.11 with venv, and make. Everything else is installed here.
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+# Rebuild the environment when the project's dependencies change.
+STAMP  := $(VENV)/.installed
+
+.PHONY: venv report test bench clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "xlplugin needs Python 3.11 or newer: set PYTHON=python3.11 (or newer)")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { echo "could not create $(VENV): install your Python's venv module (Debian/Ubuntu: apt install python3-venv)"; exit 1; }
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $(STAMP)
+
+## Build the example FOI-summary workbooks in workbooks/examples/ (and print the founding funnel).
+report: venv
+	$(VENV)/bin/xlplugin rates workbooks/examples/met-2020-visits.csv
+	$(PY) -m xlplugin.report.examples
+
+## Run the whole test suite.
+test: venv
+	$(PY) -m pytest -q
+
+## Benchmarks: one table of ratios against baselines measured in the same run.
+bench: venv
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

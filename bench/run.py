@@ -1,0 +1,71 @@
+"""`make bench`: every benchmark as a ratio against a baseline measured in the same run.
+
+Each `bench/bench_*.py` exposes `run() -> list[dict]` with keys benchmark, baseline,
+ratio (median over alternated runs, ours / baseline), aim and notes. Ratios, not
+seconds, because shared machines drift; the machine is printed so figures can be read.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}"
+
+
+def load(path: Path):
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def main(argv: list[str]) -> int:
+    only = set(argv)
+    print(f"machine: {machine()}")
+    rows, failures = [], []
+    for path in sorted(HERE.glob("bench_*.py")):
+        if only and path.stem.removeprefix("bench_") not in only:
+            continue
+        started = time.perf_counter()
+        try:
+            results = load(path).run()
+        except Exception as exc:  # one broken benchmark should not hide the others
+            failures.append(f"{path.name}: {type(exc).__name__}: {exc}")
+            continue
+        for r in results:
+            r.setdefault("notes", "")
+            r["source"] = path.stem
+        rows.extend(results)
+        print(f"  ran {path.name} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    header = ("benchmark", "baseline", "ratio", "aim", "notes")
+    table = [[r["benchmark"], r["baseline"], f"{r['ratio']:.2f}x", r.get("aim", ""), r["notes"]] for r in rows]
+    widths = [max(len(h), *(len(t[i]) for t in table)) if table else len(h) for i, h in enumerate(header)]
+    fmt = lambda cells: " | ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
+    print(fmt(header))
+    print(fmt(["-" * w for w in widths]))
+    for t in table:
+        print(fmt(t))
+    for f in failures:
+        print(f"FAILED {f}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
