@@ -174,6 +174,7 @@ def _check_bases(stages: list[Stage], records: dict[str, StageRecord], problem) 
             continue
     # circular bases: follow each chain; a repeat means a cycle
     reported: set[frozenset] = set()
+    in_cycle: set[str] = set()
     for s in stages:
         chain, node = [s.name], s.base
         while node is not None and node in by_name and node not in chain:
@@ -182,6 +183,7 @@ def _check_bases(stages: list[Stage], records: dict[str, StageRecord], problem) 
         if node is not None and node in chain:
             cycle = chain[chain.index(node):]
             key = frozenset(cycle)
+            in_cycle.update(cycle)
             if key not in reported and len(cycle) > 1:
                 reported.add(key)
                 problem(
@@ -192,7 +194,7 @@ def _check_bases(stages: list[Stage], records: dict[str, StageRecord], problem) 
                 )
     # a count above its base's (same unit only: 156 contacts may exceed people visited)
     for s in stages:
-        if s.base is None or s.base not in by_name or s.count.kind == "invalid":
+        if s.base is None or s.base not in by_name or s.count.kind == "invalid" or s.name in in_cycle:
             continue
         base = by_name[s.base]
         if base.count.kind == "invalid" or base.unit != s.unit:
