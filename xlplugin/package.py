@@ -1,0 +1,664 @@
+"""Reading and writing xlsx/xlsm zip packages safely, for editing parts without touching the rest.
+
+Why a package layer and not openpyxl: a load-and-save re-creates every part from an object model
+and silently drops what it does not model (shapes, sparklines, x14 formats, threaded comments...).
+Here a package is a set of zip entries; a refresh replaces a few parts' bytes and copies every
+other entry unchanged (its compressed bytes, when the zip allows it).
+
+Untrusted input: every limit is checked from the zip directory before any part is parsed, then
+every entry is streamed once with a byte cap (declared sizes can lie) and its CRC checked. XML is
+parsed with entity declarations and DTDs refused (defusedxml, and the same rules for the
+offset-reporting scanner used for text splicing).
+
+Text-level editing: :func:`scan` finds elements with byte offsets, and :func:`splice` replaces byte
+ranges, so namespace prefixes, ``mc:Ignorable`` and everything else in a part keep their text.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+import shutil
+import struct
+import tempfile
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+from xml.parsers import expat
+
+from defusedxml import ElementTree as SafeET
+
+from xlplugin.errors import InputError, Problem
+
+NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+NS_CT = "http://schemas.openxmlformats.org/package/2006/content-types"
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+"""An OLE compound file: an encrypted OOXML workbook (or a legacy .xls)."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Sizes no real spreadsheet reaches but a zip bomb does; all checked before parsing."""
+
+    max_file_bytes: int = 256 * 2**20
+    max_entries: int = 10_000
+    max_part_bytes: int = 256 * 2**20
+    max_total_bytes: int = 512 * 2**20
+    max_ratio: float = 250.0
+    ratio_floor_bytes: int = 2**20
+    """The compression ratio is only judged for parts larger than this (tiny parts compress oddly)."""
+
+
+DEFAULT_LIMITS = Limits()
+
+
+def _refuse(path: Path | str, message: str) -> InputError:
+    return InputError(Problem(message, str(path)))
+
+
+# --------------------------------------------------------------------------------------------
+# Reading
+
+
+@dataclass(frozen=True)
+class Relationship:
+    id: str
+    type: str
+    target: str
+    external: bool
+    part: str | None
+    """The resolved part name (no leading slash, as stored in the zip), None when external."""
+
+
+class Package:
+    """An opened, size-checked package. Part names are looked up case-insensitively."""
+
+    def __init__(self, path: Path, zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], limits: Limits):
+        self.path = path
+        self._zip = zf
+        self.infos = infos
+        self.limits = limits
+        self._by_lower = {info.filename.lower(): info for info in infos}
+        self._cache: dict[str, bytes] = {}
+
+    # names ------------------------------------------------------------------------------
+    def names(self) -> list[str]:
+        return [info.filename for info in self.infos]
+
+    def find(self, name: str) -> str | None:
+        """The stored spelling of part `name` (leading '/' allowed), or None."""
+        info = self._by_lower.get(name.lstrip("/").lower())
+        return info.filename if info else None
+
+    def has(self, name: str) -> bool:
+        return self.find(name) is not None
+
+    def info(self, name: str) -> zipfile.ZipInfo:
+        info = self._by_lower.get(name.lstrip("/").lower())
+        if info is None:
+            raise KeyError(name)
+        return info
+
+    # content ----------------------------------------------------------------------------
+    def read(self, name: str) -> bytes:
+        """The uncompressed bytes of a part, read with the size cap."""
+        info = self.info(name)
+        data = self._cache.get(info.filename)
+        if data is None:
+            data = _read_capped(self._zip, info, self.limits, self.path)
+            self._cache[info.filename] = data
+        return data
+
+    def xml(self, name: str):
+        """The part parsed with defusedxml (no DTDs, no entities); an InputError when malformed."""
+        return parse_xml(self.read(name), f"{self.path.name}:{self.find(name)}")
+
+    def rels_name(self, part: str) -> str:
+        part = part.lstrip("/")
+        folder, base = posixpath.split(part)
+        return posixpath.join(folder, "_rels", base + ".rels")
+
+    def rels(self, part: str) -> list[Relationship]:
+        """The relationships of `part` ('' for the package), targets resolved to part names."""
+        rels_part = self.rels_name(part) if part else "_rels/.rels"
+        if not self.has(rels_part):
+            return []
+        root = self.xml(rels_part)
+        base = posixpath.dirname(part.lstrip("/"))
+        out = []
+        for rel in root.iter(f"{{{NS_PKG_REL}}}Relationship"):
+            target = rel.get("Target", "")
+            external = rel.get("TargetMode") == "External"
+            out.append(Relationship(rel.get("Id", ""), rel.get("Type", ""), target, external,
+                                    None if external else resolve_target(base, target)))
+        return out
+
+    def content_types(self) -> tuple[dict[str, str], dict[str, str]]:
+        """(defaults by lower-case extension, overrides by lower-case part name)."""
+        root = self.xml("[Content_Types].xml")
+        defaults = {d.get("Extension", "").lower(): d.get("ContentType", "")
+                    for d in root.iter(f"{{{NS_CT}}}Default")}
+        overrides = {o.get("PartName", "").lstrip("/").lower(): o.get("ContentType", "")
+                     for o in root.iter(f"{{{NS_CT}}}Override")}
+        return defaults, overrides
+
+    def content_type(self, name: str) -> str | None:
+        defaults, overrides = self.content_types()
+        key = name.lstrip("/").lower()
+        if key in overrides:
+            return overrides[key]
+        return defaults.get(posixpath.splitext(key)[1].lstrip("."))
+
+    def main_part(self) -> str:
+        """The workbook part named by the package relationships (usually xl/workbook.xml)."""
+        for rel in self.rels(""):
+            if rel.type.endswith("/officeDocument") and rel.part and self.has(rel.part):
+                return self.find(rel.part)
+        found = self.find("xl/workbook.xml")
+        if found is None:
+            raise _refuse(self.path, "not an Excel workbook: it has no workbook part")
+        return found
+
+    def close(self) -> None:
+        self._zip.close()
+
+    def __enter__(self) -> "Package":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def resolve_target(base_folder: str, target: str) -> str:
+    """A relationship target -> a part name: absolute ('/xl/...') or relative to the source folder."""
+    target = target.split("#", 1)[0]
+    from urllib.parse import unquote
+
+    target = unquote(target).replace("\\", "/")
+    if target.startswith("/"):
+        joined = target.lstrip("/")
+    else:
+        joined = posixpath.join(base_folder, target)
+    return posixpath.normpath(joined).lstrip("/") if joined else joined
+
+
+def relative_target(base_folder: str, part: str) -> str:
+    """The relative target that reaches `part` from a source in `base_folder`."""
+    return posixpath.relpath(part, base_folder or ".")
+
+
+def parse_xml(data: bytes, where: str = "XML"):
+    """defusedxml parse; refuses DTDs and entities; malformed XML becomes an InputError."""
+    try:
+        return SafeET.fromstring(data, forbid_dtd=True)
+    except Exception as exc:  # defusedxml and expat raise several types
+        raise InputError(Problem(f"unreadable XML ({type(exc).__name__}: {exc})", where)) from None
+
+
+def open_package(path, limits: Limits = DEFAULT_LIMITS) -> Package:
+    """Open `path` as an xlsx/xlsm package after checking every limit; InputError when refused."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise _refuse(path, f"cannot read the workbook ({exc.strerror})") from None
+    if not path.is_file():
+        raise _refuse(path, "is not a file")
+    if size > limits.max_file_bytes:
+        raise _refuse(path, f"the file is {size:,} bytes, over the {limits.max_file_bytes:,}-byte limit")
+    with open(path, "rb") as handle:
+        head = handle.read(8)
+    if head == OLE_MAGIC:
+        raise _refuse(path, "the workbook is encrypted (password-protected) or a legacy .xls file; "
+                            "save it unencrypted as .xlsx and try again")
+    if not zipfile.is_zipfile(path):
+        raise _refuse(path, "is not an xlsx/xlsm workbook (not a zip package)")
+    try:
+        zf = zipfile.ZipFile(path)
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:
+        raise _refuse(path, f"is a damaged zip package ({exc})") from None
+    try:
+        _check_directory(path, infos, limits)
+        package = Package(path, zf, infos, limits)
+        if not package.has("[Content_Types].xml"):
+            raise _refuse(path, "is a zip file but not an Office Open XML package (no [Content_Types].xml)")
+        # Stream every entry once: actual sizes and CRCs, before any XML is parsed.
+        total = 0
+        for info in infos:
+            total += _stream_check(zf, info, limits, path)
+            if total > limits.max_total_bytes:
+                raise _refuse(path, f"the parts inflate to over {limits.max_total_bytes:,} bytes (zip bomb?)")
+        main = package.main_part()
+        content_type = package.content_type(main) or ""
+        if "spreadsheetml" not in content_type and "ms-excel" not in content_type:
+            raise _refuse(path, f"is not an Excel workbook (its main part is {content_type or 'untyped'})")
+        return package
+    except BaseException:
+        zf.close()
+        raise
+
+
+def _check_directory(path: Path, infos: list[zipfile.ZipInfo], limits: Limits) -> None:
+    """Limits judged from the zip directory alone (declared sizes, counts, ratios, names)."""
+    if len(infos) > limits.max_entries:
+        raise _refuse(path, f"the package has {len(infos):,} entries, over the {limits.max_entries:,} limit")
+    seen: set[str] = set()
+    total = 0
+    for info in infos:
+        name = info.filename
+        if info.flag_bits & 0x1:
+            raise _refuse(path, f"part {name} is encrypted; save the workbook without a password")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise _refuse(path, f"part {name} uses an unsupported compression method {info.compress_type}")
+        lower = name.lower()
+        if lower in seen:
+            raise _refuse(path, f"the package has two entries named {name!r}")
+        seen.add(lower)
+        if info.file_size > limits.max_part_bytes:
+            raise _refuse(path, f"part {name} declares {info.file_size:,} bytes, over the "
+                                f"{limits.max_part_bytes:,}-byte limit (zip bomb?)")
+        total += info.file_size
+        if total > limits.max_total_bytes:
+            raise _refuse(path, f"the parts declare over {limits.max_total_bytes:,} bytes in total (zip bomb?)")
+        if info.file_size > limits.ratio_floor_bytes:
+            ratio = info.file_size / max(info.compress_size, 1)
+            if ratio > limits.max_ratio:
+                raise _refuse(path, f"part {name} compresses {ratio:,.0f} to 1, over the "
+                                    f"{limits.max_ratio:,.0f}:1 limit (zip bomb?)")
+
+
+def _stream_check(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, path: Path) -> int:
+    """Inflate one entry in chunks without keeping it; the bytes it really holds (capped)."""
+    cap = min(info.file_size, limits.max_part_bytes)
+    count = 0
+    try:
+        with zf.open(info) as stream:
+            while True:
+                chunk = stream.read(1 << 20)
+                if not chunk:
+                    break
+                count += len(chunk)
+                if count > cap:
+                    raise _refuse(path, f"part {info.filename} holds more bytes than it declares (zip bomb?)")
+    except InputError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError) as exc:
+        raise _refuse(path, f"part {info.filename} is damaged ({exc})") from None
+    if count != info.file_size:
+        raise _refuse(path, f"part {info.filename} holds {count:,} bytes but declares {info.file_size:,}")
+    return count
+
+
+def _read_capped(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, path: Path) -> bytes:
+    cap = min(info.file_size, limits.max_part_bytes)
+    try:
+        with zf.open(info) as stream:
+            data = stream.read(cap + 1)
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as exc:
+        raise _refuse(path, f"part {info.filename} is damaged ({exc})") from None
+    if len(data) > cap:
+        raise _refuse(path, f"part {info.filename} holds more bytes than it declares (zip bomb?)")
+    return data
+
+
+# --------------------------------------------------------------------------------------------
+# Writing
+
+
+def lock_file_for(path: Path) -> Path | None:
+    """Excel's owner file beside `path` (``~$NAME``; long names lose their first two characters)."""
+    folder, name = path.parent, path.name
+    for candidate in (f"~${name}", f"~${name[2:]}" if len(name) > 2 else None):
+        if candidate and (folder / candidate).exists():
+            return folder / candidate
+    return None
+
+
+def refuse_if_locked(path: Path) -> None:
+    lock = lock_file_for(path)
+    if lock is not None:
+        raise _refuse(path, f"the workbook is open in Excel (its lock file {lock.name} is beside it); "
+                            "close it in Excel and try again")
+
+
+def backup_path(path: Path) -> Path:
+    """``NAME.bak.xlsx`` beside NAME.xlsx (NAME.bak.xlsm for macro workbooks)."""
+    return path.with_name(f"{path.stem}.bak{path.suffix}")
+
+
+WriteHook = Callable[[str], None]
+"""Called with a step name before each write step; tests raise from it to simulate a crash."""
+
+_no_hook: WriteHook = lambda step: None  # noqa: E731
+
+
+def write_package(package: Package, target, changes: dict[str, bytes | None], *,
+                  backup: bool = False, hook: WriteHook = _no_hook) -> Path:
+    """Write `package` with `changes` applied to `target` atomically; return target.
+
+    `changes` maps part names to new bytes (a new or replaced part) or None (a removed part).
+    Untouched entries keep their compressed bytes; new parts are appended after the rest.
+    With `backup`, an existing target is kept as :func:`backup_path` before it is replaced.
+    """
+    target = Path(target)
+    folder = target.parent if str(target.parent) else Path(".")
+    lower_changes = {name.lstrip("/").lower(): (name.lstrip("/"), data) for name, data in changes.items()}
+    hook("tempfile")
+    handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    temp = Path(temp_name)
+    try:
+        with os.fdopen(handle, "wb") as raw_out, open(package.path, "rb") as raw_in:
+            with zipfile.ZipFile(raw_out, "w", zipfile.ZIP_DEFLATED) as out:
+                for info in package.infos:
+                    key = info.filename.lower()
+                    if key in lower_changes:
+                        name, data = lower_changes.pop(key)
+                        if data is not None:
+                            hook("write-part")
+                            _write_new(out, info.filename, data, like=info)
+                        continue
+                    hook("copy-part")
+                    _copy_entry(out, raw_in, package, info)
+                for name, data in lower_changes.values():
+                    if data is not None:
+                        hook("write-part")
+                        _write_new(out, name, data)
+            hook("flush")
+            raw_out.flush()
+            os.fsync(raw_out.fileno())
+        if backup and target.exists():
+            hook("backup")
+            backup_to = backup_path(target)
+            temp_backup = Path(tempfile.mkstemp(prefix=f".{backup_to.name}.", suffix=".tmp", dir=folder)[1])
+            try:
+                shutil.copy2(target, temp_backup)
+                os.replace(temp_backup, backup_to)
+            except BaseException:
+                temp_backup.unlink(missing_ok=True)
+                raise
+        hook("replace")
+        if target.exists():
+            shutil.copymode(target, temp)
+        os.replace(temp, target)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def _write_new(out: zipfile.ZipFile, name: str, data: bytes, like: zipfile.ZipInfo | None = None) -> None:
+    info = zipfile.ZipInfo(name, date_time=like.date_time if like else (1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = like.external_attr if like else 0o600 << 16
+    out.writestr(info, data)
+
+
+def _copy_entry(out: zipfile.ZipFile, raw_in, package: Package, info: zipfile.ZipInfo) -> None:
+    """Copy an entry's compressed bytes unchanged; fall back to re-compressing its content."""
+    try:
+        _copy_raw(out, raw_in, info)
+    except _RawCopyUnavailable:
+        data = package.read(info.filename)
+        clone = zipfile.ZipInfo(info.filename, date_time=_sane_date(info.date_time))
+        clone.compress_type = info.compress_type
+        clone.external_attr = info.external_attr
+        out.writestr(clone, data)
+
+
+class _RawCopyUnavailable(Exception):
+    pass
+
+
+def _sane_date(date_time) -> tuple:
+    year = date_time[0]
+    return tuple(date_time) if 1980 <= year <= 2107 else (1980, 1, 1, 0, 0, 0)
+
+
+def _copy_raw(out: zipfile.ZipFile, raw_in, info: zipfile.ZipInfo) -> None:
+    """Write a local header and the entry's compressed bytes as stored (zipfile has no public API)."""
+    if not all(hasattr(out, attr) for attr in ("fp", "filelist", "NameToInfo", "start_dir")):
+        raise _RawCopyUnavailable
+    raw_in.seek(info.header_offset)
+    header = raw_in.read(30)
+    if len(header) != 30 or header[:4] != b"PK\x03\x04":
+        raise _RawCopyUnavailable
+    name_len, extra_len = struct.unpack("<HH", header[26:30])
+    data_start = info.header_offset + 30 + name_len + extra_len
+    clone = zipfile.ZipInfo(info.filename, date_time=_sane_date(info.date_time))
+    clone.compress_type = info.compress_type
+    clone.external_attr = info.external_attr
+    clone.create_system = info.create_system
+    clone.flag_bits = info.flag_bits & 0x0800  # keep only the UTF-8 name flag: no data descriptor
+    clone.CRC = info.CRC
+    clone.compress_size = info.compress_size
+    clone.file_size = info.file_size
+    zip64 = info.file_size > zipfile.ZIP64_LIMIT or info.compress_size > zipfile.ZIP64_LIMIT
+    clone.header_offset = out.fp.tell()
+    out.fp.write(clone.FileHeader(zip64))
+    raw_in.seek(data_start)
+    remaining = info.compress_size
+    while remaining:
+        chunk = raw_in.read(min(remaining, 1 << 20))
+        if not chunk:
+            raise InputError(Problem(f"part {info.filename} is truncated"))
+        out.fp.write(chunk)
+        remaining -= len(chunk)
+    out.filelist.append(clone)
+    out.NameToInfo[clone.filename] = clone
+    out.start_dir = out.fp.tell()
+    out._didModify = True
+
+
+# --------------------------------------------------------------------------------------------
+# Text-level XML editing
+
+
+@dataclass
+class Element:
+    """One element's byte span in a part: [start, end); its start tag ends at `open_end`."""
+
+    name: str
+    """Namespace-qualified as '{uri}local'."""
+    attrs: dict[str, str]
+    start: int
+    open_end: int
+    close_start: int = -1
+    end: int = -1
+    children: list["Element"] = field(default_factory=list)
+    parent: "Element | None" = field(default=None, repr=False)
+
+    @property
+    def local(self) -> str:
+        return self.name.rsplit("}", 1)[-1]
+
+    @property
+    def empty(self) -> bool:
+        """True for a self-closing tag (<x/>)."""
+        return self.close_start == self.start
+
+    def find(self, local: str) -> "Element | None":
+        return next((c for c in self.children if c.local == local), None)
+
+    def findall(self, local: str) -> list["Element"]:
+        return [c for c in self.children if c.local == local]
+
+    def iter(self, local: str | None = None):
+        if local is None or self.local == local:
+            yield self
+        for child in self.children:
+            yield from child.iter(local)
+
+    def inner(self, data: bytes) -> bytes:
+        return b"" if self.empty else data[self.open_end:self.close_start]
+
+
+class _Forbidden(Exception):
+    pass
+
+
+def scan(data: bytes, where: str = "XML", *, stop_at: set[str] | None = None) -> Element:
+    """Parse with expat to element byte offsets; DTDs and entity declarations are refused.
+
+    With `stop_at` (local names), children of those elements are not recorded (faster for big
+    sheets whose cells we do not need).
+    """
+    parser = expat.ParserCreate(namespace_separator="}")
+    stack: list[Element] = []
+    root_holder: list[Element] = []
+    depth_skip = [0]
+
+    def forbid(*_args):
+        raise _Forbidden("DTDs and entity declarations are not allowed in a workbook")
+
+    def start(name, attrs):
+        if depth_skip[0]:
+            depth_skip[0] += 1
+            return
+        pos = parser.CurrentByteIndex
+        qname = "{" + name if "}" in name else name
+        element = Element(qname, attrs, pos, _tag_end(data, pos))
+        if stack:
+            element.parent = stack[-1]
+            stack[-1].children.append(element)
+        else:
+            root_holder.append(element)
+        stack.append(element)
+        if stop_at and element.local in stop_at:
+            depth_skip[0] = 1
+
+    def end(name):
+        if depth_skip[0] > 1:
+            depth_skip[0] -= 1
+            return
+        pos = parser.CurrentByteIndex
+        element = stack.pop()
+        if depth_skip[0] == 1:
+            depth_skip[0] = 0
+            # we skipped the children: locate our own close tag
+        if pos == element.start:
+            element.close_start = element.start
+            element.end = element.open_end
+        else:
+            element.close_start = pos
+            element.end = data.index(b">", pos) + 1
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.StartDoctypeDeclHandler = forbid
+    parser.EntityDeclHandler = forbid
+    parser.UnparsedEntityDeclHandler = forbid
+    parser.ExternalEntityRefHandler = forbid
+    try:
+        parser.Parse(data, True)
+    except _Forbidden as exc:
+        raise InputError(Problem(str(exc), where)) from None
+    except expat.ExpatError as exc:
+        raise InputError(Problem(f"unreadable XML ({exc})", where)) from None
+    if not root_holder:
+        raise InputError(Problem("empty XML part", where))
+    return root_holder[0]
+
+
+def _tag_end(data: bytes, start: int) -> int:
+    """The index just past the '>' that closes the start tag at `start` (quotes respected)."""
+    i = start
+    quote = 0
+    n = len(data)
+    while i < n:
+        c = data[i]
+        if quote:
+            if c == quote:
+                quote = 0
+        elif c in (0x22, 0x27):
+            quote = c
+        elif c == 0x3E:
+            return i + 1
+        i += 1
+    raise InputError(Problem("unterminated tag"))
+
+
+def splice(data: bytes, edits: Iterable[tuple[int, int, bytes]]) -> bytes:
+    """Replace byte ranges [start, end) by new bytes; ranges must not overlap."""
+    out = []
+    last = 0
+    for start, end, text in sorted(edits, key=lambda e: (e[0], e[1])):
+        if start < last:
+            raise ValueError("overlapping edits")
+        out.append(data[last:start])
+        out.append(text)
+        last = end
+    out.append(data[last:])
+    return b"".join(out)
+
+
+def prefix_for(data: bytes, root: Element, uri: str) -> str | None:
+    """The prefix the part's root declares for `uri` ('' for the default namespace), or None."""
+    tag = data[root.start:root.open_end].decode("utf-8", "replace")
+    for match in re.finditer(r'xmlns(?::([\w.-]+))?\s*=\s*(["\'])(.*?)\2', tag):
+        if match.group(3) == uri:
+            return match.group(1) or ""
+    return None
+
+
+def set_attr(data: bytes, element: Element, name: str, value: str) -> tuple[int, int, bytes]:
+    """An edit that sets attribute `name` (as spelled in the tag) on `element`'s start tag."""
+    tag = data[element.start:element.open_end]
+    pattern = re.compile(rb"(\s" + re.escape(name.encode()) + rb"\s*=\s*)([\"'])(.*?)\2", re.S)
+    match = pattern.search(tag)
+    escaped = xml_attr(value).encode("utf-8")
+    if match:
+        start = element.start + match.start(3)
+        return (start, start + len(match.group(3)), escaped)
+    insert_at = element.open_end - (2 if element.empty and tag.endswith(b"/>") else 1)
+    return (insert_at, insert_at, b" " + name.encode() + b'="' + escaped + b'"')
+
+
+def remove_attr(data: bytes, element: Element, name: str) -> tuple[int, int, bytes] | None:
+    tag = data[element.start:element.open_end]
+    pattern = re.compile(rb"\s" + re.escape(name.encode()) + rb"\s*=\s*([\"']).*?\1", re.S)
+    match = pattern.search(tag)
+    if not match:
+        return None
+    return (element.start + match.start(), element.start + match.end(), b"")
+
+
+def xml_text(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def xml_attr(value: str) -> str:
+    return (xml_text(value).replace('"', "&quot;").replace("\n", "&#10;").replace("\r", "&#13;")
+            .replace("\t", "&#9;"))
+
+
+def unused_rid(existing: Iterable[str]) -> Callable[[], str]:
+    """A generator of relationship ids not in `existing` (rIdN, N beyond the largest in use)."""
+    used = set(existing)
+    numbers = [int(m.group(1)) for rid in used if (m := re.fullmatch(r"rId(\d+)", rid))]
+    counter = [max(numbers, default=0)]
+
+    def next_id() -> str:
+        while True:
+            counter[0] += 1
+            candidate = f"rId{counter[0]}"
+            if candidate not in used:
+                used.add(candidate)
+                return candidate
+
+    return next_id
+
+
+def unused_part_name(package_names: Iterable[str], pattern: str, reserved: Iterable[str] = ()) -> str:
+    """The first name `pattern.format(n)` (n = 1, 2, ...) free case-insensitively."""
+    taken = {name.lower() for name in package_names} | {name.lower() for name in reserved}
+    n = 1
+    while pattern.format(n).lower() in taken:
+        n += 1
+    return pattern.format(n)
