@@ -1,0 +1,596 @@
+"""Reading CSV files as real people export them: any common encoding, separator or line end.
+
+Funnel figures come from FOI responses, council spreadsheets and hand-edited files, saved by
+Excel for Windows or Mac, LibreOffice, Google Sheets or a script. This module turns any of
+those into a plain `Table` of text (no type conversion: a count's meaning is decided by
+`xlplugin.counts`), and a `Table` into a validated `Funnel`. It is the only place that knows
+about encodings, separators and line ends, and every refusal is an `InputError` naming the
+file, the line and the column, because the person fixing the file needs to know where to look.
+
+Limits (each refusal says which limit and why): a real FOI funnel is a few dozen rows, so
+these are far above any honest input and only stop a file that would exhaust memory or could
+not be written into a workbook anyway.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .counts import DEFAULT_SUPPRESSED
+from .errors import InputError, Problem
+from .funnel import Funnel, StageRecord, build_funnel
+
+#: Largest file we read (bytes). Checked before reading, so a huge file costs nothing.
+MAX_FILE_BYTES = 50 * 1024 * 1024
+#: Longest field (characters): Excel's limit for one cell; a longer text could not be written.
+MAX_FIELD_CHARS = 32_767
+#: Most data rows: Excel's sheet holds 1,048,576 rows; a funnel has dozens.
+MAX_ROWS = 1_000_000
+#: Most columns: Excel's last column is XFD, the 16,384th.
+MAX_COLUMNS = 16_384
+#: Separators we recognise, in order of preference when the evidence is equal.
+DELIMITERS = (",", ";", "\t", "|")
+#: How many lines after the header the separator sniffer looks at.
+SNIFF_LINES = 100
+#: Most problems listed in one error (a badly broken file would otherwise print thousands).
+MAX_PROBLEMS = 20
+
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
+
+# C0 controls other than tab/LF/CR, DEL, and C1 controls (which in a cp1252 file can only come
+# from the five bytes cp1252 leaves undefined). None belongs in a text CSV.
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+# cp1252 leaves 0x81, 0x8D, 0x8F, 0x90 and 0x9D undefined; Windows itself maps them to the
+# C1 control of the same number. Decoding through latin-1 then translating gives that
+# behaviour in one fast pass (and such a file is then refused for its control characters).
+_CP1252_FROM_LATIN1 = {
+    b: bytes([b]).decode("cp1252") for b in range(0x80, 0xA0) if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)
+}
+
+
+@dataclass
+class Table:
+    """A CSV as text: a header and rows of equal width, each row with its line in the file.
+
+    `lines[i]` is the source line on which `rows[i]` starts (1-based, counting every line of
+    the file, blank ones too), so a message about a row points at the line a user sees in an
+    editor. Rows shorter than the header are padded with empty strings.
+    """
+
+    header: list[str]
+    rows: list[list[str]]
+    lines: list[int]
+    name: str
+    encoding: str
+    delimiter: str
+    header_line: int = 1
+
+    def index(self, column: str) -> int | None:
+        """Position of `column` in the header, matched case-insensitively; None if absent."""
+        wanted = column.strip().lower()
+        for i, name in enumerate(self.header):
+            if name.lower() == wanted:
+                return i
+        return None
+
+    def column_name(self, position: int) -> str:
+        """The header name of a column, or its spreadsheet letter when the header cell is empty."""
+        return self.header[position] or column_letter(position)
+
+
+def column_letter(position: int) -> str:
+    """0 -> 'A', 25 -> 'Z', 26 -> 'AA': how a spreadsheet user names a column."""
+    letters = ""
+    n = position + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+# --------------------------------------------------------------------------------------------
+# bytes -> text
+
+
+def read_bytes(source: str | Path | bytes, name: str | None) -> tuple[bytes, str]:
+    """The file's bytes and the name to use in messages (the path as the user typed it)."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+        label = name or "<data>"
+        if len(data) > MAX_FILE_BYTES:
+            raise InputError(Problem(_too_big_message(len(data)), label))
+        return data, label
+    label = name or str(source)
+    path = Path(source)
+    try:
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > MAX_FILE_BYTES:
+                raise InputError(Problem(_too_big_message(size), label))
+            # read one byte more than allowed: a device or pipe reports no size
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise InputError(Problem("file not found", label)) from None
+    except IsADirectoryError:
+        raise InputError(Problem("this is a folder, not a CSV file", label)) from None
+    except PermissionError:
+        raise InputError(Problem("permission denied: the file cannot be read", label)) from None
+    except OSError as exc:
+        raise InputError(Problem(f"the file cannot be read ({exc.strerror or exc})", label)) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise InputError(Problem(_too_big_message(len(data)), label))
+    return data, label
+
+
+def _too_big_message(size: int) -> str:
+    return (
+        f"the file is {size / 1024 / 1024:.1f} MB; the limit is {MAX_FILE_BYTES // 1024 // 1024} MB "
+        "(a funnel CSV is a few kilobytes: is this the right file?)"
+    )
+
+
+def decode(data: bytes, name: str = "<data>") -> tuple[str, str]:
+    """Decode a CSV's bytes; returns (text, encoding). Refuses binary files.
+
+    The order is what the files actually are:
+    1. a byte-order mark decides: UTF-8 (Excel's "CSV UTF-8"), UTF-16 LE/BE (Excel's
+       "Unicode Text" and some database exports);
+    2. otherwise strict UTF-8 (LibreOffice, Google Sheets, scripts): text in any other 8-bit
+       encoding that contains non-ASCII letters almost never happens to be valid UTF-8;
+    3. otherwise cp1252: what Excel for Windows (and Excel for Mac's "Windows Comma
+       Separated") writes in Western Europe and the UK, where our users are. It is a superset
+       of ISO-8859-1 for every printable character, so German or French ISO-8859 exports read
+       correctly too. Every byte decodes, so this cannot fail; a file in another legacy
+       encoding (Mac Roman, cp1250) would show wrong accented letters, which is why the
+       report's data sheet shows the input as read.
+    """
+    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")):
+        raise InputError(
+            Problem(
+                "this is an Excel workbook, not a CSV file: open it and use File > Save As > "
+                "CSV UTF-8 (or give it to `xlplugin refresh`)",
+                name,
+            )
+        )
+    if data.startswith(b"\xef\xbb\xbf"):
+        text, encoding = _strict(data[3:], "utf-8", name), "utf-8-sig"
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16-le" if data.startswith(b"\xff\xfe") else "utf-16-be"
+        text = _strict(data[2:], encoding, name)
+    else:
+        if b"\x00" in data:
+            raise InputError(
+                Problem(
+                    "this does not look like a text CSV file (it contains NUL bytes, as binary files "
+                    "do); if it is text in UTF-16 without a byte-order mark, save it as CSV UTF-8",
+                    name,
+                )
+            )
+        try:
+            text, encoding = data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            text, encoding = data.decode("latin-1").translate(_CP1252_FROM_LATIN1), "cp1252"
+    return text, encoding
+
+
+def _strict(data: bytes, encoding: str, name: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            Problem(
+                f"the file starts with a {encoding.upper()} byte-order mark but byte {exc.start + 1} "
+                f"is not valid {encoding.upper()}: the file is damaged or mislabelled; save it again as CSV UTF-8",
+                name,
+            )
+        ) from None
+
+
+def _normalise(text: str, name: str) -> str:
+    """LF line ends only; a DOS end-of-file mark dropped; binary or control characters refused."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.rstrip("\x1a")  # Ctrl-Z: old DOS programs end text files with it
+    if _CONTROL_RE.search(text):
+        controls = _CONTROL_RE.findall(text)
+        if "\x00" in text or len(controls) > max(10, len(text) // 100):
+            raise InputError(
+                Problem(
+                    f"this does not look like a text CSV file ({len(controls)} control characters, "
+                    "as binary files have); is it the right file?",
+                    name,
+                )
+            )
+    return text
+
+
+# --------------------------------------------------------------------------------------------
+# text -> rows
+
+
+def _reader(text: str, delimiter: str, strict: bool):
+    return csv.reader(
+        io.StringIO(text, newline=""),
+        delimiter=delimiter,
+        quotechar='"',
+        doublequote=True,
+        skipinitialspace=True,  # `a, "b,c"` as people type it
+        strict=strict,
+    )
+
+
+def _trimmed_width(row: list[str]) -> int:
+    """Number of fields once trailing empty (or blank) fields are dropped."""
+    n = len(row)
+    while n and not row[n - 1].strip():
+        n -= 1
+    return n
+
+
+def sniff_delimiter(text: str) -> str:
+    """Pick the separator from the header line, checked against the lines that follow.
+
+    A candidate must split the header into at least two fields; among those, the winner makes
+    no data row longer than the header, then makes the most rows exactly as wide as the
+    header, then splits the header into the most fields. Quoted fields are parsed properly,
+    so "1,000" inside quotes is not evidence for a comma, and a `;` file whose numbers have
+    decimal commas is read as `;` (its header has no commas; its rows would be ragged).
+    If the header has one field under every candidate (a one-column file, or a title line),
+    the most frequent candidate in the sample wins, so that later lines still split sensibly.
+    """
+    sample = "\n".join(text.split("\n", SNIFF_LINES + 1)[: SNIFF_LINES + 1])
+    best: tuple | None = None
+    best_delimiter = ","
+    counts = {}
+    for rank, delimiter in enumerate(DELIMITERS):
+        rows = [r for r in _reader(sample, delimiter, strict=False) if _trimmed_width(r)]
+        if not rows:
+            return ","
+        widths = [_trimmed_width(r) for r in rows]
+        counts[delimiter] = sum(w - 1 for w in widths)
+        header = widths[0]
+        if header < 2:
+            continue
+        data = widths[1:]
+        score = (
+            not any(w > header for w in data),
+            sum(w == header for w in data),
+            header,
+            -rank,
+        )
+        if best is None or score > best:
+            best, best_delimiter = score, delimiter
+    if best is None:
+        most = max(DELIMITERS, key=lambda d: (counts.get(d, 0), -DELIMITERS.index(d)))
+        return most if counts.get(most, 0) else ","
+    return best_delimiter
+
+
+def read_table(
+    source: str | Path | bytes, name: str | None = None, *, delimiter: str | None = None
+) -> Table:
+    """Read a CSV (path or bytes) into a `Table` of text. Raises InputError.
+
+    Handles UTF-8 with or without BOM, UTF-16 with BOM, cp1252 (see `decode`); CR, LF and
+    CRLF line ends; `,` `;` tab or `|` separators (sniffed, or Excel's `sep=;` first line,
+    or `delimiter=`); quoted fields (with separators and line breaks inside); trailing
+    separators (dropped, in the header and in rows); blank lines and lines of only
+    separators (skipped, but line numbers still count them). `name` is how messages refer
+    to the file (default: the path as given).
+    """
+    data, label = read_bytes(source, name)
+    text, encoding = decode(data, label)
+    text = _normalise(text, label)
+    if not text.strip():
+        raise InputError(Problem("the file is empty: expected a header row (stage,count,...) and one row per stage", label))
+
+    first_line_offset = 0
+    hint = re.match(r"sep=(.)\n", text)  # Excel's own separator hint line
+    if hint and delimiter is None:
+        delimiter = hint.group(1)
+        first_line_offset = 1
+        text = text[hint.end():]
+    if delimiter is None:
+        delimiter = sniff_delimiter(text)
+
+    try:
+        table = _parse(text, delimiter, label, encoding, first_line_offset, strict=True)
+    except csv.Error as exc:
+        if "unexpected end of data" in str(exc):
+            raise InputError(_unclosed_quote(text, delimiter, label, first_line_offset)) from None
+        # a stray quote inside a field (`5" screen`, `"a" b`): read leniently, as Excel does
+        table = _parse(text, delimiter, label, encoding, first_line_offset, strict=False)
+    return table
+
+
+def _unclosed_quote(text: str, delimiter: str, label: str, offset: int) -> Problem:
+    reader = _reader(text, delimiter, strict=True)
+    start = 1
+    try:
+        for _ in reader:
+            start = reader.line_num + 1
+    except csv.Error:
+        pass
+    return Problem(
+        'a quotation mark (") opened here is never closed, so the rest of the file would be one '
+        'field; close the quote, or double it ("") if it is part of the text',
+        label,
+        start + offset,
+    )
+
+
+def _parse(text: str, delimiter: str, label: str, encoding: str, offset: int, strict: bool) -> Table:
+    reader = _reader(text, delimiter, strict)
+    problems: list[Problem] = []
+    header: list[str] | None = None
+    header_line = 0
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    width = 0
+    end = 0  # the last physical line consumed so far
+    has_controls = _CONTROL_RE.search(text) is not None
+    for row in reader:
+        start, end = end + 1, reader.line_num
+        n = len(row)
+        while n and not row[n - 1].strip():
+            n -= 1
+        if not n:
+            continue  # a blank line, or only separators
+        if n < len(row):
+            del row[n:]
+        if max(map(len, row)) > MAX_FIELD_CHARS:
+            position = next(i for i, f in enumerate(row) if len(f) > MAX_FIELD_CHARS)
+            column = (header[position] if header and position < len(header) else None) or column_letter(position)
+            raise InputError(
+                Problem(
+                    f"a field of {len(row[position]):,} characters is longer than Excel's cell limit "
+                    f"of {MAX_FIELD_CHARS:,}; it cannot be written to a workbook (an unclosed quote can cause this)",
+                    label,
+                    start + offset,
+                    column,
+                )
+            )
+        if header is None:
+            if n > MAX_COLUMNS:
+                raise InputError(
+                    Problem(f"the header has {n:,} columns; the limit is Excel's {MAX_COLUMNS:,}", label, start + offset)
+                )
+            header = [h.strip().lstrip("\ufeff").strip() for h in row]
+            if header and header[0].startswith("ï»¿"):  # a UTF-8 BOM read as cp1252
+                header[0] = header[0][3:].strip()
+            header_line = start + offset
+            width = n
+            continue
+        if n > width:
+            if len(problems) < MAX_PROBLEMS:
+                extra = row[width:]
+                first_extra = next(i for i, f in enumerate(extra) if f.strip()) + width
+                if width == 1:
+                    why = (
+                        f"is line {header_line} a title rather than the header row? Delete any lines "
+                        "above the header"
+                    )
+                else:
+                    why = (
+                        f"is there an unquoted {_DELIMITER_NAMES.get(delimiter, repr(delimiter))} "
+                        'inside a value? Put such values in quotes: "1,000"'
+                    )
+                problems.append(
+                    Problem(
+                        f"this row has {n} fields but the header has {width}: the value "
+                        f"'{_clip(row[first_extra])}' has no column ({why})",
+                        label,
+                        start + offset,
+                        column_letter(first_extra),
+                    )
+                )
+            continue
+        if n < width:
+            row.extend([""] * (width - n))
+        rows.append(row)
+        lines.append(start + offset)
+        if len(rows) > MAX_ROWS:
+            raise InputError(
+                Problem(
+                    f"the file has more than {MAX_ROWS:,} data rows, the limit (a funnel has dozens)",
+                    label,
+                    start + offset,
+                )
+            )
+    if problems:
+        raise InputError(problems)
+    assert header is not None  # the caller refused an all-blank file
+    table = Table(header, rows, lines, label, encoding, delimiter, header_line)
+    if has_controls:
+        _refuse_controls(table)
+    return table
+
+
+def _refuse_controls(table: Table) -> None:
+    """A few control characters in otherwise good text: name each place, so it can be fixed."""
+    problems = []
+    for line, row in [(table.header_line, table.header)] + list(zip(table.lines, table.rows)):
+        for i, value in enumerate(row):
+            m = _CONTROL_RE.search(value)
+            if m and len(problems) < MAX_PROBLEMS:
+                problems.append(
+                    Problem(
+                        f"contains the invisible control character U+{ord(m.group()):04X}; delete it "
+                        "(it cannot be written to a workbook safely)",
+                        table.name,
+                        line,
+                        table.column_name(i) if line != table.header_line else column_letter(i),
+                    )
+                )
+    if problems:
+        raise InputError(problems)
+
+
+def _clip(text: str, length: int = 40) -> str:
+    text = text.strip()
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+# --------------------------------------------------------------------------------------------
+# numbers in cells
+
+
+_PLAIN_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?")
+_GROUPED_NUMBER = re.compile(r"-?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?")
+_PLAIN_NUMBER_DECIMAL_COMMA = re.compile(r"-?(?:0|[1-9]\d*)(?:,\d+)?")
+_GROUPED_NUMBER_DECIMAL_COMMA = re.compile(r"-?[1-9]\d{0,2}(?:\.\d{3})+(?:,\d+)?")
+
+
+def parse_number(text: str, decimal: str = ".") -> int | float | None:
+    """The number a cell's text plainly means, or None to keep it as text.
+
+    Conservative on purpose (used by `refresh --table` to decide which cells become numbers;
+    a wrong guess would silently change someone's data):
+    - accepted: `1000`, `-3`, `1.5`, `0.25`, and thousands grouped in threes `1,000`,
+      `12,345.5` (with `decimal=","`: `1.000`, `66,9`);
+    - kept as text (None): leading zeros `007` / `01` (codes, such as FIPS or ward numbers),
+      `+3`, `.5`, `1.`, exponents `1e3` (rarely in a CSV, and `1E5` may be a part code),
+      spaces `12 345`, percentages `6%`, currency, suppression markers `<5` `[c]`, and more
+      than 15 significant digits (Excel would silently round them).
+    Returns an int when there is no decimal part, else a float.
+    """
+    t = text.strip()
+    if decimal == ",":
+        plain, grouped, group_sep = _PLAIN_NUMBER_DECIMAL_COMMA, _GROUPED_NUMBER_DECIMAL_COMMA, "."
+    elif decimal == ".":
+        plain, grouped, group_sep = _PLAIN_NUMBER, _GROUPED_NUMBER, ","
+    else:
+        raise ValueError("decimal must be '.' or ','")
+    if plain.fullmatch(t):
+        canonical = t
+    elif grouped.fullmatch(t):
+        canonical = t.replace(group_sep, "")
+    else:
+        return None
+    if decimal == ",":
+        canonical = canonical.replace(",", ".")
+    if sum(c.isdigit() for c in canonical.lstrip("-0.")) > 15:
+        return None
+    if "." in canonical:
+        return float(canonical)
+    return int(canonical)
+
+
+# --------------------------------------------------------------------------------------------
+# table -> funnel
+
+#: The funnel CSV's columns (PRODUCT.md, "Input: a funnel CSV").
+REQUIRED_COLUMNS = ("stage", "count")
+OPTIONAL_COLUMNS = ("base", "unit", "rounding", "programme", "note")
+#: Other spellings people use for a column.
+COLUMN_ALIASES = {"program": "programme", "notes": "note"}
+
+
+def read_funnel(path: str | Path | bytes, suppressed: tuple[int, int] = DEFAULT_SUPPRESSED, *, name: str | None = None) -> Funnel:
+    """Read a funnel CSV (PRODUCT.md) and validate it. Raises InputError naming file, line, column."""
+    return read_funnel_table(path, suppressed, name=name)[0]
+
+
+def read_funnel_table(
+    path: str | Path | bytes, suppressed: tuple[int, int] = DEFAULT_SUPPRESSED, *, name: str | None = None
+) -> tuple[Funnel, Table]:
+    """`read_funnel`, also returning the `Table` as read (the report's data sheet shows it as given)."""
+    table = read_table(path, name)
+    return funnel_from_table(table, suppressed), table
+
+
+def funnel_from_table(table: Table, suppressed: tuple[int, int] = DEFAULT_SUPPRESSED) -> Funnel:
+    """Match the header case-insensitively, columns in any order; ignore unknown columns."""
+    positions: dict[str, int] = {}
+    problems: list[Problem] = []
+    for i, raw in enumerate(table.header):
+        key = raw.strip().lower()
+        key = COLUMN_ALIASES.get(key, key)
+        if key in REQUIRED_COLUMNS + OPTIONAL_COLUMNS:
+            if key in positions:
+                problems.append(
+                    Problem(
+                        f"the header has two '{key}' columns ({column_letter(positions[key])} and "
+                        f"{column_letter(i)}); keep one",
+                        table.name,
+                        table.header_line,
+                        raw,
+                    )
+                )
+            else:
+                positions[key] = i
+    found = ", ".join(f"'{h}'" for h in table.header if h) or "none"
+    for required in REQUIRED_COLUMNS:
+        if required not in positions:
+            near = difflib.get_close_matches(required, [h.lower() for h in table.header if h], n=1, cutoff=0.6)
+            hint = f" (is '{near[0]}' meant to be '{required}'?)" if near else ""
+            problems.append(
+                Problem(
+                    f"the header has no '{required}' column{hint}; columns found: {found}. "
+                    "The first line must name the columns, at least: stage,count",
+                    table.name,
+                    table.header_line,
+                    required,
+                )
+            )
+    if problems:
+        raise InputError(problems)
+
+    def getter(key: str):
+        i = positions.get(key)
+        return (lambda row: row[i].strip()) if i is not None else (lambda row: None)
+
+    stage, count, base, unit, rounding, programme, note = (
+        getter(k) for k in ("stage", "count", "base", "unit", "rounding", "programme", "note")
+    )
+    records = [
+        StageRecord(
+            stage=stage(row),
+            count=localise_count(count(row), table.delimiter),
+            base=base(row),
+            unit=unit(row),
+            rounding=rounding(row),
+            programme=programme(row),
+            note=note(row),
+            line=line,
+        )
+        for row, line in zip(table.rows, table.lines)
+    ]
+    try:
+        return build_funnel(records, source=table.name, suppressed=suppressed)
+    except InputError as exc:
+        # name columns as the user's header spells them ('Count', not 'count')
+        spelled = {key: table.header[i] for key, i in positions.items()}
+        raise InputError(
+            [
+                Problem(p.message, p.file or table.name, p.line, spelled.get(p.column, p.column))
+                for p in exc.problems
+            ]
+        ) from None
+
+
+_DOT_GROUPED = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,0+)?")
+_COMMA_ZEROS = re.compile(r"(\d+),0+")
+
+
+def localise_count(text: str | None, delimiter: str) -> str | None:
+    """A `;`-separated file comes from a decimal-comma locale: `1.000` there means a thousand.
+
+    `parse_count` reads English numbers (`1,000`, `669.0`); in a `;` file we rewrite German-
+    or French-style whole numbers (`1.000`, `669,0`) into that form first, so they are not
+    misread as 1 or refused. Anything else passes through for `parse_count` to judge.
+    """
+    if text is None or delimiter != ";":
+        return text
+    if _DOT_GROUPED.fullmatch(text):
+        return text.split(",")[0].replace(".", ",")
+    m = _COMMA_ZEROS.fullmatch(text)
+    if m:
+        return m.group(1)
+    return text
