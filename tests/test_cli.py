@@ -1,0 +1,154 @@
+"""The command line as a user meets it: output, exit status and messages, start-up weight."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data" / "examples"
+MET = DATA / "met-2020-visits.csv"
+MET_SPEC = DATA / "met-2020-visits.toml"
+PREVENT = DATA / "prevent-channel.csv"
+
+
+def run(*args, cwd=None):
+    env = {k: v for k, v in os.environ.items() if k != "XLPLUGIN_DEBUG"}
+    return subprocess.run(
+        [sys.executable, "-m", "xlplugin.cli", *map(str, args)],
+        capture_output=True, text=True, cwd=cwd, env=env, timeout=120,
+    )
+
+
+def test_rates_text_founding_case():
+    r = run("rates", MET)
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    assert "66.90% of Identified for a visit" in out
+    assert "9.27% of Visited" in out and "7.30% to 11.70%" in out
+    assert "6.2%" in out  # of the first stage
+    assert "0.23 contacts per person in Visited (not a %)" in out
+    assert "outside the funnel: no rate" in out
+
+
+def test_rates_json_founding_case():
+    r = run("rates", MET, "--json")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["confidence"] == 0.95 and doc["method"] == "wilson"
+    (prog,) = doc["programmes"]
+    assert prog["name"] is None
+    st = {s["stage"]: s for s in prog["stages"]}
+    assert st["Visited"]["rate"] == pytest.approx(0.669, abs=1e-12)
+    i = st["Interested in diversion"]
+    assert i["rate"] == pytest.approx(62 / 669, abs=1e-12)
+    assert i["ci_lower"] == pytest.approx(0.072967430951, abs=1e-9)
+    assert i["ci_upper"] == pytest.approx(0.117034919744, abs=1e-9)
+    assert i["rate_of_first"] == pytest.approx(0.062, abs=1e-12)
+    assert st["Follow-up engagements"]["flags"] == ["mixed_units"]
+    c = st["Contacted police about diversion"]
+    assert c["flags"] == ["outside_funnel"] and c["rate"] is None and c["base"] is None
+
+
+def test_rates_options_and_spec_input():
+    r = run("rates", MET_SPEC, "--json", "--confidence", "0.998", "--method", "exact")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["confidence"] == 0.998 and doc["method"] == "exact"
+    r = run("rates", PREVENT, "--json")
+    assert [p["name"] for p in json.loads(r.stdout)["programmes"]] == [
+        "Year ending March 2019", "Year ending March 2020", "Year ending March 2021", "Year ending March 2024",
+    ]
+
+
+@pytest.mark.parametrize(
+    "claim, expected",
+    [
+        ("12%", [(["Interested in diversion", "Contacted police about diversion"], "Visited", False)]),
+        ("just over 6%", [(["Interested in diversion"], "Identified for a visit", True)]),
+        ("9%", [(["Interested in diversion"], "Visited", True)]),
+        ("one in 16", [(["Interested in diversion"], "Identified for a visit", True)]),
+    ],
+)
+def test_claims_on_the_founding_case(claim, expected):
+    r = run("claim", claim, MET, "--json")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    got = [(m["numerator"], m["denominator"], m["subset"]) for m in doc["matches"]]
+    assert got == expected
+    if claim == "12%":
+        assert doc["matches"][0]["value"] == pytest.approx(82 / 669)
+        assert (doc["low"], doc["high"]) == (0.115, 0.125)
+
+
+def test_claim_text_output_says_not_a_subset():
+    r = run("claim", "12%", MET)
+    assert r.returncode == 0
+    assert "12.26%" in r.stdout and "NOT a subset" in r.stdout
+
+
+def test_help_and_version():
+    r = run("--help")
+    assert r.returncode == 0 and "rates" in r.stdout and "report" in r.stdout and "refresh" in r.stdout
+    for cmd in ("rates", "claim", "report", "refresh", "excel-starter", "excel-setup"):
+        r = run(cmd, "--help")
+        assert r.returncode == 0 and "usage: xlplugin" in r.stdout, cmd
+    r = run("--version")
+    assert r.returncode == 0 and r.stdout.startswith("xlplugin ")
+
+
+def test_help_and_rates_do_not_import_spreadsheet_libraries():
+    code = (
+        "import sys, io, contextlib\n"
+        "from xlplugin.cli import main\n"
+        f"with contextlib.redirect_stdout(io.StringIO()): main(['rates', {str(MET)!r}])\n"
+        "heavy = [m for m in ('openpyxl', 'xlwings', 'xlsxwriter', 'scipy', 'numpy') if m in sys.modules]\n"
+        "print(','.join(heavy))\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == ""
+
+
+BAD = {
+    "empty.csv": b"",
+    "header-only.csv": b"stage,count\n",
+    "negative.csv": b"stage,count\nA,10\nB,-1\n",
+    "fractional.csv": b"stage,count\nA,10\nB,2.5\n",
+    "text-count.csv": b"stage,count\nA,10\nB,lots\n",
+    "unknown-base.csv": b"stage,count,base\nA,10,\nB,5,Nope\n",
+    "circular.csv": b"stage,count,base\nA,10,B\nB,5,A\n",
+    "duplicate.csv": b"stage,count\nA,10\nA,5\n",
+    "above-base.csv": b"stage,count\nA,10\nB,11\n",
+    "no-count-column.csv": b"stage,number\nA,10\n",
+    "random-bytes.csv": bytes(range(256)) * 4,
+    "ragged.csv": b"stage,count\nA,10\nB,5,extra,more\n",
+    "bad-rounding.csv": b"stage,count,rounding\nA,10,nearestish\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD))
+def test_bad_input_exit_2_with_a_located_message(tmp_path, name):
+    path = tmp_path / name
+    path.write_bytes(BAD[name])
+    before = sorted(p.name for p in tmp_path.iterdir())
+    r = run("rates", path)
+    assert r.returncode == 2, (name, r.stdout, r.stderr)
+    assert "Traceback" not in r.stderr
+    assert name in r.stderr  # the message names the file
+    if name not in ("empty.csv", "random-bytes.csv", "header-only.csv", "no-count-column.csv"):
+        assert "line " in r.stderr and "column '" in r.stderr, r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing written
+
+
+def test_missing_file_and_bad_options_exit_2(tmp_path):
+    r = run("rates", tmp_path / "nope.csv")
+    assert r.returncode == 2 and "nope.csv" in r.stderr and "Traceback" not in r.stderr
+    r = run("rates", MET, "--confidence", "1.5")
+    assert r.returncode == 2 and "confidence" in r.stderr
+    r = run("claim", "lots of people", MET)
+    assert r.returncode == 2 and "lots of people" in r.stderr and "Traceback" not in r.stderr
