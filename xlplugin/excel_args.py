@@ -1,0 +1,246 @@
+"""Excel-shaped arguments made into counts, ranges and options, or an Excel error literal.
+
+Excel hands a custom function floats (classic xlwings: 62.0), ints (Office.js: 62), None
+for an empty cell, text, booleans, dates and error values, and ranges as lists of lists.
+This module turns them into what the core wants, or raises `ExcelError` carrying the
+literal Excel should show. It is pure (no xlwings), so every rule is testable on Linux.
+
+The rules, in one place:
+- empty (None or "") where a value is required: `#N/A`;
+- an Excel error value arriving as text ("#N/A", "#DIV/0!", ...): that same error;
+- TRUE/FALSE and dates are not counts: `#VALUE!`; text that is not a number: `#VALUE!`;
+- "1,000" and "62.0" are counts; negative, fractional, infinite, NaN or above 10^15
+  (beyond Excel's 15 significant digits): `#NUM!`;
+- a range has its trailing blank rows dropped; rows of unequal length: `#VALUE!`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import re
+
+DIV0 = "#DIV/0!"
+NUM = "#NUM!"
+VALUE = "#VALUE!"
+NA = "#N/A"
+
+#: Every error value Excel can pass in; an input holding one gives that error back.
+EXCEL_ERRORS = frozenset(
+    {
+        "#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#SPILL!",
+        "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!",
+    }
+)
+#: Counts above this cannot be held exactly by Excel (15 significant digits).
+MAX_COUNT = 10**15
+
+_DATES = (_dt.date, _dt.time, _dt.timedelta)  # datetime is a date
+_NUMBER_TEXT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+class ExcelError(Exception):
+    """Input Excel cannot use; `literal` is the error value to show in the cell."""
+
+    def __init__(self, literal: str, why: str = ""):
+        super().__init__(why or literal)
+        self.literal = literal
+
+
+def is_blank(value) -> bool:
+    return value is None or (type(value) is str and value.strip() == "")
+
+
+def _number_from_text(text: str) -> float | None:
+    """'1,000' -> 1000.0, ' 62 ' -> 62.0, '6.5' -> 6.5; None when the text is not a number."""
+    t = text.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+    if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?", t):
+        t = t.replace(",", "")
+    if _NUMBER_TEXT.fullmatch(t):
+        return float(t)
+    return None
+
+
+def count(value) -> int:
+    """One exact count from an Excel value, or ExcelError."""
+    kind = type(value)
+    if kind is float:
+        if 0.0 <= value <= MAX_COUNT and value.is_integer():
+            return int(value)
+        raise ExcelError(NUM, "a count must be a whole number from 0 to 10^15")
+    if kind is int:
+        if 0 <= value <= MAX_COUNT:
+            return value
+        raise ExcelError(NUM, "a count must be a whole number from 0 to 10^15")
+    if value is None:
+        raise ExcelError(NA, "a required count is empty")
+    if isinstance(value, bool) or isinstance(value, _DATES):
+        raise ExcelError(VALUE, "TRUE/FALSE and dates are not counts")
+    if isinstance(value, (int, float)):  # int/float subclasses (e.g. numpy scalars)
+        return count(float(value))
+    if isinstance(value, str):
+        text = value.strip()
+        if text == "":
+            raise ExcelError(NA, "a required count is empty")
+        if text.upper() in EXCEL_ERRORS:
+            raise ExcelError(text.upper(), "the input is an error value")
+        number = _number_from_text(text)
+        if number is None:
+            raise ExcelError(VALUE, f"'{text}' is not a count")
+        return count(number)
+    raise ExcelError(VALUE, f"{type(value).__name__} is not a count")
+
+
+def published_count_value(value):
+    """A count as published, for `counts.parse_count`: a number, or text such as '<5', '[c]'.
+
+    Does the checks parse_count cannot know about (blank, error values, booleans, dates,
+    numeric range); markers and thousands separators are left to parse_count.
+    """
+    if value is None:
+        raise ExcelError(NA, "a required count is empty")
+    if isinstance(value, bool) or isinstance(value, _DATES):
+        raise ExcelError(VALUE, "TRUE/FALSE and dates are not counts")
+    if isinstance(value, (int, float)):
+        return count(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if text == "":
+            raise ExcelError(NA, "a required count is empty")
+        if text.upper() in EXCEL_ERRORS:
+            raise ExcelError(text.upper(), "the input is an error value")
+        number = _number_from_text(text)
+        if number is not None:
+            return count(number)
+        return text
+    raise ExcelError(VALUE, f"{type(value).__name__} is not a count")
+
+
+def _fraction_from(value, what: str) -> float:
+    """A number, or text such as '0.95' or '95%'; blank is the caller's business."""
+    if isinstance(value, bool) or isinstance(value, _DATES):
+        raise ExcelError(VALUE, f"TRUE/FALSE and dates are not a {what}")
+    if isinstance(value, (int, float)):
+        number = float(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        if text.upper() in EXCEL_ERRORS:
+            raise ExcelError(text.upper(), "the input is an error value")
+        percent = text.endswith("%")
+        number = _number_from_text(text[:-1] if percent else text)
+        if number is None:
+            raise ExcelError(VALUE, f"'{text}' is not a {what}")
+        if percent:
+            number /= 100
+    else:
+        raise ExcelError(VALUE, f"{type(value).__name__} is not a {what}")
+    if not math.isfinite(number):
+        raise ExcelError(NUM, f"the {what} must be finite")
+    return number
+
+
+def confidence(value, default: float = 0.95) -> float:
+    """Confidence level strictly between 0 and 1 ('95%' is read as 0.95); blank -> default."""
+    if is_blank(value):
+        return default
+    level = _fraction_from(value, "confidence level")
+    if not 0.0 < level < 1.0:
+        raise ExcelError(NUM, "the confidence level must be between 0 and 1, e.g. 0.95")
+    return level
+
+
+def proportion(value) -> float:
+    """A rate from 0 to 1 inclusive ('9%' is read as 0.09); blank -> #N/A."""
+    if is_blank(value):
+        raise ExcelError(NA, "a required rate is empty")
+    rate = _fraction_from(value, "rate")
+    if not 0.0 <= rate <= 1.0:
+        raise ExcelError(NUM, "a rate must be between 0 and 1")
+    return rate
+
+
+def choice(value, allowed: tuple[str, ...], default: str, aliases: dict | None = None) -> str:
+    """A method name, case- and space-insensitive ('Wilson CC' -> 'wilson_cc'); blank -> default."""
+    if is_blank(value):
+        return default
+    if not isinstance(value, str):
+        raise ExcelError(VALUE, f"choose one of {', '.join(allowed)}")
+    if value.strip().upper() in EXCEL_ERRORS:
+        raise ExcelError(value.strip().upper(), "the input is an error value")
+    key = re.sub(r"[\s\-]+", "_", value.strip().lower())
+    key = (aliases or {}).get(key, key)
+    if key not in allowed:
+        raise ExcelError(VALUE, f"'{value}' is not one of {', '.join(allowed)}")
+    return key
+
+
+def text(value, what: str = "text") -> str:
+    """Required text (a claim); blank -> #N/A; an error value -> itself; other types -> #VALUE!."""
+    if is_blank(value):
+        raise ExcelError(NA, f"the {what} is empty")
+    if not isinstance(value, str):
+        raise ExcelError(VALUE, f"the {what} must be text")
+    stripped = value.strip()
+    if stripped.upper() in EXCEL_ERRORS:
+        raise ExcelError(stripped.upper(), "the input is an error value")
+    return stripped
+
+
+def table(value) -> list[list]:
+    """A range as a rectangular list of rows, trailing blank rows dropped.
+
+    A scalar is a 1x1 range (Office.js hands a single cell over as a scalar); a flat
+    list is one column. Rows of unequal length are `#VALUE!`; nothing left is `#N/A`.
+    """
+    if not isinstance(value, (list, tuple)):
+        return [[value]]
+    if not value:
+        raise ExcelError(NA, "the range is empty")
+    if not isinstance(value[0], (list, tuple)):
+        if any(isinstance(v, (list, tuple)) for v in value):
+            raise ExcelError(VALUE, "the range is ragged")
+        rows = [[v] for v in value]
+    else:
+        rows = value
+        width = len(rows[0])
+        for row in rows:
+            if type(row) is not list and not isinstance(row, (list, tuple)):
+                raise ExcelError(VALUE, "the range is ragged")
+            if len(row) != width:
+                raise ExcelError(VALUE, "the range is ragged: its rows have different lengths")
+        if width == 0:
+            raise ExcelError(NA, "the range is empty")
+    end = len(rows)
+    while end and all(v is None or (type(v) is str and not v.strip()) for v in rows[end - 1]):
+        end -= 1
+    if end == 0:
+        raise ExcelError(NA, "the range is empty")
+    return rows if end == len(rows) else rows[:end]
+
+
+def column(value) -> list:
+    """A one-column or one-row range as a flat list (trailing blank rows dropped)."""
+    rows = table(value)
+    if len(rows[0]) == 1:
+        return [row[0] for row in rows]
+    if len(rows) == 1:
+        flat = list(rows[0])
+        while flat and is_blank(flat[-1]):
+            flat.pop()
+        return flat
+    raise ExcelError(VALUE, "give a single column (or a single row)")
+
+
+def optional_column(value, length: int) -> list | None:
+    """An optional column matching `length` rows; None when the argument is omitted or blank."""
+    if value is None or (not isinstance(value, (list, tuple)) and is_blank(value)):
+        return None
+    try:
+        values = column(value)
+    except ExcelError as exc:
+        if exc.literal == NA:  # an all-blank range: as if omitted
+            return None
+        raise
+    if len(values) > length:
+        raise ExcelError(VALUE, "the optional column is longer than the stages")
+    return values + [None] * (length - len(values))
