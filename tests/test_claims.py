@@ -74,6 +74,9 @@ CLAIMS = [
     ("fewer than 6%", pct("0"), pct("6"), False, True),
     ("at least 6%", pct("6"), pct("100"), False, False),
     ("at most 6%", pct("0"), pct("6"), False, False),
+    ("well over 6%", pct("6"), pct("100"), True, False),
+    ("~9%", pct("8.5"), pct("9.5"), False, False),
+    ("c. 9%", pct("8.5"), pct("9.5"), False, False),
     ("up to 6%", pct("0"), pct("6"), False, False),
     ("at least 100%", pct("100"), pct("100"), False, False),
     ("at most 0%", pct("0"), pct("0"), False, False),
@@ -94,6 +97,7 @@ CLAIMS = [
     ("one in a thousand", *one_in(1000), False, False),
     ("1 in 1,000", *one_in(1000), False, False),
     ("one in five adults", *one_in(5), False, False),
+    ("1 in 16 of those identified", *one_in(16), False, False),
     ("1 in 1", *one_in(1), False, False),
     ("2 in 5", *one_in(5, 2), False, False),
     ("two out of five", *one_in(5, 2), False, False),
@@ -133,7 +137,9 @@ CLAIMS = [
 ]
 
 
-@pytest.mark.parametrize("text, low, high, low_open, high_open", CLAIMS, ids=[c[0] for c in CLAIMS])
+@pytest.mark.parametrize(
+    "text, low, high, low_open, high_open", CLAIMS, ids=[c[0] for c in CLAIMS]
+)
 def test_claim_texts_parse_to_exact_intervals(text, low, high, low_open, high_open):
     claim = parse_claim(text)
     assert claim == ClaimInterval(text, low, high, low_open, high_open)
@@ -352,7 +358,9 @@ def test_founding_claims_have_exactly_one_definition(claim, numerator, denominat
 
 def test_twelve_percent_is_twelve_point_two_six_not_a_subset():
     (match,) = explain_claim("12%", met_funnel())
-    assert match == ClaimMatch(None, (INTERESTED, CONTACTED), VISITED, Fraction(82, 669), False, False)
+    assert match == ClaimMatch(
+        None, (INTERESTED, CONTACTED), VISITED, Fraction(82, 669), False, False
+    )
     assert f"{float(match.value):.2%}" == "12.26%"
     assert match.label == f"({INTERESTED} + {CONTACTED}) / {VISITED}"
 
@@ -418,9 +426,7 @@ def test_programmes_are_searched_in_order_and_singles_precede_sums():
         ("B", "Referred", "200", ""),
         ("B", "Seen", "80", ""),
     ]
-    funnel = build_funnel(
-        [StageRecord(s, c, b, programme=p) for p, s, c, b in rows]
-    )
+    funnel = build_funnel([StageRecord(s, c, b, programme=p) for p, s, c, b in rows])
     matches = explain_claim("40%", funnel)  # A: (30+10)/100; B: 80/200
     assert [(m.programme, m.numerator, m.denominator, m.value) for m in matches] == [
         ("B", ("Seen",), "Referred", Fraction(2, 5)),
@@ -492,7 +498,10 @@ def test_a_bare_percentage_is_exactly_what_rounds_to_it(claim, value):
     decimals, units = claim
     interval = parse_claim(printed(units, decimals) + " per cent")
     percent = value * 100
-    rounds_to_it = units in (round_half(percent, decimals, True), round_half(percent, decimals, False))
+    rounds_to_it = units in (
+        round_half(percent, decimals, up=True),
+        round_half(percent, decimals, up=False),
+    )
     assert interval.contains(value) == rounds_to_it
 
 
@@ -543,7 +552,8 @@ NAMED = {
 def test_named_fractions_are_the_nearest_percentage_point(text, fraction):
     interval = parse_claim(text)
     nearest = math.floor(fraction * 100 + Fraction(1, 2))
-    assert (interval.low, interval.high) == (pct(str(nearest)) - pct("0.5"), pct(str(nearest)) + pct("0.5"))
+    v = pct(str(nearest))
+    assert (interval.low, interval.high) == (v - pct("0.5"), v + pct("0.5"))
     percentage = parse_claim(f"{nearest}%")
     assert (interval.low, interval.high) == (percentage.low, percentage.high)
 
@@ -552,7 +562,8 @@ def vary(text: str, data) -> str:
     """The same claim as a person might type it: any case, extra spaces, quotes, a full stop."""
     chars = [c.upper() if data.draw(st.booleans()) else c for c in text]
     spaced = "".join(c + (" " * data.draw(st.integers(0, 2)) if c == " " else "") for c in chars)
-    before, after = data.draw(st.sampled_from([("", ""), ('"', '".'), ("\u201c", "\u201d"), ("(", ")")]))
+    wrappers = [("", ""), ('"', '".'), ("\u201c", "\u201d"), ("(", ")")]
+    before, after = data.draw(st.sampled_from(wrappers))
     return before + "  " + spaced + " " + after
 
 

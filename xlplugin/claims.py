@@ -11,11 +11,11 @@ Grammar (case-insensitive; spaces, curly quotes, surrounding punctuation and a t
 
     claim      := [qualifier] value ["of" ...]
     value      := percentage | k-in-m | named-fraction
-    percentage := NUMBER ("%" | "per cent" | "percent" | "pc" | "pct")   e.g. 9%, 9.3 %, 12pc
-                | WORDS ("%" | "per cent" | "percent")                     e.g. twelve per cent
-    k-in-m     := K ("in" | "out of") ["every"] M                          e.g. one in 16, 2 out of 5
+    percentage := NUMBER ("%" | "per cent" | "percent" | "pc" | "pct")  e.g. 9%, 9.3 %, 12pc
+                | WORDS ("%" | "per cent" | "percent")                  e.g. twelve per cent
+    k-in-m     := K ("in" | "out of") ["every"] M [words]              e.g. one in 16, 2 out of 5
     named-fraction := ["a" | "an" | "one" .. "nine"] (half | third | quarter | fourth | fifth ..
-                      tenth)[s]                                            e.g. half, two thirds
+                      tenth)[s]                                        e.g. half, two thirds
 
 Semantics (PRODUCT.md, "Claim semantics"). A value V has a bare interval [lo, hi]:
 
@@ -94,9 +94,14 @@ QUALIFIERS: dict[str, str] = {
         JUST_UNDER,
     ),
     **dict.fromkeys(
-        ["over", "more than", "above", "greater than", "in excess of", "upwards of"], OVER
+        ["over", "more than", "above", "greater than", "in excess of", "upwards of",
+         "well over", "well above"],
+        OVER,
     ),
-    **dict.fromkeys(["under", "less than", "below", "fewer than", "lower than"], UNDER),
+    **dict.fromkeys(
+        ["under", "less than", "below", "fewer than", "lower than", "well under", "well below"],
+        UNDER,
+    ),
     **dict.fromkeys(["at least", "no less than", "not less than", "no fewer than"], AT_LEAST),
     **dict.fromkeys(["at most", "up to", "no more than", "not more than"], AT_MOST),
 }
@@ -117,21 +122,20 @@ _TENS = {
 }
 _SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
 
+#: Named fractions' denominators, singular and plural ("a third", "two thirds").
 _ORDINALS = {
-    **{word: n for n, word in enumerate(
-        ["", "", "half", "third", "quarter", "fifth", "sixth", "seventh", "eighth", "ninth",
-         "tenth"]) if word},
-    **{word + "s": n for n, word in enumerate(
-        ["", "", "", "third", "quarter", "fifth", "sixth", "seventh", "eighth", "ninth",
-         "tenth"]) if word},
-    "halves": 2, "fourth": 4, "fourths": 4,
+    "half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "quarters": 4, "fourth": 4,
+    "fourths": 4, "fifth": 5, "fifths": 5, "sixth": 6, "sixths": 6, "seventh": 7, "sevenths": 7,
+    "eighth": 8, "eighths": 8, "ninth": 9, "ninths": 9, "tenth": 10, "tenths": 10,
 }
 
 _PERCENT_SIGN = r"(?:%|per\s?cent|percent|pct|pc|p\.c\.?)"
 _PERCENT_RE = re.compile(rf"(?P<num>\d+(?:\.\d+)?|\.\d+)\s*{_PERCENT_SIGN}")
 _WORD_PERCENT_RE = re.compile(r"(?P<words>[a-z]+(?: [a-z]+){0,3})\s*(?:%|per\s?cent|percent)")
 _COUNT = r"\d{1,3}(?:,\d{3})+|\d+|[a-z]+(?: [a-z]+){0,2}"
-_K_IN_M_RE = re.compile(rf"(?P<k>{_COUNT}) in (?:every )?(?P<m>\d{{1,3}}(?:,\d{{3}})+(?: .*)?|\d+(?: .*)?|[a-z].*)")
+# M may be followed by plain words ("one in five adults"); _k_in_m decides what M is.
+_M_AND_WORDS = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?: .*)?|[a-z].*"
+_K_IN_M_RE = re.compile(rf"(?P<k>{_COUNT}) in (?:every )?(?P<m>{_M_AND_WORDS})")
 _NAMED_RE = re.compile(r"(?:(?P<k>[a-z]+) )?(?P<word>[a-z]+)")
 _OF_TAIL_RE = re.compile(r"\s+of(?:\s.*)?$")
 
