@@ -1,0 +1,386 @@
+"""What refresh needs to know about a workbook package, and the edits every refresh shares.
+
+A `Book` reads ``workbook.xml``, its relationships, the sheets and every table, keeping the raw
+bytes of the parts it may edit. Edits are collected as new part bytes in `Book.changes`, made by
+splicing text into the original parts (see `xlplugin.package.scan`), and written in one go by
+`xlplugin.package.write_package`.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from xlplugin.errors import InputError, Problem
+from xlplugin.package import (NS_CT, NS_MAIN, NS_REL, Element, Package, Relationship, prefix_for,
+                              relative_target, scan, set_attr, splice, unused_part_name, unused_rid,
+                              xml_attr)
+from xlplugin.refresh.cells import parse_range
+
+REL_WORKSHEET = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
+REL_TABLE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/table"
+REL_CALC_CHAIN = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/calcChain"
+CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+CT_TABLE = "application/vnd.openxmlformats-officedocument.spreadsheetml.table+xml"
+CT_RELS = "application/vnd.openxmlformats-package.relationships+xml"
+
+#: Characters Excel refuses in a sheet name.
+SHEET_NAME_FORBIDDEN = set('[]:*?/\\')
+RESERVED_SHEET_NAMES = {"history"}
+
+
+@dataclass
+class Sheet:
+    name: str
+    sheet_id: int
+    rid: str
+    part: str | None
+    """The sheet's part name as stored (None when its relationship is missing or empty)."""
+    kind: str
+    """'worksheet', 'chartsheet', 'dialogsheet', 'macrosheet' or '' (unknown)."""
+    index: int
+
+
+@dataclass
+class Table:
+    part: str
+    sheet: Sheet
+    rid: str
+    id: int
+    name: str
+    display_name: str
+    ref: str
+    root: Element
+    data: bytes
+
+
+@dataclass
+class DefinedName:
+    name: str
+    local_sheet_id: int | None
+    text: str
+    element: Element
+
+
+@dataclass
+class Book:
+    package: Package
+    path: Path
+    workbook_part: str
+    changes: dict[str, bytes | None] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.wb_data = self.package.read(self.workbook_part)
+        self.wb_root = scan(self.wb_data, self._where(self.workbook_part))
+        self.wb_rels = self.package.rels(self.workbook_part)
+        rel_by_id = {rel.id: rel for rel in self.wb_rels}
+        sheets_el = self.wb_root.find("sheets")
+        if sheets_el is None:
+            raise InputError(Problem("the workbook has no <sheets> list", str(self.path)))
+        self.sheets: list[Sheet] = []
+        for index, el in enumerate(sheets_el.findall("sheet")):
+            rid = next((v for k, v in el.attrs.items() if k == f"{NS_REL}}}id"), "")
+            rel = rel_by_id.get(rid)
+            part = self.package.find(rel.part) if rel and rel.part else None
+            kind = rel.type.rsplit("/", 1)[-1] if rel else ""
+            try:
+                sheet_id = int(el.attrs.get("sheetId", "0"))
+            except ValueError:
+                sheet_id = 0
+            self.sheets.append(Sheet(el.attrs.get("name", ""), sheet_id, rid, part, kind, index))
+        self.defined_names: list[DefinedName] = []
+        names_el = self.wb_root.find("definedNames")
+        if names_el is not None:
+            for el in names_el.findall("definedName"):
+                local = el.attrs.get("localSheetId")
+                text = self.wb_data[el.open_end:el.close_start].decode("utf-8") if not el.empty else ""
+                self.defined_names.append(DefinedName(el.attrs.get("name", ""),
+                                                      int(local) if local and local.isdigit() else None,
+                                                      _unescape(text), el))
+        self.tables: list[Table] = []
+        for sheet in self.sheets:
+            if sheet.part is None or sheet.kind != "worksheet":
+                continue
+            for rel in self.package.rels(sheet.part):
+                if rel.type == REL_TABLE and rel.part and self.package.has(rel.part):
+                    part = self.package.find(rel.part)
+                    data = self.package.read(part)
+                    root = scan(data, self._where(part), stop_at={"tableColumns", "autoFilter"})
+                    try:
+                        table_id = int(root.attrs.get("id", "0"))
+                    except ValueError:
+                        table_id = 0
+                    self.tables.append(Table(part, sheet, rel.id, table_id, root.attrs.get("name", ""),
+                                             root.attrs.get("displayName", root.attrs.get("name", "")),
+                                             root.attrs.get("ref", ""), root, data))
+
+    # ---------------------------------------------------------------------------------------
+    def _where(self, part: str) -> str:
+        return f"{self.path.name}:{part}"
+
+    def current(self, part: str) -> bytes:
+        """A part's bytes with this refresh's edits so far."""
+        found = self.package.find(part)
+        key = found or part
+        if key in self.changes:
+            data = self.changes[key]
+            if data is None:
+                raise KeyError(part)
+            return data
+        return self.package.read(key)
+
+    def put(self, part: str, data: bytes | None) -> None:
+        self.changes[self.package.find(part) or part] = data
+
+    def all_part_names(self) -> list[str]:
+        return self.package.names() + [n for n in self.changes if not self.package.has(n)]
+
+    def sheet_named(self, name: str) -> Sheet | None:
+        return next((s for s in self.sheets if s.name.lower() == name.lower()), None)
+
+    def table_named(self, name: str) -> Table | None:
+        return next((t for t in self.tables if t.display_name.lower() == name.lower()
+                     or t.name.lower() == name.lower()), None)
+
+    def structure_locked(self) -> bool:
+        protection = self.wb_root.find("workbookProtection")
+        return protection is not None and protection.attrs.get("lockStructure") in ("1", "true")
+
+    def main_prefix(self) -> str:
+        """'x:' when the workbook writes its elements prefixed, else ''."""
+        sheets = self.wb_root.find("sheets")
+        tag = self.wb_data[sheets.start + 1:sheets.open_end].split()[0].rstrip(b"/>")
+        return tag.decode()[:-len("sheets")]
+
+    # ---------------------------------------------------------------------------------------
+    # edits shared by every refresh
+
+    def add_worksheet(self, name: str, sheet_xml: bytes) -> tuple[str, Sheet]:
+        """Append a worksheet part named `name` at the end of <sheets>; returns (part, Sheet)."""
+        folder = posixpath.dirname(self.workbook_part)
+        part = unused_part_name(self.all_part_names(), posixpath.join(folder, "worksheets", "sheet{}.xml"))
+        self.put(part, sheet_xml)
+        rid = self.add_relationship(self.workbook_part, REL_WORKSHEET, part)
+        sheet_id = max((s.sheet_id for s in self.sheets), default=0) + 1
+        data = self.current(self.workbook_part)
+        root = scan(data, self._where(self.workbook_part))
+        sheets_el = root.find("sheets")
+        prefix = self.main_prefix()
+        r_prefix = prefix_for(data, root, NS_REL)
+        if r_prefix:
+            rid_attr = f'{r_prefix}:id="{rid}"'
+        else:
+            rid_attr = f'xmlns:xlpr="{NS_REL}" xlpr:id="{rid}"'
+        element = f'<{prefix}sheet name="{xml_attr(name)}" sheetId="{sheet_id}" {rid_attr}/>'.encode()
+        if sheets_el.empty:
+            edit = (sheets_el.start, sheets_el.end,
+                    data[sheets_el.start:sheets_el.end - 2] + b">" + element + f"</{prefix}sheets>".encode())
+        else:
+            edit = (sheets_el.close_start, sheets_el.close_start, element)
+        self.put(self.workbook_part, splice(data, [edit]))
+        self.add_override(part, CT_WORKSHEET)
+        sheet = Sheet(name, sheet_id, rid, part, "worksheet", len(self.sheets))
+        self.sheets.append(sheet)
+        self.add_app_title(name)
+        return part, sheet
+
+    def add_relationship(self, source: str, rel_type: str, target_part: str) -> str:
+        """Add a relationship from `source` to `target_part`; returns its new, unused id."""
+        rels_part = self.package.rels_name(source)
+        folder = posixpath.dirname(source)
+        target = relative_target(folder, target_part)
+        try:
+            data = self.current(rels_part)
+        except KeyError:
+            data = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                    b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                    b'</Relationships>')
+            self.add_default_rels()
+        root = scan(data, self._where(rels_part))
+        ids = [el.attrs.get("Id", "") for el in root.findall("Relationship")]
+        rid = unused_rid(ids)()
+        tag = self.wb_prefixed_tag(data, root, "Relationship")
+        element = f'<{tag} Id="{rid}" Type="{rel_type}" Target="{xml_attr(target)}"/>'.encode()
+        self.put(rels_part, splice(data, [_append_child(data, root, element)]))
+        return rid
+
+    def add_default_rels(self) -> None:
+        data = self.current("[Content_Types].xml")
+        root = scan(data, "[Content_Types].xml")
+        if any(el.attrs.get("Extension", "").lower() == "rels" for el in root.findall("Default")):
+            return
+        tag = self.wb_prefixed_tag(data, root, "Default")
+        element = f'<{tag} Extension="rels" ContentType="{CT_RELS}"/>'.encode()
+        self.put("[Content_Types].xml", splice(data, [_append_child(data, root, element)]))
+
+    def add_override(self, part: str, content_type: str) -> None:
+        data = self.current("[Content_Types].xml")
+        root = scan(data, "[Content_Types].xml")
+        for el in root.findall("Override"):
+            if el.attrs.get("PartName", "").lstrip("/").lower() == part.lower():
+                return
+        tag = self.wb_prefixed_tag(data, root, "Override")
+        element = f'<{tag} PartName="/{xml_attr(part)}" ContentType="{content_type}"/>'.encode()
+        self.put("[Content_Types].xml", splice(data, [_append_child(data, root, element)]))
+
+    def remove_override(self, part: str) -> None:
+        data = self.current("[Content_Types].xml")
+        root = scan(data, "[Content_Types].xml")
+        edits = [(el.start, el.end, b"") for el in root.findall("Override")
+                 if el.attrs.get("PartName", "").lstrip("/").lower() == part.lower()]
+        if edits:
+            self.put("[Content_Types].xml", splice(data, edits))
+
+    @staticmethod
+    def wb_prefixed_tag(data: bytes, root: Element, local: str) -> str:
+        """`local` with the prefix the root element uses for its own namespace."""
+        tag = data[root.start + 1:root.open_end].split()[0].rstrip(b"/>").decode()
+        return tag.rsplit(":", 1)[0] + ":" + local if ":" in tag else local
+
+    def add_app_title(self, name: str) -> None:
+        """Add a worksheet title to docProps/app.xml's TitlesOfParts, when the counts add up."""
+        app = self.package.find("docProps/app.xml")
+        if app is None:
+            return
+        try:
+            data = self.current(app)
+            root = scan(data, self._where(app))
+        except InputError:
+            return
+        heading = next(root.iter("HeadingPairs"), None)
+        titles = next(root.iter("TitlesOfParts"), None)
+        if heading is None or titles is None:
+            return
+        hvec = next(heading.iter("vector"), None)
+        tvec = next(titles.iter("vector"), None)
+        if hvec is None or tvec is None:
+            return
+        variants = hvec.findall("variant")
+        offset = 0
+        target = None
+        for i in range(0, len(variants) - 1, 2):
+            label = b"".join(el.inner(data) for el in variants[i].iter("lpstr")).decode("utf-8", "replace")
+            count_el = next((el for el in variants[i + 1].children), None)
+            if count_el is None:
+                return
+            try:
+                count = int(count_el.inner(data))
+            except ValueError:
+                return
+            if target is None and label.strip().lower() in ("worksheets", "arbeitsblätter", "feuilles de calcul",
+                                                             "hojas de cálculo", "werkbladen", "fogli di lavoro"):
+                target = (count_el, count, offset + count)
+            offset += count
+        items = tvec.findall("lpstr")
+        if target is None or offset != len(items):
+            return
+        count_el, count, position = target
+        item_tag = data[items[0].start + 1:items[0].open_end].split()[0].rstrip(b"/>").decode() if items else "vt:lpstr"
+        new_item = f"<{item_tag}>{xml_attr(name)}</{item_tag}>".encode()
+        insert_at = items[position - 1].end if position > 0 else (tvec.open_end if not tvec.empty else None)
+        if insert_at is None:
+            return
+        edits = [(count_el.open_end, count_el.close_start, str(count + 1).encode()),
+                 (insert_at, insert_at, new_item),
+                 set_attr(data, tvec, "size", str(len(items) + 1))]
+        self.put(app, splice(data, edits))
+
+    def drop_calc_chain(self) -> None:
+        """Remove calcChain.xml, its relationship and content type: Excel rebuilds it."""
+        for rel in self.wb_rels:
+            if rel.type == REL_CALC_CHAIN and rel.part and self.package.has(rel.part):
+                self.put(rel.part, None)
+                self.remove_override(rel.part)
+                self.remove_relationship(self.workbook_part, rel.id)
+
+    def remove_relationship(self, source: str, rid: str) -> None:
+        rels_part = self.package.rels_name(source)
+        data = self.current(rels_part)
+        root = scan(data, self._where(rels_part))
+        edits = [(el.start, el.end, b"") for el in root.findall("Relationship") if el.attrs.get("Id") == rid]
+        if edits:
+            self.put(rels_part, splice(data, edits))
+
+    def request_full_calculation(self) -> None:
+        """``<calcPr fullCalcOnLoad="1"/>``: formulas that read changed cells recalculate on open."""
+        data = self.current(self.workbook_part)
+        root = scan(data, self._where(self.workbook_part))
+        calc = root.find("calcPr")
+        if calc is not None:
+            self.put(self.workbook_part, splice(data, [set_attr(data, calc, "fullCalcOnLoad", "1")]))
+            return
+        # calcPr follows (in schema order) sheets, functionGroups, externalReferences, definedNames.
+        after = None
+        for local in ("definedNames", "externalReferences", "functionGroups", "sheets"):
+            after = root.find(local)
+            if after is not None:
+                break
+        element = f'<{self.main_prefix()}calcPr fullCalcOnLoad="1"/>'.encode()
+        self.put(self.workbook_part, splice(data, [(after.end, after.end, element)]))
+
+
+def _append_child(data: bytes, parent: Element, element: bytes) -> tuple[int, int, bytes]:
+    """An edit that appends `element` as the last child of `parent` (which may be self-closing)."""
+    if parent.empty:
+        tag = data[parent.start + 1:parent.open_end].split()[0].rstrip(b"/>")
+        opening = data[parent.start:parent.open_end - 2].rstrip() + b">"
+        return (parent.start, parent.end, opening + element + b"</" + tag + b">")
+    return (parent.close_start, parent.close_start, element)
+
+
+def _unescape(text: str) -> str:
+    return (text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'")
+            .replace("&amp;", "&"))
+
+
+def open_book(package: Package, path: Path) -> Book:
+    return Book(package, path, package.main_part())
+
+
+def validate_sheet_name(name: str, where: str = "--sheet") -> list[Problem]:
+    problems = []
+    if not name or not name.strip():
+        problems.append(Problem("a sheet name cannot be empty", column=where))
+    if len(name) > 31:
+        problems.append(Problem(f"sheet name {name!r} is {len(name)} characters; Excel allows at most 31",
+                                column=where))
+    bad = sorted(set(name) & SHEET_NAME_FORBIDDEN)
+    if bad:
+        problems.append(Problem(f"sheet name {name!r} contains {' '.join(bad)}, which Excel does not allow",
+                                column=where))
+    if name.startswith("'") or name.endswith("'"):
+        problems.append(Problem(f"sheet name {name!r} cannot start or end with an apostrophe", column=where))
+    if name.strip().lower() in RESERVED_SHEET_NAMES:
+        problems.append(Problem(f"{name!r} is a name Excel reserves for its own sheet", column=where))
+    if re.search("[\x00-\x1f]", name):
+        problems.append(Problem(f"sheet name {name!r} contains control characters", column=where))
+    return problems
+
+
+_CELL_LIKE = re.compile(r"[A-Za-z]{1,3}\d+")
+_R1C1_LIKE = re.compile(r"[Rr]\d*[Cc]\d*|[Rr]\d*|[Cc]\d*")
+
+
+def validate_table_name(name: str, where: str = "--table") -> list[Problem]:
+    """Excel's rules for a table (or defined) name."""
+    problems = []
+    if not name:
+        return [Problem("a table name cannot be empty", column=where)]
+    if len(name) > 255:
+        problems.append(Problem("a table name can be at most 255 characters", column=where))
+    first, rest = name[0], name[1:]
+    if not (first.isalpha() or first in "_\\"):
+        problems.append(Problem(f"table name {name!r} must start with a letter or an underscore", column=where))
+    if any(not (ch.isalnum() or ch in "_.") for ch in rest):
+        problems.append(Problem(f"table name {name!r} may contain only letters, digits, underscores and "
+                                "full stops (no spaces)", column=where))
+    if _CELL_LIKE.fullmatch(name) or _R1C1_LIKE.fullmatch(name):
+        problems.append(Problem(f"table name {name!r} looks like a cell reference; Excel would read it as "
+                                "one (add a word, e.g. Data_{name})", column=where))
+    return problems
+
+
+def table_range(table: Table) -> tuple[int, int, int, int]:
+    return parse_range(table.ref)
