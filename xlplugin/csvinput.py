@@ -41,6 +41,7 @@ SNIFF_LINES = 100
 #: Most problems listed in one error (a badly broken file would otherwise print thousands).
 MAX_PROBLEMS = 20
 
+_EMPTY = "the file is empty: expected a header row (stage,count,...) and one row per stage"
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
 
 # C0 controls other than tab/LF/CR, DEL, and C1 controls (which in a cp1252 file can only come
@@ -160,10 +161,10 @@ def decode(data: bytes, name: str = "<data>") -> tuple[str, str]:
             )
         )
     if data.startswith(b"\xef\xbb\xbf"):
-        text, encoding = _strict(data[3:], "utf-8", name), "utf-8-sig"
+        text, encoding = _strict(data, 3, "utf-8", name), "utf-8-sig"
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
         encoding = "utf-16-le" if data.startswith(b"\xff\xfe") else "utf-16-be"
-        text = _strict(data[2:], encoding, name)
+        text = _strict(data, 2, encoding, name)
     else:
         if b"\x00" in data:
             raise InputError(
@@ -180,15 +181,20 @@ def decode(data: bytes, name: str = "<data>") -> tuple[str, str]:
     return text, encoding
 
 
-def _strict(data: bytes, encoding: str, name: str) -> str:
+def _strict(data: bytes, bom: int, encoding: str, name: str) -> str:
+    """Decode after a byte-order mark: the mark promised this encoding, so a bad byte is damage."""
     try:
-        return data.decode(encoding)
+        return data[bom:].decode(encoding)
     except UnicodeDecodeError as exc:
+        where = bom + exc.start
+        newline = "\n".encode(encoding)
+        line = data[bom:where].count(newline) + 1 if len(newline) == 1 else None
         raise InputError(
             Problem(
-                f"the file starts with a {encoding.upper()} byte-order mark but byte {exc.start + 1} "
+                f"the file starts with a {encoding.upper()} byte-order mark but byte {where + 1} "
                 f"is not valid {encoding.upper()}: the file is damaged or mislabelled; save it again as CSV UTF-8",
                 name,
+                line,
             )
         ) from None
 
@@ -288,7 +294,7 @@ def read_table(
     text, encoding = decode(data, label)
     text = _normalise(text, label)
     if not text.strip():
-        raise InputError(Problem("the file is empty: expected a header row (stage,count,...) and one row per stage", label))
+        raise InputError(Problem(_EMPTY, label))
 
     first_line_offset = 0
     hint = re.match(r"sep=(.)\n", text)  # Excel's own separator hint line
@@ -362,8 +368,6 @@ def _parse(text: str, delimiter: str, label: str, encoding: str, offset: int, st
                     Problem(f"the header has {n:,} columns; the limit is Excel's {MAX_COLUMNS:,}", label, start + offset)
                 )
             header = [h.strip().lstrip("\ufeff").strip() for h in row]
-            if header and header[0].startswith("ï»¿"):  # a UTF-8 BOM read as cp1252
-                header[0] = header[0][3:].strip()
             header_line = start + offset
             width = n
             continue
@@ -405,7 +409,8 @@ def _parse(text: str, delimiter: str, label: str, encoding: str, offset: int, st
             )
     if problems:
         raise InputError(problems)
-    assert header is not None  # the caller refused an all-blank file
+    if header is None:
+        raise InputError(Problem(_EMPTY, label))
     table = Table(header, rows, lines, label, encoding, delimiter, header_line)
     if has_controls:
         _refuse_controls(table)
@@ -577,6 +582,7 @@ def funnel_from_table(table: Table, suppressed: tuple[int, int] = DEFAULT_SUPPRE
 
 _DOT_GROUPED = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,0+)?")
 _COMMA_ZEROS = re.compile(r"(\d+),0+")
+_COMMA_GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+")
 
 
 def localise_count(text: str | None, delimiter: str) -> str | None:
@@ -584,13 +590,15 @@ def localise_count(text: str | None, delimiter: str) -> str | None:
 
     `parse_count` reads English numbers (`1,000`, `669.0`); in a `;` file we rewrite German-
     or French-style whole numbers (`1.000`, `669,0`) into that form first, so they are not
-    misread as 1 or refused. Anything else passes through for `parse_count` to judge.
+    misread as 1 or refused. `1,000` stays a thousand even here: a count is a whole number,
+    so three decimal zeros are far less likely than an English thousands separator.
+    Anything else passes through for `parse_count` to judge.
     """
     if text is None or delimiter != ";":
         return text
     if _DOT_GROUPED.fullmatch(text):
         return text.split(",")[0].replace(".", ",")
     m = _COMMA_ZEROS.fullmatch(text)
-    if m:
+    if m and not _COMMA_GROUPED.fullmatch(text):
         return m.group(1)
     return text
