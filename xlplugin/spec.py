@@ -23,7 +23,10 @@ from .funnel import Funnel
 
 #: Top-level keys of a spec (PRODUCT.md, "A report spec").
 TEXT_KEYS = ("title", "summary", "publisher", "foi_reference", "source_name", "contact")
-SPEC_KEYS = TEXT_KEYS + ("published", "next_update", "source_url", "data", "claims")
+SPEC_KEYS = (
+    "title", "summary", "publisher", "published", "foi_reference", "source_url",
+    "source_name", "contact", "next_update", "data", "claims",
+)  # fmt: skip
 CLAIM_KEYS = ("text", "by", "numerator", "denominator")
 #: A spec is a page of text; this only stops a wrong file being parsed.
 MAX_SPEC_BYTES = 1024 * 1024
@@ -129,6 +132,8 @@ def _toml_problem(exc: tomllib.TOMLDecodeError, label: str) -> Problem:
         message = message[: m.start()]
     elif message.endswith("(at end of document)"):
         message = message[: -len("(at end of document)")].strip() + " at the end of the file"
+    if message == "Illegal character '\\n'":
+        message = "a quoted text is not closed before the end of the line (use triple quotes \"\"\"...\"\"\" for several lines)"
     return Problem(
         f"not valid TOML: {message[0].lower() + message[1:] if message else 'syntax error'} "
         '(text values go in double quotes: title = "...")',
