@@ -1,0 +1,151 @@
+"""`xlplugin report`: validate everything, build the workbook in memory, then write it atomically.
+
+Why this order: a user must never find a half-written workbook, nor lose a good one to a bad
+CSV. All input is read and checked (and the whole workbook rendered to bytes) before the
+output folder is touched; the bytes go to a temporary file beside the target, which then
+replaces it in one `os.replace`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+from ..counts import DEFAULT_SUPPRESSED
+from ..errors import InputError, Problem
+from ..intervals import METHODS
+from .layout import Options, Source, report_layout
+from .xlsx import render
+
+ALIASES = {"clopper_pearson": "exact"}
+
+
+def parse_timestamp(value: str | dt.datetime | dt.date | None) -> dt.datetime:
+    """The generated time: an ISO date or date-time (UTC if no offset), or now."""
+    if value is None:
+        return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    if isinstance(value, dt.datetime):
+        stamp = value
+    elif isinstance(value, dt.date):
+        stamp = dt.datetime(value.year, value.month, value.day)
+    else:
+        text = value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            stamp = dt.datetime.fromisoformat(text)
+        except ValueError:
+            raise InputError(
+                Problem(f"--timestamp '{value}' is not an ISO date or time (e.g. 2021-06-17T09:00:00Z)")
+            ) from None
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=dt.timezone.utc)
+    return stamp.astimezone(dt.timezone.utc).replace(microsecond=0)
+
+
+def check_output(output: str | Path, force: bool, inputs: tuple[Path, ...] = ()) -> Path:
+    """The output path, or InputError if we may not write it."""
+    out = Path(output)
+    if out.suffix.lower() != ".xlsx":
+        raise InputError(Problem(f"the output must be an .xlsx file, not '{out.name}'", str(out)))
+    if out.is_dir():
+        raise InputError(Problem("the output is a folder; give a file name ending .xlsx", str(out)))
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError(Problem(f"the folder '{folder}' does not exist", str(out)))
+    for src in inputs:
+        try:
+            if out.exists() and out.resolve() == src.resolve():
+                raise InputError(Problem("the output would overwrite the input", str(out)))
+        except OSError:
+            pass
+    if out.exists() and not force:
+        raise InputError(Problem("exists; use --force to overwrite it", str(out)))
+    if (folder / f"~${out.name}").exists():
+        raise InputError(Problem("the workbook is open in Excel (its ~$ lock file is beside it); close it first", str(out)))
+    return out
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write `data` to `path` via a temporary file in the same folder; never a partial file."""
+    folder = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def build_report_bytes(
+    input_path: str | Path,
+    *,
+    confidence: float = 0.95,
+    method: str = "wilson",
+    publish: bool = False,
+    timestamp: str | dt.datetime | None = None,
+    suppressed: tuple[int, int] = DEFAULT_SUPPRESSED,
+) -> bytes:
+    """The report workbook for INPUT (a funnel CSV or a TOML spec) as xlsx bytes."""
+    from ..spec import load_input_table
+
+    method = ALIASES.get(method, method)
+    if method not in METHODS:
+        raise InputError(Problem(f"method '{method}' is not one of {', '.join(METHODS)}"))
+    if not 0 < confidence < 1:
+        raise InputError(Problem(f"confidence must be between 0 and 1 (e.g. 0.95), not {confidence}"))
+    generated = parse_timestamp(timestamp)
+    funnel, spec, csv_path, table = load_input_table(input_path, suppressed)
+    data = Path(csv_path).read_bytes()
+    source = Source(
+        name=Path(csv_path).name,
+        sha256=hashlib.sha256(data).hexdigest(),
+        header=tuple(table.header),
+        rows=tuple(tuple(r) for r in table.rows),
+        encoding=table.encoding,
+        delimiter=table.delimiter,
+    )
+    options = Options(
+        confidence=confidence, method=method, publish=publish, generated=generated, suppressed=suppressed
+    )
+    return render(report_layout(funnel, spec, source, options))
+
+
+def build_report(
+    input_path: str | Path,
+    output_path: str | Path,
+    *,
+    confidence: float = 0.95,
+    method: str = "wilson",
+    publish: bool = False,
+    force: bool = False,
+    timestamp: str | dt.datetime | None = None,
+    suppressed: tuple[int, int] = DEFAULT_SUPPRESSED,
+) -> Path:
+    """Write the FOI-summary workbook for INPUT to OUTPUT; InputError (nothing written) on bad input."""
+    out = check_output(output_path, force, (Path(input_path),))
+    data = build_report_bytes(
+        input_path,
+        confidence=confidence,
+        method=method,
+        publish=publish,
+        timestamp=timestamp,
+        suppressed=suppressed,
+    )
+    # check again: the file may have appeared while we were working
+    check_output(out, force, (Path(input_path),))
+    write_atomically(out, data)
+    return out

@@ -1,0 +1,216 @@
+"""The vocabulary of a report layout: sheets, lines of text, one table, charts, cells.
+
+Why a separate, library-free model: the report writer renders it with XlsxWriter, and
+`refresh` rewrites the owned parts of an existing package from the very same description,
+so there is one idea of what the report's parts are, not two copies of the layout.
+Positions are 0-based (row, column) like XlsxWriter's; `a1()` gives Excel's names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Number-format kinds a cell can have (the writer maps them to Excel formats).
+TEXT = "text"
+COUNT = "count"  # #,##0
+RATE = "rate"  # 0.0%
+RATIO = "ratio"  # 0.00
+P_VALUE = "p"  # 0.0000
+WRAP = "wrap"  # long text, wrapped
+
+NUMBER_FORMATS = {COUNT: "#,##0", RATE: "0.0%", RATIO: "0.00", P_VALUE: "0.0000"}
+
+# Line styles (rows of text above a table, or the cover's paragraphs).
+BODY = "body"
+HEADING2 = "heading2"
+
+
+def column_letter(col: int) -> str:
+    """0 -> A, 26 -> AA."""
+    letters = ""
+    n = col + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def a1(row: int, col: int, absolute: bool = False) -> str:
+    if absolute:
+        return f"${column_letter(col)}${row + 1}"
+    return f"{column_letter(col)}{row + 1}"
+
+
+def quote_sheet(name: str) -> str:
+    """A sheet name as a formula reference: always quoted, quotes doubled."""
+    return "'" + name.replace("'", "''") + "'"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell: a value (always the value shown and cached), optionally a formula or a link.
+
+    Text is always written as text (never parsed as a formula or a URL). `formula` is the
+    Excel formula (e.g. ``=B6/B5``) whose result is `value`; `link` is ``#'Sheet'!A1`` for a
+    place in the workbook or an http(s) URL.
+    """
+
+    value: str | int | float
+    kind: str = TEXT
+    formula: str | None = None
+    link: str | None = None
+
+    @property
+    def is_number(self) -> bool:
+        return isinstance(self.value, (int, float)) and not isinstance(self.value, bool)
+
+
+@dataclass(frozen=True)
+class Line:
+    """A row of text in column A (above a table, or on the cover)."""
+
+    text: str
+    style: str = BODY
+    link: str | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    """One Excel table: a header row of unique non-empty text, then rows of cells."""
+
+    name: str
+    headers: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+    top: int  # 0-based row of the header row
+    left: int = 0
+    widths: tuple[float, ...] = ()
+
+    @property
+    def first_data_row(self) -> int:
+        return self.top + 1
+
+    @property
+    def last_row(self) -> int:
+        return self.top + len(self.rows)
+
+    @property
+    def last_col(self) -> int:
+        return self.left + len(self.headers) - 1
+
+    @property
+    def ref(self) -> str:
+        return f"{a1(self.top, self.left)}:{a1(self.last_row, self.last_col)}"
+
+    def column(self, header: str) -> int:
+        """The sheet column of `header`."""
+        return self.left + self.headers.index(header)
+
+
+@dataclass(frozen=True)
+class Range:
+    """A rectangle on a sheet, for chart series."""
+
+    sheet: str
+    first_row: int
+    first_col: int
+    last_row: int
+    last_col: int
+
+    def formula(self) -> str:
+        return (
+            f"={quote_sheet(self.sheet)}!{a1(self.first_row, self.first_col, True)}"
+            f":{a1(self.last_row, self.last_col, True)}"
+        )
+
+    def as_list(self) -> list:
+        """XlsxWriter's [sheet, first_row, first_col, last_row, last_col]."""
+        return [self.sheet, self.first_row, self.first_col, self.last_row, self.last_col]
+
+
+@dataclass(frozen=True)
+class Series:
+    """One chart series; its name comes from a cell (so no user text is ever parsed)."""
+
+    name_cell: tuple[str, int, int]  # (sheet, row, col)
+    values: Range
+    categories: Range | None = None  # categories, or x values for a scatter chart
+    error_plus: Range | None = None
+    error_minus: Range | None = None
+    error_plus_data: tuple[float, ...] = ()
+    error_minus_data: tuple[float, ...] = ()
+    style: str = "bar"  # bar | points | line | dashed | dotted
+    labels: bool = False
+    colour: str | None = None
+
+
+@dataclass(frozen=True)
+class Axis:
+    title: str
+    num_format: str | None = None
+    reverse: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+@dataclass(frozen=True)
+class Chart:
+    kind: str  # bar (horizontal) | scatter
+    title: str
+    alt_text: str
+    series: tuple[Series, ...]
+    x_axis: Axis
+    y_axis: Axis
+    row: int  # anchor (top-left cell) on its sheet
+    col: int = 0
+    width: int = 720
+    height: int = 400
+    legend: bool = False
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One owned sheet: A1 title, A2 description, lines of text, then at most one table and chart."""
+
+    key: str  # stable identity (see ownership.TABLE_NAMES)
+    name: str  # tab name, at most 31 characters
+    title: str
+    description: str
+    lines: tuple[Line, ...] = ()
+    table: Table | None = None
+    chart: Chart | None = None
+    landscape: bool = False
+    first_col_width: float | None = None
+
+    @property
+    def table_top(self) -> int:
+        """The row where a table starts: just below the title, description and lines."""
+        return 2 + len(self.lines)
+
+
+@dataclass(frozen=True)
+class Note:
+    number: int
+    text: str
+
+    @property
+    def marker(self) -> str:
+        return f"[note {self.number}]"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Everything the workbook holds, in sheet order (the first sheet is the cover)."""
+
+    title: str
+    sheets: tuple[Sheet, ...]
+    notes: tuple[Note, ...]
+    properties: dict = field(default_factory=dict)  # title, subject, author, comments, keywords
+    custom_properties: tuple[tuple[str, str], ...] = ()
+    language: str = "en-GB"
+    publish: bool = False
+
+    def sheet(self, key: str) -> Sheet:
+        for s in self.sheets:
+            if s.key == key:
+                return s
+        raise KeyError(key)

@@ -1,0 +1,242 @@
+"""Render a report `Layout` to xlsx bytes with XlsxWriter, then apply the package post-pass.
+
+Why XlsxWriter: it writes formula cached values (every viewer shows the number, even ones
+that never calculate), chart series caches and chart alt text, tables without filter buttons,
+and files Excel opens without repair. What it cannot do (named "Heading 1" style, document
+language) `postpass` adds. Text always goes through `write_string` (never `write`, which
+would turn "=..." from a CSV into a formula); the workbook is also opened with
+`strings_to_formulas`/`strings_to_urls` off as a second guard. Output is byte-for-byte
+reproducible for a fixed `Layout` (XlsxWriter stamps zip entries 1980-01-01 and the
+document dates come from the layout).
+"""
+
+from __future__ import annotations
+
+import io
+
+import xlsxwriter
+
+from . import ownership, postpass
+from .model import (
+    BODY,
+    HEADING2,
+    NUMBER_FORMATS,
+    WRAP,
+    Cell,
+    Chart,
+    Layout,
+    Sheet,
+    quote_sheet,
+)
+
+_LINE_STYLES = {
+    "line": {"color": "#000000", "width": 1.5},
+    "dashed": {"color": "#404040", "width": 1.25, "dash_type": "dash"},
+    "dotted": {"color": "#404040", "width": 1.25, "dash_type": "round_dot"},
+}
+_BAR_COLOUR = "#1F4E79"
+
+
+def _safe_text(text: str) -> str:
+    """Chart titles and axis names that start with '=' would be read as formulas by XlsxWriter."""
+    return " " + text if text.startswith("=") else text
+
+
+class _Formats:
+    def __init__(self, wb: xlsxwriter.Workbook):
+        add = wb.add_format
+        self.title = add({"bold": True, "font_size": 15})
+        self.heading2 = add({"bold": True, "font_size": 13})
+        self.body = add({})
+        self.cover_body = add({"text_wrap": True, "valign": "top"})
+        self.header = add({"bold": True, "text_wrap": True, "valign": "top"})
+        self.text = add({"valign": "top"})
+        self.wrap = add({"text_wrap": True, "valign": "top"})
+        self.link = add({"underline": 1, "font_color": "#0563C1", "valign": "top"})
+        self.numbers = {kind: add({"num_format": fmt, "valign": "top"}) for kind, fmt in NUMBER_FORMATS.items()}
+
+    def for_cell(self, cell: Cell):
+        if cell.link:
+            return self.link
+        if cell.is_number:
+            return self.numbers.get(cell.kind) or self.text
+        return self.wrap if cell.kind == WRAP else self.text
+
+
+def _write_cell(ws, row: int, col: int, cell: Cell, fmts: _Formats) -> None:
+    fmt = fmts.for_cell(cell)
+    if cell.link:
+        url = cell.link
+        if url.startswith("#"):
+            url = "internal:" + url[1:]
+        ws.write_url(row, col, url, fmt, string=str(cell.value))
+    elif cell.formula:
+        ws.write_formula(row, col, cell.formula, fmt, cell.value)
+    elif cell.is_number:
+        ws.write_number(row, col, cell.value, fmt)
+    else:
+        ws.write_string(row, col, str(cell.value), fmt)
+
+
+def _render_sheet(wb, ws, sheet: Sheet, fmts: _Formats) -> None:
+    ws.write_string(0, 0, sheet.title, fmts.title)
+    ws.set_row(0, 21)
+    is_cover = sheet.key == "cover"
+    ws.write_string(1, 0, sheet.description, fmts.cover_body if is_cover else fmts.body)
+    for i, line in enumerate(sheet.lines):
+        row = 2 + i
+        if line.link:
+            ws.write_url(row, 0, line.link, fmts.link, string=line.text)
+        elif line.style == HEADING2:
+            ws.write_string(row, 0, line.text, fmts.heading2)
+            ws.set_row(row, 18)
+        else:
+            ws.write_string(row, 0, line.text, fmts.cover_body if is_cover else fmts.body)
+    if sheet.first_col_width:
+        ws.set_column(0, 0, sheet.first_col_width)
+    table = sheet.table
+    if table is not None:
+        for j, width in enumerate(table.widths):
+            ws.set_column(table.left + j, table.left + j, width)
+        ws.add_table(
+            table.top,
+            table.left,
+            table.last_row,
+            table.last_col,
+            {
+                "name": table.name,
+                "autofilter": False,
+                "banded_rows": False,
+                "style": "Table Style Light 1",
+                "columns": [{"header": h, "header_format": fmts.header} for h in table.headers],
+            },
+        )
+        for i, row in enumerate(table.rows):
+            for j, cell in enumerate(row):
+                _write_cell(ws, table.first_data_row + i, table.left + j, cell, fmts)
+    if sheet.chart is not None:
+        chart = _chart(wb, sheet.chart)
+        ws.insert_chart(
+            sheet.chart.row,
+            sheet.chart.col,
+            chart,
+            {"description": sheet.chart.alt_text, "object_position": 1},
+        )
+    # print: fit to one page wide, landscape where wide; no headers or footers
+    ws.set_paper(9)  # A4
+    if sheet.landscape:
+        ws.set_landscape()
+    else:
+        ws.set_portrait()
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+    if is_cover:
+        ws.hide_gridlines(2)
+
+
+def _chart(wb, spec: Chart):
+    if spec.kind == "bar":
+        chart = wb.add_chart({"type": "bar"})
+    else:
+        chart = wb.add_chart({"type": "scatter", "subtype": "straight"})
+    for s in spec.series:
+        options: dict = {
+            "name": list(s.name_cell),
+            "values": s.values.as_list(),
+        }
+        if s.categories is not None:
+            options["categories"] = s.categories.as_list()
+        if s.style == "bar":
+            options["fill"] = {"color": _BAR_COLOUR}
+            options["border"] = {"none": True}
+            options["gap"] = 60
+        elif s.style == "points":
+            options["marker"] = {
+                "type": "circle",
+                "size": 8,
+                "fill": {"color": _BAR_COLOUR},
+                "border": {"color": "#000000"},
+            }
+            options["line"] = {"none": True}
+        else:
+            options["marker"] = {"type": "none"}
+            options["line"] = dict(_LINE_STYLES[s.style])
+        if s.labels:
+            num_format = spec.x_axis.num_format if spec.kind == "bar" else None
+            options["data_labels"] = {"value": True, "position": "outside_end", "num_format": num_format or "General"}
+        if s.error_plus is not None:
+            options["y_error_bars"] = {
+                "type": "custom",
+                "plus_values": s.error_plus.formula(),
+                "minus_values": s.error_minus.formula(),
+                "plus_data": list(s.error_plus_data),
+                "minus_data": list(s.error_minus_data),
+                "end_style": 1,
+                "line": {"color": "#000000", "width": 1.25},
+            }
+        chart.add_series(options)
+    chart.set_title({"name": _safe_text(spec.title), "name_font": {"size": 13, "bold": True}})
+    for setter, axis in ((chart.set_x_axis, spec.x_axis), (chart.set_y_axis, spec.y_axis)):
+        options = {"name": _safe_text(axis.title), "name_font": {"size": 11, "bold": False}, "num_font": {"size": 10}}
+        if axis.num_format:
+            options["num_format"] = axis.num_format
+        if axis.reverse:
+            options["reverse"] = True
+        if axis.minimum is not None:
+            options["min"] = axis.minimum
+        if axis.maximum is not None:
+            options["max"] = axis.maximum
+        setter(options)
+    if spec.kind == "bar":
+        # Category axis is the chart's y axis for a bar chart; with it reversed, the value
+        # axis must cross at the maximum category so it stays at the bottom.
+        chart.set_y_axis(
+            {
+                "name": _safe_text(spec.y_axis.title),
+                "reverse": True,
+                "name_font": {"size": 11, "bold": False},
+                "num_font": {"size": 10},
+                "crossing": "max",
+            }
+        )
+    if spec.legend:
+        chart.set_legend({"position": "bottom", "font": {"size": 10}})
+    else:
+        chart.set_legend({"none": True})
+    chart.set_size({"width": spec.width, "height": spec.height})
+    chart.set_chartarea({"border": {"none": True}})
+    return chart
+
+
+def render(layout: Layout) -> bytes:
+    """The workbook as xlsx bytes (XlsxWriter, then the named-style and language post-pass)."""
+    buffer = io.BytesIO()
+    wb = xlsxwriter.Workbook(
+        buffer,
+        {
+            "in_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
+    fmts = _Formats(wb)
+    props = dict(layout.properties)
+    wb.set_properties(props)
+    for name, value in layout.custom_properties:
+        wb.set_custom_property(name, value)
+    sheets = {}
+    for sheet in layout.sheets:
+        sheets[sheet.key] = wb.add_worksheet(sheet.name)
+    for sheet in layout.sheets:
+        _render_sheet(wb, sheets[sheet.key], sheet, fmts)
+        wb.define_name(ownership.sheet_defined_name(sheet.key), f"={quote_sheet(sheet.name)}!$A$1")
+    sheets[layout.sheets[0].key].activate()
+    if not layout.publish:
+        wb.set_calc_mode("auto")
+    wb.close()
+    return postpass.apply(
+        buffer.getvalue(),
+        styles={"Heading 1": fmts.title.xf_index, "Heading 2": fmts.heading2.xf_index},
+        language=layout.language,
+    )
