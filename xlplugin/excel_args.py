@@ -193,6 +193,8 @@ def table(value) -> list[list]:
     list is one column. Rows of unequal length are `#VALUE!`; nothing left is `#N/A`.
     """
     if not isinstance(value, (list, tuple)):
+        if is_blank(value):
+            raise ExcelError(NA, "the range is empty")
         return [[value]]
     if not value:
         raise ExcelError(NA, "the range is empty")
