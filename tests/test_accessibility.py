@@ -354,3 +354,19 @@ def test_command_line(good, bad, tmp_path):
     assert "no_merged_cells: [Sheet1] A5:C5: merged cells" in failing.stdout
     (tmp_path / "junk.xlsx").write_bytes(b"junk")
     assert run(tmp_path / "junk.xlsx").returncode == 2
+
+
+def test_unit_column_exempts_headers_and_quoted_claims_stay_text(tmp_path):
+    """A table with a 'unit' column states units per row; a quoted claim like "9%" is text."""
+    path = tmp_path / "data.xlsx"
+    workbook = xlsxwriter.Workbook(str(path))
+    count = workbook.add_format({"num_format": "#,##0"})
+    sheet = workbook.add_worksheet("Data")
+    sheet.add_table("A3:C5", {"name": "data", "autofilter": False, "columns": [
+        {"header": "stage"}, {"header": "count", "format": count}, {"header": "unit"}],
+        "data": [["Visited", 669, "people"], ["Follow-up", 156, "contacts"]]})
+    claims = workbook.add_worksheet("Claims")
+    claims.add_table("A3:B5", {"name": "claims", "autofilter": False, "columns": [
+        {"header": "Claim"}, {"header": "By"}], "data": [["just over 6%", "LBC"], ["9%", "Met"]]})
+    workbook.close()
+    assert acc.check_workbook(path, ["units_in_headers", "numbers_as_numbers"]) == []

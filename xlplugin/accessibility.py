@@ -82,6 +82,7 @@ URL_TEXT = re.compile(r"^\s*(https?://|ftp://|www\.|mailto:)\S*\s*$", re.I)
 VAGUE_LINK_TEXT = re.compile(r"^\s*(click here|here|link|this link|more|read more|click)\s*\.?\s*$", re.I)
 INTERVAL_IN_ONE_CELL = re.compile(r"^\s*-?\d[\d,]*(\.\d+)?\s*%?\s*(-|–|—|to)\s*-?\d[\d,]*(\.\d+)?\s*%?\s*$", re.I)
 CELL_REF = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
+UNIT_COLUMN = re.compile(r"^\s*units?\b", re.I)
 EXPLAINED_BLANKS = re.compile(r"\b(blank|empty)\b", re.I)
 
 
@@ -875,30 +876,41 @@ def _table_columns(sheet: Sheet, table: Table):
 
 def check_units_in_headers(wb: Workbook) -> list[Finding]:
     """Heuristic: the header of a numeric column names its unit in round brackets, e.g.
-    "Count (people)" or "Rate (%)". Columns whose header mentions "year" are exempt."""
+    "Count (people)" or "Rate (%)". Exempt: headers mentioning "year", and tables with a column
+    headed "unit" or "units" (the unit then varies by row and is stated in that column)."""
     findings = []
     for sheet in wb.worksheets:
         for table in sheet.tables:
-            for header, col, cells in _table_columns(sheet, table):
+            columns = list(_table_columns(sheet, table))
+            if any(UNIT_COLUMN.match(header) for header, _, _ in columns):
+                continue
+            for header, col, cells in columns:
                 if _is_numeric_column(cells) and not re.search(r"\([^)]+\)", header) and "year" not in header.lower():
                     findings.append(Finding("units_in_headers", sheet.name, f"{table.name} {column_letters(col)}",
                                             f"the numeric column {header!r} has no unit in round brackets"))
     return findings
 
 
+def _is_numeric_text(cell: Cell) -> bool:
+    return cell.kind == "s" and bool(re.search(r"\d", cell.text)) and bool(NUMERIC_TEXT.match(cell.text))
+
+
 def check_numbers_as_numbers(wb: Workbook) -> list[Finding]:
-    """No number stored as text inside a table (e.g. "1,000" or "9.3%" as text)."""
+    """No number stored as text in a table column that holds numbers, or in a column whose every
+    filled cell is a number stored as text (e.g. "1,000" or "9.3%" as text). A quoted claim such
+    as "9%" among other text is text, and is not reported."""
     findings = []
     for sheet in wb.worksheets:
         for table in sheet.tables:
-            top, left, bottom, right = _body(table)
-            for r in range(top, bottom + 1):
-                for c in range(left, right + 1):
-                    cell = sheet.cell(r, c)
-                    if cell is not None and cell.kind == "s" and re.search(r"\d", cell.text) \
-                            and NUMERIC_TEXT.match(cell.text):
-                        findings.append(Finding("numbers_as_numbers", sheet.name, cell_name(r, c),
-                                                f"the number {cell.text!r} is stored as text"))
+            for header, col, cells in _table_columns(sheet, table):
+                filled = [c for c in cells if not c.empty and not SHORTHAND.fullmatch(c.text.strip())]
+                numeric_text = [c for c in filled if _is_numeric_text(c)]
+                if not numeric_text:
+                    continue
+                if any(c.kind == "n" for c in filled) or len(numeric_text) == len(filled):
+                    for c in numeric_text:
+                        findings.append(Finding("numbers_as_numbers", sheet.name, cell_name(c.row, c.col),
+                                                f"the number {c.text!r} is stored as text"))
     return findings
 
 
