@@ -162,8 +162,13 @@ def UPTAKE_RATE(
     nums, dens = table(numerator), table(denominator)
     if len(nums) == len(dens) == 1 and len(nums[0]) == len(dens[0]) == 1:
         return _rate_of(nums[0][0], dens[0][0])
-    if len(nums) == len(dens) and len(nums[0]) == len(dens[0]) == 1:
-        return _rate_column_fast(nums, dens)
+    if len(nums[0]) == len(dens[0]) == 1:  # columns (or a column and one cell): the hot path
+        if len(dens) == 1:
+            dens = dens * len(nums)
+        elif len(nums) == 1:
+            nums = nums * len(dens)
+        if len(nums) == len(dens):
+            return _rate_column_fast(nums, dens)
     rows = max(len(nums), len(dens))
     cols = max(len(nums[0]), len(dens[0]))
     out = []
