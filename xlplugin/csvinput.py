@@ -14,6 +14,7 @@ not be written into a workbook anyway.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import difflib
 import io
@@ -49,11 +50,9 @@ _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical 
 _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 # cp1252 leaves 0x81, 0x8D, 0x8F, 0x90 and 0x9D undefined; Windows itself maps them to the
-# C1 control of the same number. Decoding through latin-1 then translating gives that
-# behaviour in one fast pass (and such a file is then refused for its control characters).
-_CP1252_FROM_LATIN1 = {
-    b: bytes([b]).decode("cp1252") for b in range(0x80, 0xA0) if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)
-}
+# C1 control of the same number. A 256-character charmap gives that behaviour in one fast
+# pass that cannot fail (and such a file is then refused for its control characters).
+_CP1252_TABLE = "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in range(256))
 
 
 @dataclass
@@ -177,7 +176,7 @@ def decode(data: bytes, name: str = "<data>") -> tuple[str, str]:
         try:
             text, encoding = data.decode("utf-8"), "utf-8"
         except UnicodeDecodeError:
-            text, encoding = data.decode("latin-1").translate(_CP1252_FROM_LATIN1), "cp1252"
+            text, encoding = codecs.charmap_decode(data, "strict", _CP1252_TABLE)[0], "cp1252"
     return text, encoding
 
 
@@ -199,11 +198,16 @@ def _strict(data: bytes, bom: int, encoding: str, name: str) -> str:
         ) from None
 
 
-def _normalise(text: str, name: str) -> str:
-    """LF line ends only; a DOS end-of-file mark dropped; binary or control characters refused."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+def _normalise(text: str, name: str) -> tuple[str, bool]:
+    """LF line ends only; a DOS end-of-file mark dropped; binary refused.
+
+    Returns the text and whether it has (a few) control characters, for `_parse` to locate.
+    """
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = text.rstrip("\x1a")  # Ctrl-Z: old DOS programs end text files with it
-    if _CONTROL_RE.search(text):
+    has_controls = _CONTROL_RE.search(text) is not None
+    if has_controls:
         controls = _CONTROL_RE.findall(text)
         if "\x00" in text or len(controls) > max(10, len(text) // 100):
             raise InputError(
@@ -213,7 +217,7 @@ def _normalise(text: str, name: str) -> str:
                     name,
                 )
             )
-    return text
+    return text, has_controls
 
 
 # --------------------------------------------------------------------------------------------
@@ -292,7 +296,7 @@ def read_table(
     """
     data, label = read_bytes(source, name)
     text, encoding = decode(data, label)
-    text = _normalise(text, label)
+    text, has_controls = _normalise(text, label)
     if not text.strip():
         raise InputError(Problem(_EMPTY, label))
 
@@ -306,12 +310,12 @@ def read_table(
         delimiter = sniff_delimiter(text)
 
     try:
-        table = _parse(text, delimiter, label, encoding, first_line_offset, strict=True)
+        table = _parse(text, delimiter, label, encoding, first_line_offset, has_controls, strict=True)
     except csv.Error as exc:
         if "unexpected end of data" in str(exc):
             raise InputError(_unclosed_quote(text, delimiter, label, first_line_offset)) from None
         # a stray quote inside a field (`5" screen`, `"a" b`): read leniently, as Excel does
-        table = _parse(text, delimiter, label, encoding, first_line_offset, strict=False)
+        table = _parse(text, delimiter, label, encoding, first_line_offset, has_controls, strict=False)
     return table
 
 
@@ -331,7 +335,9 @@ def _unclosed_quote(text: str, delimiter: str, label: str, offset: int) -> Probl
     )
 
 
-def _parse(text: str, delimiter: str, label: str, encoding: str, offset: int, strict: bool) -> Table:
+def _parse(
+    text: str, delimiter: str, label: str, encoding: str, offset: int, has_controls: bool, strict: bool
+) -> Table:
     reader = _reader(text, delimiter, strict)
     problems: list[Problem] = []
     header: list[str] | None = None
@@ -340,7 +346,6 @@ def _parse(text: str, delimiter: str, label: str, encoding: str, offset: int, st
     lines: list[int] = []
     width = 0
     end = 0  # the last physical line consumed so far
-    has_controls = _CONTROL_RE.search(text) is not None
     for row in reader:
         start, end = end + 1, reader.line_num
         n = len(row)
