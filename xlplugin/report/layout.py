@@ -33,6 +33,7 @@ from .model import (
     HEADING2,
     P_VALUE,
     RATE,
+    SHORT,
     TEXT,
     WRAP,
     Axis,
@@ -141,12 +142,23 @@ def _unique(headers: list[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _widths(headers: tuple[str, ...], rows, minimum=8.0, maximum=50.0) -> tuple[float, ...]:
+def _widths(headers: tuple[str, ...], rows, minimum=9.0, maximum=30.0) -> tuple[float, ...]:
+    """Column widths (characters): enough for the cells, headers wrapped over about two lines.
+
+    Capped so that a landscape A4 page fitted to one page wide never scales text below 8 pt
+    (see `PRINT_WIDTH_LIMIT`); longer text wraps.
+    """
     widths = []
     for j, h in enumerate(headers):
-        longest = max([len(h) * 0.9] + [_shown_len(r[j]) for r in rows])
-        widths.append(min(maximum, max(minimum, longest + 2)))
+        header_need = max(max(len(w) for w in h.split()) + 1, len(h) / 2.2)
+        longest = max([header_need] + [_shown_len(r[j]) for r in rows])
+        widths.append(round(min(maximum, max(minimum, longest + 1.5)), 1))
     return tuple(widths)
+
+
+#: Sum of column widths (characters) that still prints at >= 8 pt (from 11 pt) fitted to a
+#: landscape A4 page: 770 pt printable / (5.25 pt per character * 8/11).
+PRINT_WIDTH_LIMIT = 200
 
 
 def _shown_len(cell: Cell) -> float:
@@ -236,7 +248,7 @@ class _Context:
 
 
 def _shorthand(reason: str) -> Cell:
-    return Cell(f"[{reason}]", TEXT)
+    return Cell(f"[{reason}]", SHORT)
 
 
 def _count_cell(count) -> Cell:
@@ -425,11 +437,15 @@ def _subset_text(p: Programme, d: Definition) -> str:
     if d.subset:
         return "Yes"
     outs = _outside_parts(p, d)
-    who = " and ".join(str(o.count) for o in outs)
+    who = " and ".join(_count_words(o.count) for o in outs)
     return (
         f"No, not a subset: the {who} {lower_first(' and '.join(o.name for o in outs))} "
-        f"are not known to be among the {den.count} {lower_first(den.name)}"
+        f"are not known to be among the {_count_words(den.count)} {lower_first(den.name)}"
     )
+
+
+def _count_words(count) -> str:
+    return count_text(count.low) if count.is_exact else str(count)
 
 
 def _units_text(p: Programme, d: Definition) -> str:
@@ -445,9 +461,14 @@ def _units_text(p: Programme, d: Definition) -> str:
 
 
 def _definition_label(p: Programme, d: Definition, several: bool) -> str:
+    """"62 of 669 visited"; a sum says its parts: "(62 + 20) of 669 visited"."""
     label = d.label
     if len(d.numerator) > 1:
-        label = label.replace(" + ", " + ", 1)
+        parts = [p.stage(n).count for n in d.numerator]
+        shown = " + ".join(f"{c.low:,}" if c.is_exact else str(c) for c in parts)
+        den = p.stage(d.denominator)
+        den_text = f"{den.count.low:,}" if den.count.is_exact else str(den.count)
+        label = f"({shown}) of {den_text} {lower_first(den.name)}"
     return f"{p.name}: {label}" if several and p.name else label
 
 
@@ -538,8 +559,8 @@ def _denominators_sheet(ctx: _Context, defs) -> Sheet:
     top = 2 + len(lines)
     rows = build(top)
     hdrs = _unique(headers)
-    widths = list(_widths(hdrs, rows))
-    widths[col["Numerator within denominator"]] = 45
+    widths = list(_widths(hdrs, rows, maximum=26))
+    widths[col["Numerator within denominator"]] = 34
     return Sheet(
         key="denominators",
         name="Denominators",
@@ -559,71 +580,69 @@ def _denominators_sheet(ctx: _Context, defs) -> Sheet:
 
 
 def _funnel_chart_sheet(ctx: _Context) -> Sheet | None:
-    """Horizontal bars of the counts, stages top-down in funnel order, counts labelled."""
+    """Horizontal bars of the counts, stages top-down in funnel order, each bar labelled.
+
+    One series in one colour: with several programmes the category axis has two levels
+    (programme, then stage), so no colour has to carry meaning.
+    """
     progs = ctx.funnel.programmes
-    stage_lists = [[s for s in p.stages if not s.outside] for p in progs]
-    names = [s.name for s in stage_lists[0]]
-    if len(progs) > MAX_CLUSTERED_PROGRAMMES or len(names) > MAX_CHART_BARS:
-        return None
-    if any([s.name for s in sl] != names for sl in stage_lists):
-        return None
-    if any(s.count.kind not in ("exact", "rounded") for sl in stage_lists for s in sl):
-        return None
-    units = {s.unit for sl in stage_lists for s in sl}
     several = ctx.several
+    drawn = [(p, s) for p in progs for s in p.stages if not s.outside and s.count.kind in ("exact", "rounded")]
+    if not drawn or len(progs) > MAX_CLUSTERED_PROGRAMMES or len(drawn) > MAX_CHART_BARS:
+        return None
+    units = sorted({s.unit for _, s in drawn})
+    unit_text = units[0] if len(units) == 1 else "number"
     name = "Funnel chart"
-    series_headers = [p.name or "Count" for p in progs] if several else ["Count"]
-    unit_text = units.pop() if len(units) == 1 else "number"
-    headers = _unique(["Stage"] + [f"{h} ({unit_text})" for h in series_headers])
+    headers = _unique((["Programme"] if several else []) + ["Stage", f"Count ({unit_text})"])
     lines = [
         Line("The chart below draws the figures in this table: the count at each stage of the funnel, top to bottom."),
     ]
-    outside = [s.name for p in progs for s in p.stages if s.outside]
-    if outside:
+    if any(s.outside for p in progs for s in p.stages):
         lines.append(Line("Stages outside the funnel are not drawn: they are not part of the sequence (see the Funnel sheet)."))
-    if len(units) > 0 or unit_text == "number":
-        mixed = sorted({s.unit for sl in stage_lists for s in sl})
-        if len(mixed) > 1:
-            lines.append(Line("Stages count different things (" + ", ".join(mixed) + "): the unit is in the Unit column of the Funnel sheet."))
+    hidden = sum(1 for p in progs for s in p.stages if not s.outside and s.count.kind not in ("exact", "rounded"))
+    if hidden:
+        lines.append(Line(f"{hidden} stage(s) with a suppressed or unavailable count are not drawn (see the Funnel sheet)."))
+    if len(units) > 1:
+        lines.append(Line("Stages count different things (" + ", ".join(units) + "): each stage's unit is in the Funnel sheet."))
     top = 2 + len(lines)
-    rows = []
-    for i, stage_name in enumerate(names):
-        cells = [Cell(stage_name, TEXT)]
-        for sl in stage_lists:
-            s = sl[i]
-            cells.append(_count_cell(s.count))
-        rows.append(tuple(cells))
-    table = Table(ownership.TABLE_NAMES["funnel_chart"], headers, tuple(rows), top, 0, _widths(headers, rows))
+    rows = tuple(
+        tuple(([Cell(p.name or "", TEXT)] if several else []) + [Cell(s.name, TEXT), _count_cell(s.count)])
+        for p, s in drawn
+    )
+    table = Table(ownership.TABLE_NAMES["funnel_chart"], headers, rows, top, 0, _widths(headers, rows))
     first, last = table.first_data_row, table.last_row
-    series = tuple(
+    value_col = len(headers) - 1
+    series = (
         Series(
-            name_cell=(name, top, j + 1),
-            values=Range(name, first, j + 1, last, j + 1),
-            categories=Range(name, first, 0, last, 0),
+            name_cell=(name, top, value_col),
+            values=Range(name, first, value_col, last, value_col),
+            categories=Range(name, first, 0, last, value_col - 1),
             labels=True,
-        )
-        for j in range(len(series_headers))
+        ),
     )
-    parts = []
-    for j, h in enumerate(series_headers):
-        figures = "; ".join(f"{names[i]} {count_text(rows[i][j + 1].value)}" for i in range(len(names)))
-        parts.append(f"{h}: {figures}" if several else figures)
+    if several:
+        parts = []
+        for p in progs:
+            figures = ", ".join(f"{s.name} {count_text(_count_cell(s.count).value)}" for q, s in drawn if q is p)
+            parts.append(f"{p.name}: {figures}")
+        figures_text = ". ".join(parts)
+    else:
+        figures_text = "; ".join(f"{s.name} {count_text(_count_cell(s.count).value)}" for _, s in drawn)
     alt = _clip(
-        "Horizontal bar chart of the count at each stage of the funnel, from the first stage at the top: "
-        + ". ".join(parts) + "."
+        "Horizontal bar chart of the count at each stage of the funnel, from the first stage at the top"
+        + (", grouped by programme" if several else "")
+        + ": " + figures_text + "."
     )
-    height = max(300, min(900, 60 + 34 * len(names) * max(1, len(series))))
     chart = Chart(
         kind="bar",
         title="Count at each stage of the funnel",
         alt_text=alt,
         series=series,
         x_axis=Axis(f"Count ({unit_text})", "#,##0", minimum=0),
-        y_axis=Axis("Stage", reverse=True),
+        y_axis=Axis("Programme and stage" if several else "Stage", reverse=True),
         row=table.last_row + 2,
         width=760,
-        height=height,
-        legend=several,
+        height=max(300, min(1000, 80 + 34 * len(drawn))),
     )
     return Sheet(
         key="funnel_chart",
@@ -645,19 +664,21 @@ def _denominators_chart_sheet(ctx: _Context, defs) -> Sheet | None:
         return None
     name = "Denominators chart"
     conf = conf_text(o.confidence)
+    k = 1 if ctx.several else 0  # a Programme column first: the outer level of the category axis
     headers = _unique(
-        [
+        (["Programme"] if k else [])
+        + [
             "Definition",
             "Rate (%)",
             f"{conf} CI lower (%)",
             f"{conf} CI upper (%)",
-            "Rate to CI upper (percentage points)",
-            "Rate to CI lower (percentage points)",
+            "CI upper minus rate (%)",
+            "Rate minus CI lower (%)",
         ]
     )
     lines = [
         Line("The chart below draws the figures in this table: each rate as a bar, its confidence interval as a line across the bar's end."),
-        Line("The last two columns are the lengths of the interval lines (CI upper minus rate, rate minus CI lower)."),
+        Line("The last two columns are the lengths of the interval lines either side of each rate."),
     ]
     skipped = len(defs) - len(drawn)
     if skipped:
@@ -676,11 +697,12 @@ def _denominators_chart_sheet(ctx: _Context, defs) -> Sheet | None:
         up, down = rr.ci_upper - rr.rate, rr.rate - rr.ci_lower
         plus.append(up)
         minus.append(down)
-        f_up = None if o.publish else f"={a1(row, 3)}-{a1(row, 1)}"
-        f_down = None if o.publish else f"={a1(row, 1)}-{a1(row, 2)}"
+        f_up = None if o.publish else f"={a1(row, k + 3)}-{a1(row, k + 1)}"
+        f_down = None if o.publish else f"={a1(row, k + 1)}-{a1(row, k + 2)}"
         rows.append(
-            (
-                Cell(_definition_label(p, d, ctx.several), TEXT),
+            tuple(([Cell(p.name or "", TEXT)] if k else []))
+            + (
+                Cell(_definition_label(p, d, False), TEXT),
                 Cell(rr.rate, RATE),
                 Cell(rr.ci_lower, RATE),
                 Cell(rr.ci_upper, RATE),
@@ -692,14 +714,13 @@ def _denominators_chart_sheet(ctx: _Context, defs) -> Sheet | None:
     first, last = table.first_data_row, table.last_row
     series = (
         Series(
-            name_cell=(name, top, 1),
-            values=Range(name, first, 1, last, 1),
-            categories=Range(name, first, 0, last, 0),
-            error_plus=Range(name, first, 4, last, 4),
-            error_minus=Range(name, first, 5, last, 5),
+            name_cell=(name, top, k + 1),
+            values=Range(name, first, k + 1, last, k + 1),
+            categories=Range(name, first, 0, last, k),
+            error_plus=Range(name, first, k + 4, last, k + 4),
+            error_minus=Range(name, first, k + 5, last, k + 5),
             error_plus_data=tuple(plus),
             error_minus_data=tuple(minus),
-            labels=True,
         ),
     )
     alt = _clip(
@@ -717,7 +738,7 @@ def _denominators_chart_sheet(ctx: _Context, defs) -> Sheet | None:
         alt_text=alt,
         series=series,
         x_axis=Axis("Rate (%)", "0%", minimum=0),
-        y_axis=Axis("Definition", reverse=True),
+        y_axis=Axis("Programme and definition" if k else "Definition", reverse=True),
         row=table.last_row + 2,
         width=820,
         height=max(320, min(1000, 70 + 30 * len(drawn))),
@@ -849,7 +870,7 @@ def _claims_sheet(ctx: _Context) -> Sheet | None:
         Line("Definitions are numerator of denominator; a numerator in brackets adds a stage outside the funnel."),
     ]
     top = 2 + len(lines)
-    widths = (16, 22, 26, 34, 50, 14, 44)
+    widths = (14, 20, 22, 30, 40, 13, 40)
     return Sheet(
         key="claims",
         name="Claims",
@@ -979,8 +1000,8 @@ def _funnel_plot_sheets(ctx: _Context) -> list[Sheet]:
     headers = _unique(
         [
             "Programme",
-            f"{num_name} (count)",
-            f"{den_name} (count)",
+            f"{num_name} (number)",
+            f"{den_name} (number)",
             "Rate (%)",
             "Pooled rate (%)",
             "Exact binomial p-value (number)",
@@ -1029,7 +1050,7 @@ def _funnel_plot_sheets(ctx: _Context) -> list[Sheet]:
     # the limits, on their own sheet (one table per sheet)
     n_min = min(n for _, _, n in points)
     n_max = max(n for _, _, n in points)
-    lo_n = max(1.0, n_min * 0.8)
+    lo_n = max(1.0, n_min / 4)  # wide enough to show the funnel's shape
     hi_n = n_max * 1.15
     grid = [lo_n + (hi_n - lo_n) * k / (FUNNEL_PLOT_POINTS - 1) for k in range(FUNNEL_PLOT_POINTS)]
     grid = [round(g) if g >= 10 else round(g, 2) for g in grid]
@@ -1068,6 +1089,7 @@ def _funnel_plot_sheets(ctx: _Context) -> list[Sheet]:
             values=Range(name, first, 3, last, 3),
             categories=Range(name, first, 2, last, 2),
             style="points",
+            point_labels=tuple((name, r, 0) for r in range(first, last + 1)) if len(points) <= 12 else (),
         ),
         Series((limits_name, lim_top, 1), Range(limits_name, lf, 1, ll, 1), Range(limits_name, lf, 0, ll, 0), style="line"),
         Series((limits_name, lim_top, 2), Range(limits_name, lf, 2, ll, 2), Range(limits_name, lf, 0, ll, 0), style="dashed"),
@@ -1163,7 +1185,7 @@ def _data_sheet(ctx: _Context) -> Sheet:
         rows = [tuple(_shorthand("z") for _ in keep)]
     top = 2 + len(lines)
     headers = _unique([src.header[j] for j in keep])
-    widths = _widths(headers, rows, maximum=60)
+    widths = _widths(headers, rows, maximum=50)
     return Sheet(
         key="data",
         name="Data",
@@ -1200,7 +1222,7 @@ def _notes_sheet(notes: tuple[Note, ...]) -> Sheet:
         title="Notes",
         description="The notes referred to in the tables as [note 1], [note 2] and so on.",
         lines=(Line("Each note is referred to from at least one table or line of text in this workbook."),),
-        table=Table(ownership.TABLE_NAMES["notes"], ("Note number", "Note text"), rows, top, 0, (14, 100)),
+        table=Table(ownership.TABLE_NAMES["notes"], ("Note number", "Note text"), rows, top, 0, (14, 110)),
         landscape=True,
     )
 
@@ -1216,7 +1238,7 @@ def _contents_sheet(sheets: list[Sheet]) -> Sheet:
         title="Contents",
         description="Every sheet in this workbook, with a link to it and what it shows.",
         lines=(Line("Select a sheet name to go to that sheet."),),
-        table=Table(ownership.TABLE_NAMES["contents"], ("Sheet name", "What it shows"), tuple(rows), top, 0, (22, 100)),
+        table=Table(ownership.TABLE_NAMES["contents"], ("Sheet name", "What it shows"), tuple(rows), top, 0, (22, 110)),
         landscape=True,
     )
 
@@ -1266,7 +1288,7 @@ def _cover_sheet(ctx: _Context, title: str) -> Sheet:
     else:
         lines.append(Line("Rates in the tables are Excel formulas over the counts, so you can see and check each division."))
     summary = get("summary") or _auto_summary(ctx)
-    return Sheet(key="cover", name="Cover", title=title, description=summary, lines=tuple(lines), first_col_width=110)
+    return Sheet(key="cover", name="Cover", title=title, description=summary, lines=tuple(lines), first_col_width=88)
 
 
 def _auto_summary(ctx: _Context) -> str:

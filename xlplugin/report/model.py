@@ -17,8 +17,9 @@ RATE = "rate"  # 0.0%
 RATIO = "ratio"  # 0.00
 P_VALUE = "p"  # 0.0000
 WRAP = "wrap"  # long text, wrapped
+SHORT = "short"  # GSS shorthand ([c], [x], [z]) standing in a number's place: aligned like one
 
-NUMBER_FORMATS = {COUNT: "#,##0", RATE: "0.0%", RATIO: "0.00", P_VALUE: "0.0000"}
+NUMBER_FORMATS = {COUNT: "#,##0", RATE: "0.0%", RATIO: "0.00", P_VALUE: '[<0.0001]"<0.0001";0.0000'}
 
 # Line styles (rows of text above a table, or the cover's paragraphs).
 BODY = "body"
@@ -140,6 +141,7 @@ class Series:
     error_minus_data: tuple[float, ...] = ()
     style: str = "bar"  # bar | points | line | dashed | dotted
     labels: bool = False
+    point_labels: tuple[tuple[str, int, int], ...] = ()  # a text label per point, from cells
     colour: str | None = None
 
 

@@ -21,11 +21,13 @@ from .model import (
     BODY,
     HEADING2,
     NUMBER_FORMATS,
+    SHORT,
     WRAP,
     Cell,
     Chart,
     Layout,
     Sheet,
+    a1,
     quote_sheet,
 )
 
@@ -35,6 +37,35 @@ _LINE_STYLES = {
     "dotted": {"color": "#404040", "width": 1.25, "dash_type": "round_dot"},
 }
 _BAR_COLOUR = "#1F4E79"
+#: Points per line of 11 pt text, and characters per unit of column width (a little under
+#: the true figure, so estimated rows are never too short).
+_LINE_HEIGHT = 15
+_CHARS_PER_WIDTH = 1.15
+FONT = "Arial"  # metric-compatible Liberation Sans in LibreOffice: the same line breaks everywhere
+FONT_SIZE = 11
+
+
+def _lines_needed(text: str, width: float) -> int:
+    """How many wrapped lines `text` takes in a column `width` characters wide (an estimate)."""
+    per_line = max(1, int((width - 1) * _CHARS_PER_WIDTH))
+    total = 0
+    for paragraph in str(text).split("\n"):
+        words, line, count = paragraph.split(" "), 0, 1
+        for word in words:
+            need = len(word) + (1 if line else 0)
+            if line + need > per_line and line:
+                count += 1 + (len(word) - 1) // per_line
+                line = len(word) % per_line or per_line
+            else:
+                line += need
+        total += count
+    return total
+
+
+def _row_height(cells: list[tuple[str, float]]) -> float | None:
+    """Explicit height for a row of wrapped text (LibreOffice does not autofit on load)."""
+    lines = max((_lines_needed(text, width) for text, width in cells), default=1)
+    return None if lines <= 1 else lines * _LINE_HEIGHT
 
 
 def _safe_text(text: str) -> str:
@@ -53,18 +84,21 @@ class _Formats:
         self.text = add({"valign": "top"})
         self.wrap = add({"text_wrap": True, "valign": "top"})
         self.link = add({"underline": 1, "font_color": "#0563C1", "valign": "top"})
+        self.short = add({"align": "right", "valign": "top"})
         self.numbers = {kind: add({"num_format": fmt, "valign": "top"}) for kind, fmt in NUMBER_FORMATS.items()}
 
-    def for_cell(self, cell: Cell):
+    def for_cell(self, cell: Cell, numeric_column: bool = False):
         if cell.link:
             return self.link
         if cell.is_number:
             return self.numbers.get(cell.kind) or self.text
-        return self.wrap if cell.kind == WRAP else self.text
+        if cell.kind == SHORT and numeric_column:
+            return self.short
+        return self.wrap  # table text wraps within its column; row heights are set to fit
 
 
-def _write_cell(ws, row: int, col: int, cell: Cell, fmts: _Formats) -> None:
-    fmt = fmts.for_cell(cell)
+def _write_cell(ws, row: int, col: int, cell: Cell, fmts: _Formats, numeric_column: bool = False) -> None:
+    fmt = fmts.for_cell(cell, numeric_column)
     if cell.link:
         url = cell.link
         if url.startswith("#"):
@@ -83,15 +117,23 @@ def _render_sheet(wb, ws, sheet: Sheet, fmts: _Formats) -> None:
     ws.set_row(0, 21)
     is_cover = sheet.key == "cover"
     ws.write_string(1, 0, sheet.description, fmts.cover_body if is_cover else fmts.body)
+    if is_cover and sheet.first_col_width:
+        height = _row_height([(sheet.description, sheet.first_col_width)])
+        if height:
+            ws.set_row(1, height)
     for i, line in enumerate(sheet.lines):
         row = 2 + i
         if line.link:
             ws.write_url(row, 0, line.link, fmts.link, string=line.text)
         elif line.style == HEADING2:
             ws.write_string(row, 0, line.text, fmts.heading2)
-            ws.set_row(row, 18)
+            ws.set_row(row, 21 if is_cover else 18)
         else:
             ws.write_string(row, 0, line.text, fmts.cover_body if is_cover else fmts.body)
+            if is_cover and sheet.first_col_width:
+                height = _row_height([(line.text, sheet.first_col_width)])
+                if height:
+                    ws.set_row(row, height)
     if sheet.first_col_width:
         ws.set_column(0, 0, sheet.first_col_width)
     table = sheet.table
@@ -111,9 +153,17 @@ def _render_sheet(wb, ws, sheet: Sheet, fmts: _Formats) -> None:
                 "columns": [{"header": h, "header_format": fmts.header} for h in table.headers],
             },
         )
+        widths = list(table.widths) + [8.43] * (len(table.headers) - len(table.widths))
+        height = _row_height(list(zip(table.headers, widths)))
+        if height:
+            ws.set_row(table.top, height)
+        numeric = [any(r[j].is_number for r in table.rows) for j in range(len(table.headers))]
         for i, row in enumerate(table.rows):
             for j, cell in enumerate(row):
-                _write_cell(ws, table.first_data_row + i, table.left + j, cell, fmts)
+                _write_cell(ws, table.first_data_row + i, table.left + j, cell, fmts, numeric[j])
+            height = _row_height([(str(c.value), w) for c, w in zip(row, widths) if not c.is_number])
+            if height:
+                ws.set_row(table.first_data_row + i, height)
     if sheet.chart is not None:
         chart = _chart(wb, sheet.chart)
         ws.insert_chart(
@@ -163,7 +213,20 @@ def _chart(wb, spec: Chart):
             options["line"] = dict(_LINE_STYLES[s.style])
         if s.labels:
             num_format = spec.x_axis.num_format if spec.kind == "bar" else None
-            options["data_labels"] = {"value": True, "position": "outside_end", "num_format": num_format or "General"}
+            options["data_labels"] = {
+                "value": True,
+                "position": "outside_end",
+                "num_format": num_format or "General",
+                "font": {"name": FONT, "size": 10},
+            }
+        if s.point_labels:
+            options["data_labels"] = {
+                "custom": [
+                    {"value": f"={quote_sheet(sheet)}!{a1(row, col, True)}"} for sheet, row, col in s.point_labels
+                ],
+                "position": "right",
+                "font": {"name": FONT, "size": 9},
+            }
         if s.error_plus is not None:
             options["y_error_bars"] = {
                 "type": "custom",
@@ -175,9 +238,13 @@ def _chart(wb, spec: Chart):
                 "line": {"color": "#000000", "width": 1.25},
             }
         chart.add_series(options)
-    chart.set_title({"name": _safe_text(spec.title), "name_font": {"size": 13, "bold": True}})
+    chart.set_title({"name": _safe_text(spec.title), "name_font": {"name": FONT, "size": 13, "bold": True}})
     for setter, axis in ((chart.set_x_axis, spec.x_axis), (chart.set_y_axis, spec.y_axis)):
-        options = {"name": _safe_text(axis.title), "name_font": {"size": 11, "bold": False}, "num_font": {"size": 10}}
+        options = {
+            "name": _safe_text(axis.title),
+            "name_font": {"name": FONT, "size": 11, "bold": False},
+            "num_font": {"name": FONT, "size": 10},
+        }
         if axis.num_format:
             options["num_format"] = axis.num_format
         if axis.reverse:
@@ -194,13 +261,13 @@ def _chart(wb, spec: Chart):
             {
                 "name": _safe_text(spec.y_axis.title),
                 "reverse": True,
-                "name_font": {"size": 11, "bold": False},
-                "num_font": {"size": 10},
+                "name_font": {"name": FONT, "size": 11, "bold": False},
+                "num_font": {"name": FONT, "size": 10, "rotation": 0},
                 "crossing": "max",
             }
         )
     if spec.legend:
-        chart.set_legend({"position": "bottom", "font": {"size": 10}})
+        chart.set_legend({"position": "bottom", "font": {"name": FONT, "size": 10}})
     else:
         chart.set_legend({"none": True})
     chart.set_size({"width": spec.width, "height": spec.height})
@@ -218,6 +285,7 @@ def render(layout: Layout) -> bytes:
             "strings_to_formulas": False,
             "strings_to_urls": False,
             "strings_to_numbers": False,
+            "default_format_properties": {"font_name": FONT, "font_size": FONT_SIZE},
         },
     )
     fmts = _Formats(wb)
