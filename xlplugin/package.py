@@ -542,7 +542,7 @@ def scan(data: bytes, where: str = "XML", *, stop_at: set[str] | None = None) ->
         if depth_skip[0] == 1:
             depth_skip[0] = 0
             # we skipped the children: locate our own close tag
-        if pos == element.start:
+        if data[element.open_end - 2:element.open_end] == b"/>":  # <x/>: expat reports it after the tag
             element.close_start = element.start
             element.end = element.open_end
         else:
