@@ -7,7 +7,8 @@ literal Excel should show. It is pure (no xlwings), so every rule is testable on
 
 The rules, in one place:
 - empty (None or "") where a value is required: `#N/A`;
-- an Excel error value arriving as text ("#N/A", "#DIV/0!", ...): that same error;
+- an Excel error value arriving as text: "#N/A", "#DIV/0!", "#NUM!" and "#VALUE!" come back as
+  themselves, any other ("#REF!", "#NAME?", ...) as `#VALUE!` (Office.js cannot return those);
 - TRUE/FALSE and dates are not counts: `#VALUE!`; text that is not a number: `#VALUE!`;
 - "1,000" and "62.0" are counts; negative, fractional, infinite, NaN or above 10^15
   (beyond Excel's 15 significant digits): `#NUM!`;
@@ -25,7 +26,9 @@ NUM = "#NUM!"
 VALUE = "#VALUE!"
 NA = "#N/A"
 
-#: Every error value Excel can pass in; an input holding one gives that error back.
+#: The only errors we return: Office.js accepts these as custom-function results (not #REF!/#NAME?).
+RESULT_ERRORS = frozenset({DIV0, NUM, VALUE, NA})
+#: Every error value Excel can pass in. One of RESULT_ERRORS comes back as itself, any other as #VALUE!.
 EXCEL_ERRORS = frozenset(
     {
         "#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#SPILL!",
@@ -45,6 +48,12 @@ class ExcelError(Exception):
     def __init__(self, literal: str, why: str = ""):
         super().__init__(why or literal)
         self.literal = literal
+
+
+def passed_error(text: str) -> ExcelError:
+    """The error to give for an Excel error value passed in as an argument."""
+    code = text.strip().upper()
+    return ExcelError(code if code in RESULT_ERRORS else VALUE, f"the input is the error {code}")
 
 
 def is_blank(value) -> bool:
@@ -83,7 +92,7 @@ def count(value) -> int:
         if text == "":
             raise ExcelError(NA, "a required count is empty")
         if text.upper() in EXCEL_ERRORS:
-            raise ExcelError(text.upper(), "the input is an error value")
+            raise passed_error(text)
         number = _number_from_text(text)
         if number is None:
             raise ExcelError(VALUE, f"'{text}' is not a count")
@@ -108,7 +117,7 @@ def published_count_value(value):
         if text == "":
             raise ExcelError(NA, "a required count is empty")
         if text.upper() in EXCEL_ERRORS:
-            raise ExcelError(text.upper(), "the input is an error value")
+            raise passed_error(text)
         number = _number_from_text(text)
         if number is not None:
             return count(number)
@@ -125,7 +134,7 @@ def _fraction_from(value, what: str) -> float:
     elif isinstance(value, str):
         text = value.strip()
         if text.upper() in EXCEL_ERRORS:
-            raise ExcelError(text.upper(), "the input is an error value")
+            raise passed_error(text)
         percent = text.endswith("%")
         number = _number_from_text(text[:-1] if percent else text)
         if number is None:
@@ -166,7 +175,7 @@ def choice(value, allowed: tuple[str, ...], default: str, aliases: dict | None =
     if not isinstance(value, str):
         raise ExcelError(VALUE, f"choose one of {', '.join(allowed)}")
     if value.strip().upper() in EXCEL_ERRORS:
-        raise ExcelError(value.strip().upper(), "the input is an error value")
+        raise passed_error(value)
     key = re.sub(r"[\s\-]+", "_", value.strip().lower())
     key = (aliases or {}).get(key, key)
     if key not in allowed:
@@ -182,7 +191,7 @@ def text(value, what: str = "text") -> str:
         raise ExcelError(VALUE, f"the {what} must be text")
     stripped = value.strip()
     if stripped.upper() in EXCEL_ERRORS:
-        raise ExcelError(stripped.upper(), "the input is an error value")
+        raise passed_error(stripped)
     return stripped
 
 

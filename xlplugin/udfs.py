@@ -4,8 +4,8 @@ One module serves classic xlwings (Windows add-in, `UDF Modules = xlplugin.udfs`
 and xlwings Server, so it uses only `func`, `arg` and `ret`, plain positional parameters, no
 `caller`, no I/O. On Linux the decorators are no-ops and these are plain functions.
 
-Every function returns a value or an Excel error literal ("#DIV/0!", "#NUM!", "#VALUE!",
-"#N/A"), never raises and never returns NaN: xlwings Lite/Server show the literal as a real
+Every function returns a value or one of four Excel error literals ("#DIV/0!", "#NUM!",
+"#VALUE!", "#N/A"), never raises and never returns NaN or infinity: xlwings Lite/Server show the literal as a real
 error cell, classic xlwings as text (xlwings issue 776). The argument rules are in
 `xlplugin.excel_args`. Where a funnel table has no number to show it uses the GSS shorthand:
 `[z]` not applicable, `[c]` suppressed or rounded (no exact value), `[x]` not available.
@@ -384,7 +384,7 @@ def _rounding(value):
     if isinstance(value, bool):
         raise ExcelError(VALUE, "rounding must be a whole number or nearestN")
     if isinstance(value, str) and value.strip().upper() in xa.EXCEL_ERRORS:
-        raise ExcelError(value.strip().upper(), "the input is an error value")
+        raise xa.passed_error(value)
     if isinstance(value, (int, float)):
         if not math.isfinite(value) or value < 0 or value != int(value):
             raise ExcelError(NUM, "rounding must be a whole number of at least 1")
