@@ -486,3 +486,15 @@ def test_property_any_bytes_give_a_table_or_an_input_error(data):
     else:
         assert all(len(row) == len(table.header) for row in table.rows)
         assert table.lines == sorted(set(table.lines))
+
+
+def test_excel_sep_line_sets_the_separator_and_still_counts_as_a_line():
+    table = read_table(b"sep=|\r\nstage|count\r\nA, B|1,000\r\n")
+    assert (table.delimiter, table.header_line, table.lines) == ("|", 2, [3])
+    assert table.rows == [["A, B", "1,000"]]
+
+
+def test_explicit_delimiter_overrides_sniffing():
+    # equal evidence for both: the comma wins by preference, unless the caller says otherwise
+    assert read_table(b"a;b,c\n1;2,3\n").header == ["a;b", "c"]
+    assert read_table(b"a;b,c\n1;2,3\n", delimiter=";").header == ["a", "b,c"]
