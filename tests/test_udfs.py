@@ -595,3 +595,49 @@ def test_udfs_module_imports_only_xlwings_decorators_the_core_and_stdlib():
             assert node.arg not in {"namespace", "name", "expand", "caller"}, node.arg
     for banned in ("pywin32", "win32com", "openpyxl", "xlsxwriter", "pandas", "numpy"):
         assert banned not in source.lower().replace("no pywin32", "")
+
+
+def classic_xlwings_registration():
+    """xlwings' own classic (Windows) registration code, taken from the installed xlwings/udfs.py.
+
+    That module imports pywin32 at the top, so only its pure registration functions are run here
+    (xlfunc, xlarg and helpers, BSD-licensed): they read our signatures exactly as Excel's
+    "Import Functions" will on Windows.
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec("xlwings")
+    source = (Path(spec.origin).parent / "udfs.py").read_text(encoding="utf-8")
+    wanted = {"func_sig", "get_category", "get_async_mode", "check_bool", "extract_type_and_annotations",
+              "xlfunc", "xlarg"}
+    tree = ast.parse(source)
+    defs = [node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name in wanted]
+    if {d.name for d in defs} != wanted:
+        pytest.skip("this xlwings version organises its classic UDF registration differently")
+    namespace = {"inspect": inspect, "dt": dt, "Any": typing.Any, "Callable": typing.Callable, "_F": typing.Any,
+                 "Annotated": typing.Annotated, "get_args": typing.get_args, "get_origin": typing.get_origin,
+                 "get_type_hints": typing.get_type_hints}
+    exec(compile(ast.Module(body=defs, type_ignores=[]), "xlwings/udfs.py", "exec"), namespace)  # noqa: S102
+    return namespace["xlfunc"], namespace["xlarg"]
+
+
+@pytest.mark.parametrize("function", UDFS, ids=[f.__name__ for f in UDFS])
+def test_classic_xlwings_registers_our_parameters_and_docs(function):
+    xlfunc, xlarg = classic_xlwings_registration()
+    import functools
+
+    copy = functools.wraps(function)(lambda *args: function(*args))  # leave the real function untouched
+    signature = inspect.signature(function)
+    for name in signature.parameters:
+        if name in {"numerator", "denominator", "stages", "counts", "bases", "units"}:
+            xlarg(name, ndim=2)(copy)  # the @arg lines in udfs.py, as classic xlwings runs them
+    info = xlfunc(copy).__xlfunc__
+    assert info["name"] == function.__name__
+    assert info["ret"]["doc"] == function.__doc__ and len(info["ret"]["doc"]) <= 255
+    assert [a["name"] for a in info["args"]] == list(signature.parameters)
+    for arg, parameter in zip(info["args"], signature.parameters.values()):
+        assert not arg["doc"].startswith("Positional argument"), arg["name"]  # our description, not the default
+        assert arg["options"]["convert"] is typing.Any  # xlwings' default value converter
+        assert arg["options"]["err_to_str"] is True  # error cells arrive as "#N/A" text, not None
+        if parameter.default is not inspect.Parameter.empty:
+            assert arg["optional"] == parameter.default
