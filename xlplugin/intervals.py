@@ -328,8 +328,9 @@ def _beta_quantile(a: float, b: float, p: float, upper_tail: bool) -> float:
             denominator = 1.0 - 0.5 * newton * curvature
             step = newton / denominator if 0.5 < denominator < 2.0 else newton
             new = x - step
-            if abs(step) <= 1e-10 * x:
-                # Halley converges cubically: a step this small leaves an error far below 1e-16.
+            if abs(step) <= 1e-10 * min(x, 1.0 - x):
+                # Halley converges cubically: a step this small, relative to the distance
+                # to the nearer end, leaves an error far below 1e-16.
                 return new if lo <= new <= hi else x
             if lo < new < hi:
                 x = new
