@@ -205,27 +205,33 @@ def _column_widths(grid: Grid) -> list[float]:
 def cell_xml(row: int, column: int, value, style: str | None = None) -> str:
     ref = cell_ref(row, column)
     if value is None:
-        return f'<c r="{ref}" s="{style}"/>' if style else ""
+        return f'<c r="{ref}" s="{style}"/>' if style and style != "0" else ""
     if isinstance(value, str):
         return inline_string_cell(ref, value, style)
     return number_cell(ref, value, style)
 
 
-def rows_xml(grid: Grid, first_row: int = 1, first_col: int = 1, styles: dict | None = None) -> dict[int, list[tuple[int, str]]]:
-    """Row number -> [(column, cell XML)] for the header and data rows."""
+def rows_xml(grid: Grid, first_row: int = 1, first_col: int = 1, styles: dict | None = None,
+             default_style: str | None = None) -> dict[int, list[tuple[int, str]]]:
+    """Row number -> [(column, cell XML)] for the header and data rows.
+
+    `default_style` ("0") overrides a column's own style (``<col style>``), which LibreOffice
+    would otherwise apply to a cell written without one.
+    """
     styles = styles or {}
     out: dict[int, list[tuple[int, str]]] = {}
     header_cells = []
     for j, head in enumerate(grid.header):
         col = first_col + j
-        header_cells.append((col, inline_string_cell(cell_ref(first_row, col), head, styles.get((first_row, col)))))
+        header_cells.append((col, inline_string_cell(cell_ref(first_row, col), head,
+                                                     styles.get((first_row, col)) or default_style)))
     out[first_row] = header_cells
     for i, row in enumerate(grid.rows):
         r = first_row + 1 + i
         cells = []
         for j, value in enumerate(row):
             col = first_col + j
-            text = cell_xml(r, col, value, styles.get((r, col)) or styles.get(("data", col)))
+            text = cell_xml(r, col, value, styles.get((r, col)) or styles.get(("data", col)) or default_style)
             if text:
                 cells.append((col, text))
         out[r] = cells
@@ -299,16 +305,24 @@ def replace_table(book: Book, table: Table, grid: Grid, *, force: bool = False) 
                                      f"({other.ref}) on sheet {table.sheet.name!r}", where))
     sheet_part = table.sheet.part
     data = book.current(sheet_part)
+    kept_columns = _same_name_columns(table, grid, c1)
     new_sheet = rewrite_cells(data, old_rect, new_rect, grid, force=force,
-                              where=f"{book.path.name}, sheet {table.sheet.name!r}")
+                              where=f"{book.path.name}, sheet {table.sheet.name!r}", styled_columns=kept_columns)
     book.put(sheet_part, new_sheet)
     book.put(table.part, resized_table_xml(table, range_ref(*new_rect), grid.header))
-    if (r2, c2) != (new_r2, new_c2):
-        update_references(book, table, old_rect, new_rect, grid)
-    else:
-        update_references(book, table, old_rect, new_rect, grid)
+    update_references(book, table, old_rect, new_rect, grid)
     book.drop_calc_chain()
     book.request_full_calculation()
+
+
+def _same_name_columns(table: Table, grid: Grid, first_col: int) -> set[int]:
+    """Sheet columns whose header stays the same: their cells keep their number formats."""
+    columns = table.root.find("tableColumns")
+    if columns is None:
+        return set()
+    inner = scan(table.data).find("tableColumns")
+    old = [unescape_xstring(c.attrs.get("name", "")).lower() for c in inner.findall("tableColumn")]
+    return {first_col + j for j, head in enumerate(grid.header) if j < len(old) and old[j] == head.lower()}
 
 
 def _overlaps(a, b) -> bool:
@@ -374,7 +388,8 @@ def _prefix(data: bytes, element: Element) -> str:
 _CELL_CONTENT = ("v", "is", "f")
 
 
-def rewrite_cells(data: bytes, old_rect, new_rect, grid: Grid, *, force: bool, where: str) -> bytes:
+def rewrite_cells(data: bytes, old_rect, new_rect, grid: Grid, *, force: bool, where: str,
+                  styled_columns: set[int] | None = None) -> bytes:
     """The sheet XML with the cells of old_rect and new_rect replaced by the grid's cells."""
     root = scan(data, where)
     sheet_data = root.find("sheetData")
@@ -397,7 +412,8 @@ def rewrite_cells(data: bytes, old_rect, new_rect, grid: Grid, *, force: bool, w
             ref = c.attrs.get("r")
             col = parse_cell(ref)[1] if ref else col_last + 1
             col_last = col
-            if c.attrs.get("s"):
+            keeps_style = r == old_rect[0] or styled_columns is None or col in styled_columns
+            if c.attrs.get("s") and keeps_style:
                 if _inside(r, col, old_rect):
                     styles[(r, col)] = c.attrs["s"]
                     if r == old_rect[0] + 1:
@@ -419,7 +435,7 @@ def rewrite_cells(data: bytes, old_rect, new_rect, grid: Grid, *, force: bool, w
                                              "unmerge them first", where))
             except ValueError:
                 pass
-    new_cells = rows_xml(grid, new_rect[0], new_rect[1], styles)
+    new_cells = rows_xml(grid, new_rect[0], new_rect[1], styles, default_style="0")
     if new_rect[2] > new_rect[0] + len(grid.rows):  # the kept empty data row
         new_cells.setdefault(new_rect[2], [])
     edits = []

@@ -1,0 +1,211 @@
+"""Replacing an existing table: rows, size, names, charts, refusals, and LibreOffice's view."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+
+import lo_harness
+from xlplugin.errors import InputError
+from xlplugin.package import open_package
+from xlplugin.refresh import refresh_table
+from xlplugin.refresh.book import open_book
+
+DATA = Path(__file__).parent / "data" / "xlsx"
+
+
+def _entries(path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as zf:
+        return {i.filename: zf.read(i) for i in zf.infolist()}
+
+
+@pytest.fixture
+def charted(tmp_path) -> Path:
+    """A table Sales (A1:B4) with a bar chart on its columns, a defined name, a formula and a note."""
+    path = tmp_path / "charted.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Data")
+    ws.add_table("A1:B4", {"name": "Sales", "columns": [{"header": "Region"}, {"header": "Amount"}],
+                           "data": [["North", 10], ["South", 20], ["East", 30]]})
+    ws.write_formula("D1", "=SUM(Sales[Amount])", None, 60)
+    ws.write_string("F10", "user note")
+    chart = wb.add_chart({"type": "bar"})
+    chart.add_series({"name": "Amount", "categories": "=Data!$A$2:$A$4", "values": "=Data!$B$2:$B$4"})
+    ws.insert_chart("H2", chart)
+    wb.define_name("AmountColumn", "=Data!$B$2:$B$4")
+    wb.define_name("Elsewhere", "=Data!$F$1:$F$3")
+    other = wb.add_worksheet("Other")
+    other.write_formula("A1", "=Data!D1*2", None, 120)
+    wb.close()
+    return path
+
+
+def _csv(tmp_path, text, name="new.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_longer_table_updates_ref_names_chart_and_caches(tmp_path, charted):
+    csv = _csv(tmp_path, "Region,Amount\nNorth,1\nSouth,2\nEast,3\nWest,4\nCentre,\"1,500\"\n")
+    out = refresh_table(charted, csv, "sales", output=tmp_path / "out.xlsx")  # name matched case-insensitively
+    before, after = _entries(charted), _entries(out)
+    table = after["xl/tables/table1.xml"].decode()
+    assert 'ref="A1:B6"' in table and '<autoFilter ref="A1:B6"/>' in table
+    workbook = after["xl/workbook.xml"].decode()
+    assert "Data!$B$2:$B$6" in workbook            # stretched with the table
+    assert "Data!$F$1:$F$3" in workbook            # not in the table: untouched
+    assert 'fullCalcOnLoad="1"' in workbook
+    chart = after["xl/charts/chart1.xml"].decode()
+    assert "Data!$A$2:$A$6" in chart and "Data!$B$2:$B$6" in chart
+    values = re.search(r"<c:val>.*?</c:val>", chart, re.S).group(0)
+    assert '<c:ptCount val="5"/>' in values
+    assert re.findall(r"<c:v>([^<]*)</c:v>", values) == ["1", "2", "3", "4", "1500"]
+    categories = re.search(r"<c:cat>.*?</c:cat>", chart, re.S).group(0)
+    assert re.findall(r"<c:v>([^<]*)</c:v>", categories) == ["North", "South", "East", "West", "Centre"]
+    sheet = after["xl/worksheets/sheet1.xml"].decode()
+    assert "user note" in after.get("xl/sharedStrings.xml", b"").decode() or "user note" in sheet
+    assert '<c r="F10"' in sheet                   # the user's cell outside the table survives
+    assert "<f>SUM(Sales[Amount])</f>" in sheet   # and the formula reading the table
+    for name in ("xl/styles.xml", "xl/sharedStrings.xml", "xl/worksheets/sheet2.xml", "xl/theme/theme1.xml"):
+        assert before[name] == after[name], name
+
+
+def test_shorter_table_clears_old_rows(tmp_path, charted):
+    csv = _csv(tmp_path, "Region,Amount\nOnly,7\n")
+    out = refresh_table(charted, csv, "Sales", output=tmp_path / "out.xlsx")
+    after = _entries(out)
+    sheet = after["xl/worksheets/sheet1.xml"].decode()
+    assert 'ref="A1:B2"' in after["xl/tables/table1.xml"].decode()
+    assert not re.search(r'<c r="[AB][34]"', sheet)
+    assert "Data!$B$2:$B$2" in after["xl/workbook.xml"].decode()
+
+
+def test_resize_over_user_cells_is_refused_unless_forced(tmp_path, charted):
+    csv = _csv(tmp_path, "Region,Amount,Extra,More,Even,More2\n" + "a,1,2,3,4,5\n" * 12)
+    before = charted.read_bytes()
+    with pytest.raises(InputError) as err:
+        refresh_table(charted, csv, "Sales")
+    assert "D1" in str(err.value) and "F10" in str(err.value) and "--force" in str(err.value)
+    assert charted.read_bytes() == before
+    out = refresh_table(charted, csv, "Sales", force=True, output=tmp_path / "forced.xlsx")
+    assert 'ref="A1:F13"' in _entries(out)["xl/tables/table1.xml"].decode()
+
+
+def test_table_on_another_sheet_and_names_taken(tmp_path, charted):
+    csv = _csv(tmp_path, "a,b\n1,2\n")
+    with pytest.raises(InputError, match="is on sheet"):
+        refresh_table(charted, csv, "Sales", sheet="Other")
+    with pytest.raises(InputError, match="defined name"):
+        refresh_table(charted, csv, "AmountColumn")
+    with pytest.raises(InputError, match="already exists"):
+        refresh_table(charted, csv, "NewTable", sheet="other")
+
+
+@pytest.mark.parametrize("name", ["T2024", "FOI2024", "R1C1", "C", "r", "has space", "1abc", "a-b", ""])
+def test_bad_table_names(tmp_path, charted, name):
+    csv = _csv(tmp_path, "a,b\n1,2\n")
+    with pytest.raises(InputError):
+        refresh_table(charted, csv, name)
+
+
+@pytest.mark.parametrize("sheet", ["History", "a" * 32, "a/b", "x[1]", "q?", "'quoted'"])
+def test_bad_sheet_names(tmp_path, charted, sheet):
+    csv = _csv(tmp_path, "a,b\n1,2\n")
+    with pytest.raises(InputError):
+        refresh_table(charted, csv, "Fine_name", sheet=sheet)
+
+
+def test_bad_csvs_are_refused_before_the_workbook_is_touched(tmp_path, charted):
+    before = charted.read_bytes()
+    for text in ("a,a\n1,2\n", "a,,c\n1,2,3\n", ""):
+        with pytest.raises(InputError):
+            refresh_table(charted, _csv(tmp_path, text), "NewData")
+    assert charted.read_bytes() == before
+
+
+def test_lock_file_refused_and_backup_kept(tmp_path, charted):
+    csv = _csv(tmp_path, "Region,Amount\nA,1\n")
+    lock = charted.with_name("~$" + charted.name)
+    lock.write_bytes(b"owner")
+    with pytest.raises(InputError, match="open in Excel"):
+        refresh_table(charted, csv, "Sales")
+    lock.unlink()
+    before = charted.read_bytes()
+    refresh_table(charted, csv, "Sales", backup=True)
+    assert charted.with_name("charted.bak.xlsx").read_bytes() == before
+    assert charted.read_bytes() != before
+
+
+def test_header_escaping_and_column_names(tmp_path, charted):
+    csv = _csv(tmp_path, 'Region,"Amount\n(GBP)",_x0041_\nA,1,2\n')
+    out = refresh_table(charted, csv, "Sales", force=True, output=tmp_path / "out.xlsx")
+    table = _entries(out)["xl/tables/table1.xml"].decode()
+    assert 'name="Amount_x000a_(GBP)"' in table
+    assert 'name="_x005F_x0041_"' in table
+
+
+def test_calc_chain_dropped_when_table_replaced(tmp_path):
+    source = DATA / "poi__ConditionalFormattingSamples.xlsx"
+    csv = _csv(tmp_path, "Book,Pages\nA,1\nB,2\n")
+    out = refresh_table(source, csv, "Table1", output=tmp_path / "out.xlsx")
+    after = _entries(out)
+    assert not any(name.lower().endswith("calcchain.xml") for name in after)
+    assert "calcChain" not in after["[Content_Types].xml"].decode()
+    assert "calcChain" not in after["xl/_rels/workbook.xml.rels"].decode()
+
+
+#: Existing corpus tables that refresh replaces, and the ones it refuses (with why).
+REPLACEABLE = [("calamine__table-multiple.xlsx", "Inventory"), ("calamine__table-multiple.xlsx", "Sales_Bob"),
+               ("excelize__Book1.xlsx", "Table1"), ("poi__ConditionalFormattingSamples.xlsx", "Table1"),
+               ("poi__ConditionalFormattingSamples.xlsx", "Table4"), ("poi__ExcelPivotTableSample.xlsx", "Tabelle1"),
+               ("poi__simple-monthly-budget.xlsx", "tblExpenses"), ("sheetjs__pivot_table_named_range.xlsx", "Table1"),
+               ("closedxml__TemplateWithTableSourcePivotTables.xlsx", "Portfolios")]
+REFUSED = [("calamine__table-multiple.xlsx", "Sales_Alice", "overlap table"),
+           ("poi__ConditionalFormattingSamples.xlsx", "Table6", "totals row"),
+           ("poi__DataTableCities.xlsx", "BigCity", "totals row"),
+           ("poi__StructuredRefs-lots-with-lookups.xlsx", "Table_Query_from_RDS", "query"),
+           ("poi__simple-monthly-budget.xlsx", "tblIncome", "overlap table")]
+
+REPLACEMENT = "Label,Value\n" + "".join(f"row {i},{i * 11}\n" for i in range(1, 10))
+
+
+@pytest.mark.parametrize("source,table,reason", REFUSED)
+def test_corpus_tables_refused(tmp_path, source, table, reason):
+    with pytest.raises(InputError, match=reason):
+        refresh_table(DATA / source, _csv(tmp_path, REPLACEMENT), table, output=tmp_path / "out.xlsx")
+    assert not (tmp_path / "out.xlsx").exists()
+
+
+@pytest.mark.libreoffice
+def test_corpus_tables_replaced_as_libreoffice_sees_them(tmp_path):
+    lo_harness.require_soffice()
+    csv = _csv(tmp_path, REPLACEMENT)
+    outputs = []
+    for source, table in REPLACEABLE:
+        out = tmp_path / f"{Path(source).stem}--{table}.xlsx"
+        refresh_table(DATA / source, csv, table, output=out)
+        with open_package(out) as package:
+            book = open_book(package, out)
+            found = book.table_named(table)
+            outputs.append((out, found.sheet.name, found.ref))
+    lo_harness._run_soffice(["--convert-to", lo_harness.CSV_FILTER_ALL_SHEETS_QUOTED, "--outdir", str(tmp_path / "lo"),
+                             *[str(o) for o, _, _ in outputs]], recalc=True, timeout=600)
+    from xlplugin.refresh.cells import parse_range
+
+    for out, sheet, ref in outputs:
+        exported = tmp_path / "lo" / f"{out.stem}-{sheet}.csv"
+        if not exported.exists():
+            exported = tmp_path / "lo" / f"{out.stem}.csv"
+        rows = lo_harness._split_csv(exported.read_text(encoding="utf-8-sig"), keep_quoting=True)
+        r1, c1, r2, c2 = parse_range(ref)
+        assert (r2 - r1, c2 - c1) == (9, 1), (out.name, ref)
+        got = [[rows[r - 1][c - 1] for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)]
+        assert got[0] == [("Label", True), ("Value", True)], out.name
+        for i in range(1, 10):
+            assert got[i] == [(f"row {i}", True), (str(i * 11), False)], (out.name, i, got[i])
