@@ -559,8 +559,8 @@ def _denominators_sheet(ctx: _Context, defs) -> Sheet:
     top = 2 + len(lines)
     rows = build(top)
     hdrs = _unique(headers)
-    widths = list(_widths(hdrs, rows, maximum=26))
-    widths[col["Numerator within denominator"]] = 34
+    widths = list(_widths(hdrs, rows, maximum=22))
+    widths[col["Numerator within denominator"]] = 32
     return Sheet(
         key="denominators",
         name="Denominators",
@@ -617,6 +617,7 @@ def _funnel_chart_sheet(ctx: _Context) -> Sheet | None:
             name_cell=(name, top, value_col),
             values=Range(name, first, value_col, last, value_col),
             categories=Range(name, first, 0, last, value_col - 1),
+            category_levels=_levels([r[:-1] for r in rows]) if several else (),
             labels=True,
         ),
     )
@@ -654,6 +655,18 @@ def _funnel_chart_sheet(ctx: _Context) -> Sheet | None:
         chart=chart,
         landscape=True,
     )
+
+
+def _levels(label_rows) -> tuple[tuple[str | None, ...], ...]:
+    """Multi-level category cache: outer level first, an outer label only where it changes."""
+    outer, inner = [], []
+    previous = object()
+    for cells in label_rows:
+        o, i = str(cells[0].value), str(cells[1].value)
+        outer.append(o if o != previous else None)
+        inner.append(i)
+        previous = o
+    return (tuple(outer), tuple(inner))
 
 
 def _denominators_chart_sheet(ctx: _Context, defs) -> Sheet | None:
@@ -717,6 +730,7 @@ def _denominators_chart_sheet(ctx: _Context, defs) -> Sheet | None:
             name_cell=(name, top, k + 1),
             values=Range(name, first, k + 1, last, k + 1),
             categories=Range(name, first, 0, last, k),
+            category_levels=_levels([r[: k + 1] for r in rows]) if k else (),
             error_plus=Range(name, first, k + 4, last, k + 4),
             error_minus=Range(name, first, k + 5, last, k + 5),
             error_plus_data=tuple(plus),
@@ -1183,8 +1197,16 @@ def _data_sheet(ctx: _Context) -> Sheet:
         lines.append(Line("[z] = empty in the input file (an empty base means the previous stage; an empty note means no note)"))
     if not rows:
         rows = [tuple(_shorthand("z") for _ in keep)]
+    # Units in headers: a 'unit' column states them row by row; without one, numeric columns
+    # get '(number)' (the only change to the input's own headers).
+    has_unit_column = any(src.header[j].strip().lower() in ("unit", "units") for j in keep)
+    numeric = [any(r[i].is_number for r in rows) and not has_unit_column for i in range(len(keep))]
+    if any(n and "(" not in src.header[j] for n, j in zip(numeric, keep)):
+        lines.append(Line("Column headers are the input's own, with '(number)' added to columns of numbers."))
     top = 2 + len(lines)
-    headers = _unique([src.header[j] for j in keep])
+    headers = _unique(
+        [src.header[j] + (" (number)" if n and "(" not in src.header[j] else "") for n, j in zip(numeric, keep)]
+    )
     widths = _widths(headers, rows, maximum=50)
     return Sheet(
         key="data",
@@ -1215,13 +1237,15 @@ def _notes_sheet(notes: tuple[Note, ...]) -> Sheet:
     rows = tuple((Cell(n.marker, TEXT), Cell(n.text, WRAP)) for n in notes)
     if not rows:
         rows = ((Cell("[note 1]", TEXT), Cell("This workbook has no notes.", WRAP)),)
-    top = 3
+    lines = [Line("Each note is referred to from at least one table or line of text in this workbook.")]
+    lines += [Line(SHORTHAND[k]) for k in ("[c]", "[x]", "[z]") if any(k in n.text for n in notes)]
+    top = 2 + len(lines)
     return Sheet(
         key="notes",
         name="Notes",
         title="Notes",
-        description="The notes referred to in the tables as [note 1], [note 2] and so on.",
-        lines=(Line("Each note is referred to from at least one table or line of text in this workbook."),),
+        description="The notes referred to in the tables and text of this workbook by markers such as [note 1].",
+        lines=tuple(lines),
         table=Table(ownership.TABLE_NAMES["notes"], ("Note number", "Note text"), rows, top, 0, (14, 110)),
         landscape=True,
     )

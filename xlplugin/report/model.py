@@ -135,6 +135,9 @@ class Series:
     name_cell: tuple[str, int, int]  # (sheet, row, col)
     values: Range
     categories: Range | None = None  # categories, or x values for a scatter chart
+    #: For a two-column (multi-level) category range: the cache, outer level first, each level
+    #: a value per point (None where the outer label repeats). XlsxWriter cannot read it back.
+    category_levels: tuple[tuple[str | None, ...], ...] = ()
     error_plus: Range | None = None
     error_minus: Range | None = None
     error_plus_data: tuple[float, ...] = ()

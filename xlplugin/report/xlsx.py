@@ -196,6 +196,8 @@ def _chart(wb, spec: Chart):
         }
         if s.categories is not None:
             options["categories"] = s.categories.as_list()
+        if s.category_levels:
+            options["categories_data"] = [list(level) for level in s.category_levels]
         if s.style == "bar":
             options["fill"] = {"color": _BAR_COLOUR}
             options["border"] = {"none": True}
