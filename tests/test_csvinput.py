@@ -373,7 +373,7 @@ def test_missing_file_and_folder(tmp_path):
 
 def test_limits(monkeypatch, tmp_path):
     monkeypatch.setattr(csvinput, "MAX_FILE_BYTES", 100)
-    with pytest.raises(InputError, match=r"big.csv: the file is 0.0 MB; the limit is 0 MB"):
+    with pytest.raises(InputError, match=r"big.csv: the file is 120 bytes; the limit is 100 bytes"):
         read_table(write(tmp_path, "big.csv", b"a,b\n" * 30))
     with pytest.raises(InputError, match="the limit is"):
         read_table(b"a,b\n" * 30, name="big")
@@ -498,3 +498,20 @@ def test_explicit_delimiter_overrides_sniffing():
     # equal evidence for both: the comma wins by preference, unless the caller says otherwise
     assert read_table(b"a;b,c\n1;2,3\n").header == ["a;b", "c"]
     assert read_table(b"a;b,c\n1;2,3\n", delimiter=";").header == ["a", "b,c"]
+
+
+def test_field_beyond_the_csv_modules_own_limit_is_refused_not_crashed():
+    huge = b"x" * 200_000
+    for data, line in [(b"a,b\n1," + huge + b"\n", 2), (b"a,b\n\n1,\"" + huge + b"\"\n", 3), (huge + b"\n", 1)]:
+        with pytest.raises(InputError) as err:
+            read_table(data, name="huge.csv")
+        assert str(err.value) == (
+            f"huge.csv, line {line}: a field is longer than Excel's cell limit of 32,767 characters; "
+            "it cannot be written to a workbook (an unclosed quote can cause this)"
+        )
+
+
+def test_line_limit_is_checked_before_parsing(monkeypatch):
+    monkeypatch.setattr(csvinput, "MAX_LINES", 10)
+    with pytest.raises(InputError, match="lines.csv: the file has 12 lines; the limit is 10"):
+        read_table(b"a,b\n" + b",\n" * 11, name="lines.csv")

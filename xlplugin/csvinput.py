@@ -33,6 +33,8 @@ MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_FIELD_CHARS = 32_767
 #: Most data rows: Excel's sheet holds 1,048,576 rows; a funnel has dozens.
 MAX_ROWS = 1_000_000
+#: Most physical lines (blank ones included), checked before parsing: two per allowed row.
+MAX_LINES = 2 * MAX_ROWS
 #: Most columns: Excel's last column is XFD, the 16,384th.
 MAX_COLUMNS = 16_384
 #: Separators we recognise, in order of preference when the evidence is equal.
@@ -124,16 +126,24 @@ def read_bytes(source: str | Path | bytes, name: str | None) -> tuple[bytes, str
         raise InputError(Problem("permission denied: the file cannot be read", label)) from None
     except OSError as exc:
         raise InputError(Problem(f"the file cannot be read ({exc.strerror or exc})", label)) from None
-    if len(data) > MAX_FILE_BYTES:
-        raise InputError(Problem(_too_big_message(len(data)), label))
+    if len(data) > MAX_FILE_BYTES:  # a device or pipe: we stopped reading at the limit
+        raise InputError(Problem(_too_big_message(MAX_FILE_BYTES, at_least=True), label))
     return data, label
 
 
-def _too_big_message(size: int) -> str:
+def _too_big_message(size: int, at_least: bool = False) -> str:
     return (
-        f"the file is {size / 1024 / 1024:.1f} MB; the limit is {MAX_FILE_BYTES // 1024 // 1024} MB "
+        f"the file is {'over ' if at_least else ''}{_size(size)}; the limit is {_size(MAX_FILE_BYTES)} "
         "(a funnel CSV is a few kilobytes: is this the right file?)"
     )
+
+
+def _size(n: int) -> str:
+    if n < 1024:
+        return f"{n} bytes"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.3g} KB"
+    return f"{n / 1024 / 1024:.3g} MB"
 
 
 def decode(data: bytes, name: str = "<data>") -> tuple[str, str]:
@@ -243,6 +253,15 @@ def _trimmed_width(row: list[str]) -> int:
     return n
 
 
+def _tolerant_rows(sample: str, delimiter: str):
+    """Rows of a sample, stopping quietly where the csv module gives up (a huge field)."""
+    reader = _reader(sample, delimiter, strict=False)
+    try:
+        yield from reader
+    except csv.Error:
+        return
+
+
 def sniff_delimiter(text: str) -> str:
     """Pick the separator from the header line, checked against the lines that follow.
 
@@ -259,7 +278,7 @@ def sniff_delimiter(text: str) -> str:
     best_delimiter = ","
     counts = {}
     for rank, delimiter in enumerate(DELIMITERS):
-        rows = [r for r in _reader(sample, delimiter, strict=False) if _trimmed_width(r)]
+        rows = [r for r in _tolerant_rows(sample, delimiter) if _trimmed_width(r)]
         if not rows:
             return ","
         widths = [_trimmed_width(r) for r in rows]
@@ -299,6 +318,11 @@ def read_table(
     text, has_controls = _normalise(text, label)
     if not text.strip():
         raise InputError(Problem(_EMPTY, label))
+    lines = text.count("\n")
+    if lines > MAX_LINES:
+        raise InputError(
+            Problem(f"the file has {lines:,} lines; the limit is {MAX_LINES:,} (a funnel has dozens)", label)
+        )
 
     first_line_offset = 0
     hint = re.match(r"sep=(.)\n", text)  # Excel's own separator hint line
@@ -346,7 +370,7 @@ def _parse(
     lines: list[int] = []
     width = 0
     end = 0  # the last physical line consumed so far
-    for row in reader:
+    for row in _rows(reader, label, offset):
         start, end = end + 1, reader.line_num
         n = len(row)
         while n and not row[n - 1].strip():
@@ -420,6 +444,29 @@ def _parse(
     if has_controls:
         _refuse_controls(table)
     return table
+
+
+def _rows(reader, label: str, offset: int):
+    """The reader's rows; the csv module's own field limit (131,072) becomes a located refusal."""
+    end = 0
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            if "field larger than field limit" not in str(exc):
+                raise
+            raise InputError(
+                Problem(
+                    f"a field is longer than Excel's cell limit of {MAX_FIELD_CHARS:,} characters; it cannot "
+                    "be written to a workbook (an unclosed quote can cause this)",
+                    label,
+                    end + 1 + offset,
+                )
+            ) from None
+        end = reader.line_num
+        yield row
 
 
 def _refuse_controls(table: Table) -> None:
