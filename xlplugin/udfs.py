@@ -122,7 +122,8 @@ _MISSING = object()
 
 
 def _rate_column_fast(nums: list[list], dens: list[list]) -> list[list]:
-    """Equal-length columns: the hot path for a 100,000-row spill, checks inlined."""
+    """Equal-length columns: the hot path for a 100,000-row spill, with count() inlined for the
+    common cases (whole, non-negative, at most 10**15 = excel_args.MAX_COUNT); the rest go to _rate_of."""
     out = []
     append = out.append
     for (x,), (n,) in zip(nums, dens):
