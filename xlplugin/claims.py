@@ -129,6 +129,12 @@ _ORDINALS = {
     "eighth": 8, "eighths": 8, "ninth": 9, "ninths": 9, "tenth": 10, "tenths": 10,
 }
 
+#: Words that carry meaning in a claim: never ignored as a noun after "one in N".
+_CLAIM_WORDS = frozenset(
+    " ".join([*QUALIFIERS, *_UNITS, *_TEENS, *_TENS, *_SCALES, *_ORDINALS]).split()
+    + ["a", "an", "and", "in", "out", "every", "per", "cent", "percent", "pc", "pct"]
+)
+
 _PERCENT_SIGN = r"(?:%|per\s?cent|percent|pct|pc|p\.c\.?)"
 _PERCENT_RE = re.compile(rf"(?P<num>\d+(?:\.\d+)?|\.\d+)\s*{_PERCENT_SIGN}")
 _WORD_PERCENT_RE = re.compile(r"(?P<words>[a-z]+(?: [a-z]+){0,3})\s*(?:%|per\s?cent|percent)")
@@ -323,14 +329,13 @@ def _k_in_m(body: str, text: str):
     if k is None:
         raise _fail(text, f"'{m.group('k')}' is not a whole number (write 1 or one)")
     # M is the longest run of words that reads as a number; plain words after it ("people")
-    # are ignored, but not more number words ("sixteen hundred" is not 16).
+    # are ignored, but not words a claim is made of ("sixteen hundred" is not 16, and
+    # "one in 16 nearly" is not a claim).
     words = m.group("m").split(" ")
     for size in range(min(3, len(words)), 0, -1):
         n = _count(" ".join(words[:size]))
         tail = words[size:]
-        if n is not None and not any(_count(w) is not None or w in _SCALES for w in tail):
-            if tail and not all(w.isalpha() for w in tail):
-                continue
+        if n is not None and all(w.isalpha() and w not in _CLAIM_WORDS for w in tail):
             break
     else:
         raise _fail(text, f"'{m.group('m')}' is not a whole number (write 16 or sixteen)")
