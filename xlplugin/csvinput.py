@@ -325,7 +325,7 @@ def read_table(
         )
 
     first_line_offset = 0
-    hint = re.match(r"sep=(.)\n", text)  # Excel's own separator hint line
+    hint = re.match(r"sep=([^\w\s\"']|\t)\n", text)  # Excel's own separator hint line
     if hint and delimiter is None:
         delimiter = hint.group(1)
         first_line_offset = 1
