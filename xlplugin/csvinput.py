@@ -49,7 +49,7 @@ _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical 
 
 # C0 controls other than tab/LF/CR, DEL, and C1 controls (which in a cp1252 file can only come
 # from the five bytes cp1252 leaves undefined). None belongs in a text CSV.
-_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 # cp1252 leaves 0x81, 0x8D, 0x8F, 0x90 and 0x9D undefined; Windows itself maps them to the
 # C1 control of the same number. A 256-character charmap gives that behaviour in one fast
@@ -216,9 +216,9 @@ def _normalise(text: str, name: str) -> tuple[str, bool]:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = text.rstrip("\x1a")  # Ctrl-Z: old DOS programs end text files with it
-    has_controls = _CONTROL_RE.search(text) is not None
+    has_controls = CONTROL_CHARACTERS.search(text) is not None
     if has_controls:
-        controls = _CONTROL_RE.findall(text)
+        controls = CONTROL_CHARACTERS.findall(text)
         if "\x00" in text or len(controls) > max(10, len(text) // 100):
             raise InputError(
                 Problem(
@@ -474,7 +474,7 @@ def _refuse_controls(table: Table) -> None:
     problems = []
     for line, row in [(table.header_line, table.header)] + list(zip(table.lines, table.rows)):
         for i, value in enumerate(row):
-            m = _CONTROL_RE.search(value)
+            m = CONTROL_CHARACTERS.search(value)
             if m and len(problems) < MAX_PROBLEMS:
                 problems.append(
                     Problem(

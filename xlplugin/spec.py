@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from .claims import ClaimError, parse_claim
 from .counts import DEFAULT_SUPPRESSED
-from .csvinput import MAX_FIELD_CHARS, Table, decode, read_bytes, read_funnel_table
+from .csvinput import CONTROL_CHARACTERS, MAX_FIELD_CHARS, Table, decode, read_bytes, read_funnel_table
 from .errors import InputError, Problem
 from .funnel import Funnel
 
@@ -33,7 +33,6 @@ MAX_SPEC_BYTES = 1024 * 1024
 #: Excel refuses hyperlinks longer than this.
 MAX_URL_CHARS = 2079
 
-_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _ISO_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -205,7 +204,7 @@ def _text(value, key: str, line: int | None, problem) -> str | None:
         problem(f"'{key}' must be text in double quotes, not {_kind(value)}", line)
         return None
     value = value.strip()
-    bad = _CONTROL_RE.search(value.replace("\n", " ").replace("\t", " "))
+    bad = CONTROL_CHARACTERS.search(value.replace("\n", " ").replace("\t", " "))
     if bad:
         problem(f"'{key}' contains the invisible control character U+{ord(bad.group()):04X}; delete it", line)
         return None
