@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -115,6 +114,8 @@ def load_spec(path: str | Path) -> ReportSpec:
             Problem("a TOML file must be UTF-8; save it again as UTF-8 (byte not valid UTF-8 here)", label, line)
         ) from None
     text = text.replace("\r\n", "\n")
+    import tomllib  # here, not at the top: reading a plain CSV should not pay for it
+
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -122,7 +123,7 @@ def load_spec(path: str | Path) -> ReportSpec:
     return _validate(raw, text, Path(path), label)
 
 
-def _toml_problem(exc: tomllib.TOMLDecodeError, label: str) -> Problem:
+def _toml_problem(exc: ValueError, label: str) -> Problem:
     message = str(exc)
     m = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
     line = column = None
@@ -364,6 +365,8 @@ def is_spec(path: str | Path) -> bool:
         return True
     if suffix in (".csv", ".tsv", ".txt", ".tab"):
         return False
+    import tomllib
+
     try:
         data, _label = read_bytes(path, str(path))
         text, _encoding = decode(data, str(path))
