@@ -12,9 +12,7 @@ import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from .claims import ClaimError, parse_claim
 from .counts import DEFAULT_SUPPRESSED
 from .csvinput import CONTROL_CHARACTERS, MAX_FIELD_CHARS, Table, decode, read_bytes, read_funnel_table
 from .errors import InputError, Problem
@@ -244,6 +242,8 @@ def _date(value, key: str, line: int | None, problem) -> dt.date | None:
 
 
 def _url(value, line: int | None, problem) -> str | None:
+    from urllib.parse import urlsplit
+
     url = _text(value, "source_url", line, problem)
     if url is None:
         return None
@@ -261,6 +261,8 @@ def _url(value, line: int | None, problem) -> str | None:
 
 
 def _claim(entry: dict, number: int, line: int | None, lines: dict[str, int], problem) -> ClaimSpec | None:
+    from .claims import ClaimError, parse_claim  # only specs with claims pay for the parser
+
     errors: list[tuple[str, int | None]] = []
     label = f"claim {number}"
 
