@@ -153,7 +153,7 @@ def cmd_claim(args) -> int:
     try:
         claim = parse_claim(args.claim)
     except ClaimError as exc:
-        raise InputError(f"claim '{args.claim}': {exc}")
+        raise InputError(str(exc))
     funnel, _spec, _path = _load(args)
     matches = explain_claim(claim, funnel)
     if args.json:
