@@ -537,3 +537,22 @@ def test_data_sheet_has_provenance(met):
     assert f"SHA-256 of the source file: {hashlib.sha256(data).hexdigest()}" in values
     assert "Generated: 2021-06-17T00:00:00+00:00" in values
     assert any(v.startswith("Made by: xlplugin ") for v in values)
+
+
+@pytest.mark.parametrize(
+    "claim, words",
+    [
+        ("9%", "from 8.5% to 9.5%"),
+        ("just over 6%", "above 6% and up to 6.5%"),
+        ("just under 10%", "at least 9.5% and below 10%"),
+        ("over 50%", "above 50%"),
+        ("under 5%", "below 5%"),
+        ("at least 20%", "at least 20%"),
+        ("one in 16", "from 6.06% to 6.45%"),
+    ],
+)
+def test_claim_intervals_in_words(claim, words):
+    from xlplugin.claims import parse_claim
+    from xlplugin.report.layout import _interval_text
+
+    assert _interval_text(parse_claim(claim)) == words

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-import tempfile
+import time
 from pathlib import Path
 
 from ..counts import DEFAULT_SUPPRESSED
@@ -72,7 +72,9 @@ def check_output(output: str | Path, force: bool, inputs: tuple[Path, ...] = ())
 def write_atomically(path: Path, data: bytes) -> None:
     """Write `data` to `path` via a temporary file in the same folder; never a partial file."""
     folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    # (not tempfile.mkstemp: importing tempfile costs more than the whole write)
+    tmp = str(folder / f".{path.name}.{os.getpid()}.{time.monotonic_ns()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

@@ -10,7 +10,7 @@ is used and defined.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from typing import NamedTuple
 from fractions import Fraction
 
 from .. import __version__
@@ -75,8 +75,7 @@ SHORTHAND = {
 }
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     """Where the figures came from: the data sheet's table and its provenance."""
 
     name: str  # file name as the user knows it
@@ -87,8 +86,7 @@ class Source:
     delimiter: str = ","
 
 
-@dataclass(frozen=True)
-class Options:
+class Options(NamedTuple):
     confidence: float = 0.95
     method: str = "wilson"
     publish: bool = False
@@ -192,13 +190,12 @@ class NoteBook:
         return tuple(Note(i, t) for i, t in enumerate(self._texts, 1))
 
 
-@dataclass
 class _Context:
-    funnel: Funnel
-    spec: object | None
-    source: Source
-    options: Options
-    notes: NoteBook = field(default_factory=NoteBook)
+    """What every sheet builder needs: the data, the options, and the shared note book."""
+
+    def __init__(self, funnel: Funnel, spec, source: Source, options: Options) -> None:
+        self.funnel, self.spec, self.source, self.options = funnel, spec, source, options
+        self.notes = NoteBook()
 
     @property
     def several(self) -> bool:
@@ -582,8 +579,9 @@ def _denominators_sheet(ctx: _Context, defs) -> Sheet:
 def _funnel_chart_sheet(ctx: _Context) -> Sheet | None:
     """Horizontal bars of the counts, stages top-down in funnel order, each bar labelled.
 
-    One series in one colour: with several programmes the category axis has two levels
-    (programme, then stage), so no colour has to carry meaning.
+    One series in one colour: with several programmes each bar's label names its programme
+    and stage ("2019: Referred"), so no colour has to carry meaning. (A two-level category
+    axis would be neater in Excel, but LibreOffice draws its outer labels rotated and adrift.)
     """
     progs = ctx.funnel.programmes
     several = ctx.several
@@ -593,7 +591,7 @@ def _funnel_chart_sheet(ctx: _Context) -> Sheet | None:
     units = sorted({s.unit for _, s in drawn})
     unit_text = units[0] if len(units) == 1 else "number"
     name = "Funnel chart"
-    headers = _unique((["Programme"] if several else []) + ["Stage", f"Count ({unit_text})"])
+    headers = _unique(["Programme and stage" if several else "Stage", f"Count ({unit_text})"])
     lines = [
         Line("The chart below draws the figures in this table: the count at each stage of the funnel, top to bottom."),
     ]
@@ -606,8 +604,7 @@ def _funnel_chart_sheet(ctx: _Context) -> Sheet | None:
         lines.append(Line("Stages count different things (" + ", ".join(units) + "): each stage's unit is in the Funnel sheet."))
     top = 2 + len(lines)
     rows = tuple(
-        tuple(([Cell(p.name or "", TEXT)] if several else []) + [Cell(s.name, TEXT), _count_cell(s.count)])
-        for p, s in drawn
+        (Cell(f"{p.name}: {s.name}" if several else s.name, TEXT), _count_cell(s.count)) for p, s in drawn
     )
     table = Table(ownership.TABLE_NAMES["funnel_chart"], headers, rows, top, 0, _widths(headers, rows))
     first, last = table.first_data_row, table.last_row
@@ -616,8 +613,7 @@ def _funnel_chart_sheet(ctx: _Context) -> Sheet | None:
         Series(
             name_cell=(name, top, value_col),
             values=Range(name, first, value_col, last, value_col),
-            categories=Range(name, first, 0, last, value_col - 1),
-            category_levels=_levels([r[:-1] for r in rows]) if several else (),
+            categories=Range(name, first, 0, last, 0),
             labels=True,
         ),
     )
@@ -657,18 +653,6 @@ def _funnel_chart_sheet(ctx: _Context) -> Sheet | None:
     )
 
 
-def _levels(label_rows) -> tuple[tuple[str | None, ...], ...]:
-    """Multi-level category cache: outer level first, an outer label only where it changes."""
-    outer, inner = [], []
-    previous = object()
-    for cells in label_rows:
-        o, i = str(cells[0].value), str(cells[1].value)
-        outer.append(o if o != previous else None)
-        inner.append(i)
-        previous = o
-    return (tuple(outer), tuple(inner))
-
-
 def _denominators_chart_sheet(ctx: _Context, defs) -> Sheet | None:
     """Bars of each proportion with its confidence interval as error bars."""
     o = ctx.options
@@ -677,11 +661,9 @@ def _denominators_chart_sheet(ctx: _Context, defs) -> Sheet | None:
         return None
     name = "Denominators chart"
     conf = conf_text(o.confidence)
-    k = 1 if ctx.several else 0  # a Programme column first: the outer level of the category axis
     headers = _unique(
-        (["Programme"] if k else [])
-        + [
-            "Definition",
+        [
+            "Programme and definition" if ctx.several else "Definition",
             "Rate (%)",
             f"{conf} CI lower (%)",
             f"{conf} CI upper (%)",
@@ -710,12 +692,11 @@ def _denominators_chart_sheet(ctx: _Context, defs) -> Sheet | None:
         up, down = rr.ci_upper - rr.rate, rr.rate - rr.ci_lower
         plus.append(up)
         minus.append(down)
-        f_up = None if o.publish else f"={a1(row, k + 3)}-{a1(row, k + 1)}"
-        f_down = None if o.publish else f"={a1(row, k + 1)}-{a1(row, k + 2)}"
+        f_up = None if o.publish else f"={a1(row, 3)}-{a1(row, 1)}"
+        f_down = None if o.publish else f"={a1(row, 1)}-{a1(row, 2)}"
         rows.append(
-            tuple(([Cell(p.name or "", TEXT)] if k else []))
-            + (
-                Cell(_definition_label(p, d, False), TEXT),
+            (
+                Cell(_definition_label(p, d, ctx.several), TEXT),
                 Cell(rr.rate, RATE),
                 Cell(rr.ci_lower, RATE),
                 Cell(rr.ci_upper, RATE),
@@ -727,12 +708,11 @@ def _denominators_chart_sheet(ctx: _Context, defs) -> Sheet | None:
     first, last = table.first_data_row, table.last_row
     series = (
         Series(
-            name_cell=(name, top, k + 1),
-            values=Range(name, first, k + 1, last, k + 1),
-            categories=Range(name, first, 0, last, k),
-            category_levels=_levels([r[: k + 1] for r in rows]) if k else (),
-            error_plus=Range(name, first, k + 4, last, k + 4),
-            error_minus=Range(name, first, k + 5, last, k + 5),
+            name_cell=(name, top, 1),
+            values=Range(name, first, 1, last, 1),
+            categories=Range(name, first, 0, last, 0),
+            error_plus=Range(name, first, 4, last, 4),
+            error_minus=Range(name, first, 5, last, 5),
             error_plus_data=tuple(plus),
             error_minus_data=tuple(minus),
         ),
@@ -752,7 +732,7 @@ def _denominators_chart_sheet(ctx: _Context, defs) -> Sheet | None:
         alt_text=alt,
         series=series,
         x_axis=Axis("Rate (%)", "0%", minimum=0),
-        y_axis=Axis("Programme and definition" if k else "Definition", reverse=True),
+        y_axis=Axis("Programme and definition" if ctx.several else "Definition", reverse=True),
         row=table.last_row + 2,
         width=820,
         height=max(320, min(1000, 70 + 30 * len(drawn))),
@@ -774,14 +754,22 @@ def _denominators_chart_sheet(ctx: _Context, defs) -> Sheet | None:
 
 
 def _interval_text(c: ClaimInterval) -> str:
+    """The proportions a claim covers, in words: "from 8.5% to 9.5%", "above 6% and up to 6.5%"."""
+
     def pc(v: Fraction) -> str:
         return f"{float(v * 100):.2f}".rstrip("0").rstrip(".") + "%"
 
     if c.low == c.high:
         return f"exactly {pc(c.low)}"
-    low = f"above {pc(c.low)}" if c.low_open else f"from {pc(c.low)}"
+    if c.low == 0 and not c.low_open:
+        return f"below {pc(c.high)}" if c.high_open else f"up to {pc(c.high)}"
+    if c.high == 1 and not c.high_open:
+        return f"above {pc(c.low)}" if c.low_open else f"at least {pc(c.low)}"
+    if not c.low_open and not c.high_open:
+        return f"from {pc(c.low)} to {pc(c.high)}"
+    low = f"above {pc(c.low)}" if c.low_open else f"at least {pc(c.low)}"
     high = f"below {pc(c.high)}" if c.high_open else f"up to {pc(c.high)}"
-    return f"{low} {'and' if c.low_open else 'to'} {high}" if not c.low_open else f"{low} and {high}"
+    return f"{low} and {high}"
 
 
 def _sum_text(p: Programme, names: tuple[str, ...]) -> str:

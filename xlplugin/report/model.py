@@ -4,11 +4,13 @@ Why a separate, library-free model: the report writer renders it with XlsxWriter
 `refresh` rewrites the owned parts of an existing package from the very same description,
 so there is one idea of what the report's parts are, not two copies of the layout.
 Positions are 0-based (row, column) like XlsxWriter's; `a1()` gives Excel's names.
+The types are NamedTuples rather than dataclasses: immutable all the same, and a tenth of the
+import time (a report is a short-lived process; see bench/bench_report.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 # Number-format kinds a cell can have (the writer maps them to Excel formats).
 TEXT = "text"
@@ -47,8 +49,7 @@ def quote_sheet(name: str) -> str:
     return "'" + name.replace("'", "''") + "'"
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):
     """One cell: a value (always the value shown and cached), optionally a formula or a link.
 
     Text is always written as text (never parsed as a formula or a URL). `formula` is the
@@ -66,8 +67,7 @@ class Cell:
         return isinstance(self.value, (int, float)) and not isinstance(self.value, bool)
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
     """A row of text in column A (above a table, or on the cover)."""
 
     text: str
@@ -75,8 +75,7 @@ class Line:
     link: str | None = None
 
 
-@dataclass(frozen=True)
-class Table:
+class Table(NamedTuple):
     """One Excel table: a header row of unique non-empty text, then rows of cells."""
 
     name: str
@@ -107,8 +106,7 @@ class Table:
         return self.left + self.headers.index(header)
 
 
-@dataclass(frozen=True)
-class Range:
+class Range(NamedTuple):
     """A rectangle on a sheet, for chart series."""
 
     sheet: str
@@ -128,16 +126,12 @@ class Range:
         return [self.sheet, self.first_row, self.first_col, self.last_row, self.last_col]
 
 
-@dataclass(frozen=True)
-class Series:
+class Series(NamedTuple):
     """One chart series; its name comes from a cell (so no user text is ever parsed)."""
 
     name_cell: tuple[str, int, int]  # (sheet, row, col)
     values: Range
     categories: Range | None = None  # categories, or x values for a scatter chart
-    #: For a two-column (multi-level) category range: the cache, outer level first, each level
-    #: a value per point (None where the outer label repeats). XlsxWriter cannot read it back.
-    category_levels: tuple[tuple[str | None, ...], ...] = ()
     error_plus: Range | None = None
     error_minus: Range | None = None
     error_plus_data: tuple[float, ...] = ()
@@ -148,8 +142,7 @@ class Series:
     colour: str | None = None
 
 
-@dataclass(frozen=True)
-class Axis:
+class Axis(NamedTuple):
     title: str
     num_format: str | None = None
     reverse: bool = False
@@ -157,8 +150,7 @@ class Axis:
     maximum: float | None = None
 
 
-@dataclass(frozen=True)
-class Chart:
+class Chart(NamedTuple):
     kind: str  # bar (horizontal) | scatter
     title: str
     alt_text: str
@@ -172,8 +164,7 @@ class Chart:
     legend: bool = False
 
 
-@dataclass(frozen=True)
-class Sheet:
+class Sheet(NamedTuple):
     """One owned sheet: A1 title, A2 description, lines of text, then at most one table and chart."""
 
     key: str  # stable identity (see ownership.TABLE_NAMES)
@@ -192,8 +183,7 @@ class Sheet:
         return 2 + len(self.lines)
 
 
-@dataclass(frozen=True)
-class Note:
+class Note(NamedTuple):
     number: int
     text: str
 
@@ -202,14 +192,13 @@ class Note:
         return f"[note {self.number}]"
 
 
-@dataclass(frozen=True)
-class Layout:
+class Layout(NamedTuple):
     """Everything the workbook holds, in sheet order (the first sheet is the cover)."""
 
     title: str
     sheets: tuple[Sheet, ...]
     notes: tuple[Note, ...]
-    properties: dict = field(default_factory=dict)  # title, subject, author, comments, keywords
+    properties: dict = {}  # title, subject, author, comments, keywords (never mutated)
     custom_properties: tuple[tuple[str, str], ...] = ()
     language: str = "en-GB"
     publish: bool = False

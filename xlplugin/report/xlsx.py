@@ -196,8 +196,7 @@ def _chart(wb, spec: Chart):
         }
         if s.categories is not None:
             options["categories"] = s.categories.as_list()
-        if s.category_levels:
-            options["categories_data"] = [list(level) for level in s.category_levels]
+
         if s.style == "bar":
             options["fill"] = {"color": _BAR_COLOUR}
             options["border"] = {"none": True}
@@ -264,7 +263,7 @@ def _chart(wb, spec: Chart):
                 "name": _safe_text(spec.y_axis.title),
                 "reverse": True,
                 "name_font": {"name": FONT, "size": 11, "bold": False},
-                "num_font": {"name": FONT, "size": 10, "rotation": 0},
+                "num_font": {"name": FONT, "size": 10},
                 "crossing": "max",
             }
         )

@@ -1,0 +1,101 @@
+"""`xlplugin report` as whole processes: against the least an xlsx writer costs, and as it grows.
+
+1. The Met example report (`python -m xlplugin.cli report SPEC -o OUT --force`) against a
+   process that imports XlsxWriter and saves an empty workbook: what a user waits for, beyond
+   the floor any XlsxWriter-based tool pays (interpreter start, import, zip). Aim <= 1.5x.
+2. A 500-programme CSV against a 50-programme one (3 stages each): linear growth means about
+   10x; the fixed start-up cost makes a linear writer come in under that.
+
+Runs alternate (ours, baseline, ours, ...) so drift hits both; each ratio is of medians.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MET = ROOT / "workbooks" / "examples" / "met-2020-visits.toml"
+RUNS = 7
+
+EMPTY_WORKBOOK = (
+    "import sys, xlsxwriter\n"
+    "wb = xlsxwriter.Workbook(sys.argv[1])\n"
+    "wb.add_worksheet()\n"
+    "wb.close()\n"
+)
+
+
+def _timed(cmd: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
+    return time.perf_counter() - started
+
+
+def _alternate(a: list[str], b: list[str], runs: int = RUNS) -> tuple[float, float]:
+    _timed(a), _timed(b)  # warm the file cache
+    ta, tb = [], []
+    for _ in range(runs):
+        ta.append(_timed(a))
+        tb.append(_timed(b))
+    return statistics.median(ta), statistics.median(tb)
+
+
+def _report_cmd(source: Path, out: Path) -> list[str]:
+    return [
+        sys.executable, "-m", "xlplugin.cli", "report", str(source), "-o", str(out),
+        "--force", "--timestamp", "2021-06-17T00:00:00Z",
+    ]  # fmt: skip
+
+
+def _programmes_csv(path: Path, programmes: int) -> Path:
+    lines = ["programme,stage,count,base"]
+    for i in range(programmes):
+        referred = 2000 + (i * 7919) % 5000
+        discussed = referred // 4 + (i * 31) % 100
+        adopted = discussed // 2 + (i * 17) % 50
+        name = f"Area {i:04d}"
+        lines += [
+            f"{name},Referred,{referred},",
+            f"{name},Discussed,{discussed},Referred",
+            f"{name},Adopted,{adopted},Discussed",
+        ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def run() -> list[dict]:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        ours, floor = _alternate(
+            _report_cmd(MET, folder / "met.xlsx"),
+            [sys.executable, "-c", EMPTY_WORKBOOK, str(folder / "empty.xlsx")],
+        )
+        small = _programmes_csv(folder / "p50.csv", 50)
+        large = _programmes_csv(folder / "p500.csv", 500)
+        t500, t50 = _alternate(_report_cmd(large, folder / "p500.xlsx"), _report_cmd(small, folder / "p50.xlsx"), 5)
+    return [
+        {
+            "benchmark": "report: Met example workbook (whole process)",
+            "baseline": "python importing XlsxWriter and saving an empty workbook",
+            "ratio": ours / floor,
+            "aim": "<= 1.5x",
+            "notes": f"medians of {RUNS} alternated runs: {ours * 1000:.0f} ms vs {floor * 1000:.0f} ms",
+        },
+        {
+            "benchmark": "report: 500-programme CSV (whole process)",
+            "baseline": "report: 50-programme CSV (whole process)",
+            "ratio": t500 / t50,
+            "aim": "<= 10x (10x the data; linear growth)",
+            "notes": f"medians of 5 alternated runs: {t500 * 1000:.0f} ms vs {t50 * 1000:.0f} ms",
+        },
+    ]
+
+
+if __name__ == "__main__":
+    for row in run():
+        print(f"{row['benchmark']}: {row['ratio']:.2f}x (aim {row['aim']}; {row['notes']})")
