@@ -6,6 +6,7 @@ never a formula: a cell we write has no ``<f>``, whatever its text starts with.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from xlplugin.package import xml_attr, xml_text
@@ -15,6 +16,7 @@ MAX_COLUMNS = 16_384
 MAX_CELL_CHARS = 32_767
 
 
+@functools.lru_cache(maxsize=4096)
 def column_letters(index: int) -> str:
     """1 -> A, 27 -> AA."""
     if not 1 <= index <= MAX_COLUMNS:
@@ -70,8 +72,10 @@ def escape_xstring(text: str, *, line_breaks: bool = False) -> str:
     A literal ``_x0041_`` in the text is protected as ``_x005F_x0041_``. With `line_breaks`
     (table column names), tab, LF and CR are escaped too, as Excel writes them there.
     """
-    text = _ESCAPE_LIKE.sub(r"_x005F_\1", text)
-    text = _NOT_XML.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
+    if "_x" in text:
+        text = _ESCAPE_LIKE.sub(r"_x005F_\1", text)
+    if _NOT_XML.search(text):
+        text = _NOT_XML.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
     if line_breaks:
         text = re.sub("[\t\n\r]", lambda m: f"_x{ord(m.group()):04x}_", text)
     return text
