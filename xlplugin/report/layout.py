@@ -148,7 +148,7 @@ def _widths(headers: tuple[str, ...], rows, minimum=9.0, maximum=30.0) -> tuple[
     """
     widths = []
     for j, h in enumerate(headers):
-        header_need = max(max(len(w) for w in h.split()) + 1, len(h) / 2.2)
+        header_need = max(max(len(w) for w in h.split()) + 1, len(h) / 2 + 1)
         longest = max([header_need] + [_shown_len(r[j]) for r in rows])
         widths.append(round(min(maximum, max(minimum, longest + 1.5)), 1))
     return tuple(widths)
@@ -556,7 +556,7 @@ def _denominators_sheet(ctx: _Context, defs) -> Sheet:
     top = 2 + len(lines)
     rows = build(top)
     hdrs = _unique(headers)
-    widths = list(_widths(hdrs, rows, maximum=22))
+    widths = list(_widths(hdrs, rows, maximum=21))
     widths[col["Numerator within denominator"]] = 32
     return Sheet(
         key="denominators",

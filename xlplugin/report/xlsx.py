@@ -83,22 +83,30 @@ class _Formats:
         self.header = add({"bold": True, "text_wrap": True, "valign": "top"})
         self.text = add({"valign": "top"})
         self.wrap = add({"text_wrap": True, "valign": "top"})
+        # Text after a column of numbers is indented one step, so "669" and "Visited" in
+        # neighbouring cells do not read as "669Visited"; numeric headers sit over their numbers.
+        self.wrap_indented = add({"text_wrap": True, "valign": "top", "indent": 1})
+        self.header_indented = add({"bold": True, "text_wrap": True, "valign": "top", "indent": 1})
+        self.header_numeric = add({"bold": True, "text_wrap": True, "valign": "top", "align": "right"})
         self.link = add({"underline": 1, "font_color": "#0563C1", "valign": "top"})
         self.short = add({"align": "right", "valign": "top"})
         self.numbers = {kind: add({"num_format": fmt, "valign": "top"}) for kind, fmt in NUMBER_FORMATS.items()}
 
-    def for_cell(self, cell: Cell, numeric_column: bool = False):
+    def for_cell(self, cell: Cell, numeric_column: bool = False, indented: bool = False):
         if cell.link:
             return self.link
         if cell.is_number:
             return self.numbers.get(cell.kind) or self.text
         if cell.kind == SHORT and numeric_column:
             return self.short
-        return self.wrap  # table text wraps within its column; row heights are set to fit
+        # table text wraps within its column; row heights are set to fit
+        return self.wrap_indented if indented else self.wrap
 
 
-def _write_cell(ws, row: int, col: int, cell: Cell, fmts: _Formats, numeric_column: bool = False) -> None:
-    fmt = fmts.for_cell(cell, numeric_column)
+def _write_cell(
+    ws, row: int, col: int, cell: Cell, fmts: _Formats, numeric_column: bool = False, indented: bool = False
+) -> None:
+    fmt = fmts.for_cell(cell, numeric_column, indented)
     if cell.link:
         url = cell.link
         if url.startswith("#"):
@@ -140,6 +148,12 @@ def _render_sheet(wb, ws, sheet: Sheet, fmts: _Formats) -> None:
     if table is not None:
         for j, width in enumerate(table.widths):
             ws.set_column(table.left + j, table.left + j, width)
+        numeric = [any(r[j].is_number for r in table.rows) for j in range(len(table.headers))]
+        indented = [j > 0 and not numeric[j] and numeric[j - 1] for j in range(len(table.headers))]
+        header_formats = [
+            fmts.header_numeric if numeric[j] else fmts.header_indented if indented[j] else fmts.header
+            for j in range(len(table.headers))
+        ]
         ws.add_table(
             table.top,
             table.left,
@@ -150,17 +164,16 @@ def _render_sheet(wb, ws, sheet: Sheet, fmts: _Formats) -> None:
                 "autofilter": False,
                 "banded_rows": False,
                 "style": "Table Style Light 1",
-                "columns": [{"header": h, "header_format": fmts.header} for h in table.headers],
+                "columns": [{"header": h, "header_format": f} for h, f in zip(table.headers, header_formats)],
             },
         )
         widths = list(table.widths) + [8.43] * (len(table.headers) - len(table.widths))
         height = _row_height(list(zip(table.headers, widths)))
         if height:
             ws.set_row(table.top, height)
-        numeric = [any(r[j].is_number for r in table.rows) for j in range(len(table.headers))]
         for i, row in enumerate(table.rows):
             for j, cell in enumerate(row):
-                _write_cell(ws, table.first_data_row + i, table.left + j, cell, fmts, numeric[j])
+                _write_cell(ws, table.first_data_row + i, table.left + j, cell, fmts, numeric[j], indented[j])
             height = _row_height([(str(c.value), w) for c, w in zip(row, widths) if not c.is_number])
             if height:
                 ws.set_row(table.first_data_row + i, height)
