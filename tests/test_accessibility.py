@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import pytest
 import xlsxwriter
@@ -370,3 +371,13 @@ def test_unit_column_exempts_headers_and_quoted_claims_stay_text(tmp_path):
         {"header": "Claim"}, {"header": "By"}], "data": [["just over 6%", "LBC"], ["9%", "Met"]]})
     workbook.close()
     assert acc.check_workbook(path, ["units_in_headers", "numbers_as_numbers"]) == []
+
+
+COMMITTED_EXAMPLES = sorted((Path(__file__).parents[1] / "workbooks" / "examples").glob("*.xlsx"))
+
+
+@pytest.mark.parametrize("path", COMMITTED_EXAMPLES, ids=[p.name for p in COMMITTED_EXAMPLES])
+def test_committed_example_reports_pass(path):
+    """The example reports committed under workbooks/examples/ (built by `make report`)."""
+    findings = acc.check_workbook(path)
+    assert findings == [], "\n".join(map(str, findings))

@@ -115,3 +115,21 @@ def test_parse_cell_text(text):
 def test_error_cells():
     assert lo.is_error_cell("#VALUE!") and lo.is_error_cell("Err:502") and lo.is_error_cell("#DIV/0!")
     assert not lo.is_error_cell("9.3%") and not lo.is_error_cell("[x]")
+
+
+def test_missing_soffice_skips_locally_but_fails_under_ci(monkeypatch):
+    monkeypatch.setenv("SOFFICE", "/nonexistent/soffice")
+    assert lo.soffice_path() is None
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception):
+        lo.require_soffice()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception):
+        lo.require_soffice()
+
+
+def test_failure_raises_with_stderr(tmp_path):
+    lo.require_soffice()
+    missing = tmp_path / "missing.xlsx"
+    with pytest.raises(lo.LibreOfficeError):
+        lo.convert(missing, "pdf", tmp_path)
