@@ -556,3 +556,50 @@ def test_claim_intervals_in_words(claim, words):
     from xlplugin.report.layout import _interval_text
 
     assert _interval_text(parse_claim(claim)) == words
+
+
+def test_rounded_unavailable_suppressed_and_mixed_units_build_accessibly(tmp_path):
+    path = write_csv(
+        tmp_path,
+        'stage,count,rounding,unit\nReferred,"1,230",nearest10,people\nAssessed,670,nearest10,people\n'
+        "Started,[x],,people\nFinished,*,,people\nLetters sent,45,,letters\n",
+    )
+    out, pkg = build(tmp_path, path)
+    assert accessibility.check_workbook(out) == []
+    values = [c["v"] for c in pkg.cells("Funnel").values()]
+    assert "[x]" in values and "[c]" in values and 1230 in [int(float(v)) for v in values if re.fullmatch(r"[\d.]+", v or "")]
+    # no formula over an inexact count
+    for ref, cell in pkg.cells("Funnel").items():
+        assert cell["f"] is None, ref
+    _, pub = build(tmp_path, path, name="pub.xlsx", publish=True)
+    assert accessibility.check_workbook(tmp_path / "pub.xlsx") == []
+
+
+def test_cli_report_refuses_existing_output_with_exit_2(tmp_path, capsys):
+    from xlplugin.cli import main
+
+    out = tmp_path / "r.xlsx"
+    assert main(["report", str(MET), "-o", str(out), "--timestamp", STAMP]) == 0
+    first = out.read_bytes()
+    assert main(["report", str(MET), "-o", str(out), "--timestamp", STAMP]) == 2
+    assert "exists; use --force" in capsys.readouterr().err
+    assert out.read_bytes() == first
+    assert main(["report", str(MET), "-o", str(out), "--force", "--timestamp", STAMP]) == 0
+    assert out.read_bytes() == first  # byte-identical rebuild
+
+
+def test_layout_is_the_shared_description(tmp_path):
+    from xlplugin.report import load_report_layout
+
+    layout = load_report_layout(MET, timestamp=STAMP)
+    keys = [s.key for s in layout.sheets]
+    assert keys[:3] == ["cover", "contents", "notes"] and keys[-1] == "data"
+    for sheet in layout.sheets:
+        assert len(sheet.name) <= 31 and sheet.title and sheet.description
+        if sheet.table is not None:
+            assert sheet.table.name == ownership.TABLE_NAMES[sheet.key]
+            assert sheet.table.top == sheet.table_top
+            assert all(len(row) == len(sheet.table.headers) for row in sheet.table.rows)
+            assert len({h.lower() for h in sheet.table.headers}) == len(sheet.table.headers)
+    record = ownership.read_ownership(dict(layout.custom_properties))
+    assert record["suppressed"] == [0, 4]

@@ -18,6 +18,7 @@ from ..counts import DEFAULT_SUPPRESSED
 from ..errors import InputError, Problem
 from ..intervals import METHODS
 from .layout import Options, Source, report_layout
+from .model import Layout
 from .xlsx import render
 
 ALIASES = {"clopper_pearson": "exact"}
@@ -92,7 +93,7 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-def build_report_bytes(
+def load_report_layout(
     input_path: str | Path,
     *,
     confidence: float = 0.95,
@@ -100,8 +101,11 @@ def build_report_bytes(
     publish: bool = False,
     timestamp: str | dt.datetime | None = None,
     suppressed: tuple[int, int] = DEFAULT_SUPPRESSED,
-) -> bytes:
-    """The report workbook for INPUT (a funnel CSV or a TOML spec) as xlsx bytes."""
+) -> Layout:
+    """Read and validate INPUT (a funnel CSV or a TOML spec) and lay out the report's owned parts.
+
+    This is the one description of the report that both `build_report` and `refresh` use.
+    """
     from ..spec import load_input_table
 
     method = ALIASES.get(method, method)
@@ -121,9 +125,14 @@ def build_report_bytes(
         delimiter=table.delimiter,
     )
     options = Options(
-        confidence=confidence, method=method, publish=publish, generated=generated, suppressed=suppressed
+        confidence=confidence, method=method, publish=publish, generated=generated, suppressed=tuple(suppressed)
     )
-    return render(report_layout(funnel, spec, source, options))
+    return report_layout(funnel, spec, source, options)
+
+
+def build_report_bytes(input_path: str | Path, **options) -> bytes:
+    """The report workbook for INPUT as xlsx bytes (options as `load_report_layout`)."""
+    return render(load_report_layout(input_path, **options))
 
 
 def build_report(

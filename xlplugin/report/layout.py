@@ -1183,6 +1183,10 @@ def _data_sheet(ctx: _Context) -> Sheet:
         rows.append(tuple(cells))
     if any_empty:
         lines.append(Line("[z] = empty in the input file (an empty base means the previous stage; an empty note means no note)"))
+    given = {c.value.strip().lower() for r in rows for c in r if isinstance(c.value, str) and c.kind == TEXT}
+    for key in ("[c]", "[x]"):
+        if key in given:
+            lines.append(Line(SHORTHAND[key] + " (as written in the input file)"))
     if not rows:
         rows = [tuple(_shorthand("z") for _ in keep)]
     # Units in headers: a 'unit' column states them row by row; without one, numeric columns
@@ -1273,6 +1277,8 @@ def _cover_sheet(ctx: _Context, title: str) -> Sheet:
         lines.append(Line(f"Freedom of Information reference: {get('foi_reference')}"))
     if get("next_update"):
         lines.append(Line(f"Next update: {get('next_update')}"))
+    if len(ctx.funnel.programmes) == 1 and ctx.funnel.programmes[0].name:
+        lines.append(Line(f"Programme: {ctx.funnel.programmes[0].name}"))
     lines.append(Line(f"Data: {ctx.source.name} (see the Data sheet for its checksum)"))
     lines.append(Line(f"Workbook generated: {o.generated:%Y-%m-%d %H:%M} UTC by xlplugin {o.version}"))
     if get("source_url"):
@@ -1350,7 +1356,11 @@ def report_layout(funnel: Funnel, spec, source: Source, options: Options = Optio
     contents = _contents_sheet([cover, notes_sheet] + body)
     sheets = (cover, contents, notes_sheet, *body)
     record = ownership.ownership_record(
-        options.version, confidence=options.confidence, method=options.method, publish=options.publish
+        options.version,
+        confidence=options.confidence,
+        method=options.method,
+        publish=options.publish,
+        suppressed=list(options.suppressed),
     )
     props = {
         "title": title,

@@ -148,7 +148,11 @@ def _render_sheet(wb, ws, sheet: Sheet, fmts: _Formats) -> None:
     if table is not None:
         for j, width in enumerate(table.widths):
             ws.set_column(table.left + j, table.left + j, width)
-        numeric = [any(r[j].is_number for r in table.rows) for j in range(len(table.headers))]
+        # a column of numbers: any number in it, or nothing but shorthand standing in for numbers
+        numeric = [
+            any(r[j].is_number for r in table.rows) or all(r[j].kind == SHORT for r in table.rows)
+            for j in range(len(table.headers))
+        ]
         indented = [j > 0 and not numeric[j] and numeric[j - 1] for j in range(len(table.headers))]
         header_formats = [
             fmts.header_numeric if numeric[j] else fmts.header_indented if indented[j] else fmts.header
