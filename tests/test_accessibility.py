@@ -381,3 +381,23 @@ def test_committed_example_reports_pass(path):
     """The example reports committed under workbooks/examples/ (built by `make report`)."""
     findings = acc.check_workbook(path)
     assert findings == [], "\n".join(map(str, findings))
+
+
+CORPUS = sorted((Path(__file__).parent / "data" / "xlsx").glob("*.xls[xm]"))
+
+
+def test_checker_reads_every_real_workbook():
+    """On the 80 real workbooks of the corpus the checker reports findings or refuses the file
+    with an InputError; it never crashes. (None of them is an accessible publication.)"""
+    if not CORPUS:
+        pytest.skip("tests/data/xlsx is empty")
+    crashed = []
+    for path in CORPUS:
+        try:
+            findings = acc.check_workbook(path)
+            assert all(f.check in acc.CHECKS for f in findings)
+        except InputError:
+            pass
+        except Exception as exc:  # noqa: BLE001 - the point is to list every crash
+            crashed.append(f"{path.name}: {type(exc).__name__}: {exc}")
+    assert crashed == []
