@@ -1,0 +1,489 @@
+"""`xlplugin refresh WORKBOOK NEW.csv`: bring a report workbook up to date, keeping the user's work.
+
+How: render a fresh report in memory from the new data and the options the workbook recorded
+(``xlplugin.report.ownership``), then transplant each owned sheet's parts into the user's
+package: the sheet XML (shared strings turned into inline strings, style indices mapped into
+the user's styles.xml by `StyleMerger`), its tables (ids made unique), drawings and charts.
+Owned sheets are found by their ``xlp_sheet_<key>`` defined names (which follow a renamed
+sheet and survive Excel and LibreOffice re-saves), not by part names. Everything the report
+does not own is copied unchanged. Before anything is written, the owned cells the user has
+edited are found by rendering the report the workbook *should* hold (from its own data sheet)
+and comparing; refresh refuses, naming the cells, unless `force`.
+
+Limits (refused with a message rather than guessed): a workbook without the ownership record;
+new data that would drop an owned sheet the workbook has (e.g. fewer programmes). Drawings,
+comments or other objects the user added *on an owned sheet* are replaced with the sheet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import posixpath
+import re
+import tempfile
+from pathlib import Path
+
+from xlplugin.errors import InputError, Problem
+from xlplugin.package import (NS_MAIN, Package, open_package, refuse_if_locked, scan, set_attr, splice,
+                              unused_part_name, write_package, xml_attr, xml_text)
+from xlplugin.refresh.book import REL_TABLE, Book, open_book
+from xlplugin.refresh.cells import parse_cell
+from xlplugin.refresh.styles import StyleMerger
+
+REL_DRAWING = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/drawing"
+REL_CHART = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/chart"
+CUSTOM_PROPS = "docProps/custom.xml"
+#: Relationship types whose target parts belong to an owned sheet (replaced with it).
+OWNED_PART_TYPES = ("/table", "/drawing", "/chart", "/printerSettings", "/chartStyle", "/chartColorStyle",
+                    "/chartUserShapes", "/vmlDrawing", "/comments")
+
+
+# --------------------------------------------------------------------------------------------
+# reading what the workbook says about itself
+
+
+def custom_properties(package: Package) -> dict[str, str]:
+    name = package.find(CUSTOM_PROPS)
+    if name is None:
+        return {}
+    root = package.xml(name)
+    out = {}
+    for prop in root:
+        key = prop.get("name")
+        if key is None:
+            continue
+        value = next((child.text or "" for child in prop), "")
+        out[key] = value
+    return out
+
+
+def owned_sheets(book: Book) -> dict[str, str]:
+    """Sheet key -> the user's current sheet name, from the ``xlp_sheet_<key>`` defined names."""
+    from xlplugin.report import ownership
+
+    out = {}
+    for defined in book.defined_names:
+        if defined.name.lower().startswith(ownership.SHEET_NAME_PREFIX) and defined.local_sheet_id is None:
+            key = defined.name[len(ownership.SHEET_NAME_PREFIX):]
+            match = re.match(r"\s*=?\s*('(?:[^']|'')+'|[^!]+)!", defined.text)
+            if not match:
+                continue
+            name = match.group(1)
+            if name.startswith("'"):
+                name = name[1:-1].replace("''", "'")
+            if book.sheet_named(name) is not None:
+                out[key] = book.sheet_named(name).name
+    # a sheet whose name was lost still carries its table
+    inverse = {v.lower(): k for k, v in ownership.TABLE_NAMES.items()}
+    for table in book.tables:
+        key = inverse.get(table.display_name.lower())
+        if key and key not in out:
+            out[key] = table.sheet.name
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def refresh_workbook(workbook, csv, *, output=None, backup=False, force=False) -> Path:
+    """Refresh a workbook made by `xlplugin report` from `csv` (a funnel CSV or a TOML spec)."""
+    from xlplugin.report import ownership
+    from xlplugin.report.build import parse_timestamp
+    from xlplugin.report.layout import Options, report_layout
+    from xlplugin.report.xlsx import render
+    from xlplugin.spec import load_input_table
+
+    workbook = Path(workbook)
+    target = Path(output) if output is not None else workbook
+    funnel, spec, csv_path, table = load_input_table(csv)  # the CSV is validated first
+    refuse_if_locked(workbook)
+    if target != workbook:
+        refuse_if_locked(target)
+        if target.exists() and not force:
+            raise InputError(Problem(f"{target} already exists; use --force to overwrite it", str(target)))
+    with open_package(workbook) as package:
+        record = ownership.read_ownership(custom_properties(package))
+        if record is None:
+            raise InputError(Problem("this workbook was not made by `xlplugin report` (it has no xlplugin record); "
+                                     "to write a CSV into any workbook use --table NAME", str(workbook)))
+        book = open_book(package, workbook)
+        owned = owned_sheets(book)
+        if not owned:
+            raise InputError(Problem("no sheet of this workbook is marked as made by xlplugin", str(workbook)))
+        options = Options(confidence=float(record.get("confidence", 0.95)), method=record.get("method", "wilson"),
+                          publish=bool(record.get("publish", False)), generated=parse_timestamp(None))
+        source = _source(csv_path, table)
+        layout = report_layout(funnel, spec, source, options)
+        if not force:
+            edited = edited_cells(book, owned, options)
+            if edited:
+                shown = "; ".join(f"sheet {sheet!r} {', '.join(cells[:12])}{' ...' if len(cells) > 12 else ''}"
+                                  for sheet, cells in edited.items())
+                raise InputError(Problem(f"cells that refresh would overwrite were edited by hand: {shown}. "
+                                         "Move your changes to a sheet of your own, or use --force to overwrite "
+                                         "them", str(workbook)))
+        fresh_keys = [sheet.key for sheet in layout.sheets]
+        dropped = [key for key in owned if key not in fresh_keys]
+        if dropped:
+            names = ", ".join(repr(owned[k]) for k in dropped)
+            raise InputError(Problem(f"the new data has no place for the owned sheet(s) {names} (for example fewer "
+                                     "programmes); rebuild the report with `xlplugin report`", str(workbook)))
+        fresh_bytes = render(layout)
+        with tempfile.TemporaryDirectory(prefix="xlplugin-refresh-") as scratch:
+            fresh_path = Path(scratch) / "fresh.xlsx"
+            fresh_path.write_bytes(fresh_bytes)
+            with open_package(fresh_path) as fresh:
+                transplant(book, fresh, layout, owned)
+        write_package(package, target, book.changes, backup=backup)
+    return target
+
+
+def _source(csv_path: Path, table):
+    from xlplugin.report.layout import Source
+
+    data = Path(csv_path).read_bytes()
+    return Source(name=Path(csv_path).name, sha256=hashlib.sha256(data).hexdigest(), header=tuple(table.header),
+                  rows=tuple(tuple(r) for r in table.rows), encoding=table.encoding, delimiter=table.delimiter)
+
+
+# --------------------------------------------------------------------------------------------
+# finding the user's edits to owned cells
+
+
+def sheet_values(package: Package, part: str, shared: list[str] | None) -> dict[tuple[int, int], object]:
+    """(row, column) -> value of every cell with a value (numbers as float, text as str)."""
+    data = package.read(part)
+    root = scan(data, part, stop_at={"f", "is"})
+    out = {}
+    for c in root.iter("c"):
+        ref = c.attrs.get("r")
+        if not ref:
+            continue
+        kind = c.attrs.get("t", "n")
+        value = None
+        v = c.find("v")
+        if kind == "inlineStr":
+            is_el = c.find("is")
+            if is_el is not None:
+                inner = is_el.inner(data).decode("utf-8")
+                value = _unescape("".join(re.findall(r"<(?:\w+:)?t(?:\s[^>]*)?>(.*?)</(?:\w+:)?t>", inner, re.S)))
+        elif v is not None:
+            text = _unescape(v.inner(data).decode("utf-8"))
+            if kind == "s":
+                try:
+                    value = (shared or [])[int(text)]
+                except (ValueError, IndexError):
+                    value = None
+            elif kind in ("str", "e"):
+                value = text
+            elif kind == "b":
+                value = text
+            else:
+                try:
+                    value = float(text)
+                except ValueError:
+                    value = text
+        if value is not None and value != "":
+            out[parse_cell(ref)] = value
+    return out
+
+
+def shared_strings(package: Package, book: Book) -> list[str]:
+    for rel in book.wb_rels:
+        if rel.type.endswith("/sharedStrings") and rel.part and package.has(rel.part):
+            data = package.read(rel.part)
+            root = scan(data, rel.part)
+            out = []
+            for si in root.findall("si"):
+                inner = si.inner(data).decode("utf-8")
+                inner = re.sub(r"<(?:\w+:)?rPh\b.*?</(?:\w+:)?rPh>", "", inner, flags=re.S)
+                out.append(_unescape("".join(re.findall(r"<(?:\w+:)?t(?:\s[^>]*)?>(.*?)</(?:\w+:)?t>", inner, re.S))))
+            return out
+    return []
+
+
+def _unescape(text: str) -> str:
+    from xlplugin.refresh.cells import unescape_xstring
+
+    text = re.sub(r"&#(\d+);", lambda m: chr(int(m.group(1))), text)
+    text = re.sub(r"&#x([0-9a-fA-F]+);", lambda m: chr(int(m.group(1), 16)), text)
+    text = (text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'")
+            .replace("&amp;", "&"))
+    return unescape_xstring(text)
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, float) or isinstance(b, float):
+        try:
+            x, y = float(a), float(b)
+        except (TypeError, ValueError):
+            return False
+        return abs(x - y) <= 1e-9 * max(1.0, abs(x), abs(y))
+    return str(a).strip() == str(b).strip()
+
+
+def _data_table_rows(values: dict, table) -> tuple[list[str], list[list[str]]]:
+    from xlplugin.refresh.cells import parse_range
+
+    r1, c1, r2, c2 = parse_range(table.ref)
+
+    def text(v) -> str:
+        if v is None:
+            return ""
+        if isinstance(v, float):
+            return str(int(v)) if v == int(v) else repr(v)
+        return str(v)
+
+    header = [text(values.get((r1, c))) for c in range(c1, c2 + 1)]
+    rows = [[text(values.get((r, c))) for c in range(c1, c2 + 1)] for r in range(r1 + 1, r2 + 1)]
+    return header, rows
+
+
+def edited_cells(book: Book, owned: dict[str, str], options) -> dict[str, list[str]]:
+    """Owned table cells whose value differs from what the report made of the workbook's own data.
+
+    The report the workbook should hold is rendered again from its data sheet (the input as
+    given) with the recorded options; only table cells are compared (titles and provenance
+    lines carry the generation time).
+    """
+    from xlplugin import csvinput
+    from xlplugin.report import ownership
+    from xlplugin.report.layout import Source, report_layout
+
+    package = book.package
+    data_table = book.table_named(ownership.TABLE_NAMES["data"])
+    if data_table is None:
+        return {}
+    shared = shared_strings(package, book)
+    cache: dict[str, dict] = {}
+
+    def values_of(sheet_part: str) -> dict:
+        if sheet_part not in cache:
+            cache[sheet_part] = sheet_values(package, sheet_part, shared)
+        return cache[sheet_part]
+
+    header, rows = _data_table_rows(values_of(data_table.sheet.part), data_table)
+    text = "\n".join(",".join('"' + cell.replace('"', '""') + '"' for cell in row) for row in [header] + rows)
+    try:
+        old_table = csvinput.read_table(text.encode("utf-8"), name="data sheet")
+        funnel = csvinput.funnel_from_table(old_table, options.suppressed)
+    except InputError:
+        return {}  # the data sheet no longer reads as a funnel: nothing to compare against
+    old_layout = report_layout(funnel, None, Source("data", "", tuple(old_table.header),
+                                                    tuple(tuple(r) for r in old_table.rows)), options)
+    edited: dict[str, list[str]] = {}
+    for sheet in old_layout.sheets:
+        if sheet.table is None or sheet.key not in owned or sheet.key == "data":
+            continue
+        user_table = book.table_named(sheet.table.name)
+        if user_table is None:
+            continue
+        values = values_of(user_table.sheet.part)
+        top, left = sheet.table.top + 1, sheet.table.left + 1
+        from xlplugin.refresh.cells import cell_ref, parse_range
+
+        r1, c1, _, _ = parse_range(user_table.ref)
+        if (r1, c1) != (top, left):
+            edited.setdefault(user_table.sheet.name, []).append(f"{user_table.ref} (the table was moved)")
+            continue
+        for i, row in enumerate(sheet.table.rows):
+            for j, cell in enumerate(row):
+                got = values.get((top + 1 + i, left + j))
+                want = cell.value
+                if want == "" and got is None:
+                    continue
+                if got is None or not _same(got, want):
+                    edited.setdefault(user_table.sheet.name, []).append(cell_ref(top + 1 + i, left + j))
+    return edited
+
+
+# --------------------------------------------------------------------------------------------
+# transplanting owned sheets from the fresh rendering
+
+
+def _quoted(name: str) -> str:
+    return "'" + name.replace("'", "''") + "'"
+
+
+def transplant(book: Book, fresh: Package, layout, owned: dict[str, str]) -> None:
+    fresh_book = open_book(fresh, fresh.path)
+    merger = StyleMerger(book.current(_styles_part(book)), fresh.read(_styles_part(fresh_book)))
+    fresh_shared = shared_strings(fresh, fresh_book)
+    renames = {}
+    for sheet in layout.sheets:
+        user_name = owned.get(sheet.key)
+        if user_name is not None and user_name != sheet.name:
+            renames[sheet.name] = user_name
+    used_table_ids = {t.id for t in book.tables if not t.display_name.lower().startswith("xlp_")}
+    next_table_id = [max([0, *(t.id for t in book.tables)])]
+    new_names = []
+    for sheet in layout.sheets:
+        fresh_sheet = fresh_book.sheet_named(sheet.name)
+        data = fresh.read(fresh_sheet.part)
+        data = _inline_strings(data, fresh_shared)
+        data = _map_styles(data, merger)
+        data = _rename_refs(data, renames)
+        user_name = owned.get(sheet.key)
+        if user_name is not None:
+            user_sheet = book.sheet_named(user_name)
+            part = user_sheet.part
+            _drop_owned_parts(book, part)
+            book.put(part, data)
+        else:
+            name = _free_sheet_name(book, sheet.name)
+            part, user_sheet = book.add_worksheet(name, data)
+            new_names.append((sheet.key, name))
+        _copy_sheet_rels(book, fresh, fresh_sheet.part, part, renames, next_table_id, used_table_ids)
+    for key, name in new_names:
+        _add_defined_name(book, key, name)
+    styles = merger.result()
+    if styles is not None:
+        book.put(_styles_part(book), styles)
+    book.drop_calc_chain()
+    book.request_full_calculation()
+
+
+def _styles_part(book: Book) -> str:
+    for rel in book.wb_rels:
+        if rel.type.endswith("/styles") and rel.part and book.package.has(rel.part):
+            return book.package.find(rel.part)
+    raise InputError(Problem("the workbook has no styles part", str(book.path)))
+
+
+def _free_sheet_name(book: Book, name: str) -> str:
+    candidate, n = name, 2
+    while book.sheet_named(candidate) is not None:
+        suffix = f" ({n})"
+        candidate = name[:31 - len(suffix)] + suffix
+        n += 1
+    return candidate
+
+
+_SHARED_CELL = re.compile(rb'<c ([^>]*?)t="s"([^>]*)><v>(\d+)</v></c>')
+
+
+def _inline_strings(data: bytes, shared: list[str]) -> bytes:
+    from xlplugin.refresh.cells import escape_xstring
+
+    def repl(m: re.Match) -> bytes:
+        text = shared[int(m.group(3))]
+        space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
+        body = xml_text(escape_xstring(text))
+        return (b"<c " + m.group(1) + b't="inlineStr"' + m.group(2) + f"><is><t{space}>{body}</t></is></c>".encode("utf-8"))
+
+    return _SHARED_CELL.sub(repl, data)
+
+
+def _map_styles(data: bytes, merger: StyleMerger) -> bytes:
+    def cell(m: re.Match) -> bytes:
+        return m.group(1) + str(merger.map(int(m.group(2)))).encode() + b'"'
+
+    data = re.sub(rb'(<(?:c|row) [^>]*?\bs=")(\d+)"', cell, data)
+    data = re.sub(rb'(<col [^>]*?\bstyle=")(\d+)"', cell, data)
+    return data
+
+
+def _rename_refs(data: bytes, renames: dict[str, str]) -> bytes:
+    for old, new in renames.items():
+        for quote_old, quote_new in ((_quoted(old), _quoted(new)),
+                                     (xml_attr(_quoted(old)), xml_attr(_quoted(new)))):
+            data = data.replace(quote_old.encode("utf-8") + b"!", quote_new.encode("utf-8") + b"!")
+            data = data.replace(quote_old.replace("'", "&apos;").encode("utf-8") + b"!",
+                                quote_new.replace("'", "&apos;").encode("utf-8") + b"!")
+    return data
+
+
+def _drop_owned_parts(book: Book, sheet_part: str) -> None:
+    """Remove the parts hanging off an owned sheet (tables, drawings, charts...) and its rels."""
+    package = book.package
+    todo = [sheet_part]
+    seen = set()
+    while todo:
+        part = todo.pop()
+        for rel in package.rels(part):
+            if rel.external or not rel.part or not package.has(rel.part):
+                continue
+            child = package.find(rel.part)
+            if child in seen or not any(rel.type.endswith(t) for t in OWNED_PART_TYPES):
+                continue
+            seen.add(child)
+            todo.append(child)
+        rels = package.rels_name(part)
+        if package.has(rels):
+            book.put(rels, None)
+    for child in seen:
+        book.put(child, None)
+        book.remove_override(child)
+
+
+def _copy_sheet_rels(book: Book, fresh: Package, fresh_part: str, user_part: str, renames, next_table_id,
+                     used_table_ids) -> None:
+    """Write the sheet's relationships, copying each fresh target part under an unused name."""
+    rels = fresh.rels(fresh_part)
+    entries = []
+    for rel in rels:
+        if rel.external:
+            entries.append(f'<Relationship Id="{rel.id}" Type="{rel.type}" Target="{xml_attr(rel.target)}" '
+                           'TargetMode="External"/>')
+            continue
+        new_part = _copy_part(book, fresh, rel.part, renames, next_table_id, used_table_ids)
+        target = posixpath.relpath(new_part, posixpath.dirname(user_part))
+        entries.append(f'<Relationship Id="{rel.id}" Type="{rel.type}" Target="{xml_attr(target)}"/>')
+    rels_part = book.package.rels_name(user_part)
+    if entries:
+        book.put(rels_part, ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                             '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                             + "".join(entries) + "</Relationships>").encode("utf-8"))
+    else:
+        book.put(rels_part, None)
+
+
+def _copy_part(book: Book, fresh: Package, part: str, renames, next_table_id, used_table_ids) -> str:
+    folder, base = posixpath.split(part)
+    stem = re.sub(r"\d*\.xml$", "", base)
+    new_part = unused_part_name(book.all_part_names(), posixpath.join(folder, stem + "{}.xml"))
+    data = _rename_refs(fresh.read(part), renames)
+    if "/tables/" in part:
+        next_table_id[0] += 1
+        root = scan(data)
+        data = splice(data, [set_attr(data, root, "id", str(next_table_id[0]))])
+    book.put(new_part, data)
+    content_type = fresh.content_type(part)
+    if content_type:
+        book.add_override(new_part, content_type)
+    sub_entries = []
+    for rel in fresh.rels(part):
+        if rel.external:
+            sub_entries.append(f'<Relationship Id="{rel.id}" Type="{rel.type}" Target="{xml_attr(rel.target)}" '
+                               'TargetMode="External"/>')
+            continue
+        child = _copy_part(book, fresh, rel.part, renames, next_table_id, used_table_ids)
+        target = posixpath.relpath(child, posixpath.dirname(new_part))
+        sub_entries.append(f'<Relationship Id="{rel.id}" Type="{rel.type}" Target="{xml_attr(target)}"/>')
+    if sub_entries:
+        book.put(book.package.rels_name(new_part),
+                 ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                  '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                  + "".join(sub_entries) + "</Relationships>").encode("utf-8"))
+    return new_part
+
+
+def _add_defined_name(book: Book, key: str, sheet_name: str) -> None:
+    from xlplugin.report import ownership
+
+    data = book.current(book.workbook_part)
+    root = scan(data)
+    prefix = book.main_prefix()
+    element = (f'<{prefix}definedName name="{ownership.sheet_defined_name(key)}">'
+               f'{xml_text(_quoted(sheet_name))}!$A$1</{prefix}definedName>').encode("utf-8")
+    names = root.find("definedNames")
+    if names is not None and not names.empty:
+        edit = (names.close_start, names.close_start, element)
+    else:
+        sheets = root.find("sheets")
+        after = next((root.find(n) for n in ("externalReferences", "functionGroups") if root.find(n) is not None),
+                     sheets)
+        block = f"<{prefix}definedNames>".encode() + element + f"</{prefix}definedNames>".encode()
+        edit = (names.start, names.end, block) if names is not None else (after.end, after.end, block)
+    book.put(book.workbook_part, splice(data, [edit]))

@@ -1,0 +1,184 @@
+"""Bring cell formats from a freshly rendered report into a user's styles.xml, by appending.
+
+Why: report refresh transplants owned sheets from a new rendering, whose ``s="N"`` indices
+point into *its* styles.xml; the user's workbook (perhaps re-saved by Excel or LibreOffice) has
+its own. `StyleMerger.map(n)` gives the user's index of an equivalent format, appending fonts,
+fills, borders, number formats, named cell styles and xfs only when no equal one exists
+(compared by content, not by text, since every application writes them differently). Existing
+entries are never changed or reordered, so every index already in use keeps its meaning.
+"""
+
+from __future__ import annotations
+
+from xlplugin.package import NS_MAIN, Element, scan, set_attr, splice, xml_attr
+
+SECTIONS = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles", "dxfs")
+
+
+def _canon(data: bytes, element: Element):
+    """An order-insensitive description of an element, for 'the same format' comparisons."""
+    attrs = tuple(sorted((k, v) for k, v in element.attrs.items()))
+    children = tuple(sorted(_canon(data, child) for child in element.children))
+    return (element.local, attrs, children)
+
+
+class StyleMerger:
+    def __init__(self, user: bytes, fresh: bytes):
+        self.user = user
+        self.fresh = fresh
+        self.u_root = scan(user, "styles.xml")
+        self.f_root = scan(fresh, "fresh styles.xml")
+        self.u_prefix = self._prefix(user, self.u_root)
+        self.appended: dict[str, list[bytes]] = {name: [] for name in SECTIONS}
+        self.u_lists = {name: self._children(self.u_root, name) for name in SECTIONS}
+        self.f_lists = {name: self._children(self.f_root, name) for name in SECTIONS}
+        self.u_keys = {name: [_canon(user, el) for el in self.u_lists[name]] for name in SECTIONS}
+        self._cache: dict[tuple[str, int], int] = {}
+        self.u_numfmts = {el.attrs.get("formatCode"): int(el.attrs.get("numFmtId", "0"))
+                          for el in self.u_lists["numFmts"]}
+        self.f_numfmts = {int(el.attrs.get("numFmtId", "0")): el.attrs.get("formatCode", "")
+                          for el in self.f_lists["numFmts"]}
+
+    @staticmethod
+    def _prefix(data: bytes, element: Element) -> str:
+        tag = data[element.start + 1:element.open_end].split()[0].rstrip(b"/>").decode()
+        return tag.rsplit(":", 1)[0] + ":" if ":" in tag else ""
+
+    @staticmethod
+    def _children(root: Element, section: str) -> list[Element]:
+        el = root.find(section)
+        return list(el.children) if el is not None else []
+
+    # ---------------------------------------------------------------------------------------
+    def _element_text(self, element: Element, replace: dict[str, str] | None = None) -> bytes:
+        """The fresh element's text, with attributes replaced, in the user's namespace."""
+        data = self.fresh
+        edits = [set_attr(data, element, name, value) for name, value in (replace or {}).items()]
+        text = splice(data, edits)[element.start:element.end + sum(len(t) - (e - s) for s, e, t in edits)]
+        if self.u_prefix:
+            # the user's styles are prefixed: declare the default namespace on what we add
+            close = text.index(b">")
+            slash = 1 if text[close - 1:close] == b"/" else 0
+            text = text[:close - slash] + f' xmlns="{NS_MAIN}"'.encode() + text[close - slash:]
+        return text
+
+    def _find_or_append(self, section: str, fresh_el: Element, replace: dict[str, str] | None = None) -> int:
+        text = self._element_text(fresh_el, replace)
+        element = scan(text)
+        key = _canon(text, element)
+        keys = self.u_keys[section]
+        if key in keys:
+            return keys.index(key)
+        keys.append(key)
+        self.appended[section].append(text)
+        return len(keys) - 1
+
+    def _section_index(self, section: str, fresh_index: int) -> int:
+        cache_key = (section, fresh_index)
+        if cache_key not in self._cache:
+            fresh = self.f_lists[section]
+            if fresh_index >= len(fresh):
+                self._cache[cache_key] = 0
+            else:
+                self._cache[cache_key] = self._find_or_append(section, fresh[fresh_index])
+        return self._cache[cache_key]
+
+    def _numfmt(self, fresh_id: int) -> int:
+        if fresh_id < 164 or fresh_id not in self.f_numfmts:
+            return fresh_id
+        code = self.f_numfmts[fresh_id]
+        if code in self.u_numfmts:
+            return self.u_numfmts[code]
+        new_id = max([163, *self.u_numfmts.values()]) + 1
+        self.u_numfmts[code] = new_id
+        ns = f' xmlns="{NS_MAIN}"' if self.u_prefix else ""
+        self.appended["numFmts"].append(
+            f'<numFmt{ns} numFmtId="{new_id}" formatCode="{xml_attr(code)}"/>'.encode("utf-8"))
+        return new_id
+
+    def _named_style(self, fresh_xf_id: int) -> int:
+        """The user's cellStyleXfs index for the fresh named style `fresh_xf_id` (by name)."""
+        cache_key = ("named", fresh_xf_id)
+        if cache_key in self._cache:
+            return self._cache[cache_key]
+        name = builtin = None
+        for el in self.f_lists["cellStyles"]:
+            if el.attrs.get("xfId") == str(fresh_xf_id):
+                name, builtin = el.attrs.get("name"), el.attrs.get("builtinId")
+                break
+        result = 0
+        if name is not None:
+            for el in self.u_lists["cellStyles"]:
+                same_builtin = builtin is not None and el.attrs.get("builtinId") == builtin
+                if el.attrs.get("name", "").lower() == name.lower() or same_builtin:
+                    result = int(el.attrs.get("xfId", "0"))
+                    break
+            else:
+                fresh_xf = self.f_lists["cellStyleXfs"][fresh_xf_id]
+                replace = self._components(fresh_xf)
+                self.u_keys["cellStyleXfs"].append(("appended", len(self.u_keys["cellStyleXfs"])))
+                result = len(self.u_keys["cellStyleXfs"]) - 1
+                self.appended["cellStyleXfs"].append(self._element_text(fresh_xf, replace))
+                ns = f' xmlns="{NS_MAIN}"' if self.u_prefix else ""
+                builtin_attr = f' builtinId="{builtin}"' if builtin is not None else ""
+                self.appended["cellStyles"].append(
+                    f'<cellStyle{ns} name="{xml_attr(name)}" xfId="{result}"{builtin_attr}/>'.encode("utf-8"))
+        self._cache[cache_key] = result
+        return result
+
+    def _components(self, xf: Element) -> dict[str, str]:
+        replace = {}
+        for attr, section in (("fontId", "fonts"), ("fillId", "fills"), ("borderId", "borders")):
+            if attr in xf.attrs:
+                replace[attr] = str(self._section_index(section, int(xf.attrs[attr])))
+        if "numFmtId" in xf.attrs:
+            replace["numFmtId"] = str(self._numfmt(int(xf.attrs["numFmtId"])))
+        return replace
+
+    def map(self, fresh_index: int) -> int:
+        """The user's cellXfs index equivalent to the fresh one (appended if need be)."""
+        cache_key = ("cellXfs", fresh_index)
+        if cache_key in self._cache:
+            return self._cache[cache_key]
+        xfs = self.f_lists["cellXfs"]
+        if fresh_index >= len(xfs):
+            return 0
+        xf = xfs[fresh_index]
+        replace = self._components(xf)
+        if "xfId" in xf.attrs:
+            replace["xfId"] = str(self._named_style(int(xf.attrs["xfId"])))
+        result = self._find_or_append("cellXfs", xf, replace)
+        self._cache[cache_key] = result
+        return result
+
+    # ---------------------------------------------------------------------------------------
+    def result(self) -> bytes | None:
+        """The user's styles.xml with the appended entries, or None when nothing was added."""
+        if not any(self.appended.values()):
+            return None
+        data = self.user
+        root = self.u_root
+        edits = []
+        for section in SECTIONS:
+            added = self.appended[section]
+            if not added:
+                continue
+            el = root.find(section)
+            total = len(self.u_lists[section]) + len(added)
+            if el is None:
+                if section != "numFmts":
+                    continue  # every real styles.xml has the others
+                first = root.children[0].start if root.children else root.close_start
+                ns = f' xmlns="{NS_MAIN}"' if self.u_prefix else ""
+                edits.append((first, first, f'<numFmts{ns} count="{len(added)}">'.encode() + b"".join(added)
+                              + b"</numFmts>"))
+                continue
+            if el.empty:
+                tag = data[el.start + 1:el.open_end].split()[0].rstrip(b"/>")
+                opening = b"<" + tag + f' count="{total}">'.encode()
+                edits.append((el.start, el.end, opening + b"".join(added) + b"</" + tag + b">"))
+            else:
+                if "count" in el.attrs:
+                    edits.append(set_attr(data, el, "count", str(total)))
+                edits.append((el.close_start, el.close_start, b"".join(added)))
+        return splice(data, edits)
