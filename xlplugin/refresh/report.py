@@ -34,6 +34,8 @@ from xlplugin.refresh.styles import StyleMerger
 REL_DRAWING = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/drawing"
 REL_CHART = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/chart"
 CUSTOM_PROPS = "docProps/custom.xml"
+#: Owned sheets whose text also depends on file names and times: not compared for hand edits.
+NOT_COMPARED = {"cover", "contents", "notes", "data"}
 #: Relationship types whose target parts belong to an owned sheet (replaced with it).
 OWNED_PART_TYPES = ("/table", "/drawing", "/chart", "/printerSettings", "/chartStyle", "/chartColorStyle",
                     "/chartUserShapes", "/vmlDrawing", "/comments")
@@ -112,7 +114,10 @@ def refresh_workbook(workbook, csv, *, output=None, backup=False, force=False) -
         if not owned:
             raise InputError(Problem("no sheet of this workbook is marked as made by xlplugin", str(workbook)))
         options = Options(confidence=float(record.get("confidence", 0.95)), method=record.get("method", "wilson"),
-                          publish=bool(record.get("publish", False)), generated=parse_timestamp(None))
+                          publish=bool(record.get("publish", False)), generated=parse_timestamp(None),
+                          suppressed=_suppressed(record))
+        if options.suppressed != (0, 4):  # read the counts as the report that made the workbook did
+            funnel, spec, csv_path, table = load_input_table(csv, options.suppressed)
         source = _source(csv_path, table)
         layout = report_layout(funnel, spec, source, options)
         if not force:
@@ -137,6 +142,15 @@ def refresh_workbook(workbook, csv, *, output=None, backup=False, force=False) -
                 transplant(book, fresh, layout, owned)
         write_package(package, target, book.changes, backup=backup)
     return target
+
+
+def _suppressed(record: dict) -> tuple[int, int]:
+    value = record.get("suppressed", (0, 4))
+    try:
+        low, high = int(value[0]), int(value[1])
+    except (TypeError, ValueError, IndexError):
+        return (0, 4)
+    return (low, high)
 
 
 def _source(csv_path: Path, table):
@@ -229,7 +243,7 @@ def _data_table_rows(values: dict, table) -> tuple[list[str], list[list[str]]]:
     r1, c1, r2, c2 = parse_range(table.ref)
 
     def text(v) -> str:
-        if v is None:
+        if v is None or v == "[z]":  # the data sheet shows an empty input cell as [z]
             return ""
         if isinstance(v, float):
             return str(int(v)) if v == int(v) else repr(v)
@@ -274,7 +288,7 @@ def edited_cells(book: Book, owned: dict[str, str], options) -> dict[str, list[s
                                                     tuple(tuple(r) for r in old_table.rows)), options)
     edited: dict[str, list[str]] = {}
     for sheet in old_layout.sheets:
-        if sheet.table is None or sheet.key not in owned or sheet.key == "data":
+        if sheet.table is None or sheet.key not in owned or sheet.key in NOT_COMPARED:
             continue
         user_table = book.table_named(sheet.table.name)
         if user_table is None:

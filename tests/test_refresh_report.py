@@ -1,0 +1,180 @@
+"""Report refresh: owned sheets reflect the new data, everything else survives, edits are refused."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import lo_harness
+from xlplugin.errors import InputError
+from xlplugin.package import open_package, scan, splice
+from xlplugin.refresh import refresh_workbook
+from xlplugin.refresh.book import open_book
+from xlplugin.report import build_report
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "workbooks" / "examples"
+
+OLD_CSV = """stage,count,base,unit,note
+Identified for a visit,1000,,people,"Involved in a violent offence at least three times in the previous 12 months"
+Visited,669,Identified for a visit,people,
+Follow-up engagements,156,Visited,contacts,"Engagements, not necessarily distinct people"
+Interested in diversion,62,Visited,people,"Expressed interest in diversionary activity"
+Contacted police about diversion,20,none,people,"Contacted the numbers on the letter"
+"""
+NEW_CSV = """stage,count,base,unit,note
+Identified for a visit,1200,,people,"Involved in a violent offence at least three times in the previous 12 months"
+Visited,800,Identified for a visit,people,
+Follow-up engagements,200,Visited,contacts,"Engagements, not necessarily distinct people"
+Interested in diversion,90,Visited,people,"Expressed interest in diversionary activity"
+Started diversion,40,Interested in diversion,people,
+Contacted police about diversion,25,none,people,"Contacted the numbers on the letter"
+"""
+
+
+def _entries(path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as zf:
+        return {i.filename: zf.read(i) for i in zf.infolist()}
+
+
+@pytest.fixture
+def report(tmp_path) -> Path:
+    csv = tmp_path / "met.csv"
+    csv.write_text(OLD_CSV, encoding="utf-8")
+    out = tmp_path / "met.xlsx"
+    build_report(csv, out)
+    return out
+
+
+@pytest.fixture
+def new_csv(tmp_path) -> Path:
+    path = tmp_path / "met-2021.csv"
+    path.write_text(NEW_CSV, encoding="utf-8")
+    return path
+
+
+def _add_user_sheet(path: Path) -> None:
+    """A sheet of the user's own (inline strings, a formula reading an owned cell), spliced in."""
+    with open_package(path) as package:
+        book = open_book(package, path)
+        funnel = book.sheet_named("Funnel").name
+        xml = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+               '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+               '<row r="1"><c r="A1" t="inlineStr"><is><t>my notes</t></is></c><c r="B1"><v>42</v></c></row>'
+               f"<row r=\"2\"><c r=\"A2\"><f>'{funnel}'!B9*2</f><v>2000</v></c></row>"
+               '</sheetData></worksheet>').encode()
+        book.add_worksheet("Mine", xml)
+        from xlplugin.package import write_package
+
+        write_package(package, path, book.changes)
+
+
+def test_refresh_updates_owned_sheets_and_keeps_the_rest(tmp_path, report, new_csv):
+    _add_user_sheet(report)
+    before = _entries(report)
+    out = refresh_workbook(report, new_csv, output=tmp_path / "out.xlsx")
+    after = _entries(out)
+    with open_package(out) as package:
+        book = open_book(package, out)
+        names = [s.name for s in book.sheets]
+        assert names[-1] == "Mine" and "Funnel" in names
+        mine = book.sheet_named("Mine").part
+        assert after[mine] == before[mine]
+        funnel_table = book.table_named("xlp_funnel")
+        assert funnel_table.ref.endswith("13") or funnel_table.ref.endswith("14")
+        ids = [t.id for t in book.tables]
+        assert len(ids) == len(set(ids))
+        funnel_xml = package.read(funnel_table.sheet.part).decode()
+    assert "Started diversion" in funnel_xml and 't="s"' not in funnel_xml
+    assert "<v>1200</v>" in funnel_xml
+    assert not any(name.lower().endswith("calcchain.xml") for name in after)
+    # parts the report does not own are byte-for-byte the same
+    for name in ("xl/theme/theme1.xml", "xl/sharedStrings.xml", "docProps/custom.xml"):
+        assert after[name] == before[name], name
+
+
+def test_hand_edited_owned_cell_is_refused_unless_forced(tmp_path, report, new_csv):
+    with open_package(report) as package:
+        book = open_book(package, report)
+        table = book.table_named("xlp_funnel")
+        part = table.sheet.part
+        data = package.read(part)
+    # the user typed 999 over the "Visited" count
+    edited = re.sub(rb'(<c r="B10"[^>]*>)<v>669</v>', rb"\1<v>999</v>", data)
+    assert edited != data
+    path = tmp_path / "edited.xlsx"
+    with zipfile.ZipFile(report) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            zout.writestr(info.filename, edited if info.filename == part else zin.read(info))
+    before = path.read_bytes()
+    with pytest.raises(InputError) as err:
+        refresh_workbook(path, new_csv)
+    assert "B10" in str(err.value) and "Funnel" in str(err.value) and "--force" in str(err.value)
+    assert path.read_bytes() == before
+    refresh_workbook(path, new_csv, force=True)
+    assert path.read_bytes() != before
+
+
+def test_not_a_report_is_refused(tmp_path, new_csv):
+    source = Path(__file__).parent / "data" / "xlsx" / "calamine__table-multiple.xlsx"
+    with pytest.raises(InputError, match="--table"):
+        refresh_workbook(source, new_csv, output=tmp_path / "x.xlsx")
+
+
+def test_bad_csv_is_refused_before_the_workbook_is_read(tmp_path, report):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("stage,count\nA,-5\n", encoding="utf-8")
+    before = report.read_bytes()
+    with pytest.raises(InputError):
+        refresh_workbook(report, bad)
+    assert report.read_bytes() == before
+
+
+def test_renamed_owned_sheet_keeps_its_name(tmp_path, report, new_csv):
+    renamed = tmp_path / "renamed.xlsx"
+    with zipfile.ZipFile(report) as zin, zipfile.ZipFile(renamed, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "xl/workbook.xml":  # what Excel does on a rename
+                data = data.replace(b'name="Funnel"', b'name="Uptake 2020"').replace(b"'Funnel'!", b"'Uptake 2020'!")
+            zout.writestr(info.filename, data)
+    out = refresh_workbook(renamed, new_csv, output=tmp_path / "out.xlsx")
+    with open_package(out) as package:
+        book = open_book(package, out)
+        assert book.sheet_named("Funnel") is None and book.sheet_named("Uptake 2020") is not None
+        text = b"".join(package.read(n) for n in package.names() if n.endswith(".xml")).decode("utf-8", "replace")
+    assert "'Funnel'!" not in text and "'Uptake 2020'!" in text
+
+
+def test_new_owned_sheet_is_added(tmp_path, report):
+    spec = tmp_path / "spec.toml"
+    csv = tmp_path / "met-2021.csv"
+    csv.write_text(NEW_CSV, encoding="utf-8")
+    spec.write_text('title = "Visits 2021"\ndata = "met-2021.csv"\n\n[[claims]]\ntext = "about 11%"\nby = "Press office"\n',
+                    encoding="utf-8")
+    out = refresh_workbook(report, spec, output=tmp_path / "out.xlsx")
+    with open_package(out) as package:
+        book = open_book(package, out)
+        assert book.sheet_named("Claims") is not None
+        assert book.table_named("xlp_claims") is not None
+        assert any(d.name == "xlp_sheet_claims" for d in book.defined_names)
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_resave_then_refresh_shows_new_figures(tmp_path, report, new_csv):
+    lo_harness.require_soffice()
+    _add_user_sheet(report)
+    resaved = lo_harness.convert(report, "xlsx", tmp_path / "resaved")
+    out = refresh_workbook(resaved, new_csv, output=tmp_path / "refreshed.xlsx")
+    sheets = lo_harness.export_sheets_values(out, tmp_path / "csv")
+    funnel = sheets["Funnel"]
+    rows = {row[0]: row for row in funnel if row and isinstance(row[0], str)}
+    assert rows["Visited"][1] == 800.0
+    assert abs(rows["Visited"][4] - 800 / 1200) < 1e-9
+    assert rows["Started diversion"][1] == 40.0
+    assert abs(rows["Started diversion"][4] - 40 / 90) < 1e-9
+    assert sheets["Mine"][0][:2] == ["my notes", 42.0]
+    assert sheets["Mine"][1][0] == 2400.0  # the user's formula reads the new first count (1200 * 2)
