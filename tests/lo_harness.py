@@ -146,6 +146,8 @@ def convert(src, fmt: str, outdir, *, recalc: bool = True, timeout: float = 180)
     outdir.mkdir(parents=True, exist_ok=True)
     ext = fmt.split(":", 1)[0]
     expected = outdir / f"{src.stem}.{ext}"
+    if expected == src:
+        raise ValueError(f"converting {src.name} to {ext} in its own folder would overwrite it; use another outdir")
     expected.unlink(missing_ok=True)  # never mistake a stale file for this run's output
     result = _run_soffice(["--convert-to", fmt, "--outdir", str(outdir), str(src)], recalc=recalc,
                           timeout=timeout)
@@ -166,27 +168,39 @@ def sheet_names(xlsx) -> list[str]:
     return [sheet.get("name") for sheet in root.iter(f"{{{_MAIN_NS}}}sheet")]
 
 
-def _export_csv_files(xlsx, outdir, *, recalc: bool, filter_string: str, timeout: float) -> dict[str, Path]:
-    """Export every sheet; map sheet name -> its CSV file."""
-    xlsx = Path(xlsx).resolve()
+def _csv_paths(xlsx: Path, outdir: Path) -> tuple[dict[str, Path], list[str]]:
+    """Sheet name -> the CSV LibreOffice wrote for it (``<stem>-<Sheet>.csv``; a one-sheet
+    workbook may get plain ``<stem>.csv``), and the names with no file."""
     names = sheet_names(xlsx)
-    outdir = Path(outdir).resolve()
-    outdir.mkdir(parents=True, exist_ok=True)
-    for name in names:  # never mistake a stale file for this run's output
-        (outdir / f"{xlsx.stem}-{name}.csv").unlink(missing_ok=True)
-    (outdir / f"{xlsx.stem}.csv").unlink(missing_ok=True)
-    result = _run_soffice(["--convert-to", filter_string, "--outdir", str(outdir), str(xlsx)],
-                          recalc=recalc, timeout=timeout)
     files: dict[str, Path] = {}
     missing = []
     for name in names:
         path = outdir / f"{xlsx.stem}-{name}.csv"
         if not path.exists() and len(names) == 1:
-            path = outdir / f"{xlsx.stem}.csv"  # LibreOffice omits the suffix for a single sheet
+            path = outdir / f"{xlsx.stem}.csv"
         if path.exists():
             files[name] = path
         else:
             missing.append(name)
+    return files, missing
+
+
+def _clear_stale(xlsx: Path, outdir: Path) -> None:
+    """Never mistake a file from an earlier run for this run's output."""
+    for name in sheet_names(xlsx):
+        (outdir / f"{xlsx.stem}-{name}.csv").unlink(missing_ok=True)
+    (outdir / f"{xlsx.stem}.csv").unlink(missing_ok=True)
+
+
+def _export_csv_files(xlsx, outdir, *, recalc: bool, filter_string: str, timeout: float) -> dict[str, Path]:
+    """Export every sheet; map sheet name -> its CSV file."""
+    xlsx = Path(xlsx).resolve()
+    outdir = Path(outdir).resolve()
+    outdir.mkdir(parents=True, exist_ok=True)
+    _clear_stale(xlsx, outdir)
+    result = _run_soffice(["--convert-to", filter_string, "--outdir", str(outdir), str(xlsx)],
+                          recalc=recalc, timeout=timeout)
+    files, missing = _csv_paths(xlsx, outdir)
     if missing:
         raise LibreOfficeError(f"no CSV for sheets {missing} in {sorted(p.name for p in outdir.iterdir())}\n"
                                f"stderr: {result.stderr.decode(errors='replace')}")
@@ -260,12 +274,50 @@ def export_sheets_values(xlsx, outdir=None, *, recalc: bool = True, timeout: flo
         target = Path(outdir) if outdir is not None else Path(scratch)
         files = _export_csv_files(xlsx, target, recalc=recalc, filter_string=CSV_FILTER_ALL_SHEETS_QUOTED,
                                   timeout=timeout)
-        out = {}
-        for name, path in files.items():
-            rows = _split_csv(_read_text(path), keep_quoting=True)
-            out[name] = [[(text if quoted else (None if text == "" else parse_cell(text)))
-                          for text, quoted in row] for row in rows]
-        return out
+        return {name: _typed_rows(path) for name, path in files.items()}
+
+
+def export_many(xlsx_files, outdir, *, recalc: bool = True, typed: bool = False,
+                timeout: float = 600) -> dict[Path, dict[str, list[list]]]:
+    """Every sheet of several workbooks in ONE soffice call (start-up is most of the cost).
+
+    Returns {workbook path: {sheet name: rows}}; rows as :func:`export_sheets_csv` gives them, or
+    with ``typed=True`` as :func:`export_sheets_values` does (text quoted, so str vs float is
+    exact). Workbooks must have distinct file stems (their CSVs share outdir).
+    """
+    paths = [Path(f).resolve() for f in xlsx_files]
+    stems = [p.stem for p in paths]
+    if len(set(stems)) != len(stems):
+        raise ValueError(f"workbooks must have distinct file names: {stems}")
+    outdir = Path(outdir).resolve()
+    outdir.mkdir(parents=True, exist_ok=True)
+    for path in paths:
+        _clear_stale(path, outdir)
+    filter_string = CSV_FILTER_ALL_SHEETS_QUOTED if typed else CSV_FILTER_ALL_SHEETS
+    result = _run_soffice(["--convert-to", filter_string, "--outdir", str(outdir), *map(str, paths)],
+                          recalc=recalc, timeout=timeout)
+    out: dict[Path, dict[str, list[list]]] = {}
+    for path in paths:
+        files, missing = _csv_paths(path, outdir)
+        if missing:
+            raise LibreOfficeError(f"{path.name}: no CSV for sheets {missing}\n"
+                                   f"stderr: {result.stderr.decode(errors='replace')}")
+        out[path] = {name: (_typed_rows(csv) if typed else split_csv(_read_text(csv))) for name, csv in files.items()}
+    return out
+
+
+def _typed_rows(csv_path: Path) -> list[list]:
+    rows = split_csv(_read_text(csv_path), keep_quoting=True)
+    return [[(text if quoted else (None if text == "" else parse_cell(text))) for text, quoted in row] for row in rows]
+
+
+def split_csv(text: str, *, keep_quoting: bool = False) -> list[list]:
+    """RFC 4180 rows of LibreOffice's CSV; with keep_quoting each field is (text, was_quoted)."""
+    return _split_csv(text, keep_quoting=keep_quoting)
+
+
+run_soffice = _run_soffice
+"""Public name for the raw runner: ``run_soffice(args, recalc=..., timeout=...)``."""
 
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")

@@ -133,3 +133,20 @@ def test_failure_raises_with_stderr(tmp_path):
     missing = tmp_path / "missing.xlsx"
     with pytest.raises(lo.LibreOfficeError):
         lo.convert(missing, "pdf", tmp_path)
+
+
+def test_export_many_in_one_call(wrong_cache_xlsx, tmp_path):
+    lo.require_soffice()
+    other = tmp_path / "other.xlsx"
+    workbook = xlsxwriter.Workbook(str(other))
+    workbook.add_worksheet("Only").write_string("A1", "1,000")
+    workbook.close()
+    got = lo.export_many([wrong_cache_xlsx, other], tmp_path / "out", typed=True)
+    assert got[other.resolve()] == {"Only": [["1,000"]]}
+    rates = got[wrong_cache_xlsx.resolve()]["Rates"]
+    assert rates[2][0] == pytest.approx(TRUE_RATE, abs=1e-15) and rates[5][0] == "1,000"
+
+
+def test_convert_refuses_to_overwrite_its_source(wrong_cache_xlsx):
+    with pytest.raises(ValueError):
+        lo.convert(wrong_cache_xlsx, "xlsx", wrong_cache_xlsx.parent)
