@@ -220,15 +220,14 @@ def cmd_excel_starter(args) -> int:
     from .starter import build_excel_starter
 
     out = build_excel_starter(args.output, force=args.force)
-    print(f"wrote {out}")
+    print(f"wrote {out} and {out.with_suffix('.py')} (its Refresh from CSV button runs that file: keep them together)")
     return EXIT_OK
 
 
 def cmd_excel_setup(args) -> int:
     from .starter import excel_setup
 
-    out = excel_setup(args.config)
-    print(f"updated {out}")
+    print(excel_setup(args.config))
     return EXIT_OK
 
 
