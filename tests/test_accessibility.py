@@ -219,6 +219,7 @@ EXPECTED_BAD = [
     ("document_properties", None, "no document title"),
     ("document_properties", None, "not en-GB"),
     ("tables_marked_up", "Sheet1", "not inside an Excel table"),
+    ("one_table_per_sheet", "Data", "2 tables on one sheet"),
     ("table_names", "Data", "not meaningful"),
     ("table_headers", "Data", "the header cell is not text"),
     ("tables_start_in_column_a", "Data", "the table starts at B5"),

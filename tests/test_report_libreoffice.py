@@ -90,20 +90,24 @@ _EXPORTS: dict = {}
 
 def exported(path: Path, recalc: bool):
     """LibreOffice's full-precision export of every sheet (cached per run)."""
-    key = (path, recalc)
+    key = (Path(path).resolve(), recalc)
     if key not in _EXPORTS:
         _EXPORTS[key] = lo.export_sheets_csv(path, recalc=recalc)
     return _EXPORTS[key]
 
 
 @pytest.fixture(scope="module")
-def exports(built):
-    """Every export, run four at a time (each soffice has its own profile)."""
+def exports(built, tmp_path_factory):
+    """Every report exported in two soffice calls (recalculated, cached), run side by side."""
     lo.require_soffice()
-    keys = [(path, recalc) for key, path in built.items() if key != "folder" for recalc in (True, False)]
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        for key, sheets in zip(keys, pool.map(lambda k: lo.export_sheets_csv(k[0], recalc=k[1]), keys)):
-            _EXPORTS[key] = sheets
+    paths = [path for key, path in built.items() if key != "folder"]
+    folder = tmp_path_factory.mktemp("exports")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        batches = {recalc: pool.submit(lo.export_many, paths, folder / str(recalc), recalc=recalc)
+                   for recalc in (True, False)}
+        for recalc, future in batches.items():
+            for path, sheets in future.result().items():
+                _EXPORTS[path, recalc] = sheets
     return _EXPORTS
 
 

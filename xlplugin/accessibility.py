@@ -753,6 +753,13 @@ def check_tables_marked_up(wb: Workbook) -> list[Finding]:
     return findings
 
 
+def check_one_table_per_sheet(wb: Workbook) -> list[Finding]:
+    """At most one table per sheet (the guidance's default; a screen reader user finds it first)."""
+    return [Finding("one_table_per_sheet", sheet.name, ", ".join(t.name for t in sheet.tables),
+                    f"{len(sheet.tables)} tables on one sheet")
+            for sheet in wb.worksheets if len(sheet.tables) > 1]
+
+
 def check_table_names(wb: Workbook) -> list[Finding]:
     """Every table has a meaningful name (not Table1)."""
     return [Finding("table_names", sheet.name, table.name, "the table name is not meaningful")
@@ -1129,6 +1136,7 @@ CHECKS: dict[str, Callable[[Workbook], list[Finding]]] = {
     "opens_at_a1": check_opens_at_a1,
     "document_properties": check_document_properties,
     "tables_marked_up": check_tables_marked_up,
+    "one_table_per_sheet": check_one_table_per_sheet,
     "table_names": check_table_names,
     "table_headers": check_table_headers,
     "tables_start_in_column_a": check_tables_start_in_column_a,
