@@ -209,3 +209,98 @@ def test_corpus_tables_replaced_as_libreoffice_sees_them(tmp_path):
         assert got[0] == [("Label", True), ("Value", True)], out.name
         for i in range(1, 10):
             assert got[i] == [(f"row {i}", True), (str(i * 11), False)], (out.name, i, got[i])
+
+
+# --------------------------------------------------------------------------------------------
+# a refresh interrupted at each write step leaves the original byte-identical
+
+
+class Crash(Exception):
+    pass
+
+
+def _crash_on(monkeypatch, target: str, attribute: str, after: int = 0):
+    import importlib
+
+    module = importlib.import_module(target)
+    real = getattr(module, attribute)
+    calls = [0]
+
+    def wrapper(*args, **kwargs):
+        calls[0] += 1
+        if calls[0] > after:
+            raise Crash(f"{target}.{attribute}")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, attribute, wrapper)
+
+
+WRITE_STEPS = [("xlplugin.package", "_copy_entry", 0), ("xlplugin.package", "_copy_entry", 5),
+               ("xlplugin.package", "_write_new", 0), ("xlplugin.package", "_write_new", 2),
+               ("os", "fsync", 0), ("shutil", "copy2", 0), ("os", "replace", 0), ("os", "replace", 1)]
+
+
+@pytest.mark.parametrize("module,attribute,after", WRITE_STEPS)
+@pytest.mark.parametrize("mode", ["new sheet", "replace"])
+def test_interrupted_refresh_leaves_original_identical(tmp_path, charted, monkeypatch, module, attribute, after, mode):
+    csv = _csv(tmp_path, "Region,Amount\nA,1\nB,2\nC,3\nD,4\n")
+    before = charted.read_bytes()
+    _crash_on(monkeypatch, module, attribute, after)
+    with pytest.raises(Crash):
+        refresh_table(charted, csv, "Sales" if mode == "replace" else "Fresh", backup=True)
+    monkeypatch.undo()
+    assert charted.read_bytes() == before
+    backup = charted.with_name("charted.bak.xlsx")
+    assert not backup.exists() or backup.read_bytes() == before
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
+    assert leftovers == [], leftovers
+
+
+# --------------------------------------------------------------------------------------------
+# new parts follow the schema's element order (Excel repairs files that do not)
+
+WORKSHEET_ORDER = ["sheetPr", "dimension", "sheetViews", "sheetFormatPr", "cols", "sheetData", "sheetCalcPr",
+                   "sheetProtection", "protectedRanges", "scenarios", "autoFilter", "sortState", "dataConsolidate",
+                   "customSheetViews", "mergeCells", "phoneticPr", "conditionalFormatting", "dataValidations",
+                   "hyperlinks", "printOptions", "pageMargins", "pageSetup", "headerFooter", "rowBreaks", "colBreaks",
+                   "customProperties", "cellWatches", "ignoredErrors", "smartTags", "drawing", "legacyDrawing",
+                   "legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls", "webPublishItems",
+                   "tableParts", "extLst"]
+WORKBOOK_ORDER = ["fileVersion", "fileSharing", "workbookPr", "AlternateContent", "revisionPtr", "absPath",
+                  "workbookProtection", "bookViews", "sheets", "functionGroups", "externalReferences", "definedNames",
+                  "calcPr", "oleSize", "customWorkbookViews", "pivotCaches", "smartTagPr", "smartTagTypes",
+                  "webPublishing", "fileRecoveryPr", "webPublishObjects", "extLst"]
+TABLE_ORDER = ["autoFilter", "sortState", "tableColumns", "tableStyleInfo", "extLst"]
+
+
+def _in_order(children: list[str], order: list[str]) -> bool:
+    positions = [order.index(c) for c in children if c in order]
+    return positions == sorted(positions) and all(c in order for c in children)
+
+
+@pytest.mark.parametrize("source", sorted(DATA.glob("*.xls*")), ids=lambda p: p.name)
+def test_new_and_edited_parts_keep_schema_order(tmp_path, source):
+    from xlplugin.package import scan
+
+    csv = _csv(tmp_path, "Region,Amount\nA,1\nB,2\n")
+    try:
+        first = refresh_table(source, csv, "xlp_order_check", output=tmp_path / "a.xlsx")
+    except InputError:
+        pytest.skip("refused")
+    second = refresh_table(first, _csv(tmp_path, "Region,Amount,X\nA,1,2\n", "b.csv"), "xlp_order_check",
+                           output=tmp_path / "b.xlsx")
+    for out in (first, second):
+        with open_package(out) as package:
+            book = open_book(package, out)
+            workbook = scan(package.read(book.workbook_part))
+            assert _in_order([c.local for c in workbook.children], WORKBOOK_ORDER), [c.local for c in workbook.children]
+            table = book.table_named("xlp_order_check")
+            sheet = scan(package.read(table.sheet.part))
+            assert _in_order([c.local for c in sheet.children], WORKSHEET_ORDER)
+            assert _in_order([c.local for c in table.root.children], TABLE_ORDER)
+            names = [n.name.lower() for n in book.defined_names] + [t.display_name.lower() for t in book.tables]
+            assert names.count("xlp_order_check") == 1
+            ids = [t.id for t in book.tables]
+            assert len(ids) == len(set(ids))
+            sheet_ids = [s.sheet_id for s in book.sheets]
+            assert len(sheet_ids) == len(set(sheet_ids))
