@@ -178,3 +178,27 @@ def test_libreoffice_resave_then_refresh_shows_new_figures(tmp_path, report, new
     assert abs(rows["Started diversion"][4] - 40 / 90) < 1e-9
     assert sheets["Mine"][0][:2] == ["my notes", 42.0]
     assert sheets["Mine"][1][0] == 2400.0  # the user's formula reads the new first count (1200 * 2)
+
+
+@pytest.mark.parametrize("attribute", ["_copy_entry", "_write_new", "replace"])
+def test_interrupted_report_refresh_leaves_original_identical(tmp_path, report, new_csv, monkeypatch, attribute):
+    import os
+
+    import xlplugin.package as package_module
+
+    class Crash(Exception):
+        pass
+
+    def crash(*args, **kwargs):
+        raise Crash(attribute)
+
+    before = report.read_bytes()
+    if attribute == "replace":
+        monkeypatch.setattr(os, "replace", crash)
+    else:
+        monkeypatch.setattr(package_module, attribute, crash)
+    with pytest.raises(Crash):
+        refresh_workbook(report, new_csv)
+    monkeypatch.undo()
+    assert report.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
