@@ -21,7 +21,7 @@ from xlplugin import accessibility
 from xlplugin.errors import InputError
 from xlplugin.report import build_report, build_report_bytes
 from xlplugin.report import ownership
-from xlplugin.report.layout import PRINT_WIDTH_LIMIT, Options, Source, report_layout
+from xlplugin.report.layout import MIN_PRINT_SCALE, Options, Source, print_scale, report_layout
 from xlplugin.spec import load_input
 
 EXAMPLES = Path(__file__).parent / "data" / "examples"
@@ -332,14 +332,18 @@ def test_notes_every_marker_defined_and_every_note_used(met, prevent):
         assert used == defined and len(defined) >= 1
 
 
-def test_tables_fit_a_landscape_page_at_readable_size():
-    """Fitted to one page wide, no table is scaled below 8 pt (see layout.PRINT_WIDTH_LIMIT)."""
+def test_sheets_print_one_page_wide_at_8pt_or_more():
+    """Fitted to one page wide, no sheet is scaled so far that 11 pt text prints below 8 pt,
+    and a sheet is landscape exactly when it is wider than a portrait page."""
+    from xlplugin.report import load_report_layout
+
     for source in (MET, PREVENT):
-        funnel, spec, csv_path = load_input(source)
-        layout = report_layout(funnel, spec, Source("x.csv", "0" * 64, ("stage", "count"), (("a", "1"),)), Options())
-        for sheet in layout.sheets:
-            if sheet.table is not None and sheet.key != "data":
-                assert sum(sheet.table.widths) <= PRINT_WIDTH_LIMIT, (source.name, sheet.name, sum(sheet.table.widths))
+        for publish in (False, True):
+            layout = load_report_layout(source, publish=publish, timestamp=STAMP)
+            for sheet in layout.sheets:
+                assert print_scale(sheet) >= MIN_PRINT_SCALE, (source.name, sheet.name, print_scale(sheet))
+    layout = load_report_layout(MET, timestamp=STAMP)
+    assert not layout.sheet("cover").landscape and layout.sheet("denominators").landscape
 
 
 # ------------------------------------------------------------------------------------------

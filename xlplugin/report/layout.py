@@ -143,8 +143,8 @@ def _unique(headers: list[str]) -> tuple[str, ...]:
 def _widths(headers: tuple[str, ...], rows, minimum=9.0, maximum=30.0) -> tuple[float, ...]:
     """Column widths (characters): enough for the cells, headers wrapped over about two lines.
 
-    Capped so that a landscape A4 page fitted to one page wide never scales text below 8 pt
-    (see `PRINT_WIDTH_LIMIT`); longer text wraps.
+    Capped so that a page fitted to one page wide keeps text at 8 pt or more (see
+    `print_scale`); longer text wraps.
     """
     widths = []
     for j, h in enumerate(headers):
@@ -154,9 +154,30 @@ def _widths(headers: tuple[str, ...], rows, minimum=9.0, maximum=30.0) -> tuple[
     return tuple(widths)
 
 
-#: Sum of column widths (characters) that still prints at >= 8 pt (from 11 pt) fitted to a
-#: landscape A4 page: 770 pt printable / (5.25 pt per character * 8/11).
-PRINT_WIDTH_LIMIT = 200
+#: Printable width of A4 with 0.5 inch side margins, in points.
+PORTRAIT_PT, LANDSCAPE_PT = 523.0, 770.0
+#: Fitting a sheet to one page wide must not print 11 pt text below 8 pt.
+MIN_PRINT_SCALE = 8 / 11
+
+
+def print_width_pt(sheet: Sheet) -> float:
+    """How wide the sheet prints at 100%: its table's columns (Excel: 7 px a character plus
+    5 px padding at 11 pt), or its chart if wider."""
+    widths = sheet.table.widths if sheet.table is not None else (sheet.first_col_width or 8.43,)
+    px = sum(int(w * 7 + 0.5) + 5 for w in widths)
+    if sheet.chart is not None:
+        px = max(px, sheet.chart.col * 64 + sheet.chart.width)
+    return px * 0.75
+
+
+def print_scale(sheet: Sheet) -> float:
+    """The scale at which the sheet prints fitted to one page wide."""
+    return min(1.0, (LANDSCAPE_PT if sheet.landscape else PORTRAIT_PT) / print_width_pt(sheet))
+
+
+def _oriented(sheet: Sheet) -> Sheet:
+    """Landscape exactly when the sheet is wider than a portrait page."""
+    return sheet._replace(landscape=print_width_pt(sheet) > PORTRAIT_PT)
 
 
 def _shown_len(cell: Cell) -> float:
@@ -556,8 +577,8 @@ def _denominators_sheet(ctx: _Context, defs) -> Sheet:
     top = 2 + len(lines)
     rows = build(top)
     hdrs = _unique(headers)
-    widths = list(_widths(hdrs, rows, maximum=21))
-    widths[col["Numerator within denominator"]] = 32
+    widths = list(_widths(hdrs, rows, maximum=20))
+    widths[col["Numerator within denominator"]] = 30
     return Sheet(
         key="denominators",
         name="Denominators",
@@ -1199,7 +1220,7 @@ def _data_sheet(ctx: _Context) -> Sheet:
     headers = _unique(
         [src.header[j] + (" (number)" if n and "(" not in src.header[j] else "") for n, j in zip(numeric, keep)]
     )
-    widths = _widths(headers, rows, maximum=50)
+    widths = _widths(headers, rows, maximum=40)
     return Sheet(
         key="data",
         name="Data",
@@ -1354,7 +1375,7 @@ def report_layout(funnel: Funnel, spec, source: Source, options: Options = Optio
     notes = ctx.notes.notes()
     notes_sheet = _notes_sheet(notes)
     contents = _contents_sheet([cover, notes_sheet] + body)
-    sheets = (cover, contents, notes_sheet, *body)
+    sheets = tuple(_oriented(s) for s in (cover, contents, notes_sheet, *body))
     record = ownership.ownership_record(
         options.version,
         confidence=options.confidence,
