@@ -55,12 +55,13 @@ North,Supported,[x],Assessed,people,,
 South,Referred,980,,people,10,
 South,Assessed,310,Referred,people,10,
 South,Supported,40,Assessed,people,10,
-East,Referred,700,,people,,
-East,Assessed,220,Referred,people,,
-East,"=HYPERLINK(""http://example.invalid"",""x"")",60,Assessed,people,,
+@SUM(1+1),Referred,700,,people,,
+@SUM(1+1),-2+3,220,Referred,people,,
+@SUM(1+1),"=HYPERLINK(""http://example.invalid"",""x"")",60,-2+3,people,,
 """
 """Three programmes (so a funnel plot), a suppressed (<5) and an unavailable ([x]) count, counts
-rounded to the nearest 10, and a stage name that would be a formula if written as one."""
+rounded to the nearest 10, and a programme and stages named like formulas (LibreOffice must show
+them as the text they are: the checks compare names, and no cell may be an error)."""
 
 
 def _input(folder: Path, name: str) -> Path:
