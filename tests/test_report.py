@@ -557,7 +557,7 @@ def test_data_sheet_has_provenance(met):
 )
 def test_claim_intervals_in_words(claim, words):
     from xlplugin.claims import parse_claim
-    from xlplugin.report.layout import _interval_text
+    from xlplugin.report.sheet_claims import interval_text as _interval_text
 
     assert _interval_text(parse_claim(claim)) == words
 

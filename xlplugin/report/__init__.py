@@ -1,6 +1,8 @@
 """The FOI-summary workbook (`xlplugin report`), as a package with one module per idea.
 
-- `layout`: funnel + spec -> the ordered parts of every owned sheet (pure; `refresh` reuses it).
+- `layout`: funnel + spec -> the ordered parts of every owned sheet (pure; `refresh` reuses it),
+  built by `sheet_funnel`, `sheet_denominators`, `sheet_claims`, `sheet_programmes` (several
+  programmes, funnel plot) and `sheet_front` (cover, contents, notes, data) over `common`.
 - `model`: the vocabulary of a layout (sheets, lines, one table, charts, cells).
 - `xlsx`: render a layout to xlsx bytes with XlsxWriter; `postpass` adds what XlsxWriter cannot.
 - `ownership`: how the workbook records what xlplugin owns (for `refresh`).

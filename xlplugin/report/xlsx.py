@@ -17,19 +17,7 @@ import io
 import xlsxwriter
 
 from . import ownership, postpass
-from .model import (
-    BODY,
-    HEADING2,
-    NUMBER_FORMATS,
-    SHORT,
-    WRAP,
-    Cell,
-    Chart,
-    Layout,
-    Sheet,
-    a1,
-    quote_sheet,
-)
+from .model import HEADING2, NUMBER_FORMATS, SHORT, Cell, Chart, Layout, Sheet, a1, quote_sheet
 
 _LINE_STYLES = {
     "line": {"color": "#000000", "width": 1.5},

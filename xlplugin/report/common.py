@@ -1,0 +1,260 @@
+"""What every sheet of the report layout shares: input and options, notes, cells, text, print size.
+
+Pure (no I/O, no XlsxWriter). Sheet builders live in the `sheet_*` modules; `layout` puts
+them in order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from fractions import Fraction
+from typing import NamedTuple
+
+from .. import __version__
+from ..funnel import Funnel, Programme
+from .model import COUNT, RATE, SHORT, Cell, Note, Sheet
+
+METHOD_NAMES = {
+    "wilson": "Wilson score",
+    "wilson_cc": "Wilson score with continuity correction",
+    "exact": "Clopper-Pearson (exact)",
+    "clopper_pearson": "Clopper-Pearson (exact)",
+    "jeffreys": "Jeffreys",
+    "agresti_coull": "Agresti-Coull",
+    "wald": "Wald (normal approximation)",
+}
+
+#: Charts list at most this many bars / programmes; beyond it the table alone carries the figures.
+MAX_CHART_BARS = 40
+MAX_CLUSTERED_PROGRAMMES = 8
+MIN_FUNNEL_PLOT_PROGRAMMES = 3
+FUNNEL_PLOT_POINTS = 41
+#: Alt text is read aloud: keep it to a paragraph.
+MAX_ALT_TEXT = 1500
+
+SHORTHAND = {
+    "[c]": "[c] = confidential: a small count suppressed to protect individuals, or a figure worked out from one",
+    "[x]": "[x] = not available: the figure is not known exactly (a count was withheld or rounded)",
+    "[z]": "[z] = not applicable (for example, the first stage has no base)",
+}
+
+
+class Source(NamedTuple):
+    """Where the figures came from: the data sheet's table and its provenance."""
+
+    name: str  # file name as the user knows it
+    sha256: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    encoding: str = "utf-8"
+    delimiter: str = ","
+
+
+class Options(NamedTuple):
+    confidence: float = 0.95
+    method: str = "wilson"
+    publish: bool = False
+    generated: dt.datetime = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
+    suppressed: tuple[int, int] = (0, 4)
+    version: str = __version__
+
+
+# ------------------------------------------------------------------------------------------
+# small text helpers
+
+
+def count_text(n: int) -> str:
+    return f"{n:,}"
+
+
+def pct_text(x: float | Fraction, places: int = 1) -> str:
+    return f"{float(x) * 100:.{places}f}%"
+
+
+def conf_text(confidence: float) -> str:
+    return f"{confidence * 100:g}%"
+
+
+def lower_first(name: str) -> str:
+    """'Visited' -> 'visited' (but keep acronyms such as 'FOI')."""
+    if name[:1].isupper() and not name[1:2].isupper():
+        return name[0].lower() + name[1:]
+    return name
+
+
+def date_text(value: dt.date) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
+def clip(text: str, limit: int = MAX_ALT_TEXT) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def unique_headers(headers: list[str]) -> tuple[str, ...]:
+    """Header texts made non-empty, single-line and unique ignoring case (Excel requires it)."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for i, h in enumerate(headers, 1):
+        text = " ".join(str(h).split()) or f"Column {i}"
+        candidate, n = text, 2
+        while candidate.lower() in seen:
+            candidate, n = f"{text} ({n})", n + 1
+        seen.add(candidate.lower())
+        out.append(candidate)
+    return tuple(out)
+
+
+def column_widths(headers: tuple[str, ...], rows, minimum=9.0, maximum=30.0) -> tuple[float, ...]:
+    """Column widths (characters): enough for the cells, headers wrapped over about two lines.
+
+    Capped so that a page fitted to one page wide keeps text at 8 pt or more (see
+    `print_scale`); longer text wraps.
+    """
+    widths = []
+    for j, h in enumerate(headers):
+        header_need = max(max(len(w) for w in h.split()) + 1, len(h) / 2 + 1)
+        longest = max([header_need] + [shown_len(r[j]) for r in rows])
+        widths.append(round(min(maximum, max(minimum, longest + 1.5)), 1))
+    return tuple(widths)
+
+
+#: Printable width of A4 with 0.5 inch side margins, in points.
+PORTRAIT_PT, LANDSCAPE_PT = 523.0, 770.0
+#: Fitting a sheet to one page wide must not print 11 pt text below 8 pt.
+MIN_PRINT_SCALE = 8 / 11
+
+
+def print_width_pt(sheet: Sheet) -> float:
+    """How wide the sheet prints at 100%: its table's columns (Excel: 7 px a character plus
+    5 px padding at 11 pt), or its chart if wider."""
+    widths = sheet.table.widths if sheet.table is not None else (sheet.first_col_width or 8.43,)
+    px = sum(int(w * 7 + 0.5) + 5 for w in widths)
+    if sheet.chart is not None:
+        px = max(px, sheet.chart.col * 64 + sheet.chart.width)
+    return px * 0.75
+
+
+def print_scale(sheet: Sheet) -> float:
+    """The scale at which the sheet prints fitted to one page wide."""
+    return min(1.0, (LANDSCAPE_PT if sheet.landscape else PORTRAIT_PT) / print_width_pt(sheet))
+
+
+def oriented(sheet: Sheet) -> Sheet:
+    """Landscape exactly when the sheet is wider than a portrait page."""
+    return sheet._replace(landscape=print_width_pt(sheet) > PORTRAIT_PT)
+
+
+def shown_len(cell: Cell) -> float:
+    if cell.is_number:
+        if cell.kind == COUNT:
+            return len(count_text(int(cell.value))) + 1
+        if cell.kind == RATE:
+            return 7
+        return 8
+    return len(str(cell.value))
+
+
+# ------------------------------------------------------------------------------------------
+# notes
+
+
+class NoteBook:
+    """Notes numbered in order of first use, so every note defined is used somewhere."""
+
+    def __init__(self) -> None:
+        self._numbers: dict[str, int] = {}
+        self._texts: list[str] = []
+
+    def ref(self, key: str, text: str) -> str:
+        if key not in self._numbers:
+            self._texts.append(text)
+            self._numbers[key] = len(self._texts)
+        return f"[note {self._numbers[key]}]"
+
+    def notes(self) -> tuple[Note, ...]:
+        return tuple(Note(i, t) for i, t in enumerate(self._texts, 1))
+
+
+class Context:
+    """What every sheet builder needs: the data, the options, and the shared note book."""
+
+    def __init__(self, funnel: Funnel, spec, source: Source, options: Options) -> None:
+        self.funnel, self.spec, self.source, self.options = funnel, spec, source, options
+        self.notes = NoteBook()
+
+    @property
+    def several(self) -> bool:
+        return len(self.funnel.programmes) > 1
+
+    def ci_note(self) -> str:
+        o = self.options
+        return self.notes.ref(
+            "ci",
+            f"Confidence intervals are {conf_text(o.confidence)} intervals for a proportion, by the "
+            f"{METHOD_NAMES.get(o.method, o.method)} method, worked out from the counts alone. They show "
+            "the uncertainty from chance, not from errors in recording or from a badly chosen denominator.",
+        )
+
+    def suppressed_note(self) -> str:
+        lo, hi = self.options.suppressed
+        return self.notes.ref(
+            "suppressed",
+            f"A suppressed count ([c]) is between {lo} and {hi}, or below the limit the publisher gave "
+            "(\"<5\" means 0 to 4). Rates worked out from it are shown as the lowest and highest rate "
+            "possible, and the confidence interval as the widest interval over all the possible counts.",
+        )
+
+    def mixed_note(self) -> str:
+        return self.notes.ref(
+            "mixed",
+            "Where a stage counts something different from its base (for example contacts rather than "
+            "people), dividing them gives a ratio such as contacts per person, not a percentage of "
+            "people, so no percentage or confidence interval is shown.",
+        )
+
+    def outside_note(self) -> str:
+        return self.notes.ref(
+            "outside",
+            "A stage outside the funnel (its base is 'none' in the data) is not known to be a subset of "
+            "any other stage, so no rate of base is shown for it. Adding it to a stage inside the "
+            "funnel gives a number that is not a subset of the denominator.",
+        )
+
+    def stage_note(self, programme: Programme, stage_name: str, text: str) -> str:
+        who = f"{programme.name}: " if self.several and programme.name else ""
+        return self.notes.ref(f"stage:{programme.name}:{stage_name}", f"{who}{stage_name}: {text}")
+
+
+# ------------------------------------------------------------------------------------------
+# cells
+
+
+def shorthand(reason: str) -> Cell:
+    return Cell(f"[{reason}]", SHORT)
+
+
+def count_cell(count) -> Cell:
+    if count.kind == "exact":
+        return Cell(count.low, COUNT)
+    if count.kind == "rounded":
+        return Cell(published(count), COUNT)
+    if count.kind == "suppressed":
+        return shorthand("c")
+    return shorthand("x")
+
+
+def published(count) -> int:
+    """The number a rounded count was published as (e.g. 670)."""
+    try:
+        return int(str(count.text).replace(",", "").strip())
+    except ValueError:
+        return (count.low + count.high) // 2
+
+
+def missing_reason(*counts) -> str:
+    """Why a figure is missing, from the counts it needs: [c] if any is suppressed, else [x]."""
+    return "c" if any(c is not None and c.kind == "suppressed" for c in counts) else "x"
+
+
+def value_cell(x: float | None, kind: str, reason: str) -> Cell:
+    return Cell(x, kind) if x is not None else shorthand(reason)

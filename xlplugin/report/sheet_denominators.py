@@ -1,0 +1,273 @@
+"""The denominators table (one numerator against every denominator, in words) and its interval chart."""
+
+from __future__ import annotations
+
+from ..funnel import Programme
+from ..rates import Definition, denominator_table, singular
+from . import ownership
+from .common import (
+    MAX_CHART_BARS,
+    SHORTHAND,
+    Context,
+    clip,
+    column_widths,
+    conf_text,
+    count_cell,
+    count_text,
+    lower_first,
+    missing_reason,
+    pct_text,
+    shorthand,
+    unique_headers,
+    value_cell,
+)
+from .model import COUNT, RATE, TEXT, WRAP, Axis, Cell, Chart, Line, Range, Series, Sheet, Table, a1
+
+# ------------------------------------------------------------------------------------------
+# the denominators table
+
+
+def _outside_parts(p: Programme, d: Definition):
+    return [p.stage(n) for n in d.numerator if p.stage(n).outside]
+
+
+def _subset_text(p: Programme, d: Definition) -> str:
+    den = p.stage(d.denominator)
+    if d.mixed_units:
+        return "Not a proportion: different units"
+    if d.subset:
+        return "Yes"
+    outs = _outside_parts(p, d)
+    who = " and ".join(count_words(o.count) for o in outs)
+    return (
+        f"No, not a subset: the {who} {lower_first(' and '.join(o.name for o in outs))} "
+        f"are not known to be among the {count_words(den.count)} {lower_first(den.name)}"
+    )
+
+
+def count_words(count) -> str:
+    return count_text(count.low) if count.is_exact else str(count)
+
+
+def _units_text(p: Programme, d: Definition) -> str:
+    num_unit = p.stage(d.numerator[0]).unit
+    den = p.stage(d.denominator)
+    if not d.mixed_units:
+        return f"Same units ({num_unit})"
+    r = d.rate_range.rate
+    per = f"{num_unit} per {singular(den.unit)}"
+    if r is None:
+        return f"Different units: {per}"
+    return f"Different units: {r:.2f} {per}"
+
+
+def definition_label(p: Programme, d: Definition, several: bool) -> str:
+    """"62 of 669 visited"; a sum says its parts: "(62 + 20) of 669 visited"."""
+    label = d.label
+    if len(d.numerator) > 1:
+        parts = [p.stage(n).count for n in d.numerator]
+        shown = " + ".join(f"{c.low:,}" if c.is_exact else str(c) for c in parts)
+        den = p.stage(d.denominator)
+        den_text = f"{den.count.low:,}" if den.count.is_exact else str(den.count)
+        label = f"({shown}) of {den_text} {lower_first(den.name)}"
+    return f"{p.name}: {label}" if several and p.name else label
+
+
+def denominators(ctx: Context):
+    o = ctx.options
+    out = []
+    for p in ctx.funnel.programmes:
+        for d in denominator_table(p, o.confidence, o.method):
+            out.append((p, d))
+    return out
+
+
+def denominators_sheet(ctx: Context, defs) -> Sheet:
+    o = ctx.options
+    several = ctx.several
+    conf = conf_text(o.confidence)
+    any_inexact = any(not (d.num_count.is_exact and d.den_count.is_exact) for _, d in defs)
+    headers = (["Programme"] if several else []) + [
+        "Definition",
+        "Numerator (stages)",
+        "Denominator (stage)",
+        "Numerator count (number)",
+        "Denominator count (number)",
+        "Rate (%)",
+    ]
+    if any_inexact:
+        headers += ["Lowest possible rate (%)", "Highest possible rate (%)"]
+    headers += [f"{conf} CI lower (%)", f"{conf} CI upper (%)", "Numerator within denominator", "Units"]
+    col = {h: i for i, h in enumerate(headers)}
+    lines = [
+        Line(
+            "The same numerator against each denominator it could be divided by, so rates that differ only "
+            "in their denominator stand side by side."
+        ),
+        Line(
+            "A rate is a proportion only when every unit in the numerator is among the denominator's, in the same units; "
+            "the last two columns say so in words."
+        ),
+        Line(f"The confidence interval (CI) columns give a {conf} interval {ctx.ci_note()}."),
+    ]
+
+    def build(top: int) -> list[list[Cell]]:
+        rows = []
+        for i, (p, d) in enumerate(defs):
+            row = top + 1 + i
+            num_ref = a1(row, col["Numerator count (number)"])
+            den_ref = a1(row, col["Denominator count (number)"])
+            cells: list[Cell] = []
+            if several:
+                cells.append(Cell(p.name or "", TEXT))
+            cells.append(Cell(definition_label(p, d, False), TEXT))
+            cells.append(Cell(" + ".join(d.numerator), TEXT))
+            cells.append(Cell(d.denominator, TEXT))
+            cells.append(count_cell(d.num_count) if d.num_count.kind != "exact" else Cell(d.num_count.low, COUNT))
+            cells.append(count_cell(d.den_count))
+            rr = d.rate_range
+            reason = "z" if d.mixed_units else missing_reason(d.num_count, d.den_count)
+            if d.mixed_units:
+                cells.append(shorthand("z"))
+            elif rr.rate is not None:
+                formula = None if o.publish else f"={num_ref}/{den_ref}"
+                cells.append(Cell(rr.rate, RATE, formula))
+            else:
+                cells.append(shorthand(reason))
+            if any_inexact:
+                if d.mixed_units:
+                    cells += [shorthand("z"), shorthand("z")]
+                else:
+                    cells += [value_cell(rr.rate_low, RATE, reason), value_cell(rr.rate_high, RATE, reason)]
+            if d.mixed_units:
+                cells += [shorthand("z"), shorthand("z")]
+            else:
+                cells += [value_cell(rr.ci_lower, RATE, reason), value_cell(rr.ci_upper, RATE, reason)]
+            cells.append(Cell(_subset_text(p, d), WRAP))
+            cells.append(Cell(_units_text(p, d), TEXT))
+            rows.append(cells)
+        return rows
+
+    rows = build(0)
+    used = {c.value for r in rows for c in r if isinstance(c.value, str) and c.value in SHORTHAND}
+    if any(d.mixed_units for _, d in defs):
+        lines.append(Line(f"Different units: a ratio, not a percentage {ctx.mixed_note()}."))
+    if any(not d.subset and not d.mixed_units for _, d in defs):
+        lines.append(Line(f"Not a subset: the numerator adds a stage outside the funnel {ctx.outside_note()}."))
+    if "[c]" in used:
+        lines.append(Line(f"Suppressed counts give a range of rates {ctx.suppressed_note()}."))
+    lines += [Line(SHORTHAND[k]) for k in ("[c]", "[x]", "[z]") if k in used]
+    top = 2 + len(lines)
+    rows = build(top)
+    hdrs = unique_headers(headers)
+    widths = list(column_widths(hdrs, rows, maximum=20))
+    widths[col["Numerator within denominator"]] = 30
+    return Sheet(
+        key="denominators",
+        name="Denominators",
+        title="Denominators: one numerator, every denominator",
+        description=(
+            "Each numerator (a stage, or a stage plus one outside the funnel) against each stage it could be "
+            "divided by, with its rate, confidence interval and whether it is a true proportion."
+        ),
+        lines=tuple(lines),
+        table=Table(ownership.TABLE_NAMES["denominators"], hdrs, tuple(map(tuple, rows)), top, 0, tuple(widths)),
+        landscape=True,
+    )
+
+
+
+def denominators_chart_sheet(ctx: Context, defs) -> Sheet | None:
+    """Bars of each proportion with its confidence interval as error bars."""
+    o = ctx.options
+    drawn = [(p, d) for p, d in defs if not d.mixed_units and d.rate_range.rate is not None]
+    if not drawn or len(drawn) > MAX_CHART_BARS:
+        return None
+    name = "Denominators chart"
+    conf = conf_text(o.confidence)
+    headers = unique_headers(
+        [
+            "Programme and definition" if ctx.several else "Definition",
+            "Rate (%)",
+            f"{conf} CI lower (%)",
+            f"{conf} CI upper (%)",
+            "CI upper minus rate (%)",
+            "Rate minus CI lower (%)",
+        ]
+    )
+    lines = [
+        Line("The chart below draws the figures in this table: each rate as a bar, its confidence interval as a line across the bar's end."),
+        Line("The last two columns are the lengths of the interval lines either side of each rate."),
+    ]
+    skipped = len(defs) - len(drawn)
+    if skipped:
+        lines.append(
+            Line(
+                f"{skipped} definition{'s are' if skipped != 1 else ' is'} not drawn: a ratio of different units, "
+                "or a rate from a suppressed, rounded or unavailable count (see the Denominators sheet)."
+            )
+        )
+    top = 2 + len(lines)
+    rows = []
+    plus, minus = [], []
+    for i, (p, d) in enumerate(drawn):
+        row = top + 1 + i
+        rr = d.rate_range
+        up, down = rr.ci_upper - rr.rate, rr.rate - rr.ci_lower
+        plus.append(up)
+        minus.append(down)
+        f_up = None if o.publish else f"={a1(row, 3)}-{a1(row, 1)}"
+        f_down = None if o.publish else f"={a1(row, 1)}-{a1(row, 2)}"
+        rows.append(
+            (
+                Cell(definition_label(p, d, ctx.several), TEXT),
+                Cell(rr.rate, RATE),
+                Cell(rr.ci_lower, RATE),
+                Cell(rr.ci_upper, RATE),
+                Cell(up, RATE, f_up),
+                Cell(down, RATE, f_down),
+            )
+        )
+    table = Table(ownership.TABLE_NAMES["denominators_chart"], headers, tuple(rows), top, 0, column_widths(headers, rows))
+    first, last = table.first_data_row, table.last_row
+    series = (
+        Series(
+            name_cell=(name, top, 1),
+            values=Range(name, first, 1, last, 1),
+            categories=Range(name, first, 0, last, 0),
+            error_plus=Range(name, first, 4, last, 4),
+            error_minus=Range(name, first, 5, last, 5),
+            error_plus_data=tuple(plus),
+            error_minus_data=tuple(minus),
+        ),
+    )
+    alt = clip(
+        f"Horizontal bar chart of rates with {conf} confidence intervals, one bar per definition: "
+        + "; ".join(
+            f"{definition_label(p, d, ctx.several)}: {pct_text(d.rate_range.rate)} "
+            f"({pct_text(d.rate_range.ci_lower)} to {pct_text(d.rate_range.ci_upper)})"
+            for p, d in drawn
+        )
+        + "."
+    )
+    chart = Chart(
+        kind="bar",
+        title=f"Rate by definition, with {conf} confidence intervals",
+        alt_text=alt,
+        series=series,
+        x_axis=Axis("Rate (%)", "0%", minimum=0),
+        y_axis=Axis("Programme and definition" if ctx.several else "Definition", reverse=True),
+        row=table.last_row + 2,
+        width=820,
+        height=max(320, min(1000, 70 + 30 * len(drawn))),
+    )
+    return Sheet(
+        key="denominators_chart",
+        name=name,
+        title="Chart: the same figures, different denominators",
+        description=f"Each rate as a horizontal bar labelled by its definition, with its {conf} confidence interval.",
+        lines=tuple(lines),
+        table=table,
+        chart=chart,
+        landscape=True,
+    )

@@ -1,0 +1,194 @@
+"""The sheets around the figures: cover, contents, notes, and the data as given with its provenance."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from . import ownership
+from .common import (
+    METHOD_NAMES,
+    SHORTHAND,
+    Context,
+    column_widths,
+    conf_text,
+    date_text,
+    lower_first,
+    published,
+    shorthand,
+    unique_headers,
+)
+from .model import COUNT, HEADING2, TEXT, WRAP, Cell, Line, Note, Sheet, Table, quote_sheet
+
+# ------------------------------------------------------------------------------------------
+# data, notes, contents, cover
+
+
+def data_sheet(ctx: Context) -> Sheet:
+    src = ctx.source
+    o = ctx.options
+    keep = [j for j in range(len(src.header)) if any((r[j] if j < len(r) else "").strip() for r in src.rows)]
+    dropped = [src.header[j] or f"column {j + 1}" for j in range(len(src.header)) if j not in keep]
+    lines = [
+        Line(f"Source file: {src.name}"),
+        Line(f"SHA-256 of the source file: {src.sha256}"),
+        Line(f"Generated: {o.generated.isoformat()}"),
+        Line(f"Made by: xlplugin {o.version}"),
+        Line("The table is the input file as given, one row per line; whole numbers are stored as numbers."),
+    ]
+    if dropped:
+        lines.append(Line("Left out because every cell is empty in the input: " + ", ".join(dropped) + "."))
+    rows = []
+    any_empty = False
+    for r in src.rows:
+        cells = []
+        for j in keep:
+            text = r[j] if j < len(r) else ""
+            if not text.strip():
+                any_empty = True
+                cells.append(shorthand("z"))
+                continue
+            number = plain_int(text)
+            cells.append(Cell(number, COUNT) if number is not None else Cell(text, TEXT))
+        rows.append(tuple(cells))
+    if any_empty:
+        lines.append(Line("[z] = empty in the input file (an empty base means the previous stage; an empty note means no note)"))
+    given = {c.value.strip().lower() for r in rows for c in r if isinstance(c.value, str) and c.kind == TEXT}
+    for key in ("[c]", "[x]"):
+        if key in given:
+            lines.append(Line(SHORTHAND[key] + " (as written in the input file)"))
+    if not rows:
+        rows = [tuple(shorthand("z") for _ in keep)]
+    # Units in headers: a 'unit' column states them row by row; without one, numeric columns
+    # get '(number)' (the only change to the input's own headers).
+    has_unit_column = any(src.header[j].strip().lower() in ("unit", "units") for j in keep)
+    numeric = [any(r[i].is_number for r in rows) and not has_unit_column for i in range(len(keep))]
+    if any(n and "(" not in src.header[j] for n, j in zip(numeric, keep)):
+        lines.append(Line("Column headers are the input's own, with '(number)' added to columns of numbers."))
+    top = 2 + len(lines)
+    headers = unique_headers(
+        [src.header[j] + (" (number)" if n and "(" not in src.header[j] else "") for n, j in zip(numeric, keep)]
+    )
+    widths = column_widths(headers, rows, maximum=40)
+    return Sheet(
+        key="data",
+        name="Data",
+        title="Data: the input as given, with its provenance",
+        description="The figures this workbook was made from, with the source file's name, its SHA-256 checksum and when the workbook was made.",
+        lines=tuple(lines),
+        table=Table(ownership.TABLE_NAMES["data"], headers, tuple(rows), top, 0, widths),
+        landscape=len(headers) > 5,
+    )
+
+
+def plain_int(text: str) -> int | None:
+    t = text.strip()
+    digits = t.replace(",", "")
+    if not digits.isdigit() or not digits.isascii() or len(digits) > 15:
+        return None
+    if "," in t:
+        groups = t.split(",")
+        if not (1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])):
+            return None
+    if len(digits) > 1 and digits.startswith("0"):
+        return None
+    return int(digits)
+
+
+def notes_sheet(notes: tuple[Note, ...]) -> Sheet:
+    rows = tuple((Cell(n.marker, TEXT), Cell(n.text, WRAP)) for n in notes)
+    if not rows:
+        rows = ((Cell("[note 1]", TEXT), Cell("This workbook has no notes.", WRAP)),)
+    lines = [Line("Each note is referred to from at least one table or line of text in this workbook.")]
+    lines += [Line(SHORTHAND[k]) for k in ("[c]", "[x]", "[z]") if any(k in n.text for n in notes)]
+    top = 2 + len(lines)
+    return Sheet(
+        key="notes",
+        name="Notes",
+        title="Notes",
+        description="The notes referred to in the tables and text of this workbook by markers such as [note 1].",
+        lines=tuple(lines),
+        table=Table(ownership.TABLE_NAMES["notes"], ("Note number", "Note text"), rows, top, 0, (14, 110)),
+        landscape=True,
+    )
+
+
+def contents_sheet(sheets: list[Sheet]) -> Sheet:
+    rows = []
+    for s in sheets:
+        rows.append((Cell(s.name, TEXT, link=f"#{quote_sheet(s.name)}!A1"), Cell(s.description, WRAP)))
+    top = 3
+    return Sheet(
+        key="contents",
+        name="Contents",
+        title="Contents",
+        description="Every sheet in this workbook, with a link to it and what it shows.",
+        lines=(Line("Select a sheet name to go to that sheet."),),
+        table=Table(ownership.TABLE_NAMES["contents"], ("Sheet name", "What it shows"), tuple(rows), top, 0, (22, 110)),
+        landscape=True,
+    )
+
+
+def cover_sheet(ctx: Context, title: str) -> Sheet:
+    spec = ctx.spec
+    o = ctx.options
+    lines: list[Line] = []
+
+    def get(key):
+        return getattr(spec, key, None) if spec is not None else None
+
+    lines.append(Line("About these figures", HEADING2))
+    if get("publisher"):
+        lines.append(Line(f"Publisher: {get('publisher')}"))
+    if get("published"):
+        published = get("published")
+        lines.append(Line(f"Published: {date_text(published) if isinstance(published, dt.date) else published}"))
+    if get("foi_reference"):
+        lines.append(Line(f"Freedom of Information reference: {get('foi_reference')}"))
+    if get("next_update"):
+        lines.append(Line(f"Next update: {get('next_update')}"))
+    if len(ctx.funnel.programmes) == 1 and ctx.funnel.programmes[0].name:
+        lines.append(Line(f"Programme: {ctx.funnel.programmes[0].name}"))
+    lines.append(Line(f"Data: {ctx.source.name} (see the Data sheet for its checksum)"))
+    lines.append(Line(f"Workbook generated: {o.generated:%Y-%m-%d %H:%M} UTC by xlplugin {o.version}"))
+    if get("source_url"):
+        lines.append(Line("Source", HEADING2))
+        lines.append(Line(get("source_name") or "The published source of these figures", link=get("source_url")))
+    if get("contact"):
+        lines.append(Line("Contact", HEADING2))
+        lines.append(Line(str(get("contact"))))
+    lines.append(Line("How to read the rates", HEADING2))
+    conf = conf_text(o.confidence)
+    lines += [
+        Line("Every rate names its numerator and its denominator, for example '62 of 669 visited'."),
+        Line("Rate of base: a stage's count divided by the count of the stage it is a subset of (its base)."),
+        Line("Rate of first stage: a stage's count divided by the count of the first stage."),
+        Line(
+            f"Each rate has a {conf} confidence interval ({METHOD_NAMES.get(o.method, o.method)} method), "
+            "in separate lower and upper columns."
+        ),
+        Line("The Denominators sheet shows the same numerator against every possible denominator, and says where a "
+             "numerator is not a subset of the denominator or counts different units."),
+        Line("[c] = suppressed (confidential), [x] = not available, [z] = not applicable; [note N] refers to the Notes sheet."),
+    ]
+    if o.publish:
+        lines.append(Line("This workbook holds values only (no formulas), as recommended for publication."))
+    else:
+        lines.append(Line("Rates in the tables are Excel formulas over the counts, so you can see and check each division."))
+    summary = get("summary") or auto_summary(ctx)
+    return Sheet(key="cover", name="Cover", title=title, description=summary, lines=tuple(lines), first_col_width=88)
+
+
+def auto_summary(ctx: Context) -> str:
+    progs = ctx.funnel.programmes
+    if len(progs) == 1:
+        p = progs[0]
+        return (
+            f"Funnel and uptake rates for {len(p.stages)} stages, from {lower_first(p.first.name)} "
+            f"({p.first.count}) onwards, read from {ctx.source.name}."
+        )
+    return f"Funnel and uptake rates for {len(progs)} programmes, read from {ctx.source.name}."
+
+
+def default_title(ctx: Context) -> str:
+    stem = ctx.source.name.rsplit(".", 1)[0]
+    return f"Funnel and uptake rates: {stem}"

@@ -1,0 +1,243 @@
+"""The funnel table (every stage with its count, base and rates) and the funnel bar chart."""
+
+from __future__ import annotations
+
+from ..rates import FIRST_STAGE, MIXED_UNITS, OUTSIDE_FUNNEL, funnel_rates
+from . import ownership
+from .common import (
+    MAX_CHART_BARS,
+    MAX_CLUSTERED_PROGRAMMES,
+    SHORTHAND,
+    Context,
+    clip,
+    column_widths,
+    conf_text,
+    count_cell,
+    count_text,
+    missing_reason,
+    shorthand,
+    unique_headers,
+    value_cell,
+)
+from .model import COUNT, RATE, TEXT, Axis, Cell, Chart, Line, Range, Series, Sheet, Table, a1
+
+# ------------------------------------------------------------------------------------------
+# the funnel table
+
+
+def funnel_sheet(ctx: Context) -> Sheet:
+    o = ctx.options
+    several = ctx.several
+    rows_by_programme = [(p, funnel_rates(p, o.confidence, o.method)) for p in ctx.funnel.programmes]
+    any_inexact = any(not s.count.is_exact for p in ctx.funnel.programmes for s in p.stages)
+    conf = conf_text(o.confidence)
+
+    headers = (["Programme"] if several else []) + ["Stage", "Count (number)", "Base (stage)", "Unit"]
+    headers += ["Rate of base (%)"]
+    if any_inexact:
+        headers += ["Lowest possible rate of base (%)", "Highest possible rate of base (%)"]
+    headers += [f"{conf} CI lower (%)", f"{conf} CI upper (%)", "Rate of first stage (%)"]
+    headers += ["Drop-off from base (number)", "Notes"]
+    col = {h: i for i, h in enumerate(headers)}
+
+    lines = [
+        Line(
+            "One row per stage. Rate of base is the stage's count divided by the count of its base: "
+            "the stage it is a subset of. Drop-off is the base's count minus the stage's count."
+        ),
+    ]
+    if not o.publish:
+        lines.append(Line("Rates and drop-offs are formulas over the count cells, so the formula bar shows the division."))
+    lines.append(Line(f"The confidence interval (CI) columns give a {conf} interval {ctx.ci_note()}."))
+    # shorthand and notes keys are added once the rows are known
+    body_rows: list[list[Cell]] = []
+    used_short: set[str] = set()
+    extra_notes: list[str] = []
+    top_placeholder = 0  # rows are built with relative positions, then shifted
+
+    cell_row: dict[tuple[int, str], int] = {}
+    r = 0
+    for pi, (p, _rows) in enumerate(rows_by_programme):
+        for s in p.stages:
+            cell_row[(pi, s.name)] = r
+            r += 1
+
+    # Key lines depend on content; compute content first with placeholder rows, then fix top.
+    def build(top: int) -> list[list[Cell]]:
+        out = []
+        count_col = col["Count (number)"]
+        for pi, (p, rates) in enumerate(rows_by_programme):
+            for s, sr in zip(p.stages, rates):
+                row = top + 1 + cell_row[(pi, s.name)]
+                here = a1(row, count_col)
+                base = p.stage(s.base) if s.base else None
+                base_ref = a1(top + 1 + cell_row[(pi, base.name)], count_col) if base else None
+                first_ref = a1(top + 1 + cell_row[(pi, p.first.name)], count_col)
+                cells: list[Cell] = []
+                if several:
+                    cells.append(Cell(p.name or "", TEXT))
+                cells.append(Cell(s.name, TEXT))
+                cells.append(count_cell(s.count))
+                if s.outside:
+                    cells.append(Cell("None: outside the funnel", TEXT))
+                elif base is None:
+                    cells.append(shorthand("z"))
+                else:
+                    cells.append(Cell(base.name, TEXT))
+                cells.append(Cell(s.unit, TEXT))
+                na = "z" if (FIRST_STAGE in sr.flags or OUTSIDE_FUNNEL in sr.flags or MIXED_UNITS in sr.flags) else missing_reason(s.count, base.count if base else None)
+                exact_pair = base is not None and s.count.is_exact and base.count.is_exact
+                if sr.rate is not None and MIXED_UNITS not in sr.flags:
+                    formula = f"={here}/{base_ref}" if exact_pair and not o.publish else None
+                    cells.append(Cell(sr.rate, RATE, formula))
+                else:
+                    cells.append(shorthand(na))
+                if any_inexact:
+                    if na == "z":
+                        cells += [shorthand("z"), shorthand("z")]
+                    else:
+                        cells.append(value_cell(sr.rate_low, RATE, na))
+                        cells.append(value_cell(sr.rate_high, RATE, na))
+                if MIXED_UNITS in sr.flags or na == "z":
+                    cells += [shorthand(na), shorthand(na)]
+                else:
+                    cells.append(value_cell(sr.ci_lower, RATE, na))
+                    cells.append(value_cell(sr.ci_upper, RATE, na))
+                if sr.rate_of_first is not None:
+                    formula = f"={here}/{first_ref}" if not o.publish else None
+                    cells.append(Cell(sr.rate_of_first, RATE, formula))
+                elif base is None or s.outside or s.unit != p.first.unit:
+                    cells.append(shorthand("z"))
+                else:
+                    cells.append(shorthand(missing_reason(s.count, p.first.count)))
+                if sr.drop_off is not None:
+                    formula = f"={base_ref}-{here}" if not o.publish else None
+                    cells.append(Cell(sr.drop_off, COUNT, formula))
+                else:
+                    cells.append(shorthand(na))
+                markers = []
+                if s.note:
+                    markers.append(ctx.stage_note(p, s.name, s.note))
+                if s.count.kind == "suppressed":
+                    markers.append(ctx.suppressed_note())
+                if MIXED_UNITS in sr.flags:
+                    markers.append(ctx.mixed_note())
+                if OUTSIDE_FUNNEL in sr.flags:
+                    markers.append(ctx.outside_note())
+                if s.count.kind == "rounded":
+                    markers.append(
+                        ctx.notes.ref(
+                            f"rounded:{s.rounding}",
+                            f"Counts marked with this note were published rounded to the nearest {s.rounding}; "
+                            "rates from them are shown as the lowest and highest possible.",
+                        )
+                    )
+                cells.append(Cell(" ".join(markers) if markers else "None", TEXT))
+                out.append(cells)
+        return out
+
+    rows = build(0)  # first pass: registers notes in order, finds the shorthand used
+    for row in rows:
+        for c in row:
+            if isinstance(c.value, str) and c.value in SHORTHAND:
+                used_short.add(c.value)
+    lines += [Line(SHORTHAND[k]) for k in ("[c]", "[x]", "[z]") if k in used_short]
+    lines.append(Line("The Notes column refers to the Notes sheet; 'None' means the stage has no note."))
+    top = 2 + len(lines)
+    rows = build(top)
+    hdrs = unique_headers(headers)
+    widths = list(column_widths(hdrs, rows))
+    widths[col["Notes"]] = max(widths[col["Notes"]], 12)
+    title = "Funnel: every stage with its count, base and rates"
+    description = (
+        "Each stage's count, the stage it is a subset of (its base), the rate of base with its confidence "
+        "interval, the rate of the first stage and the drop-off"
+        + (", for each programme." if several else ".")
+    )
+    return Sheet(
+        key="funnel",
+        name="Funnel",
+        title=title,
+        description=description,
+        lines=tuple(lines),
+        table=Table(ownership.TABLE_NAMES["funnel"], hdrs, tuple(map(tuple, rows)), top, 0, tuple(widths)),
+        landscape=True,
+    )
+
+
+
+def funnel_chart_sheet(ctx: Context) -> Sheet | None:
+    """Horizontal bars of the counts, stages top-down in funnel order, each bar labelled.
+
+    One series in one colour: with several programmes each bar's label names its programme
+    and stage ("2019: Referred"), so no colour has to carry meaning. (A two-level category
+    axis would be neater in Excel, but LibreOffice draws its outer labels rotated and adrift.)
+    """
+    progs = ctx.funnel.programmes
+    several = ctx.several
+    drawn = [(p, s) for p in progs for s in p.stages if not s.outside and s.count.kind in ("exact", "rounded")]
+    if not drawn or len(progs) > MAX_CLUSTERED_PROGRAMMES or len(drawn) > MAX_CHART_BARS:
+        return None
+    units = sorted({s.unit for _, s in drawn})
+    unit_text = units[0] if len(units) == 1 else "number"
+    name = "Funnel chart"
+    headers = unique_headers(["Programme and stage" if several else "Stage", f"Count ({unit_text})"])
+    lines = [
+        Line("The chart below draws the figures in this table: the count at each stage of the funnel, top to bottom."),
+    ]
+    if any(s.outside for p in progs for s in p.stages):
+        lines.append(Line("Stages outside the funnel are not drawn: they are not part of the sequence (see the Funnel sheet)."))
+    hidden = sum(1 for p in progs for s in p.stages if not s.outside and s.count.kind not in ("exact", "rounded"))
+    if hidden:
+        lines.append(Line(f"{hidden} stage(s) with a suppressed or unavailable count are not drawn (see the Funnel sheet)."))
+    if len(units) > 1:
+        lines.append(Line("Stages count different things (" + ", ".join(units) + "): each stage's unit is in the Funnel sheet."))
+    top = 2 + len(lines)
+    rows = tuple(
+        (Cell(f"{p.name}: {s.name}" if several else s.name, TEXT), count_cell(s.count)) for p, s in drawn
+    )
+    table = Table(ownership.TABLE_NAMES["funnel_chart"], headers, rows, top, 0, column_widths(headers, rows))
+    first, last = table.first_data_row, table.last_row
+    value_col = len(headers) - 1
+    series = (
+        Series(
+            name_cell=(name, top, value_col),
+            values=Range(name, first, value_col, last, value_col),
+            categories=Range(name, first, 0, last, 0),
+            labels=True,
+        ),
+    )
+    if several:
+        parts = []
+        for p in progs:
+            figures = ", ".join(f"{s.name} {count_text(count_cell(s.count).value)}" for q, s in drawn if q is p)
+            parts.append(f"{p.name}: {figures}")
+        figures_text = ". ".join(parts)
+    else:
+        figures_text = "; ".join(f"{s.name} {count_text(count_cell(s.count).value)}" for _, s in drawn)
+    alt = clip(
+        "Horizontal bar chart of the count at each stage of the funnel, from the first stage at the top"
+        + (", grouped by programme" if several else "")
+        + ": " + figures_text + "."
+    )
+    chart = Chart(
+        kind="bar",
+        title="Count at each stage of the funnel",
+        alt_text=alt,
+        series=series,
+        x_axis=Axis(f"Count ({unit_text})", "#,##0", minimum=0),
+        y_axis=Axis("Programme and stage" if several else "Stage", reverse=True),
+        row=table.last_row + 2,
+        width=760,
+        height=max(300, min(1000, 80 + 34 * len(drawn))),
+    )
+    return Sheet(
+        key="funnel_chart",
+        name=name,
+        title="Chart: count at each stage of the funnel",
+        description="Horizontal bars, one per stage in funnel order from the top; each bar is labelled with its count.",
+        lines=tuple(lines),
+        table=table,
+        chart=chart,
+        landscape=True,
+    )
