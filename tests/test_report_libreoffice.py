@@ -478,3 +478,18 @@ def test_a_wrong_cached_value_is_caught(built, tmp_path):
         results[recalc] = check.problems
     assert results[True] == []
     assert len(results[False]) == 1 and "LibreOffice shows '50%'" in results[False][0], results[False]
+
+
+@pytest.mark.parametrize("publish", [False, True], ids=["formulas", "publish"])
+@pytest.mark.parametrize("case", list(CASES))
+def test_cached_values_are_what_libreoffice_calculates(built, exports, case, publish):
+    """Every cell of every sheet reads the same whether LibreOffice recalculates or trusts the
+    caches; default mode really has formulas (so the comparison means something), --publish none."""
+    path = built[case, publish]
+    formulas = sum(1 for sheet in accessibility.load_workbook(path).worksheets
+                   for cell in sheet.cells.values() if cell.formula is not None)
+    if publish:
+        assert formulas == 0
+    else:
+        assert formulas >= 5
+    assert exported(path, True) == exported(path, False)
