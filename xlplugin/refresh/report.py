@@ -18,7 +18,6 @@ comments or other objects the user added *on an owned sheet* are replaced with t
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import posixpath
 import re
 import tempfile
@@ -91,14 +90,14 @@ def owned_sheets(book: Book) -> dict[str, str]:
 def refresh_workbook(workbook, csv, *, output=None, backup=False, force=False) -> Path:
     """Refresh a workbook made by `xlplugin report` from `csv` (a funnel CSV or a TOML spec)."""
     from xlplugin.report import ownership
-    from xlplugin.report.build import parse_timestamp
-    from xlplugin.report.layout import Options, report_layout
+    from xlplugin.report.build import load_report_layout, parse_timestamp
+    from xlplugin.report.layout import Options
     from xlplugin.report.xlsx import render
     from xlplugin.spec import load_input_table
 
     workbook = Path(workbook)
     target = Path(output) if output is not None else workbook
-    funnel, spec, csv_path, table = load_input_table(csv)  # the CSV is validated first
+    load_input_table(csv)  # the CSV (or spec) is validated before the workbook is opened
     refuse_if_locked(workbook)
     if target != workbook:
         refuse_if_locked(target)
@@ -116,10 +115,10 @@ def refresh_workbook(workbook, csv, *, output=None, backup=False, force=False) -
         options = Options(confidence=float(record.get("confidence", 0.95)), method=record.get("method", "wilson"),
                           publish=bool(record.get("publish", False)), generated=parse_timestamp(None),
                           suppressed=_suppressed(record))
-        if options.suppressed != (0, 4):  # read the counts as the report that made the workbook did
-            funnel, spec, csv_path, table = load_input_table(csv, options.suppressed)
-        source = _source(csv_path, table)
-        layout = report_layout(funnel, spec, source, options)
+        # the one description of the report that `xlplugin report` renders, with the recorded options
+        layout = load_report_layout(csv, confidence=options.confidence, method=options.method,
+                                    publish=options.publish, timestamp=options.generated,
+                                    suppressed=options.suppressed)
         if not force:
             edited = edited_cells(book, owned, options)
             if edited:
@@ -151,14 +150,6 @@ def _suppressed(record: dict) -> tuple[int, int]:
     except (TypeError, ValueError, IndexError):
         return (0, 4)
     return (low, high)
-
-
-def _source(csv_path: Path, table):
-    from xlplugin.report.layout import Source
-
-    data = Path(csv_path).read_bytes()
-    return Source(name=Path(csv_path).name, sha256=hashlib.sha256(data).hexdigest(), header=tuple(table.header),
-                  rows=tuple(tuple(r) for r in table.rows), encoding=table.encoding, delimiter=table.delimiter)
 
 
 # --------------------------------------------------------------------------------------------
