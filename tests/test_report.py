@@ -607,3 +607,28 @@ def test_layout_is_the_shared_description(tmp_path):
             assert len({h.lower() for h in sheet.table.headers}) == len(sheet.table.headers)
     record = ownership.read_ownership(dict(layout.custom_properties))
     assert record["suppressed"] == [0, 4]
+
+
+def test_data_sheet_gives_back_the_input(prevent):
+    """refresh reads the data sheet back as the input: headers, numbers and empty cells undone."""
+    from xlplugin.csvinput import read_table
+    from xlplugin.report.sheet_front import input_from_data_table
+
+    _, pkg = prevent
+    cells = pkg.cells("Data")
+    header_row = next(_a1(r)[0] for r, c in cells.items() if c["v"] == "programme")
+    grid: dict[int, dict[int, object]] = {}
+    for ref, c in cells.items():
+        row, col = _a1(ref)
+        if row >= header_row:
+            grid.setdefault(row, {})[col] = float(c["v"]) if c["t"] == "n" else c["v"]
+    width = max(grid[header_row])
+    header = [grid[header_row][c] for c in range(1, width + 1)]
+    assert "count (number)" in header
+    rows = [[grid[r].get(c) for c in range(1, width + 1)] for r in sorted(grid) if r > header_row]
+    names, texts = input_from_data_table(header, rows)
+    original = read_table(PREVENT)
+    kept = [j for j, h in enumerate(original.header) if any(r[j] for r in original.rows)]
+    assert original.header[-1] == "note" and len(kept) == len(original.header) - 1  # the empty column is left out
+    assert names == [original.header[j] for j in kept]
+    assert texts == [[row[j] for j in kept] for row in original.rows]

@@ -23,6 +23,29 @@ from .model import COUNT, HEADING2, TEXT, WRAP, Cell, Line, Note, Sheet, Table, 
 # data, notes, contents, cover
 
 
+#: Added to the header of a column of numbers on the data sheet when the input states no units.
+ADDED_UNIT = " (number)"
+
+
+def input_from_data_table(header: list[str], rows: list[list]) -> tuple[list[str], list[list[str]]]:
+    """The input CSV's header and rows again, from the data sheet's table (for `refresh`).
+
+    Undoes what `data_sheet` changed: the '(number)' added to headers, numbers stored as
+    numbers, and empty input cells shown as [z]. (Columns left out because they were empty
+    stay out: they held nothing.)
+    """
+
+    def text(value) -> str:
+        if value is None or value == "[z]":
+            return ""
+        if isinstance(value, float):
+            return str(int(value)) if value == int(value) else repr(value)
+        return str(value)
+
+    names = [h[: -len(ADDED_UNIT)] if h.endswith(ADDED_UNIT) else h for h in map(text, header)]
+    return names, [[text(v) for v in row] for row in rows]
+
+
 def data_sheet(ctx: Context) -> Sheet:
     src = ctx.source
     o = ctx.options
@@ -66,7 +89,7 @@ def data_sheet(ctx: Context) -> Sheet:
         lines.append(Line("Column headers are the input's own, with '(number)' added to columns of numbers."))
     top = 2 + len(lines)
     headers = unique_headers(
-        [src.header[j] + (" (number)" if n and "(" not in src.header[j] else "") for n, j in zip(numeric, keep)]
+        [src.header[j] + (ADDED_UNIT if n and "(" not in src.header[j] else "") for n, j in zip(numeric, keep)]
     )
     widths = column_widths(headers, rows, maximum=40)
     return Sheet(
