@@ -48,8 +48,10 @@ _EMPTY = "the file is empty: expected a header row (stage,count,...) and one row
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
 
 # C0 controls other than tab/LF/CR, DEL, and C1 controls (which in a cp1252 file can only come
-# from the five bytes cp1252 leaves undefined). None belongs in a text CSV.
-CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# from the five bytes cp1252 leaves undefined). None belongs in a text CSV. U+FFFE and U+FFFF
+# (valid UTF-8, but not characters) are refused too: XML cannot hold them, so a writer that
+# passes them through (chart alt text) would make a workbook Excel has to repair.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 
 # cp1252 leaves 0x81, 0x8D, 0x8F, 0x90 and 0x9D undefined; Windows itself maps them to the
 # C1 control of the same number. A 256-character charmap gives that behaviour in one fast
