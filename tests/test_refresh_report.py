@@ -209,3 +209,49 @@ def test_interrupted_report_refresh_leaves_original_identical(tmp_path, report, 
     monkeypatch.undo()
     assert report.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+PROGRAMMES_CSV = """programme,stage,count,base
+Year ending March 2019,Referred to Prevent,5737,
+Year ending March 2019,Discussed at a Channel panel,1328,Referred to Prevent
+Year ending March 2019,Adopted as a Channel case,556,Discussed at a Channel panel
+Year ending March 2020,Referred to Prevent,6287,
+Year ending March 2020,Discussed at a Channel panel,1424,Referred to Prevent
+Year ending March 2020,Adopted as a Channel case,697,Discussed at a Channel panel
+Year ending March 2021,Referred to Prevent,4915,
+Year ending March 2021,Discussed at a Channel panel,1333,Referred to Prevent
+Year ending March 2021,Adopted as a Channel case,688,Discussed at a Channel panel
+"""
+
+
+def _sheet_names(path) -> list[str]:
+    with open_package(path) as package:
+        return [s.name for s in open_book(package, Path(path)).sheets]
+
+
+def test_programmes_come_and_go(tmp_path, report):
+    from xlplugin.accessibility import check_workbook
+
+    several = tmp_path / "several.csv"
+    several.write_text(PROGRAMMES_CSV, encoding="utf-8")
+    _add_user_sheet(report)
+    grown = refresh_workbook(report, several, output=tmp_path / "grown.xlsx")
+    grown_names = _sheet_names(grown)
+    added = [n for n in grown_names if n not in _sheet_names(report)]
+    assert added, grown_names  # the side-by-side and funnel-plot sheets
+    assert [f for f in check_workbook(grown) if "Mine" not in str(f)] == []
+    single = tmp_path / "single.csv"
+    single.write_text(OLD_CSV, encoding="utf-8")
+    shrunk = refresh_workbook(grown, single, output=tmp_path / "shrunk.xlsx")
+    names = _sheet_names(shrunk)
+    assert not set(added) & set(names) and "Mine" in names
+    with open_package(shrunk) as package:
+        book = open_book(package, shrunk)
+        workbook = package.read(book.workbook_part).decode()
+        assert "#REF!" not in workbook
+        assert all(d.name.lower() != "xlp_sheet_programmes" for d in book.defined_names)
+    assert [f for f in check_workbook(shrunk) if "Mine" not in str(f)] == []
+    if lo_harness.soffice_path():
+        sheets = lo_harness.export_sheets_values(shrunk, tmp_path / "lo")
+        assert set(sheets) == set(names)
+        assert sheets["Mine"][0][:2] == ["my notes", 42.0]

@@ -186,6 +186,75 @@ class Book:
         self.add_app_title(name)
         return part, sheet
 
+    def remove_sheet(self, sheet: Sheet) -> None:
+        """Take `sheet` out of the workbook, keeping every other sheet's references right.
+
+        Sheet-scoped names of later sheets have their ``localSheetId`` lowered, names scoped to
+        the sheet go, names that point into it become ``#REF!`` (as Excel does on delete), and
+        the active and first visible tab move with their sheets. The sheet's own parts are
+        dropped by the caller (see `xlplugin.refresh.report`).
+        """
+        data = self.current(self.workbook_part)
+        root = scan(data, self._where(self.workbook_part))
+        index = sheet.index
+        edits = []
+        sheet_els = root.find("sheets").findall("sheet")
+        target = sheet_els[index]
+        edits.append((target.start, target.end, b""))
+        names = root.find("definedNames")
+        quoted = "'" + sheet.name.replace("'", "''") + "'"
+        pattern = re.compile(r"(?:" + re.escape(quoted) + (r"|" + re.escape(sheet.name) if re.fullmatch(r"\w+", sheet.name) else "")
+                             + r")!\$?[A-Za-z]{1,3}\$?\d+(?::\$?[A-Za-z]{1,3}\$?\d+)?")
+        if names is not None:
+            kept = 0
+            for el in names.findall("definedName"):
+                local = el.attrs.get("localSheetId")
+                if local is not None and local.isdigit() and int(local) == index:
+                    edits.append((el.start, el.end, b""))
+                    continue
+                kept += 1
+                if local is not None and local.isdigit() and int(local) > index:
+                    edits.append(set_attr(data, el, "localSheetId", str(int(local) - 1)))
+                if not el.empty:
+                    text = data[el.open_end:el.close_start].decode("utf-8")
+                    new = pattern.sub("#REF!", _unescape(text))
+                    if new != _unescape(text):
+                        edits.append((el.open_end, el.close_start, xml_attr(new).encode("utf-8")))
+            if kept == 0:
+                edits = [e for e in edits if not (names.start <= e[0] < names.end)]
+                edits.append((names.start, names.end, b""))
+        views = root.find("bookViews")
+        if views is not None:
+            for view in views.findall("workbookView"):
+                for attr in ("activeTab", "firstSheet"):
+                    value = view.attrs.get(attr)
+                    if value and value.isdigit() and int(value) >= index and int(value) > 0:
+                        edits.append(set_attr(data, view, attr, str(int(value) - 1)))
+        self.put(self.workbook_part, splice(data, edits))
+        self.remove_relationship(self.workbook_part, sheet.rid)
+        if sheet.part:
+            self.put(sheet.part, None)
+            self.remove_override(sheet.part)
+        self.sheets.remove(sheet)
+        for i, other in enumerate(self.sheets):
+            other.index = i
+
+    def remove_defined_name(self, name: str) -> None:
+        """Remove every defined name called `name` (case-insensitively)."""
+        data = self.current(self.workbook_part)
+        root = scan(data, self._where(self.workbook_part))
+        names = root.find("definedNames")
+        if names is None:
+            return
+        doomed = [el for el in names.findall("definedName") if el.attrs.get("name", "").lower() == name.lower()]
+        if not doomed:
+            return
+        if len(doomed) == len(names.findall("definedName")):
+            edits = [(names.start, names.end, b"")]
+        else:
+            edits = [(el.start, el.end, b"") for el in doomed]
+        self.put(self.workbook_part, splice(data, edits))
+
     def add_relationship(self, source: str, rel_type: str, target_part: str) -> str:
         """Add a relationship from `source` to `target_part`; returns its new, unused id."""
         rels_part = self.package.rels_name(source)

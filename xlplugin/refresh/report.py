@@ -10,9 +10,10 @@ does not own is copied unchanged. Before anything is written, the owned cells th
 edited are found by rendering the report the workbook *should* hold (from its own data sheet)
 and comparing; refresh refuses, naming the cells, unless `force`.
 
-Limits (refused with a message rather than guessed): a workbook without the ownership record;
-new data that would drop an owned sheet the workbook has (e.g. fewer programmes). Drawings,
-comments or other objects the user added *on an owned sheet* are replaced with the sheet.
+Owned sheets the new data no longer needs (e.g. the funnel plot when fewer programmes remain)
+are removed; new ones (e.g. claims) are added at the end. Refused with a message: a workbook
+without the ownership record. Drawings, comments or other objects the user added *on an owned
+sheet* are replaced with the sheet.
 """
 
 from __future__ import annotations
@@ -127,12 +128,13 @@ def refresh_workbook(workbook, csv, *, output=None, backup=False, force=False) -
                 raise InputError(Problem(f"cells that refresh would overwrite were edited by hand: {shown}. "
                                          "Move your changes to a sheet of your own, or use --force to overwrite "
                                          "them", str(workbook)))
-        fresh_keys = [sheet.key for sheet in layout.sheets]
-        dropped = [key for key in owned if key not in fresh_keys]
-        if dropped:
-            names = ", ".join(repr(owned[k]) for k in dropped)
-            raise InputError(Problem(f"the new data has no place for the owned sheet(s) {names} (for example fewer "
-                                     "programmes); rebuild the report with `xlplugin report`", str(workbook)))
+        fresh_keys = {sheet.key for sheet in layout.sheets}
+        for key in [key for key in owned if key not in fresh_keys]:
+            # the new data has no such sheet (e.g. fewer programmes): it goes, with its parts
+            sheet = book.sheet_named(owned.pop(key))
+            _drop_owned_parts(book, sheet.part)
+            book.remove_sheet(sheet)
+            book.remove_defined_name(ownership.sheet_defined_name(key))
         fresh_bytes = render(layout)
         with tempfile.TemporaryDirectory(prefix="xlplugin-refresh-") as scratch:
             fresh_path = Path(scratch) / "fresh.xlsx"
