@@ -38,20 +38,16 @@ from xlplugin.errors import InputError
 from xlplugin.package import NS_MAIN, NS_REL, open_package
 
 NS_DRAW = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
-NS_A = "http://schemas.openxmlformats.org/drawingml/2006/main"
 NS_CHART = "http://schemas.openxmlformats.org/drawingml/2006/chart"
 NS_DC = "http://purl.org/dc/elements/1.1/"
-NS_CP = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
 
 M = f"{{{NS_MAIN}}}"
 R_ID = f"{{{NS_REL}}}id"
 XDR = f"{{{NS_DRAW}}}"
 
-REL_WORKSHEET = "/worksheet"
 REL_CHARTSHEET = "/chartsheet"
 
 HEADING_1_BUILTIN_ID = "16"
-HYPERLINK_BUILTIN_ID = "8"
 LANGUAGE = "en-GB"
 MAX_TAB_NAME = 31
 
