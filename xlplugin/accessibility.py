@@ -15,8 +15,10 @@ name. Some rules need judgement; the heuristics are stated in the check's docstr
 - the notes table is an Excel table on a sheet whose name contains "note"; its first column holds
   the note numbers (``[note 1]``, ``note 1`` or ``1``);
 - a *numeric column* of a table is one where most non-empty body cells are numbers; its header
-  needs units in round brackets, e.g. "Count (people)" or "Rate (%)" (columns whose header
-  mentions "year" are exempt);
+  needs units in round brackets, e.g. "Count (people)" or "Rate (%)" (exempt: headers that
+  mention "year", and tables with a "unit" column, whose units vary by row);
+- a number stored as text is reported in a column that also holds numbers, or whose every cell
+  is one (a quoted claim such as "9%" among other text is left alone);
 - a *count column* is numeric, whole-valued and not formatted as a percentage: format ``#,##0``;
   a *rate column* is one formatted as a percentage: exactly one decimal place (``0.0%``);
 - colour: a font colour other than automatic/black on a cell that is not a hyperlink is reported
