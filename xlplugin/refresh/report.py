@@ -231,20 +231,14 @@ def _same(a, b) -> bool:
 
 
 def _data_table_rows(values: dict, table) -> tuple[list[str], list[list[str]]]:
+    """The input CSV again, from the data sheet's table (the report's own inverse of its data sheet)."""
     from xlplugin.refresh.cells import parse_range
+    from xlplugin.report.sheet_front import input_from_data_table
 
     r1, c1, r2, c2 = parse_range(table.ref)
-
-    def text(v) -> str:
-        if v is None or v == "[z]":  # the data sheet shows an empty input cell as [z]
-            return ""
-        if isinstance(v, float):
-            return str(int(v)) if v == int(v) else repr(v)
-        return str(v)
-
-    header = [text(values.get((r1, c))) for c in range(c1, c2 + 1)]
-    rows = [[text(values.get((r, c))) for c in range(c1, c2 + 1)] for r in range(r1 + 1, r2 + 1)]
-    return header, rows
+    header = [values.get((r1, c)) for c in range(c1, c2 + 1)]
+    rows = [[values.get((r, c)) for c in range(c1, c2 + 1)] for r in range(r1 + 1, r2 + 1)]
+    return input_from_data_table(header, rows)
 
 
 def edited_cells(book: Book, owned: dict[str, str], options) -> dict[str, list[str]]:
