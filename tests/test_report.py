@@ -21,8 +21,8 @@ from xlplugin import accessibility
 from xlplugin.errors import InputError
 from xlplugin.report import build_report, build_report_bytes
 from xlplugin.report import ownership
-from xlplugin.report.layout import MIN_PRINT_SCALE, Options, Source, print_scale, report_layout
-from xlplugin.spec import load_input
+from xlplugin.report.common import LANDSCAPE_PT, PORTRAIT_PT, split_long, text_width_pt
+from xlplugin.report.layout import MIN_PRINT_SCALE, print_scale
 
 EXAMPLES = Path(__file__).parent / "data" / "examples"
 MET = EXAMPLES / "met-2020-visits.toml"
@@ -342,6 +342,9 @@ def test_sheets_print_one_page_wide_at_8pt_or_more():
             layout = load_report_layout(source, publish=publish, timestamp=STAMP)
             for sheet in layout.sheets:
                 assert print_scale(sheet) >= MIN_PRINT_SCALE, (source.name, sheet.name, print_scale(sheet))
+                # text in column A (title, description, lines) is not cut off at the page edge
+                page = LANDSCAPE_PT if sheet.landscape else PORTRAIT_PT
+                assert text_width_pt(sheet) * print_scale(sheet) <= page, (source.name, sheet.name)
     layout = load_report_layout(MET, timestamp=STAMP)
     assert not layout.sheet("cover").landscape and layout.sheet("denominators").landscape
 
@@ -632,3 +635,13 @@ def test_data_sheet_gives_back_the_input(prevent):
     assert original.header[-1] == "note" and len(kept) == len(original.header) - 1  # the empty column is left out
     assert names == [original.header[j] for j in kept]
     assert texts == [[row[j] for j in kept] for row in original.rows]
+
+
+def test_split_long_keeps_note_markers_whole():
+    from xlplugin.report.model import Line
+
+    text = "A sentence that is long enough to need a split somewhere near here, really. " * 3 + "See [note 12] for more."
+    lines = split_long([Line(text)], limit=60)
+    assert all(len(line.text) <= 60 for line in lines)
+    assert " ".join(line.text for line in lines) == text.strip()
+    assert any("[note 12]" in line.text for line in lines)

@@ -7,12 +7,13 @@ them in order.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from fractions import Fraction
 from typing import NamedTuple
 
 from .. import __version__
 from ..funnel import Funnel, Programme
-from .model import COUNT, RATE, SHORT, Cell, Note, Sheet
+from .model import COUNT, RATE, SHORT, Cell, Line, Note, Sheet
 
 METHOD_NAMES = {
     "wilson": "Wilson score",
@@ -139,9 +140,51 @@ def print_scale(sheet: Sheet) -> float:
     return min(1.0, (LANDSCAPE_PT if sheet.landscape else PORTRAIT_PT) / print_width_pt(sheet))
 
 
+#: Rough width of a character of 11 pt Arial text, and of the 15 pt bold title, in points.
+TEXT_CHAR_PT, TITLE_CHAR_PT = 5.6, 8.5
+#: Lines of text above a table are split to at most this many characters, so that a line in
+#: column A (which cannot wrap without making its row tall) fits a landscape page.
+MAX_LINE_CHARS = 120
+
+
+def text_width_pt(sheet: Sheet) -> float:
+    """How wide the title, description and lines in column A print at 100% (the cover wraps)."""
+    if sheet.first_col_width:
+        return 0.0
+    texts = [sheet.description] + [line.text for line in sheet.lines]
+    return max(len(sheet.title) * TITLE_CHAR_PT, max(len(t) for t in texts) * TEXT_CHAR_PT)
+
+
 def oriented(sheet: Sheet) -> Sheet:
-    """Landscape exactly when the sheet is wider than a portrait page."""
-    return sheet._replace(landscape=print_width_pt(sheet) > PORTRAIT_PT)
+    """Landscape exactly when the sheet (its table, chart or text) is wider than a portrait page."""
+    return sheet._replace(landscape=max(print_width_pt(sheet), text_width_pt(sheet)) > PORTRAIT_PT)
+
+
+def split_long(lines: list[Line], limit: int = MAX_LINE_CHARS) -> list[Line]:
+    """Lines longer than `limit` split at sentence, clause or word boundaries, in order."""
+    out: list[Line] = []
+    for line in lines:
+        if len(line.text) <= limit or line.link:
+            out.append(line)
+            continue
+        # keep "[note 3]" in one piece: a non-breaking space until the split is done
+        text = re.sub(r"\[note (\d+)\]", "[note\u00a0\\1]", line.text)
+        pieces = [p for p in re.split(r"(?<=[.;:])\s+", text) if p]
+        chunks: list[str] = []
+        for piece in pieces:
+            while len(piece) > limit:
+                cut = piece.rfind(", ", 0, limit)
+                cut = cut + 1 if cut > limit // 2 else piece.rfind(" ", 0, limit)
+                if cut <= 0:
+                    cut = limit
+                chunks.append(piece[:cut].strip())
+                piece = piece[cut:].strip()
+            if chunks and len(chunks[-1]) + 1 + len(piece) <= limit:
+                chunks[-1] = f"{chunks[-1]} {piece}"
+            else:
+                chunks.append(piece)
+        out.extend(line._replace(text=c.replace("[note\u00a0", "[note ")) for c in chunks if c)
+    return out
 
 
 def shown_len(cell: Cell) -> float:

@@ -7,7 +7,7 @@ from fractions import Fraction
 from ..claims import ClaimInterval, claim_matches, explain_claim, parse_claim
 from ..funnel import Funnel, Programme
 from . import ownership
-from .common import Context, count_text, lower_first, pct_text, unique_headers
+from .common import Context, count_text, lower_first, pct_text, unique_headers, split_long
 from .model import TEXT, WRAP, Cell, Line, Sheet, Table
 
 # ------------------------------------------------------------------------------------------
@@ -132,6 +132,7 @@ def claims_sheet(ctx: Context) -> Sheet | None:
         Line("A claim is consistent when its stated definition, or when none is stated some definition, reproduces it."),
         Line("Definitions are numerator of denominator; a numerator in brackets adds a stage outside the funnel."),
     ]
+    lines = split_long(lines)
     top = 2 + len(lines)
     widths = (14, 20, 22, 30, 40, 13, 40)
     return Sheet(

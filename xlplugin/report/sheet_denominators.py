@@ -6,6 +6,7 @@ from ..funnel import Programme
 from ..rates import Definition, denominator_table, singular
 from . import ownership
 from .common import (
+    split_long,
     MAX_CHART_BARS,
     SHORTHAND,
     Context,
@@ -157,6 +158,7 @@ def denominators_sheet(ctx: Context, defs) -> Sheet:
     if "[c]" in used:
         lines.append(Line(f"Suppressed counts give a range of rates {ctx.suppressed_note()}."))
     lines += [Line(SHORTHAND[k]) for k in ("[c]", "[x]", "[z]") if k in used]
+    lines = split_long(lines)
     top = 2 + len(lines)
     rows = build(top)
     hdrs = unique_headers(headers)
@@ -167,8 +169,8 @@ def denominators_sheet(ctx: Context, defs) -> Sheet:
         name="Denominators",
         title="Denominators: one numerator, every denominator",
         description=(
-            "Each numerator (a stage, or a stage plus one outside the funnel) against each stage it could be "
-            "divided by, with its rate, confidence interval and whether it is a true proportion."
+            "Each numerator against each stage it could be divided by: the rate, its confidence interval, "
+            "and whether it is a proportion."
         ),
         lines=tuple(lines),
         table=Table(ownership.TABLE_NAMES["denominators"], hdrs, tuple(map(tuple, rows)), top, 0, tuple(widths)),
@@ -207,6 +209,7 @@ def denominators_chart_sheet(ctx: Context, defs) -> Sheet | None:
                 "or a rate from a suppressed, rounded or unavailable count (see the Denominators sheet)."
             )
         )
+    lines = split_long(lines)
     top = 2 + len(lines)
     rows = []
     plus, minus = [], []

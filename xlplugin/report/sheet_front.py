@@ -6,6 +6,7 @@ import datetime as dt
 
 from . import ownership
 from .common import (
+    split_long,
     METHOD_NAMES,
     SHORTHAND,
     Context,
@@ -87,6 +88,7 @@ def data_sheet(ctx: Context) -> Sheet:
     numeric = [any(r[i].is_number for r in rows) and not has_unit_column for i in range(len(keep))]
     if any(n and "(" not in src.header[j] for n, j in zip(numeric, keep)):
         lines.append(Line("Column headers are the input's own, with '(number)' added to columns of numbers."))
+    lines = split_long(lines)
     top = 2 + len(lines)
     headers = unique_headers(
         [src.header[j] + (ADDED_UNIT if n and "(" not in src.header[j] else "") for n, j in zip(numeric, keep)]
@@ -96,7 +98,7 @@ def data_sheet(ctx: Context) -> Sheet:
         key="data",
         name="Data",
         title="Data: the input as given, with its provenance",
-        description="The figures this workbook was made from, with the source file's name, its SHA-256 checksum and when the workbook was made.",
+        description="The figures this workbook was made from, with the file's name, SHA-256 checksum and when it was used.",
         lines=tuple(lines),
         table=Table(ownership.TABLE_NAMES["data"], headers, tuple(rows), top, 0, widths),
         landscape=len(headers) > 5,
@@ -123,6 +125,7 @@ def notes_sheet(notes: tuple[Note, ...]) -> Sheet:
         rows = ((Cell("[note 1]", TEXT), Cell("This workbook has no notes.", WRAP)),)
     lines = [Line("Each note is referred to from at least one table or line of text in this workbook.")]
     lines += [Line(SHORTHAND[k]) for k in ("[c]", "[x]", "[z]") if any(k in n.text for n in notes)]
+    lines = split_long(lines)
     top = 2 + len(lines)
     return Sheet(
         key="notes",

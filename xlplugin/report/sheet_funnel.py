@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..rates import FIRST_STAGE, MIXED_UNITS, OUTSIDE_FUNNEL, funnel_rates
 from . import ownership
 from .common import (
+    split_long,
     MAX_CHART_BARS,
     MAX_CLUSTERED_PROGRAMMES,
     SHORTHAND,
@@ -143,6 +144,7 @@ def funnel_sheet(ctx: Context) -> Sheet:
                 used_short.add(c.value)
     lines += [Line(SHORTHAND[k]) for k in ("[c]", "[x]", "[z]") if k in used_short]
     lines.append(Line("The Notes column refers to the Notes sheet; 'None' means the stage has no note."))
+    lines = split_long(lines)
     top = 2 + len(lines)
     rows = build(top)
     hdrs = unique_headers(headers)
@@ -150,9 +152,8 @@ def funnel_sheet(ctx: Context) -> Sheet:
     widths[col["Notes"]] = max(widths[col["Notes"]], 12)
     title = "Funnel: every stage with its count, base and rates"
     description = (
-        "Each stage's count, the stage it is a subset of (its base), the rate of base with its confidence "
-        "interval, the rate of the first stage and the drop-off"
-        + (", for each programme." if several else ".")
+        "Each stage's count and base, its rate of base with a confidence interval, rate of first stage and drop-off"
+        + (", by programme." if several else ".")
     )
     return Sheet(
         key="funnel",
@@ -192,6 +193,7 @@ def funnel_chart_sheet(ctx: Context) -> Sheet | None:
         lines.append(Line(f"{hidden} stage(s) with a suppressed or unavailable count are not drawn (see the Funnel sheet)."))
     if len(units) > 1:
         lines.append(Line("Stages count different things (" + ", ".join(units) + "): each stage's unit is in the Funnel sheet."))
+    lines = split_long(lines)
     top = 2 + len(lines)
     rows = tuple(
         (Cell(f"{p.name}: {s.name}" if several else s.name, TEXT), count_cell(s.count)) for p, s in drawn

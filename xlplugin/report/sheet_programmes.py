@@ -7,6 +7,7 @@ from ..intervals import binom_two_sided_p, funnel_limits
 from ..rates import rate_range
 from . import ownership
 from .common import (
+    split_long,
     MIN_FUNNEL_PLOT_PROGRAMMES,
     FUNNEL_PLOT_POINTS,
     SHORTHAND,
@@ -102,6 +103,7 @@ def programmes_sheet(ctx: Context) -> Sheet | None:
     for k in ("[c]", "[x]"):
         if k in used:
             lines.append(Line(SHORTHAND[k]))
+    lines = split_long(lines)
     top = 2 + len(lines)
     rows, _ = build(top)
     return Sheet(
@@ -158,6 +160,7 @@ def funnel_plot_sheets(ctx: Context) -> list[Sheet]:
     skipped = len(ctx.funnel.programmes) - len(points)
     if skipped:
         lines.append(Line(f"{skipped} programme(s) without exact counts for both stages are left out."))
+    lines = split_long(lines)
     top = 2 + len(lines)
     rows = []
     for i, (p, x, n) in enumerate(points):
@@ -206,6 +209,7 @@ def funnel_plot_sheets(ctx: Context) -> list[Sheet]:
             "root of pooled rate times (1 minus pooled rate) divided by the denominator (Spiegelhalter 2005), z for 95% and 99.8%."
         ),
     ]
+    lim_lines = split_long(lim_lines)
     lim_top = 2 + len(lim_lines)
     lim_rows = []
     for g in grid:
@@ -264,8 +268,7 @@ def funnel_plot_sheets(ctx: Context) -> list[Sheet]:
         name=name,
         title=f"Funnel plot: {lower_first(num_name)} out of {lower_first(den_name)}, by programme",
         description=(
-            "Each programme's rate against its denominator, with 95% and 99.8% control limits around the pooled rate; "
-            "programmes are flagged by an exact binomial test."
+            "Each programme's rate against its denominator, with 95% and 99.8% limits around the pooled rate."
         ),
         lines=tuple(lines),
         table=table,
