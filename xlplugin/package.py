@@ -561,6 +561,8 @@ def scan(data: bytes, where: str = "XML", *, stop_at: set[str] | None = None) ->
         raise InputError(Problem(str(exc), where)) from None
     except expat.ExpatError as exc:
         raise InputError(Problem(f"unreadable XML ({exc})", where)) from None
+    except LookupError as exc:  # <?xml encoding="..."?> naming an encoding Python does not know
+        raise InputError(Problem(f"unreadable XML ({exc})", where)) from None
     if not root_holder:
         raise InputError(Problem("empty XML part", where))
     return root_holder[0]
