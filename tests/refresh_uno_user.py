@@ -3,7 +3,7 @@
 Debian's python3-uno imports only in the system Python, not in a virtual environment, so the
 tests run this file as a subprocess:
 
-    python3 refresh_uno_user.py edit REPORT.xlsx OUT.xlsx   # add the user's things, save as xlsx
+    python3 refresh_uno_user.py edit REPORT.xlsx OUT.xlsx CELL  # add the user's things (A5 = Funnel CELL * 2)
     python3 refresh_uno_user.py inspect WORKBOOK.xlsx       # recalculate, print what is there as JSON
 
 It starts its own headless soffice with a fresh profile listening on a private pipe.
@@ -69,7 +69,7 @@ class Office:
         shutil.rmtree(self.profile, ignore_errors=True)
 
 
-def edit(office: Office, source: str, target: str) -> None:
+def edit(office: Office, source: str, target: str, count_cell: str) -> None:
     doc = office.load(source)
     sheets = doc.Sheets
     sheets.insertNewByName("Mine", sheets.Count)
@@ -77,7 +77,7 @@ def edit(office: Office, source: str, target: str) -> None:
     for i, value in enumerate((10, 20, 30), start=1):
         sheet.getCellRangeByName(f"A{i}").setValue(value)
     sheet.getCellRangeByName("A4").setFormula("=SUM(A1:A3)")
-    sheet.getCellRangeByName("A5").setFormula("=$Funnel.B10*2")  # reads the report's "Visited" count
+    sheet.getCellRangeByName("A5").setFormula(f"=$Funnel.{count_cell}*2")  # reads a count of the report
     sheet.getCellRangeByName("B1").setString("my label")
     # a chart of the user's numbers
     rect = Rectangle()
@@ -156,7 +156,7 @@ def main(argv):
     office = Office()
     try:
         if argv[0] == "edit":
-            edit(office, argv[1], argv[2])
+            edit(office, argv[1], argv[2], argv[3])
             print(json.dumps({"ok": True}))
         elif argv[0] == "inspect":
             print(json.dumps(inspect(office, argv[1])))

@@ -56,15 +56,26 @@ def new_csv(tmp_path) -> Path:
     return path
 
 
+def count_cell(path: Path, offset: int = 0) -> str:
+    """The address of the count of the funnel table's stage number `offset` (0 = first stage)."""
+    from xlplugin.refresh.cells import cell_ref, parse_range
+
+    with open_package(path) as package:
+        table = open_book(package, Path(path)).table_named("xlp_funnel")
+        r1, c1, _, _ = parse_range(table.ref)
+    return cell_ref(r1 + 1 + offset, c1 + 1)
+
+
 def _add_user_sheet(path: Path) -> None:
     """A sheet of the user's own (inline strings, a formula reading an owned cell), spliced in."""
+    first_count = count_cell(path)
     with open_package(path) as package:
         book = open_book(package, path)
         funnel = book.sheet_named("Funnel").name
         xml = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
                '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
                '<row r="1"><c r="A1" t="inlineStr"><is><t>my notes</t></is></c><c r="B1"><v>42</v></c></row>'
-               f"<row r=\"2\"><c r=\"A2\"><f>'{funnel}'!B9*2</f><v>2000</v></c></row>"
+               f"<row r=\"2\"><c r=\"A2\"><f>'{funnel}'!{first_count}*2</f><v>2000</v></c></row>"
                '</sheetData></worksheet>').encode()
         book.add_worksheet("Mine", xml)
         from xlplugin.package import write_package
@@ -84,7 +95,10 @@ def test_refresh_updates_owned_sheets_and_keeps_the_rest(tmp_path, report, new_c
         mine = book.sheet_named("Mine").part
         assert after[mine] == before[mine]
         funnel_table = book.table_named("xlp_funnel")
-        assert funnel_table.ref.endswith("13") or funnel_table.ref.endswith("14")
+        from xlplugin.refresh.cells import parse_range
+
+        r1, _, r2, _ = parse_range(funnel_table.ref)
+        assert r2 - r1 == 6  # six stages now
         ids = [t.id for t in book.tables]
         assert len(ids) == len(set(ids))
         funnel_xml = package.read(funnel_table.sheet.part).decode()
@@ -106,7 +120,8 @@ def test_hand_edited_owned_cell_is_refused_unless_forced(tmp_path, report, new_c
         part = table.sheet.part
         data = package.read(part)
     # the user typed 999 over the "Visited" count
-    edited = re.sub(rb'(<c r="B10"[^>]*>)<v>669</v>', rb"\1<v>999</v>", data)
+    visited = count_cell(report, 1)
+    edited = re.sub(rb'(<c r="' + visited.encode() + rb'"[^>]*>)<v>669</v>', rb"\1<v>999</v>", data)
     assert edited != data
     path = tmp_path / "edited.xlsx"
     with zipfile.ZipFile(report) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
@@ -115,7 +130,7 @@ def test_hand_edited_owned_cell_is_refused_unless_forced(tmp_path, report, new_c
     before = path.read_bytes()
     with pytest.raises(InputError) as err:
         refresh_workbook(path, new_csv)
-    assert "B10" in str(err.value) and "Funnel" in str(err.value) and "--force" in str(err.value)
+    assert visited in str(err.value) and "Funnel" in str(err.value) and "--force" in str(err.value)
     assert path.read_bytes() == before
     refresh_workbook(path, new_csv, force=True)
     assert path.read_bytes() != before

@@ -23,7 +23,7 @@ from xlplugin.intervals import proportion_ci
 from xlplugin.refresh import refresh_workbook
 from xlplugin.report import build_report
 
-from test_refresh_report import NEW_CSV, OLD_CSV
+from test_refresh_report import NEW_CSV, OLD_CSV, count_cell
 
 HERE = Path(__file__).resolve().parent
 UNO_PYTHON = os.environ.get("XLPLUGIN_UNO_PYTHON", "/usr/bin/python3")
@@ -54,7 +54,8 @@ def test_user_additions_survive_and_report_shows_new_figures_only(tmp_path):
     csv.write_text(OLD_CSV, encoding="utf-8")
     report = build_report(csv, tmp_path / "met.xlsx")
     edited = tmp_path / "edited.xlsx"
-    _uno("edit", str(report), str(edited))
+    visited = count_cell(report, 1)
+    _uno("edit", str(report), str(edited), visited)
     new_csv = tmp_path / "met-2021.csv"
     new_csv.write_text(NEW_CSV, encoding="utf-8")
     refresh_workbook(edited, new_csv, backup=True)  # in place, no --force: the user edited no owned cell
@@ -63,8 +64,8 @@ def test_user_additions_survive_and_report_shows_new_figures_only(tmp_path):
 
     # everything the user added is there and working
     assert seen["sheets"][-1] == "Mine"
-    assert seen["mine_values"] == [10.0, 20.0, 30.0, 60.0, 1600.0]  # A5 = Funnel!B10 * 2 = 800 * 2
-    assert seen["mine_formulas"] == ["=SUM(A1:A3)", "=$Funnel.B10*2"]
+    assert seen["mine_values"] == [10.0, 20.0, 30.0, 60.0, 1600.0]  # A5 = the Visited count * 2 = 800 * 2
+    assert seen["mine_formulas"] == ["=SUM(A1:A3)", f"=$Funnel.{visited}*2"]
     assert seen["mine_label"] == "my label"
     assert len(seen["charts"]) == 1
     assert seen["comments"] == ["my comment"]

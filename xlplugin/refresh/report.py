@@ -281,12 +281,13 @@ def edited_cells(book: Book, owned: dict[str, str], options) -> dict[str, list[s
         if user_table is None:
             continue
         values = values_of(user_table.sheet.part)
-        top, left = sheet.table.top + 1, sheet.table.left + 1
         from xlplugin.refresh.cells import cell_ref, parse_range
 
-        r1, c1, _, _ = parse_range(user_table.ref)
-        if (r1, c1) != (top, left):
-            edited.setdefault(user_table.sheet.name, []).append(f"{user_table.ref} (the table was moved)")
+        # anchored at the user's table (a newer layout may have moved it), judged only when its
+        # header is the one this version writes
+        top, left, _, _ = parse_range(user_table.ref)
+        header = [values.get((top, left + j)) for j in range(len(sheet.table.headers))]
+        if [str(h or "").strip() for h in header] != [h.strip() for h in sheet.table.headers]:
             continue
         for i, row in enumerate(sheet.table.rows):
             for j, cell in enumerate(row):
