@@ -645,3 +645,12 @@ def test_split_long_keeps_note_markers_whole():
     assert all(len(line.text) <= 60 for line in lines)
     assert " ".join(line.text for line in lines) == text.strip()
     assert any("[note 12]" in line.text for line in lines)
+
+
+def test_composed_text_over_the_cell_limit_is_refused_not_cut(tmp_path):
+    note = "N" * 32_767  # the field itself is within Excel's limit; "A: <note>" on the Notes sheet is not
+    path = write_csv(tmp_path, f"stage,count,note\nA,1000,{note}\nB,669,\n")
+    out = tmp_path / "r.xlsx"
+    with pytest.raises(InputError, match="32,767"):
+        build_report(path, out)
+    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]

@@ -16,6 +16,7 @@ import io
 
 import xlsxwriter
 
+from ..errors import InputError, Problem
 from . import ownership, postpass
 from .model import HEADING2, NUMBER_FORMATS, SHORT, Cell, Chart, Layout, Sheet, a1, quote_sheet
 
@@ -281,8 +282,45 @@ def _chart(wb, spec: Chart):
     return chart
 
 
+#: Excel's limit on the characters in one cell; XlsxWriter would silently cut longer text.
+MAX_CELL_CHARS = 32_767
+
+
+def check_cell_text(layout: Layout) -> None:
+    """Refuse (InputError) text the report composes beyond Excel's cell limit, rather than cut it.
+
+    Each CSV field is within the limit (csvinput checks), but cells made from several of them
+    (a note with its stage name, a definition label, the cover's summary) may not be.
+    """
+    problems = []
+
+    def check(sheet: str, where: str, text) -> None:
+        if isinstance(text, str) and len(text) > MAX_CELL_CHARS:
+            problems.append(
+                Problem(
+                    f"the report's {where} on sheet '{sheet}' would hold {len(text):,} characters, more than "
+                    f"Excel's 32,767-character cell limit; shorten the stage names, notes or spec text it is made from"
+                )
+            )
+
+    for sheet in layout.sheets:
+        check(sheet.name, "title (A1)", sheet.title)
+        check(sheet.name, "description (A2)", sheet.description)
+        for i, line in enumerate(sheet.lines):
+            check(sheet.name, f"line in A{3 + i}", line.text)
+        if sheet.table is not None:
+            for header in sheet.table.headers:
+                check(sheet.name, "column header", header)
+            for i, row in enumerate(sheet.table.rows):
+                for j, cell in enumerate(row):
+                    check(sheet.name, f"cell {a1(sheet.table.first_data_row + i, sheet.table.left + j)}", cell.value)
+    if problems:
+        raise InputError(problems)
+
+
 def render(layout: Layout) -> bytes:
     """The workbook as xlsx bytes (XlsxWriter, then the named-style and language post-pass)."""
+    check_cell_text(layout)
     buffer = io.BytesIO()
     wb = xlsxwriter.Workbook(
         buffer,
