@@ -411,10 +411,6 @@ def test_text_at_the_cell_limit_is_written_whole_by_refresh(tmp_path):
     assert full in [t for values in texts.values() for t in values]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "KNOWN FAILURE (report writer, xlplugin/report/xlsx.py): cells the report composes from CSV text "
-    "('A: <note>' on Notes, '669 of 1,000 <stage>' on Denominators, the cover description) are cut "
-    "at 32,767 characters by XlsxWriter's write_string (it returns -2) instead of being refused"))
 def test_report_refuses_rather_than_cuts_composed_text(tmp_path):
     """Each field is within the limit, but cells composed from them are not: refuse, do not cut."""
     source = write_csv(tmp_path / "long.csv", [["stage", "count", "base", "note"],
