@@ -654,3 +654,11 @@ def test_composed_text_over_the_cell_limit_is_refused_not_cut(tmp_path):
     with pytest.raises(InputError, match="32,767"):
         build_report(path, out)
     assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+def test_csv_without_spec_gets_a_title_and_summary(tmp_path):
+    _, pkg = build(tmp_path, EXAMPLES / "met-2020-visits.csv")
+    cover = pkg.cells("Cover")
+    assert cover["A1"]["v"] == "Funnel and uptake rates: met-2020-visits"
+    assert cover["A2"]["v"].startswith("Funnel and uptake rates for 5 stages, from identified for a visit (1,000)")
+    assert "Claims" not in pkg.sheets()

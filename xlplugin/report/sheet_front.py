@@ -9,6 +9,7 @@ from .common import (
     split_long,
     METHOD_NAMES,
     SHORTHAND,
+    count_text,
     Context,
     column_widths,
     conf_text,
@@ -208,9 +209,10 @@ def auto_summary(ctx: Context) -> str:
     progs = ctx.funnel.programmes
     if len(progs) == 1:
         p = progs[0]
+        first = count_text(p.first.count.low) if p.first.count.is_exact else str(p.first.count)
         return (
             f"Funnel and uptake rates for {len(p.stages)} stages, from {lower_first(p.first.name)} "
-            f"({p.first.count}) onwards, read from {ctx.source.name}."
+            f"({first}) onwards, read from {ctx.source.name}."
         )
     return f"Funnel and uptake rates for {len(progs)} programmes, read from {ctx.source.name}."
 
