@@ -7,7 +7,7 @@ from fractions import Fraction
 from ..claims import ClaimInterval, claim_matches, explain_claim, parse_claim
 from ..funnel import Funnel, Programme
 from . import ownership
-from .common import Context, count_text, lower_first, pct_text, unique_headers, split_long
+from .common import Context, count_text, lower_first, pct_text, split_long, unique_headers
 from .model import TEXT, WRAP, Cell, Line, Sheet, Table
 
 # ------------------------------------------------------------------------------------------

@@ -6,7 +6,6 @@ from ..funnel import Programme
 from ..rates import Definition, denominator_table, singular
 from . import ownership
 from .common import (
-    split_long,
     MAX_CHART_BARS,
     SHORTHAND,
     Context,
@@ -19,6 +18,7 @@ from .common import (
     missing_reason,
     pct_text,
     shorthand,
+    split_long,
     unique_headers,
     value_cell,
 )

@@ -6,17 +6,17 @@ import datetime as dt
 
 from . import ownership
 from .common import (
-    split_long,
     METHOD_NAMES,
     SHORTHAND,
-    count_text,
     Context,
     column_widths,
     conf_text,
+    count_text,
     date_text,
     lower_first,
     published,
     shorthand,
+    split_long,
     unique_headers,
 )
 from .model import COUNT, HEADING2, TEXT, WRAP, Cell, Line, Note, Sheet, Table, quote_sheet

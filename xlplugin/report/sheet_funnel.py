@@ -5,7 +5,6 @@ from __future__ import annotations
 from ..rates import FIRST_STAGE, MIXED_UNITS, OUTSIDE_FUNNEL, funnel_rates
 from . import ownership
 from .common import (
-    split_long,
     MAX_CHART_BARS,
     MAX_CLUSTERED_PROGRAMMES,
     SHORTHAND,
@@ -17,6 +16,7 @@ from .common import (
     count_text,
     missing_reason,
     shorthand,
+    split_long,
     unique_headers,
     value_cell,
 )

@@ -7,9 +7,8 @@ from ..intervals import binom_two_sided_p, funnel_limits
 from ..rates import rate_range
 from . import ownership
 from .common import (
-    split_long,
-    MIN_FUNNEL_PLOT_PROGRAMMES,
     FUNNEL_PLOT_POINTS,
+    MIN_FUNNEL_PLOT_PROGRAMMES,
     SHORTHAND,
     Context,
     clip,
@@ -21,6 +20,7 @@ from .common import (
     missing_reason,
     pct_text,
     shorthand,
+    split_long,
     unique_headers,
     value_cell,
 )
