@@ -129,6 +129,10 @@ def refresh_workbook(workbook, csv, *, output=None, backup=False, force=False) -
                                          "Move your changes to a sheet of your own, or use --force to overwrite "
                                          "them", str(workbook)))
         fresh_keys = {sheet.key for sheet in layout.sheets}
+        if book.structure_locked() and (fresh_keys ^ set(owned)):
+            raise InputError(Problem("the new data needs sheets added or removed, but the workbook's structure is "
+                                     "protected (Review > Protect Workbook); unprotect it and try again",
+                                     str(workbook)))
         for key in [key for key in owned if key not in fresh_keys]:
             # the new data has no such sheet (e.g. fewer programmes): it goes, with its parts
             sheet = book.sheet_named(owned.pop(key))
