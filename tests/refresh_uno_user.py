@@ -85,6 +85,9 @@ def edit(office: Office, source: str, target: str, count_cell: str) -> None:
     sheet.Charts.addNewByName("UserChart", rect, (sheet.getCellRangeByName("A1:A3").getRangeAddress(),), False, False)
     # a comment
     sheet.Annotations.insertNew(sheet.getCellRangeByName("B1").getCellAddress(), "my comment")
+    # a reviewer's comment on the report itself
+    funnel = sheets.getByName("Funnel")
+    funnel.Annotations.insertNew(funnel.getCellRangeByName("A2").getCellAddress(), "reviewer note")
     # a text box
     shape = doc.createInstance("com.sun.star.drawing.TextShape")
     sheet.DrawPage.add(shape)
@@ -128,6 +131,7 @@ def inspect(office: Office, path: str) -> dict:
     out["named_ranges"] = {name: doc.NamedRanges.getByName(name).Content for name in doc.NamedRanges.ElementNames}
     if doc.Sheets.hasByName("Funnel"):
         sheet = doc.Sheets.getByName("Funnel")
+        out["funnel_comments"] = [sheet.Annotations.getByIndex(i).getString() for i in range(sheet.Annotations.Count)]
         cursor = sheet.createCursor()
         cursor.gotoEndOfUsedArea(False)
         last_row = cursor.RangeAddress.EndRow

@@ -72,6 +72,7 @@ def test_user_additions_survive_and_report_shows_new_figures_only(tmp_path):
     assert "my text box" in seen["text_shapes"]
     assert seen["conditional_formats"] == 1
     assert seen["named_ranges"]["my_range"] == "$Mine.$A$1:$A$3"
+    assert seen["funnel_comments"] == ["reviewer note"]  # a comment on an owned sheet is carried over
 
     # LibreOffice's calculation of the report shows the new figures, and only those
     rows = {row[0]: row for row in seen["funnel"] if row and isinstance(row[0], str)}

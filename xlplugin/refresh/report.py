@@ -38,7 +38,9 @@ CUSTOM_PROPS = "docProps/custom.xml"
 NOT_COMPARED = {"cover", "contents", "notes", "data"}
 #: Relationship types whose target parts belong to an owned sheet (replaced with it).
 OWNED_PART_TYPES = ("/table", "/drawing", "/chart", "/printerSettings", "/chartStyle", "/chartColorStyle",
-                    "/chartUserShapes", "/vmlDrawing", "/comments")
+                    "/chartUserShapes")
+#: Relationship types of things a user adds to an owned sheet that refresh carries over (comments).
+KEPT_TYPES = ("/comments", "/vmlDrawing", "/threadedComment")
 
 
 # --------------------------------------------------------------------------------------------
@@ -334,13 +336,16 @@ def transplant(book: Book, fresh: Package, layout, owned: dict[str, str]) -> Non
         if user_name is not None:
             user_sheet = book.sheet_named(user_name)
             part = user_sheet.part
+            kept = [rel for rel in book.package.rels(part) if any(rel.type.endswith(t) for t in KEPT_TYPES)]
+            data = _keep_comments(data, kept)
             _drop_owned_parts(book, part)
             book.put(part, data)
         else:
+            kept = []
             name = _free_sheet_name(book, sheet.name)
             part, user_sheet = book.add_worksheet(name, data)
             new_names.append((sheet.key, name))
-        _copy_sheet_rels(book, fresh, fresh_sheet.part, part, renames, next_table_id, used_table_ids)
+        _copy_sheet_rels(book, fresh, fresh_sheet.part, part, renames, next_table_id, used_table_ids, kept)
     for key, name in new_names:
         _add_defined_name(book, key, name)
     styles = merger.result()
@@ -423,11 +428,33 @@ def _drop_owned_parts(book: Book, sheet_part: str) -> None:
         book.remove_override(child)
 
 
+_AFTER_LEGACY_DRAWING = (b"legacyDrawingHF", b"drawingHF", b"picture", b"oleObjects", b"controls",
+                         b"webPublishItems", b"tableParts", b"extLst")
+
+
+def _keep_comments(data: bytes, kept) -> bytes:
+    """Point the fresh sheet at the user's comments (``<legacyDrawing>``, in schema order)."""
+    vml = next((rel for rel in kept if rel.type.endswith("/vmlDrawing")), None)
+    if vml is None:
+        return data
+    root = scan(data)
+    prefix = "r"
+    rid = f"xlpkeep{list(kept).index(vml) + 1}"
+    element = f'<legacyDrawing {prefix}:id="{rid}"/>'.encode()
+    if b'xmlns:r="' not in data[root.start:root.open_end]:
+        element = (f'<legacyDrawing xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
+                   f'r:id="{rid}"/>').encode()
+    following = next((c for c in root.children if c.local.encode() in _AFTER_LEGACY_DRAWING), None)
+    at = following.start if following is not None else root.close_start
+    return splice(data, [(at, at, element)])
+
+
 def _copy_sheet_rels(book: Book, fresh: Package, fresh_part: str, user_part: str, renames, next_table_id,
-                     used_table_ids) -> None:
+                     used_table_ids, kept=()) -> None:
     """Write the sheet's relationships, copying each fresh target part under an unused name."""
     rels = fresh.rels(fresh_part)
-    entries = []
+    entries = [f'<Relationship Id="xlpkeep{i}" Type="{rel.type}" Target="{xml_attr(rel.target)}"/>'
+               for i, rel in enumerate(kept, start=1)]
     for rel in rels:
         if rel.external:
             entries.append(f'<Relationship Id="{rel.id}" Type="{rel.type}" Target="{xml_attr(rel.target)}" '
