@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from xlplugin.errors import InputError, Problem
-from xlplugin.package import (NS_CT, NS_MAIN, NS_REL, Element, Package, Relationship, prefix_for,
+from xlplugin.package import (NS_REL, Element, Package, Relationship, prefix_for,
                               relative_target, scan, set_attr, splice, unused_part_name, unused_rid,
                               xml_attr)
 from xlplugin.refresh.cells import parse_range

@@ -18,16 +18,15 @@ sheet* are replaced with the sheet.
 
 from __future__ import annotations
 
-import datetime as dt
 import posixpath
 import re
 import tempfile
 from pathlib import Path
 
 from xlplugin.errors import InputError, Problem
-from xlplugin.package import (NS_MAIN, Package, open_package, refuse_if_locked, scan, set_attr, splice,
+from xlplugin.package import (Package, open_package, refuse_if_locked, scan, set_attr, splice,
                               unused_part_name, write_package, xml_attr, xml_text)
-from xlplugin.refresh.book import REL_TABLE, Book, open_book
+from xlplugin.refresh.book import Book, open_book
 from xlplugin.refresh.cells import parse_cell
 from xlplugin.refresh.styles import StyleMerger
 

@@ -12,6 +12,7 @@ before anything is written.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,12 +20,12 @@ from pathlib import Path
 from xlplugin import csvinput
 from xlplugin.errors import InputError, Problem
 from xlplugin.package import (NS_MAIN, Element, open_package, refuse_if_locked, scan, set_attr, splice,
-                              write_package, xml_attr, xml_text)
+                              unused_part_name, write_package, xml_attr, xml_text)
 from xlplugin.refresh.book import (CT_TABLE, REL_TABLE, Book, Table, open_book, table_range,
                                    validate_sheet_name, validate_table_name)
 from xlplugin.refresh.cells import (MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROWS, cell_ref, column_index,
                                     column_letters, escape_xstring, inline_string_cell, number_cell,
-                                    number_text, parse_cell, range_ref, unescape_xstring)
+                                    number_text, parse_cell, parse_range, range_ref, unescape_xstring)
 
 TABLE_STYLE = "TableStyleMedium2"
 
@@ -183,9 +184,6 @@ def create_table(book: Book, name: str, sheet_name: str, grid: Grid, *, force: b
 
 
 def _unused_table_part(book: Book) -> str:
-    from xlplugin.package import unused_part_name
-    import posixpath
-
     folder = posixpath.dirname(book.workbook_part)
     return unused_part_name(book.all_part_names(), posixpath.join(folder, "tables", "table{}.xml"))
 
@@ -429,7 +427,6 @@ def rewrite_cells(data: bytes, old_rect, new_rect, grid: Grid, *, force: bool, w
     if merge_cells is not None:
         for m in merge_cells.findall("mergeCell"):
             try:
-                from xlplugin.refresh.cells import parse_range
                 if _overlaps(parse_range(m.attrs.get("ref", "")), new_rect):
                     raise InputError(Problem(f"merged cells {m.attrs.get('ref')} lie where the table goes; "
                                              "unmerge them first", where))
@@ -481,7 +478,6 @@ def rewrite_cells(data: bytes, old_rect, new_rect, grid: Grid, *, force: bool, w
     dimension = root.find("dimension")
     if dimension is not None:
         try:
-            from xlplugin.refresh.cells import parse_range
             d = parse_range(dimension.attrs.get("ref", "A1"))
             rect = (min(d[0], new_rect[0]), min(d[1], new_rect[1]), max(d[2], new_rect[2]), max(d[3], new_rect[3]))
         except ValueError:
