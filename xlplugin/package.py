@@ -274,19 +274,38 @@ def _check_directory(path: Path, infos: list[zipfile.ZipInfo], limits: Limits) -
                                     f"{limits.max_ratio:,.0f}:1 limit (zip bomb?)")
 
 
+_DTD_MARKERS = tuple(marker.encode(codec) for marker in ("<!DOCTYPE", "<!ENTITY")
+                     for codec in ("utf-8", "utf-16-le", "utf-16-be"))
+_XML_SUFFIXES = (".xml", ".rels", ".vml")
+
+
 def _stream_check(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, path: Path) -> int:
-    """Inflate one entry in chunks without keeping it; the bytes it really holds (capped)."""
+    """Inflate one entry in chunks without keeping it; the bytes it really holds (capped).
+
+    An XML part declaring a DTD is refused here, even one refresh would copy unparsed: Excel never
+    writes a DTD, and its entities are how billion-laughs and external-entity attacks work.
+    """
     cap = min(info.file_size, limits.max_part_bytes)
     count = 0
+    is_xml = info.filename.lower().endswith(_XML_SUFFIXES)
+    tail = b""
     try:
         with zf.open(info) as stream:
             while True:
                 chunk = stream.read(1 << 20)
                 if not chunk:
                     break
+                if count == 0 and chunk.lstrip(b"\xef\xbb\xbf\xff\xfe \t\r\n\0")[:1] == b"<":
+                    is_xml = True
                 count += len(chunk)
                 if count > cap:
                     raise _refuse(path, f"part {info.filename} holds more bytes than it declares (zip bomb?)")
+                if is_xml:
+                    window = tail + chunk
+                    if any(marker in window for marker in _DTD_MARKERS):
+                        raise _refuse(path, f"part {info.filename} declares a DTD or entities, which Excel never "
+                                            "writes and which can expand without limit (billion laughs); refused")
+                    tail = window[-32:]
     except InputError:
         raise
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError) as exc:
@@ -326,6 +345,14 @@ def refuse_if_locked(path: Path) -> None:
     if lock is not None:
         raise _refuse(path, f"the workbook is open in Excel (its lock file {lock.name} is beside it); "
                             "close it in Excel and try again")
+
+
+def same_file(a: Path, b: Path) -> bool:
+    """True when two paths name the same file (an output given as the workbook itself)."""
+    try:
+        return Path(a).resolve() == Path(b).resolve()
+    except OSError:
+        return Path(a) == Path(b)
 
 
 def backup_path(path: Path) -> Path:

@@ -24,6 +24,7 @@ import tempfile
 from pathlib import Path
 
 from xlplugin.errors import InputError, Problem
+from xlplugin.package import same_file as _same_file
 from xlplugin.package import (Package, open_package, refuse_if_locked, scan, set_attr, splice,
                               unused_part_name, write_package, xml_attr, xml_text)
 from xlplugin.refresh.book import Book, open_book
@@ -101,7 +102,7 @@ def refresh_workbook(workbook, csv, *, output=None, backup=False, force=False) -
     target = Path(output) if output is not None else workbook
     load_input_table(csv)  # the CSV (or spec) is validated before the workbook is opened
     refuse_if_locked(workbook)
-    if target != workbook:
+    if not _same_file(target, workbook):
         refuse_if_locked(target)
         if target.exists() and not force:
             raise InputError(Problem(f"{target} already exists; use --force to overwrite it", str(target)))

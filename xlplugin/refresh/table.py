@@ -19,6 +19,7 @@ from pathlib import Path
 
 from xlplugin import csvinput
 from xlplugin.errors import InputError, Problem
+from xlplugin.package import same_file as _same_file
 from xlplugin.package import (NS_MAIN, Element, open_package, refuse_if_locked, scan, set_attr, splice,
                               unused_part_name, write_package, xml_attr, xml_text)
 from xlplugin.refresh.book import (CT_TABLE, REL_TABLE, Book, Table, open_book, table_range,
@@ -130,7 +131,7 @@ def refresh_table(workbook, csv, table, *, sheet=None, output=None, backup=False
         raise InputError(problems)
     grid = read_grid(csv)
     refuse_if_locked(workbook)
-    if target != workbook:
+    if not _same_file(target, workbook):
         refuse_if_locked(target)
         if target.exists() and not force:
             raise InputError(Problem(f"{target} already exists; use --force to overwrite it", str(target)))
