@@ -1,0 +1,144 @@
+"""Bombs and limits through the real CLI, each run in a child limited to 2.5 GB of address space.
+
+Every hostile workbook (fuzz/bombs.py: billion laughs in seven different parts, external and
+parameter entities, quadratic blowup, deep nesting, 10,001 entries, 800 MB-uncompressed zip bombs
+with honest and lying sizes) is given to `xlplugin refresh --table` and to the report refresh; every
+oversized CSV to `report`, `refresh --table` and `rates`. Each must exit 2 with a message that
+names the problem, leave the workbook byte-identical and write no file. Timings and peak memory
+are printed by `python fuzz/bombs.py` (not asserted here: no timed assertions in tests).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+MET_CSV = ROOT / "tests" / "data" / "examples" / "met-2020-visits.csv"
+
+_spec = importlib.util.spec_from_file_location("bombs", ROOT / "fuzz" / "bombs.py")
+bombs = importlib.util.module_from_spec(_spec)
+sys.modules["bombs"] = bombs
+_spec.loader.exec_module(bombs)
+
+EXPECTED = {
+    "billion laughs": "DTD",
+    "external entity (XXE)": "DTD",
+    "external parameter entity": "DTD",
+    "quadratic blowup": "DTD",
+    "100,000-deep nesting": "",
+    "10,001 entries": "10,000",
+    "800 MB zip bomb (honest sizes)": "zip bomb",
+    "800 MB zip bomb declaring 1,000 bytes": "bomb.bin",
+    "800 MB zip bomb as a sheet part": "sheet1.xml",
+}
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    return tmp_path_factory.mktemp("bombs")
+
+
+@pytest.fixture(scope="module")
+def report_book(folder):
+    path = folder / "report.xlsx"
+    code, err, _s, _m = bombs.run_cli("report", MET_CSV, "-o", path)
+    assert code == 0, err
+    return path
+
+
+@pytest.fixture(scope="module")
+def workbook_cases(folder, report_book):
+    cases_dir = folder / "cases"
+    cases_dir.mkdir()
+    return bombs.workbook_cases(report_book, cases_dir)
+
+
+@pytest.fixture(scope="module")
+def new_csv(folder):
+    path = folder / "new.csv"
+    path.write_bytes(MET_CSV.read_bytes().replace(b"669", b"700"))
+    return path
+
+
+CASE_NAMES = [f"billion laughs in {p}" for p in ("[Content_Types].xml", "_rels/.rels", "xl/_rels/workbook.xml.rels",
+                                                  "xl/workbook.xml", "xl/styles.xml", "docProps/app.xml",
+                                                  "xl/worksheets/sheet1.xml")] + [
+    "external entity (XXE)", "external parameter entity", "quadratic blowup", "100,000-deep nesting",
+    "10,001 entries", "800 MB zip bomb (honest sizes)", "800 MB zip bomb declaring 1,000 bytes",
+    "800 MB zip bomb as a sheet part"]
+
+
+def test_case_list_matches_the_builders(workbook_cases):
+    assert sorted(workbook_cases) == sorted(CASE_NAMES)
+
+
+@pytest.mark.parametrize("command", [["--table", "Incoming"], []], ids=["refresh-table", "refresh-report"])
+@pytest.mark.parametrize("case", CASE_NAMES)
+def test_hostile_workbook_is_refused_under_a_memory_limit(workbook_cases, new_csv, case, command):
+    path = workbook_cases[case]
+    before = path.read_bytes()
+    listing = sorted(p.name for p in path.parent.iterdir())
+    code, err, _seconds, _peak = bombs.run_cli("refresh", path, new_csv, *command, timeout=120)
+    assert code == 2, err
+    assert "Traceback" not in err and "internal error" not in err and err.strip()
+    keyword = next(v for k, v in EXPECTED.items() if case.startswith(k))
+    assert keyword in err, err
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in path.parent.iterdir()) == listing  # no temporary or backup file left
+
+
+def test_the_zip_bombs_are_what_they_claim(workbook_cases):
+    """Small on disk, 800 MB when inflated (so the refusals above are of real bombs)."""
+    import zipfile
+
+    for case in ("800 MB zip bomb (honest sizes)", "800 MB zip bomb declaring 1,000 bytes"):
+        path = workbook_cases[case]
+        assert path.stat().st_size < 2 * bombs.MB
+        with zipfile.ZipFile(path) as zf, zf.open("xl/media/bomb.bin") as stream:
+            declared = zf.getinfo("xl/media/bomb.bin").file_size
+            stream._left = 1 << 62  # read past a lying declared size, to count the real bytes
+            total = 0
+            while chunk := stream.read(64 * bombs.MB):
+                total += len(chunk)
+        assert total == 800 * bombs.MB, case
+        assert declared == (800 * bombs.MB if "honest" in case else 1000)
+
+
+CSV_EXPECTED = {
+    "51 MB file": "the limit is 50 MB",
+    "2,000,001 lines": "the limit is 2,000,000",
+    "1,000,001 rows": "more than 1,000,000 data rows",
+    "16,385 columns": "the limit is Excel's 16,384",
+    "40,000-character field": "32,767",
+    "200,000-character quoted field": "32,767",
+    "/dev/zero": "over 50 MB",
+}
+
+
+@pytest.fixture(scope="module")
+def csv_cases(folder):
+    cases_dir = folder / "csv"
+    cases_dir.mkdir()
+    return bombs.csv_cases(cases_dir)
+
+
+def test_csv_case_list(csv_cases):
+    assert sorted(csv_cases) == sorted(CSV_EXPECTED)
+
+
+@pytest.mark.parametrize("command", ["report", "refresh", "rates"])
+@pytest.mark.parametrize("case", list(CSV_EXPECTED))
+def test_oversized_csv_is_refused_under_a_memory_limit(csv_cases, report_book, folder, case, command):
+    source = csv_cases[case]
+    out = folder / "never.xlsx"
+    before = report_book.read_bytes()
+    args = {"report": ["report", source, "-o", out], "refresh": ["refresh", report_book, source, "--table", "Incoming"],
+            "rates": ["rates", source]}[command]
+    code, err, _seconds, _peak = bombs.run_cli(*args, timeout=120)
+    assert code == 2, err
+    assert CSV_EXPECTED[case] in err and "Traceback" not in err
+    assert not out.exists() and report_book.read_bytes() == before
