@@ -88,14 +88,16 @@ def edit(office: Office, source: str, target: str, count_cell: str) -> None:
     # a reviewer's comment on the report itself
     funnel = sheets.getByName("Funnel")
     funnel.Annotations.insertNew(funnel.getCellRangeByName("A2").getCellAddress(), "reviewer note")
-    # a text box
-    shape = doc.createInstance("com.sun.star.drawing.TextShape")
-    sheet.DrawPage.add(shape)
-    point, size = Point(), Size()
-    point.X, point.Y, size.Width, size.Height = 15000, 1000, 6000, 2000
-    shape.setPosition(point)
-    shape.setSize(size)
-    shape.setString("my text box")
+    # a text box on the user's sheet, and one on each of two owned sheets (one with the report's chart)
+    for where, text in ((sheet, "my text box"), (funnel, "note on the table"),
+                         (sheets.getByName("Funnel chart"), "note on the chart")):
+        shape = doc.createInstance("com.sun.star.drawing.TextShape")
+        where.DrawPage.add(shape)
+        point, size = Point(), Size()
+        point.X, point.Y, size.Width, size.Height = 15000, 1000, 6000, 2000
+        shape.setPosition(point)
+        shape.setSize(size)
+        shape.setString(text)
     # conditional formatting
     rng = sheet.getCellRangeByName("A1:A3")
     formats = rng.ConditionalFormat
@@ -120,14 +122,13 @@ def inspect(office: Office, path: str) -> dict:
         out["mine_label"] = sheet.getCellRangeByName("B1").getString()
         out["charts"] = list(sheet.Charts.ElementNames)
         out["comments"] = [sheet.Annotations.getByIndex(i).getString() for i in range(sheet.Annotations.Count)]
-        texts = []
-        for i in range(sheet.DrawPage.Count):
-            shape = sheet.DrawPage.getByIndex(i)
-            if shape.supportsService("com.sun.star.drawing.Text") and not shape.supportsService(
-                    "com.sun.star.drawing.OLE2Shape"):
-                texts.append(shape.getString())
-        out["text_shapes"] = [t for t in texts if t]
+        out["text_shapes"] = _texts(sheet)
         out["conditional_formats"] = sheet.getCellRangeByName("A1:A3").ConditionalFormat.Count
+    out["owned_drawings"] = {}
+    for name in ("Funnel", "Funnel chart"):
+        if doc.Sheets.hasByName(name):
+            sheet = doc.Sheets.getByName(name)
+            out["owned_drawings"][name] = {"texts": _texts(sheet), "charts": len(sheet.Charts.ElementNames)}
     out["named_ranges"] = {name: doc.NamedRanges.getByName(name).Content for name in doc.NamedRanges.ElementNames}
     if doc.Sheets.hasByName("Funnel"):
         sheet = doc.Sheets.getByName("Funnel")
@@ -147,6 +148,17 @@ def inspect(office: Office, path: str) -> dict:
         out["funnel"] = rows
     doc.close(True)
     return out
+
+
+def _texts(sheet) -> list[str]:
+    """Texts of the drawing shapes on a sheet (text boxes; comments show up here too)."""
+    texts = []
+    for i in range(sheet.DrawPage.Count):
+        shape = sheet.DrawPage.getByIndex(i)
+        if shape.supportsService("com.sun.star.drawing.Text") and not shape.supportsService(
+                "com.sun.star.drawing.OLE2Shape"):
+            texts.append(shape.getString())
+    return [t for t in texts if t]
 
 
 def _is_number(cell) -> bool:

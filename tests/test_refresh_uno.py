@@ -20,6 +20,8 @@ import pytest
 
 import lo_harness
 from xlplugin.intervals import proportion_ci
+from xlplugin.package import open_package
+from xlplugin.refresh.book import open_book
 from xlplugin.refresh import refresh_workbook
 from xlplugin.report import build_report
 
@@ -73,6 +75,20 @@ def test_user_additions_survive_and_report_shows_new_figures_only(tmp_path):
     assert seen["conditional_formats"] == 1
     assert seen["named_ranges"]["my_range"] == "$Mine.$A$1:$A$3"
     assert seen["funnel_comments"] == ["reviewer note"]  # a comment on an owned sheet is carried over
+    # text boxes drawn on owned sheets are carried over, beside the report's refreshed chart
+    assert "note on the table" in seen["owned_drawings"]["Funnel"]["texts"]
+    assert "note on the chart" in seen["owned_drawings"]["Funnel chart"]["texts"]
+    assert seen["owned_drawings"]["Funnel chart"]["charts"] == 1
+    # ... and that chart is the new one: alt text and series cache state the new counts
+    with open_package(edited) as package:
+        book = open_book(package, edited)
+        sheet = book.sheet_named("Funnel chart")
+        drawing = next(r.part for r in package.rels(sheet.part) if r.type.endswith("/drawing"))
+        drawing_xml = package.read(drawing).decode()
+        chart = next(r.part for r in package.rels(drawing) if r.type.endswith("/chart"))
+        chart_xml = package.read(chart).decode()
+    assert "1,200" in drawing_xml and "669" not in drawing_xml
+    assert "<c:v>1200</c:v>" in chart_xml and "<c:v>669</c:v>" not in chart_xml
 
     # LibreOffice's calculation of the report shows the new figures, and only those
     rows = {row[0]: row for row in seen["funnel"] if row and isinstance(row[0], str)}

@@ -338,14 +338,22 @@ def transplant(book: Book, fresh: Package, layout, owned: dict[str, str]) -> Non
             part = user_sheet.part
             kept = [rel for rel in book.package.rels(part) if any(rel.type.endswith(t) for t in KEPT_TYPES)]
             data = _keep_comments(data, kept)
-            _drop_owned_parts(book, part)
+            drawing = _user_drawing(book, part, has_chart=sheet.chart is not None)
+            if drawing is not None:
+                _drop_owned_parts(book, part, keep=drawing.keep - {drawing.part}, rewritten=drawing.part)
+            else:
+                _drop_owned_parts(book, part)
+            if drawing is not None and b"<drawing " not in data and b":drawing " not in data:
+                data = _add_drawing_element(data)
+                kept = kept + [drawing.sheet_rel]
             book.put(part, data)
         else:
-            kept = []
+            kept, drawing = [], None
             name = _free_sheet_name(book, sheet.name)
             part, user_sheet = book.add_worksheet(name, data)
             new_names.append((sheet.key, name))
-        _copy_sheet_rels(book, fresh, fresh_sheet.part, part, renames, next_table_id, used_table_ids, kept)
+        _copy_sheet_rels(book, fresh, fresh_sheet.part, part, renames, next_table_id, used_table_ids, kept,
+                         drawing)
     for key, name in new_names:
         _add_defined_name(book, key, name)
     styles = merger.result()
@@ -405,9 +413,129 @@ def _rename_refs(data: bytes, renames: dict[str, str]) -> bytes:
     return data
 
 
-def _drop_owned_parts(book: Book, sheet_part: str) -> None:
-    """Remove the parts hanging off an owned sheet (tables, drawings, charts...) and its rels."""
+class _UserDrawing:
+    """What the user drew on an owned sheet (shapes, text boxes, pictures, their own charts)."""
+
+    def __init__(self, part: str, root_tag: bytes, close_tag: bytes, anchors: list[bytes], rels: list, sheet_rel):
+        self.part = part
+        self.root_tag = root_tag
+        self.close_tag = close_tag
+        self.anchors = anchors
+        self.rels = rels
+        self.sheet_rel = sheet_rel
+        self.keep = {part} | {rel.part for rel in rels if rel.part}
+
+
+_ANCHORS = ("twoCellAnchor", "oneCellAnchor", "absoluteAnchor")
+_REL_ATTR = re.compile(rb'(\s[\w.-]+:(?:embed|id|link|pict|dm|lo|qs|cs)=")([^"]+)(")')
+
+
+def _user_drawing(book: Book, sheet_part: str, *, has_chart: bool) -> "_UserDrawing | None":
+    """The user's own anchors in the owned sheet's drawing (all but the report's chart), or None."""
     package = book.package
+    rel = next((r for r in package.rels(sheet_part) if r.type.endswith("/drawing") and r.part
+                and package.has(r.part)), None)
+    if rel is None:
+        return None
+    part = package.find(rel.part)
+    data = package.read(part)
+    root = scan(data, part)
+    anchors = [c for c in root.children if c.local in _ANCHORS]
+    ours = None
+    if has_chart:
+        ours = next((a for a in anchors if b"drawingml/2006/chart" in data[a.start:a.end]), None)
+    mine = [a for a in anchors if a is not ours]
+    if not mine:
+        return None
+    rels = {r.id: r for r in package.rels(part)}
+    texts, needed = [], []
+    for anchor in mine:
+        text = data[anchor.start:anchor.end]
+        for match in _REL_ATTR.finditer(text):
+            rid = match.group(2).decode()
+            if rid in rels and rels[rid] not in needed:
+                needed.append(rels[rid])
+        texts.append(text)
+    mapping = {r.id: f"xlpkeep{i}" for i, r in enumerate(needed, start=1)}
+    texts = [_REL_ATTR.sub(lambda m: m.group(1) + mapping.get(m.group(2).decode(), m.group(2).decode()).encode()
+                           + m.group(3), t) for t in texts]
+    kept_rels = [_renamed(r, mapping[r.id]) for r in needed]
+    close = data[root.close_start:root.end]
+    from xlplugin.package import Relationship
+
+    sheet_rel = Relationship("xlpkeepdrawing", rel.type, rel.target, False, part)
+    return _UserDrawing(part, data[root.start:root.open_end], close, texts, kept_rels, sheet_rel)
+
+
+def _renamed(rel, new_id: str):
+    from xlplugin.package import Relationship
+
+    return Relationship(new_id, rel.type, rel.target, rel.external, rel.part)
+
+
+_AFTER_DRAWING = (b"legacyDrawing", b"legacyDrawingHF", b"drawingHF", b"picture", b"oleObjects", b"controls",
+                  b"webPublishItems", b"tableParts", b"extLst")
+
+
+def _add_drawing_element(data: bytes) -> bytes:
+    """A ``<drawing>`` pointing at the kept user drawing, in schema order."""
+    root = scan(data)
+    element = b'<drawing r:id="xlpkeepdrawing"/>'
+    if b'xmlns:r="' not in data[root.start:root.open_end]:
+        element = (b'<drawing xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
+                   b'r:id="xlpkeepdrawing"/>')
+    following = next((c for c in root.children if c.local.encode() in _AFTER_DRAWING), None)
+    at = following.start if following is not None else root.close_start
+    return splice(data, [(at, at, element)])
+
+
+def _namespaces(tag: bytes) -> bytes:
+    return b"".join(b" " + m.group(0) for m in re.finditer(rb'xmlns(?::[\w.-]+)?="[^"]*"', tag))
+
+
+def _merged_drawing(book: Book, fresh: Package, fresh_drawing: str | None, user: _UserDrawing, renames,
+                    next_table_id, used_table_ids) -> None:
+    """Rewrite the user's drawing part: the fresh report's anchors, then the user's own."""
+    anchors, entries = [], []
+    if fresh_drawing is not None:
+        data = _rename_refs(fresh.read(fresh_drawing), renames)
+        root = scan(data)
+        declarations = _namespaces(data[root.start:root.open_end])
+        for anchor in root.children:
+            text = data[anchor.start:anchor.end]
+            close = text.index(b">")
+            slash = 1 if text[close - 1:close] == b"/" else 0
+            anchors.append(text[:close - slash] + declarations + text[close - slash:])
+        for rel in fresh.rels(fresh_drawing):
+            if rel.external:
+                entries.append(f'<Relationship Id="{rel.id}" Type="{rel.type}" Target="{xml_attr(rel.target)}" '
+                               'TargetMode="External"/>')
+                continue
+            child = _copy_part(book, fresh, rel.part, renames, next_table_id, used_table_ids)
+            target = posixpath.relpath(child, posixpath.dirname(user.part))
+            entries.append(f'<Relationship Id="{rel.id}" Type="{rel.type}" Target="{xml_attr(target)}"/>')
+    for rel in user.rels:
+        mode = ' TargetMode="External"' if rel.external else ""
+        entries.append(f'<Relationship Id="{rel.id}" Type="{rel.type}" Target="{xml_attr(rel.target)}"{mode}/>')
+    book.put(user.part, user.root_tag + b"".join(anchors) + b"".join(user.anchors) + user.close_tag)
+    rels_part = book.package.rels_name(user.part)
+    if entries:
+        book.put(rels_part, ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                             '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                             + "".join(entries) + "</Relationships>").encode("utf-8"))
+    else:
+        book.put(rels_part, None)
+
+
+def _drop_owned_parts(book: Book, sheet_part: str, keep: set[str] = frozenset(),
+                      rewritten: str | None = None) -> None:
+    """Remove the parts hanging off an owned sheet (tables, drawings, charts...) and their rels.
+
+    Parts in `keep` (the user's pictures and charts on the sheet) are left whole; `rewritten`
+    (the user's drawing, which refresh rewrites) is searched for our charts but not removed.
+    """
+    package = book.package
+    keep_lower = {k.lower() for k in keep}
     todo = [sheet_part]
     seen = set()
     while todo:
@@ -416,7 +544,7 @@ def _drop_owned_parts(book: Book, sheet_part: str) -> None:
             if rel.external or not rel.part or not package.has(rel.part):
                 continue
             child = package.find(rel.part)
-            if child in seen or not any(rel.type.endswith(t) for t in OWNED_PART_TYPES):
+            if child in seen or child.lower() in keep_lower or not any(rel.type.endswith(t) for t in OWNED_PART_TYPES):
                 continue
             seen.add(child)
             todo.append(child)
@@ -424,6 +552,8 @@ def _drop_owned_parts(book: Book, sheet_part: str) -> None:
         if package.has(rels):
             book.put(rels, None)
     for child in seen:
+        if rewritten is not None and child.lower() == rewritten.lower():
+            continue
         book.put(child, None)
         book.remove_override(child)
 
@@ -450,12 +580,22 @@ def _keep_comments(data: bytes, kept) -> bytes:
 
 
 def _copy_sheet_rels(book: Book, fresh: Package, fresh_part: str, user_part: str, renames, next_table_id,
-                     used_table_ids, kept=()) -> None:
+                     used_table_ids, kept=(), drawing: _UserDrawing | None = None) -> None:
     """Write the sheet's relationships, copying each fresh target part under an unused name."""
     rels = fresh.rels(fresh_part)
-    entries = [f'<Relationship Id="xlpkeep{i}" Type="{rel.type}" Target="{xml_attr(rel.target)}"/>'
-               for i, rel in enumerate(kept, start=1)]
+    entries = []
+    for i, rel in enumerate(kept, start=1):
+        rid = rel.id if rel.id == "xlpkeepdrawing" else f"xlpkeep{i}"
+        entries.append(f'<Relationship Id="{rid}" Type="{rel.type}" Target="{xml_attr(rel.target)}"/>')
+    fresh_drawing = next((r for r in rels if r.type.endswith("/drawing") and not r.external), None)
+    if drawing is not None:
+        _merged_drawing(book, fresh, fresh_drawing.part if fresh_drawing else None, drawing, renames,
+                        next_table_id, used_table_ids)
     for rel in rels:
+        if drawing is not None and rel is fresh_drawing:
+            target = posixpath.relpath(drawing.part, posixpath.dirname(user_part))
+            entries.append(f'<Relationship Id="{rel.id}" Type="{rel.type}" Target="{xml_attr(target)}"/>')
+            continue
         if rel.external:
             entries.append(f'<Relationship Id="{rel.id}" Type="{rel.type}" Target="{xml_attr(rel.target)}" '
                            'TargetMode="External"/>')
