@@ -11,9 +11,13 @@ edited are found by rendering the report the workbook *should* hold (from its ow
 and comparing; refresh refuses, naming the cells, unless `force`.
 
 Owned sheets the new data no longer needs (e.g. the funnel plot when fewer programmes remain)
-are removed; new ones (e.g. claims) are added at the end. Refused with a message: a workbook
-without the ownership record. Drawings, comments or other objects the user added *on an owned
-sheet* are replaced with the sheet.
+are removed; new ones (e.g. claims) are added at the end. What the user put *on* an owned sheet
+is carried over: comments (kept parts, a ``<legacyDrawing>``) and drawn objects (shapes, text
+boxes, pictures, their own charts: merged into the sheet's drawing beside the report's chart).
+Cells the user typed on an owned sheet outside the report's tables are not kept (and not
+detected): the sheet's cells are the report's. Refused with a message: a workbook without the
+ownership record; hand-edited table cells (unless `force`); sheets to add or remove in a
+structure-protected workbook.
 """
 
 from __future__ import annotations
