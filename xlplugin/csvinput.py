@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import difflib
 import io
 import os
 import re
@@ -587,6 +586,8 @@ def funnel_from_table(table: Table, suppressed: tuple[int, int] = DEFAULT_SUPPRE
     found = ", ".join(f"'{h}'" for h in table.header if h) or "none"
     for required in REQUIRED_COLUMNS:
         if required not in positions:
+            import difflib  # only for this message: reading a good file should not pay for it
+
             near = difflib.get_close_matches(required, [h.lower() for h in table.header if h], n=1, cutoff=0.6)
             hint = f" (is '{near[0]}' meant to be '{required}'?)" if near else ""
             problems.append(

@@ -7,8 +7,6 @@ cover would be worse than a refusal), and every message names the spec file and 
 
 from __future__ import annotations
 
-import datetime as dt
-import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +15,10 @@ from .counts import DEFAULT_SUPPRESSED
 from .csvinput import CONTROL_CHARACTERS, MAX_FIELD_CHARS, Table, decode, read_bytes, read_funnel_table
 from .errors import InputError, Problem
 from .funnel import Funnel
+
+TYPE_CHECKING = False  # not typing's: importing typing would cost more than it saves
+if TYPE_CHECKING:  # datetime and difflib are imported where used: `rates data.csv` never needs them
+    import datetime as dt
 
 #: Top-level keys of a spec (PRODUCT.md, "A report spec").
 TEXT_KEYS = ("title", "summary", "publisher", "foi_reference", "source_name", "contact")
@@ -142,6 +144,8 @@ def _toml_problem(exc: ValueError, label: str) -> Problem:
 
 
 def _validate(raw: dict, text: str, path: Path, label: str) -> ReportSpec:
+    import datetime as dt
+
     top_lines, claim_lines = _key_lines(text)
     problems: list[Problem] = []
 
@@ -192,6 +196,8 @@ def _validate(raw: dict, text: str, path: Path, label: str) -> ReportSpec:
 
 
 def _unknown_key_message(key: str, known: tuple[str, ...], where: str) -> str:
+    import difflib
+
     near = difflib.get_close_matches(key.lower(), known, n=1, cutoff=0.6)
     hint = f" (did you mean '{near[0]}'?)" if near else ""
     return f"unknown key '{key}' in {where}{hint}; the keys are: {', '.join(known)}"
@@ -214,6 +220,8 @@ def _text(value, key: str, line: int | None, problem) -> str | None:
 
 
 def _kind(value) -> str:
+    import datetime as dt
+
     if isinstance(value, bool):
         return "true/false"
     if isinstance(value, (int, float)):
@@ -228,6 +236,8 @@ def _kind(value) -> str:
 
 
 def _date(value, key: str, line: int | None, problem) -> dt.date | None:
+    import datetime as dt
+
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -391,6 +401,8 @@ def check_claim_stages(spec: ReportSpec, funnel: Funnel, label: str) -> None:
         missing = [s for s in dict.fromkeys(wanted) if s not in everywhere]
         name = f"claim {number} ('{claim.text}')"
         if missing:
+            import difflib
+
             for stage in missing:
                 near = difflib.get_close_matches(stage, list(dict.fromkeys(everywhere)), n=1, cutoff=0.6)
                 same_case = [s for s in everywhere if s.lower() == stage.lower()]
