@@ -270,3 +270,51 @@ def test_programmes_come_and_go(tmp_path, report):
         sheets = lo_harness.export_sheets_values(shrunk, tmp_path / "lo")
         assert set(sheets) == set(names)
         assert sheets["Mine"][0][:2] == ["my notes", 42.0]
+
+
+def _with_cells(path: Path, out: Path, sheet_name: str, cells: dict[str, str]) -> Path:
+    """A copy of `path` with inline-string cells typed on `sheet_name` (as a user would)."""
+    from xlplugin.package import write_package
+    from xlplugin.refresh.report import _insert_cells
+    from xlplugin.refresh.cells import inline_string_cell, parse_cell
+
+    with open_package(path) as package:
+        book = open_book(package, path)
+        part = book.sheet_named(sheet_name).part
+        data = package.read(part)
+        typed = {parse_cell(ref): inline_string_cell(ref, text).encode() for ref, text in cells.items()}
+        book.put(part, _insert_cells(data, typed))
+        write_package(package, out, book.changes)
+    return out
+
+
+def test_cells_typed_beside_the_report_are_kept(tmp_path, report, new_csv):
+    typed = _with_cells(report, tmp_path / "typed.xlsx", "Funnel", {"L3": "checked by JS", "N20": "see email"})
+    out = refresh_workbook(typed, new_csv, output=tmp_path / "out.xlsx")
+    with open_package(out) as package:
+        book = open_book(package, out)
+        xml = package.read(book.sheet_named("Funnel").part).decode()
+    assert '<c r="L3" t="inlineStr"><is><t>checked by JS</t></is></c>' in xml
+    assert '<c r="N20" t="inlineStr"><is><t>see email</t></is></c>' in xml
+    assert "Started diversion" in xml
+    if lo_harness.soffice_path():
+        sheets = lo_harness.export_sheets_values(out, tmp_path / "lo")
+        assert sheets["Funnel"][2][11] == "checked by JS" and sheets["Funnel"][19][13] == "see email"
+
+
+def test_cells_where_the_grown_table_goes_are_refused_unless_forced(tmp_path, report, new_csv):
+    from xlplugin.refresh.cells import cell_ref, parse_range
+
+    with open_package(report) as package:
+        r1, c1, r2, c2 = parse_range(open_book(package, report).table_named("xlp_funnel").ref)
+    below = cell_ref(r2 + 1, c1 + 2)  # the new sixth stage's row
+    typed = _with_cells(report, tmp_path / "typed.xlsx", "Funnel", {below: "my total"})
+    before = typed.read_bytes()
+    with pytest.raises(InputError) as err:
+        refresh_workbook(typed, new_csv)
+    assert below in str(err.value) and "--force" in str(err.value)
+    assert typed.read_bytes() == before
+    out = refresh_workbook(typed, new_csv, force=True, output=tmp_path / "forced.xlsx")
+    with open_package(out) as package:
+        xml = package.read(open_book(package, out).sheet_named("Funnel").part).decode()
+    assert "my total" not in xml

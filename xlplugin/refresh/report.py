@@ -135,6 +135,14 @@ def refresh_workbook(workbook, csv, *, output=None, backup=False, force=False) -
                                          "Move your changes to a sheet of your own, or use --force to overwrite "
                                          "them", str(workbook)))
         fresh_keys = {sheet.key for sheet in layout.sheets}
+        extras = {key: user_cells(book, name) for key, name in owned.items()}
+        collisions = _collisions(extras, owned, layout)
+        if collisions and not force:
+            shown = "; ".join(f"sheet {sheet!r} {', '.join(refs[:12])}{' ...' if len(refs) > 12 else ''}"
+                              for sheet, refs in collisions.items())
+            raise InputError(Problem(f"cells you added to the report's sheets are where the new figures go (or on a "
+                                     f"sheet the new data no longer has): {shown}. Move them, or use --force to "
+                                     "drop them", str(workbook)))
         if book.structure_locked() and (fresh_keys ^ set(owned)):
             raise InputError(Problem("the new data needs sheets added or removed, but the workbook's structure is "
                                      "protected (Review > Protect Workbook); unprotect it and try again",
@@ -150,7 +158,7 @@ def refresh_workbook(workbook, csv, *, output=None, backup=False, force=False) -
             fresh_path = Path(scratch) / "fresh.xlsx"
             fresh_path.write_bytes(fresh_bytes)
             with open_package(fresh_path) as fresh:
-                transplant(book, fresh, layout, owned)
+                transplant(book, fresh, layout, owned, extras)
         write_package(package, target, book.changes, backup=backup)
     return target
 
@@ -318,7 +326,109 @@ def _quoted(name: str) -> str:
     return "'" + name.replace("'", "''") + "'"
 
 
-def transplant(book: Book, fresh: Package, layout, owned: dict[str, str]) -> None:
+def user_cells(book: Book, sheet_name: str) -> dict[tuple[int, int], bytes]:
+    """Cells the user typed on an owned sheet: outside column A (the report's text) and its tables.
+
+    Returned as their XML, which stays valid in the refreshed sheet: its style indices and
+    shared-string indices are the user's own, and refresh changes neither list's entries.
+    """
+    from xlplugin.refresh.cells import parse_range
+
+    sheet = book.sheet_named(sheet_name)
+    if sheet is None or sheet.part is None:
+        return {}
+    rects = []
+    for table in book.tables:
+        if table.sheet.part == sheet.part:
+            try:
+                rects.append(parse_range(table.ref))
+            except ValueError:
+                pass
+    data = book.package.read(sheet.part)
+    root = scan(data, sheet.part, stop_at={"v", "f", "is"})
+    sheet_data = root.find("sheetData")
+    out = {}
+    if sheet_data is None:
+        return out
+    for row in sheet_data.findall("row"):
+        for c in row.findall("c"):
+            ref = c.attrs.get("r")
+            if not ref or not any(child.local in ("v", "f", "is") for child in c.children):
+                continue
+            r, col = parse_cell(ref)
+            if col == 1 or any(t[0] <= r <= t[2] and t[1] <= col <= t[3] for t in rects):
+                continue
+            out[(r, col)] = data[c.start:c.end]
+    return out
+
+
+def _fresh_occupied(sheet) -> callable:
+    """Is (row, column) (1-based) where the fresh report writes: column A or its table."""
+    table = sheet.table
+
+    def occupied(r: int, c: int) -> bool:
+        if c == 1:
+            return True
+        return table is not None and table.top + 1 <= r <= table.last_row + 1 and table.left + 1 <= c <= table.last_col + 1
+
+    return occupied
+
+
+def _collisions(extras: dict, owned: dict[str, str], layout) -> dict[str, list[str]]:
+    from xlplugin.refresh.cells import cell_ref
+
+    sheets = {sheet.key: sheet for sheet in layout.sheets}
+    out: dict[str, list[str]] = {}
+    for key, cells in extras.items():
+        if not cells:
+            continue
+        if key not in sheets:
+            out[owned[key]] = [cell_ref(r, c) for r, c in sorted(cells)]
+            continue
+        occupied = _fresh_occupied(sheets[key])
+        hits = [cell_ref(r, c) for r, c in sorted(cells) if occupied(r, c)]
+        if hits:
+            out[owned[key]] = hits
+    return out
+
+
+def _insert_cells(data: bytes, cells: dict[tuple[int, int], bytes]) -> bytes:
+    """The sheet XML with `cells` (raw ``<c>`` XML) placed in their rows, in column order."""
+    if not cells:
+        return data
+    root = scan(data, stop_at={"c"})
+    sheet_data = root.find("sheetData")
+    prefix = data[sheet_data.start + 1:sheet_data.open_end].split()[0].rstrip(b"/>")[:-len(b"sheetData")]
+    by_row: dict[int, list[tuple[int, bytes]]] = {}
+    for (r, col), xml in cells.items():
+        by_row.setdefault(r, []).append((col, xml))
+    rows = [(int(el.attrs.get("r", "0")), el) for el in sheet_data.findall("row")]
+    edits = []
+    for r, el in rows:
+        if r not in by_row:
+            continue
+        existing = [(parse_cell(c.attrs["r"])[1], data[c.start:c.end]) for c in el.findall("c") if c.attrs.get("r")]
+        merged = sorted(existing + by_row.pop(r), key=lambda item: item[0])
+        opening = re.sub(rb'\sspans\s*=\s*"[^"]*"', b"", data[el.start:el.open_end])
+        if opening.endswith(b"/>"):
+            opening = opening[:-2].rstrip() + b">"
+        edits.append((el.start, el.end, opening + b"".join(x for _, x in merged) + b"</" + prefix + b"row>"))
+    for r in sorted(by_row):
+        text = (b"<" + prefix + b'row r="' + str(r).encode() + b'">'
+                + b"".join(x for _, x in sorted(by_row[r], key=lambda item: item[0])) + b"</" + prefix + b"row>")
+        following = next((el for rr, el in rows if rr > r), None)
+        if following is not None:
+            edits.append((following.start, following.start, text))
+        elif sheet_data.empty:
+            edits.append((sheet_data.start, sheet_data.end, b"<" + prefix + b"sheetData>" + text + b"</" + prefix
+                          + b"sheetData>"))
+        else:
+            edits.append((sheet_data.close_start, sheet_data.close_start, text))
+    edits.sort(key=lambda e: (e[0], e[1] != e[0]))
+    return splice(data, edits)
+
+
+def transplant(book: Book, fresh: Package, layout, owned: dict[str, str], extras: dict | None = None) -> None:
     fresh_book = open_book(fresh, fresh.path)
     merger = StyleMerger(book.current(_styles_part(book)), fresh.read(_styles_part(fresh_book)))
     fresh_shared = shared_strings(fresh, fresh_book)
@@ -338,6 +448,9 @@ def transplant(book: Book, fresh: Package, layout, owned: dict[str, str]) -> Non
         data = _rename_refs(data, renames)
         user_name = owned.get(sheet.key)
         if user_name is not None:
+            occupied = _fresh_occupied(sheet)
+            mine = {pos: xml for pos, xml in (extras or {}).get(sheet.key, {}).items() if not occupied(*pos)}
+            data = _insert_cells(data, mine)
             user_sheet = book.sheet_named(user_name)
             part = user_sheet.part
             kept = [rel for rel in book.package.rels(part) if any(rel.type.endswith(t) for t in KEPT_TYPES)]
