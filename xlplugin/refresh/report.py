@@ -14,10 +14,10 @@ Owned sheets the new data no longer needs (e.g. the funnel plot when fewer progr
 are removed; new ones (e.g. claims) are added at the end. What the user put *on* an owned sheet
 is carried over: comments (kept parts, a ``<legacyDrawing>``) and drawn objects (shapes, text
 boxes, pictures, their own charts: merged into the sheet's drawing beside the report's chart).
-Cells the user typed on an owned sheet outside the report's tables are not kept (and not
-detected): the sheet's cells are the report's. Refused with a message: a workbook without the
-ownership record; hand-edited table cells (unless `force`); sheets to add or remove in a
-structure-protected workbook.
+Cells the user typed on an owned sheet outside column A and the report's tables are kept in
+place. Refused with a message (nothing written): a workbook without the ownership record;
+hand-edited table cells, or user cells where the new figures go or on a sheet that goes (unless
+`force`); sheets to add or remove in a structure-protected workbook.
 """
 
 from __future__ import annotations
