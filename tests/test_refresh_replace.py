@@ -304,3 +304,21 @@ def test_new_and_edited_parts_keep_schema_order(tmp_path, source):
             assert len(ids) == len(set(ids))
             sheet_ids = [s.sheet_id for s in book.sheets]
             assert len(sheet_ids) == len(set(sheet_ids))
+
+
+def test_pivot_cache_reading_the_table_refreshes_on_load(tmp_path):
+    source = DATA / "sheetjs__pivot_table_named_range.xlsx"
+    data = _entries(source)["xl/pivotCache/pivotCacheDefinition1.xml"]
+    stripped = tmp_path / "stripped.xlsx"  # the same workbook without refreshOnLoad, to see it set
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(stripped, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            body = zin.read(info)
+            if info.filename == "xl/pivotCache/pivotCacheDefinition1.xml":
+                body = body.replace(b' refreshOnLoad="1"', b"")
+            zout.writestr(info.filename, body)
+    assert b"refreshOnLoad" not in _entries(stripped)["xl/pivotCache/pivotCacheDefinition1.xml"]
+    csv = _csv(tmp_path, "Foo,Bar,Baz,Qux,Quux\n1,2,3,4,5\n6,7,8,9,10\n")
+    out = refresh_table(stripped, csv, "Table1", output=tmp_path / "out.xlsx")
+    after = _entries(out)["xl/pivotCache/pivotCacheDefinition1.xml"]
+    assert b'refreshOnLoad="1"' in after and b'<worksheetSource name="Table1"/>' in after
+    assert data != after or b"refreshOnLoad" in data

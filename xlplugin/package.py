@@ -141,6 +141,11 @@ class Package:
 
     def content_types(self) -> tuple[dict[str, str], dict[str, str]]:
         """(defaults by lower-case extension, overrides by lower-case part name)."""
+        if getattr(self, "_content_types", None) is None:
+            self._content_types = self._read_content_types()
+        return self._content_types
+
+    def _read_content_types(self) -> tuple[dict[str, str], dict[str, str]]:
         root = self.xml("[Content_Types].xml")
         defaults = {d.get("Extension", "").lower(): d.get("ContentType", "")
                     for d in root.iter(f"{{{NS_CT}}}Default")}

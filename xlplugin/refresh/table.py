@@ -550,14 +550,44 @@ def update_references(book: Book, table: Table, old_rect, new_rect, grid: Grid) 
     if edits:
         book.put(book.workbook_part, splice(data, edits))
     for part in book.package.names():
+        content_type = book.package.content_type(part) or ""
+        if "pivotCacheDefinition" in content_type:
+            updated = update_pivot_cache(book.current(part), table, old_rect, new_rect)
+            if updated is not None:
+                book.put(part, updated)
+            continue
         if not re.fullmatch(r".*charts/chart[^/]*\.xml", part, re.I):
             continue
-        content_type = book.package.content_type(part) or ""
         if "drawingml.chart" not in content_type:
             continue
         updated = update_chart(book.current(part), sheet_name, old_rect, new_rect, grid)
         if updated is not None:
             book.put(part, updated)
+
+
+def update_pivot_cache(data: bytes, table: Table, old_rect, new_rect) -> bytes | None:
+    """A pivot cache reading the table (by name, or its range) is stretched and refreshed on load."""
+    root = scan(data, stop_at={"cacheFields", "extLst"})
+    source = next(root.iter("worksheetSource"), None)
+    if source is None:
+        return None
+    name = source.attrs.get("name", "")
+    ref = source.attrs.get("ref")
+    sheet = source.attrs.get("sheet", "")
+    edits = []
+    if name.lower() in (table.name.lower(), table.display_name.lower()):
+        pass
+    elif ref and sheet.lower() == table.sheet.name.lower():
+        try:
+            if parse_range(ref) != old_rect:
+                return None
+        except ValueError:
+            return None
+        edits.append(set_attr(data, source, "ref", range_ref(*new_rect)))
+    else:
+        return None
+    edits.append(set_attr(data, root, "refreshOnLoad", "1"))
+    return splice(data, edits)
 
 
 def update_chart(data: bytes, sheet_name: str, old_rect, new_rect, grid: Grid) -> bytes | None:
