@@ -322,3 +322,30 @@ def test_pivot_cache_reading_the_table_refreshes_on_load(tmp_path):
     after = _entries(out)["xl/pivotCache/pivotCacheDefinition1.xml"]
     assert b'refreshOnLoad="1"' in after and b'<worksheetSource name="Table1"/>' in after
     assert data != after or b"refreshOnLoad" in data
+
+
+@pytest.mark.parametrize("source,table,header,count", [
+    ("poi__ConditionalFormattingSamples.xlsx", "Table6", "Region,Sales", 6),  # B13 below is the user's
+    ("poi__DataTableCities.xlsx", "BigCity", "City,Latitude,Longitude,Population", 15),
+])
+def test_table_with_totals_row_keeps_it_below_the_new_rows(tmp_path, source, table, header, count):
+    width = len(header.split(","))
+    rows = [[f"place {i}"] + [str(i * 10 + j) for j in range(1, width)] for i in range(1, count + 1)]
+    csv = _csv(tmp_path, header + "\n" + "".join(",".join(r) + "\n" for r in rows))
+    out = refresh_table(DATA / source, csv, table, output=tmp_path / "out.xlsx")
+    from xlplugin.refresh.cells import parse_range
+
+    with open_package(out) as package:
+        found = open_book(package, out).table_named(table)
+        r1, c1, r2, c2 = parse_range(found.ref)
+        assert r2 - r1 == count + 1  # header, the rows, totals
+        assert f'<autoFilter ref="{found.ref.split(":")[0]}:' in found.data.decode()
+        sheet = package.read(found.sheet.part).decode()
+    total_row = re.search(rf'<row r="{r2}"[^>]*>(.*?)</row>', sheet, re.S).group(1)
+    assert "SUBTOTAL" in total_row
+    if lo_harness.soffice_path():
+        sheets = lo_harness.export_sheets_values(out, tmp_path / "lo")
+        got = sheets[found.sheet.name][r2 - 1]
+        last = [float(r[-1]) for r in rows]
+        want = sum(last) if header.endswith(("Sales", "Population")) else sum(last) / len(last)
+        assert abs(got[c2 - 1] - want) < 1e-9, got

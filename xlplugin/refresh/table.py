@@ -284,18 +284,27 @@ def replace_table(book: Book, table: Table, grid: Grid, *, force: bool = False) 
     if root.attrs.get("tableType") in ("queryTable", "xml"):
         raise InputError(Problem(f"table {table.display_name!r} is filled by a query or XML map; refresh it in Excel",
                                  where))
-    if root.attrs.get("totalsRowCount", "0") not in ("0", ""):
-        raise InputError(Problem(f"table {table.display_name!r} has a totals row; remove it (Table Design > "
-                                 "Total Row) and try again", where))
+    totals = root.attrs.get("totalsRowCount", "0") or "0"
+    if totals not in ("0", "1"):
+        raise InputError(Problem(f"table {table.display_name!r} has {totals} totals rows; Excel tables have one", where))
+    has_totals = totals == "1"
     if root.attrs.get("headerRowCount", "1") == "0":
         raise InputError(Problem(f"table {table.display_name!r} has no header row", where))
+    if has_totals:
+        columns = scan(table.data).find("tableColumns")
+        old_names = [unescape_xstring(c.attrs.get("name", "")).lower()
+                     for c in (columns.findall("tableColumn") if columns is not None else [])]
+        if old_names != [h.lower() for h in grid.header]:
+            raise InputError(Problem(f"table {table.display_name!r} has a totals row, so its columns must stay the "
+                                     f"same ({', '.join(old_names)}); remove the totals row (Table Design > Total "
+                                     "Row) to change them", where))
     r1, c1, r2, c2 = table_range(table)
-    new_r2 = r1 + len(grid.rows)
+    old_bottom = r2 - 1 if has_totals else r2
+    new_bottom = r1 + max(len(grid.rows), 1)  # an Excel table keeps at least one (empty) data row
+    new_r2 = new_bottom + (1 if has_totals else 0)
     new_c2 = c1 + len(grid.header) - 1
     if new_c2 > MAX_COLUMNS or new_r2 > MAX_ROWS:
         raise InputError(Problem("the table would run off the sheet", where))
-    if new_r2 == r1:
-        new_r2 = r1 + 1  # an Excel table keeps at least one (empty) data row
     new_rect = (r1, c1, new_r2, new_c2)
     old_rect = (r1, c1, r2, c2)
     for other in book.tables:
@@ -306,10 +315,13 @@ def replace_table(book: Book, table: Table, grid: Grid, *, force: bool = False) 
     data = book.current(sheet_part)
     kept_columns = _same_name_columns(table, grid, c1)
     new_sheet = rewrite_cells(data, old_rect, new_rect, grid, force=force,
-                              where=f"{book.path.name}, sheet {table.sheet.name!r}", styled_columns=kept_columns)
+                              where=f"{book.path.name}, sheet {table.sheet.name!r}", styled_columns=kept_columns,
+                              move_row=(r2, new_r2) if has_totals else None)
     book.put(sheet_part, new_sheet)
-    book.put(table.part, resized_table_xml(table, range_ref(*new_rect), grid.header))
-    update_references(book, table, old_rect, new_rect, grid)
+    book.put(table.part, resized_table_xml(table, range_ref(*new_rect), grid.header,
+                                           filter_ref=range_ref(r1, c1, new_bottom, new_c2), keep_columns=has_totals))
+    update_references(book, table, (r1, c1, old_bottom, c2), (r1, c1, new_bottom, new_c2), grid,
+                      whole=(old_rect, new_rect))
     book.drop_calc_chain()
     book.request_full_calculation()
 
@@ -332,7 +344,13 @@ def _inside(row: int, col: int, rect) -> bool:
     return rect[0] <= row <= rect[2] and rect[1] <= col <= rect[3]
 
 
-def resized_table_xml(table: Table, ref: str, header: list[str]) -> bytes:
+def resized_table_xml(table: Table, ref: str, header: list[str], *, filter_ref: str | None = None,
+                      keep_columns: bool = False) -> bytes:
+    """The table part with its new ref (and autoFilter ref, without the totals row).
+
+    With `keep_columns` (a totals row, whose functions live in tableColumns) the columns stay,
+    less any calculated-column formula (the cells now hold the CSV's values).
+    """
     data = table.data
     root = scan(data)
     edits = [set_attr(data, root, "ref", ref)]
@@ -340,7 +358,7 @@ def resized_table_xml(table: Table, ref: str, header: list[str]) -> bytes:
     auto = root.find("autoFilter")
     if auto is not None:
         # its filter columns and sort state describe the old rows: keep a plain filter
-        edits.append((auto.start, auto.end, f'<{prefix}autoFilter ref="{ref}"/>'.encode()))
+        edits.append((auto.start, auto.end, f'<{prefix}autoFilter ref="{filter_ref or ref}"/>'.encode()))
     sort = root.find("sortState")
     if sort is not None:
         edits.append((sort.start, sort.end, b""))
@@ -352,7 +370,12 @@ def resized_table_xml(table: Table, ref: str, header: list[str]) -> bytes:
     has_formulas = columns is not None and any(
         any(g.local in ("calculatedColumnFormula", "totalsRowFormula") for g in c.children)
         for c in columns.findall("tableColumn"))
-    if columns is not None and (not same or has_formulas):
+    if keep_columns and columns is not None:
+        for column in columns.findall("tableColumn"):
+            for child in column.children:
+                if child.local == "calculatedColumnFormula":
+                    edits.append((child.start, child.end, b""))
+    elif columns is not None and (not same or has_formulas):
         ids = _column_ids(columns, old_names, header)
         edits.append((columns.start, columns.end, table_columns_xml(header, prefix, ids).encode("utf-8")))
     return splice(data, edits)
@@ -388,7 +411,7 @@ _CELL_CONTENT = ("v", "is", "f")
 
 
 def rewrite_cells(data: bytes, old_rect, new_rect, grid: Grid, *, force: bool, where: str,
-                  styled_columns: set[int] | None = None) -> bytes:
+                  styled_columns: set[int] | None = None, move_row: tuple[int, int] | None = None) -> bytes:
     """The sheet XML with the cells of old_rect and new_rect replaced by the grid's cells."""
     root = scan(data, where)
     sheet_data = root.find("sheetData")
@@ -398,6 +421,7 @@ def rewrite_cells(data: bytes, old_rect, new_rect, grid: Grid, *, force: bool, w
     union_rows = (min(old_rect[0], new_rect[0]), max(old_rect[2], new_rect[2]))
     styles: dict = {}
     conflicts: list[str] = []
+    moved: list[tuple[int, str]] = []
     row_elements: list[tuple[int, Element]] = []
     last = 0
     for row_el in sheet_data.findall("row"):
@@ -420,6 +444,11 @@ def rewrite_cells(data: bytes, old_rect, new_rect, grid: Grid, *, force: bool, w
             if _inside(r, col, new_rect) and not _inside(r, col, old_rect):
                 if any(child.local in _CELL_CONTENT for child in c.children):
                     conflicts.append(cell_ref(r, col))
+            if move_row and r == move_row[0] and old_rect[1] <= col <= old_rect[3] and ref:
+                text = data[c.start:c.end]
+                text = re.sub(rb'(\sr\s*=\s*")[A-Za-z]+\d+(")', lambda m: m.group(1) + cell_ref(move_row[1], col).encode()
+                              + m.group(2), text, count=1)
+                moved.append((col, text.decode("utf-8")))
     if conflicts and not force:
         shown = ", ".join(conflicts[:20]) + (" ..." if len(conflicts) > 20 else "")
         raise InputError(Problem(f"the resized table would overwrite {len(conflicts)} cell(s) that are not part of it: "
@@ -434,8 +463,10 @@ def rewrite_cells(data: bytes, old_rect, new_rect, grid: Grid, *, force: bool, w
             except ValueError:
                 pass
     new_cells = rows_xml(grid, new_rect[0], new_rect[1], styles, default_style="0")
-    if new_rect[2] > new_rect[0] + len(grid.rows):  # the kept empty data row
-        new_cells.setdefault(new_rect[2], [])
+    for r in range(new_rect[0] + 1 + len(grid.rows), new_rect[2] + 1):  # a kept empty data row, the totals row
+        new_cells.setdefault(r, [])
+    if move_row:
+        new_cells[move_row[1]] = moved
     edits = []
     existing_rows = {r for r, _ in row_elements}
     for r, row_el in row_elements:
@@ -532,7 +563,13 @@ def adjust_formula(text: str, sheet_name: str, old_rect, new_rect, *, local: boo
     return _AREA.sub(repl, text)
 
 
-def update_references(book: Book, table: Table, old_rect, new_rect, grid: Grid) -> None:
+def update_references(book: Book, table: Table, old_rect, new_rect, grid: Grid, *, whole=None) -> None:
+    """Defined names, chart series (and caches) and pivot caches that read the table's rows.
+
+    `old_rect`/`new_rect` are the header plus data rows; `whole` the full (old, new) table
+    ranges when a totals row follows them.
+    """
+    whole_old, whole_new = whole or (old_rect, new_rect)
     sheet_name = table.sheet.name
     data = book.current(book.workbook_part)
     root = scan(data)
@@ -552,7 +589,7 @@ def update_references(book: Book, table: Table, old_rect, new_rect, grid: Grid) 
     for part in book.package.names():
         content_type = book.package.content_type(part) or ""
         if "pivotCacheDefinition" in content_type:
-            updated = update_pivot_cache(book.current(part), table, old_rect, new_rect)
+            updated = update_pivot_cache(book.current(part), table, whole_old, whole_new)
             if updated is not None:
                 book.put(part, updated)
             continue
