@@ -131,7 +131,8 @@ def refresh_workbook(workbook, csv, *, output=None, backup=False, force=False) -
             if edited:
                 shown = "; ".join(f"sheet {sheet!r} {', '.join(cells[:12])}{' ...' if len(cells) > 12 else ''}"
                                   for sheet, cells in edited.items())
-                raise InputError(Problem(f"cells that refresh would overwrite were edited by hand: {shown}. "
+                raise InputError(Problem(f"cells that refresh would overwrite were edited by hand: {shown} (they no "
+                                         "longer match the figures on the data sheet, or the data sheet was edited). "
                                          "Move your changes to a sheet of your own, or use --force to overwrite "
                                          "them", str(workbook)))
         fresh_keys = {sheet.key for sheet in layout.sheets}
