@@ -352,6 +352,15 @@ def refuse_if_locked(path: Path) -> None:
                             "close it in Excel and try again")
 
 
+def check_targets(workbook: Path, target: Path, force: bool) -> None:
+    """Refuse when the workbook (or a separate output) is open in Excel, or the output exists."""
+    refuse_if_locked(workbook)
+    if not same_file(target, workbook):
+        refuse_if_locked(target)
+        if target.exists() and not force:
+            raise _refuse(target, "already exists; use --force to overwrite it")
+
+
 def same_file(a: Path, b: Path) -> bool:
     """True when two paths name the same file (an output given as the workbook itself)."""
     try:

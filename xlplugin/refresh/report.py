@@ -28,8 +28,7 @@ import tempfile
 from pathlib import Path
 
 from xlplugin.errors import InputError, Problem
-from xlplugin.package import same_file as _same_file
-from xlplugin.package import (Package, open_package, refuse_if_locked, scan, set_attr, splice,
+from xlplugin.package import (check_targets, Package, open_package, scan, set_attr, splice,
                               unused_part_name, write_package, xml_attr, xml_text)
 from xlplugin.refresh.book import Book, open_book
 from xlplugin.refresh.cells import parse_cell
@@ -105,11 +104,7 @@ def refresh_workbook(workbook, csv, *, output=None, backup=False, force=False) -
     workbook = Path(workbook)
     target = Path(output) if output is not None else workbook
     load_input_table(csv)  # the CSV (or spec) is validated before the workbook is opened
-    refuse_if_locked(workbook)
-    if not _same_file(target, workbook):
-        refuse_if_locked(target)
-        if target.exists() and not force:
-            raise InputError(Problem(f"{target} already exists; use --force to overwrite it", str(target)))
+    check_targets(workbook, target, force)
     with open_package(workbook) as package:
         record = ownership.read_ownership(custom_properties(package))
         if record is None:
@@ -624,25 +619,11 @@ def _merged_drawing(book: Book, fresh: Package, fresh_drawing: str | None, user:
             close = text.index(b">")
             slash = 1 if text[close - 1:close] == b"/" else 0
             anchors.append(text[:close - slash] + declarations + text[close - slash:])
-        for rel in fresh.rels(fresh_drawing):
-            if rel.external:
-                entries.append(f'<Relationship Id="{rel.id}" Type="{rel.type}" Target="{xml_attr(rel.target)}" '
-                               'TargetMode="External"/>')
-                continue
-            child = _copy_part(book, fresh, rel.part, renames, next_table_id, used_table_ids)
-            target = posixpath.relpath(child, posixpath.dirname(user.part))
-            entries.append(f'<Relationship Id="{rel.id}" Type="{rel.type}" Target="{xml_attr(target)}"/>')
-    for rel in user.rels:
-        mode = ' TargetMode="External"' if rel.external else ""
-        entries.append(f'<Relationship Id="{rel.id}" Type="{rel.type}" Target="{xml_attr(rel.target)}"{mode}/>')
+        entries = [_copied_rel(book, fresh, rel, user.part, renames, next_table_id, used_table_ids)
+                   for rel in fresh.rels(fresh_drawing)]
+    entries += [_rel_xml(rel.id, rel.type, rel.target, rel.external) for rel in user.rels]
     book.put(user.part, user.root_tag + b"".join(anchors) + b"".join(user.anchors) + user.close_tag)
-    rels_part = book.package.rels_name(user.part)
-    if entries:
-        book.put(rels_part, ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                             '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-                             + "".join(entries) + "</Relationships>").encode("utf-8"))
-    else:
-        book.put(rels_part, None)
+    _put_rels(book, user.part, entries)
 
 
 def _drop_owned_parts(book: Book, sheet_part: str, keep: set[str] = frozenset(),
@@ -697,6 +678,30 @@ def _keep_comments(data: bytes, kept) -> bytes:
     return splice(data, [(at, at, element)])
 
 
+def _rel_xml(rid: str, rel_type: str, target: str, external: bool = False) -> str:
+    mode = ' TargetMode="External"' if external else ""
+    return f'<Relationship Id="{rid}" Type="{rel_type}" Target="{xml_attr(target)}"{mode}/>'
+
+
+def _put_rels(book: Book, part: str, entries: list[str]) -> None:
+    """Write `part`'s relationships (or remove the rels part when there are none)."""
+    rels_part = book.package.rels_name(part)
+    if not entries:
+        book.put(rels_part, None)
+        return
+    book.put(rels_part, ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                         '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                         + "".join(entries) + "</Relationships>").encode("utf-8"))
+
+
+def _copied_rel(book: Book, fresh: Package, rel, source_part: str, renames, next_table_id, used_table_ids) -> str:
+    """A fresh relationship of `source_part`, its target part copied into the user's package."""
+    if rel.external:
+        return _rel_xml(rel.id, rel.type, rel.target, external=True)
+    child = _copy_part(book, fresh, rel.part, renames, next_table_id, used_table_ids)
+    return _rel_xml(rel.id, rel.type, posixpath.relpath(child, posixpath.dirname(source_part)))
+
+
 def _copy_sheet_rels(book: Book, fresh: Package, fresh_part: str, user_part: str, renames, next_table_id,
                      used_table_ids, kept=(), drawing: _UserDrawing | None = None) -> None:
     """Write the sheet's relationships, copying each fresh target part under an unused name."""
@@ -704,30 +709,17 @@ def _copy_sheet_rels(book: Book, fresh: Package, fresh_part: str, user_part: str
     entries = []
     for i, rel in enumerate(kept, start=1):
         rid = rel.id if rel.id == "xlpkeepdrawing" else f"xlpkeep{i}"
-        entries.append(f'<Relationship Id="{rid}" Type="{rel.type}" Target="{xml_attr(rel.target)}"/>')
+        entries.append(_rel_xml(rid, rel.type, rel.target))
     fresh_drawing = next((r for r in rels if r.type.endswith("/drawing") and not r.external), None)
     if drawing is not None:
         _merged_drawing(book, fresh, fresh_drawing.part if fresh_drawing else None, drawing, renames,
                         next_table_id, used_table_ids)
     for rel in rels:
         if drawing is not None and rel is fresh_drawing:
-            target = posixpath.relpath(drawing.part, posixpath.dirname(user_part))
-            entries.append(f'<Relationship Id="{rel.id}" Type="{rel.type}" Target="{xml_attr(target)}"/>')
-            continue
-        if rel.external:
-            entries.append(f'<Relationship Id="{rel.id}" Type="{rel.type}" Target="{xml_attr(rel.target)}" '
-                           'TargetMode="External"/>')
-            continue
-        new_part = _copy_part(book, fresh, rel.part, renames, next_table_id, used_table_ids)
-        target = posixpath.relpath(new_part, posixpath.dirname(user_part))
-        entries.append(f'<Relationship Id="{rel.id}" Type="{rel.type}" Target="{xml_attr(target)}"/>')
-    rels_part = book.package.rels_name(user_part)
-    if entries:
-        book.put(rels_part, ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                             '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-                             + "".join(entries) + "</Relationships>").encode("utf-8"))
-    else:
-        book.put(rels_part, None)
+            entries.append(_rel_xml(rel.id, rel.type, posixpath.relpath(drawing.part, posixpath.dirname(user_part))))
+        else:
+            entries.append(_copied_rel(book, fresh, rel, user_part, renames, next_table_id, used_table_ids))
+    _put_rels(book, user_part, entries)
 
 
 def _copy_part(book: Book, fresh: Package, part: str, renames, next_table_id, used_table_ids) -> str:
@@ -743,20 +735,8 @@ def _copy_part(book: Book, fresh: Package, part: str, renames, next_table_id, us
     content_type = fresh.content_type(part)
     if content_type:
         book.add_override(new_part, content_type)
-    sub_entries = []
-    for rel in fresh.rels(part):
-        if rel.external:
-            sub_entries.append(f'<Relationship Id="{rel.id}" Type="{rel.type}" Target="{xml_attr(rel.target)}" '
-                               'TargetMode="External"/>')
-            continue
-        child = _copy_part(book, fresh, rel.part, renames, next_table_id, used_table_ids)
-        target = posixpath.relpath(child, posixpath.dirname(new_part))
-        sub_entries.append(f'<Relationship Id="{rel.id}" Type="{rel.type}" Target="{xml_attr(target)}"/>')
-    if sub_entries:
-        book.put(book.package.rels_name(new_part),
-                 ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                  '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-                  + "".join(sub_entries) + "</Relationships>").encode("utf-8"))
+    _put_rels(book, new_part, [_copied_rel(book, fresh, rel, new_part, renames, next_table_id, used_table_ids)
+                               for rel in fresh.rels(part)])
     return new_part
 
 

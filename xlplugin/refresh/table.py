@@ -19,8 +19,7 @@ from pathlib import Path
 
 from xlplugin import csvinput
 from xlplugin.errors import InputError, Problem
-from xlplugin.package import same_file as _same_file
-from xlplugin.package import (NS_MAIN, Element, open_package, refuse_if_locked, scan, set_attr, splice,
+from xlplugin.package import (check_targets, NS_MAIN, Element, open_package, scan, set_attr, splice,
                               unused_part_name, write_package, xml_attr, xml_text)
 from xlplugin.refresh.book import (CT_TABLE, REL_TABLE, Book, Table, open_book, table_range,
                                    validate_sheet_name, validate_table_name)
@@ -130,11 +129,7 @@ def refresh_table(workbook, csv, table, *, sheet=None, output=None, backup=False
     if problems:
         raise InputError(problems)
     grid = read_grid(csv)
-    refuse_if_locked(workbook)
-    if not _same_file(target, workbook):
-        refuse_if_locked(target)
-        if target.exists() and not force:
-            raise InputError(Problem(f"{target} already exists; use --force to overwrite it", str(target)))
+    check_targets(workbook, target, force)
     with open_package(workbook) as package:
         book = open_book(package, workbook)
         existing = book.table_named(table)
