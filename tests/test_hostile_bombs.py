@@ -142,3 +142,30 @@ def test_oversized_csv_is_refused_under_a_memory_limit(csv_cases, report_book, f
     assert code == 2, err
     assert CSV_EXPECTED[case] in err and "Traceback" not in err
     assert not out.exists() and report_book.read_bytes() == before
+
+
+def _chain(path: Path, stages: int) -> Path:
+    rows, count, previous = ["stage,count,base"], 10**9, ""
+    for i in range(stages):
+        rows.append(f"S{i},{count},{previous}")
+        previous, count = f"S{i}", count * 995 // 1000
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("command", ["report", "rates"])
+def test_a_small_csv_whose_report_would_be_quadratic_is_refused(folder, command):
+    """A 30 KB CSV of one 1,000-stage chain made `report` run three minutes and die of MemoryError
+    under 2.5 GB (500,500 stage pairs in the denominators table); now refused up front."""
+    source = _chain(folder / "chain1000.csv", 1000)
+    assert source.stat().st_size < 40_000
+    out = folder / "chain.xlsx"
+    args = ["report", source, "-o", out] if command == "report" else ["rates", source]
+    code, err, _seconds, _peak = bombs.run_cli(*args, timeout=120)
+    assert code == 2 and "500,500 stage pairs" in err and "100,000" in err, err
+    assert not out.exists()
+
+
+def test_a_long_but_sane_funnel_is_accepted(folder):
+    code, err, _seconds, _peak = bombs.run_cli("rates", _chain(folder / "chain400.csv", 400), timeout=120)
+    assert code == 0, err
