@@ -25,6 +25,7 @@ from __future__ import annotations
 import posixpath
 import re
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from xlplugin.errors import InputError, Problem
@@ -526,17 +527,21 @@ def _rename_refs(data: bytes, renames: dict[str, str]) -> bytes:
     return data
 
 
+@dataclass
 class _UserDrawing:
     """What the user drew on an owned sheet (shapes, text boxes, pictures, their own charts)."""
 
-    def __init__(self, part: str, root_tag: bytes, close_tag: bytes, anchors: list[bytes], rels: list, sheet_rel):
-        self.part = part
-        self.root_tag = root_tag
-        self.close_tag = close_tag
-        self.anchors = anchors
-        self.rels = rels
-        self.sheet_rel = sheet_rel
-        self.keep = {part} | {rel.part for rel in rels if rel.part}
+    part: str
+    root_tag: bytes
+    close_tag: bytes
+    anchors: list[bytes]
+    rels: list
+    sheet_rel: object
+
+    @property
+    def keep(self) -> set[str]:
+        """The drawing and the parts the user's anchors use (left in place)."""
+        return {self.part} | {rel.part for rel in self.rels if rel.part}
 
 
 _ANCHORS = ("twoCellAnchor", "oneCellAnchor", "absoluteAnchor")
