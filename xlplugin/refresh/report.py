@@ -434,7 +434,6 @@ def transplant(book: Book, fresh: Package, layout, owned: dict[str, str], extras
         user_name = owned.get(sheet.key)
         if user_name is not None and user_name != sheet.name:
             renames[sheet.name] = user_name
-    used_table_ids = {t.id for t in book.tables if not t.display_name.lower().startswith("xlp_")}
     next_table_id = [max([0, *(t.id for t in book.tables)])]
     new_names = []
     for sheet in layout.sheets:
@@ -466,7 +465,7 @@ def transplant(book: Book, fresh: Package, layout, owned: dict[str, str], extras
             name = _free_sheet_name(book, sheet.name)
             part, user_sheet = book.add_worksheet(name, data)
             new_names.append((sheet.key, name))
-        _copy_sheet_rels(book, fresh, fresh_sheet.part, part, renames, next_table_id, used_table_ids, kept,
+        _copy_sheet_rels(book, fresh, fresh_sheet.part, part, renames, next_table_id, kept,
                          drawing)
     for key, name in new_names:
         _add_defined_name(book, key, name)
@@ -612,7 +611,7 @@ def _namespaces(tag: bytes) -> bytes:
 
 
 def _merged_drawing(book: Book, fresh: Package, fresh_drawing: str | None, user: _UserDrawing, renames,
-                    next_table_id, used_table_ids) -> None:
+                    next_table_id) -> None:
     """Rewrite the user's drawing part: the fresh report's anchors, then the user's own."""
     anchors, entries = [], []
     if fresh_drawing is not None:
@@ -624,7 +623,7 @@ def _merged_drawing(book: Book, fresh: Package, fresh_drawing: str | None, user:
             close = text.index(b">")
             slash = 1 if text[close - 1:close] == b"/" else 0
             anchors.append(text[:close - slash] + declarations + text[close - slash:])
-        entries = [_copied_rel(book, fresh, rel, user.part, renames, next_table_id, used_table_ids)
+        entries = [_copied_rel(book, fresh, rel, user.part, renames, next_table_id)
                    for rel in fresh.rels(fresh_drawing)]
     entries += [_rel_xml(rel.id, rel.type, rel.target, rel.external) for rel in user.rels]
     book.put(user.part, user.root_tag + b"".join(anchors) + b"".join(user.anchors) + user.close_tag)
@@ -699,16 +698,16 @@ def _put_rels(book: Book, part: str, entries: list[str]) -> None:
                          + "".join(entries) + "</Relationships>").encode("utf-8"))
 
 
-def _copied_rel(book: Book, fresh: Package, rel, source_part: str, renames, next_table_id, used_table_ids) -> str:
+def _copied_rel(book: Book, fresh: Package, rel, source_part: str, renames, next_table_id) -> str:
     """A fresh relationship of `source_part`, its target part copied into the user's package."""
     if rel.external:
         return _rel_xml(rel.id, rel.type, rel.target, external=True)
-    child = _copy_part(book, fresh, rel.part, renames, next_table_id, used_table_ids)
+    child = _copy_part(book, fresh, rel.part, renames, next_table_id)
     return _rel_xml(rel.id, rel.type, posixpath.relpath(child, posixpath.dirname(source_part)))
 
 
 def _copy_sheet_rels(book: Book, fresh: Package, fresh_part: str, user_part: str, renames, next_table_id,
-                     used_table_ids, kept=(), drawing: _UserDrawing | None = None) -> None:
+                     kept=(), drawing: _UserDrawing | None = None) -> None:
     """Write the sheet's relationships, copying each fresh target part under an unused name."""
     rels = fresh.rels(fresh_part)
     entries = []
@@ -718,16 +717,16 @@ def _copy_sheet_rels(book: Book, fresh: Package, fresh_part: str, user_part: str
     fresh_drawing = next((r for r in rels if r.type.endswith("/drawing") and not r.external), None)
     if drawing is not None:
         _merged_drawing(book, fresh, fresh_drawing.part if fresh_drawing else None, drawing, renames,
-                        next_table_id, used_table_ids)
+                        next_table_id)
     for rel in rels:
         if drawing is not None and rel is fresh_drawing:
             entries.append(_rel_xml(rel.id, rel.type, posixpath.relpath(drawing.part, posixpath.dirname(user_part))))
         else:
-            entries.append(_copied_rel(book, fresh, rel, user_part, renames, next_table_id, used_table_ids))
+            entries.append(_copied_rel(book, fresh, rel, user_part, renames, next_table_id))
     _put_rels(book, user_part, entries)
 
 
-def _copy_part(book: Book, fresh: Package, part: str, renames, next_table_id, used_table_ids) -> str:
+def _copy_part(book: Book, fresh: Package, part: str, renames, next_table_id) -> str:
     folder, base = posixpath.split(part)
     stem = re.sub(r"\d*\.xml$", "", base)
     new_part = unused_part_name(book.all_part_names(), posixpath.join(folder, stem + "{}.xml"))
@@ -740,7 +739,7 @@ def _copy_part(book: Book, fresh: Package, part: str, renames, next_table_id, us
     content_type = fresh.content_type(part)
     if content_type:
         book.add_override(new_part, content_type)
-    _put_rels(book, new_part, [_copied_rel(book, fresh, rel, new_part, renames, next_table_id, used_table_ids)
+    _put_rels(book, new_part, [_copied_rel(book, fresh, rel, new_part, renames, next_table_id)
                                for rel in fresh.rels(part)])
     return new_part
 
