@@ -318,3 +318,55 @@ def test_cells_where_the_grown_table_goes_are_refused_unless_forced(tmp_path, re
     with open_package(out) as package:
         xml = package.read(open_book(package, out).sheet_named("Funnel").part).decode()
     assert "my total" not in xml
+
+
+def test_refresh_from_a_csv_keeps_the_recorded_title_and_claims(tmp_path):
+    """A report built from a spec, refreshed from a bare CSV, keeps its cover and claims table."""
+    from xlplugin.report.ownership import read_ownership
+    from xlplugin.refresh.report import custom_properties
+
+    csv = tmp_path / "met.csv"
+    csv.write_text(OLD_CSV, encoding="utf-8")
+    spec = tmp_path / "met.toml"
+    spec.write_text(
+        'title = "Met visits: uptake of diversion"\n'
+        'data = "met.csv"\n'
+        '[[claims]]\ntext = "9%"\nby = "Metropolitan Police"\n'
+        'numerator = "Interested in diversion"\ndenominator = "Visited"\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "met.xlsx"
+    build_report(spec, out)
+    new = tmp_path / "new.csv"
+    new.write_text(NEW_CSV, encoding="utf-8")
+    refresh_workbook(out, new)
+    assert "Claims" in _sheet_names(out)
+    with open_package(out) as package:
+        record = read_ownership(custom_properties(package))
+        book = open_book(package, out)
+        cover = book.sheet_named(_sheet_names(out)[0])
+        cover_xml = package.read(cover.part).decode("utf-8")
+        claims_xml = package.read(book.sheet_named("Claims").part).decode("utf-8")
+    assert record["spec"]["title"] == "Met visits: uptake of diversion"
+    assert "Met visits: uptake of diversion" in cover_xml
+    # the claim is judged against the NEW counts: 90/800 = 11.25% is not "9%"
+    assert "Metropolitan Police" in claims_xml and "90 of 800" in claims_xml
+
+
+def test_recorded_claims_naming_a_dropped_stage_need_a_spec(tmp_path):
+    csv = tmp_path / "met.csv"
+    csv.write_text(OLD_CSV, encoding="utf-8")
+    spec = tmp_path / "met.toml"
+    spec.write_text(
+        'data = "met.csv"\n[[claims]]\ntext = "9%"\nby = "Met"\n'
+        'numerator = "Interested in diversion"\ndenominator = "Visited"\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "met.xlsx"
+    build_report(spec, out)
+    before = out.read_bytes()
+    new = tmp_path / "new.csv"
+    new.write_text("stage,count\nIdentified for a visit,1000\nSeen,500\n", encoding="utf-8")
+    with pytest.raises(InputError, match="Interested in diversion"):
+        refresh_workbook(out, new)
+    assert out.read_bytes() == before

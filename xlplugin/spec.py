@@ -435,3 +435,64 @@ def _has(programme, stage: str) -> bool:
     except KeyError:
         return False
     return True
+
+
+# --------------------------------------------------------------------------------------------
+# the spec as recorded inside a report workbook, so a refresh from a CSV keeps title and claims
+
+_TEXT_FIELDS = ("title", "summary", "publisher", "foi_reference", "source_url", "source_name", "contact", "next_update")
+
+
+def spec_as_record(spec: ReportSpec) -> dict:
+    """The spec's content as plain JSON values (no file paths: the workbook may travel)."""
+    record: dict = {k: getattr(spec, k) for k in _TEXT_FIELDS if getattr(spec, k) is not None}
+    if spec.published is not None:
+        record["published"] = spec.published.isoformat()
+    if spec.claims:
+        record["claims"] = [
+            {
+                "text": c.text,
+                "by": c.by,
+                **({"numerator": list(c.numerator)} if c.numerator is not None else {}),
+                **({"denominator": c.denominator} if c.denominator is not None else {}),
+            }
+            for c in spec.claims
+        ]
+    return record
+
+
+def spec_from_record(record: object, label: str) -> ReportSpec:
+    """Inverse of `spec_as_record`; a damaged record is an InputError, never a crash."""
+    import datetime as dt
+
+    def damaged(why: str) -> InputError:
+        return InputError(
+            Problem(f"the report spec recorded in this workbook is damaged ({why}); refresh with the spec (.toml) instead", label)
+        )
+
+    if not isinstance(record, dict):
+        raise damaged("not a table of keys")
+    values: dict = {}
+    for key in _TEXT_FIELDS:
+        value = record.get(key)
+        if value is not None:
+            if not isinstance(value, str):
+                raise damaged(f"'{key}' is not text")
+            values[key] = value
+    if record.get("published") is not None:
+        try:
+            values["published"] = dt.date.fromisoformat(str(record["published"]))
+        except ValueError:
+            raise damaged("'published' is not a date") from None
+    claims = []
+    for item in record.get("claims") or []:
+        if not isinstance(item, dict) or not isinstance(item.get("text"), str) or not isinstance(item.get("by"), str):
+            raise damaged("a claim has no text or no author")
+        numerator = item.get("numerator")
+        if numerator is not None and not (isinstance(numerator, list) and all(isinstance(n, str) for n in numerator)):
+            raise damaged("a claim's numerator is not a list of stage names")
+        denominator = item.get("denominator")
+        if denominator is not None and not isinstance(denominator, str):
+            raise damaged("a claim's denominator is not a stage name")
+        claims.append(ClaimSpec(item["text"], item["by"], tuple(numerator) if numerator else None, denominator))
+    return ReportSpec(**values, claims=tuple(claims))

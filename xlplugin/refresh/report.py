@@ -100,7 +100,7 @@ def refresh_workbook(workbook, csv, *, output=None, backup=False, force=False) -
     from xlplugin.report.build import load_report_layout, parse_timestamp
     from xlplugin.report.layout import Options
     from xlplugin.report.xlsx import render
-    from xlplugin.spec import load_input_table
+    from xlplugin.spec import is_spec, load_input_table
 
     workbook = Path(workbook)
     target = Path(output) if output is not None else workbook
@@ -119,11 +119,13 @@ def refresh_workbook(workbook, csv, *, output=None, backup=False, force=False) -
                           publish=bool(record.get("publish", False)), generated=parse_timestamp(None),
                           suppressed=_suppressed(record))
         # the one description of the report that `xlplugin report` renders, with the recorded options
+        # a bare CSV keeps the title, cover and claims recorded in the workbook; a spec replaces them
+        recorded_spec = None if is_spec(csv) else record_spec_or_none(record, str(workbook))
         layout = load_report_layout(csv, confidence=options.confidence, method=options.method,
                                     publish=options.publish, timestamp=options.generated,
-                                    suppressed=options.suppressed)
+                                    suppressed=options.suppressed, spec=recorded_spec)
         if not force:
-            edited = edited_cells(book, owned, options)
+            edited = edited_cells(book, owned, options, record_spec_or_none(record, str(workbook)))
             if edited:
                 shown = "; ".join(f"sheet {sheet!r} {', '.join(cells[:12])}{' ...' if len(cells) > 12 else ''}"
                                   for sheet, cells in edited.items())
@@ -158,6 +160,13 @@ def refresh_workbook(workbook, csv, *, output=None, backup=False, force=False) -
                 transplant(book, fresh, layout, owned, extras)
         write_package(package, target, book.changes, backup=backup)
     return target
+
+
+def record_spec_or_none(record: dict, label: str):
+    """The report spec recorded in the workbook (title, cover, claims), if it has one."""
+    from xlplugin.spec import spec_from_record
+
+    return None if record.get("spec") is None else spec_from_record(record["spec"], label)
 
 
 def _suppressed(record: dict) -> tuple[int, int]:
@@ -256,7 +265,7 @@ def _data_table_rows(values: dict, table) -> tuple[list[str], list[list[str]]]:
     return input_from_data_table(header, rows)
 
 
-def edited_cells(book: Book, owned: dict[str, str], options) -> dict[str, list[str]]:
+def edited_cells(book: Book, owned: dict[str, str], options, spec=None) -> dict[str, list[str]]:
     """Owned table cells whose value differs from what the report made of the workbook's own data.
 
     The report the workbook should hold is rendered again from its data sheet (the input as
@@ -286,7 +295,7 @@ def edited_cells(book: Book, owned: dict[str, str], options) -> dict[str, list[s
         funnel = csvinput.funnel_from_table(old_table, options.suppressed)
     except InputError:
         return {}  # the data sheet no longer reads as a funnel: nothing to compare against
-    old_layout = report_layout(funnel, None, Source("data", "", tuple(old_table.header),
+    old_layout = report_layout(funnel, spec, Source("data", "", tuple(old_table.header),
                                                     tuple(tuple(r) for r in old_table.rows)), options)
     edited: dict[str, list[str]] = {}
     for sheet in old_layout.sheets:

@@ -101,12 +101,15 @@ def load_report_layout(
     publish: bool = False,
     timestamp: str | dt.datetime | None = None,
     suppressed: tuple[int, int] = DEFAULT_SUPPRESSED,
+    spec=None,
 ) -> Layout:
     """Read and validate INPUT (a funnel CSV or a TOML spec) and lay out the report's owned parts.
 
     This is the one description of the report that both `build_report` and `refresh` use.
+    `spec` (a ReportSpec) stands in for a spec when INPUT is a bare CSV: refresh passes the
+    one recorded in the workbook, so title, cover and claims survive a refresh from a CSV.
     """
-    from ..spec import load_input_table
+    from ..spec import check_claim_stages, load_input_table
 
     method = ALIASES.get(method, method)
     if method not in METHODS:
@@ -114,7 +117,11 @@ def load_report_layout(
     if not 0 < confidence < 1:
         raise InputError(Problem(f"confidence must be between 0 and 1 (e.g. 0.95), not {confidence}"))
     generated = parse_timestamp(timestamp)
-    funnel, spec, csv_path, table = load_input_table(input_path, suppressed)
+    funnel, read_spec, csv_path, table = load_input_table(input_path, suppressed)
+    if read_spec is not None or spec is None:
+        spec = read_spec
+    else:
+        check_claim_stages(spec, funnel, f"{input_path} (against the claims recorded in the workbook)")
     data = Path(csv_path).read_bytes()
     source = Source(
         name=Path(csv_path).name,

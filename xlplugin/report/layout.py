@@ -10,6 +10,7 @@ run in sheet order, the notes sheet is made last), so every note is used and def
 from __future__ import annotations
 
 from ..funnel import Funnel
+from ..spec import spec_as_record
 from . import ownership
 from .common import MIN_PRINT_SCALE, Context, Options, Source, oriented, print_scale, print_width_pt
 from .model import Layout, Sheet
@@ -54,6 +55,7 @@ def report_layout(funnel: Funnel, spec, source: Source, options: Options = Optio
         method=options.method,
         publish=options.publish,
         suppressed=list(options.suppressed),
+        **({"spec": spec_as_record(spec)} if spec is not None else {}),
     )
     props = {
         "title": title,
