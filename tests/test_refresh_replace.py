@@ -285,8 +285,9 @@ def test_new_and_edited_parts_keep_schema_order(tmp_path, source):
     csv = _csv(tmp_path, "Region,Amount\nA,1\nB,2\n")
     try:
         first = refresh_table(source, csv, "xlp_order_check", output=tmp_path / "a.xlsx")
-    except InputError:
-        pytest.skip("refused")
+    except InputError as exc:  # the one corpus workbook whose structure is protected
+        assert source.name.startswith("poi__workbookProtection") and "structure is protected" in str(exc)
+        return
     second = refresh_table(first, _csv(tmp_path, "Region,Amount,X\nA,1,2\n", "b.csv"), "xlp_order_check",
                            output=tmp_path / "b.xlsx")
     for out in (first, second):
