@@ -62,6 +62,44 @@ def _refuse(path: Path | str, message: str) -> InputError:
     return InputError(Problem(message, str(path)))
 
 
+class MalformedPart(InputError):
+    """A part of the workbook is missing or holds what Excel never writes: refresh refuses it.
+
+    Why one class: every reader of a part (cell and row references, relationship targets,
+    numbers in attributes) meets the same kind of damage, and the user's remedy is the same
+    whichever part it is; the message names the part so they can see what is broken.
+    """
+
+    def __init__(self, part: str, what: str, workbook: Path | str | None = None):
+        self.part = part
+        self.what = what
+        super().__init__(Problem(f"the workbook is damaged: {part} {what}; open and re-save it in Excel, "
+                                 "or restore a copy", str(workbook) if workbook is not None else None))
+
+    def located(self, file: str) -> "MalformedPart":
+        """The same damage, naming the workbook file when it did not yet."""
+        return self if self.problems[0].file else MalformedPart(self.part, self.what, file)
+
+
+_DIGITS = re.compile(r"[0-9]{1,15}")
+
+
+def read_int(text: str | None, part: str, what: str, *, workbook: Path | str | None = None) -> int:
+    """An unsigned whole number from attribute text in `part`; MalformedPart when it is not one.
+
+    Only ASCII digits count: ``int()`` also takes ' 7', '٣' and '1_0', and ``str.isdigit`` passes
+    '²', which ``int()`` refuses.
+    """
+    if text is None or not _DIGITS.fullmatch(text):
+        raise MalformedPart(part, f"has {what} {text!r}, which is not a whole number", workbook)
+    return int(text)
+
+
+def as_index(text: str | None) -> int | None:
+    """`text` as an unsigned whole number when it is one (ASCII digits only), else None."""
+    return int(text) if text is not None and _DIGITS.fullmatch(text) else None
+
+
 # --------------------------------------------------------------------------------------------
 # Reading
 
@@ -99,6 +137,13 @@ class Package:
     def has(self, name: str) -> bool:
         return self.find(name) is not None
 
+    def require(self, name: str, named_by: str) -> str:
+        """The stored spelling of part `name`, which `named_by` refers to; MalformedPart when missing."""
+        found = self.find(name)
+        if found is None:
+            raise MalformedPart(name.lstrip("/"), f"is missing (named by {named_by})", self.path)
+        return found
+
     def info(self, name: str) -> zipfile.ZipInfo:
         info = self._by_lower.get(name.lstrip("/").lower())
         if info is None:
@@ -116,8 +161,11 @@ class Package:
         return data
 
     def xml(self, name: str):
-        """The part parsed with defusedxml (no DTDs, no entities); an InputError when malformed."""
-        return parse_xml(self.read(name), f"{self.path.name}:{self.find(name)}")
+        """The part parsed with defusedxml (no DTDs, no entities); MalformedPart when malformed."""
+        try:
+            return parse_xml(self.read(name), self.find(name))
+        except MalformedPart as exc:
+            raise exc.located(str(self.path)) from None
 
     def rels_name(self, part: str) -> str:
         part = part.lstrip("/")
@@ -203,7 +251,7 @@ def parse_xml(data: bytes, where: str = "XML"):
     try:
         return SafeET.fromstring(data, forbid_dtd=True)
     except Exception as exc:  # defusedxml and expat raise several types
-        raise InputError(Problem(f"unreadable XML ({type(exc).__name__}: {exc})", where)) from None
+        raise MalformedPart(where, f"is not readable XML ({type(exc).__name__}: {exc})") from None
 
 
 def open_package(path, limits: Limits = DEFAULT_LIMITS) -> Package:
@@ -550,6 +598,7 @@ def scan(data: bytes, where: str = "XML", *, stop_at: set[str] | None = None) ->
     With `stop_at` (local names), children of those elements are not recorded (faster for big
     sheets whose cells we do not need).
     """
+    _check_utf8(data, where)
     parser = expat.ParserCreate(namespace_separator="}")
     stack: list[Element] = []
     root_holder: list[Element] = []
@@ -599,14 +648,31 @@ def scan(data: bytes, where: str = "XML", *, stop_at: set[str] | None = None) ->
     try:
         parser.Parse(data, True)
     except _Forbidden as exc:
-        raise InputError(Problem(str(exc), where)) from None
-    except expat.ExpatError as exc:
-        raise InputError(Problem(f"unreadable XML ({exc})", where)) from None
-    except LookupError as exc:  # <?xml encoding="..."?> naming an encoding Python does not know
-        raise InputError(Problem(f"unreadable XML ({exc})", where)) from None
+        raise MalformedPart(where, f"is refused: {exc}") from None
+    except (expat.ExpatError, LookupError) as exc:  # LookupError: an encoding Python does not know
+        raise MalformedPart(where, f"is not readable XML ({exc})") from None
     if not root_holder:
-        raise InputError(Problem("empty XML part", where))
+        raise MalformedPart(where, "is empty")
     return root_holder[0]
+
+
+_DECLARED_ENCODING = re.compile(rb"\s*<\?xml\b[^>]*?\bencoding\s*=\s*[\"']([^\"']*)[\"']")
+_BYTE_OFFSET_ENCODINGS = {b"utf-8", b"utf8", b"us-ascii", b"ascii"}
+
+
+def _check_utf8(data: bytes, where: str) -> None:
+    """Refuse a part in another encoding: `scan`'s byte offsets and text decoding assume UTF-8.
+
+    Excel and LibreOffice always write UTF-8; a UTF-16 or Latin-1 part would be spliced and
+    decoded wrongly, so it is refused rather than edited.
+    """
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise MalformedPart(where, "is encoded as UTF-16; refresh edits only UTF-8 parts, as Excel writes them")
+    match = _DECLARED_ENCODING.match(data[3:] if data.startswith(b"\xef\xbb\xbf") else data)
+    if match and match.group(1).strip().lower() not in _BYTE_OFFSET_ENCODINGS:
+        shown = match.group(1).decode("ascii", "replace")[:40]
+        raise MalformedPart(where, f"declares the encoding {shown!r}; refresh edits only UTF-8 parts, as Excel "
+                                   "writes them")
 
 
 def _tag_end(data: bytes, start: int) -> int:
@@ -624,7 +690,7 @@ def _tag_end(data: bytes, start: int) -> int:
         elif c == 0x3E:
             return i + 1
         i += 1
-    raise InputError(Problem("unterminated tag"))
+    raise MalformedPart("an XML part", "has an unterminated tag")
 
 
 def splice(data: bytes, edits: Iterable[tuple[int, int, bytes]]) -> bytes:

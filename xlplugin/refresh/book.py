@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from xlplugin.errors import InputError, Problem
-from xlplugin.package import (NS_REL, Element, Package, Relationship, prefix_for,
+from xlplugin.package import (NS_REL, Element, MalformedPart, Package, Relationship, as_index, prefix_for,
                               relative_target, scan, set_attr, splice, unused_part_name, unused_rid,
                               xml_attr)
-from xlplugin.refresh.cells import parse_range
+from xlplugin.refresh.cells import read_range
 
 REL_WORKSHEET = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
 REL_TABLE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/table"
@@ -41,6 +41,8 @@ class Sheet:
     kind: str
     """'worksheet', 'chartsheet', 'dialogsheet', 'macrosheet' or '' (unknown)."""
     index: int
+    named: str | None = None
+    """The part its relationship names (None when it has no internal one), even when missing."""
 
 
 @dataclass
@@ -85,19 +87,15 @@ class Book:
             rel = rel_by_id.get(rid)
             part = self.package.find(rel.part) if rel and rel.part else None
             kind = rel.type.rsplit("/", 1)[-1] if rel else ""
-            try:
-                sheet_id = int(el.attrs.get("sheetId", "0"))
-            except ValueError:
-                sheet_id = 0
-            self.sheets.append(Sheet(el.attrs.get("name", ""), sheet_id, rid, part, kind, index))
+            sheet_id = as_index(el.attrs.get("sheetId")) or 0  # only "max + 1" is ever computed from it
+            self.sheets.append(Sheet(el.attrs.get("name", ""), sheet_id, rid, part, kind, index,
+                                     rel.part if rel else None))
         self.defined_names: list[DefinedName] = []
         names_el = self.wb_root.find("definedNames")
         if names_el is not None:
             for el in names_el.findall("definedName"):
-                local = el.attrs.get("localSheetId")
                 text = self.wb_data[el.open_end:el.close_start].decode("utf-8") if not el.empty else ""
-                self.defined_names.append(DefinedName(el.attrs.get("name", ""),
-                                                      int(local) if local and local.isdigit() else None,
+                self.defined_names.append(DefinedName(el.attrs.get("name", ""), as_index(el.attrs.get("localSheetId")),
                                                       _unescape(text), el))
         self.tables: list[Table] = []
         for sheet in self.sheets:
@@ -108,17 +106,15 @@ class Book:
                     part = self.package.find(rel.part)
                     data = self.package.read(part)
                     root = scan(data, self._where(part), stop_at={"tableColumns", "autoFilter"})
-                    try:
-                        table_id = int(root.attrs.get("id", "0"))
-                    except ValueError:
-                        table_id = 0
+                    table_id = as_index(root.attrs.get("id")) or 0  # only "max + 1" is ever computed from it
                     self.tables.append(Table(part, sheet, rel.id, table_id, root.attrs.get("name", ""),
                                              root.attrs.get("displayName", root.attrs.get("name", "")),
                                              root.attrs.get("ref", ""), root, data))
 
     # ---------------------------------------------------------------------------------------
     def _where(self, part: str) -> str:
-        return f"{self.path.name}:{part}"
+        """How messages name a part (refresh_table and refresh_workbook add the workbook's file name)."""
+        return part
 
     def current(self, part: str) -> bytes:
         """A part's bytes with this refresh's edits so far."""
@@ -136,6 +132,19 @@ class Book:
 
     def all_part_names(self) -> list[str]:
         return self.package.names() + [n for n in self.changes if not self.package.has(n)]
+
+    def sheet_part(self, sheet: Sheet) -> str:
+        """The worksheet part of `sheet`; MalformedPart when workbook.xml names one that is not there."""
+        rels = self.package.rels_name(self.workbook_part)
+        if sheet.named is None:
+            raise MalformedPart(rels, f"has no relationship {sheet.rid!r} to a part for sheet {sheet.name!r} "
+                                      f"(named by {self.workbook_part})", self.path)
+        if sheet.part is None:
+            self.package.require(sheet.named, rels)
+        if sheet.kind != "worksheet":
+            raise MalformedPart(rels, f"gives sheet {sheet.name!r} the relationship type {sheet.kind!r}, not a "
+                                      "worksheet", self.path)
+        return sheet.part
 
     def sheet_named(self, name: str) -> Sheet | None:
         return next((s for s in self.sheets if s.name.lower() == name.lower()), None)
@@ -199,7 +208,7 @@ class Book:
         index = sheet.index
         edits = []
         sheet_els = root.find("sheets").findall("sheet")
-        target = sheet_els[index]
+        target = sheet_els[index]  # self.sheets lists these very elements, in order
         edits.append((target.start, target.end, b""))
         names = root.find("definedNames")
         quoted = "'" + sheet.name.replace("'", "''") + "'"
@@ -208,13 +217,13 @@ class Book:
         if names is not None:
             kept = 0
             for el in names.findall("definedName"):
-                local = el.attrs.get("localSheetId")
-                if local is not None and local.isdigit() and int(local) == index:
+                local = as_index(el.attrs.get("localSheetId"))
+                if local == index:
                     edits.append((el.start, el.end, b""))
                     continue
                 kept += 1
-                if local is not None and local.isdigit() and int(local) > index:
-                    edits.append(set_attr(data, el, "localSheetId", str(int(local) - 1)))
+                if local is not None and local > index:
+                    edits.append(set_attr(data, el, "localSheetId", str(local - 1)))
                 if not el.empty:
                     text = data[el.open_end:el.close_start].decode("utf-8")
                     new = pattern.sub("#REF!", _unescape(text))
@@ -227,9 +236,9 @@ class Book:
         if views is not None:
             for view in views.findall("workbookView"):
                 for attr in ("activeTab", "firstSheet"):
-                    value = view.attrs.get(attr)
-                    if value and value.isdigit() and int(value) >= index and int(value) > 0:
-                        edits.append(set_attr(data, view, attr, str(int(value) - 1)))
+                    value = as_index(view.attrs.get(attr))
+                    if value is not None and value >= index and value > 0:
+                        edits.append(set_attr(data, view, attr, str(value - 1)))
         self.put(self.workbook_part, splice(data, edits))
         self.remove_relationship(self.workbook_part, sheet.rid)
         if sheet.part:
@@ -334,10 +343,9 @@ class Book:
             count_el = next((el for el in variants[i + 1].children), None)
             if count_el is None:
                 return
-            try:
-                count = int(count_el.inner(data))
-            except ValueError:
-                return
+            count = as_index(count_el.inner(data).decode("utf-8").strip())
+            if count is None:
+                return  # app.xml only lists titles: leave a damaged one alone
             if target is None and label.strip().lower() in ("worksheets", "arbeitsblätter", "feuilles de calcul",
                                                              "hojas de cálculo", "werkbladen", "fogli di lavoro"):
                 target = (count_el, count, offset + count)
@@ -452,4 +460,5 @@ def validate_table_name(name: str, where: str = "--table") -> list[Problem]:
 
 
 def table_range(table: Table) -> tuple[int, int, int, int]:
-    return parse_range(table.ref)
+    """The table's (first row, first column, last row, last column); MalformedPart when its ref is not a range."""
+    return read_range(table.ref, table.part, "a ref")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import re
 
-from xlplugin.package import xml_attr, xml_text
+from xlplugin.package import MalformedPart, as_index, xml_attr, xml_text
 
 MAX_ROWS = 1_048_576
 MAX_COLUMNS = 16_384
@@ -39,11 +39,14 @@ _CELL = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
 
 
 def parse_cell(ref: str) -> tuple[int, int]:
-    """'B3' -> (row 3, column 2)."""
+    """'B3' -> (row 3, column 2); ValueError unless it is a cell inside Excel's grid."""
     match = _CELL.fullmatch(ref.strip())
     if not match:
         raise ValueError(f"not a cell reference: {ref!r}")
-    return int(match.group(2)), column_index(match.group(1))
+    row, column = int(match.group(2)), column_index(match.group(1))
+    if not (1 <= row <= MAX_ROWS and 1 <= column <= MAX_COLUMNS):
+        raise ValueError(f"{ref!r} is outside Excel's grid")
+    return row, column
 
 
 def cell_ref(row: int, column: int) -> str:
@@ -56,6 +59,30 @@ def parse_range(ref: str) -> tuple[int, int, int, int]:
     r1, c1 = parse_cell(parts[0])
     r2, c2 = parse_cell(parts[-1])
     return min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
+
+
+def read_cell(ref: str, part: str) -> tuple[int, int]:
+    """`parse_cell` of a cell's ``r`` attribute read from `part`; MalformedPart when it is not one."""
+    try:
+        return parse_cell(ref)
+    except ValueError:
+        raise MalformedPart(part, f"has a cell whose reference {ref!r} is not a cell of the sheet") from None
+
+
+def read_range(ref: str, part: str, what: str = "a range") -> tuple[int, int, int, int]:
+    """`parse_range` of a ``ref`` read from `part`; MalformedPart when it is not a range."""
+    try:
+        return parse_range(ref)
+    except ValueError:
+        raise MalformedPart(part, f"has {what} {ref!r} that is not a cell range") from None
+
+
+def read_row(text: str, part: str) -> int:
+    """A ``<row r>`` number read from `part`; MalformedPart unless it is a row of the sheet."""
+    row = as_index(text)
+    if row is None or not 1 <= row <= MAX_ROWS:
+        raise MalformedPart(part, f"has a row numbered {text!r}, which is not a row of the sheet")
+    return row
 
 
 def range_ref(r1: int, c1: int, r2: int, c2: int) -> str:

@@ -29,10 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xlplugin.errors import InputError, Problem
-from xlplugin.package import (check_targets, Package, open_package, scan, set_attr, splice,
+from xlplugin.package import (check_targets, MalformedPart, Package, open_package, scan, set_attr, splice,
                               unused_part_name, write_package, xml_attr, xml_text)
-from xlplugin.refresh.book import Book, open_book
-from xlplugin.refresh.cells import parse_cell
+from xlplugin.refresh.book import Book, open_book, table_range
+from xlplugin.refresh.cells import read_cell
 from xlplugin.refresh.styles import StyleMerger
 
 REL_DRAWING = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/drawing"
@@ -96,6 +96,13 @@ def owned_sheets(book: Book) -> dict[str, str]:
 
 def refresh_workbook(workbook, csv, *, output=None, backup=False, force=False) -> Path:
     """Refresh a workbook made by `xlplugin report` from `csv` (a funnel CSV or a TOML spec)."""
+    try:
+        return _refresh_workbook(Path(workbook), csv, output=output, backup=backup, force=force)
+    except MalformedPart as exc:  # raised before anything is written; name the file it is in
+        raise exc.located(str(workbook)) from None
+
+
+def _refresh_workbook(workbook: Path, csv, *, output, backup, force) -> Path:
     from xlplugin.report import ownership
     from xlplugin.report.build import load_report_layout, parse_timestamp
     from xlplugin.report.layout import Options
@@ -115,7 +122,10 @@ def refresh_workbook(workbook, csv, *, output=None, backup=False, force=False) -
         owned = owned_sheets(book)
         if not owned:
             raise InputError(Problem("no sheet of this workbook is marked as made by xlplugin", str(workbook)))
-        options = Options(confidence=float(record.get("confidence", 0.95)), method=record.get("method", "wilson"),
+        for name in owned.values():
+            book.sheet_part(book.sheet_named(name))  # every owned sheet's part is there (else refused)
+        confidence, method = _recorded_method(record, workbook)
+        options = Options(confidence=confidence, method=method,
                           publish=bool(record.get("publish", False)), generated=parse_timestamp(None),
                           suppressed=_suppressed(record))
         # the one description of the report that `xlplugin report` renders, with the recorded options
@@ -169,6 +179,18 @@ def record_spec_or_none(record: dict, label: str):
     return None if record.get("spec") is None else spec_from_record(record["spec"], label)
 
 
+def _recorded_method(record: dict, workbook: Path) -> tuple[float, str]:
+    """The confidence level and interval method the workbook records (ranges are checked by the layout)."""
+    confidence = record.get("confidence", 0.95)
+    method = record.get("method", "wilson")
+    if isinstance(confidence, bool) or not isinstance(confidence, (int, float)):
+        raise MalformedPart(CUSTOM_PROPS, f"records the confidence level {confidence!r}, which is not a number",
+                            workbook)
+    if not isinstance(method, str):
+        raise MalformedPart(CUSTOM_PROPS, f"records the interval method {method!r}, which is not a name", workbook)
+    return float(confidence), method
+
+
 def _suppressed(record: dict) -> tuple[int, int]:
     value = record.get("suppressed", (0, 4))
     try:
@@ -216,7 +238,7 @@ def sheet_values(package: Package, part: str, shared: list[str] | None) -> dict[
                 except ValueError:
                     value = text
         if value is not None and value != "":
-            out[parse_cell(ref)] = value
+            out[read_cell(ref, part)] = value
     return out
 
 
@@ -256,10 +278,9 @@ def _same(a, b) -> bool:
 
 def _data_table_rows(values: dict, table) -> tuple[list[str], list[list[str]]]:
     """The input CSV again, from the data sheet's table (the report's own inverse of its data sheet)."""
-    from xlplugin.refresh.cells import parse_range
     from xlplugin.report.sheet_front import input_from_data_table
 
-    r1, c1, r2, c2 = parse_range(table.ref)
+    r1, c1, r2, c2 = table_range(table)
     header = [values.get((r1, c)) for c in range(c1, c2 + 1)]
     rows = [[values.get((r, c)) for c in range(c1, c2 + 1)] for r in range(r1 + 1, r2 + 1)]
     return input_from_data_table(header, rows)
@@ -305,11 +326,11 @@ def edited_cells(book: Book, owned: dict[str, str], options, spec=None) -> dict[
         if user_table is None:
             continue
         values = values_of(user_table.sheet.part)
-        from xlplugin.refresh.cells import cell_ref, parse_range
+        from xlplugin.refresh.cells import cell_ref
 
         # anchored at the user's table (a newer layout may have moved it), judged only when its
         # header is the one this version writes
-        top, left, _, _ = parse_range(user_table.ref)
+        top, left, _, _ = table_range(user_table)
         header = [values.get((top, left + j)) for j in range(len(sheet.table.headers))]
         if [str(h or "").strip() for h in header] != [h.strip() for h in sheet.table.headers]:
             continue
@@ -338,18 +359,10 @@ def user_cells(book: Book, sheet_name: str) -> dict[tuple[int, int], bytes]:
     Returned as their XML, which stays valid in the refreshed sheet: its style indices and
     shared-string indices are the user's own, and refresh changes neither list's entries.
     """
-    from xlplugin.refresh.cells import parse_range
-
     sheet = book.sheet_named(sheet_name)
     if sheet is None or sheet.part is None:
         return {}
-    rects = []
-    for table in book.tables:
-        if table.sheet.part == sheet.part:
-            try:
-                rects.append(parse_range(table.ref))
-            except ValueError:
-                pass
+    rects = [table_range(table) for table in book.tables if table.sheet.part == sheet.part]
     data = book.package.read(sheet.part)
     root = scan(data, sheet.part, stop_at={"v", "f", "is"})
     sheet_data = root.find("sheetData")
@@ -361,7 +374,7 @@ def user_cells(book: Book, sheet_name: str) -> dict[tuple[int, int], bytes]:
             ref = c.attrs.get("r")
             if not ref or not any(child.local in ("v", "f", "is") for child in c.children):
                 continue
-            r, col = parse_cell(ref)
+            r, col = read_cell(ref, sheet.part)
             if col == 1 or any(t[0] <= r <= t[2] and t[1] <= col <= t[3] for t in rects):
                 continue
             out[(r, col)] = data[c.start:c.end]
@@ -413,7 +426,8 @@ def _insert_cells(data: bytes, cells: dict[tuple[int, int], bytes]) -> bytes:
     for r, el in rows:
         if r not in by_row:
             continue
-        existing = [(parse_cell(c.attrs["r"])[1], data[c.start:c.end]) for c in el.findall("c") if c.attrs.get("r")]
+        existing = [(read_cell(c.attrs["r"], "the fresh sheet")[1], data[c.start:c.end])
+                    for c in el.findall("c") if c.attrs.get("r")]
         merged = sorted(existing + by_row.pop(r), key=lambda item: item[0])
         opening = re.sub(rb'\sspans\s*=\s*"[^"]*"', b"", data[el.start:el.open_end])
         if opening.endswith(b"/>"):
@@ -436,7 +450,7 @@ def _insert_cells(data: bytes, cells: dict[tuple[int, int], bytes]) -> bytes:
 
 def transplant(book: Book, fresh: Package, layout, owned: dict[str, str], extras: dict | None = None) -> None:
     fresh_book = open_book(fresh, fresh.path)
-    merger = StyleMerger(book.current(_styles_part(book)), fresh.read(_styles_part(fresh_book)))
+    merger = StyleMerger(book.current(_styles_part(book)), fresh.read(_styles_part(fresh_book)), _styles_part(book))
     fresh_shared = shared_strings(fresh, fresh_book)
     renames = {}
     for sheet in layout.sheets:
@@ -457,7 +471,7 @@ def transplant(book: Book, fresh: Package, layout, owned: dict[str, str], extras
             mine = {pos: xml for pos, xml in (extras or {}).get(sheet.key, {}).items() if not occupied(*pos)}
             data = _insert_cells(data, mine)
             user_sheet = book.sheet_named(user_name)
-            part = user_sheet.part
+            part = book.sheet_part(user_sheet)
             kept = [rel for rel in book.package.rels(part) if any(rel.type.endswith(t) for t in KEPT_TYPES)]
             data = _keep_comments(data, kept)
             drawing = _user_drawing(book, part, has_chart=sheet.chart is not None)
@@ -486,10 +500,11 @@ def transplant(book: Book, fresh: Package, layout, owned: dict[str, str], extras
 
 
 def _styles_part(book: Book) -> str:
+    rels = book.package.rels_name(book.workbook_part)
     for rel in book.wb_rels:
-        if rel.type.endswith("/styles") and rel.part and book.package.has(rel.part):
-            return book.package.find(rel.part)
-    raise InputError(Problem("the workbook has no styles part", str(book.path)))
+        if rel.type.endswith("/styles") and rel.part:
+            return book.package.require(rel.part, rels)
+    raise MalformedPart(rels, "names no styles part, which every workbook has", book.path)
 
 
 def _free_sheet_name(book: Book, name: str) -> str:

@@ -10,7 +10,7 @@ entries are never changed or reordered, so every index already in use keeps its 
 
 from __future__ import annotations
 
-from xlplugin.package import NS_MAIN, Element, scan, set_attr, splice, xml_attr
+from xlplugin.package import NS_MAIN, Element, read_int, scan, set_attr, splice, xml_attr
 
 SECTIONS = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles", "dxfs")
 
@@ -23,10 +23,12 @@ def _canon(data: bytes, element: Element):
 
 
 class StyleMerger:
-    def __init__(self, user: bytes, fresh: bytes):
+    def __init__(self, user: bytes, fresh: bytes, part: str = "styles.xml"):
+        """`user` is the workbook's styles part (named `part`, for messages); `fresh` our rendering's."""
         self.user = user
         self.fresh = fresh
-        self.u_root = scan(user, "styles.xml")
+        self.part = part
+        self.u_root = scan(user, part)
         self.f_root = scan(fresh, "fresh styles.xml")
         self.u_prefix = self._prefix(user, self.u_root)
         self.appended: dict[str, list[bytes]] = {name: [] for name in SECTIONS}
@@ -34,7 +36,7 @@ class StyleMerger:
         self.f_lists = {name: self._children(self.f_root, name) for name in SECTIONS}
         self.u_keys = {name: [_canon(user, el) for el in self.u_lists[name]] for name in SECTIONS}
         self._cache: dict[tuple[str, int], int] = {}
-        self.u_numfmts = {el.attrs.get("formatCode"): int(el.attrs.get("numFmtId", "0"))
+        self.u_numfmts = {el.attrs.get("formatCode"): read_int(el.attrs.get("numFmtId"), part, "a numFmtId")
                           for el in self.u_lists["numFmts"]}
         self.f_numfmts = {int(el.attrs.get("numFmtId", "0")): el.attrs.get("formatCode", "")
                           for el in self.f_lists["numFmts"]}
@@ -111,7 +113,7 @@ class StyleMerger:
             for el in self.u_lists["cellStyles"]:
                 same_builtin = builtin is not None and el.attrs.get("builtinId") == builtin
                 if el.attrs.get("name", "").lower() == name.lower() or same_builtin:
-                    result = int(el.attrs.get("xfId", "0"))
+                    result = read_int(el.attrs.get("xfId", "0"), self.part, "a cell style xfId")
                     break
             else:
                 fresh_xf = self.f_lists["cellStyleXfs"][fresh_xf_id]

@@ -19,13 +19,14 @@ from pathlib import Path
 
 from xlplugin import csvinput
 from xlplugin.errors import InputError, Problem
-from xlplugin.package import (check_targets, NS_MAIN, Element, open_package, scan, set_attr, splice,
-                              unused_part_name, write_package, xml_attr, xml_text)
+from xlplugin.package import (check_targets, NS_MAIN, Element, MalformedPart, open_package, scan, set_attr,
+                              splice, unused_part_name, write_package, xml_attr, xml_text)
 from xlplugin.refresh.book import (CT_TABLE, REL_TABLE, Book, Table, open_book, table_range,
                                    validate_sheet_name, validate_table_name)
 from xlplugin.refresh.cells import (MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROWS, cell_ref, column_index,
                                     column_letters, escape_xstring, inline_string_cell, number_cell,
-                                    number_text, parse_cell, parse_range, range_ref, unescape_xstring)
+                                    number_text, parse_range, range_ref, read_cell, read_row,
+                                    unescape_xstring)
 
 TABLE_STYLE = "TableStyleMedium2"
 
@@ -118,7 +119,13 @@ def refresh_table(workbook, csv, table, *, sheet=None, output=None, backup=False
     the CSV, the names or the workbook are unusable, when the workbook is open in Excel, or when
     the resized table would cover the user's cells (unless `force`).
     """
-    workbook = Path(workbook)
+    try:
+        return _refresh_table(Path(workbook), csv, table, sheet=sheet, output=output, backup=backup, force=force)
+    except MalformedPart as exc:  # raised before anything is written; name the file it is in
+        raise exc.located(str(workbook)) from None
+
+
+def _refresh_table(workbook: Path, csv, table, *, sheet, output, backup, force) -> Path:
     target = Path(output) if output is not None else workbook
     problems = validate_table_name(table)
     if sheet is not None:
@@ -310,7 +317,7 @@ def replace_table(book: Book, table: Table, grid: Grid, *, force: bool = False) 
     data = book.current(sheet_part)
     kept_columns = _same_name_columns(table, grid, c1)
     new_sheet = rewrite_cells(data, old_rect, new_rect, grid, force=force,
-                              where=f"{book.path.name}, sheet {table.sheet.name!r}", styled_columns=kept_columns,
+                              where=f"{sheet_part} (sheet {table.sheet.name!r})", styled_columns=kept_columns,
                               move_row=(r2, new_r2) if has_totals else None)
     book.put(sheet_part, new_sheet)
     book.put(table.part, resized_table_xml(table, range_ref(*new_rect), grid.header,
@@ -407,11 +414,15 @@ _CELL_CONTENT = ("v", "is", "f")
 
 def rewrite_cells(data: bytes, old_rect, new_rect, grid: Grid, *, force: bool, where: str,
                   styled_columns: set[int] | None = None, move_row: tuple[int, int] | None = None) -> bytes:
-    """The sheet XML with the cells of old_rect and new_rect replaced by the grid's cells."""
+    """The sheet XML with the cells of old_rect and new_rect replaced by the grid's cells.
+
+    `where` names the sheet's part: a row or cell reference that is not one is refused
+    (MalformedPart) rather than guessed at, since the cells we replace are found by them.
+    """
     root = scan(data, where)
     sheet_data = root.find("sheetData")
     if sheet_data is None:
-        raise InputError(Problem("the sheet has no cell data", where))
+        raise MalformedPart(where, "has no <sheetData>, which every worksheet has")
     prefix = _prefix(data, sheet_data)
     union_rows = (min(old_rect[0], new_rect[0]), max(old_rect[2], new_rect[2]))
     styles: dict = {}
@@ -420,7 +431,7 @@ def rewrite_cells(data: bytes, old_rect, new_rect, grid: Grid, *, force: bool, w
     row_elements: list[tuple[int, Element]] = []
     last = 0
     for row_el in sheet_data.findall("row"):
-        r = int(row_el.attrs.get("r", last + 1))
+        r = read_row(row_el.attrs["r"], where) if "r" in row_el.attrs else last + 1
         last = r
         row_elements.append((r, row_el))
         if not union_rows[0] <= r <= union_rows[1]:
@@ -428,7 +439,7 @@ def rewrite_cells(data: bytes, old_rect, new_rect, grid: Grid, *, force: bool, w
         col_last = 0
         for c in row_el.findall("c"):
             ref = c.attrs.get("r")
-            col = parse_cell(ref)[1] if ref else col_last + 1
+            col = read_cell(ref, where)[1] if ref else col_last + 1
             col_last = col
             keeps_style = r == old_rect[0] or styled_columns is None or col in styled_columns
             if c.attrs.get("s") and keeps_style:
@@ -471,7 +482,7 @@ def rewrite_cells(data: bytes, old_rect, new_rect, grid: Grid, *, force: bool, w
         col_last = 0
         for c in row_el.findall("c"):
             ref = c.attrs.get("r")
-            col = parse_cell(ref)[1] if ref else col_last + 1
+            col = read_cell(ref, where)[1] if ref else col_last + 1
             col_last = col
             if _inside(r, col, old_rect) or _inside(r, col, new_rect):
                 continue
@@ -584,7 +595,7 @@ def update_references(book: Book, table: Table, old_rect, new_rect, grid: Grid, 
     for part in book.package.names():
         content_type = book.package.content_type(part) or ""
         if "pivotCacheDefinition" in content_type:
-            updated = update_pivot_cache(book.current(part), table, whole_old, whole_new)
+            updated = update_pivot_cache(book.current(part), table, whole_old, whole_new, where=part)
             if updated is not None:
                 book.put(part, updated)
             continue
@@ -592,14 +603,14 @@ def update_references(book: Book, table: Table, old_rect, new_rect, grid: Grid, 
             continue
         if "drawingml.chart" not in content_type:
             continue
-        updated = update_chart(book.current(part), sheet_name, old_rect, new_rect, grid)
+        updated = update_chart(book.current(part), sheet_name, old_rect, new_rect, grid, where=part)
         if updated is not None:
             book.put(part, updated)
 
 
-def update_pivot_cache(data: bytes, table: Table, old_rect, new_rect) -> bytes | None:
+def update_pivot_cache(data: bytes, table: Table, old_rect, new_rect, where: str = "pivot cache") -> bytes | None:
     """A pivot cache reading the table (by name, or its range) is stretched and refreshed on load."""
-    root = scan(data, stop_at={"cacheFields", "extLst"})
+    root = scan(data, where, stop_at={"cacheFields", "extLst"})
     source = next(root.iter("worksheetSource"), None)
     if source is None:
         return None
@@ -622,9 +633,9 @@ def update_pivot_cache(data: bytes, table: Table, old_rect, new_rect) -> bytes |
     return splice(data, edits)
 
 
-def update_chart(data: bytes, sheet_name: str, old_rect, new_rect, grid: Grid) -> bytes | None:
+def update_chart(data: bytes, sheet_name: str, old_rect, new_rect, grid: Grid, where: str = "chart") -> bytes | None:
     """Stretch series formulas that read the table's columns, and rewrite their caches."""
-    root = scan(data)
+    root = scan(data, where)
     edits = []
     for f in root.iter("f"):
         if f.parent is None or f.parent.local not in ("numRef", "strRef"):
