@@ -115,10 +115,6 @@ def test_unknown_xml_encoding_is_refused_not_a_crash(tmp_path, part, encoding):
     assert book.read_bytes() == before
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "KNOWN FAILURE for the refresh engineer (xlplugin/refresh/report.py transplant -> Package.rels(None)): "
-    "a report workbook missing one of its worksheet parts crashes the report refresh (AttributeError, exit 1) "
-    "instead of being refused; found by the long fuzz run"))
 def test_report_missing_a_sheet_part_is_refused_not_a_crash(tmp_path):
     report = tmp_path / "report.xlsx"
     csv = ROOT / "tests" / "data" / "examples" / "prevent-channel.csv"
@@ -138,10 +134,6 @@ def test_report_missing_a_sheet_part_is_refused_not_a_crash(tmp_path):
     assert damaged.read_bytes() == before
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "KNOWN FAILURE for the refresh engineer (xlplugin/refresh/table.py rewrite_cells: int(row r attribute)): "
-    "a sheet row with an empty or non-numeric r attribute crashes `refresh --table` on that sheet's table "
-    "(ValueError, exit 1) instead of a refusal; found by the long fuzz run"))
 @pytest.mark.parametrize("bad", ["", "x", "1.5"])
 def test_row_with_a_bad_r_attribute_is_refused_not_a_crash(tmp_path, bad):
     source = CORPUS / "calamine__table-multiple.xlsx"
@@ -162,10 +154,6 @@ def test_row_with_a_bad_r_attribute_is_refused_not_a_crash(tmp_path, bad):
         assert book.read_bytes() == before
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "KNOWN FAILURE for the refresh engineer (xlplugin/refresh/report.py sheet_values -> cells.parse_cell): "
-    "a cell whose r attribute is not a cell reference, on a report's owned sheet, crashes the report refresh "
-    "(ValueError, exit 1) instead of a refusal; found by the second long fuzz run"))
 def test_report_cell_with_a_bad_reference_is_refused_not_a_crash(tmp_path):
     import re
 
@@ -188,10 +176,6 @@ def test_report_cell_with_a_bad_reference_is_refused_not_a_crash(tmp_path):
     assert result.returncode == 2 and damaged.read_bytes() == before
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "KNOWN FAILURE for the refresh engineer (xlplugin/refresh/table.py replace_table -> book.table_range -> "
-    "cells.parse_range): another table on the same sheet with an empty or broken ref crashes `refresh --table` "
-    "(ValueError, exit 1) instead of a refusal; found by the second long fuzz run"))
 @pytest.mark.parametrize("bad", ["", "B11:", "7:11"])
 def test_other_table_with_a_bad_ref_is_refused_not_a_crash(tmp_path, bad):
     source = CORPUS / "calamine__table-multiple.xlsx"
