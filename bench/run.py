@@ -36,8 +36,19 @@ def load(path: Path):
     return module
 
 
+def bytecode_caches(folder: str) -> None:
+    """Let child processes keep bytecode: some sandboxes set PYTHONDONTWRITEBYTECODE, which makes
+    every timed `python -m xlplugin ...` recompile every module and measures the compiler. The
+    caches go to a temporary folder, never into the source tree."""
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    os.environ["PYTHONPYCACHEPREFIX"] = folder
+
+
 def main(argv: list[str]) -> int:
+    import tempfile
+
     only = set(argv)
+    bytecode_caches(tempfile.mkdtemp(prefix="xlplugin-bench-pycache-"))
     print(f"machine: {machine()}")
     rows, failures = [], []
     for path in sorted(HERE.glob("bench_*.py")):

@@ -8,7 +8,6 @@ Exit status: 0 success, 2 bad input (a message, no traceback), 1 internal error.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 
@@ -132,6 +131,8 @@ def cmd_rates(args) -> int:
     funnel, _spec, _path = _load(args)
     tables = [(p, funnel_rates(p, args.confidence, args.method)) for p in funnel.programmes]
     if args.json:
+        import json
+
         doc = {
             "confidence": args.confidence,
             "method": args.method,
@@ -157,6 +158,8 @@ def cmd_claim(args) -> int:
     funnel, _spec, _path = _load(args)
     matches = explain_claim(claim, funnel)
     if args.json:
+        import json
+
         doc = {
             "claim": args.claim,
             "low": float(claim.low),
