@@ -288,3 +288,50 @@ def test_cli_refusal_is_exit_2_with_the_message(tmp_path, report):
     assert result.returncode == 2
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr
     assert f"the workbook is damaged: {missing} is missing" in result.stderr
+
+
+def _every_sheet(made: Path, target: Path, change) -> Path:
+    parts = sheet_parts(made)
+    return rezip(made, target, lambda name, data: change(data) if name in parts else data)
+
+
+@pytest.mark.parametrize("number", [b"inf", b"nan", b"1e999", b"x"])
+def test_report_number_cell_that_is_not_a_number_is_refused(tmp_path, report, number):
+    """float('inf') from a number cell reached int() in the data-sheet inverse (OverflowError)."""
+    made, csv = report
+    book = _every_sheet(made, tmp_path / "book.xlsx",
+                        lambda d: re.sub(rb'(<c r="[A-Z]+\d+"(?: s="\d+")?><v>)\d+(</v>)', rb"\g<1>" + number + rb"\2", d,
+                                         count=1))
+    error = refused(lambda: refresh_workbook(book, csv), book)
+    assert "has a number cell" in str(error) and f"holding {number.decode()!r}, which is not a number" in str(error)
+
+
+def test_report_cell_showing_a_shared_string_that_is_not_there_is_refused(tmp_path, report):
+    made, csv = report
+    book = _every_sheet(made, tmp_path / "book.xlsx",
+                        lambda d: re.sub(rb'(t="s"><v>)\d+(</v>)', rb"\g<1>99999\2", d, count=1))
+    error = refused(lambda: refresh_workbook(book, csv), book)
+    assert "showing shared string '99999', which the workbook does not have" in str(error)
+
+
+def test_report_missing_its_shared_strings_is_refused_naming_them(tmp_path, report):
+    made, csv = report
+    book = rezip(made, tmp_path / "book.xlsx", lambda name, data: None if name == "xl/sharedStrings.xml" else data)
+    error = refused(lambda: refresh_workbook(book, csv), book)
+    assert "xl/sharedStrings.xml is missing (named by xl/_rels/workbook.xml.rels)" in str(error)
+
+
+def test_report_whose_owned_sheets_share_a_part_is_refused(tmp_path, report):
+    """Both sheets would be rewritten into one part, the second overwriting the first."""
+    made, csv = report
+    first, second = sheet_parts(made)[:2]
+
+    def edit(data: bytes) -> bytes:
+        name = second.removeprefix("xl/").encode()
+        return data.replace(b'Target="' + name + b'"', b'Target="' + first.removeprefix("xl/").upper().encode() + b'"')
+
+    book = rezip(made, tmp_path / "book.xlsx", in_part("xl/_rels/workbook.xml.rels", edit))
+    with zipfile.ZipFile(book) as zf:
+        assert first.removeprefix("xl/").upper().encode() in zf.read("xl/_rels/workbook.xml.rels")
+    error = refused(lambda: refresh_workbook(book, csv), book)
+    assert f"xl/_rels/workbook.xml.rels names {first} for both sheet" in str(error)

@@ -52,3 +52,23 @@ def test_result_is_well_formed_when_user_has_no_number_formats():
     merger.map(3)
     root = scan(merger.result())
     assert [c.local for c in root.children][:2] == ["numFmts", "fonts"]
+
+
+def test_sections_the_user_leaves_out_are_added_in_schema_order():
+    """cellStyleXfs and cellStyles are optional: the named styles we bring get their own sections."""
+    user = USER
+    for section in (b"cellStyleXfs", b"cellStyles"):
+        start = user.index(b"<x:" + section + b" ")
+        end = user.index(b"</x:" + section + b">") + len(b"</x:" + section + b">")
+        user = user[:start] + user[end:]
+    merger = StyleMerger(user, FRESH)
+    heading = merger.map(1)
+    root = scan(merger.result())
+    assert [c.local for c in root.children] == ["numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs",
+                                                 "cellStyles", "dxfs"]
+    tree = parse_xml(merger.result())
+    named = tree.find(f"{{{MAIN}}}cellStyleXfs")
+    styles = {s.get("name"): int(s.get("xfId")) for s in tree.find(f"{{{MAIN}}}cellStyles")}
+    assert named.get("count") == str(len(named)) and set(styles) == {"Heading 1"}
+    xf = tree.find(f"{{{MAIN}}}cellXfs")[heading]
+    assert int(xf.get("xfId")) == styles["Heading 1"] < len(named)

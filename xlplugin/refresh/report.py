@@ -22,6 +22,7 @@ hand-edited table cells, or user cells where the new figures go or on a sheet th
 
 from __future__ import annotations
 
+import math
 import posixpath
 import re
 import tempfile
@@ -29,8 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xlplugin.errors import InputError, Problem
-from xlplugin.package import (check_targets, MalformedPart, Package, open_package, scan, set_attr, splice,
-                              unused_part_name, write_package, xml_attr, xml_text)
+from xlplugin.package import (check_targets, MalformedPart, Package, as_index, open_package, scan, set_attr,
+                              splice, unused_part_name, write_package, xml_attr, xml_text)
 from xlplugin.refresh.book import Book, open_book, table_range
 from xlplugin.refresh.cells import read_cell
 from xlplugin.refresh.styles import StyleMerger
@@ -122,8 +123,14 @@ def _refresh_workbook(workbook: Path, csv, *, output, backup, force) -> Path:
         owned = owned_sheets(book)
         if not owned:
             raise InputError(Problem("no sheet of this workbook is marked as made by xlplugin", str(workbook)))
-        for name in owned.values():
-            book.sheet_part(book.sheet_named(name))  # every owned sheet's part is there (else refused)
+        owned_parts: dict[str, str] = {}
+        for name in owned.values():  # every owned sheet has its own worksheet part (else refused)
+            part = book.sheet_part(book.sheet_named(name))
+            if part.lower() in owned_parts:
+                raise MalformedPart(book.package.rels_name(book.workbook_part),
+                                    f"names {part} for both sheet {owned_parts[part.lower()]!r} and sheet {name!r}",
+                                    workbook)
+            owned_parts[part.lower()] = name
         confidence, method = _recorded_method(record, workbook)
         options = Options(confidence=confidence, method=method,
                           publish=bool(record.get("publish", False)), generated=parse_timestamp(None),
@@ -195,7 +202,7 @@ def _suppressed(record: dict) -> tuple[int, int]:
     value = record.get("suppressed", (0, 4))
     try:
         low, high = int(value[0]), int(value[1])
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, KeyError, OverflowError):
         return (0, 4)
     return (low, high)
 
@@ -224,28 +231,35 @@ def sheet_values(package: Package, part: str, shared: list[str] | None) -> dict[
         elif v is not None:
             text = _unescape(v.inner(data).decode("utf-8"))
             if kind == "s":
-                try:
-                    value = (shared or [])[int(text)]
-                except (ValueError, IndexError):
-                    value = None
-            elif kind in ("str", "e"):
+                index = as_index(text.strip())
+                if index is None or index >= len(shared or []):
+                    raise MalformedPart(part, f"has a cell {ref} showing shared string {text!r}, which the workbook "
+                                              "does not have")
+                value = shared[index]
+            elif kind == "n":
+                value = _cell_number(text, part, ref) if text.strip() else None
+            else:  # str, e, b, d (an ISO date): compared as text
                 value = text
-            elif kind == "b":
-                value = text
-            else:
-                try:
-                    value = float(text)
-                except ValueError:
-                    value = text
         if value is not None and value != "":
             out[read_cell(ref, part)] = value
     return out
 
 
+def _cell_number(text: str, part: str, ref: str) -> float:
+    """The value of a number cell; MalformedPart for what Excel never writes (text, inf, nan)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise MalformedPart(part, f"has a number cell {ref} holding {text[:40]!r}, which is not a number")
+    return value
+
+
 def shared_strings(package: Package, book: Book) -> list[str]:
     for rel in book.wb_rels:
-        if rel.type.endswith("/sharedStrings") and rel.part and package.has(rel.part):
-            data = package.read(rel.part)
+        if rel.type.endswith("/sharedStrings") and rel.part:
+            data = package.read(package.require(rel.part, package.rels_name(book.workbook_part)))
             root = scan(data, rel.part)
             out = []
             for si in root.findall("si"):

@@ -10,9 +10,10 @@ entries are never changed or reordered, so every index already in use keeps its 
 
 from __future__ import annotations
 
-from xlplugin.package import NS_MAIN, Element, read_int, scan, set_attr, splice, xml_attr
+from xlplugin.package import NS_MAIN, Element, MalformedPart, read_int, scan, set_attr, splice, xml_attr
 
 SECTIONS = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles", "dxfs")
+SCHEMA_ORDER = SECTIONS + ("tableStyles", "colors", "extLst")
 
 
 def _canon(data: bytes, element: Element):
@@ -168,12 +169,16 @@ class StyleMerger:
             el = root.find(section)
             total = len(self.u_lists[section]) + len(added)
             if el is None:
-                if section != "numFmts":
-                    continue  # every real styles.xml has the others
-                first = root.children[0].start if root.children else root.close_start
+                # a section the user's part leaves out (numFmts, dxfs, cellStyles... are optional): add it in
+                # schema order; its first entry is index 0, as the merger counted from an empty list
+                if root.empty:
+                    raise MalformedPart(self.part, "is an empty <styleSheet/>")
+                later = SCHEMA_ORDER[SCHEMA_ORDER.index(section) + 1:]
+                following = next((c for c in root.children if c.local in later), None)
+                at = following.start if following is not None else root.close_start
                 ns = f' xmlns="{NS_MAIN}"' if self.u_prefix else ""
-                edits.append((first, first, f'<numFmts{ns} count="{len(added)}">'.encode() + b"".join(added)
-                              + b"</numFmts>"))
+                edits.append((at, at, f'<{section}{ns} count="{len(added)}">'.encode() + b"".join(added)
+                              + f"</{section}>".encode()))
                 continue
             if el.empty:
                 tag = data[el.start + 1:el.open_end].split()[0].rstrip(b"/>")

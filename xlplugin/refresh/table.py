@@ -19,8 +19,8 @@ from pathlib import Path
 
 from xlplugin import csvinput
 from xlplugin.errors import InputError, Problem
-from xlplugin.package import (check_targets, NS_MAIN, Element, MalformedPart, open_package, scan, set_attr,
-                              splice, unused_part_name, write_package, xml_attr, xml_text)
+from xlplugin.package import (check_targets, NS_MAIN, Element, MalformedPart, as_index, open_package, scan,
+                              set_attr, splice, unused_part_name, write_package, xml_attr, xml_text)
 from xlplugin.refresh.book import (CT_TABLE, REL_TABLE, Book, Table, open_book, table_range,
                                    validate_sheet_name, validate_table_name)
 from xlplugin.refresh.cells import (MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROWS, cell_ref, column_index,
@@ -388,11 +388,10 @@ def _column_ids(columns: Element, old_names: list[str], header: list[str]) -> li
     old = {}
     used = set()
     for c, name in zip(columns.findall("tableColumn"), old_names):
-        try:
-            old[name.lower()] = int(c.attrs.get("id", "0"))
-            used.add(old[name.lower()])
-        except ValueError:
-            pass
+        column_id = as_index(c.attrs.get("id"))
+        if column_id is not None:  # a damaged id is not kept: the column gets a new one
+            old[name.lower()] = column_id
+            used.add(column_id)
     ids = []
     next_id = max(used, default=0)
     for h in header:
