@@ -335,3 +335,15 @@ def test_report_whose_owned_sheets_share_a_part_is_refused(tmp_path, report):
         assert first.removeprefix("xl/").upper().encode() in zf.read("xl/_rels/workbook.xml.rels")
     error = refused(lambda: refresh_workbook(book, csv), book)
     assert f"xl/_rels/workbook.xml.rels names {first} for both sheet" in str(error)
+
+
+@pytest.mark.parametrize("old, new, why", [
+    (b'<row r="3"', b'<row r="2"', "has row 2 after row 2; rows must come in order"),
+    (b'<row r="4"', b'<row r="1"', "has row 1 after row 3; rows must come in order"),
+    (b'<c r="B2"', b'<c r="B7"', "has cell B7 inside row 2"),
+])
+def test_table_refresh_refuses_rows_out_of_order_or_cells_in_the_wrong_row(tmp_path, table_csv, old, new, why):
+    """Rows and cells are found by their numbers and new rows spliced in order: a muddle is refused."""
+    book = rezip(TABLES, tmp_path / "book.xlsx", in_part("xl/worksheets/sheet1.xml", lambda d: d.replace(old, new, 1)))
+    error = refused(lambda: refresh_table(book, table_csv, "Inventory"), book)
+    assert f"xl/worksheets/sheet1.xml (sheet 'Sheet1') {why}" in str(error)

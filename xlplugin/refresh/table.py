@@ -431,6 +431,8 @@ def rewrite_cells(data: bytes, old_rect, new_rect, grid: Grid, *, force: bool, w
     last = 0
     for row_el in sheet_data.findall("row"):
         r = read_row(row_el.attrs["r"], where) if "r" in row_el.attrs else last + 1
+        if r <= last:  # new rows are spliced in before the first later row: the order must hold
+            raise MalformedPart(where, f"has row {r} after row {last}; rows must come in order")
         last = r
         row_elements.append((r, row_el))
         if not union_rows[0] <= r <= union_rows[1]:
@@ -438,7 +440,12 @@ def rewrite_cells(data: bytes, old_rect, new_rect, grid: Grid, *, force: bool, w
         col_last = 0
         for c in row_el.findall("c"):
             ref = c.attrs.get("r")
-            col = read_cell(ref, where)[1] if ref else col_last + 1
+            if ref:
+                cell_row, col = read_cell(ref, where)
+                if cell_row != r:
+                    raise MalformedPart(where, f"has cell {ref} inside row {r}")
+            else:
+                col = col_last + 1
             col_last = col
             keeps_style = r == old_rect[0] or styled_columns is None or col in styled_columns
             if c.attrs.get("s") and keeps_style:
@@ -607,7 +614,8 @@ def update_references(book: Book, table: Table, old_rect, new_rect, grid: Grid, 
             book.put(part, updated)
 
 
-def update_pivot_cache(data: bytes, table: Table, old_rect, new_rect, where: str = "pivot cache") -> bytes | None:
+def update_pivot_cache(data: bytes, table: Table, old_rect, new_rect,
+                       where: str = "pivot cache") -> bytes | None:
     """A pivot cache reading the table (by name, or its range) is stretched and refreshed on load."""
     root = scan(data, where, stop_at={"cacheFields", "extLst"})
     source = next(root.iter("worksheetSource"), None)
@@ -632,7 +640,8 @@ def update_pivot_cache(data: bytes, table: Table, old_rect, new_rect, where: str
     return splice(data, edits)
 
 
-def update_chart(data: bytes, sheet_name: str, old_rect, new_rect, grid: Grid, where: str = "chart") -> bytes | None:
+def update_chart(data: bytes, sheet_name: str, old_rect, new_rect, grid: Grid,
+                 where: str = "chart") -> bytes | None:
     """Stretch series formulas that read the table's columns, and rewrite their caches."""
     root = scan(data, where)
     edits = []
