@@ -12,7 +12,7 @@ class Problem:
     message: str
     file: str | None = None
     line: int | None = None
-    column: str | None = None
+    column: str | None = None  # a CSV column, or a command-line option such as "--table"
 
     def __str__(self) -> str:
         where = []
@@ -20,7 +20,9 @@ class Problem:
             where.append(self.file)
         if self.line is not None:
             where.append(f"line {self.line}")
-        if self.column:
+        if self.column and self.column.startswith("--"):
+            where.append(f"option {self.column}")  # a command-line option, not a CSV column
+        elif self.column:
             where.append(f"column '{self.column}'")
         return f"{', '.join(where)}: {self.message}" if where else self.message
 

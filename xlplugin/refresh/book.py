@@ -455,7 +455,7 @@ def validate_table_name(name: str, where: str = "--table") -> list[Problem]:
                                 "full stops (no spaces)", column=where))
     if _CELL_LIKE.fullmatch(name) or _R1C1_LIKE.fullmatch(name):
         problems.append(Problem(f"table name {name!r} looks like a cell reference; Excel would read it as "
-                                "one (add a word, e.g. Data_{name})", column=where))
+                                f"one (add a word, e.g. Data_{name})", column=where))
     return problems
 
 
