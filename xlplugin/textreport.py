@@ -45,9 +45,13 @@ def _ci(r: StageRate) -> str:
     return f"{pct(r.ci_lower, 2)} to {pct(r.ci_upper, 2)}"
 
 
-def _table(header: list[str], rows: list[list[str]]) -> str:
+def _table(header: list[str], rows: list[list[str]], right: frozenset[int] = frozenset()) -> str:
+    """Aligned columns; the columns in `right` (numbers) are right-aligned."""
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header)]
-    line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+
     out = [line(header), line(["-" * w for w in widths])]
     out.extend(line(row) for row in rows)
     return "\n".join(out)
@@ -74,7 +78,11 @@ def rates_table(tables, confidence: float, method: str) -> str:
         title = f"{programme.name}\n" if programme.name else ""
         blocks.append(
             title
-            + _table(["stage", "count", "unit", "rate (of base)", ci_head, "of first", "drop-off", "flags"], body)
+            + _table(
+                ["stage", "count", "unit", "rate (of base)", ci_head, "of first", "drop-off", "flags"],
+                body,
+                right=frozenset({1, 5, 6}),
+            )
         )
     return "\n\n".join(blocks)
 
