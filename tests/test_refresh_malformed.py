@@ -347,3 +347,17 @@ def test_table_refresh_refuses_rows_out_of_order_or_cells_in_the_wrong_row(tmp_p
     book = rezip(TABLES, tmp_path / "book.xlsx", in_part("xl/worksheets/sheet1.xml", lambda d: d.replace(old, new, 1)))
     error = refused(lambda: refresh_table(book, table_csv, "Inventory"), book)
     assert f"xl/worksheets/sheet1.xml (sheet 'Sheet1') {why}" in str(error)
+
+
+def test_a_part_that_fails_its_crc_is_malformed_and_named(tmp_path, table_csv):
+    """Zip-level damage to one part is the same refusal as damage inside it."""
+    book = tmp_path / "book.xlsx"
+    with zipfile.ZipFile(TABLES) as zin, zipfile.ZipFile(book, "w") as zout:
+        for info in zin.infolist():
+            zout.writestr(zipfile.ZipInfo(info.filename, info.date_time), zin.read(info))  # stored
+    data = bytearray(book.read_bytes())
+    at = data.index(b"<styleSheet")
+    data[at + 1] ^= 0x20  # <StyleSheet: the stored bytes no longer match the CRC
+    book.write_bytes(bytes(data))
+    error = refused(lambda: refresh_table(book, table_csv, "NewTable"), book)
+    assert error.part == "xl/styles.xml" and "xl/styles.xml cannot be decompressed (Bad CRC-32" in str(error)

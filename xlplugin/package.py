@@ -362,9 +362,10 @@ def _stream_check(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, pa
     except InputError:
         raise
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError) as exc:
-        raise _refuse(path, f"part {info.filename} is damaged ({exc})") from None
+        raise MalformedPart(info.filename, f"cannot be decompressed ({exc})", path) from None
     if count != info.file_size:
-        raise _refuse(path, f"part {info.filename} holds {count:,} bytes but declares {info.file_size:,}")
+        raise MalformedPart(info.filename, f"holds {count:,} bytes but its zip entry declares {info.file_size:,}",
+                            path)
     return count
 
 
@@ -374,7 +375,7 @@ def _read_capped(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, pat
         with zf.open(info) as stream:
             data = stream.read(cap + 1)
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as exc:
-        raise _refuse(path, f"part {info.filename} is damaged ({exc})") from None
+        raise MalformedPart(info.filename, f"cannot be decompressed ({exc})", path) from None
     if len(data) > cap:
         raise _refuse(path, f"part {info.filename} holds more bytes than it declares (zip bomb?)")
     return data
@@ -536,7 +537,7 @@ def _copy_raw(out: zipfile.ZipFile, raw_in, info: zipfile.ZipInfo) -> None:
     while remaining:
         chunk = raw_in.read(min(remaining, 1 << 20))
         if not chunk:
-            raise InputError(Problem(f"part {info.filename} is truncated"))
+            raise MalformedPart(info.filename, "is truncated")
         out.fp.write(chunk)
         remaining -= len(chunk)
     out.filelist.append(clone)
