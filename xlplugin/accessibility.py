@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from xlplugin.cellref import column_letters, column_number
 from xlplugin.errors import InputError
 from xlplugin.package import NS_MAIN, NS_REL, open_package
 
@@ -100,21 +101,6 @@ class Finding:
 
 # ------------------------------------------------------------------------------------------
 # The workbook as the checks see it
-
-
-def column_number(letters: str) -> int:
-    number = 0
-    for ch in letters:
-        number = number * 26 + (ord(ch) - 64)
-    return number
-
-
-def column_letters(number: int) -> str:
-    letters = ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def parse_ref(ref: str) -> tuple[int, int]:

@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .cellref import column_letters
 from .counts import DEFAULT_SUPPRESSED
 from .errors import InputError, Problem
 from .funnel import Funnel, StageRecord, build_funnel
@@ -90,12 +91,7 @@ class Table:
 
 def column_letter(position: int) -> str:
     """0 -> 'A', 25 -> 'Z', 26 -> 'AA': how a spreadsheet user names a column."""
-    letters = ""
-    n = position + 1
-    while n:
-        n, rem = divmod(n - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
+    return column_letters(position + 1)
 
 
 # --------------------------------------------------------------------------------------------

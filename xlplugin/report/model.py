@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from ..cellref import column_letters
+
 # Number-format kinds a cell can have (the writer maps them to Excel formats).
 TEXT = "text"
 COUNT = "count"  # #,##0
@@ -30,12 +32,7 @@ HEADING2 = "heading2"
 
 def column_letter(col: int) -> str:
     """0 -> A, 26 -> AA."""
-    letters = ""
-    n = col + 1
-    while n:
-        n, rem = divmod(n - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
+    return column_letters(col + 1)
 
 
 def a1(row: int, col: int, absolute: bool = False) -> str:
