@@ -370,3 +370,10 @@ def test_recorded_claims_naming_a_dropped_stage_need_a_spec(tmp_path):
     with pytest.raises(InputError, match="Interested in diversion"):
         refresh_workbook(out, new)
     assert out.read_bytes() == before
+
+
+def test_ownership_record_with_an_infinite_part_count_is_not_ours():
+    from xlplugin.report.ownership import read_ownership
+
+    assert read_ownership({"xlplugin": '{"parts": Infinity}'}) is None
+    assert read_ownership({"xlplugin": '{"parts": 2}', "xlplugin.1": '{"generator":'}) is None

@@ -9,6 +9,8 @@ from __future__ import annotations
 import functools
 import re
 
+from xlplugin.cellref import column_letters as _letters
+from xlplugin.cellref import column_number
 from xlplugin.package import MalformedPart, as_index, xml_attr, xml_text
 
 MAX_ROWS = 1_048_576
@@ -18,21 +20,14 @@ MAX_CELL_CHARS = 32_767
 
 @functools.lru_cache(maxsize=4096)
 def column_letters(index: int) -> str:
-    """1 -> A, 27 -> AA."""
+    """1 -> A, 27 -> AA; ValueError outside Excel's grid (cached: refresh names many cells)."""
     if not 1 <= index <= MAX_COLUMNS:
         raise ValueError(f"column {index} outside Excel's grid")
-    letters = ""
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
+    return _letters(index)
 
 
 def column_index(letters: str) -> int:
-    value = 0
-    for ch in letters.upper():
-        value = value * 26 + ord(ch) - 64
-    return value
+    return column_number(letters.upper())
 
 
 _CELL = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")

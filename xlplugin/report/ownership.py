@@ -89,7 +89,7 @@ def read_ownership(properties: dict[str, str]) -> dict | None:
         try:
             text = "".join(properties[f"{PROPERTY}.{i}"] for i in range(1, int(value["parts"]) + 1))
             value = json.loads(text)
-        except (KeyError, ValueError, TypeError):
+        except (KeyError, ValueError, TypeError, OverflowError):  # OverflowError: {"parts": Infinity}
             return None
     if not isinstance(value, dict) or value.get("generator") != "xlplugin":
         return None
