@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import csv
 import random
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from timing import alternate
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -52,21 +52,6 @@ def _baseline(path: Path, encoding: str, delimiter: str) -> int:
         return len(list(csv.reader(handle, delimiter=delimiter)))
 
 
-def _median_ratio(ours, baseline) -> tuple[float, float, float]:
-    ratios, ours_times, base_times = [], [], []
-    ours(), baseline()  # warm the page cache and imports
-    for _ in range(RUNS):
-        t0 = time.perf_counter()
-        ours()
-        t1 = time.perf_counter()
-        baseline()
-        t2 = time.perf_counter()
-        ours_times.append(t1 - t0)
-        base_times.append(t2 - t1)
-        ratios.append((t1 - t0) / (t2 - t1))
-    return statistics.median(ratios), statistics.median(ours_times), statistics.median(base_times)
-
-
 def run() -> list[dict]:
     results = []
     with tempfile.TemporaryDirectory() as folder:
@@ -80,8 +65,8 @@ def run() -> list[dict]:
             size = path.stat().st_size
             table = read_table(path)
             assert len(table.rows) == ROWS and table.delimiter == delimiter, (len(table.rows), table.delimiter)
-            ratio, ours, base = _median_ratio(
-                lambda: read_table(path), lambda: _baseline(path, encoding, delimiter)
+            ratio, ours, base = alternate(
+                lambda: read_table(path), lambda: _baseline(path, encoding, delimiter), RUNS
             )
             results.append(
                 {

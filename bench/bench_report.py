@@ -11,12 +11,11 @@ Runs alternate (ours, baseline, ours, ...) so drift hits both; each ratio is of 
 
 from __future__ import annotations
 
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from timing import alternate, run_process
 
 ROOT = Path(__file__).resolve().parent.parent
 MET = ROOT / "workbooks" / "examples" / "met-2020-visits.toml"
@@ -30,19 +29,9 @@ EMPTY_WORKBOOK = (
 )
 
 
-def _timed(cmd: list[str]) -> float:
-    started = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
-    return time.perf_counter() - started
-
-
-def _alternate(a: list[str], b: list[str], runs: int = RUNS) -> tuple[float, float]:
-    _timed(a), _timed(b)  # warm the file cache
-    ta, tb = [], []
-    for _ in range(runs):
-        ta.append(_timed(a))
-        tb.append(_timed(b))
-    return statistics.median(ta), statistics.median(tb)
+def _alternate(a: list[str], b: list[str], runs: int = RUNS):
+    """Two whole processes, alternated (see bench/timing.py)."""
+    return alternate(lambda: run_process(a, cwd=ROOT), lambda: run_process(b, cwd=ROOT), runs)
 
 
 def _report_cmd(source: Path, out: Path) -> list[str]:
@@ -71,25 +60,25 @@ def _programmes_csv(path: Path, programmes: int) -> Path:
 def run() -> list[dict]:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        ours, floor = _alternate(
+        report_ratio, ours, floor = _alternate(
             _report_cmd(MET, folder / "met.xlsx"),
             [sys.executable, "-c", EMPTY_WORKBOOK, str(folder / "empty.xlsx")],
         )
         small = _programmes_csv(folder / "p50.csv", 50)
         large = _programmes_csv(folder / "p500.csv", 500)
-        t500, t50 = _alternate(_report_cmd(large, folder / "p500.xlsx"), _report_cmd(small, folder / "p50.xlsx"), 5)
+        growth, t500, t50 = _alternate(_report_cmd(large, folder / "p500.xlsx"), _report_cmd(small, folder / "p50.xlsx"), 5)
     return [
         {
             "benchmark": "report: Met example workbook (whole process)",
             "baseline": "python importing XlsxWriter and saving an empty workbook",
-            "ratio": ours / floor,
+            "ratio": report_ratio,
             "aim": "<= 1.5x",
             "notes": f"medians of {RUNS} alternated runs: {ours * 1000:.0f} ms vs {floor * 1000:.0f} ms",
         },
         {
             "benchmark": "report: 500-programme CSV (whole process)",
             "baseline": "report: 50-programme CSV (whole process)",
-            "ratio": t500 / t50,
+            "ratio": growth,
             "aim": "<= 10x (10x the data; linear growth)",
             "notes": f"medians of 5 alternated runs: {t500 * 1000:.0f} ms vs {t50 * 1000:.0f} ms",
         },

@@ -20,8 +20,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from timing import run_process
 
 ROOT = Path(__file__).resolve().parent.parent
 MET_CSV = ROOT / "workbooks" / "examples" / "met-2020-visits.csv"
@@ -56,9 +57,7 @@ def _cli() -> list[str]:
 
 
 def _timed(cmd: list[str], env: dict[str, str]) -> float:
-    started = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=ROOT)
-    return time.perf_counter() - started
+    return run_process(cmd, env=env, cwd=ROOT)
 
 
 def _heavy_imports(args: list[str], env: dict[str, str]) -> list[str]:

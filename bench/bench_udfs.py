@@ -9,9 +9,8 @@ paused during each timed call (as timeit does).
 
 from __future__ import annotations
 
-import gc
-import statistics
-import time
+
+from timing import alternate
 
 from xlplugin.udfs import UPTAKE_RATE
 
@@ -23,31 +22,12 @@ def _baseline(nums, dens):
     return [[x[0] / n[0]] for x, n in zip(nums, dens)]
 
 
-def _median_ratio(ours, baseline, *args) -> tuple[float, float, float]:
-    ratios, ours_t, base_t = [], [], []
-    for _ in range(REPEATS):
-        gc.collect()
-        gc.disable()  # as timeit does: a collection landing in one run would swamp the difference
-        try:
-            t0 = time.perf_counter()
-            baseline(*args)
-            t1 = time.perf_counter()
-            ours(*args)
-            t2 = time.perf_counter()
-        finally:
-            gc.enable()
-        base_t.append(t1 - t0)
-        ours_t.append(t2 - t1)
-        ratios.append((t2 - t1) / (t1 - t0))
-    return statistics.median(ratios), statistics.median(ours_t), statistics.median(base_t)
-
-
 def run() -> list[dict]:
     results = []
     floats = ([[float(i % 670)] for i in range(ROWS)], [[669.0] for _ in range(ROWS)])
     ints = ([[i % 670] for i in range(ROWS)], [[669] for _ in range(ROWS)])
     for label, (nums, dens) in (("classic floats (62.0)", floats), ("Office.js ints (62)", ints)):
-        ratio, ours, base = _median_ratio(UPTAKE_RATE, _baseline, nums, dens)
+        ratio, ours, base = alternate(UPTAKE_RATE, _baseline, REPEATS, nums, dens, pause_gc=True)
         results.append(
             {
                 "benchmark": f"UPTAKE_RATE, {ROWS:,}-row column vs column, {label}",
@@ -59,8 +39,9 @@ def run() -> list[dict]:
         )
     nums = floats[0]
     one = [[669.0]]
-    ratio, ours, base = _median_ratio(
-        lambda a, b: UPTAKE_RATE(a, b), lambda a, b: [[x[0] / b[0][0]] for x in a], nums, one
+    ratio, ours, base = alternate(
+        lambda a, b: UPTAKE_RATE(a, b), lambda a, b: [[x[0] / b[0][0]] for x in a], REPEATS, nums, one,
+        pause_gc=True,
     )
     results.append(
         {

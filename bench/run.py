@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))  # the benchmarks share bench/timing.py
 
 
 def machine() -> str:
@@ -27,6 +28,11 @@ def machine() -> str:
     except OSError:
         pass
     return f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}"
+
+
+def ratio_text(ratio: float) -> str:
+    """Two decimals, or three significant digits for small ratios (0.0097x, not 0.01x)."""
+    return f"{ratio:.2f}x" if ratio >= 0.1 else f"{ratio:.2g}x"
 
 
 def load(path: Path):
@@ -66,7 +72,7 @@ def main(argv: list[str]) -> int:
         rows.extend(results)
         print(f"  ran {path.name} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     header = ("benchmark", "baseline", "ratio", "aim", "notes")
-    table = [[r["benchmark"], r["baseline"], f"{r['ratio']:.2f}x", r.get("aim", ""), r["notes"]] for r in rows]
+    table = [[r["benchmark"], r["baseline"], ratio_text(r["ratio"]), r.get("aim", ""), r["notes"]] for r in rows]
     widths = [max(len(h), *(len(t[i]) for t in table)) if table else len(h) for i, h in enumerate(header)]
     fmt = lambda cells: " | ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
     print(fmt(header))
