@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import io
 import math
-import os
 from fractions import Fraction
 
 import pytest
@@ -25,6 +24,7 @@ from xlplugin.claims import ClaimError, explain_claim, parse_claim
 from xlplugin.errors import InputError
 from xlplugin.funnel import StageRecord, build_funnel
 from xlplugin.spec import load_spec
+from udf_helpers import raising, walk
 
 SETTINGS = settings(max_examples=150, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
@@ -200,27 +200,6 @@ hostile_values = st.one_of(hostile_scalars, st.lists(hostile_scalars, max_size=5
                            st.just([]), st.just([[]]), st.just([[None]]))
 
 
-@contextlib.contextmanager
-def raising():
-    old = os.environ.get(udfs.RAISE_ENV)
-    os.environ[udfs.RAISE_ENV] = "1"
-    try:
-        yield
-    finally:
-        if old is None:
-            os.environ.pop(udfs.RAISE_ENV, None)
-        else:
-            os.environ[udfs.RAISE_ENV] = old
-
-
-def _values(result):
-    if isinstance(result, list):
-        for row in result:
-            yield from _values(row)
-    else:
-        yield result
-
-
 @pytest.mark.parametrize("function", UDFS, ids=[f.__name__ for f in UDFS])
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(args=st.lists(hostile_values, min_size=0, max_size=8))
@@ -232,7 +211,7 @@ def test_excel_functions_on_hostile_values_give_a_value_or_an_error_literal(func
     args = (args + [None] * required)[:max(required, min(len(args), len(parameters)))]
     with raising():
         result = function(*args)
-    for value in _values(result):
+    for value in walk(result):
         assert value is None or isinstance(value, (str, int, float, bool)), type(value)
         if isinstance(value, float):
             assert math.isfinite(value)

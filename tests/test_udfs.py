@@ -11,10 +11,8 @@ import ast
 import datetime as dt
 import inspect
 import math
-import os
 import re
 import typing
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -25,6 +23,7 @@ from xlplugin import claims, intervals, rates, udfs
 from xlplugin.excel_args import EXCEL_ERRORS
 from xlplugin.counts import Count
 from xlplugin.funnel import StageRecord, build_funnel
+from udf_helpers import raising, walk
 
 UDFS = [
     udfs.UPTAKE_RATE,
@@ -52,28 +51,6 @@ def met_programme(with_units: bool = True):
         for s, c, b, u in zip(STAGES, COUNTS, BASES, UNITS)
     ]
     return build_funnel(records).programmes[0]
-
-
-@contextmanager
-def raising():
-    """Let unexpected exceptions escape the guard, so a test sees real bugs, not #VALUE!."""
-    old = os.environ.get(udfs.RAISE_ENV)
-    os.environ[udfs.RAISE_ENV] = "1"
-    try:
-        yield
-    finally:
-        if old is None:
-            del os.environ[udfs.RAISE_ENV]
-        else:
-            os.environ[udfs.RAISE_ENV] = old
-
-
-def walk(value):
-    if isinstance(value, list):
-        for row in value:
-            yield from walk(row)
-    else:
-        yield value
 
 
 # ------------------------------------------------------------------ the Met figures
