@@ -115,82 +115,80 @@ def test_unknown_xml_encoding_is_refused_not_a_crash(tmp_path, part, encoding):
     assert book.read_bytes() == before
 
 
-def test_report_missing_a_sheet_part_is_refused_not_a_crash(tmp_path):
-    report = tmp_path / "report.xlsx"
-    csv = ROOT / "tests" / "data" / "examples" / "prevent-channel.csv"
-    made = subprocess.run([sys.executable, "-m", "xlplugin.cli", "report", str(csv), "-o", str(report)],
+def _cli(*args) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "xlplugin.cli", *map(str, args)],
                           capture_output=True, text=True, timeout=300)
-    assert made.returncode == 0, made.stderr
-    damaged = tmp_path / "damaged.xlsx"
-    with zipfile.ZipFile(report) as zin, zipfile.ZipFile(damaged, "w", zipfile.ZIP_DEFLATED) as zout:
+
+
+def _rewrite(source: Path, target: Path, edit) -> Path:
+    """A copy of `source` whose entries pass through `edit(name, data) -> bytes | None` (None drops it)."""
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
         for info in zin.infolist():
-            if info.filename != "xl/worksheets/sheet2.xml":
-                zout.writestr(info, zin.read(info))
-    before = damaged.read_bytes()
-    result = subprocess.run([sys.executable, "-m", "xlplugin.cli", "refresh", str(damaged), str(csv)],
-                            capture_output=True, text=True, timeout=300)
+            data = edit(info.filename, zin.read(info))
+            if data is not None:
+                zout.writestr(info, data)
+    return target
+
+
+def _prevent_report(tmp_path: Path) -> tuple[Path, Path]:
+    csv = ROOT / "tests" / "data" / "examples" / "prevent-channel.csv"
+    report = tmp_path / "report.xlsx"
+    made = _cli("report", csv, "-o", report)
+    assert made.returncode == 0, made.stderr
+    return report, csv
+
+
+def _assert_refused_unchanged(result: subprocess.CompletedProcess, book: Path, before: bytes) -> None:
+    assert "internal error" not in result.stderr, result.stderr
     assert result.returncode == 2, result.stderr
-    assert "internal error" not in result.stderr
-    assert damaged.read_bytes() == before
+    assert "the workbook is damaged" in result.stderr
+    assert book.read_bytes() == before
+
+
+def test_report_missing_a_sheet_part_is_refused_not_a_crash(tmp_path):
+    report, csv = _prevent_report(tmp_path)
+    damaged = _rewrite(report, tmp_path / "damaged.xlsx",
+                       lambda name, data: None if name == "xl/worksheets/sheet2.xml" else data)
+    before = damaged.read_bytes()
+    _assert_refused_unchanged(_cli("refresh", damaged, csv), damaged, before)
 
 
 @pytest.mark.parametrize("bad", ["", "x", "1.5"])
 def test_row_with_a_bad_r_attribute_is_refused_not_a_crash(tmp_path, bad):
-    source = CORPUS / "calamine__table-multiple.xlsx"
-    book = tmp_path / "book.xlsx"
-    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            data = zin.read(info)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                data = data.replace(b'<row r="2"', f'<row r="{bad}"'.encode(), 1)
-            zout.writestr(info, data)
+    def edit(name, data):
+        if name == "xl/worksheets/sheet1.xml":
+            return data.replace(b'<row r="2"', f'<row r="{bad}"'.encode(), 1)
+        return data
+
+    book = _rewrite(CORPUS / "calamine__table-multiple.xlsx", tmp_path / "book.xlsx", edit)
     before = book.read_bytes()
     (tmp_path / "t.csv").write_text("Item,Qty,Price\na,1,2\nb,3,4\n", encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "xlplugin.cli", "refresh", str(book), str(tmp_path / "t.csv"),
-                             "--table", "Inventory"], capture_output=True, text=True, timeout=120)
-    assert "internal error" not in result.stderr, result.stderr
-    assert result.returncode in (0, 2)
-    if result.returncode == 2:
-        assert book.read_bytes() == before
+    _assert_refused_unchanged(_cli("refresh", book, tmp_path / "t.csv", "--table", "Inventory"), book, before)
 
 
 def test_report_cell_with_a_bad_reference_is_refused_not_a_crash(tmp_path):
     import re
 
-    report = tmp_path / "report.xlsx"
-    csv = ROOT / "tests" / "data" / "examples" / "prevent-channel.csv"
-    made = subprocess.run([sys.executable, "-m", "xlplugin.cli", "report", str(csv), "-o", str(report)],
-                          capture_output=True, text=True, timeout=300)
-    assert made.returncode == 0, made.stderr
-    damaged = tmp_path / "damaged.xlsx"
-    with zipfile.ZipFile(report) as zin, zipfile.ZipFile(damaged, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            data = zin.read(info)
-            if info.filename.startswith("xl/worksheets/sheet"):
-                data = re.sub(rb'<c r="([A-Z]+)(1[0-9])"', rb'<c r="\1\2x"', data, count=1)
-            zout.writestr(info, data)
+    report, csv = _prevent_report(tmp_path)
+
+    def edit(name, data):
+        if name.startswith("xl/worksheets/sheet"):
+            return re.sub(rb'<c r="([A-Z]+)(1[0-9])"', rb'<c r="\1\2x"', data, count=1)
+        return data
+
+    damaged = _rewrite(report, tmp_path / "damaged.xlsx", edit)
     before = damaged.read_bytes()
-    result = subprocess.run([sys.executable, "-m", "xlplugin.cli", "refresh", str(damaged), str(csv)],
-                            capture_output=True, text=True, timeout=300)
-    assert "internal error" not in result.stderr, result.stderr
-    assert result.returncode == 2 and damaged.read_bytes() == before
+    _assert_refused_unchanged(_cli("refresh", damaged, csv), damaged, before)
 
 
 @pytest.mark.parametrize("bad", ["", "B11:", "7:11"])
 def test_other_table_with_a_bad_ref_is_refused_not_a_crash(tmp_path, bad):
-    source = CORPUS / "calamine__table-multiple.xlsx"
-    book = tmp_path / "book.xlsx"
-    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            data = zin.read(info)
-            if info.filename == "xl/tables/table4.xml":  # Sales_Bob, A7:B11, beside Sales_Alice on sheet 3
-                data = data.replace(b'ref="A7:B11"', f'ref="{bad}"'.encode())
-            zout.writestr(info, data)
+    def edit(name, data):
+        if name == "xl/tables/table4.xml":  # Sales_Bob, A7:B11, beside Sales_Alice on sheet 3
+            return data.replace(b'ref="A7:B11"', f'ref="{bad}"'.encode())
+        return data
+
+    book = _rewrite(CORPUS / "calamine__table-multiple.xlsx", tmp_path / "book.xlsx", edit)
     before = book.read_bytes()
     (tmp_path / "t.csv").write_text("Name,Sales\na,1\nb,2\n", encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "xlplugin.cli", "refresh", str(book), str(tmp_path / "t.csv"),
-                             "--table", "Sales_Alice"], capture_output=True, text=True, timeout=120)
-    assert "internal error" not in result.stderr, result.stderr
-    assert result.returncode in (0, 2)
-    if result.returncode == 2:
-        assert book.read_bytes() == before
+    _assert_refused_unchanged(_cli("refresh", book, tmp_path / "t.csv", "--table", "Sales_Alice"), book, before)
