@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 ## Build the example FOI-summary workbooks in workbooks/examples/ (and print the founding funnel).
 report: venv
 	$(VENV)/bin/xlplugin rates workbooks/examples/met-2020-visits.csv
-	$(PY) -m xlplugin.report.examples
+	$(PY) tools/build_examples.py
 
 ## Run the whole test suite.
 test: venv

@@ -19,7 +19,7 @@ from timing import alternate
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from xlplugin.csvinput import read_table  # noqa: E402
+from xlplugin.inputs.csvinput import read_table  # noqa: E402
 
 ROWS = 100_000
 RUNS = 7
@@ -65,9 +65,7 @@ def run() -> list[dict]:
             size = path.stat().st_size
             table = read_table(path)
             assert len(table.rows) == ROWS and table.delimiter == delimiter, (len(table.rows), table.delimiter)
-            ratio, ours, base = alternate(
-                lambda: read_table(path), lambda: _baseline(path, encoding, delimiter), RUNS
-            )
+            ratio, ours, base = alternate(lambda: read_table(path), lambda: _baseline(path, encoding, delimiter), RUNS)
             results.append(
                 {
                     "benchmark": f"read_table, {ROWS:,} rows x 8 columns ({size / 1e6:.1f} MB, {label})",

@@ -24,7 +24,7 @@ def _per_call(func, repeats: int) -> float:
 def run(rounds: int = 15, repeats: int = 20) -> list[dict]:
     from statsmodels.stats.proportion import proportion_confint
 
-    from xlplugin.intervals import proportion_ci
+    from xlplugin.core.intervals import proportion_ci
 
     def ours():
         return proportion_ci(X, N, CONFIDENCE, "exact")
@@ -45,15 +45,19 @@ def run(rounds: int = 15, repeats: int = 20) -> list[dict]:
         ratios.append(t_ours / t_theirs)
         ours_us.append(t_ours * 1e6)
         theirs_us.append(t_theirs * 1e6)
-    return [{
-        "benchmark": f"exact CI x={X:,} n={N:,} (pure Python)",
-        "baseline": 'statsmodels proportion_confint(method="beta")',
-        "ratio": statistics.median(ratios),
-        "aim": "<= 3x",
-        "notes": (f"median of {rounds} alternated runs x {repeats} calls: "
-                  f"{statistics.median(ours_us):.0f} us vs {statistics.median(theirs_us):.0f} us; "
-                  f"max |difference| {worst:.1e}"),
-    }]
+    return [
+        {
+            "benchmark": f"exact CI x={X:,} n={N:,} (pure Python)",
+            "baseline": 'statsmodels proportion_confint(method="beta")',
+            "ratio": statistics.median(ratios),
+            "aim": "<= 3x",
+            "notes": (
+                f"median of {rounds} alternated runs x {repeats} calls: "
+                f"{statistics.median(ours_us):.0f} us vs {statistics.median(theirs_us):.0f} us; "
+                f"max |difference| {worst:.1e}"
+            ),
+        }
+    ]
 
 
 if __name__ == "__main__":

@@ -21,12 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 MET = ROOT / "workbooks" / "examples" / "met-2020-visits.toml"
 RUNS = 7
 
-EMPTY_WORKBOOK = (
-    "import sys, xlsxwriter\n"
-    "wb = xlsxwriter.Workbook(sys.argv[1])\n"
-    "wb.add_worksheet()\n"
-    "wb.close()\n"
-)
+EMPTY_WORKBOOK = "import sys, xlsxwriter\nwb = xlsxwriter.Workbook(sys.argv[1])\nwb.add_worksheet()\nwb.close()\n"
 
 
 def _alternate(a: list[str], b: list[str], runs: int = RUNS):
@@ -66,7 +61,9 @@ def run() -> list[dict]:
         )
         small = _programmes_csv(folder / "p50.csv", 50)
         large = _programmes_csv(folder / "p500.csv", 500)
-        growth, t500, t50 = _alternate(_report_cmd(large, folder / "p500.xlsx"), _report_cmd(small, folder / "p50.xlsx"), 5)
+        growth, t500, t50 = _alternate(
+            _report_cmd(large, folder / "p500.xlsx"), _report_cmd(small, folder / "p50.xlsx"), 5
+        )
     return [
         {
             "benchmark": "report: Met example workbook (whole process)",

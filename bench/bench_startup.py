@@ -83,7 +83,7 @@ def measure(rounds: int = ROUNDS) -> dict[str, float]:
         times: dict[str, list[float]] = {name: [] for name in commands}
         names = list(commands)
         for i in range(rounds):
-            order = names[i % len(names):] + names[:i % len(names)]
+            order = names[i % len(names) :] + names[: i % len(names)]
             for name in order:
                 times[name].append(_timed(commands[name], env))
         medians = {name: statistics.median(values) for name, values in times.items()}
@@ -104,13 +104,27 @@ def run() -> list[dict]:
 
     via = "xlplugin script" if Path(sys.executable).with_name("xlplugin").exists() else "python -m xlplugin.cli"
     return [
-        {"benchmark": "xlplugin --help start-up", "baseline": "python -c pass", "ratio": m["help"] / base,
-         "aim": "<= 3x", "notes": f"{m['help'] * 1000:.0f} ms vs {base * 1000:.0f} ms; {via}; {heavy('heavy_help')}"},
-        {"benchmark": "xlplugin rates, Met CSV", "baseline": "python -c pass", "ratio": m["rates_csv"] / base,
-         "aim": "<= 3x", "notes": f"{m['rates_csv'] * 1000:.0f} ms vs {base * 1000:.0f} ms"},
-        {"benchmark": "xlplugin rates, Met spec (TOML, claims)", "baseline": "python -c pass",
-         "ratio": m["rates_spec"] / base, "aim": "<= 3x",
-         "notes": f"{m['rates_spec'] * 1000:.0f} ms vs {base * 1000:.0f} ms; {heavy('heavy_rates')}"},
+        {
+            "benchmark": "xlplugin --help start-up",
+            "baseline": "python -c pass",
+            "ratio": m["help"] / base,
+            "aim": "<= 3x",
+            "notes": f"{m['help'] * 1000:.0f} ms vs {base * 1000:.0f} ms; {via}; {heavy('heavy_help')}",
+        },
+        {
+            "benchmark": "xlplugin rates, Met CSV",
+            "baseline": "python -c pass",
+            "ratio": m["rates_csv"] / base,
+            "aim": "<= 3x",
+            "notes": f"{m['rates_csv'] * 1000:.0f} ms vs {base * 1000:.0f} ms",
+        },
+        {
+            "benchmark": "xlplugin rates, Met spec (TOML, claims)",
+            "baseline": "python -c pass",
+            "ratio": m["rates_spec"] / base,
+            "aim": "<= 3x",
+            "notes": f"{m['rates_spec'] * 1000:.0f} ms vs {base * 1000:.0f} ms; {heavy('heavy_rates')}",
+        },
     ]
 
 

@@ -9,10 +9,9 @@ paused during each timed call (as timeit does).
 
 from __future__ import annotations
 
-
 from timing import alternate
 
-from xlplugin.udfs import UPTAKE_RATE
+from xlplugin.excel.functions import UPTAKE_RATE
 
 ROWS = 100_000
 REPEATS = 7
@@ -40,7 +39,11 @@ def run() -> list[dict]:
     nums = floats[0]
     one = [[669.0]]
     ratio, ours, base = alternate(
-        lambda a, b: UPTAKE_RATE(a, b), lambda a, b: [[x[0] / b[0][0]] for x in a], REPEATS, nums, one,
+        lambda a, b: UPTAKE_RATE(a, b),
+        lambda a, b: [[x[0] / b[0][0]] for x in a],
+        REPEATS,
+        nums,
+        one,
         pause_gc=True,
     )
     results.append(

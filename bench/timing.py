@@ -10,7 +10,8 @@ import gc
 import statistics
 import subprocess
 import time
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 
 class Alternated(NamedTuple):

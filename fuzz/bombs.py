@@ -28,8 +28,13 @@ ADDRESS_SPACE_LIMIT = 2_500_000_000
 MB = 1 << 20
 
 
-def rezip(base: Path, target: Path, replace: dict[str, bytes] | None = None,
-          extra: dict[str, bytes] | None = None, drop: tuple[str, ...] = ()) -> Path:
+def rezip(
+    base: Path,
+    target: Path,
+    replace: dict[str, bytes] | None = None,
+    extra: dict[str, bytes] | None = None,
+    drop: tuple[str, ...] = (),
+) -> Path:
     """Copy `base` with some parts replaced, some dropped and some added."""
     replace = dict(replace or {})
     with zipfile.ZipFile(base) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
@@ -45,10 +50,23 @@ def rezip(base: Path, target: Path, replace: dict[str, bytes] | None = None,
 def _laughs(root: bytes) -> bytes:
     """The billion-laughs document: 10^9 'lol's from a 1 KB part, around a root element."""
     entities = b'<!ENTITY lol "lol">' + b"".join(
-        b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10) for i in range(1, 10))
+        b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10) for i in range(1, 10)
+    )
     name, rest = root.split(b" ", 1) if b" " in root else (root, b">")
-    return (b'<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE ' + name + b" [" + entities + b"]>"
-            + b"<" + name + b" " + rest.rstrip(b">") + b">&lol9;</" + name + b">")
+    return (
+        b'<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE '
+        + name
+        + b" ["
+        + entities
+        + b"]>"
+        + b"<"
+        + name
+        + b" "
+        + rest.rstrip(b">")
+        + b">&lol9;</"
+        + name
+        + b">"
+    )
 
 
 _ROOTS = {
@@ -74,34 +92,43 @@ def billion_laughs(base: Path, target: Path, part: str) -> Path:
 
 def external_entity(base: Path, target: Path) -> Path:
     """XXE: an entity that would read a local file into the workbook's sheet names."""
-    doc = (b'<?xml version="1.0"?><!DOCTYPE workbook [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
-           b'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheets>'
-           b'<sheet name="&xxe;" sheetId="1" r:id="rId1" xmlns:r="http://schemas.openxmlformats.org/'
-           b'officeDocument/2006/relationships"/></sheets></workbook>')
+    doc = (
+        b'<?xml version="1.0"?><!DOCTYPE workbook [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+        b'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheets>'
+        b'<sheet name="&xxe;" sheetId="1" r:id="rId1" xmlns:r="http://schemas.openxmlformats.org/'
+        b'officeDocument/2006/relationships"/></sheets></workbook>'
+    )
     return rezip(base, target, replace={"xl/workbook.xml": doc})
 
 
 def parameter_entity(base: Path, target: Path) -> Path:
     """An external parameter entity (the DTD fetches a URL when it is parsed)."""
-    doc = (b'<?xml version="1.0"?><!DOCTYPE workbook [<!ENTITY % remote SYSTEM "http://example.invalid/x.dtd">'
-           b'%remote;]><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>')
+    doc = (
+        b'<?xml version="1.0"?><!DOCTYPE workbook [<!ENTITY % remote SYSTEM "http://example.invalid/x.dtd">'
+        b'%remote;]><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>'
+    )
     return rezip(base, target, replace={"xl/workbook.xml": doc})
 
 
 def quadratic_blowup(base: Path, target: Path) -> Path:
     """One 50 KB entity referenced 40,000 times: 2 GB from a 200 KB part, no nesting needed."""
-    doc = (b'<?xml version="1.0"?><!DOCTYPE worksheet [<!ENTITY a "' + b"A" * 50_000 + b'">]>'
-           b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
-           b'<row r="1"><c r="A1" t="inlineStr"><is><t>' + b"&a;" * 40_000 + b"</t></is></c></row>"
-           b"</sheetData></worksheet>")
+    doc = (
+        b'<?xml version="1.0"?><!DOCTYPE worksheet [<!ENTITY a "' + b"A" * 50_000 + b'">]>'
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+        b'<row r="1"><c r="A1" t="inlineStr"><is><t>' + b"&a;" * 40_000 + b"</t></is></c></row>"
+        b"</sheetData></worksheet>"
+    )
     return rezip(base, target, replace={first_sheet(base): doc})
 
 
 def deep_nesting(base: Path, target: Path, depth: int = 100_000) -> Path:
     """A workbook part nested 100,000 elements deep (recursive code would overflow)."""
     inner = b"<x>" * depth + b"</x>" * depth
-    doc = (b'<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-           + inner + b"</workbook>")
+    doc = (
+        b'<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        + inner
+        + b"</workbook>"
+    )
     return rezip(base, target, replace={"xl/workbook.xml": doc})
 
 
@@ -109,8 +136,9 @@ def many_entries(base: Path, target: Path, count: int = 10_001) -> Path:
     return rezip(base, target, extra={f"xl/media/e{i}.bin": b"" for i in range(count)})
 
 
-def zip_bomb(base: Path, target: Path, uncompressed: int = 800 * MB, part: str = "xl/media/bomb.bin",
-             declare: int | None = None) -> Path:
+def zip_bomb(
+    base: Path, target: Path, uncompressed: int = 800 * MB, part: str = "xl/media/bomb.bin", declare: int | None = None
+) -> Path:
     """`base` plus one part of `uncompressed` zero bytes (about 1000:1), streamed, never in memory.
 
     With `declare`, the part's local header and central directory claim that many bytes instead
@@ -130,7 +158,7 @@ def zip_bomb(base: Path, target: Path, uncompressed: int = 800 * MB, part: str =
         index = data.find(b"PK\x01\x02")
         while index >= 0:
             name_len = struct.unpack_from("<H", data, index + 28)[0]
-            if bytes(data[index + 46:index + 46 + name_len]) == part.encode():
+            if bytes(data[index + 46 : index + 46 + name_len]) == part.encode():
                 struct.pack_into("<I", data, index + 24, declare)
             index = data.find(b"PK\x01\x02", index + 4)
         target.write_bytes(bytes(data))
@@ -141,8 +169,15 @@ def workbook_cases(base: Path, folder: Path) -> dict[str, Path]:
     """Every hostile workbook, built from `base` into `folder`, by name."""
     sheet = first_sheet(base)
     cases = {}
-    for part in ["[Content_Types].xml", "_rels/.rels", "xl/_rels/workbook.xml.rels", "xl/workbook.xml",
-                 "xl/styles.xml", "docProps/app.xml", sheet]:
+    for part in [
+        "[Content_Types].xml",
+        "_rels/.rels",
+        "xl/_rels/workbook.xml.rels",
+        "xl/workbook.xml",
+        "xl/styles.xml",
+        "docProps/app.xml",
+        sheet,
+    ]:
         slug = part.replace("/", "_").replace("[", "").replace("]", "")
         cases[f"billion laughs in {part}"] = billion_laughs(base, folder / f"laughs-{slug}.xlsx", part)
     cases["external entity (XXE)"] = external_entity(base, folder / "xxe.xlsx")
@@ -194,8 +229,13 @@ def run_cli(*args, cwd: Path | None = None, timeout: float = 120) -> tuple[int, 
 
     with tempfile.TemporaryFile() as err_file:
         start = time.perf_counter()
-        process = subprocess.Popen([sys.executable, "-m", "xlplugin.cli", *map(str, args)],
-                                   stdout=subprocess.DEVNULL, stderr=err_file, preexec_fn=limit_memory, cwd=cwd)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "xlplugin.cli", *map(str, args)],
+            stdout=subprocess.DEVNULL,
+            stderr=err_file,
+            preexec_fn=limit_memory,
+            cwd=cwd,
+        )
         timer = threading.Timer(timeout, process.kill)
         timer.start()
         try:
@@ -226,14 +266,21 @@ def main() -> int:
                 code, err, seconds, peak = run_cli("refresh", path, csv, *command)
                 changed = " CHANGED!" if path.read_bytes() != before else ""
                 label = "refresh --table" if command else "refresh (report)"
-                print(f"{name:45} {label:16} {code:>4} {seconds:8.2f} {peak / 1024:8.0f}  "
-                      f"{err.strip().splitlines()[-1][:110] if err.strip() else ''}{changed}")
+                print(
+                    f"{name:45} {label:16} {code:>4} {seconds:8.2f} {peak / 1024:8.0f}  "
+                    f"{err.strip().splitlines()[-1][:110] if err.strip() else ''}{changed}"
+                )
         for name, path in csv_cases(folder).items():
-            for command in (["report", path, "-o", folder / "out.xlsx"], ["refresh", base, path, "--table", "Incoming"],
-                            ["rates", path]):
+            for command in (
+                ["report", path, "-o", folder / "out.xlsx"],
+                ["refresh", base, path, "--table", "Incoming"],
+                ["rates", path],
+            ):
                 code, err, seconds, peak = run_cli(*command)
-                print(f"{name:45} {command[0]:16} {code:>4} {seconds:8.2f} {peak / 1024:8.0f}  "
-                      f"{err.strip().splitlines()[-1][:110] if err.strip() else ''}")
+                print(
+                    f"{name:45} {command[0]:16} {code:>4} {seconds:8.2f} {peak / 1024:8.0f}  "
+                    f"{err.strip().splitlines()[-1][:110] if err.strip() else ''}"
+                )
         print("* peak resident memory of the child (wait4 rusage ru_maxrss)")
     return 0
 

@@ -46,8 +46,8 @@ EXAMPLES = ROOT / "workbooks" / "examples"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from xlplugin.errors import InputError  # noqa: E402
-from xlplugin.package import open_package  # noqa: E402
+from xlplugin.core.errors import InputError  # noqa: E402
+from xlplugin.ooxml.package import open_package  # noqa: E402
 
 TABLE_CSV = (
     "Region,Count,Note\n"
@@ -60,23 +60,54 @@ SHORT_CSV = "a,b\n1,2\n"
 
 # XML fragments spliced into parts: markup that is malformed, hostile or merely unexpected.
 FRAGMENTS = [
-    b"<", b">", b"&", b"&amp;", b"&#0;", b"&#xFFFE;", b"]]>", b"<![CDATA[x]]>", b"\"", b"'",
-    b"<!DOCTYPE x [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;\">]>",
-    b"<!ENTITY x SYSTEM \"file:///etc/passwd\">", b"&xxe;", b"<?xml version=\"1.0\"?>",
-    b"<c r=\"A1\"><f>1+1</f></c>", b"<c r=\"XFD1048577\"/>", b"<row r=\"0\"/>", b"<row r=\"99999999\"/>",
-    b"<tableParts count=\"1\"><tablePart r:id=\"rId999\"/></tableParts>", b"<sheet name=\"x\" sheetId=\"1\" r:id=\"rId1\"/>",
-    b"<definedName name=\"_xlnm._FilterDatabase\">Sheet1!$A$1:$B$2</definedName>", b"\xff\xfe", b"\x00",
-    b"\xe2\x80\xae", b"<x:y xmlns:x=\"urn:x\"/>", b" r=\"A1\"", b" ref=\"A1:XFD1048576\"",
+    b"<",
+    b">",
+    b"&",
+    b"&amp;",
+    b"&#0;",
+    b"&#xFFFE;",
+    b"]]>",
+    b"<![CDATA[x]]>",
+    b'"',
+    b"'",
+    b'<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>',
+    b'<!ENTITY x SYSTEM "file:///etc/passwd">',
+    b"&xxe;",
+    b'<?xml version="1.0"?>',
+    b'<c r="A1"><f>1+1</f></c>',
+    b'<c r="XFD1048577"/>',
+    b'<row r="0"/>',
+    b'<row r="99999999"/>',
+    b'<tableParts count="1"><tablePart r:id="rId999"/></tableParts>',
+    b'<sheet name="x" sheetId="1" r:id="rId1"/>',
+    b'<definedName name="_xlnm._FilterDatabase">Sheet1!$A$1:$B$2</definedName>',
+    b"\xff\xfe",
+    b"\x00",
+    b"\xe2\x80\xae",
+    b'<x:y xmlns:x="urn:x"/>',
+    b' r="A1"',
+    b' ref="A1:XFD1048576"',
 ]
 REL_TARGETS = [
-    "missing.xml", "/xl/missing.xml", "../../../../etc/passwd", "http://example.invalid/x.xml",
-    "worksheets/../worksheets/sheet1.xml", "", "/", "xl/worksheets/sheet1.xml", "%2e%2e/x.xml",
-    "worksheets\\sheet1.xml", "WORKSHEETS/SHEET1.XML",
+    "missing.xml",
+    "/xl/missing.xml",
+    "../../../../etc/passwd",
+    "http://example.invalid/x.xml",
+    "worksheets/../worksheets/sheet1.xml",
+    "",
+    "/",
+    "xl/worksheets/sheet1.xml",
+    "%2e%2e/x.xml",
+    "worksheets\\sheet1.xml",
+    "WORKSHEETS/SHEET1.XML",
 ]
 CONTENT_TYPES = [
     "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.table+xml",
-    "application/vnd.ms-excel.sheet.macroEnabled.main+xml", "text/plain", "", "application/xml",
+    "application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+    "text/plain",
+    "",
+    "application/xml",
 ]
 
 
@@ -140,14 +171,28 @@ def mutate_xml_text(data: bytes, rng: random.Random) -> tuple[bytes, str]:
         if numbers:
             m = rng.choice(numbers)
             new = rng.choice([b"0", b"-1", b"1048577", b"16385", b"99999999999999999999", b"1e308", b"", b"x"])
-            text = text[:m.start()] + new + text[m.end():]
+            text = text[: m.start()] + new + text[m.end() :]
     elif kind == "attr":
         attrs = list(re.finditer(rb'(\w+(?::\w+)?)="([^"]*)"', text))
         if attrs:
             m = rng.choice(attrs)
-            new = rng.choice([b"", b"A1", b"A0", b"ZZZZ9", b"Sheet1!$A$1:$B$2", b"rId1", b"&lt;",
-                              b"x" * 300, b"-5", b"1:1048576", b"\xc3\xa9", b"'quoted'!A1"])
-            text = text[:m.start(2)] + new + text[m.end(2):]
+            new = rng.choice(
+                [
+                    b"",
+                    b"A1",
+                    b"A0",
+                    b"ZZZZ9",
+                    b"Sheet1!$A$1:$B$2",
+                    b"rId1",
+                    b"&lt;",
+                    b"x" * 300,
+                    b"-5",
+                    b"1:1048576",
+                    b"\xc3\xa9",
+                    b"'quoted'!A1",
+                ]
+            )
+            text = text[: m.start(2)] + new + text[m.end(2) :]
     elif kind == "truncate":
         text = text[:i]
     elif kind == "swap-tag":
@@ -155,7 +200,7 @@ def mutate_xml_text(data: bytes, rng: random.Random) -> tuple[bytes, str]:
         if tags:
             m = rng.choice(tags)
             new = rng.choice([b"row", b"c", b"sheetData", b"x:foo", b"table", b"tableColumn", b"v", b"f"])
-            text = text[:m.start(2)] + new + text[m.end(2):]
+            text = text[: m.start(2)] + new + text[m.end(2) :]
     entry[1] = text
     return _zip(entries), f"xml {kind} in {entry[0]} at {i}"
 
@@ -183,11 +228,15 @@ def break_relationships(data: bytes, rng: random.Random) -> tuple[bytes, str]:
         ids = re.findall(r'Id="([^"]*)"', text)
         new = re.sub(r'Id="[^"]*"', f'Id="{rng.choice(ids)}"', rel) if ids else rel
     elif kind == "type":
-        new = re.sub(r'Type="[^"]*"', 'Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-                     f'relationships/{rng.choice(["worksheet", "table", "chart", "drawing", "x"])}"', rel)
+        new = re.sub(
+            r'Type="[^"]*"',
+            'Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+            f'relationships/{rng.choice(["worksheet", "table", "chart", "drawing", "x"])}"',
+            rel,
+        )
     else:
         new = rel + rel
-    entry[1] = (text[:m.start()] + new + text[m.end():]).encode("utf-8")
+    entry[1] = (text[: m.start()] + new + text[m.end() :]).encode("utf-8")
     return _zip(entries), f"rels {kind} in {entry[0]}"
 
 
@@ -209,7 +258,7 @@ def break_content_types(data: bytes, rng: random.Random) -> tuple[bytes, str]:
         new = re.sub(r'ContentType="[^"]*"', f'ContentType="{rng.choice(CONTENT_TYPES)}"', m.group())
     else:
         new = re.sub(r'PartName="[^"]*"', f'PartName="/{rng.choice(REL_TARGETS)}"', m.group())
-    entry[1] = (text[:m.start()] + new + text[m.end():]).encode("utf-8")
+    entry[1] = (text[: m.start()] + new + text[m.end() :]).encode("utf-8")
     return _zip(entries), f"content types {kind}"
 
 
@@ -236,8 +285,18 @@ def mangle_entries(data: bytes, rng: random.Random) -> tuple[bytes, str]:
     return _zip(entries), f"entries {kind} {name}"
 
 
-MUTATORS = [flip_bytes, truncate, mutate_xml_text, mutate_xml_text, mutate_xml_text,
-            break_relationships, break_relationships, break_content_types, mangle_entries, mangle_entries]
+MUTATORS = [
+    flip_bytes,
+    truncate,
+    mutate_xml_text,
+    mutate_xml_text,
+    mutate_xml_text,
+    break_relationships,
+    break_relationships,
+    break_content_types,
+    mangle_entries,
+    mangle_entries,
+]
 
 
 def mutate(data: bytes, rng: random.Random) -> tuple[bytes, list[str]]:
@@ -287,9 +346,12 @@ def _alarm(_signum, _frame):
 def table_names(data: bytes) -> list[str]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            return [m.decode("utf-8", "replace") for info in zf.infolist()
-                    if info.filename.lower().startswith("xl/tables/") and info.file_size < 2**20
-                    for m in re.findall(rb'<table\b[^>]*?\sname="([^"]+)"', zf.read(info))]
+            return [
+                m.decode("utf-8", "replace")
+                for info in zf.infolist()
+                if info.filename.lower().startswith("xl/tables/") and info.file_size < 2**20
+                for m in re.findall(rb'<table\b[^>]*?\sname="([^"]+)"', zf.read(info))
+            ]
     except Exception:
         return []
 
@@ -378,8 +440,16 @@ def _refusal_key(message: str) -> str:
     return re.sub(r"\d[\d,.]*", "N", first)[:100]
 
 
-def run(executions: int | None = None, *, minutes: float | None = None, seed: int = 0, lo_every: int = 0,
-        findings_dir: Path | None = None, log=None, workdir: Path | None = None) -> Stats:
+def run(
+    executions: int | None = None,
+    *,
+    minutes: float | None = None,
+    seed: int = 0,
+    lo_every: int = 0,
+    findings_dir: Path | None = None,
+    log=None,
+    workdir: Path | None = None,
+) -> Stats:
     """Fuzz for `executions` runs or `minutes`; LibreOffice checks every `lo_every`-th written output."""
     files = sources()
     originals = {path: path.read_bytes() for path in files}
@@ -410,8 +480,10 @@ def run(executions: int | None = None, *, minutes: float | None = None, seed: in
             else:
                 _record(stats, findings_dir, source, data, notes, outcome.detail, i, seed)
             if log and i % 100 == 0:
-                log(f"{i} executions: {stats.refused} refused, {stats.written} written, "
-                    f"{len(stats.findings)} findings, {stats.lo_checked} LibreOffice checks")
+                log(
+                    f"{i} executions: {stats.refused} refused, {stats.written} written, "
+                    f"{len(stats.findings)} findings, {stats.lo_checked} LibreOffice checks"
+                )
             i += 1
     finally:
         if own_workdir:
@@ -430,14 +502,21 @@ def _lo_check(source, data, output, workdir, stats, findings_dir, i, notes):
         return
     stats.lo_checked += 1
     if not lo_opens(output, lo_dir / "b"):
-        _record(stats, findings_dir, source, data, notes,
-                "LibreOffice opens the mutated input but not refresh's output", i, None)
+        _record(
+            stats,
+            findings_dir,
+            source,
+            data,
+            notes,
+            "LibreOffice opens the mutated input but not refresh's output",
+            i,
+            None,
+        )
 
 
 def _record(stats, findings_dir, source, data, notes, detail, i, seed):
     digest = hashlib.sha256(data).hexdigest()[:16]
-    finding = {"execution": i, "seed": seed, "source": source.name, "mutations": notes,
-               "detail": detail, "sha": digest}
+    finding = {"execution": i, "seed": seed, "source": source.name, "mutations": notes, "detail": detail, "sha": digest}
     stats.findings.append(finding)
     if findings_dir is not None:
         findings_dir.mkdir(parents=True, exist_ok=True)
@@ -462,13 +541,23 @@ def main(argv=None) -> int:
         limit = int(args.memory_gb * 2**30)
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     start = time.monotonic()
-    stats = run(args.executions, minutes=args.minutes, seed=args.seed, lo_every=args.lo_every,
-                findings_dir=args.findings, log=lambda text: print(text, flush=True))
+    stats = run(
+        args.executions,
+        minutes=args.minutes,
+        seed=args.seed,
+        lo_every=args.lo_every,
+        findings_dir=args.findings,
+        log=lambda text: print(text, flush=True),
+    )
     elapsed = time.monotonic() - start
     summary = {
-        "seconds": round(elapsed, 1), "executions": stats.executions, "refused": stats.refused,
-        "written": stats.written, "findings": len(stats.findings),
-        "libreoffice_checked": stats.lo_checked, "libreoffice_input_unopenable": stats.lo_input_unopenable,
+        "seconds": round(elapsed, 1),
+        "executions": stats.executions,
+        "refused": stats.refused,
+        "written": stats.written,
+        "findings": len(stats.findings),
+        "libreoffice_checked": stats.lo_checked,
+        "libreoffice_input_unopenable": stats.lo_input_unopenable,
         "refusal_kinds": dict(sorted(stats.refusal_messages.items(), key=lambda kv: -kv[1])),
     }
     print(json.dumps(summary, indent=2, ensure_ascii=False))

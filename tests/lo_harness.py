@@ -110,24 +110,36 @@ def _run_soffice(args: list[str], *, recalc: bool, timeout: float) -> subprocess
     if soffice is None:
         raise LibreOfficeError("LibreOffice (soffice) is not installed")
     profile = _make_profile(recalc)
-    command = [soffice, "--headless", "--norestore", "--nologo", "--nodefault", "--nolockcheck",
-               f"-env:UserInstallation={profile.as_uri()}", *args]
+    command = [
+        soffice,
+        "--headless",
+        "--norestore",
+        "--nologo",
+        "--nodefault",
+        "--nolockcheck",
+        f"-env:UserInstallation={profile.as_uri()}",
+        *args,
+    ]
     env = dict(os.environ, SAL_USE_VCLPLUGIN="svp")
     try:
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True
+        )
         try:
             stdout, stderr = process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             stdout, stderr = process.communicate()
-            raise LibreOfficeError(f"soffice timed out after {timeout}s: {command}\n"
-                                   f"{stderr.decode(errors='replace')}") from None
+            raise LibreOfficeError(
+                f"soffice timed out after {timeout}s: {command}\n{stderr.decode(errors='replace')}"
+            ) from None
         result = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
         if result.returncode != 0:
-            raise LibreOfficeError(f"soffice exited {result.returncode}: {command}\n"
-                                   f"stdout: {stdout.decode(errors='replace')}\n"
-                                   f"stderr: {stderr.decode(errors='replace')}")
+            raise LibreOfficeError(
+                f"soffice exited {result.returncode}: {command}\n"
+                f"stdout: {stdout.decode(errors='replace')}\n"
+                f"stderr: {stderr.decode(errors='replace')}"
+            )
         return result
     finally:
         shutil.rmtree(profile, ignore_errors=True)
@@ -149,15 +161,16 @@ def convert(src, fmt: str, outdir, *, recalc: bool = True, timeout: float = 180)
     if expected == src:
         raise ValueError(f"converting {src.name} to {ext} in its own folder would overwrite it; use another outdir")
     expected.unlink(missing_ok=True)  # never mistake a stale file for this run's output
-    result = _run_soffice(["--convert-to", fmt, "--outdir", str(outdir), str(src)], recalc=recalc,
-                          timeout=timeout)
+    result = _run_soffice(["--convert-to", fmt, "--outdir", str(outdir), str(src)], recalc=recalc, timeout=timeout)
     if expected.exists():
         return expected
     per_sheet = re.findall(r"^Writing sheet .* -> (.*)$", result.stdout.decode(errors="replace"), re.M)
     if per_sheet and Path(per_sheet[0]).exists():
         return Path(per_sheet[0])
-    raise LibreOfficeError(f"soffice wrote no {expected}\nstdout: {result.stdout.decode(errors='replace')}\n"
-                           f"stderr: {result.stderr.decode(errors='replace')}")
+    raise LibreOfficeError(
+        f"soffice wrote no {expected}\nstdout: {result.stdout.decode(errors='replace')}\n"
+        f"stderr: {result.stderr.decode(errors='replace')}"
+    )
 
 
 def sheet_names(xlsx) -> list[str]:
@@ -198,12 +211,15 @@ def _export_csv_files(xlsx, outdir, *, recalc: bool, filter_string: str, timeout
     outdir = Path(outdir).resolve()
     outdir.mkdir(parents=True, exist_ok=True)
     _clear_stale(xlsx, outdir)
-    result = _run_soffice(["--convert-to", filter_string, "--outdir", str(outdir), str(xlsx)],
-                          recalc=recalc, timeout=timeout)
+    result = _run_soffice(
+        ["--convert-to", filter_string, "--outdir", str(outdir), str(xlsx)], recalc=recalc, timeout=timeout
+    )
     files, missing = _csv_paths(xlsx, outdir)
     if missing:
-        raise LibreOfficeError(f"no CSV for sheets {missing} in {sorted(p.name for p in outdir.iterdir())}\n"
-                               f"stderr: {result.stderr.decode(errors='replace')}")
+        raise LibreOfficeError(
+            f"no CSV for sheets {missing} in {sorted(p.name for p in outdir.iterdir())}\n"
+            f"stderr: {result.stderr.decode(errors='replace')}"
+        )
     return files
 
 
@@ -259,8 +275,7 @@ def export_sheets_csv(xlsx, outdir=None, *, recalc: bool = True, timeout: float 
     """
     with tempfile.TemporaryDirectory(prefix="xlplugin-lo-csv-") as scratch:
         target = Path(outdir) if outdir is not None else Path(scratch)
-        files = _export_csv_files(xlsx, target, recalc=recalc, filter_string=CSV_FILTER_ALL_SHEETS,
-                                  timeout=timeout)
+        files = _export_csv_files(xlsx, target, recalc=recalc, filter_string=CSV_FILTER_ALL_SHEETS, timeout=timeout)
         return {name: _split_csv(_read_text(path), keep_quoting=False) for name, path in files.items()}
 
 
@@ -272,13 +287,15 @@ def export_sheets_values(xlsx, outdir=None, *, recalc: bool = True, timeout: flo
     """
     with tempfile.TemporaryDirectory(prefix="xlplugin-lo-csv-") as scratch:
         target = Path(outdir) if outdir is not None else Path(scratch)
-        files = _export_csv_files(xlsx, target, recalc=recalc, filter_string=CSV_FILTER_ALL_SHEETS_QUOTED,
-                                  timeout=timeout)
+        files = _export_csv_files(
+            xlsx, target, recalc=recalc, filter_string=CSV_FILTER_ALL_SHEETS_QUOTED, timeout=timeout
+        )
         return {name: _typed_rows(path) for name, path in files.items()}
 
 
-def export_many(xlsx_files, outdir, *, recalc: bool = True, typed: bool = False,
-                timeout: float = 600) -> dict[Path, dict[str, list[list]]]:
+def export_many(
+    xlsx_files, outdir, *, recalc: bool = True, typed: bool = False, timeout: float = 600
+) -> dict[Path, dict[str, list[list]]]:
     """Every sheet of several workbooks in ONE soffice call (start-up is most of the cost).
 
     Returns {workbook path: {sheet name: rows}}; rows as :func:`export_sheets_csv` gives them, or
@@ -294,14 +311,16 @@ def export_many(xlsx_files, outdir, *, recalc: bool = True, typed: bool = False,
     for path in paths:
         _clear_stale(path, outdir)
     filter_string = CSV_FILTER_ALL_SHEETS_QUOTED if typed else CSV_FILTER_ALL_SHEETS
-    result = _run_soffice(["--convert-to", filter_string, "--outdir", str(outdir), *map(str, paths)],
-                          recalc=recalc, timeout=timeout)
+    result = _run_soffice(
+        ["--convert-to", filter_string, "--outdir", str(outdir), *map(str, paths)], recalc=recalc, timeout=timeout
+    )
     out: dict[Path, dict[str, list[list]]] = {}
     for path in paths:
         files, missing = _csv_paths(path, outdir)
         if missing:
-            raise LibreOfficeError(f"{path.name}: no CSV for sheets {missing}\n"
-                                   f"stderr: {result.stderr.decode(errors='replace')}")
+            raise LibreOfficeError(
+                f"{path.name}: no CSV for sheets {missing}\nstderr: {result.stderr.decode(errors='replace')}"
+            )
         out[path] = {name: (_typed_rows(csv) if typed else split_csv(_read_text(csv))) for name, csv in files.items()}
     return out
 
@@ -357,12 +376,12 @@ def to_pdf_pngs(xlsx, outdir, *, resolution: int = 60, recalc: bool = True, time
     if pdftoppm is None:
         raise LibreOfficeError("pdftoppm (poppler-utils) is not installed")
     prefix = outdir / pdf.stem
-    completed = subprocess.run([pdftoppm, "-png", "-r", str(resolution), str(pdf), str(prefix)],
-                               capture_output=True, timeout=timeout)
+    completed = subprocess.run(
+        [pdftoppm, "-png", "-r", str(resolution), str(pdf), str(prefix)], capture_output=True, timeout=timeout
+    )
     if completed.returncode != 0:
         raise LibreOfficeError(f"pdftoppm exited {completed.returncode}: {completed.stderr.decode(errors='replace')}")
-    pages = sorted(outdir.glob(f"{glob_escape(pdf.stem)}-*.png"),
-                   key=lambda p: int(p.stem.rsplit("-", 1)[1]))
+    pages = sorted(outdir.glob(f"{glob_escape(pdf.stem)}-*.png"), key=lambda p: int(p.stem.rsplit("-", 1)[1]))
     if not pages:
         raise LibreOfficeError(f"pdftoppm wrote no PNG for {pdf}")
     return pages

@@ -37,9 +37,21 @@ class Office:
         self.pipe = "xlplugin_" + uuid.uuid4().hex
         soffice = os.environ.get("SOFFICE") or shutil.which("soffice") or "soffice"
         self.process = subprocess.Popen(
-            [soffice, "--headless", "--invisible", "--norestore", "--nologo", "--nodefault", "--nolockcheck",
-             f"-env:UserInstallation=file://{self.profile}", f"--accept=pipe,name={self.pipe};urp;"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            [
+                soffice,
+                "--headless",
+                "--invisible",
+                "--norestore",
+                "--nologo",
+                "--nodefault",
+                "--nolockcheck",
+                f"-env:UserInstallation=file://{self.profile}",
+                f"--accept=pipe,name={self.pipe};urp;",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         local = uno.getComponentContext()
         resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
         deadline = time.time() + 90
@@ -54,8 +66,9 @@ class Office:
         self.desktop = self.ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", self.ctx)
 
     def load(self, path):
-        return self.desktop.loadComponentFromURL(uno.systemPathToFileUrl(os.path.abspath(path)), "_blank", 0,
-                                                 (_prop("Hidden", True),))
+        return self.desktop.loadComponentFromURL(
+            uno.systemPathToFileUrl(os.path.abspath(path)), "_blank", 0, (_prop("Hidden", True),)
+        )
 
     def close(self):
         try:
@@ -89,8 +102,11 @@ def edit(office: Office, source: str, target: str, count_cell: str) -> None:
     funnel = sheets.getByName("Funnel")
     funnel.Annotations.insertNew(funnel.getCellRangeByName("A2").getCellAddress(), "reviewer note")
     # a text box on the user's sheet, and one on each of two owned sheets (one with the report's chart)
-    for where, text in ((sheet, "my text box"), (funnel, "note on the table"),
-                         (sheets.getByName("Funnel chart"), "note on the chart")):
+    for where, text in (
+        (sheet, "my text box"),
+        (funnel, "note on the table"),
+        (sheets.getByName("Funnel chart"), "note on the chart"),
+    ):
         shape = doc.createInstance("com.sun.star.drawing.TextShape")
         where.DrawPage.add(shape)
         point, size = Point(), Size()
@@ -101,13 +117,17 @@ def edit(office: Office, source: str, target: str, count_cell: str) -> None:
     # conditional formatting
     rng = sheet.getCellRangeByName("A1:A3")
     formats = rng.ConditionalFormat
-    formats.addNew((_prop("Operator", uno.Enum("com.sun.star.sheet.ConditionOperator", "GREATER")),
-                    _prop("Formula1", "15"), _prop("StyleName", "Good")))
+    formats.addNew(
+        (
+            _prop("Operator", uno.Enum("com.sun.star.sheet.ConditionOperator", "GREATER")),
+            _prop("Formula1", "15"),
+            _prop("StyleName", "Good"),
+        )
+    )
     rng.ConditionalFormat = formats
     # a named range
     doc.NamedRanges.addNewByName("my_range", "$Mine.$A$1:$A$3", sheet.getCellRangeByName("A1").getCellAddress(), 0)
-    doc.storeToURL(uno.systemPathToFileUrl(os.path.abspath(target)),
-                   (_prop("FilterName", "Calc MS Excel 2007 XML"),))
+    doc.storeToURL(uno.systemPathToFileUrl(os.path.abspath(target)), (_prop("FilterName", "Calc MS Excel 2007 XML"),))
     doc.close(True)
 
 
@@ -142,8 +162,14 @@ def inspect(office: Office, path: str) -> dict:
             for c in range(10):
                 cell = sheet.getCellByPosition(c, r)
                 kind = cell.Type.value
-                row.append(cell.getValue() if kind in ("VALUE", "FORMULA") and cell.getString() != ""
-                           and cell.getError() == 0 and _is_number(cell) else cell.getString())
+                row.append(
+                    cell.getValue()
+                    if kind in ("VALUE", "FORMULA")
+                    and cell.getString() != ""
+                    and cell.getError() == 0
+                    and _is_number(cell)
+                    else cell.getString()
+                )
             rows.append(row)
         out["funnel"] = rows
     doc.close(True)
@@ -156,7 +182,8 @@ def _texts(sheet) -> list[str]:
     for i in range(sheet.DrawPage.Count):
         shape = sheet.DrawPage.getByIndex(i)
         if shape.supportsService("com.sun.star.drawing.Text") and not shape.supportsService(
-                "com.sun.star.drawing.OLE2Shape"):
+            "com.sun.star.drawing.OLE2Shape"
+        ):
             texts.append(shape.getString())
     return [t for t in texts if t]
 

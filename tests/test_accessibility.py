@@ -11,9 +11,8 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from xlplugin import accessibility as acc
-from xlplugin.errors import InputError
-
+from xlplugin.accessibility import checker as acc
+from xlplugin.core.errors import InputError
 
 # ------------------------------------------------------------------------------------------
 # Building workbooks
@@ -34,20 +33,32 @@ def add_heading_style_and_language(path, title_xf_indexes, *, language="en-GB"):
             style_count = int(re.search(r'<cellStyleXfs count="(\d+)"', text).group(1))
             for index in title_xf_indexes:
                 xfs[index] = xfs[index].replace('xfId="0"', f'xfId="{style_count}"', 1)
-            text = text[:block.start()] + f'<cellXfs count="{len(xfs)}">' + "".join(xfs) + "</cellXfs>" \
-                + text[block.end():]
-            text = re.sub(r'<cellStyleXfs count="\d+">(.*?)</cellStyleXfs>',
-                          lambda m: f'<cellStyleXfs count="{style_count + 1}">{m.group(1)}<xf numFmtId="0" '
-                                    f'fontId="{title_font}" fillId="0" borderId="0" applyFont="1"/></cellStyleXfs>',
-                          text, flags=re.S)
+            text = (
+                text[: block.start()]
+                + f'<cellXfs count="{len(xfs)}">'
+                + "".join(xfs)
+                + "</cellXfs>"
+                + text[block.end() :]
+            )
+            text = re.sub(
+                r'<cellStyleXfs count="\d+">(.*?)</cellStyleXfs>',
+                lambda m: (
+                    f'<cellStyleXfs count="{style_count + 1}">{m.group(1)}<xf numFmtId="0" '
+                    f'fontId="{title_font}" fillId="0" borderId="0" applyFont="1"/></cellStyleXfs>'
+                ),
+                text,
+                flags=re.S,
+            )
             styles_count = int(re.search(r'<cellStyles count="(\d+)"', text).group(1))
             text = text.replace(f'<cellStyles count="{styles_count}">', f'<cellStyles count="{styles_count + 1}">')
-            text = text.replace("</cellStyles>",
-                                f'<cellStyle name="Heading 1" xfId="{style_count}" builtinId="16"/></cellStyles>')
+            text = text.replace(
+                "</cellStyles>", f'<cellStyle name="Heading 1" xfId="{style_count}" builtinId="16"/></cellStyles>'
+            )
             data = text.encode("utf-8")
         elif name == "docProps/core.xml" and language:
-            data = data.replace(b"</cp:coreProperties>",
-                                f"<dc:language>{language}</dc:language></cp:coreProperties>".encode())
+            data = data.replace(
+                b"</cp:coreProperties>", f"<dc:language>{language}</dc:language></cp:coreProperties>".encode()
+            )
         out.append((name, data))
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
         for name, data in out:
@@ -71,25 +82,47 @@ def build_good(path):
     contents = workbook.add_worksheet("Contents")
     contents.write_string("A1", "Contents", title)
     contents.write_string("A2", "Links to every sheet in this workbook.")
-    contents.add_table("A3:B6", {"name": "contents", "autofilter": False, "columns": [
-        {"header": "Sheet"}, {"header": "What it shows"}], "data": [
-        ["", "Notes on the figures"], ["", "Stages, counts and rates"], ["", "A bar chart of the funnel"]]})
+    contents.add_table(
+        "A3:B6",
+        {
+            "name": "contents",
+            "autofilter": False,
+            "columns": [{"header": "Sheet"}, {"header": "What it shows"}],
+            "data": [["", "Notes on the figures"], ["", "Stages, counts and rates"], ["", "A bar chart of the funnel"]],
+        },
+    )
     for row, name in ((4, "Notes"), (5, "Funnel table"), (6, "Funnel chart")):
         contents.write_url(f"A{row}", f"internal:'{name}'!A1", string=name)
 
     notes = workbook.add_worksheet("Notes")
     notes.write_string("A1", "Notes", title)
     notes.write_string("A2", "Notes referred to in the tables.")
-    notes.add_table("A3:B4", {"name": "notes", "autofilter": False, "columns": [
-        {"header": "Note number"}, {"header": "Note text"}], "data": [["[note 1]", "Visits may repeat."]]})
+    notes.add_table(
+        "A3:B4",
+        {
+            "name": "notes",
+            "autofilter": False,
+            "columns": [{"header": "Note number"}, {"header": "Note text"}],
+            "data": [["[note 1]", "Visits may repeat."]],
+        },
+    )
 
     funnel = workbook.add_worksheet("Funnel table")
     funnel.write_string("A1", "Funnel: people at each stage", title)
     funnel.write_string("A2", "Each rate divides a stage by the stage before it.")
     funnel.write_string("A3", "[c] means a count suppressed to protect privacy.")
-    funnel.add_table("A4:C7", {"name": "funnel", "autofilter": False, "columns": [
-        {"header": "Stage"}, {"header": "Count (people)", "format": count},
-        {"header": "Rate of base (%)", "format": rate}]})
+    funnel.add_table(
+        "A4:C7",
+        {
+            "name": "funnel",
+            "autofilter": False,
+            "columns": [
+                {"header": "Stage"},
+                {"header": "Count (people)", "format": count},
+                {"header": "Rate of base (%)", "format": rate},
+            ],
+        },
+    )
     funnel.write_string("A5", "Identified")
     funnel.write_number("B5", 1000, count)
     funnel.write_string("C5", "[z]")
@@ -105,8 +138,9 @@ def build_good(path):
     chart_sheet.write_string("A1", "Funnel chart", title)
     chart_sheet.write_string("A2", "Bars show the people at each stage.")
     chart = workbook.add_chart({"type": "bar"})
-    chart.add_series({"name": "People", "categories": "='Funnel table'!$A$5:$A$6",
-                      "values": "='Funnel table'!$B$5:$B$6"})
+    chart.add_series(
+        {"name": "People", "categories": "='Funnel table'!$A$5:$A$6", "values": "='Funnel table'!$B$5:$B$6"}
+    )
     chart.set_title({"name": "People at each stage"})
     chart_sheet.insert_chart("A4", chart, {"description": "Bar chart: 1,000 identified, 669 visited."})
     workbook.close()
@@ -140,16 +174,18 @@ def build_bad(path):
     tables = workbook.add_worksheet("Data")
     tables.write_string("A1", "Data")
     tables.write_string("A2", "Figures in tables.")
-    tables.add_table("B5:E9", {"columns": [{"header": "Stage"}, {"header": "Count"},
-                                           {"header": "Rate"}, {"header": "Interval"}]})  # Table1, col B, filter
+    tables.add_table(
+        "B5:E9", {"columns": [{"header": "Stage"}, {"header": "Count"}, {"header": "Rate"}, {"header": "Interval"}]}
+    )  # Table1, col B, filter
     tables.write_row("B6", ["Identified", 1000, 0.5, "8.2% to 10.5%"])
     tables.write_number("C7", 669)
     tables.write_number("D7", 0.669, two_decimals)
     tables.write_row("B8", ["Interested", "1,000", "[c]"])  # number as text, shorthand without key
     tables.write_number("C6", 1000)
     tables.write_number("C5", 42)  # header cell overwritten by a number
-    tables.add_table("A12:B14", {"name": "with_blank_row", "autofilter": False,
-                                 "columns": [{"header": "Stage"}, {"header": "Note"}]})
+    tables.add_table(
+        "A12:B14", {"name": "with_blank_row", "autofilter": False, "columns": [{"header": "Stage"}, {"header": "Note"}]}
+    )
     tables.write_row("A13", ["Visited", "x"])
     tables.activate()
 
@@ -161,8 +197,15 @@ def build_bad(path):
     notes = workbook.add_worksheet("Notes")
     notes.write_string("A1", "Notes")
     notes.write_string("A2", "Notes used above.")
-    notes.add_table("A3:B4", {"name": "notes", "autofilter": False, "columns": [
-        {"header": "Note number"}, {"header": "Note text"}], "data": [["[note 1]", "Never referred to."]]})
+    notes.add_table(
+        "A3:B4",
+        {
+            "name": "notes",
+            "autofilter": False,
+            "columns": [{"header": "Note number"}, {"header": "Note text"}],
+            "data": [["[note 1]", "Never referred to."]],
+        },
+    )
 
     chart = workbook.add_chart({"type": "bar"})
     chart.add_series({"values": "=Data!$C$6:$C$7"})
@@ -260,9 +303,18 @@ def test_rate_format_rule(tmp_path):
     path = tmp_path / "rates.xlsx"
     workbook = xlsxwriter.Workbook(str(path))
     sheet = workbook.add_worksheet("Rates")
-    sheet.add_table("A3:B4", {"name": "rates", "autofilter": False, "columns": [
-        {"header": "Stage"}, {"header": "Rate (%)", "format": workbook.add_format({"num_format": "0.00%"})}],
-        "data": [["Visited", 0.669]]})
+    sheet.add_table(
+        "A3:B4",
+        {
+            "name": "rates",
+            "autofilter": False,
+            "columns": [
+                {"header": "Stage"},
+                {"header": "Rate (%)", "format": workbook.add_format({"num_format": "0.00%"})},
+            ],
+            "data": [["Visited", 0.669]],
+        },
+    )
     workbook.close()
     findings = acc.check_workbook(path, ["number_formats"])
     assert [f.message for f in findings] == ["the rate column 'Rate (%)' is formatted '0.00%', not 0.0%"]
@@ -272,8 +324,15 @@ def test_count_format_rule(tmp_path):
     path = tmp_path / "counts.xlsx"
     workbook = xlsxwriter.Workbook(str(path))
     sheet = workbook.add_worksheet("Counts")
-    sheet.add_table("A3:B4", {"name": "counts", "autofilter": False, "columns": [
-        {"header": "Stage"}, {"header": "Count (people)"}], "data": [["Visited", 669]]})
+    sheet.add_table(
+        "A3:B4",
+        {
+            "name": "counts",
+            "autofilter": False,
+            "columns": [{"header": "Stage"}, {"header": "Count (people)"}],
+            "data": [["Visited", 669]],
+        },
+    )
     workbook.close()
     findings = acc.check_workbook(path, ["number_formats"])
     assert [f.message for f in findings] == ["the count column 'Count (people)' is formatted 'General', not #,##0"]
@@ -294,8 +353,10 @@ def test_heading_style_with_border_is_reported(tmp_path):
 
     def add_border(styles):
         styles = styles.replace('<borders count="1">', '<borders count="2">').replace(
-            "</borders>", '<border><left/><right/><top/><bottom style="thick"><color theme="4"/></bottom>'
-                          "<diagonal/></border></borders>")
+            "</borders>",
+            '<border><left/><right/><top/><bottom style="thick"><color theme="4"/></bottom>'
+            "<diagonal/></border></borders>",
+        )
         tail = 'borderId="0" applyFont="1"/></cellStyleXfs>'
         assert tail in styles
         return styles.replace(tail, tail.replace('borderId="0"', 'borderId="1"'))
@@ -321,8 +382,15 @@ def test_explained_blanks_are_allowed(tmp_path):
     workbook = xlsxwriter.Workbook(str(path))
     sheet = workbook.add_worksheet("Blanks")
     sheet.write_string("A3", "Blank cells mean the stage did not exist that year.")
-    sheet.add_table("A4:B6", {"name": "blanks", "autofilter": False, "columns": [
-        {"header": "Stage"}, {"header": "Note"}], "data": [["Visited", "x"], ["Interested"]]})
+    sheet.add_table(
+        "A4:B6",
+        {
+            "name": "blanks",
+            "autofilter": False,
+            "columns": [{"header": "Stage"}, {"header": "Note"}],
+            "data": [["Visited", "x"], ["Interested"]],
+        },
+    )
     workbook.close()
     assert acc.check_workbook(path, ["no_empty_cells"]) == []
 
@@ -347,8 +415,9 @@ def test_not_a_workbook(tmp_path):
 
 
 def test_command_line(good, bad, tmp_path):
-    run = lambda *args: subprocess.run([sys.executable, "-m", "xlplugin.accessibility", *map(str, args)],
-                                       capture_output=True, text=True)
+    run = lambda *args: subprocess.run(
+        [sys.executable, "-m", "xlplugin.accessibility", *map(str, args)], capture_output=True, text=True
+    )
     ok = run(good)
     assert ok.returncode == 0 and "passes all" in ok.stdout
     failing = run(bad)
@@ -364,12 +433,25 @@ def test_unit_column_exempts_headers_and_quoted_claims_stay_text(tmp_path):
     workbook = xlsxwriter.Workbook(str(path))
     count = workbook.add_format({"num_format": "#,##0"})
     sheet = workbook.add_worksheet("Data")
-    sheet.add_table("A3:C5", {"name": "data", "autofilter": False, "columns": [
-        {"header": "stage"}, {"header": "count", "format": count}, {"header": "unit"}],
-        "data": [["Visited", 669, "people"], ["Follow-up", 156, "contacts"]]})
+    sheet.add_table(
+        "A3:C5",
+        {
+            "name": "data",
+            "autofilter": False,
+            "columns": [{"header": "stage"}, {"header": "count", "format": count}, {"header": "unit"}],
+            "data": [["Visited", 669, "people"], ["Follow-up", 156, "contacts"]],
+        },
+    )
     claims = workbook.add_worksheet("Claims")
-    claims.add_table("A3:B5", {"name": "claims", "autofilter": False, "columns": [
-        {"header": "Claim"}, {"header": "By"}], "data": [["just over 6%", "LBC"], ["9%", "Met"]]})
+    claims.add_table(
+        "A3:B5",
+        {
+            "name": "claims",
+            "autofilter": False,
+            "columns": [{"header": "Claim"}, {"header": "By"}],
+            "data": [["just over 6%", "LBC"], ["9%", "Met"]],
+        },
+    )
     workbook.close()
     assert acc.check_workbook(path, ["units_in_headers", "numbers_as_numbers"]) == []
 

@@ -2,10 +2,13 @@
 
 import pytest
 
-from xlplugin.cellref import column_letters, column_number
+from xlplugin.ooxml.cellref import column_letters, column_number
 
 
-@pytest.mark.parametrize("number, letters", [(1, "A"), (26, "Z"), (27, "AA"), (52, "AZ"), (53, "BA"), (702, "ZZ"), (703, "AAA"), (16384, "XFD")])
+@pytest.mark.parametrize(
+    "number, letters",
+    [(1, "A"), (26, "Z"), (27, "AA"), (52, "AZ"), (53, "BA"), (702, "ZZ"), (703, "AAA"), (16384, "XFD")],
+)
 def test_known_columns(number, letters):
     assert column_letters(number) == letters
     assert column_number(letters) == number

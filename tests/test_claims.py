@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xlplugin.claims import (
+from xlplugin.core.claims import (
     ClaimError,
     ClaimInterval,
     ClaimMatch,
@@ -17,7 +17,7 @@ from xlplugin.claims import (
     explain_claim,
     parse_claim,
 )
-from xlplugin.funnel import StageRecord, build_funnel
+from xlplugin.core.funnel import StageRecord, build_funnel
 
 
 def pct(text: str) -> Fraction:
@@ -137,9 +137,7 @@ CLAIMS = [
 ]
 
 
-@pytest.mark.parametrize(
-    "text, low, high, low_open, high_open", CLAIMS, ids=[c[0] for c in CLAIMS]
-)
+@pytest.mark.parametrize("text, low, high, low_open, high_open", CLAIMS, ids=[c[0] for c in CLAIMS])
 def test_claim_texts_parse_to_exact_intervals(text, low, high, low_open, high_open):
     claim = parse_claim(text)
     assert claim == ClaimInterval(text, low, high, low_open, high_open)
@@ -326,10 +324,7 @@ def met_definitions():
     and 9 sums (the contacts stage plus the people who contacted the police is not a sum)."""
     singles = [((n,), d) for n in MET_COUNTS for d in MET_COUNTS if d != n]
     sums = [
-        ((n, CONTACTED), d)
-        for n in (IDENTIFIED, VISITED, INTERESTED)
-        for d in MET_COUNTS
-        if d not in (n, CONTACTED)
+        ((n, CONTACTED), d) for n in (IDENTIFIED, VISITED, INTERESTED) for d in MET_COUNTS if d not in (n, CONTACTED)
     ]
     assert len(singles) == 20 and len(sums) == 9
     return singles + sums
@@ -362,9 +357,7 @@ def test_founding_claims_have_exactly_one_definition(claim, numerator, denominat
 
 def test_twelve_percent_is_twelve_point_two_six_not_a_subset():
     (match,) = explain_claim("12%", met_funnel())
-    assert match == ClaimMatch(
-        None, (INTERESTED, CONTACTED), VISITED, Fraction(82, 669), False, False
-    )
+    assert match == ClaimMatch(None, (INTERESTED, CONTACTED), VISITED, Fraction(82, 669), False, False)
     assert f"{float(match.value):.2%}" == "12.26%"
     assert match.label == f"({INTERESTED} + {CONTACTED}) / {VISITED}"
 
@@ -393,9 +386,7 @@ def test_simplest_definitions_come_first():
 
 def test_an_outside_stage_alone_is_a_numerator_but_not_a_subset():
     matches = explain_claim("3%", met_funnel())  # 20/669 = 2.99%
-    assert [(m.numerator, m.denominator, m.subset) for m in matches] == [
-        ((CONTACTED,), VISITED, False)
-    ]
+    assert [(m.numerator, m.denominator, m.subset) for m in matches] == [((CONTACTED,), VISITED, False)]
 
 
 def test_only_exact_counts_take_part():
@@ -417,9 +408,7 @@ def test_zero_counts_are_never_denominators():
     funnel = build_funnel([StageRecord("Referred", "0"), StageRecord("Seen", "0")])
     assert explain_claim("0%", funnel) == []
     funnel = build_funnel([StageRecord("Referred", "10"), StageRecord("Seen", "0")])
-    assert explain_claim("0%", funnel) == [
-        ClaimMatch(None, ("Seen",), "Referred", Fraction(0), True, False)
-    ]
+    assert explain_claim("0%", funnel) == [ClaimMatch(None, ("Seen",), "Referred", Fraction(0), True, False)]
 
 
 def test_programmes_are_searched_in_order_and_singles_precede_sums():
@@ -480,9 +469,7 @@ def printed(units: int, decimals: int) -> str:
     return f"{units // 10**decimals}.{units % 10**decimals:0{decimals}d}"
 
 
-percent_claims = st.integers(0, 4).flatmap(
-    lambda d: st.tuples(st.just(d), st.integers(0, 100 * 10**d))
-)
+percent_claims = st.integers(0, 4).flatmap(lambda d: st.tuples(st.just(d), st.integers(0, 100 * 10**d)))
 unit_fractions = st.fractions(min_value=0, max_value=1).filter(lambda f: 0 < f < 1)
 
 
@@ -544,10 +531,18 @@ def test_qualifiers_split_the_bare_interval_and_the_unit_range(claim, value):
 
 
 NAMED = {
-    "half": Fraction(1, 2), "a third": Fraction(1, 3), "two thirds": Fraction(2, 3),
-    "a quarter": Fraction(1, 4), "three quarters": Fraction(3, 4), "a fifth": Fraction(1, 5),
-    "three fifths": Fraction(3, 5), "a sixth": Fraction(1, 6), "five sixths": Fraction(5, 6),
-    "a seventh": Fraction(1, 7), "three eighths": Fraction(3, 8), "a ninth": Fraction(1, 9),
+    "half": Fraction(1, 2),
+    "a third": Fraction(1, 3),
+    "two thirds": Fraction(2, 3),
+    "a quarter": Fraction(1, 4),
+    "three quarters": Fraction(3, 4),
+    "a fifth": Fraction(1, 5),
+    "three fifths": Fraction(3, 5),
+    "a sixth": Fraction(1, 6),
+    "five sixths": Fraction(5, 6),
+    "a seventh": Fraction(1, 7),
+    "three eighths": Fraction(3, 8),
+    "a ninth": Fraction(1, 9),
     "seven tenths": Fraction(7, 10),
 }
 
@@ -579,10 +574,56 @@ def test_case_spacing_and_quotes_do_not_change_a_claim(text, data):
 
 
 TOKENS = [
-    "just", "over", "under", "nearly", "about", "at", "least", "most", "up", "to", "one", "two",
-    "a", "an", "half", "third", "thirds", "quarter", "in", "every", "out", "of", "16", "1,000",
-    "9", "9.3", ".5", "0", "100", "150", "%", "per", "cent", "pc", "-", ",", ".", "(", ")", "“",
-    "”", "’", "sixteen", "twenty", "hundred", "people", "~", "c.", "\u00a0", "",
+    "just",
+    "over",
+    "under",
+    "nearly",
+    "about",
+    "at",
+    "least",
+    "most",
+    "up",
+    "to",
+    "one",
+    "two",
+    "a",
+    "an",
+    "half",
+    "third",
+    "thirds",
+    "quarter",
+    "in",
+    "every",
+    "out",
+    "of",
+    "16",
+    "1,000",
+    "9",
+    "9.3",
+    ".5",
+    "0",
+    "100",
+    "150",
+    "%",
+    "per",
+    "cent",
+    "pc",
+    "-",
+    ",",
+    ".",
+    "(",
+    ")",
+    "“",
+    "”",
+    "’",
+    "sixteen",
+    "twenty",
+    "hundred",
+    "people",
+    "~",
+    "c.",
+    "\u00a0",
+    "",
 ]
 
 
@@ -610,6 +651,4 @@ def test_arbitrary_text_parses_or_raises_claim_error(text):
 
 @given(st.integers(0, 2000), st.integers(1, 2000), st.sampled_from([c[0] for c in CLAIMS]))
 def test_claim_matches_is_contains_of_the_exact_ratio(numerator, denominator, text):
-    assert claim_matches(text, numerator, denominator) == parse_claim(text).contains(
-        Fraction(numerator, denominator)
-    )
+    assert claim_matches(text, numerator, denominator) == parse_claim(text).contains(Fraction(numerator, denominator))

@@ -20,7 +20,11 @@ def run(*args, cwd=None):
     env = {k: v for k, v in os.environ.items() if k != "XLPLUGIN_DEBUG"}
     return subprocess.run(
         [sys.executable, "-m", "xlplugin.cli", *map(str, args)],
-        capture_output=True, text=True, cwd=cwd, env=env, timeout=120,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=120,
     )
 
 
@@ -61,7 +65,10 @@ def test_rates_options_and_spec_input():
     assert doc["confidence"] == 0.998 and doc["method"] == "exact"
     r = run("rates", PREVENT, "--json")
     assert [p["name"] for p in json.loads(r.stdout)["programmes"]] == [
-        "Year ending March 2019", "Year ending March 2020", "Year ending March 2021", "Year ending March 2024",
+        "Year ending March 2019",
+        "Year ending March 2020",
+        "Year ending March 2021",
+        "Year ending March 2024",
     ]
 
 

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xlplugin import csvinput
-from xlplugin.csvinput import (
+from xlplugin.inputs import csvinput
+from xlplugin.inputs.csvinput import (
     InputError,
     column_letter,
     parse_number,
@@ -81,15 +81,15 @@ DIALECTS = {
         (
             "\n"
             " Unit , STAGE,Count ,Base,Note,Source,,,\n"
-            "people, Identified for a visit,\"1,000\",,\"Violent offence at least 3 times\",FOI,,\n"
+            'people, Identified for a visit,"1,000",,"Violent offence at least 3 times",FOI,,\n'
             "\n"
             ",,,,,\n"
             "people,Visited,669,Identified for a visit,,FOI,\n"
-            "contacts,Follow-up engagements, \"156\",Visited,\"Engagements; not people\",\n"
+            'contacts,Follow-up engagements, "156",Visited,"Engagements; not people",\n'
             "  \n"
-            "people,\"Intéressé: £0 diversion\",62,Visited,\"Said yes, 9,3 %\"\n"
+            'people,"Intéressé: £0 diversion",62,Visited,"Said yes, 9,3 %"\n'
             "people,Contacted police,20,none"
-        ).encode("utf-8"),
+        ).encode(),
     ),
     # Excel's `sep=` hint line, decimal commas in a note, a German thousands separator
     "excel-sep-line": (
@@ -97,7 +97,12 @@ DIALECTS = {
         ";",
         (
             "sep=;\r\n"
-            + render([["stage", "count", "base", "unit", "note"]] + [[r[0], "1.000" if r[1] == "1,000" else r[1]] + r[2:] for r in ROWS[1:]], delimiter=";", newline="\r\n")
+            + render(
+                [["stage", "count", "base", "unit", "note"]]
+                + [[r[0], "1.000" if r[1] == "1,000" else r[1]] + r[2:] for r in ROWS[1:]],
+                delimiter=";",
+                newline="\r\n",
+            )
         ).encode("cp1252"),
     ),
 }
@@ -260,7 +265,16 @@ def test_prevent_example():
 
 # (file, encoding, delimiter, columns, rows, first row line, last row line, a cell to check)
 CORPUS_SHAPES = [
-    ("statcan__32100358_MetaData.csv", "utf-8-sig", ",", 10, 60, 2, 68, (0, 0, "Area, production and farm value of potatoes")),
+    (
+        "statcan__32100358_MetaData.csv",
+        "utf-8-sig",
+        ",",
+        10,
+        60,
+        2,
+        68,
+        (0, 0, "Area, production and farm value of potatoes"),
+    ),
     ("csvkit__determination_schema.csv", "utf-8", ",", 6, 21, 2, 49, (1, 4, "STATE")),
     ("sheetjs__ErrorTypes.csv", "utf-8", ",", 10, 13, 2, 14, (6, 0, "#N/A")),
     ("csvkit__FY09_EDU_Recipients_by_State.csv", "utf-8", ",", 9, 52, 2, 53, (0, 3, "6,718")),
@@ -310,7 +324,12 @@ BAD = [
     ("empty", b"", None, "the file is empty"),
     ("blank lines only", b"\r\n  \r\n,,,\r\n", None, "the file is empty"),
     ("header only", b"stage,count,base\r\n", None, "there are no stages"),
-    ("missing count column", b"stage,number,base\nA,5,\n", (1, "count"), "no 'count' column; columns found: 'stage', 'number', 'base'"),
+    (
+        "missing count column",
+        b"stage,number,base\nA,5,\n",
+        (1, "count"),
+        "no 'count' column; columns found: 'stage', 'number', 'base'",
+    ),
     ("missing stage column", b"Stages,count\nA,5\n", (1, "stage"), "(is 'stages' meant to be 'stage'?)"),
     ("negative count", b"stage,count\nA,10\nB,-3\n", (3, "count"), "cannot be negative (-3)"),
     ("fractional count", b"stage,count\nA,10\nB,2.5\n", (3, "count"), "must be a whole number, not 2.5"),
@@ -321,7 +340,12 @@ BAD = [
     ("own base", b"stage,count,base\nA,10,\nB,5,B\n", (3, "base"), "cannot be its own base"),
     ("duplicate stage", b"stage,count\nA,10\nB,5\na,3\n", (4, "stage"), "appears twice (first on line 2)"),
     ("count above base", b"stage,count\nA,10\nB,11\n", (3, "count"), "count 11 is larger than its base 'A' (10)"),
-    ("ragged row", b"stage,count,base\nA,10,\nB,5,A,oops\n", (3, "D"), "this row has 4 fields but the header has 3: the value 'oops' has no column"),
+    (
+        "ragged row",
+        b"stage,count,base\nA,10,\nB,5,A,oops\n",
+        (3, "D"),
+        "this row has 4 fields but the header has 3: the value 'oops' has no column",
+    ),
     ("unquoted thousands", b"stage,count\nA,1,000\n", (2, "C"), "is there an unquoted comma inside a value?"),
     ("bad rounding", b"stage,count,rounding\nA,10,roughly\n", (2, "rounding"), "rounding 'roughly' is not understood"),
     ("empty stage name", b"stage,count\n,10\n", (2, "stage"), "the stage name is empty"),
@@ -331,7 +355,12 @@ BAD = [
     ("xlsx workbook", b"PK\x03\x04\x14\x00\x06\x00" + bytes(100), None, "this is an Excel workbook, not a CSV file"),
     ("xls workbook", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100), None, "this is an Excel workbook"),
     ("random bytes", random.Random(2).randbytes(4096), None, "does not look like a text CSV file"),
-    ("random bytes without NUL", bytes(b for b in random.Random(3).randbytes(4096) if b), None, "control characters, as binary files have"),
+    (
+        "random bytes without NUL",
+        bytes(b for b in random.Random(3).randbytes(4096) if b),
+        None,
+        "control characters, as binary files have",
+    ),
     ("utf-16 without BOM", "stage,count\nA,1\n".encode("utf-16-le"), None, "contains NUL bytes"),
     ("damaged utf-8 after BOM", b"\xef\xbb\xbfstage,count\nA\xff,1\n", (2, None), "byte 17 is not valid UTF-8"),
 ]
@@ -413,12 +442,37 @@ def test_device_without_a_size_is_read_only_up_to_the_limit(monkeypatch):
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("1000", 1000), ("-3", -3), ("0", 0), (" 42 ", 42), ("1,000", 1000), ("12,345,678", 12345678),
-        ("1.5", 1.5), ("-1,000.25", -1000.25), ("0.25", 0.25), ("123456789012345", 123456789012345),
-        ("007", None), ("01", None), ("+3", None), (".5", None), ("1.", None), ("1e3", None), ("1E+03", None),
-        ("12 345", None), ("1,00", None), ("1,0000", None), ("6%", None), ("£5", None), ("<5", None),
-        ("[c]", None), ("", None), ("-", None), ("1234567890123456", None), ("NaN", None), ("inf", None),
-        ("−3", None), ("=1+1", None),
+        ("1000", 1000),
+        ("-3", -3),
+        ("0", 0),
+        (" 42 ", 42),
+        ("1,000", 1000),
+        ("12,345,678", 12345678),
+        ("1.5", 1.5),
+        ("-1,000.25", -1000.25),
+        ("0.25", 0.25),
+        ("123456789012345", 123456789012345),
+        ("007", None),
+        ("01", None),
+        ("+3", None),
+        (".5", None),
+        ("1.", None),
+        ("1e3", None),
+        ("1E+03", None),
+        ("12 345", None),
+        ("1,00", None),
+        ("1,0000", None),
+        ("6%", None),
+        ("£5", None),
+        ("<5", None),
+        ("[c]", None),
+        ("", None),
+        ("-", None),
+        ("1234567890123456", None),
+        ("NaN", None),
+        ("inf", None),
+        ("−3", None),
+        ("=1+1", None),
     ],
 )
 def test_parse_number(text, expected):
@@ -427,7 +481,8 @@ def test_parse_number(text, expected):
 
 
 @pytest.mark.parametrize(
-    "text, expected", [("66,9", 66.9), ("1.000", 1000), ("1.000,5", 1000.5), ("1,000", 1.0), ("1.5", None), ("007", None)]
+    "text, expected",
+    [("66,9", 66.9), ("1.000", 1000), ("1.000,5", 1000.5), ("1,000", 1.0), ("1.5", None), ("007", None)],
 )
 def test_parse_number_with_decimal_comma(text, expected):
     result = parse_number(text, decimal=",")
@@ -502,7 +557,7 @@ def test_explicit_delimiter_overrides_sniffing():
 
 def test_field_beyond_the_csv_modules_own_limit_is_refused_not_crashed():
     huge = b"x" * 200_000
-    for data, line in [(b"a,b\n1," + huge + b"\n", 2), (b"a,b\n\n1,\"" + huge + b"\"\n", 3), (huge + b"\n", 1)]:
+    for data, line in [(b"a,b\n1," + huge + b"\n", 2), (b'a,b\n\n1,"' + huge + b'"\n', 3), (huge + b"\n", 1)]:
         with pytest.raises(InputError) as err:
             read_table(data, name="huge.csv")
         assert str(err.value) == (

@@ -2,10 +2,10 @@
 
 import pytest
 
-from xlplugin.counts import Count, parse_count, parse_rounding, parse_suppressed_range, rounded_interval
-from xlplugin.errors import InputError
-from xlplugin.funnel import StageRecord as R
-from xlplugin.funnel import build_funnel
+from xlplugin.core.counts import Count, parse_count, parse_rounding, parse_suppressed_range, rounded_interval
+from xlplugin.core.errors import InputError
+from xlplugin.core.funnel import StageRecord as R
+from xlplugin.core.funnel import build_funnel
 
 
 def met():

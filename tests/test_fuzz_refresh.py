@@ -100,12 +100,16 @@ def test_unknown_xml_encoding_is_refused_not_a_crash(tmp_path, part, encoding):
     book = _with_declaration(CORPUS / "calamine__date_1904.xlsx", part, encoding, tmp_path / "book.xlsx")
     before = book.read_bytes()
     (tmp_path / "t.csv").write_text("a,b\n1,2\n", encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "xlplugin.cli", "refresh", str(book), str(tmp_path / "t.csv"),
-                             "--table", "Fuzzed"], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "xlplugin.cli", "refresh", str(book), str(tmp_path / "t.csv"), "--table", "Fuzzed"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsx", "t.csv"]
     if part == "docProps/app.xml" and result.returncode == 0:
         # refresh may leave an unreadable app.xml alone (it only lists sheet titles)
-        from xlplugin.package import open_package
+        from xlplugin.ooxml.package import open_package
 
         with open_package(book) as package:
             assert package.read("docProps/app.xml") == zipfile.ZipFile(io.BytesIO(before)).read(part)
@@ -116,8 +120,9 @@ def test_unknown_xml_encoding_is_refused_not_a_crash(tmp_path, part, encoding):
 
 
 def _cli(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "xlplugin.cli", *map(str, args)],
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "xlplugin.cli", *map(str, args)], capture_output=True, text=True, timeout=300
+    )
 
 
 def _rewrite(source: Path, target: Path, edit) -> Path:
@@ -147,8 +152,9 @@ def _assert_refused_unchanged(result: subprocess.CompletedProcess, book: Path, b
 
 def test_report_missing_a_sheet_part_is_refused_not_a_crash(tmp_path):
     report, csv = _prevent_report(tmp_path)
-    damaged = _rewrite(report, tmp_path / "damaged.xlsx",
-                       lambda name, data: None if name == "xl/worksheets/sheet2.xml" else data)
+    damaged = _rewrite(
+        report, tmp_path / "damaged.xlsx", lambda name, data: None if name == "xl/worksheets/sheet2.xml" else data
+    )
     before = damaged.read_bytes()
     _assert_refused_unchanged(_cli("refresh", damaged, csv), damaged, before)
 

@@ -64,12 +64,27 @@ def new_csv(folder):
     return path
 
 
-CASE_NAMES = [f"billion laughs in {p}" for p in ("[Content_Types].xml", "_rels/.rels", "xl/_rels/workbook.xml.rels",
-                                                  "xl/workbook.xml", "xl/styles.xml", "docProps/app.xml",
-                                                  "xl/worksheets/sheet1.xml")] + [
-    "external entity (XXE)", "external parameter entity", "quadratic blowup", "100,000-deep nesting",
-    "10,001 entries", "800 MB zip bomb (honest sizes)", "800 MB zip bomb declaring 1,000 bytes",
-    "800 MB zip bomb as a sheet part"]
+CASE_NAMES = [
+    f"billion laughs in {p}"
+    for p in (
+        "[Content_Types].xml",
+        "_rels/.rels",
+        "xl/_rels/workbook.xml.rels",
+        "xl/workbook.xml",
+        "xl/styles.xml",
+        "docProps/app.xml",
+        "xl/worksheets/sheet1.xml",
+    )
+] + [
+    "external entity (XXE)",
+    "external parameter entity",
+    "quadratic blowup",
+    "100,000-deep nesting",
+    "10,001 entries",
+    "800 MB zip bomb (honest sizes)",
+    "800 MB zip bomb declaring 1,000 bytes",
+    "800 MB zip bomb as a sheet part",
+]
 
 
 def test_case_list_matches_the_builders(workbook_cases):
@@ -136,8 +151,11 @@ def test_oversized_csv_is_refused_under_a_memory_limit(csv_cases, report_book, f
     source = csv_cases[case]
     out = folder / "never.xlsx"
     before = report_book.read_bytes()
-    args = {"report": ["report", source, "-o", out], "refresh": ["refresh", report_book, source, "--table", "Incoming"],
-            "rates": ["rates", source]}[command]
+    args = {
+        "report": ["report", source, "-o", out],
+        "refresh": ["refresh", report_book, source, "--table", "Incoming"],
+        "rates": ["rates", source],
+    }[command]
     code, err, _seconds, _peak = bombs.run_cli(*args, timeout=120)
     assert code == 2, err
     assert CSV_EXPECTED[case] in err and "Traceback" not in err

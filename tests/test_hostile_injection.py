@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from defusedxml import ElementTree as ET
 
-from xlplugin import excel_refresh
+from xlplugin.excel import refresh_button as excel_refresh
 
 HERE = Path(__file__).parent
 MET_CSV = HERE / "data" / "examples" / "met-2020-visits.csv"
@@ -48,7 +48,7 @@ HOSTILE = [
     '=HYPERLINK("http://example.invalid/ZQX","click me")',
     '=DDE("cmd";"/C calc";"ZQX")',
     '=WEBSERVICE("http://example.invalid/ZQX")',
-    "=1+1+0*LEN(\"ZQX\")",
+    '=1+1+0*LEN("ZQX")',
     " =ZQX(4)",
 ]
 #: Excel error literals used as labels: they must stay text, never become error cells.
@@ -63,8 +63,9 @@ NS = {
 
 
 def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "xlplugin.cli", *map(str, args)], capture_output=True,
-                          text=True, cwd=cwd, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "xlplugin.cli", *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=300
+    )
 
 
 def csv_field(text: str) -> str:
@@ -120,8 +121,10 @@ def _rels(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str, str | Non
     if name not in zf.namelist():
         return {}
     root = ET.fromstring(zf.read(name))
-    return {r.get("Id"): (r.get("Type", ""), r.get("Target", ""), r.get("TargetMode"))
-            for r in root.findall("pr:Relationship", NS)}
+    return {
+        r.get("Id"): (r.get("Type", ""), r.get("Target", ""), r.get("TargetMode"))
+        for r in root.findall("pr:Relationship", NS)
+    }
 
 
 def scan_package(path: Path, *, allowed_urls: set[str] = frozenset()) -> dict[str, list[str]]:
@@ -199,8 +202,9 @@ def _scan_sheet(zf, name, shared, allowed_urls) -> list[str]:
         if rid:
             _type, target, mode = rels[rid]
             assert mode == "External" and target in allowed_urls, (name, link.attrib, target)
-            assert label.strip() and label.strip() != target and not re.match(r"https?://", label.strip()), \
+            assert label.strip() and label.strip() != target and not re.match(r"https?://", label.strip()), (
                 f"{name}!{link.get('ref')}: a link needs descriptive text, not {label!r}"
+            )
         else:
             assert MARK not in link.get("location", ""), link.attrib
     return list(cell_text.values())
@@ -265,12 +269,18 @@ def test_report_hostile_text_in_libreoffice(hostile_reports, tmp_path):
 
 
 def test_spec_text_and_claim_authors_stay_text(tmp_path):
-    data = write_csv(tmp_path / "data.csv", [["stage", "count", "base"], ["=ZQX()+1", "1000", ""],
-                                            ["@ZQX(1+1)", "62", "=ZQX()+1"]])
+    data = write_csv(
+        tmp_path / "data.csv", [["stage", "count", "base"], ["=ZQX()+1", "1000", ""], ["@ZQX(1+1)", "62", "=ZQX()+1"]]
+    )
     url = "https://example.org/foi?q=%3Dcmd%7C"
-    fields = {"title": "=HYPERLINK(\"http://example.invalid/ZQX\",\"t\")", "summary": "+cmd|' /C calc ZQX'!A0",
-              "publisher": "@SUM(1+1)*ZQX", "source_name": "-ZQX source", "contact": "\uff1dZQX contact",
-              "foi_reference": "#N/A ZQX"}
+    fields = {
+        "title": '=HYPERLINK("http://example.invalid/ZQX","t")',
+        "summary": "+cmd|' /C calc ZQX'!A0",
+        "publisher": "@SUM(1+1)*ZQX",
+        "source_name": "-ZQX source",
+        "contact": "\uff1dZQX contact",
+        "foi_reference": "#N/A ZQX",
+    }
     spec = "\n".join(f"{k} = {toml_string(v)}" for k, v in fields.items())
     spec += f'\nsource_url = "{url}"\ndata = "data.csv"\n'
     spec += '\n[[claims]]\ntext = "6.2%"\nby = "=cmd|\' /C calc ZQX\'!A0"\n'
@@ -281,23 +291,42 @@ def test_spec_text_and_claim_authors_stay_text(tmp_path):
     texts = scan_package(out, allowed_urls={url})
     assert_all_shown_as_text(texts, list(fields.values()) + ["=cmd|' /C calc ZQX'!A0"])
     with zipfile.ZipFile(out) as zf:
-        links = [r for n in zf.namelist() if n.endswith(".rels")
-                 for r in ET.fromstring(zf.read(n)).findall("pr:Relationship", NS) if r.get("TargetMode")]
+        links = [
+            r
+            for n in zf.namelist()
+            if n.endswith(".rels")
+            for r in ET.fromstring(zf.read(n)).findall("pr:Relationship", NS)
+            if r.get("TargetMode")
+        ]
         assert [r.get("Target") for r in links] and {r.get("Target") for r in links} == {url}
         core = zf.read("docProps/core.xml").decode("utf-8")
-        assert "=HYPERLINK(&quot;http://example.invalid/ZQX&quot;,&quot;t&quot;)" in core or \
-            '=HYPERLINK("http://example.invalid/ZQX","t")' in core
+        assert (
+            "=HYPERLINK(&quot;http://example.invalid/ZQX&quot;,&quot;t&quot;)" in core
+            or '=HYPERLINK("http://example.invalid/ZQX","t")' in core
+        )
 
 
 def toml_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-@pytest.mark.parametrize("url", [
-    "javascript:alert(1)", "file:///etc/passwd", "=HYPERLINK(\"http://x.invalid\")", r"\\\\server\\share\\x.xlsx",
-    "data:text/html,<b>x</b>", "mailto:someone@example.org", "http://exa mple.org/", "ftp://example.org/x",
-    "https://", "//example.org/x", "vbscript:msgbox(1)", "  javascript:alert(1)",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "file:///etc/passwd",
+        '=HYPERLINK("http://x.invalid")',
+        r"\\\\server\\share\\x.xlsx",
+        "data:text/html,<b>x</b>",
+        "mailto:someone@example.org",
+        "http://exa mple.org/",
+        "ftp://example.org/x",
+        "https://",
+        "//example.org/x",
+        "vbscript:msgbox(1)",
+        "  javascript:alert(1)",
+    ],
+)
 def test_spec_source_url_must_be_http_or_https(tmp_path, url):
     (tmp_path / "data.csv").write_text("stage,count,base\nA,10,\nB,5,A\n", encoding="utf-8")
     (tmp_path / "spec.toml").write_text(f'source_url = {toml_string(url)}\ndata = "data.csv"\n', encoding="utf-8")
@@ -326,7 +355,9 @@ def test_refresh_table_writes_hostile_cells_and_headers_as_text(tmp_path):
     assert_all_shown_as_text(texts, HOSTILE + ERROR_LIKE + header)
     with zipfile.ZipFile(book) as zf:
         tables = [ET.fromstring(zf.read(n)) for n in zf.namelist() if n.startswith("xl/tables/")]
-    columns = [c.get("name") for t in tables if t.get("name") == "Hostile_Data" for c in t.iter(f"{{{NS['m']}}}tableColumn")]
+    columns = [
+        c.get("name") for t in tables if t.get("name") == "Hostile_Data" for c in t.iter(f"{{{NS['m']}}}tableColumn")
+    ]
     assert columns == header
 
 
@@ -341,8 +372,11 @@ def test_refresh_report_with_hostile_csv(tmp_path):
 
 
 def test_excel_refresh_button_sends_text_with_excels_text_prefix(tmp_path):
-    source = write_csv(tmp_path / "f.csv", [["stage", "count", "base", "unit"]] + [
-        [text, str(100 - i), "", "\uff20ZQX"] for i, text in enumerate(HOSTILE + ERROR_LIKE)])
+    source = write_csv(
+        tmp_path / "f.csv",
+        [["stage", "count", "base", "unit"]]
+        + [[text, str(100 - i), "", "\uff20ZQX"] for i, text in enumerate(HOSTILE + ERROR_LIKE)],
+    )
     rows = excel_refresh.rows_for(str(source))
     for row, text in zip(rows, HOSTILE + ERROR_LIKE):
         assert row[0][:1] == "'" and row[0][1:].strip() == text.strip() and row[3] == "'\uff20ZQX"
@@ -359,7 +393,7 @@ CONTROLS = ["\x01", "\x07", "\x08", "\x0b", "\x0c", "\x1b", "\x1f", "\x7f", "\x8
 @pytest.mark.parametrize("char", CONTROLS, ids=lambda c: f"U+{ord(c):04X}")
 def test_control_characters_refused_with_place_and_nothing_written(tmp_path, char):
     source = tmp_path / "c.csv"
-    source.write_bytes(f"stage,count,base\nIdentified,1000,\nVis{char}ited,669,Identified\n".encode("utf-8"))
+    source.write_bytes(f"stage,count,base\nIdentified,1000,\nVis{char}ited,669,Identified\n".encode())
     out = tmp_path / "out.xlsx"
     result = cli("report", source, "-o", out)
     assert result.returncode == 2 and not out.exists()
@@ -413,8 +447,10 @@ def test_text_at_the_cell_limit_is_written_whole_by_refresh(tmp_path):
 
 def test_report_refuses_rather_than_cuts_composed_text(tmp_path):
     """Each field is within the limit, but cells composed from them are not: refuse, do not cut."""
-    source = write_csv(tmp_path / "long.csv", [["stage", "count", "base", "note"],
-                                               ["A", "1000", "", "N" * 32_767], ["B", "669", "A", ""]])
+    source = write_csv(
+        tmp_path / "long.csv",
+        [["stage", "count", "base", "note"], ["A", "1000", "", "N" * 32_767], ["B", "669", "A", ""]],
+    )
     out = tmp_path / "out.xlsx"
     result = cli("report", source, "-o", out)
     assert result.returncode == 2 and "32,767" in result.stderr and not out.exists(), result.stderr

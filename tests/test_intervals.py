@@ -1,4 +1,4 @@
-"""xlplugin.intervals against published values, the shared oracles and scipy/statsmodels.
+"""xlplugin.core.intervals against published values, the shared oracles and scipy/statsmodels.
 
 scipy and statsmodels are test-only oracles: the package itself is pure Python.
 The property sweep runs a moderate number of examples so the suite stays fast; set
@@ -23,8 +23,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from xlplugin import intervals as iv
-from xlplugin.intervals import (
+from xlplugin.core import intervals as iv
+from xlplugin.core.intervals import (
     METHODS,
     binom_two_sided_p,
     diff_ci_newcombe,
@@ -58,11 +58,14 @@ def _oracle_rows():
 
 # ------------------------------------------------------------------ shared oracles
 
-@pytest.mark.parametrize("row", [r for r in _oracle_rows() if r["method"] in ORACLE_METHODS],
-                         ids=lambda r: f"{r['method']}-{r['x']}/{r['n']}@{r['conf']}")
+
+@pytest.mark.parametrize(
+    "row",
+    [r for r in _oracle_rows() if r["method"] in ORACLE_METHODS],
+    ids=lambda r: f"{r['method']}-{r['x']}/{r['n']}@{r['conf']}",
+)
 def test_matches_shared_oracle(row):
-    lower, upper = proportion_ci(int(row["x"]), int(row["n"]), float(row["conf"]),
-                                 ORACLE_METHODS[row["method"]])
+    lower, upper = proportion_ci(int(row["x"]), int(row["n"]), float(row["conf"]), ORACLE_METHODS[row["method"]])
     # the oracle has 12 decimals, so 5e-13 of rounding
     assert lower == pytest.approx(float(row["lower"]), abs=TOLERANCE)
     assert upper == pytest.approx(float(row["upper"]), abs=TOLERANCE)
@@ -72,12 +75,23 @@ def test_oracle_covers_every_method_and_case():
     rows = _oracle_rows()
     assert len(rows) == 144
     assert {ORACLE_METHODS[r["method"]] for r in rows if r["method"] in ORACLE_METHODS} == set(METHODS)
-    assert {(r["x"], r["n"]) for r in rows} == {("62", "1000"), ("62", "669"), ("82", "669"), ("156", "669"),
-                                                ("669", "1000"), ("0", "10"), ("10", "10"), ("1", "3")}
+    assert {(r["x"], r["n"]) for r in rows} == {
+        ("62", "1000"),
+        ("62", "669"),
+        ("82", "669"),
+        ("156", "669"),
+        ("669", "1000"),
+        ("0", "10"),
+        ("10", "10"),
+        ("1", "3"),
+    }
 
 
-@pytest.mark.parametrize("row", [r for r in _oracle_rows() if r["method"] == "jeffreys_statsmodels"],
-                         ids=lambda r: f"{r['x']}/{r['n']}@{r['conf']}")
+@pytest.mark.parametrize(
+    "row",
+    [r for r in _oracle_rows() if r["method"] == "jeffreys_statsmodels"],
+    ids=lambda r: f"{r['x']}/{r['n']}@{r['conf']}",
+)
 def test_jeffreys_differs_from_statsmodels_only_by_the_boundary_fix(row):
     x, n, conf = int(row["x"]), int(row["n"]), float(row["conf"])
     lower, upper = proportion_ci(x, n, conf, "jeffreys")
@@ -90,8 +104,11 @@ def test_jeffreys_differs_from_statsmodels_only_by_the_boundary_fix(row):
     assert upper == (1.0 if x == n else raw_upper)
 
 
-@pytest.mark.parametrize("row", [r for r in _oracle_rows() if r["method"] == "wald_unclipped"],
-                         ids=lambda r: f"{r['x']}/{r['n']}@{r['conf']}")
+@pytest.mark.parametrize(
+    "row",
+    [r for r in _oracle_rows() if r["method"] == "wald_unclipped"],
+    ids=lambda r: f"{r['x']}/{r['n']}@{r['conf']}",
+)
 def test_wald_unclipped_rows_agree_once_clipped(row):
     lower, upper = proportion_ci(int(row["x"]), int(row["n"]), float(row["conf"]), "wald")
     assert lower == pytest.approx(min(max(float(row["lower"]), 0.0), 1.0), abs=TOLERANCE)
@@ -100,13 +117,17 @@ def test_wald_unclipped_rows_agree_once_clipped(row):
 
 # ------------------------------------------------------------------ published values
 
-@pytest.mark.parametrize("x, n, low, high", [
-    # Newcombe (1998a) Table I, Wilson score, 95%
-    (81, 263, 0.2553, 0.3662),
-    (15, 148, 0.0624, 0.1605),
-    (0, 20, 0.0000, 0.1611),
-    (1, 29, 0.0061, 0.1718),
-])
+
+@pytest.mark.parametrize(
+    "x, n, low, high",
+    [
+        # Newcombe (1998a) Table I, Wilson score, 95%
+        (81, 263, 0.2553, 0.3662),
+        (15, 148, 0.0624, 0.1605),
+        (0, 20, 0.0000, 0.1611),
+        (1, 29, 0.0061, 0.1718),
+    ],
+)
 def test_newcombe_1998_table_wilson(x, n, low, high):
     lower, upper = proportion_ci(x, n, 0.95, "wilson")
     assert lower == pytest.approx(low, abs=0.5e-4)
@@ -146,13 +167,19 @@ def test_normal_quantile_known_values():
 
 # ------------------------------------------------------------------ property sweeps
 
+
 def _reference_ci(x, n, confidence, method):
     """scipy/statsmodels for each method, with our documented conventions applied."""
     if method == "wilson_cc":
         ci = scipy_stats.binomtest(x, n).proportion_ci(confidence_level=confidence, method="wilsoncc")
         return max(float(ci.low), 0.0), min(float(ci.high), 1.0)
-    name = {"wilson": "wilson", "exact": "beta", "jeffreys": "jeffreys",
-            "agresti_coull": "agresti_coull", "wald": "normal"}[method]
+    name = {
+        "wilson": "wilson",
+        "exact": "beta",
+        "jeffreys": "jeffreys",
+        "agresti_coull": "agresti_coull",
+        "wald": "normal",
+    }[method]
     lower, upper = sm_proportion.proportion_confint(x, n, alpha=1 - confidence, method=name)
     if method == "jeffreys":  # Brown-Cai-DasGupta boundary fix
         lower = 0.0 if x == 0 else lower
@@ -162,10 +189,8 @@ def _reference_ci(x, n, confidence, method):
 
 @st.composite
 def counts(draw, max_n=10**6):
-    n = draw(st.one_of(st.integers(1, 40), st.integers(1, max_n),
-                       st.integers(0, 6).map(lambda e: 10**e)))
-    x = draw(st.one_of(st.integers(0, n), st.integers(0, min(n, 3)),
-                       st.integers(0, min(n, 3)).map(lambda k: n - k)))
+    n = draw(st.one_of(st.integers(1, 40), st.integers(1, max_n), st.integers(0, 6).map(lambda e: 10**e)))
+    x = draw(st.one_of(st.integers(0, n), st.integers(0, min(n, 3)), st.integers(0, min(n, 3)).map(lambda k: n - k)))
     return x, n
 
 
@@ -255,7 +280,8 @@ def test_newcombe_difference_matches_statsmodels(first, second, confidence):
     (x1, n1), (x2, n2) = first, second
     difference, lower, upper = diff_ci_newcombe(x1, n1, x2, n2, confidence)
     ref_lower, ref_upper = sm_proportion.confint_proportions_2indep(
-        x1, n1, x2, n2, method="newcomb", compare="diff", alpha=1 - confidence)
+        x1, n1, x2, n2, method="newcomb", compare="diff", alpha=1 - confidence
+    )
     assert difference == pytest.approx(x1 / n1 - x2 / n2, abs=1e-15)
     assert lower == pytest.approx(ref_lower, abs=TOLERANCE)
     assert upper == pytest.approx(ref_upper, abs=TOLERANCE)
@@ -273,8 +299,11 @@ def _reference_exact_funnel(target, n, confidence):
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.one_of(st.floats(0.001, 0.999), st.floats(1e-5, 0.01)),
-       st.one_of(st.integers(1, 100), st.integers(1, 10**6)), confidences)
+@given(
+    st.one_of(st.floats(0.001, 0.999), st.floats(1e-5, 0.01)),
+    st.one_of(st.integers(1, 100), st.integers(1, 10**6)),
+    confidences,
+)
 @example(0.09, 669, 0.95)
 @example(0.09, 669, 0.998)
 @example(0.5, 1, 0.95)
@@ -341,6 +370,7 @@ def test_binomial_test_known_value():
 
 # ------------------------------------------------------------------ inputs
 
+
 def test_method_names_aliases_and_whole_floats():
     assert proportion_ci(62, 669, method="clopper_pearson") == proportion_ci(62, 669, method="exact")
     assert proportion_ci(62, 669, method="Clopper-Pearson") == proportion_ci(62, 669, method="exact")
@@ -358,51 +388,57 @@ def test_every_method_at_the_boundaries(method):
         assert 0.0 <= lower <= upper <= 1.0
 
 
-@pytest.mark.parametrize("call", [
-    lambda: proportion_ci(0, 0),
-    lambda: proportion_ci(0.0, 0.0, 0.9, "exact"),
-    lambda: diff_ci_newcombe(0, 0, 1, 2),
-    lambda: diff_ci_newcombe(1, 2, 0, 0),
-    lambda: funnel_limits(0.1, 0),
-    lambda: funnel_limits(0.1, 0, method="exact"),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: proportion_ci(0, 0),
+        lambda: proportion_ci(0.0, 0.0, 0.9, "exact"),
+        lambda: diff_ci_newcombe(0, 0, 1, 2),
+        lambda: diff_ci_newcombe(1, 2, 0, 0),
+        lambda: funnel_limits(0.1, 0),
+        lambda: funnel_limits(0.1, 0, method="exact"),
+    ],
+)
 def test_empty_denominator_is_zero_division(call):
     with pytest.raises(ZeroDivisionError):
         call()
 
 
-@pytest.mark.parametrize("call, words", [
-    (lambda: proportion_ci(-1, 10), "negative"),
-    (lambda: proportion_ci(1, -10), "negative"),
-    (lambda: proportion_ci(11, 10), "exceed"),
-    (lambda: proportion_ci(1.5, 10), "whole number"),
-    (lambda: proportion_ci(1, 10.5), "whole number"),
-    (lambda: proportion_ci("3", 10), "whole number"),
-    (lambda: proportion_ci(None, 10), "whole number"),
-    (lambda: proportion_ci(True, 10), "whole number"),
-    (lambda: proportion_ci(float("nan"), 10), "whole number"),
-    (lambda: proportion_ci(float("inf"), 10), "whole number"),
-    (lambda: proportion_ci(1, 10, 0), "between 0 and 1"),
-    (lambda: proportion_ci(1, 10, 1), "between 0 and 1"),
-    (lambda: proportion_ci(1, 10, 95), "between 0 and 1"),
-    (lambda: proportion_ci(1, 10, -0.5), "between 0 and 1"),
-    (lambda: proportion_ci(1, 10, float("nan")), "between 0 and 1"),
-    (lambda: proportion_ci(1, 10, "0.95"), "number"),
-    (lambda: proportion_ci(1, 10, 0.95, "bayes"), "unknown method"),
-    (lambda: proportion_ci(1, 10, 0.95, None), "method"),
-    (lambda: diff_ci_newcombe(5, 4, 1, 2), "exceed"),
-    (lambda: diff_ci_newcombe(1, 2, 1, 2, 1.5), "between 0 and 1"),
-    (lambda: funnel_limits(1.2, 100), "between 0 and 1"),
-    (lambda: funnel_limits(-0.1, 100), "between 0 and 1"),
-    (lambda: funnel_limits(0.1, -5), "positive"),
-    (lambda: funnel_limits(0.1, 10.5, method="exact"), "whole number"),
-    (lambda: funnel_limits(0.1, 100, method="poisson"), "unknown method"),
-    (lambda: funnel_limits(0.1, 100, 1.0), "between 0 and 1"),
-    (lambda: binom_two_sided_p(3, 10, 1.5), "between 0 and 1"),
-    (lambda: binom_two_sided_p(11, 10, 0.5), "exceed"),
-    (lambda: normal_quantile(0.0), "between 0 and 1"),
-    (lambda: normal_quantile(1.0), "between 0 and 1"),
-])
+@pytest.mark.parametrize(
+    "call, words",
+    [
+        (lambda: proportion_ci(-1, 10), "negative"),
+        (lambda: proportion_ci(1, -10), "negative"),
+        (lambda: proportion_ci(11, 10), "exceed"),
+        (lambda: proportion_ci(1.5, 10), "whole number"),
+        (lambda: proportion_ci(1, 10.5), "whole number"),
+        (lambda: proportion_ci("3", 10), "whole number"),
+        (lambda: proportion_ci(None, 10), "whole number"),
+        (lambda: proportion_ci(True, 10), "whole number"),
+        (lambda: proportion_ci(float("nan"), 10), "whole number"),
+        (lambda: proportion_ci(float("inf"), 10), "whole number"),
+        (lambda: proportion_ci(1, 10, 0), "between 0 and 1"),
+        (lambda: proportion_ci(1, 10, 1), "between 0 and 1"),
+        (lambda: proportion_ci(1, 10, 95), "between 0 and 1"),
+        (lambda: proportion_ci(1, 10, -0.5), "between 0 and 1"),
+        (lambda: proportion_ci(1, 10, float("nan")), "between 0 and 1"),
+        (lambda: proportion_ci(1, 10, "0.95"), "number"),
+        (lambda: proportion_ci(1, 10, 0.95, "bayes"), "unknown method"),
+        (lambda: proportion_ci(1, 10, 0.95, None), "method"),
+        (lambda: diff_ci_newcombe(5, 4, 1, 2), "exceed"),
+        (lambda: diff_ci_newcombe(1, 2, 1, 2, 1.5), "between 0 and 1"),
+        (lambda: funnel_limits(1.2, 100), "between 0 and 1"),
+        (lambda: funnel_limits(-0.1, 100), "between 0 and 1"),
+        (lambda: funnel_limits(0.1, -5), "positive"),
+        (lambda: funnel_limits(0.1, 10.5, method="exact"), "whole number"),
+        (lambda: funnel_limits(0.1, 100, method="poisson"), "unknown method"),
+        (lambda: funnel_limits(0.1, 100, 1.0), "between 0 and 1"),
+        (lambda: binom_two_sided_p(3, 10, 1.5), "between 0 and 1"),
+        (lambda: binom_two_sided_p(11, 10, 0.5), "exceed"),
+        (lambda: normal_quantile(0.0), "between 0 and 1"),
+        (lambda: normal_quantile(1.0), "between 0 and 1"),
+    ],
+)
 def test_bad_input_is_a_value_error_with_a_clear_message(call, words):
     with pytest.raises(ValueError, match=words):
         call()

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import lo_harness as lo
 import pytest
 import xlsxwriter
-
-import lo_harness as lo
 
 pytestmark = pytest.mark.libreoffice
 
@@ -84,8 +83,9 @@ def test_typed_export_tells_text_from_numbers(wrong_cache_xlsx):
 def test_parallel_calls_do_not_collide(wrong_cache_xlsx):
     lo.require_soffice()
     with ThreadPoolExecutor(max_workers=4) as pool:
-        results = list(pool.map(lambda recalc: lo.export_sheets_csv(wrong_cache_xlsx, recalc=recalc),
-                                [True, False, True, False]))
+        results = list(
+            pool.map(lambda recalc: lo.export_sheets_csv(wrong_cache_xlsx, recalc=recalc), [True, False, True, False])
+        )
     got = [lo.parse_cell(r["Rates"][2][0]) for r in results]
     assert got[0] == pytest.approx(TRUE_RATE) and got[2] == pytest.approx(TRUE_RATE)
     assert got[1] == 999 and got[3] == 999
@@ -99,10 +99,18 @@ def test_pdf_pngs(wrong_cache_xlsx, tmp_path):
     assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pages)
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("9.27%", 0.0927), ("9.26756352765321%", 0.0926756352765321), ("1,000", 1000.0),
-    ("62", 62.0), ("-0.5", -0.5), ("1e-3", 0.001), ("1,234,567.5", 1234567.5),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("9.27%", 0.0927),
+        ("9.26756352765321%", 0.0926756352765321),
+        ("1,000", 1000.0),
+        ("62", 62.0),
+        ("-0.5", -0.5),
+        ("1e-3", 0.001),
+        ("1,234,567.5", 1234567.5),
+    ],
+)
 def test_parse_cell_numbers(text, expected):
     assert lo.parse_cell(text) == pytest.approx(expected, rel=1e-15)
 

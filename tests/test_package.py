@@ -7,15 +7,26 @@ import os
 import shutil
 import struct
 import zipfile
-import zlib
 from pathlib import Path
 
 import pytest
 
-from xlplugin.errors import InputError
-from xlplugin.package import (OLE_MAGIC, Limits, backup_path, lock_file_for, open_package, refuse_if_locked,
-                              resolve_target, scan, set_attr, splice, unused_part_name, unused_rid,
-                              write_package)
+from xlplugin.core.errors import InputError
+from xlplugin.ooxml.package import (
+    OLE_MAGIC,
+    Limits,
+    backup_path,
+    lock_file_for,
+    open_package,
+    refuse_if_locked,
+    resolve_target,
+    scan,
+    set_attr,
+    splice,
+    unused_part_name,
+    unused_rid,
+    write_package,
+)
 
 DATA = Path(__file__).parent / "data" / "xlsx"
 SMALL = DATA / "calamine__table-multiple.xlsx"
@@ -26,8 +37,13 @@ def _entries(path) -> dict[str, bytes]:
         return {i.filename: zf.read(i) for i in zf.infolist()}
 
 
-def _rezip(src: Path, dst: Path, replace: dict[str, bytes] | None = None, extra: dict[str, bytes] | None = None,
-           compression=zipfile.ZIP_DEFLATED) -> Path:
+def _rezip(
+    src: Path,
+    dst: Path,
+    replace: dict[str, bytes] | None = None,
+    extra: dict[str, bytes] | None = None,
+    compression=zipfile.ZIP_DEFLATED,
+) -> Path:
     replace = replace or {}
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", compression) as zout:
         for info in zin.infolist():
@@ -107,7 +123,7 @@ def _lying_zip(tmp_path: Path, declared: int, actual: bytes) -> Path:
         if index < 0:
             break
         name_len = struct.unpack_from("<H", data, index + 28)[0]
-        if bytes(data[index + 46:index + 46 + name_len]) == b"xl/media/x.bin":
+        if bytes(data[index + 46 : index + 46 + name_len]) == b"xl/media/x.bin":
             struct.pack_into("<I", data, index + 24, declared)
         index += 4
     path.write_bytes(bytes(data))
@@ -121,11 +137,14 @@ def test_refuses_entry_that_holds_more_than_it_declares(tmp_path):
 
 
 def test_billion_laughs_is_refused_before_expansion(tmp_path):
-    laughs = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-              + b"".join(b'<!ENTITY lol%d "%s">' % (i, b"&lol%d;" % (i - 1) * 10 if i > 1 else b"&lol;" * 10)
-                         for i in range(1, 10))
-              + b']><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-              b'<sheets><sheet name="&lol9;" sheetId="1"/></sheets></workbook>')
+    laughs = (
+        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        + b"".join(
+            b'<!ENTITY lol%d "%s">' % (i, b"&lol%d;" % (i - 1) * 10 if i > 1 else b"&lol;" * 10) for i in range(1, 10)
+        )
+        + b']><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b'<sheets><sheet name="&lol9;" sheetId="1"/></sheets></workbook>'
+    )
     path = _rezip(SMALL, tmp_path / "laughs.xlsx", replace={"xl/workbook.xml": laughs})
     from xlplugin.refresh import refresh_table
 
@@ -174,8 +193,10 @@ def test_case_insensitive_parts_and_absolute_targets():
 def test_unused_ids_and_names():
     make = unused_rid(["rId1", "rId3", "rIdX"])
     assert [make(), make()] == ["rId4", "rId5"]
-    assert unused_part_name(["xl/worksheets/Sheet1.xml", "xl/worksheets/sheet2.xml"], "xl/worksheets/sheet{}.xml") \
+    assert (
+        unused_part_name(["xl/worksheets/Sheet1.xml", "xl/worksheets/sheet2.xml"], "xl/worksheets/sheet{}.xml")
         == "xl/worksheets/sheet3.xml"
+    )
 
 
 def test_lock_file_is_found(tmp_path):
@@ -204,8 +225,11 @@ def test_untouched_rewrite_keeps_every_entry(tmp_path):
             for info in a.infolist():
                 other = b.getinfo(info.filename)
                 assert a.read(info) == b.read(other)
-                assert (info.CRC, info.compress_size, info.compress_type) == \
-                       (other.CRC, other.compress_size, other.compress_type), info.filename  # raw copy
+                assert (info.CRC, info.compress_size, info.compress_type) == (
+                    other.CRC,
+                    other.compress_size,
+                    other.compress_type,
+                ), info.filename  # raw copy
 
 
 def test_stored_entries_and_data_descriptors_survive(tmp_path):
@@ -213,12 +237,14 @@ def test_stored_entries_and_data_descriptors_survive(tmp_path):
     # a streamed zip (data descriptors), as some writers produce
     streamed = tmp_path / "streamed.xlsx"
     with zipfile.ZipFile(SMALL) as zin, open(streamed, "wb") as raw:
+
         class Unseekable(io.RawIOBase):
             def writable(self):
                 return True
 
             def write(self, b):
                 return raw.write(b)
+
         with zipfile.ZipFile(Unseekable(), "w", zipfile.ZIP_DEFLATED) as zout:
             for info in zin.infolist():
                 with zout.open(info.filename, "w") as handle:
@@ -254,10 +280,14 @@ def test_interrupted_write_leaves_original_identical(tmp_path, step):
         if name == step:
             raise Crash(name)
 
-    with open_package(book) as package:
-        with pytest.raises(Crash):
-            write_package(package, book, {"xl/worksheets/sheet1.xml": b"<worksheet/>", "xl/new.xml": b"<x/>"},
-                          backup=True, hook=hook)
+    with open_package(book) as package, pytest.raises(Crash):
+        write_package(
+            package,
+            book,
+            {"xl/worksheets/sheet1.xml": b"<worksheet/>", "xl/new.xml": b"<x/>"},
+            backup=True,
+            hook=hook,
+        )
     assert book.read_bytes() == before
     leftovers = sorted(p.name for p in tmp_path.iterdir() if p.name != "book.xlsx")
     assert leftovers in ([], ["book.bak.xlsx"]), leftovers
@@ -270,10 +300,12 @@ def test_interrupted_write_leaves_original_identical(tmp_path, step):
 
 
 def test_splice_keeps_prefixes_and_ignorable():
-    data = (b'<x:workbook xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-            b'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" mc:Ignorable="x15 xr" '
-            b'xmlns:x15="urn:x15" xmlns:xr="urn:xr"><x:sheets><x:sheet name="a&amp;b" sheetId="3"/></x:sheets>'
-            b'<x:calcPr calcId="1"/></x:workbook>')
+    data = (
+        b'<x:workbook xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        b'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" mc:Ignorable="x15 xr" '
+        b'xmlns:x15="urn:x15" xmlns:xr="urn:xr"><x:sheets><x:sheet name="a&amp;b" sheetId="3"/></x:sheets>'
+        b'<x:calcPr calcId="1"/></x:workbook>'
+    )
     root = scan(data)
     assert root.local == "workbook"
     sheet = root.find("sheets").find("sheet")
@@ -306,7 +338,7 @@ def test_zip_bomb_refused_under_a_memory_limit(tmp_path):
     script = (
         "import resource, sys\n"
         "resource.setrlimit(resource.RLIMIT_AS, (2_500_000_000, 2_500_000_000))\n"
-        "from xlplugin.errors import InputError\n"
+        "from xlplugin.core.errors import InputError\n"
         "from xlplugin.refresh import refresh_table\n"
         "try:\n"
         f"    refresh_table({str(bomb)!r}, {str(csv)!r}, 'Data')\n"

@@ -6,11 +6,11 @@ from the shared oracle table (tests/data/oracles/binomial_ci.csv).
 
 import pytest
 
-from xlplugin.counts import Count
-from xlplugin.funnel import StageRecord as R
-from xlplugin.funnel import build_funnel
-from xlplugin.intervals import proportion_ci
-from xlplugin.rates import denominator_table, funnel_rates, rate_range
+from xlplugin.core.counts import Count
+from xlplugin.core.funnel import StageRecord as R
+from xlplugin.core.funnel import build_funnel
+from xlplugin.core.intervals import proportion_ci
+from xlplugin.core.rates import denominator_table, funnel_rates, rate_range
 
 TOL = 1e-9
 
@@ -64,8 +64,20 @@ def test_met_flags_contacts_and_outside():
 def test_json_keys_are_the_documented_interface():
     keys = set(by_stage()["Visited"].as_json())
     assert keys == {
-        "stage", "count", "count_low", "count_high", "base", "unit", "rate", "rate_low", "rate_high",
-        "ci_lower", "ci_upper", "rate_of_first", "drop_off", "flags",
+        "stage",
+        "count",
+        "count_low",
+        "count_high",
+        "base",
+        "unit",
+        "rate",
+        "rate_low",
+        "rate_high",
+        "ci_lower",
+        "ci_upper",
+        "rate_of_first",
+        "drop_off",
+        "flags",
     }
 
 

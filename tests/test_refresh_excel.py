@@ -1,4 +1,4 @@
-"""The "Refresh from CSV" button (xlplugin.excel_refresh) against a fake of the xlwings objects it uses."""
+"""The "Refresh from CSV" button (xlplugin.excel.refresh_button) against a fake of the xlwings objects it uses."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from xlplugin import excel_refresh
+from xlplugin.excel import refresh_button as excel_refresh
 
 
 def _split(address: str):
@@ -25,7 +25,9 @@ class FakeRange:
 
     @property
     def value(self):
-        grid = [[self.sheet.cells.get((r, c)) for c in range(self.c1, self.c2 + 1)] for r in range(self.r1, self.r2 + 1)]
+        grid = [
+            [self.sheet.cells.get((r, c)) for c in range(self.c1, self.c2 + 1)] for r in range(self.r1, self.r2 + 1)
+        ]
         if self.c1 == self.c2 and self.r1 == self.r2:
             return grid[0][0]
         if self.c1 == self.c2:
@@ -80,10 +82,16 @@ class FakeBook:
         self.names = {excel_refresh.PATH_NAME: FakeName(path_cell)} if path_cell is not None else {}
         self.app = FakeApp(picked)
         sheet = self.sheets[excel_refresh.SHEET]
-        for r, (stage, count, base, unit) in enumerate([
-                ("Identified for a visit", 1000, None, "people"), ("Visited", 669, "Identified for a visit", "people"),
-                ("Follow-up engagements", 156, "Visited", "contacts"), ("Interested in diversion", 62, "Visited", "people"),
-                ("Contacted police about diversion", 20, "none", "people")], start=6):
+        for r, (stage, count, base, unit) in enumerate(
+            [
+                ("Identified for a visit", 1000, None, "people"),
+                ("Visited", 669, "Identified for a visit", "people"),
+                ("Follow-up engagements", 156, "Visited", "contacts"),
+                ("Interested in diversion", 62, "Visited", "people"),
+                ("Contacted police about diversion", 20, "none", "people"),
+            ],
+            start=6,
+        ):
             for c, v in enumerate((stage, count, base, unit), start=1):
                 sheet.cells[(r, c)] = v
 
@@ -100,8 +108,10 @@ def _rows(book):
 
 def test_writes_a_shorter_funnel_from_the_named_path_cell(tmp_path):
     csv = tmp_path / "new.csv"
-    csv.write_text('stage,count,base,unit\n"=HYPERLINK(""http://x"",""y"")","1,200",,people\nVisited,800,,people\n',
-                   encoding="utf-8")
+    csv.write_text(
+        'stage,count,base,unit\n"=HYPERLINK(""http://x"",""y"")","1,200",,people\nVisited,800,,people\n',
+        encoding="utf-8",
+    )
     book = FakeBook(path_cell=str(csv))
     assert excel_refresh.refresh_open_workbook(book) == 2
     rows, sheet = _rows(book)

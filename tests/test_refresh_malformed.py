@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from xlplugin.errors import InputError
-from xlplugin.package import MalformedPart, as_index, read_int
+from xlplugin.core.errors import InputError
+from xlplugin.ooxml.cells import parse_cell, read_cell, read_range, read_row
+from xlplugin.ooxml.package import MalformedPart, as_index, read_int
 from xlplugin.refresh import refresh_table, refresh_workbook
-from xlplugin.refresh.cells import parse_cell, read_cell, read_range, read_row
 from xlplugin.report import build_report
 
 CORPUS = Path(__file__).resolve().parent / "data" / "xlsx"
@@ -91,8 +91,7 @@ def test_read_int_reads_whole_numbers(text, value):
     assert as_index(text) == value
 
 
-@pytest.mark.parametrize("text", [None, "", "x", "1.5", "-1", " 7", "1_0", "\u00b2", "\u0663", "1e3",
-                                  "9" * 16])
+@pytest.mark.parametrize("text", [None, "", "x", "1.5", "-1", " 7", "1_0", "\u00b2", "\u0663", "1e3", "9" * 16])
 def test_read_int_refuses_what_excel_never_writes(text):
     assert as_index(text) is None
     with pytest.raises(MalformedPart) as caught:
@@ -132,16 +131,22 @@ def test_row_numbers_outside_the_sheet_are_malformed(text):
 @pytest.mark.parametrize("bad", ["", "x", "1.5", "0", "\u00b2"])
 def test_table_refresh_refuses_a_row_with_a_bad_number(tmp_path, table_csv, bad):
     """Fuzz finding: int() of <row r> crashed `refresh --table` (ValueError, exit 1)."""
-    book = rezip(TABLES, tmp_path / "book.xlsx",
-                 in_part("xl/worksheets/sheet1.xml", lambda d: d.replace(b'<row r="2"', f'<row r="{bad}"'.encode(), 1)))
+    book = rezip(
+        TABLES,
+        tmp_path / "book.xlsx",
+        in_part("xl/worksheets/sheet1.xml", lambda d: d.replace(b'<row r="2"', f'<row r="{bad}"'.encode(), 1)),
+    )
     error = refused(lambda: refresh_table(book, table_csv, "Inventory"), book)
     assert "xl/worksheets/sheet1.xml (sheet 'Sheet1') has a row numbered" in str(error)
 
 
 @pytest.mark.parametrize("bad", ["A-1", "B2x", "XFE2", ""])
 def test_table_refresh_refuses_a_cell_with_a_bad_reference(tmp_path, table_csv, bad):
-    book = rezip(TABLES, tmp_path / "book.xlsx",
-                 in_part("xl/worksheets/sheet1.xml", lambda d: d.replace(b'<c r="B2"', f'<c r="{bad}"'.encode(), 1)))
+    book = rezip(
+        TABLES,
+        tmp_path / "book.xlsx",
+        in_part("xl/worksheets/sheet1.xml", lambda d: d.replace(b'<c r="B2"', f'<c r="{bad}"'.encode(), 1)),
+    )
     if bad == "":
         # r="" is read as "the next column" (as for a cell without r): B, so the refresh goes ahead
         refresh_table(book, table_csv, "Inventory")
@@ -152,29 +157,39 @@ def test_table_refresh_refuses_a_cell_with_a_bad_reference(tmp_path, table_csv, 
 
 @pytest.mark.parametrize("ref", ["", "A1:C", "A0:C5", "Sheet1!A1:C5"])
 def test_table_refresh_refuses_a_table_whose_ref_is_not_a_range(tmp_path, table_csv, ref):
-    book = rezip(TABLES, tmp_path / "book.xlsx",
-                 in_part("xl/tables/table1.xml", lambda d: d.replace(b' ref="A1:C5"', f' ref="{ref}"'.encode(), 1)))
+    book = rezip(
+        TABLES,
+        tmp_path / "book.xlsx",
+        in_part("xl/tables/table1.xml", lambda d: d.replace(b' ref="A1:C5"', f' ref="{ref}"'.encode(), 1)),
+    )
     error = refused(lambda: refresh_table(book, table_csv, "Inventory"), book)
     assert f"xl/tables/table1.xml has a ref {ref!r} that is not a cell range" in str(error)
 
 
 def test_a_damaged_table_elsewhere_does_not_stop_a_new_table(tmp_path, table_csv):
     """Damage refresh does not read is left alone: a new sheet is still added."""
-    book = rezip(TABLES, tmp_path / "book.xlsx",
-                 in_part("xl/tables/table2.xml", lambda d: d.replace(b' ref="A1:B5"', b' ref="nowhere"', 1)))
+    book = rezip(
+        TABLES,
+        tmp_path / "book.xlsx",
+        in_part("xl/tables/table2.xml", lambda d: d.replace(b' ref="A1:B5"', b' ref="nowhere"', 1)),
+    )
     refresh_table(book, table_csv, "NewTable")
     with zipfile.ZipFile(book) as zf:
         assert b'name="NewTable"' in zf.read("xl/workbook.xml")
 
 
-@pytest.mark.parametrize("declaration, why", [
-    (b'<?xml version="1.0" encoding="ISO-8859-1" standalone="yes"?>', "declares the encoding 'ISO-8859-1'"),
-    (b'<?xml version="1.0" encoding="A1" standalone="yes"?>', "declares the encoding 'A1'"),
-])
+@pytest.mark.parametrize(
+    "declaration, why",
+    [
+        (b'<?xml version="1.0" encoding="ISO-8859-1" standalone="yes"?>', "declares the encoding 'ISO-8859-1'"),
+        (b'<?xml version="1.0" encoding="A1" standalone="yes"?>', "declares the encoding 'A1'"),
+    ],
+)
 def test_parts_in_another_encoding_are_refused(tmp_path, table_csv, declaration, why):
     """Byte offsets and text decoding assume UTF-8 (what Excel writes): others are refused, not mis-spliced."""
-    book = rezip(TABLES, tmp_path / "book.xlsx",
-                 in_part("xl/workbook.xml", lambda d: declaration + d.split(b"?>", 1)[1]))
+    book = rezip(
+        TABLES, tmp_path / "book.xlsx", in_part("xl/workbook.xml", lambda d: declaration + d.split(b"?>", 1)[1])
+    )
     error = refused(lambda: refresh_table(book, table_csv, "NewTable"), book)
     assert f"xl/workbook.xml {why}; refresh edits only UTF-8 parts" in str(error)
 
@@ -203,12 +218,17 @@ def test_report_missing_an_owned_sheet_part_is_refused_naming_it(tmp_path, repor
     assert error.part == missing
 
 
-@pytest.mark.parametrize("change, why", [
-    (lambda rel: "", "has no relationship"),
-    (lambda rel: rel.replace("/>", ' TargetMode="External"/>'), "has no relationship"),
-    (lambda rel: re.sub(r"relationships/worksheet\"", 'relationships/chartsheet"', rel),
-     "the relationship type 'chartsheet', not a worksheet"),
-])
+@pytest.mark.parametrize(
+    "change, why",
+    [
+        (lambda rel: "", "has no relationship"),
+        (lambda rel: rel.replace("/>", ' TargetMode="External"/>'), "has no relationship"),
+        (
+            lambda rel: re.sub(r"relationships/worksheet\"", 'relationships/chartsheet"', rel),
+            "the relationship type 'chartsheet', not a worksheet",
+        ),
+    ],
+)
 def test_report_whose_sheet_relationship_is_broken_is_refused(tmp_path, report, change, why):
     """Fuzz findings: a dropped or external workbook relationship left an owned sheet without a part."""
     made, csv = report
@@ -247,8 +267,11 @@ def test_report_cell_with_a_bad_reference_is_refused(tmp_path, report, bad):
 
 def test_report_with_a_bad_number_format_id_is_refused(tmp_path, report):
     made, csv = report
-    book = rezip(made, tmp_path / "book.xlsx",
-                 in_part("xl/styles.xml", lambda d: re.sub(rb'(<numFmt [^>]*numFmtId=")\d+', rb"\1x", d, count=1)))
+    book = rezip(
+        made,
+        tmp_path / "book.xlsx",
+        in_part("xl/styles.xml", lambda d: re.sub(rb'(<numFmt [^>]*numFmtId=")\d+', rb"\1x", d, count=1)),
+    )
     error = refused(lambda: refresh_workbook(book, csv), book)
     assert "xl/styles.xml has a numFmtId 'x', which is not a whole number" in str(error)
 
@@ -260,17 +283,24 @@ def test_report_without_a_styles_part_is_refused(tmp_path, report):
     assert "xl/styles.xml is missing (named by xl/_rels/workbook.xml.rels)" in str(error)
 
 
-@pytest.mark.parametrize("json_value, why", [
-    ('"high"', "records the confidence level 'high', which is not a number"),
-    ("[0.95]", "records the confidence level [0.95], which is not a number"),
-    ("true", "records the confidence level True, which is not a number"),
-])
+@pytest.mark.parametrize(
+    "json_value, why",
+    [
+        ('"high"', "records the confidence level 'high', which is not a number"),
+        ("[0.95]", "records the confidence level [0.95], which is not a number"),
+        ("true", "records the confidence level True, which is not a number"),
+    ],
+)
 def test_report_recording_an_unusable_confidence_is_refused(tmp_path, report, json_value, why):
     made, csv = report
 
     def edit(data: bytes) -> bytes:
-        new = re.sub(rb"&quot;confidence&quot;:\s*[0-9.]+|\"confidence\":\s*[0-9.]+",
-                     ('"confidence": ' + json_value).replace('"', "&quot;").encode(), data, count=1)
+        new = re.sub(
+            rb"&quot;confidence&quot;:\s*[0-9.]+|\"confidence\":\s*[0-9.]+",
+            ('"confidence": ' + json_value).replace('"', "&quot;").encode(),
+            data,
+            count=1,
+        )
         assert new != data
         return new
 
@@ -283,8 +313,12 @@ def test_cli_refusal_is_exit_2_with_the_message(tmp_path, report):
     made, csv = report
     missing = sheet_parts(made)[1]
     book = rezip(made, tmp_path / "book.xlsx", lambda name, data: None if name == missing else data)
-    result = subprocess.run([sys.executable, "-m", "xlplugin.cli", "refresh", str(book), str(csv)],
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "xlplugin.cli", "refresh", str(book), str(csv)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 2
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr
     assert f"the workbook is damaged: {missing} is missing" in result.stderr
@@ -299,17 +333,20 @@ def _every_sheet(made: Path, target: Path, change) -> Path:
 def test_report_number_cell_that_is_not_a_number_is_refused(tmp_path, report, number):
     """float('inf') from a number cell reached int() in the data-sheet inverse (OverflowError)."""
     made, csv = report
-    book = _every_sheet(made, tmp_path / "book.xlsx",
-                        lambda d: re.sub(rb'(<c r="[A-Z]+\d+"(?: s="\d+")?><v>)\d+(</v>)', rb"\g<1>" + number + rb"\2", d,
-                                         count=1))
+    book = _every_sheet(
+        made,
+        tmp_path / "book.xlsx",
+        lambda d: re.sub(rb'(<c r="[A-Z]+\d+"(?: s="\d+")?><v>)\d+(</v>)', rb"\g<1>" + number + rb"\2", d, count=1),
+    )
     error = refused(lambda: refresh_workbook(book, csv), book)
     assert "has a number cell" in str(error) and f"holding {number.decode()!r}, which is not a number" in str(error)
 
 
 def test_report_cell_showing_a_shared_string_that_is_not_there_is_refused(tmp_path, report):
     made, csv = report
-    book = _every_sheet(made, tmp_path / "book.xlsx",
-                        lambda d: re.sub(rb'(t="s"><v>)\d+(</v>)', rb"\g<1>99999\2", d, count=1))
+    book = _every_sheet(
+        made, tmp_path / "book.xlsx", lambda d: re.sub(rb'(t="s"><v>)\d+(</v>)', rb"\g<1>99999\2", d, count=1)
+    )
     error = refused(lambda: refresh_workbook(book, csv), book)
     assert "showing shared string '99999', which the workbook does not have" in str(error)
 
@@ -337,11 +374,14 @@ def test_report_whose_owned_sheets_share_a_part_is_refused(tmp_path, report):
     assert f"xl/_rels/workbook.xml.rels names {first} for both sheet" in str(error)
 
 
-@pytest.mark.parametrize("old, new, why", [
-    (b'<row r="3"', b'<row r="2"', "has row 2 after row 2; rows must come in order"),
-    (b'<row r="4"', b'<row r="1"', "has row 1 after row 3; rows must come in order"),
-    (b'<c r="B2"', b'<c r="B7"', "has cell B7 inside row 2"),
-])
+@pytest.mark.parametrize(
+    "old, new, why",
+    [
+        (b'<row r="3"', b'<row r="2"', "has row 2 after row 2; rows must come in order"),
+        (b'<row r="4"', b'<row r="1"', "has row 1 after row 3; rows must come in order"),
+        (b'<c r="B2"', b'<c r="B7"', "has cell B7 inside row 2"),
+    ],
+)
 def test_table_refresh_refuses_rows_out_of_order_or_cells_in_the_wrong_row(tmp_path, table_csv, old, new, why):
     """Rows and cells are found by their numbers and new rows spliced in order: a muddle is refused."""
     book = rezip(TABLES, tmp_path / "book.xlsx", in_part("xl/worksheets/sheet1.xml", lambda d: d.replace(old, new, 1)))

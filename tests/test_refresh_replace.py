@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import re
-import shutil
 import zipfile
 from pathlib import Path
 
+import lo_harness
 import pytest
 import xlsxwriter
 
-import lo_harness
-from xlplugin.errors import InputError
-from xlplugin.package import open_package
+from xlplugin.core.errors import InputError
+from xlplugin.ooxml.book import open_book
+from xlplugin.ooxml.package import open_package
 from xlplugin.refresh import refresh_table
-from xlplugin.refresh.book import open_book
 
 DATA = Path(__file__).parent / "data" / "xlsx"
 
@@ -30,8 +29,14 @@ def charted(tmp_path) -> Path:
     path = tmp_path / "charted.xlsx"
     wb = xlsxwriter.Workbook(str(path))
     ws = wb.add_worksheet("Data")
-    ws.add_table("A1:B4", {"name": "Sales", "columns": [{"header": "Region"}, {"header": "Amount"}],
-                           "data": [["North", 10], ["South", 20], ["East", 30]]})
+    ws.add_table(
+        "A1:B4",
+        {
+            "name": "Sales",
+            "columns": [{"header": "Region"}, {"header": "Amount"}],
+            "data": [["North", 10], ["South", 20], ["East", 30]],
+        },
+    )
     ws.write_formula("D1", "=SUM(Sales[Amount])", None, 60)
     ws.write_string("F10", "user note")
     chart = wb.add_chart({"type": "bar"})
@@ -52,14 +57,14 @@ def _csv(tmp_path, text, name="new.csv") -> Path:
 
 
 def test_longer_table_updates_ref_names_chart_and_caches(tmp_path, charted):
-    csv = _csv(tmp_path, "Region,Amount\nNorth,1\nSouth,2\nEast,3\nWest,4\nCentre,\"1,500\"\n")
+    csv = _csv(tmp_path, 'Region,Amount\nNorth,1\nSouth,2\nEast,3\nWest,4\nCentre,"1,500"\n')
     out = refresh_table(charted, csv, "sales", output=tmp_path / "out.xlsx")  # name matched case-insensitively
     before, after = _entries(charted), _entries(out)
     table = after["xl/tables/table1.xml"].decode()
     assert 'ref="A1:B6"' in table and '<autoFilter ref="A1:B6"/>' in table
     workbook = after["xl/workbook.xml"].decode()
-    assert "Data!$B$2:$B$6" in workbook            # stretched with the table
-    assert "Data!$F$1:$F$3" in workbook            # not in the table: untouched
+    assert "Data!$B$2:$B$6" in workbook  # stretched with the table
+    assert "Data!$F$1:$F$3" in workbook  # not in the table: untouched
     assert 'fullCalcOnLoad="1"' in workbook
     chart = after["xl/charts/chart1.xml"].decode()
     assert "Data!$A$2:$A$6" in chart and "Data!$B$2:$B$6" in chart
@@ -70,8 +75,8 @@ def test_longer_table_updates_ref_names_chart_and_caches(tmp_path, charted):
     assert re.findall(r"<c:v>([^<]*)</c:v>", categories) == ["North", "South", "East", "West", "Centre"]
     sheet = after["xl/worksheets/sheet1.xml"].decode()
     assert "user note" in after.get("xl/sharedStrings.xml", b"").decode() or "user note" in sheet
-    assert '<c r="F10"' in sheet                   # the user's cell outside the table survives
-    assert "<f>SUM(Sales[Amount])</f>" in sheet   # and the formula reading the table
+    assert '<c r="F10"' in sheet  # the user's cell outside the table survives
+    assert "<f>SUM(Sales[Amount])</f>" in sheet  # and the formula reading the table
     for name in ("xl/styles.xml", "xl/sharedStrings.xml", "xl/worksheets/sheet2.xml", "xl/theme/theme1.xml"):
         assert before[name] == after[name], name
 
@@ -161,16 +166,24 @@ def test_calc_chain_dropped_when_table_replaced(tmp_path):
 
 
 #: Existing corpus tables that refresh replaces, and the ones it refuses (with why).
-REPLACEABLE = [("calamine__table-multiple.xlsx", "Inventory"), ("calamine__table-multiple.xlsx", "Sales_Bob"),
-               ("excelize__Book1.xlsx", "Table1"), ("poi__ConditionalFormattingSamples.xlsx", "Table1"),
-               ("poi__ConditionalFormattingSamples.xlsx", "Table4"), ("poi__ExcelPivotTableSample.xlsx", "Tabelle1"),
-               ("poi__simple-monthly-budget.xlsx", "tblExpenses"), ("sheetjs__pivot_table_named_range.xlsx", "Table1"),
-               ("closedxml__TemplateWithTableSourcePivotTables.xlsx", "Portfolios")]
-REFUSED = [("calamine__table-multiple.xlsx", "Sales_Alice", "overlap table"),
-           ("poi__ConditionalFormattingSamples.xlsx", "Table6", "totals row"),
-           ("poi__DataTableCities.xlsx", "BigCity", "totals row"),
-           ("poi__StructuredRefs-lots-with-lookups.xlsx", "Table_Query_from_RDS", "query"),
-           ("poi__simple-monthly-budget.xlsx", "tblIncome", "overlap table")]
+REPLACEABLE = [
+    ("calamine__table-multiple.xlsx", "Inventory"),
+    ("calamine__table-multiple.xlsx", "Sales_Bob"),
+    ("excelize__Book1.xlsx", "Table1"),
+    ("poi__ConditionalFormattingSamples.xlsx", "Table1"),
+    ("poi__ConditionalFormattingSamples.xlsx", "Table4"),
+    ("poi__ExcelPivotTableSample.xlsx", "Tabelle1"),
+    ("poi__simple-monthly-budget.xlsx", "tblExpenses"),
+    ("sheetjs__pivot_table_named_range.xlsx", "Table1"),
+    ("closedxml__TemplateWithTableSourcePivotTables.xlsx", "Portfolios"),
+]
+REFUSED = [
+    ("calamine__table-multiple.xlsx", "Sales_Alice", "overlap table"),
+    ("poi__ConditionalFormattingSamples.xlsx", "Table6", "totals row"),
+    ("poi__DataTableCities.xlsx", "BigCity", "totals row"),
+    ("poi__StructuredRefs-lots-with-lookups.xlsx", "Table_Query_from_RDS", "query"),
+    ("poi__simple-monthly-budget.xlsx", "tblIncome", "overlap table"),
+]
 
 REPLACEMENT = "Label,Value\n" + "".join(f"row {i},{i * 11}\n" for i in range(1, 10))
 
@@ -194,9 +207,18 @@ def test_corpus_tables_replaced_as_libreoffice_sees_them(tmp_path):
             book = open_book(package, out)
             found = book.table_named(table)
             outputs.append((out, found.sheet.name, found.ref))
-    lo_harness._run_soffice(["--convert-to", lo_harness.CSV_FILTER_ALL_SHEETS_QUOTED, "--outdir", str(tmp_path / "lo"),
-                             *[str(o) for o, _, _ in outputs]], recalc=True, timeout=600)
-    from xlplugin.refresh.cells import parse_range
+    lo_harness._run_soffice(
+        [
+            "--convert-to",
+            lo_harness.CSV_FILTER_ALL_SHEETS_QUOTED,
+            "--outdir",
+            str(tmp_path / "lo"),
+            *[str(o) for o, _, _ in outputs],
+        ],
+        recalc=True,
+        timeout=600,
+    )
+    from xlplugin.ooxml.cells import parse_range
 
     for out, sheet, ref in outputs:
         exported = tmp_path / "lo" / f"{out.stem}-{sheet}.csv"
@@ -235,9 +257,16 @@ def _crash_on(monkeypatch, target: str, attribute: str, after: int = 0):
     monkeypatch.setattr(module, attribute, wrapper)
 
 
-WRITE_STEPS = [("xlplugin.package", "_copy_entry", 0), ("xlplugin.package", "_copy_entry", 5),
-               ("xlplugin.package", "_write_new", 0), ("xlplugin.package", "_write_new", 2),
-               ("os", "fsync", 0), ("shutil", "copy2", 0), ("os", "replace", 0), ("os", "replace", 1)]
+WRITE_STEPS = [
+    ("xlplugin.ooxml.package", "_copy_entry", 0),
+    ("xlplugin.ooxml.package", "_copy_entry", 5),
+    ("xlplugin.ooxml.package", "_write_new", 0),
+    ("xlplugin.ooxml.package", "_write_new", 2),
+    ("os", "fsync", 0),
+    ("shutil", "copy2", 0),
+    ("os", "replace", 0),
+    ("os", "replace", 1),
+]
 
 
 @pytest.mark.parametrize("module,attribute,after", WRITE_STEPS)
@@ -259,17 +288,71 @@ def test_interrupted_refresh_leaves_original_identical(tmp_path, charted, monkey
 # --------------------------------------------------------------------------------------------
 # new parts follow the schema's element order (Excel repairs files that do not)
 
-WORKSHEET_ORDER = ["sheetPr", "dimension", "sheetViews", "sheetFormatPr", "cols", "sheetData", "sheetCalcPr",
-                   "sheetProtection", "protectedRanges", "scenarios", "autoFilter", "sortState", "dataConsolidate",
-                   "customSheetViews", "mergeCells", "phoneticPr", "conditionalFormatting", "dataValidations",
-                   "hyperlinks", "printOptions", "pageMargins", "pageSetup", "headerFooter", "rowBreaks", "colBreaks",
-                   "customProperties", "cellWatches", "ignoredErrors", "smartTags", "drawing", "legacyDrawing",
-                   "legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls", "webPublishItems",
-                   "tableParts", "extLst"]
-WORKBOOK_ORDER = ["fileVersion", "fileSharing", "workbookPr", "AlternateContent", "revisionPtr", "absPath",
-                  "workbookProtection", "bookViews", "sheets", "functionGroups", "externalReferences", "definedNames",
-                  "calcPr", "oleSize", "customWorkbookViews", "pivotCaches", "smartTagPr", "smartTagTypes",
-                  "webPublishing", "fileRecoveryPr", "webPublishObjects", "extLst"]
+WORKSHEET_ORDER = [
+    "sheetPr",
+    "dimension",
+    "sheetViews",
+    "sheetFormatPr",
+    "cols",
+    "sheetData",
+    "sheetCalcPr",
+    "sheetProtection",
+    "protectedRanges",
+    "scenarios",
+    "autoFilter",
+    "sortState",
+    "dataConsolidate",
+    "customSheetViews",
+    "mergeCells",
+    "phoneticPr",
+    "conditionalFormatting",
+    "dataValidations",
+    "hyperlinks",
+    "printOptions",
+    "pageMargins",
+    "pageSetup",
+    "headerFooter",
+    "rowBreaks",
+    "colBreaks",
+    "customProperties",
+    "cellWatches",
+    "ignoredErrors",
+    "smartTags",
+    "drawing",
+    "legacyDrawing",
+    "legacyDrawingHF",
+    "drawingHF",
+    "picture",
+    "oleObjects",
+    "controls",
+    "webPublishItems",
+    "tableParts",
+    "extLst",
+]
+WORKBOOK_ORDER = [
+    "fileVersion",
+    "fileSharing",
+    "workbookPr",
+    "AlternateContent",
+    "revisionPtr",
+    "absPath",
+    "workbookProtection",
+    "bookViews",
+    "sheets",
+    "functionGroups",
+    "externalReferences",
+    "definedNames",
+    "calcPr",
+    "oleSize",
+    "customWorkbookViews",
+    "pivotCaches",
+    "smartTagPr",
+    "smartTagTypes",
+    "webPublishing",
+    "fileRecoveryPr",
+    "webPublishObjects",
+    "extLst",
+]
 TABLE_ORDER = ["autoFilter", "sortState", "tableColumns", "tableStyleInfo", "extLst"]
 
 
@@ -280,7 +363,7 @@ def _in_order(children: list[str], order: list[str]) -> bool:
 
 @pytest.mark.parametrize("source", sorted(DATA.glob("*.xls*")), ids=lambda p: p.name)
 def test_new_and_edited_parts_keep_schema_order(tmp_path, source):
-    from xlplugin.package import scan
+    from xlplugin.ooxml.package import scan
 
     csv = _csv(tmp_path, "Region,Amount\nA,1\nB,2\n")
     try:
@@ -288,8 +371,9 @@ def test_new_and_edited_parts_keep_schema_order(tmp_path, source):
     except InputError as exc:  # the one corpus workbook whose structure is protected
         assert source.name.startswith("poi__workbookProtection") and "structure is protected" in str(exc)
         return
-    second = refresh_table(first, _csv(tmp_path, "Region,Amount,X\nA,1,2\n", "b.csv"), "xlp_order_check",
-                           output=tmp_path / "b.xlsx")
+    second = refresh_table(
+        first, _csv(tmp_path, "Region,Amount,X\nA,1,2\n", "b.csv"), "xlp_order_check", output=tmp_path / "b.xlsx"
+    )
     for out in (first, second):
         with open_package(out) as package:
             book = open_book(package, out)
@@ -325,16 +409,19 @@ def test_pivot_cache_reading_the_table_refreshes_on_load(tmp_path):
     assert data != after or b"refreshOnLoad" in data
 
 
-@pytest.mark.parametrize("source,table,header,count", [
-    ("poi__ConditionalFormattingSamples.xlsx", "Table6", "Region,Sales", 6),  # B13 below is the user's
-    ("poi__DataTableCities.xlsx", "BigCity", "City,Latitude,Longitude,Population", 15),
-])
+@pytest.mark.parametrize(
+    "source,table,header,count",
+    [
+        ("poi__ConditionalFormattingSamples.xlsx", "Table6", "Region,Sales", 6),  # B13 below is the user's
+        ("poi__DataTableCities.xlsx", "BigCity", "City,Latitude,Longitude,Population", 15),
+    ],
+)
 def test_table_with_totals_row_keeps_it_below_the_new_rows(tmp_path, source, table, header, count):
     width = len(header.split(","))
     rows = [[f"place {i}"] + [str(i * 10 + j) for j in range(1, width)] for i in range(1, count + 1)]
     csv = _csv(tmp_path, header + "\n" + "".join(",".join(r) + "\n" for r in rows))
     out = refresh_table(DATA / source, csv, table, output=tmp_path / "out.xlsx")
-    from xlplugin.refresh.cells import parse_range
+    from xlplugin.ooxml.cells import parse_range
 
     with open_package(out) as package:
         found = open_book(package, out).table_named(table)

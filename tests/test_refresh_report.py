@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import re
-import shutil
 import zipfile
 from pathlib import Path
 
+import lo_harness
 import pytest
 
-import lo_harness
-from xlplugin.errors import InputError
-from xlplugin.package import open_package, scan, splice
+from xlplugin.core.errors import InputError
+from xlplugin.ooxml.book import open_book
+from xlplugin.ooxml.package import open_package
 from xlplugin.refresh import refresh_workbook
-from xlplugin.refresh.book import open_book
 from xlplugin.report import build_report
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "workbooks" / "examples"
@@ -58,7 +57,7 @@ def new_csv(tmp_path) -> Path:
 
 def count_cell(path: Path, offset: int = 0) -> str:
     """The address of the count of the funnel table's stage number `offset` (0 = first stage)."""
-    from xlplugin.refresh.cells import cell_ref, parse_range
+    from xlplugin.ooxml.cells import cell_ref, parse_range
 
     with open_package(path) as package:
         table = open_book(package, Path(path)).table_named("xlp_funnel")
@@ -72,13 +71,15 @@ def _add_user_sheet(path: Path) -> None:
     with open_package(path) as package:
         book = open_book(package, path)
         funnel = book.sheet_named("Funnel").name
-        xml = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-               '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
-               '<row r="1"><c r="A1" t="inlineStr"><is><t>my notes</t></is></c><c r="B1"><v>42</v></c></row>'
-               f"<row r=\"2\"><c r=\"A2\"><f>'{funnel}'!{first_count}*2</f><v>2000</v></c></row>"
-               '</sheetData></worksheet>').encode()
+        xml = (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+            '<row r="1"><c r="A1" t="inlineStr"><is><t>my notes</t></is></c><c r="B1"><v>42</v></c></row>'
+            f'<row r="2"><c r="A2"><f>\'{funnel}\'!{first_count}*2</f><v>2000</v></c></row>'
+            "</sheetData></worksheet>"
+        ).encode()
         book.add_worksheet("Mine", xml)
-        from xlplugin.package import write_package
+        from xlplugin.ooxml.package import write_package
 
         write_package(package, path, book.changes)
 
@@ -95,7 +96,7 @@ def test_refresh_updates_owned_sheets_and_keeps_the_rest(tmp_path, report, new_c
         mine = book.sheet_named("Mine").part
         assert after[mine] == before[mine]
         funnel_table = book.table_named("xlp_funnel")
-        from xlplugin.refresh.cells import parse_range
+        from xlplugin.ooxml.cells import parse_range
 
         r1, _, r2, _ = parse_range(funnel_table.ref)
         assert r2 - r1 == 6  # six stages now
@@ -105,7 +106,7 @@ def test_refresh_updates_owned_sheets_and_keeps_the_rest(tmp_path, report, new_c
     assert "Started diversion" in funnel_xml and 't="s"' not in funnel_xml
     assert "<v>1200</v>" in funnel_xml
     assert not any(name.lower().endswith("calcchain.xml") for name in after)
-    from xlplugin.accessibility import check_workbook
+    from xlplugin.accessibility.checker import check_workbook
 
     assert [f for f in check_workbook(out) if "Mine" not in str(f)] == []
     # parts the report does not own are byte-for-byte the same
@@ -171,8 +172,10 @@ def test_new_owned_sheet_is_added(tmp_path, report):
     spec = tmp_path / "spec.toml"
     csv = tmp_path / "met-2021.csv"
     csv.write_text(NEW_CSV, encoding="utf-8")
-    spec.write_text('title = "Visits 2021"\ndata = "met-2021.csv"\n\n[[claims]]\ntext = "about 11%"\nby = "Press office"\n',
-                    encoding="utf-8")
+    spec.write_text(
+        'title = "Visits 2021"\ndata = "met-2021.csv"\n\n[[claims]]\ntext = "about 11%"\nby = "Press office"\n',
+        encoding="utf-8",
+    )
     out = refresh_workbook(report, spec, output=tmp_path / "out.xlsx")
     with open_package(out) as package:
         book = open_book(package, out)
@@ -195,7 +198,7 @@ def test_libreoffice_resave_then_refresh_shows_new_figures(tmp_path, report, new
     assert rows["Started diversion"][1] == 40.0
     assert abs(rows["Started diversion"][4] - 40 / 90) < 1e-9
     assert sheets["Mine"][0][:2] == ["my notes", 42.0]
-    from xlplugin.accessibility import check_workbook
+    from xlplugin.accessibility.checker import check_workbook
 
     # the refreshed owned sheets meet the guidance again (LibreOffice's re-save loses "Heading 1")
     assert [f for f in check_workbook(out) if "Mine" not in str(f)] == []
@@ -206,7 +209,7 @@ def test_libreoffice_resave_then_refresh_shows_new_figures(tmp_path, report, new
 def test_interrupted_report_refresh_leaves_original_identical(tmp_path, report, new_csv, monkeypatch, attribute):
     import os
 
-    import xlplugin.package as package_module
+    import xlplugin.ooxml.package as package_module
 
     class Crash(Exception):
         pass
@@ -245,7 +248,7 @@ def _sheet_names(path) -> list[str]:
 
 
 def test_programmes_come_and_go(tmp_path, report):
-    from xlplugin.accessibility import check_workbook
+    from xlplugin.accessibility.checker import check_workbook
 
     several = tmp_path / "several.csv"
     several.write_text(PROGRAMMES_CSV, encoding="utf-8")
@@ -274,9 +277,9 @@ def test_programmes_come_and_go(tmp_path, report):
 
 def _with_cells(path: Path, out: Path, sheet_name: str, cells: dict[str, str]) -> Path:
     """A copy of `path` with inline-string cells typed on `sheet_name` (as a user would)."""
-    from xlplugin.package import write_package
+    from xlplugin.ooxml.cells import inline_string_cell, parse_cell
+    from xlplugin.ooxml.package import write_package
     from xlplugin.refresh.report import _insert_cells
-    from xlplugin.refresh.cells import inline_string_cell, parse_cell
 
     with open_package(path) as package:
         book = open_book(package, path)
@@ -303,7 +306,7 @@ def test_cells_typed_beside_the_report_are_kept(tmp_path, report, new_csv):
 
 
 def test_cells_where_the_grown_table_goes_are_refused_unless_forced(tmp_path, report, new_csv):
-    from xlplugin.refresh.cells import cell_ref, parse_range
+    from xlplugin.ooxml.cells import cell_ref, parse_range
 
     with open_package(report) as package:
         r1, c1, r2, c2 = parse_range(open_book(package, report).table_named("xlp_funnel").ref)
@@ -322,8 +325,8 @@ def test_cells_where_the_grown_table_goes_are_refused_unless_forced(tmp_path, re
 
 def test_refresh_from_a_csv_keeps_the_recorded_title_and_claims(tmp_path):
     """A report built from a spec, refreshed from a bare CSV, keeps its cover and claims table."""
-    from xlplugin.report.ownership import read_ownership
     from xlplugin.refresh.report import custom_properties
+    from xlplugin.report.ownership import read_ownership
 
     csv = tmp_path / "met.csv"
     csv.write_text(OLD_CSV, encoding="utf-8")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from xlplugin.package import parse_xml, scan
-from xlplugin.refresh.styles import StyleMerger
+from xlplugin.ooxml.package import parse_xml, scan
+from xlplugin.ooxml.styles import StyleMerger
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
@@ -15,27 +15,30 @@ USER = f"""<x:styleSheet xmlns:x="{MAIN}"><x:numFmts count="1"><x:numFmt formatC
 
 def test_equal_formats_are_reused_and_new_ones_appended():
     merger = StyleMerger(USER, FRESH)
-    assert merger.map(0) == 0                      # the same plain format, written differently
-    assert merger.map(2) == 1                      # 0.0% already exists as numFmt 170
+    assert merger.map(0) == 0  # the same plain format, written differently
+    assert merger.map(2) == 1  # 0.0% already exists as numFmt 170
     heading = merger.map(1)
     assert heading == 2
     assert merger.map(3) == 3
-    assert merger.map(1) == heading                # cached, not appended twice
+    assert merger.map(1) == heading  # cached, not appended twice
     out = merger.result()
     root = parse_xml(out)
     xfs = root.find(f"{{{MAIN}}}cellXfs")
     assert xfs.get("count") == "4" and len(xfs) == 4
     assert xfs[1].get("numFmtId") == "170"
-    assert xfs[3].get("numFmtId") == "171"         # #,##0 added with a new id
+    assert xfs[3].get("numFmtId") == "171"  # #,##0 added with a new id
     assert [n.get("formatCode") for n in root.find(f"{{{MAIN}}}numFmts")] == ["0.0%", "#,##0"]
     styles = {s.get("name"): s.get("xfId") for s in root.find(f"{{{MAIN}}}cellStyles")}
-    assert styles == {"Normal": "0", "Heading 1": "1"}   # the named style came along
+    assert styles == {"Normal": "0", "Heading 1": "1"}  # the named style came along
     assert xfs[2].get("xfId") == "1"
     fonts = root.find(f"{{{MAIN}}}fonts")
     assert fonts.get("count") == "2" and len(fonts) == 2
     # what was there is unchanged, text for text
-    for original in (b'<x:numFmt formatCode="0.0%" numFmtId="170"/>', b'<x:font><x:name val="Arial"/><x:sz val="11"/></x:font>',
-                     b'<x:xf xfId="0" numFmtId="0" fontId="0" fillId="0" borderId="0"/>'):
+    for original in (
+        b'<x:numFmt formatCode="0.0%" numFmtId="170"/>',
+        b'<x:font><x:name val="Arial"/><x:sz val="11"/></x:font>',
+        b'<x:xf xfId="0" numFmtId="0" fontId="0" fillId="0" borderId="0"/>',
+    ):
         assert original in out
 
 
@@ -47,7 +50,7 @@ def test_nothing_new_means_no_change():
 
 
 def test_result_is_well_formed_when_user_has_no_number_formats():
-    user = USER.replace(USER[USER.index(b"<x:numFmts"):USER.index(b"</x:numFmts>") + len(b"</x:numFmts>")], b"")
+    user = USER.replace(USER[USER.index(b"<x:numFmts") : USER.index(b"</x:numFmts>") + len(b"</x:numFmts>")], b"")
     merger = StyleMerger(user, FRESH)
     merger.map(3)
     root = scan(merger.result())
@@ -64,8 +67,16 @@ def test_sections_the_user_leaves_out_are_added_in_schema_order():
     merger = StyleMerger(user, FRESH)
     heading = merger.map(1)
     root = scan(merger.result())
-    assert [c.local for c in root.children] == ["numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs",
-                                                 "cellStyles", "dxfs"]
+    assert [c.local for c in root.children] == [
+        "numFmts",
+        "fonts",
+        "fills",
+        "borders",
+        "cellStyleXfs",
+        "cellXfs",
+        "cellStyles",
+        "dxfs",
+    ]
     tree = parse_xml(merger.result())
     named = tree.find(f"{{{MAIN}}}cellStyleXfs")
     styles = {s.get("name"): int(s.get("xfId")) for s in tree.find(f"{{{MAIN}}}cellStyles")}

@@ -15,7 +15,6 @@ at a time (CI has two cores), once per session; the per-workbook tests only comp
 from __future__ import annotations
 
 import concurrent.futures
-import os
 import re
 import shutil
 import tempfile
@@ -23,43 +22,53 @@ import time
 import zipfile
 from pathlib import Path
 
+import lo_harness
 import pytest
 
-import lo_harness
-from xlplugin.errors import InputError
-from xlplugin.package import open_package, scan
+from xlplugin.core.errors import InputError
+from xlplugin.ooxml.book import open_book
+from xlplugin.ooxml.cells import parse_cell
+from xlplugin.ooxml.package import open_package, scan
 from xlplugin.refresh import refresh_table
-from xlplugin.refresh.book import open_book
-from xlplugin.refresh.cells import parse_cell
 
 DATA = Path(__file__).parent / "data" / "xlsx"
 CORPUS = sorted(p for p in DATA.iterdir() if p.suffix in (".xlsx", ".xlsm"))
 TABLE = "xlp_refresh_test"
 
-CSV_A = ('Area,Count,Rate,Note\n'
-         'North,"1,000",0.25,=SUM(1)\n'
-         'South,62,-3.5,+cmd|\' /C calc\'!A0\n'
-         '"East, inner",007,12.5,@SUM(1+1)\n'
-         'West,,1e3,_x0041_ literal\n'
-         'Größe,669,0,"two\nlines"\n')
-CSV_B = ('Area,Count,Rate,Note,Year\n'
-         + "".join(f"Region {i},\"{i * 1000:,}\",{i / 8},note {i},{2000 + i}\n" for i in range(1, 12)))
+CSV_A = (
+    "Area,Count,Rate,Note\n"
+    'North,"1,000",0.25,=SUM(1)\n'
+    "South,62,-3.5,+cmd|' /C calc'!A0\n"
+    '"East, inner",007,12.5,@SUM(1+1)\n'
+    "West,,1e3,_x0041_ literal\n"
+    'Größe,669,0,"two\nlines"\n'
+)
+CSV_B = "Area,Count,Rate,Note,Year\n" + "".join(
+    f'Region {i},"{i * 1000:,}",{i / 8},note {i},{2000 + i}\n' for i in range(1, 12)
+)
 CSV_C = 'Area,Count,Rate\nOnly,1,0.5\nTwo,"2,000",-1\n'
 
 EXPECTED = {
-    "A": [["Area", "Count", "Rate", "Note"],
-          ["North", 1000.0, 0.25, "=SUM(1)"],
-          ["South", 62.0, -3.5, "+cmd|' /C calc'!A0"],
-          ["East, inner", "007", 12.5, "@SUM(1+1)"],
-          ["West", None, "1e3", "_x0041_ literal"],
-          ["Größe", 669.0, 0.0, "two\nlines"]],
+    "A": [
+        ["Area", "Count", "Rate", "Note"],
+        ["North", 1000.0, 0.25, "=SUM(1)"],
+        ["South", 62.0, -3.5, "+cmd|' /C calc'!A0"],
+        ["East, inner", "007", 12.5, "@SUM(1+1)"],
+        ["West", None, "1e3", "_x0041_ literal"],
+        ["Größe", 669.0, 0.0, "two\nlines"],
+    ],
     "B": [["Area", "Count", "Rate", "Note", "Year"]]
-         + [[f"Region {i}", float(i * 1000), i / 8, f"note {i}", float(2000 + i)] for i in range(1, 12)],
+    + [[f"Region {i}", float(i * 1000), i / 8, f"note {i}", float(2000 + i)] for i in range(1, 12)],
     "C": [["Area", "Count", "Rate"], ["Only", 1.0, 0.5], ["Two", 2000.0, -1.0]],
 }
 
-ALLOWED_TO_CHANGE = {"[content_types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels",
-                     "docprops/app.xml", "xl/calcchain.xml"}
+ALLOWED_TO_CHANGE = {
+    "[content_types].xml",
+    "xl/workbook.xml",
+    "xl/_rels/workbook.xml.rels",
+    "docprops/app.xml",
+    "xl/calcchain.xml",
+}
 
 # --------------------------------------------------------------------------------------------
 # running the refreshes and the LibreOffice exports once per session
@@ -92,8 +101,11 @@ def _refresh_all(work: Path) -> dict:
 def _export_batch(files: list[Path], outdir: Path) -> None:
     """One soffice call exporting every sheet of several workbooks (text cells quoted)."""
     outdir.mkdir(parents=True, exist_ok=True)
-    lo_harness._run_soffice(["--convert-to", lo_harness.CSV_FILTER_ALL_SHEETS_QUOTED, "--outdir", str(outdir),
-                             *[str(f) for f in files]], recalc=True, timeout=900)
+    lo_harness._run_soffice(
+        ["--convert-to", lo_harness.CSV_FILTER_ALL_SHEETS_QUOTED, "--outdir", str(outdir), *[str(f) for f in files]],
+        recalc=True,
+        timeout=900,
+    )
 
 
 def _read_exports(workbook: Path, outdir: Path) -> dict[str, list[list]]:
@@ -105,11 +117,13 @@ def _read_exports(workbook: Path, outdir: Path) -> dict[str, list[list]]:
         names = lo_harness.sheet_names(workbook)
         paths = {names[0] if names else stem: single}
     else:
-        paths = {p.name[len(stem) + 1:-4]: p for p in outdir.glob(f"{lo_harness.glob_escape(stem)}-*.csv")}
+        paths = {p.name[len(stem) + 1 : -4]: p for p in outdir.glob(f"{lo_harness.glob_escape(stem)}-*.csv")}
     for name, path in paths.items():
         rows = lo_harness._split_csv(path.read_text(encoding="utf-8-sig"), keep_quoting=True)
-        sheets[name] = [[(text if quoted else (None if text == "" else lo_harness.parse_cell(text)))
-                         for text, quoted in row] for row in rows]
+        sheets[name] = [
+            [(text if quoted else (None if text == "" else lo_harness.parse_cell(text))) for text, quoted in row]
+            for row in rows
+        ]
     return sheets
 
 
@@ -118,7 +132,7 @@ def _export_all(jobs: list[tuple[str, list[Path], Path]]) -> None:
     batches = []
     for _label, files, outdir in jobs:
         for i in range(0, len(files), 12):
-            batches.append((files[i:i + 12], outdir))
+            batches.append((files[i : i + 12], outdir))
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
         for future in [pool.submit(_export_batch, files, outdir) for files, outdir in batches]:
             future.result()
@@ -150,8 +164,10 @@ def corpus_exports(corpus_run):
     for name, outs in corpus_run["outputs"].items():
         if not outs:
             continue
-        exports[name] = {"original-1": _read_exports(DATA / name, work / "lo-original-1"),
-                         "original-2": _read_exports(DATA / name, work / "lo-original-2")}
+        exports[name] = {
+            "original-1": _read_exports(DATA / name, work / "lo-original-1"),
+            "original-2": _read_exports(DATA / name, work / "lo-original-2"),
+        }
         for step, path in outs.items():
             exports[name][step] = _read_exports(path, work / f"lo-{step}")
     exports["_seconds"] = time.perf_counter() - started
@@ -181,8 +197,10 @@ def test_refusals_are_the_expected_ones(corpus_run):
     for name, reason in EXPECTED_REFUSALS.items():
         assert reason in refusals[name]
     refreshed = sum(1 for outs in corpus_run["outputs"].values() if len(outs) == 3)
-    print(f"\nrefreshed {refreshed} of {len(CORPUS)} workbooks 3x in {corpus_run['refresh_seconds']:.1f} s; "
-          f"refused: {refusals}")
+    print(
+        f"\nrefreshed {refreshed} of {len(CORPUS)} workbooks 3x in {corpus_run['refresh_seconds']:.1f} s; "
+        f"refused: {refusals}"
+    )
     assert refreshed == len(CORPUS) - len(EXPECTED_REFUSALS)
 
 
@@ -212,8 +230,9 @@ def test_other_entries_keep_their_content(corpus_run, source):
         assert len(new) == 3, (step, new)  # the sheet, its rels, the table
         kinds = sorted("rels" if n.endswith(".rels") else n.split("/")[-2] for n in new)
         assert kinds == ["rels", "tables", "worksheets"], new
-        assert not any(name.lower().endswith("sharedstrings.xml") or name.lower().endswith("styles.xml")
-                       for name in new)
+        assert not any(
+            name.lower().endswith("sharedstrings.xml") or name.lower().endswith("styles.xml") for name in new
+        )
 
 
 VOLATILE = re.compile(r"\b(RAND|RANDBETWEEN|RANDARRAY|NOW|TODAY|OFFSET|INDIRECT|CELL|INFO)\s*\(", re.I)
@@ -267,7 +286,7 @@ def test_libreoffice_sees_the_table_and_the_original_sheets(corpus_run, corpus_e
             got_row = got_row + [None] * (len(want_row) - len(got_row))
             for c, (g, w) in enumerate(zip(got_row, want_row)):
                 assert _same_value(g, w), f"{step} row {r + 1} column {c + 1}: {g!r} != {w!r}"
-            assert all(cell is None for cell in got_row[len(want_row):])
+            assert all(cell is None for cell in got_row[len(want_row) :])
         # (c) every original sheet as before, except cells that differ between two original exports
         assert set(got) - {TABLE} == set(first), step
         for sheet, rows_before in first.items():
@@ -285,5 +304,6 @@ def test_libreoffice_sees_the_table_and_the_original_sheets(corpus_run, corpus_e
                     vb2 = b2[c] if c < len(b2) else None
                     if vb != vb2 or (r + 1, c + 1) in volatile.get(sheet, ()):
                         continue  # volatile (RAND, NOW, ...): differs between two exports of the original
-                    assert va == vb or (isinstance(va, float) and isinstance(vb, float) and abs(va - vb) <= 1e-9 * max(1, abs(vb))), \
-                        f"{step}: sheet {sheet!r} cell row {r + 1} column {c + 1}: {vb!r} -> {va!r}"
+                    assert va == vb or (
+                        isinstance(va, float) and isinstance(vb, float) and abs(va - vb) <= 1e-9 * max(1, abs(vb))
+                    ), f"{step}: sheet {sheet!r} cell row {r + 1} column {c + 1}: {vb!r} -> {va!r}"

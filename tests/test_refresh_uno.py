@@ -16,16 +16,15 @@ import os
 import subprocess
 from pathlib import Path
 
-import pytest
-
 import lo_harness
-from xlplugin.intervals import proportion_ci
-from xlplugin.package import open_package
-from xlplugin.refresh.book import open_book
+import pytest
+from test_refresh_report import NEW_CSV, OLD_CSV, count_cell
+
+from xlplugin.core.intervals import proportion_ci
+from xlplugin.ooxml.book import open_book
+from xlplugin.ooxml.package import open_package
 from xlplugin.refresh import refresh_workbook
 from xlplugin.report import build_report
-
-from test_refresh_report import NEW_CSV, OLD_CSV, count_cell
 
 HERE = Path(__file__).resolve().parent
 UNO_PYTHON = os.environ.get("XLPLUGIN_UNO_PYTHON", "/usr/bin/python3")
@@ -33,8 +32,10 @@ UNO_PYTHON = os.environ.get("XLPLUGIN_UNO_PYTHON", "/usr/bin/python3")
 
 def _require_uno() -> None:
     lo_harness.require_soffice()
-    ok = Path(UNO_PYTHON).exists() and subprocess.run([UNO_PYTHON, "-c", "import uno"],
-                                                      capture_output=True).returncode == 0
+    ok = (
+        Path(UNO_PYTHON).exists()
+        and subprocess.run([UNO_PYTHON, "-c", "import uno"], capture_output=True).returncode == 0
+    )
     if not ok:
         message = f"{UNO_PYTHON} cannot import uno (Debian package python3-uno)"
         if os.environ.get("CI") == "true":
@@ -43,8 +44,9 @@ def _require_uno() -> None:
 
 
 def _uno(*args: str) -> dict:
-    done = subprocess.run([UNO_PYTHON, str(HERE / "refresh_uno_user.py"), *args], capture_output=True, text=True,
-                          timeout=300)
+    done = subprocess.run(
+        [UNO_PYTHON, str(HERE / "refresh_uno_user.py"), *args], capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -92,12 +94,21 @@ def test_user_additions_survive_and_report_shows_new_figures_only(tmp_path):
 
     # LibreOffice's calculation of the report shows the new figures, and only those
     rows = {row[0]: row for row in seen["funnel"] if row and isinstance(row[0], str)}
-    counts = {"Identified for a visit": 1200, "Visited": 800, "Follow-up engagements": 200,
-              "Interested in diversion": 90, "Started diversion": 40, "Contacted police about diversion": 25}
+    counts = {
+        "Identified for a visit": 1200,
+        "Visited": 800,
+        "Follow-up engagements": 200,
+        "Interested in diversion": 90,
+        "Started diversion": 40,
+        "Contacted police about diversion": 25,
+    }
     for stage, count in counts.items():
         assert rows[stage][1] == count, stage
-    for stage, (x, n) in {"Visited": (800, 1200), "Interested in diversion": (90, 800),
-                          "Started diversion": (40, 90)}.items():
+    for stage, (x, n) in {
+        "Visited": (800, 1200),
+        "Interested in diversion": (90, 800),
+        "Started diversion": (40, 90),
+    }.items():
         lower, upper = proportion_ci(x, n)
         assert abs(rows[stage][4] - x / n) < 1e-9, stage
         assert abs(rows[stage][5] - lower) < 1e-9 and abs(rows[stage][6] - upper) < 1e-9, stage

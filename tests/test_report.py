@@ -17,10 +17,9 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from xlplugin import accessibility
-from xlplugin.errors import InputError
-from xlplugin.report import build_report, build_report_bytes
-from xlplugin.report import ownership
+from xlplugin.accessibility import checker as accessibility
+from xlplugin.core.errors import InputError
+from xlplugin.report import build_report, build_report_bytes, ownership
 from xlplugin.report.common import LANDSCAPE_PT, PORTRAIT_PT, split_long, text_width_pt
 from xlplugin.report.layout import MIN_PRINT_SCALE, print_scale
 
@@ -159,7 +158,11 @@ def test_funnel_rates_are_formulas_over_the_count_cells(met):
     _, pkg = met
     cells = pkg.cells("Funnel")
     row_of = {c["v"]: int(re.sub(r"\D", "", ref)) for ref, c in cells.items() if ref.startswith("A")}
-    visited, interested, identified = row_of["Visited"], row_of["Interested in diversion"], row_of["Identified for a visit"]
+    visited, interested, identified = (
+        row_of["Visited"],
+        row_of["Interested in diversion"],
+        row_of["Identified for a visit"],
+    )
     # Rate of base is in column E: 62 / 669 as =B<interested>/B<visited>
     rate = cells[f"E{interested}"]
     assert rate["f"] == f"B{interested}/B{visited}"
@@ -192,7 +195,11 @@ def test_every_chart_has_series_caches_and_alt_text(which, request):
         series = list(root.iter(f"{{{NS['c']}}}ser"))
         assert series, name
         for ser in series:
-            for ref_tag, cache_tag in (("numRef", "numCache"), ("strRef", "strCache"), ("multiLvlStrRef", "multiLvlStrCache")):
+            for ref_tag, cache_tag in (
+                ("numRef", "numCache"),
+                ("strRef", "strCache"),
+                ("multiLvlStrRef", "multiLvlStrCache"),
+            ):
                 for ref in ser.iter(f"{{{NS['c']}}}{ref_tag}"):
                     cache = ref.find(f"c:{cache_tag}", NS)
                     assert cache is not None, f"{name}: {ref_tag} {ref.findtext('c:f', namespaces=NS)} without cache"
@@ -222,10 +229,17 @@ def test_every_chart_has_series_caches_and_alt_text(which, request):
 def test_met_chart_alt_text_states_the_figures(met):
     _, pkg = met
     descr = " ".join(
-        c.get("descr") for n in pkg.names() if n.startswith("xl/drawings/drawing")
+        c.get("descr")
+        for n in pkg.names()
+        if n.startswith("xl/drawings/drawing")
         for c in pkg.xml(n).iter(f"{{{NS['xdr']}}}cNvPr")
     )
-    for figure in ("Identified for a visit 1,000", "Visited 669", "62 of 669 visited: 9.3%", "(62 + 20) of 669 visited: 12.3%"):
+    for figure in (
+        "Identified for a visit 1,000",
+        "Visited 669",
+        "62 of 669 visited: 9.3%",
+        "(62 + 20) of 669 visited: 12.3%",
+    ):
         assert figure in descr
 
 
@@ -327,7 +341,9 @@ def test_notes_every_marker_defined_and_every_note_used(met, prevent):
     for _, pkg in (met, prevent):
         texts = {s: [c["v"] or "" for c in pkg.cells(s).values() if c["t"] == "s"] for s in pkg.sheets()}
         notes_cells = pkg.cells("Notes")
-        defined = {c["v"] for ref, c in notes_cells.items() if ref.startswith("A") and (c["v"] or "").startswith("[note")}
+        defined = {
+            c["v"] for ref, c in notes_cells.items() if ref.startswith("A") and (c["v"] or "").startswith("[note")
+        }
         used = {m for s, vs in texts.items() if s != "Notes" for v in vs for m in re.findall(r"\[note \d+\]", v)}
         assert used == defined and len(defined) >= 1
 
@@ -360,7 +376,9 @@ def test_denominators_say_subset_and_units_in_words(met):
     assert "62 of 1,000 identified for a visit" in values
     assert "(62 + 20) of 669 visited" in values
     assert any(
-        v.startswith("No, not a subset: the 20 contacted police about diversion are not known to be among the 669 visited")
+        v.startswith(
+            "No, not a subset: the 20 contacted police about diversion are not known to be among the 669 visited"
+        )
         for v in values
     )
     assert "Different units: 0.23 contacts per person" in values
@@ -395,7 +413,10 @@ def test_hostile_stage_and_programme_names_stay_text(tmp_path):
     rows = ["programme,stage,count,note"]
     for i, prog in enumerate(HOSTILE[:3] + ["Plain"]):
         quoted = '"' + prog.replace('"', '""') + '"'
-        rows += [f"{quoted},\"{HOSTILE[0].replace(chr(34), chr(34) * 2)}\",{100 + i}", f"{quoted},\"{HOSTILE[1]}\",{50 + i},\"{HOSTILE[2]}\""]
+        rows += [
+            f'{quoted},"{HOSTILE[0].replace(chr(34), chr(34) * 2)}",{100 + i}',
+            f'{quoted},"{HOSTILE[1]}",{50 + i},"{HOSTILE[2]}"',
+        ]
         rows += [f"{quoted},{HOSTILE[2]},{20 + i}", f"{quoted},{HOSTILE[3]},{5 + i}"]
     path = write_csv(tmp_path, "\n".join(rows) + "\n")
     out, pkg = build(tmp_path, path)
@@ -559,7 +580,7 @@ def test_data_sheet_has_provenance(met):
     ],
 )
 def test_claim_intervals_in_words(claim, words):
-    from xlplugin.claims import parse_claim
+    from xlplugin.core.claims import parse_claim
     from xlplugin.report.sheet_claims import interval_text as _interval_text
 
     assert _interval_text(parse_claim(claim)) == words
@@ -574,7 +595,11 @@ def test_rounded_unavailable_suppressed_and_mixed_units_build_accessibly(tmp_pat
     out, pkg = build(tmp_path, path)
     assert accessibility.check_workbook(out) == []
     values = [c["v"] for c in pkg.cells("Funnel").values()]
-    assert "[x]" in values and "[c]" in values and 1230 in [int(float(v)) for v in values if re.fullmatch(r"[\d.]+", v or "")]
+    assert (
+        "[x]" in values
+        and "[c]" in values
+        and 1230 in [int(float(v)) for v in values if re.fullmatch(r"[\d.]+", v or "")]
+    )
     # no formula over an inexact count
     for ref, cell in pkg.cells("Funnel").items():
         assert cell["f"] is None, ref
@@ -614,7 +639,7 @@ def test_layout_is_the_shared_description(tmp_path):
 
 def test_data_sheet_gives_back_the_input(prevent):
     """refresh reads the data sheet back as the input: headers, numbers and empty cells undone."""
-    from xlplugin.csvinput import read_table
+    from xlplugin.inputs.csvinput import read_table
     from xlplugin.report.sheet_front import input_from_data_table
 
     _, pkg = prevent
@@ -640,7 +665,9 @@ def test_data_sheet_gives_back_the_input(prevent):
 def test_split_long_keeps_note_markers_whole():
     from xlplugin.report.model import Line
 
-    text = "A sentence that is long enough to need a split somewhere near here, really. " * 3 + "See [note 12] for more."
+    text = (
+        "A sentence that is long enough to need a split somewhere near here, really. " * 3 + "See [note 12] for more."
+    )
     lines = split_long([Line(text)], limit=60)
     assert all(len(line.text) <= 60 for line in lines)
     assert " ".join(line.text for line in lines) == text.strip()

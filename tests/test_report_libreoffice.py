@@ -8,7 +8,7 @@ intervals), in default mode (rates as formulas with cached values) and with ``pu
 - LibreOffice opens it twice, once forced to recalculate every formula and once trusting the
   cached values (what a non-calculating viewer shows), exports every sheet at full precision,
   and every count, rate, interval bound, drop-off, pooled rate, p-value and control limit it
-  shows equals the core's own number (``xlplugin.rates`` / ``xlplugin.intervals``) to 1e-9;
+  shows equals the core's own number (``xlplugin.core.rates`` / ``xlplugin.core.intervals``) to 1e-9;
   cells without a number show GSS shorthand (``[z]``, ``[c]``, ``[x]``);
 - no cell anywhere is an error (``#VALUE!``, ``#DIV/0!``, ``Err:502`` ...).
 
@@ -23,13 +23,13 @@ import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import lo_harness as lo
 import pytest
 
-import lo_harness as lo
-from xlplugin import accessibility
-from xlplugin.intervals import binom_two_sided_p, funnel_limits
-from xlplugin.rates import MIXED_UNITS, denominator_table, funnel_rates, rate_range
-from xlplugin.spec import load_input
+from xlplugin.accessibility import checker as accessibility
+from xlplugin.core.intervals import binom_two_sided_p, funnel_limits
+from xlplugin.core.rates import MIXED_UNITS, denominator_table, funnel_rates, rate_range
+from xlplugin.inputs.spec import load_input
 
 report = pytest.importorskip("xlplugin.report")
 from xlplugin.report.ownership import TABLE_NAMES  # noqa: E402
@@ -104,8 +104,9 @@ def exports(built, tmp_path_factory):
     paths = [path for key, path in built.items() if key != "folder"]
     folder = tmp_path_factory.mktemp("exports")
     with ThreadPoolExecutor(max_workers=2) as pool:
-        batches = {recalc: pool.submit(lo.export_many, paths, folder / str(recalc), recalc=recalc)
-                   for recalc in (True, False)}
+        batches = {
+            recalc: pool.submit(lo.export_many, paths, folder / str(recalc), recalc=recalc) for recalc in (True, False)
+        }
         for recalc, future in batches.items():
             for path, sheets in future.result().items():
                 _EXPORTS[path, recalc] = sheets
@@ -132,7 +133,9 @@ def table_rows(path: Path, sheets: dict, table_name: str) -> tuple[list[str], li
 
             headers = [text(top, c) for c in range(left, right + 1)]
             assert headers == table.columns, f"{table_name}: LibreOffice shows headers {headers}, not {table.columns}"
-            rows = [{h: text(r, c) for h, c in zip(headers, range(left, right + 1))} for r in range(top + 1, bottom + 1)]
+            rows = [
+                {h: text(r, c) for h, c in zip(headers, range(left, right + 1))} for r in range(top + 1, bottom + 1)
+            ]
             return headers, rows
     return None
 
@@ -209,8 +212,12 @@ def check_funnel(check, path, sheets, funnel, confidence, method):
             check.number(f"{where} count", row["Count (number)"], stage.count.exact)
         check.number(f"{where} rate of base", row["Rate of base (%)"], None if mixed else sr.rate)
         if "Lowest possible rate of base (%)" in row:
-            check.number(f"{where} lowest rate", row["Lowest possible rate of base (%)"], None if mixed else sr.rate_low)
-            check.number(f"{where} highest rate", row["Highest possible rate of base (%)"], None if mixed else sr.rate_high)
+            check.number(
+                f"{where} lowest rate", row["Lowest possible rate of base (%)"], None if mixed else sr.rate_low
+            )
+            check.number(
+                f"{where} highest rate", row["Highest possible rate of base (%)"], None if mixed else sr.rate_high
+            )
         check.number(f"{where} CI lower", row[lower], None if mixed else sr.ci_lower)
         check.number(f"{where} CI upper", row[upper], None if mixed else sr.ci_upper)
         check.number(f"{where} rate of first stage", row["Rate of first stage (%)"], sr.rate_of_first)
@@ -228,8 +235,10 @@ def check_denominators(check, path, sheets, funnel, confidence, method):
     lower, upper = _column(headers, "CI lower (%)"), _column(headers, "CI upper (%)")
     for row, (programme, d) in zip(rows, definitions):
         where = f"Denominators [{programme.name}] {d.label}"
-        check.require(row["Numerator (stages)"] == " + ".join(d.numerator) and row["Denominator (stage)"] == d.denominator,
-                      f"{where}: numerator/denominator {row['Numerator (stages)']!r}/{row['Denominator (stage)']!r}")
+        check.require(
+            row["Numerator (stages)"] == " + ".join(d.numerator) and row["Denominator (stage)"] == d.denominator,
+            f"{where}: numerator/denominator {row['Numerator (stages)']!r}/{row['Denominator (stage)']!r}",
+        )
         if d.num_count.kind == "exact":
             check.number(f"{where} numerator", row["Numerator count (number)"], d.num_count.exact)
         if d.den_count.kind == "exact":
@@ -250,8 +259,11 @@ def check_denominators_chart(check, path, sheets, funnel, confidence, method):
     if found is None:
         return
     headers, rows = found
-    drawn = [(p, d) for p, d in _definitions(funnel, confidence, method)
-             if d.rate_range.rate is not None and not d.mixed_units]
+    drawn = [
+        (p, d)
+        for p, d in _definitions(funnel, confidence, method)
+        if d.rate_range.rate is not None and not d.mixed_units
+    ]
     check.require(len(rows) == len(drawn), f"denominators chart: {len(rows)} rows, expected {len(drawn)}")
     lower, upper = _column(headers, "CI lower (%)"), _column(headers, "CI upper (%)")
     label_header = headers[0]
@@ -262,8 +274,10 @@ def check_denominators_chart(check, path, sheets, funnel, confidence, method):
         label = row[label_header]
         where = f"Denominators chart {label}"
         rr = d.rate_range
-        check.require(f"of {d.den_count.exact:,} " in label and all(f"{c:,}" in label for c in _parts(programme, d)),
-                      f"{where}: the label does not name {d.label!r}")
+        check.require(
+            f"of {d.den_count.exact:,} " in label and all(f"{c:,}" in label for c in _parts(programme, d)),
+            f"{where}: the label does not name {d.label!r}",
+        )
         check.number(f"{where} rate", row["Rate (%)"], rr.rate)
         check.number(f"{where} CI lower", row[lower], rr.ci_lower)
         check.number(f"{where} CI upper", row[upper], rr.ci_upper)
@@ -300,7 +314,7 @@ def check_funnel_chart(check, path, sheets, funnel):
             else:
                 for name, candidate in by_name.items():
                     if label.startswith(f"{name}: "):
-                        programme, stage_name = candidate, label[len(name) + 2:]
+                        programme, stage_name = candidate, label[len(name) + 2 :]
                 programme = programme or by_name.get(_strip_unit(header))
             if programme is None:
                 check.require(False, f"funnel chart: no programme for {label!r} in column {header!r}")
@@ -487,8 +501,12 @@ def test_cached_values_are_what_libreoffice_calculates(built, exports, case, pub
     caches (numbers to 1e-12: LibreOffice's subtraction may differ from Python's in the last
     digit); default mode really has formulas (so the comparison means something), --publish none."""
     path = built[case, publish]
-    formulas = sum(1 for sheet in accessibility.load_workbook(path).worksheets
-                   for cell in sheet.cells.values() if cell.formula is not None)
+    formulas = sum(
+        1
+        for sheet in accessibility.load_workbook(path).worksheets
+        for cell in sheet.cells.values()
+        if cell.formula is not None
+    )
     if publish:
         assert formulas == 0
     else:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from xlplugin.errors import InputError
-from xlplugin.spec import ClaimSpec, ReportSpec, is_spec, load_input, load_input_table, load_spec
+from xlplugin.core.errors import InputError
+from xlplugin.inputs.spec import ClaimSpec, ReportSpec, is_spec, load_input, load_input_table, load_spec
 
 EXAMPLES = Path(__file__).parent / "data" / "examples"
 MET_CSV = (EXAMPLES / "met-2020-visits.csv").read_bytes()
@@ -84,8 +84,17 @@ denominator = "Visited"
 """,
     )
     funnel, spec, csv_path = load_input(path)
-    assert (spec.title, spec.summary, spec.published, spec.next_update) == ("T", "Two\nlines", dt.date(2021, 6, 17), "2026-01-31")
-    assert (spec.foi_reference, spec.source_url, spec.contact) == ("FOI-01/21", "http://example.org/a?b=c", "data@example.org")
+    assert (spec.title, spec.summary, spec.published, spec.next_update) == (
+        "T",
+        "Two\nlines",
+        dt.date(2021, 6, 17),
+        "2026-01-31",
+    )
+    assert (spec.foi_reference, spec.source_url, spec.contact) == (
+        "FOI-01/21",
+        "http://example.org/a?b=c",
+        "data@example.org",
+    )
     assert spec.claims[0].numerator == ("Interested in diversion", "Contacted police about diversion")
     assert csv_path == folder / "met.csv"
 
@@ -118,22 +127,67 @@ def test_empty_values_are_left_out(folder):
 # bad specs: (label, spec text, expected line, words in the message)
 
 BAD_SPECS = [
-    ("unknown key", 'title = "x"\ntitel = "y"\ndata = "met.csv"\n', 2, "unknown key 'titel' in a report spec (did you mean 'title'?)"),
+    (
+        "unknown key",
+        'title = "x"\ntitel = "y"\ndata = "met.csv"\n',
+        2,
+        "unknown key 'titel' in a report spec (did you mean 'title'?)",
+    ),
     ("unknown table", 'data = "met.csv"\n[meta]\nx = 1\n', 2, "unknown key 'meta'"),
-    ("unknown claim key", 'data = "met.csv"\n[[claims]]\ntext = "9%"\nby = "Met"\nnumerater = "Visited"\n', 5, "unknown key 'numerater' in claim 1 (did you mean 'numerator'?)"),
+    (
+        "unknown claim key",
+        'data = "met.csv"\n[[claims]]\ntext = "9%"\nby = "Met"\nnumerater = "Visited"\n',
+        5,
+        "unknown key 'numerater' in claim 1 (did you mean 'numerator'?)",
+    ),
     ("TOML syntax error", 'title = "x"\ndata = met.csv\n', 2, "not valid TOML: invalid value"),
-    ("unterminated string", 'title = "x\ndata = "met.csv"\n', 1, "not valid TOML: a quoted text is not closed before the end of the line"),
+    (
+        "unterminated string",
+        'title = "x\ndata = "met.csv"\n',
+        1,
+        "not valid TOML: a quoted text is not closed before the end of the line",
+    ),
     ("bad date", 'published = "17/06/2021"\ndata = "met.csv"\n', 1, "'published' must be a date written YYYY-MM-DD"),
     ("impossible date", 'published = "2021-02-30"\ndata = "met.csv"\n', 1, "'published' must be a date"),
-    ("javascript url", 'source_url = "javascript:alert(1)"\ndata = "met.csv"\n', 1, "'source_url' must be a web address starting http:// or https://"),
+    (
+        "javascript url",
+        'source_url = "javascript:alert(1)"\ndata = "met.csv"\n',
+        1,
+        "'source_url' must be a web address starting http:// or https://",
+    ),
     ("file url", 'data = "met.csv"\nsource_url = "file:///etc/passwd"\n', 2, "'source_url' must be a web address"),
-    ("number as title", 'title = 2021\ndata = "met.csv"\n', 1, "'title' must be text in double quotes, not a number (2021)"),
-    ("control character", 'title = "a\\u0007b"\ndata = "met.csv"\n', 1, "'title' contains the invisible control character U+0007"),
+    (
+        "number as title",
+        'title = 2021\ndata = "met.csv"\n',
+        1,
+        "'title' must be text in double quotes, not a number (2021)",
+    ),
+    (
+        "control character",
+        'title = "a\\u0007b"\ndata = "met.csv"\n',
+        1,
+        "'title' contains the invisible control character U+0007",
+    ),
     ("claim without text", 'data = "met.csv"\n[[claims]]\nby = "Met"\n', 2, "claim 1 has no 'text'"),
     ("claim without by", 'data = "met.csv"\n[[claims]]\ntext = "9%"\n', 2, "claim 1 ('9%') has no 'by'"),
-    ("unreadable claim", 'data = "met.csv"\n\n[[claims]]\ntext = "quite a lot"\nby = "Met"\n', 4, "claim 1 ('quite a lot'): cannot read the claim"),
-    ("numerator without denominator", 'data = "met.csv"\n[[claims]]\ntext = "9%"\nby = "Met"\nnumerator = "Visited"\n', 2, "gives a numerator but no denominator"),
-    ("numerator of numbers", 'data = "met.csv"\n[[claims]]\ntext = "9%"\nby = "M"\nnumerator = [62]\ndenominator = "Visited"\n', 5, "'numerator' must be a stage name in quotes, or a list of them"),
+    (
+        "unreadable claim",
+        'data = "met.csv"\n\n[[claims]]\ntext = "quite a lot"\nby = "Met"\n',
+        4,
+        "claim 1 ('quite a lot'): cannot read the claim",
+    ),
+    (
+        "numerator without denominator",
+        'data = "met.csv"\n[[claims]]\ntext = "9%"\nby = "Met"\nnumerator = "Visited"\n',
+        2,
+        "gives a numerator but no denominator",
+    ),
+    (
+        "numerator of numbers",
+        'data = "met.csv"\n[[claims]]\ntext = "9%"\nby = "M"\nnumerator = [62]\ndenominator = "Visited"\n',
+        5,
+        "'numerator' must be a stage name in quotes, or a list of them",
+    ),
     ("claims not tables", 'data = "met.csv"\nclaims = ["9%"]\n', 2, "'claims' must be a list of [[claims]] tables"),
 ]
 
@@ -205,9 +259,16 @@ def test_claim_naming_an_unknown_stage(folder):
 def test_claim_stages_must_share_a_programme(tmp_path):
     shutil.copy(EXAMPLES / "prevent-channel.csv", tmp_path / "p.csv")
     (tmp_path / "p2.csv").write_text("programme,stage,count\nA,Referred,10\nB,Adopted,5\n")
-    ok = spec_file(tmp_path, 'data = "p.csv"\n[[claims]]\ntext = "about 10%"\nby = "HO"\nnumerator = "Adopted as a Channel case"\ndenominator = "Referred to Prevent"\n')
+    ok = spec_file(
+        tmp_path,
+        'data = "p.csv"\n[[claims]]\ntext = "about 10%"\nby = "HO"\nnumerator = "Adopted as a Channel case"\ndenominator = "Referred to Prevent"\n',
+    )
     assert load_input(ok)[1].claims[0].denominator == "Referred to Prevent"
-    bad = spec_file(tmp_path, 'data = "p2.csv"\n[[claims]]\ntext = "half"\nby = "HO"\nnumerator = "Adopted"\ndenominator = "Referred"\n', "bad.toml")
+    bad = spec_file(
+        tmp_path,
+        'data = "p2.csv"\n[[claims]]\ntext = "half"\nby = "HO"\nnumerator = "Adopted"\ndenominator = "Referred"\n',
+        "bad.toml",
+    )
     with pytest.raises(InputError, match=r"claim 1 \('half'\): no single programme has all of 'Adopted', 'Referred'"):
         load_input(bad)
 

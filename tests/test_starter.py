@@ -6,11 +6,12 @@ import re
 import zipfile
 from pathlib import Path
 
+import lo_harness as lo
 import pytest
 
-import lo_harness as lo
-from xlplugin import starter, udfs
-from xlplugin.errors import InputError
+from xlplugin.core.errors import InputError
+from xlplugin.excel import functions as udfs
+from xlplugin.excel import starter
 
 REPO = Path(__file__).resolve().parent.parent
 COMMITTED = REPO / "workbooks" / "xlplugin-starter.xlsx"
@@ -39,7 +40,7 @@ def sheet_parts(path) -> dict[str, bytes]:
 
 def test_committed_xlsx_is_what_the_code_writes(tmp_path):
     fresh = starter.write_starter_xlsx(tmp_path / "fresh.xlsx")
-    assert sheet_parts(fresh) == sheet_parts(COMMITTED), "run: python -m xlplugin.starter"
+    assert sheet_parts(fresh) == sheet_parts(COMMITTED), "run: python tools/build_starter.py"
     assert "xl/vbaProject.bin" not in parts(COMMITTED)
 
 
@@ -64,16 +65,29 @@ def _check_sheets(path, keep_vba=False):
             value = cell.value
             found[value.text if hasattr(value, "text") else value] = cell  # ArrayFormula: spilled
     assert sorted(found) == sorted(MET_CACHED)
-    assert {re.match(r"=(\w+)", f).group(1) for f in found} == {f.__name__ for f in [
-        udfs.UPTAKE_RATE, udfs.UPTAKE_CI, udfs.UPTAKE_FUNNEL, udfs.UPTAKE_CLAIM, udfs.UPTAKE_EXPLAIN,
-        udfs.UPTAKE_BOUNDS, udfs.UPTAKE_COMPARE, udfs.UPTAKE_LIMITS]}
+    assert {re.match(r"=(\w+)", f).group(1) for f in found} == {
+        f.__name__
+        for f in [
+            udfs.UPTAKE_RATE,
+            udfs.UPTAKE_CI,
+            udfs.UPTAKE_FUNNEL,
+            udfs.UPTAKE_CLAIM,
+            udfs.UPTAKE_EXPLAIN,
+            udfs.UPTAKE_BOUNDS,
+            udfs.UPTAKE_COMPARE,
+            udfs.UPTAKE_LIMITS,
+        ]
+    }
     for formula, cell in found.items():
         expected = MET_CACHED[formula]
-        got = [[v_sheet.cell(cell.row + r, cell.column + c).value for c in range(len(expected[0]))]
-               for r in range(len(expected))]
+        got = [
+            [v_sheet.cell(cell.row + r, cell.column + c).value for c in range(len(expected[0]))]
+            for r in range(len(expected))
+        ]
         # XlsxWriter writes numbers with 16 significant digits (Excel shows 15)
-        assert got == [[pytest.approx(v, rel=1e-15) if isinstance(v, float) else v for v in row]
-                       for row in expected], formula
+        assert got == [[pytest.approx(v, rel=1e-15) if isinstance(v, float) else v for v in row] for row in expected], (
+            formula
+        )
         # its one-line explanation sits beside it, and its text in column B
         assert f_sheet.cell(cell.row, 2).value == formula and f_sheet.cell(cell.row, 2).data_type == "s"
         assert f_sheet.cell(cell.row, 3).value
@@ -97,8 +111,14 @@ def test_xlsm_keeps_xlwings_vba_project_and_untouched_parts_byte_identical(xlsm)
     built = parts(xlsm)
     assert built["xl/vbaProject.bin"] == template["xl/vbaProject.bin"]
     changed = {n for n in template if built.get(n) != template[n]}
-    assert changed <= {"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml",
-                       "docProps/app.xml", "xl/worksheets/sheet1.xml"}
+    assert changed <= {
+        "[Content_Types].xml",
+        "xl/workbook.xml",
+        "xl/_rels/workbook.xml.rels",
+        "xl/styles.xml",
+        "docProps/app.xml",
+        "xl/worksheets/sheet1.xml",
+    }
     assert set(template) <= set(built)
     # the VBA project is still wired up as a macro workbook
     assert 'Target="vbaProject.bin"' in built["xl/_rels/workbook.xml.rels"].decode()
@@ -125,12 +145,13 @@ def test_xlsm_button_runs_the_quickstart_macro_and_the_side_module_forwards_to_t
     source = side.read_text(encoding="utf-8")
     namespace: dict = {}
     calls = []
-    compiled = compile(source.replace("import xlplugin.excel_refresh", ""), str(side), "exec")
+    compiled = compile(source.replace("import xlplugin.excel.refresh_button", ""), str(side), "exec")
     exec(compiled, namespace)  # noqa: S102 - our own generated file
-    namespace["xlplugin"] = type("m", (), {"excel_refresh": type("r", (), {"main": staticmethod(lambda: calls.append(1))})})
+    button = type("r", (), {"main": staticmethod(lambda: calls.append(1))})
+    namespace["xlplugin"] = type("m", (), {"excel": type("e", (), {"refresh_button": button})})
     namespace["main"]()
     assert calls == [1]
-    assert "import xlplugin.excel_refresh" in source
+    assert "import xlplugin.excel.refresh_button" in source
     # SampleCall runs "import <workbook name>; <workbook name>.main()": the module must match the book
     assert side.stem == xlsm.stem
 
@@ -143,7 +164,9 @@ def test_xlsm_refuses_to_overwrite_and_bad_names(tmp_path, xlsm):
     with pytest.raises(InputError, match=r"\.xlsm"):
         starter.build_excel_starter(tmp_path / "starter.xlsx")
     again = starter.build_excel_starter(xlsm, force=True)
-    assert again == xlsm and parts(xlsm)["xl/vbaProject.bin"] == parts(starter.quickstart_template())["xl/vbaProject.bin"]
+    assert (
+        again == xlsm and parts(xlsm)["xl/vbaProject.bin"] == parts(starter.quickstart_template())["xl/vbaProject.bin"]
+    )
 
 
 @pytest.mark.libreoffice
@@ -191,7 +214,9 @@ def test_excel_setup_keeps_other_settings_and_line_endings(tmp_path):
 
 def test_excel_setup_appends_to_listed_modules_once(tmp_path):
     conf = tmp_path / "xlwings.conf"
-    conf.write_text('"CONDA PATH","C:\\conda"\n"UDF MODULES","mymodule;other"\n"SHOW CONSOLE","False"', encoding="utf-8")
+    conf.write_text(
+        '"CONDA PATH","C:\\conda"\n"UDF MODULES","mymodule;other"\n"SHOW CONSOLE","False"', encoding="utf-8"
+    )
     starter.excel_setup(conf)
     text = conf.read_text(encoding="utf-8")
     assert text == '"CONDA PATH","C:\\conda"\n"UDF MODULES","mymodule;other;xlplugin.udfs"\n"SHOW CONSOLE","False"'

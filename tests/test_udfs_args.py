@@ -1,4 +1,4 @@
-"""xlplugin.excel_args: the argument rules behind every UPTAKE_* function, one by one."""
+"""xlplugin.excel.args: the argument rules behind every UPTAKE_* function, one by one."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from xlplugin import excel_args as xa
+from xlplugin.excel import args as xa
 
 
 def literal(fn, *args):
@@ -16,22 +16,55 @@ def literal(fn, *args):
     return info.value.literal
 
 
-@pytest.mark.parametrize("value,expected", [
-    (62.0, 62), (62, 62), (0, 0), ("62", 62), (" 1,000 ", 1000), ("669.0", 669), ("1e3", 1000),
-    ("1\u00a0000", 1000), (10**15, 10**15),
-])
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        (62.0, 62),
+        (62, 62),
+        (0, 0),
+        ("62", 62),
+        (" 1,000 ", 1000),
+        ("669.0", 669),
+        ("1e3", 1000),
+        ("1\u00a0000", 1000),
+        (10**15, 10**15),
+    ],
+)
 def test_counts_excel_may_send(value, expected):
     assert xa.count(value) == expected and type(xa.count(value)) is int
 
 
-@pytest.mark.parametrize("value,expected", [
-    (None, "#N/A"), ("", "#N/A"), ("   ", "#N/A"), (True, "#VALUE!"), (False, "#VALUE!"),
-    (dt.datetime(2021, 6, 17), "#VALUE!"), (dt.date(2021, 6, 17), "#VALUE!"), (dt.time(9, 30), "#VALUE!"),
-    ("sixty", "#VALUE!"), ("<5", "#VALUE!"), ([62.0], "#VALUE!"), (-1, "#NUM!"), (-1.0, "#NUM!"), ("-62", "#NUM!"),
-    (6.5, "#NUM!"), ("6.5", "#NUM!"), (math.inf, "#NUM!"), (-math.inf, "#NUM!"), (math.nan, "#NUM!"),
-    (10**15 + 1, "#NUM!"), (1e300, "#NUM!"), ("#N/A", "#N/A"), ("#div/0!", "#DIV/0!"), ("#REF!", "#VALUE!"),
-    ("#NAME?", "#VALUE!"), ("#SPILL!", "#VALUE!"),
-])
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        (None, "#N/A"),
+        ("", "#N/A"),
+        ("   ", "#N/A"),
+        (True, "#VALUE!"),
+        (False, "#VALUE!"),
+        (dt.datetime(2021, 6, 17), "#VALUE!"),
+        (dt.date(2021, 6, 17), "#VALUE!"),
+        (dt.time(9, 30), "#VALUE!"),
+        ("sixty", "#VALUE!"),
+        ("<5", "#VALUE!"),
+        ([62.0], "#VALUE!"),
+        (-1, "#NUM!"),
+        (-1.0, "#NUM!"),
+        ("-62", "#NUM!"),
+        (6.5, "#NUM!"),
+        ("6.5", "#NUM!"),
+        (math.inf, "#NUM!"),
+        (-math.inf, "#NUM!"),
+        (math.nan, "#NUM!"),
+        (10**15 + 1, "#NUM!"),
+        (1e300, "#NUM!"),
+        ("#N/A", "#N/A"),
+        ("#div/0!", "#DIV/0!"),
+        ("#REF!", "#VALUE!"),
+        ("#NAME?", "#VALUE!"),
+        ("#SPILL!", "#VALUE!"),
+    ],
+)
 def test_bad_counts(value, expected):
     assert literal(xa.count, value) == expected
 
@@ -48,8 +81,16 @@ def test_published_counts_keep_markers_for_parse_count():
 def test_confidence_levels():
     assert xa.confidence(None) == 0.95 and xa.confidence("") == 0.95
     assert xa.confidence(0.99) == 0.99 and xa.confidence("99%") == 0.99 and xa.confidence("0.9") == 0.9
-    for bad, expected in [(0, "#NUM!"), (1, "#NUM!"), (95, "#NUM!"), (math.nan, "#NUM!"), (math.inf, "#NUM!"),
-                          ("high", "#VALUE!"), (True, "#VALUE!"), ("#N/A", "#N/A")]:
+    for bad, expected in [
+        (0, "#NUM!"),
+        (1, "#NUM!"),
+        (95, "#NUM!"),
+        (math.nan, "#NUM!"),
+        (math.inf, "#NUM!"),
+        ("high", "#VALUE!"),
+        (True, "#VALUE!"),
+        ("#N/A", "#N/A"),
+    ]:
         assert literal(xa.confidence, bad) == expected, bad
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from contextlib import contextmanager
 
-from xlplugin import udfs
+from xlplugin.excel import functions as udfs
 
 
 @contextmanager

@@ -11,8 +11,8 @@ import argparse
 import os
 import sys
 
-from . import __version__
-from .errors import InputError
+from xlplugin import __version__
+from xlplugin.core.errors import InputError
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
 
@@ -38,7 +38,7 @@ def _confidence(text: str) -> float:
 
 
 def _suppressed(text: str) -> tuple[int, int]:
-    from .counts import parse_suppressed_range
+    from xlplugin.core.counts import parse_suppressed_range
 
     try:
         return parse_suppressed_range(text)
@@ -90,9 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_stat_options(p)
     p.add_argument("--publish", action="store_true", help="values only, no formulas (for publication)")
     p.add_argument("--force", action="store_true", help="overwrite OUT.xlsx if it exists")
-    p.add_argument(
-        "--timestamp", metavar="ISO", help="generated time to record (for byte-identical rebuilds)"
-    )
+    p.add_argument("--timestamp", metavar="ISO", help="generated time to record (for byte-identical rebuilds)")
     p.set_defaults(run=cmd_report)
 
     p = sub.add_parser("refresh", help="update a workbook from a new CSV, keeping everything else")
@@ -120,13 +118,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _load(args):
-    from .spec import load_input
+    from xlplugin.inputs.spec import load_input
 
     return load_input(args.input, suppressed=args.suppressed)
 
 
 def cmd_rates(args) -> int:
-    from .rates import funnel_rates
+    from xlplugin.core.rates import funnel_rates
 
     funnel, _spec, _path = _load(args)
     tables = [(p, funnel_rates(p, args.confidence, args.method)) for p in funnel.programmes]
@@ -136,20 +134,18 @@ def cmd_rates(args) -> int:
         doc = {
             "confidence": args.confidence,
             "method": args.method,
-            "programmes": [
-                {"name": p.name, "stages": [r.as_json() for r in rows]} for p, rows in tables
-            ],
+            "programmes": [{"name": p.name, "stages": [r.as_json() for r in rows]} for p, rows in tables],
         }
         print(json.dumps(doc, indent=2, ensure_ascii=False))
         return EXIT_OK
-    from .textreport import rates_table
+    from xlplugin.textreport import rates_table
 
     print(rates_table(tables, args.confidence, args.method))
     return EXIT_OK
 
 
 def cmd_claim(args) -> int:
-    from .claims import ClaimError, explain_claim, parse_claim
+    from xlplugin.core.claims import ClaimError, explain_claim, parse_claim
 
     try:
         claim = parse_claim(args.claim)
@@ -178,14 +174,14 @@ def cmd_claim(args) -> int:
         }
         print(json.dumps(doc, indent=2, ensure_ascii=False))
         return EXIT_OK
-    from .textreport import claim_text
+    from xlplugin.textreport import claim_text
 
     print(claim_text(args.claim, claim, matches))
     return EXIT_OK
 
 
 def cmd_report(args) -> int:
-    from .report import build_report
+    from xlplugin.report import build_report
 
     out = build_report(
         args.input,
@@ -202,12 +198,17 @@ def cmd_report(args) -> int:
 
 
 def cmd_refresh(args) -> int:
-    from . import refresh
+    from xlplugin import refresh
 
     if args.table:
         out = refresh.refresh_table(
-            args.workbook, args.csv, args.table, sheet=args.sheet, output=args.output,
-            backup=args.backup, force=args.force,
+            args.workbook,
+            args.csv,
+            args.table,
+            sheet=args.sheet,
+            output=args.output,
+            backup=args.backup,
+            force=args.force,
         )
     else:
         if args.sheet:
@@ -220,7 +221,7 @@ def cmd_refresh(args) -> int:
 
 
 def cmd_excel_starter(args) -> int:
-    from .starter import build_excel_starter
+    from xlplugin.excel.starter import build_excel_starter
 
     out = build_excel_starter(args.output, force=args.force)
     print(f"wrote {out} and {out.with_suffix('.py')} (its Refresh from CSV button runs that file: keep them together)")
@@ -228,7 +229,7 @@ def cmd_excel_starter(args) -> int:
 
 
 def cmd_excel_setup(args) -> int:
-    from .starter import excel_setup
+    from xlplugin.excel.starter import excel_setup
 
     print(excel_setup(args.config))
     return EXIT_OK

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .rates import MIXED_UNITS, OUTSIDE_FUNNEL, StageRate, singular
+from xlplugin.core.rates import MIXED_UNITS, OUTSIDE_FUNNEL, StageRate, singular
 
 _METHOD_NAMES = {
     "wilson": "Wilson",
@@ -50,7 +50,9 @@ def _table(header: list[str], rows: list[list[str]], right: frozenset[int] = fro
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header)]
 
     def line(cells: list[str]) -> str:
-        return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+        return "  ".join(
+            c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))
+        ).rstrip()
 
     out = [line(header), line(["-" * w for w in widths])]
     out.extend(line(row) for row in rows)

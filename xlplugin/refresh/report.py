@@ -29,12 +29,24 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from xlplugin.errors import InputError, Problem
-from xlplugin.package import (check_targets, MalformedPart, Package, as_index, open_package, scan, set_attr,
-                              splice, unused_part_name, write_package, xml_attr, xml_text)
-from xlplugin.refresh.book import Book, open_book, table_range
-from xlplugin.refresh.cells import read_cell
-from xlplugin.refresh.styles import StyleMerger
+from xlplugin.core.errors import InputError, Problem
+from xlplugin.ooxml.book import Book, open_book, table_range
+from xlplugin.ooxml.cells import read_cell
+from xlplugin.ooxml.package import (
+    MalformedPart,
+    Package,
+    as_index,
+    check_targets,
+    open_package,
+    scan,
+    set_attr,
+    splice,
+    unused_part_name,
+    write_package,
+    xml_attr,
+    xml_text,
+)
+from xlplugin.ooxml.styles import StyleMerger
 
 REL_DRAWING = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/drawing"
 REL_CHART = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/chart"
@@ -42,8 +54,15 @@ CUSTOM_PROPS = "docProps/custom.xml"
 #: Owned sheets whose text also depends on file names and times: not compared for hand edits.
 NOT_COMPARED = {"cover", "contents", "notes", "data"}
 #: Relationship types whose target parts belong to an owned sheet (replaced with it).
-OWNED_PART_TYPES = ("/table", "/drawing", "/chart", "/printerSettings", "/chartStyle", "/chartColorStyle",
-                    "/chartUserShapes")
+OWNED_PART_TYPES = (
+    "/table",
+    "/drawing",
+    "/chart",
+    "/printerSettings",
+    "/chartStyle",
+    "/chartColorStyle",
+    "/chartUserShapes",
+)
 #: Relationship types of things a user adds to an owned sheet that refresh carries over (comments).
 KEPT_TYPES = ("/comments", "/vmlDrawing", "/threadedComment")
 
@@ -74,7 +93,7 @@ def owned_sheets(book: Book) -> dict[str, str]:
     out = {}
     for defined in book.defined_names:
         if defined.name.lower().startswith(ownership.SHEET_NAME_PREFIX) and defined.local_sheet_id is None:
-            key = defined.name[len(ownership.SHEET_NAME_PREFIX):]
+            key = defined.name[len(ownership.SHEET_NAME_PREFIX) :]
             match = re.match(r"\s*=?\s*('(?:[^']|'')+'|[^!]+)!", defined.text)
             if not match:
                 continue
@@ -104,11 +123,11 @@ def refresh_workbook(workbook, csv, *, output=None, backup=False, force=False) -
 
 
 def _refresh_workbook(workbook: Path, csv, *, output, backup, force) -> Path:
+    from xlplugin.inputs.spec import is_spec, load_input_table
     from xlplugin.report import ownership
     from xlplugin.report.build import load_report_layout, parse_timestamp
     from xlplugin.report.layout import Options
     from xlplugin.report.xlsx import render
-    from xlplugin.spec import is_spec, load_input_table
 
     workbook = Path(workbook)
     target = Path(output) if output is not None else workbook
@@ -117,8 +136,13 @@ def _refresh_workbook(workbook: Path, csv, *, output, backup, force) -> Path:
     with open_package(workbook) as package:
         record = ownership.read_ownership(custom_properties(package))
         if record is None:
-            raise InputError(Problem("this workbook was not made by `xlplugin report` (it has no xlplugin record); "
-                                     "to write a CSV into any workbook use --table NAME", str(workbook)))
+            raise InputError(
+                Problem(
+                    "this workbook was not made by `xlplugin report` (it has no xlplugin record); "
+                    "to write a CSV into any workbook use --table NAME",
+                    str(workbook),
+                )
+            )
         book = open_book(package, workbook)
         owned = owned_sheets(book)
         if not owned:
@@ -127,42 +151,72 @@ def _refresh_workbook(workbook: Path, csv, *, output, backup, force) -> Path:
         for name in owned.values():  # every owned sheet has its own worksheet part (else refused)
             part = book.sheet_part(book.sheet_named(name))
             if part.lower() in owned_parts:
-                raise MalformedPart(book.package.rels_name(book.workbook_part),
-                                    f"names {part} for both sheet {owned_parts[part.lower()]!r} and sheet {name!r}",
-                                    workbook)
+                raise MalformedPart(
+                    book.package.rels_name(book.workbook_part),
+                    f"names {part} for both sheet {owned_parts[part.lower()]!r} and sheet {name!r}",
+                    workbook,
+                )
             owned_parts[part.lower()] = name
         confidence, method = _recorded_method(record, workbook)
-        options = Options(confidence=confidence, method=method,
-                          publish=bool(record.get("publish", False)), generated=parse_timestamp(None),
-                          suppressed=_suppressed(record))
+        options = Options(
+            confidence=confidence,
+            method=method,
+            publish=bool(record.get("publish", False)),
+            generated=parse_timestamp(None),
+            suppressed=_suppressed(record),
+        )
         # the one description of the report that `xlplugin report` renders, with the recorded options
         # a bare CSV keeps the title, cover and claims recorded in the workbook; a spec replaces them
         recorded_spec = None if is_spec(csv) else record_spec_or_none(record, str(workbook))
-        layout = load_report_layout(csv, confidence=options.confidence, method=options.method,
-                                    publish=options.publish, timestamp=options.generated,
-                                    suppressed=options.suppressed, spec=recorded_spec)
+        layout = load_report_layout(
+            csv,
+            confidence=options.confidence,
+            method=options.method,
+            publish=options.publish,
+            timestamp=options.generated,
+            suppressed=options.suppressed,
+            spec=recorded_spec,
+        )
         if not force:
             edited = edited_cells(book, owned, options, record_spec_or_none(record, str(workbook)))
             if edited:
-                shown = "; ".join(f"sheet {sheet!r} {', '.join(cells[:12])}{' ...' if len(cells) > 12 else ''}"
-                                  for sheet, cells in edited.items())
-                raise InputError(Problem(f"cells that refresh would overwrite were edited by hand: {shown} (they no "
-                                         "longer match the figures on the data sheet, or the data sheet was edited). "
-                                         "Move your changes to a sheet of your own, or use --force to overwrite "
-                                         "them", str(workbook)))
+                shown = "; ".join(
+                    f"sheet {sheet!r} {', '.join(cells[:12])}{' ...' if len(cells) > 12 else ''}"
+                    for sheet, cells in edited.items()
+                )
+                raise InputError(
+                    Problem(
+                        f"cells that refresh would overwrite were edited by hand: {shown} (they no "
+                        "longer match the figures on the data sheet, or the data sheet was edited). "
+                        "Move your changes to a sheet of your own, or use --force to overwrite "
+                        "them",
+                        str(workbook),
+                    )
+                )
         fresh_keys = {sheet.key for sheet in layout.sheets}
         extras = {key: user_cells(book, name) for key, name in owned.items()}
         collisions = _collisions(extras, owned, layout)
         if collisions and not force:
-            shown = "; ".join(f"sheet {sheet!r} {', '.join(refs[:12])}{' ...' if len(refs) > 12 else ''}"
-                              for sheet, refs in collisions.items())
-            raise InputError(Problem(f"cells you added to the report's sheets are where the new figures go (or on a "
-                                     f"sheet the new data no longer has): {shown}. Move them, or use --force to "
-                                     "drop them", str(workbook)))
+            shown = "; ".join(
+                f"sheet {sheet!r} {', '.join(refs[:12])}{' ...' if len(refs) > 12 else ''}"
+                for sheet, refs in collisions.items()
+            )
+            raise InputError(
+                Problem(
+                    f"cells you added to the report's sheets are where the new figures go (or on a "
+                    f"sheet the new data no longer has): {shown}. Move them, or use --force to "
+                    "drop them",
+                    str(workbook),
+                )
+            )
         if book.structure_locked() and (fresh_keys ^ set(owned)):
-            raise InputError(Problem("the new data needs sheets added or removed, but the workbook's structure is "
-                                     "protected (Review > Protect Workbook); unprotect it and try again",
-                                     str(workbook)))
+            raise InputError(
+                Problem(
+                    "the new data needs sheets added or removed, but the workbook's structure is "
+                    "protected (Review > Protect Workbook); unprotect it and try again",
+                    str(workbook),
+                )
+            )
         for key in [key for key in owned if key not in fresh_keys]:
             # the new data has no such sheet (e.g. fewer programmes): it goes, with its parts
             sheet = book.sheet_named(owned.pop(key))
@@ -181,7 +235,7 @@ def _refresh_workbook(workbook: Path, csv, *, output, backup, force) -> Path:
 
 def record_spec_or_none(record: dict, label: str):
     """The report spec recorded in the workbook (title, cover, claims), if it has one."""
-    from xlplugin.spec import spec_from_record
+    from xlplugin.inputs.spec import spec_from_record
 
     return None if record.get("spec") is None else spec_from_record(record["spec"], label)
 
@@ -191,8 +245,9 @@ def _recorded_method(record: dict, workbook: Path) -> tuple[float, str]:
     confidence = record.get("confidence", 0.95)
     method = record.get("method", "wilson")
     if isinstance(confidence, bool) or not isinstance(confidence, (int, float)):
-        raise MalformedPart(CUSTOM_PROPS, f"records the confidence level {confidence!r}, which is not a number",
-                            workbook)
+        raise MalformedPart(
+            CUSTOM_PROPS, f"records the confidence level {confidence!r}, which is not a number", workbook
+        )
     if not isinstance(method, str):
         raise MalformedPart(CUSTOM_PROPS, f"records the interval method {method!r}, which is not a name", workbook)
     return float(confidence), method
@@ -233,8 +288,9 @@ def sheet_values(package: Package, part: str, shared: list[str] | None) -> dict[
             if kind == "s":
                 index = as_index(text.strip())
                 if index is None or index >= len(shared or []):
-                    raise MalformedPart(part, f"has a cell {ref} showing shared string {text!r}, which the workbook "
-                                              "does not have")
+                    raise MalformedPart(
+                        part, f"has a cell {ref} showing shared string {text!r}, which the workbook does not have"
+                    )
                 value = shared[index]
             elif kind == "n":
                 value = _cell_number(text, part, ref) if text.strip() else None
@@ -271,12 +327,17 @@ def shared_strings(package: Package, book: Book) -> list[str]:
 
 
 def _unescape(text: str) -> str:
-    from xlplugin.refresh.cells import unescape_xstring
+    from xlplugin.ooxml.cells import unescape_xstring
 
     text = re.sub(r"&#(\d+);", lambda m: chr(int(m.group(1))), text)
     text = re.sub(r"&#x([0-9a-fA-F]+);", lambda m: chr(int(m.group(1), 16)), text)
-    text = (text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'")
-            .replace("&amp;", "&"))
+    text = (
+        text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", '"')
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+    )
     return unescape_xstring(text)
 
 
@@ -307,7 +368,7 @@ def edited_cells(book: Book, owned: dict[str, str], options, spec=None) -> dict[
     given) with the recorded options; only table cells are compared (titles and provenance
     lines carry the generation time).
     """
-    from xlplugin import csvinput
+    from xlplugin.inputs import csvinput
     from xlplugin.report import ownership
     from xlplugin.report.layout import Source, report_layout
 
@@ -330,8 +391,9 @@ def edited_cells(book: Book, owned: dict[str, str], options, spec=None) -> dict[
         funnel = csvinput.funnel_from_table(old_table, options.suppressed)
     except InputError:
         return {}  # the data sheet no longer reads as a funnel: nothing to compare against
-    old_layout = report_layout(funnel, spec, Source("data", "", tuple(old_table.header),
-                                                    tuple(tuple(r) for r in old_table.rows)), options)
+    old_layout = report_layout(
+        funnel, spec, Source("data", "", tuple(old_table.header), tuple(tuple(r) for r in old_table.rows)), options
+    )
     edited: dict[str, list[str]] = {}
     for sheet in old_layout.sheets:
         if sheet.table is None or sheet.key not in owned or sheet.key in NOT_COMPARED:
@@ -340,7 +402,7 @@ def edited_cells(book: Book, owned: dict[str, str], options, spec=None) -> dict[
         if user_table is None:
             continue
         values = values_of(user_table.sheet.part)
-        from xlplugin.refresh.cells import cell_ref
+        from xlplugin.ooxml.cells import cell_ref
 
         # anchored at the user's table (a newer layout may have moved it), judged only when its
         # header is the one this version writes
@@ -391,7 +453,7 @@ def user_cells(book: Book, sheet_name: str) -> dict[tuple[int, int], bytes]:
             r, col = read_cell(ref, sheet.part)
             if col == 1 or any(t[0] <= r <= t[2] and t[1] <= col <= t[3] for t in rects):
                 continue
-            out[(r, col)] = data[c.start:c.end]
+            out[(r, col)] = data[c.start : c.end]
     return out
 
 
@@ -402,13 +464,15 @@ def _fresh_occupied(sheet) -> callable:
     def occupied(r: int, c: int) -> bool:
         if c == 1:
             return True
-        return table is not None and table.top + 1 <= r <= table.last_row + 1 and table.left + 1 <= c <= table.last_col + 1
+        return (
+            table is not None and table.top + 1 <= r <= table.last_row + 1 and table.left + 1 <= c <= table.last_col + 1
+        )
 
     return occupied
 
 
 def _collisions(extras: dict, owned: dict[str, str], layout) -> dict[str, list[str]]:
-    from xlplugin.refresh.cells import cell_ref
+    from xlplugin.ooxml.cells import cell_ref
 
     sheets = {sheet.key: sheet for sheet in layout.sheets}
     out: dict[str, list[str]] = {}
@@ -431,7 +495,7 @@ def _insert_cells(data: bytes, cells: dict[tuple[int, int], bytes]) -> bytes:
         return data
     root = scan(data, stop_at={"c"})
     sheet_data = root.find("sheetData")
-    prefix = data[sheet_data.start + 1:sheet_data.open_end].split()[0].rstrip(b"/>")[:-len(b"sheetData")]
+    prefix = data[sheet_data.start + 1 : sheet_data.open_end].split()[0].rstrip(b"/>")[: -len(b"sheetData")]
     by_row: dict[int, list[tuple[int, bytes]]] = {}
     for (r, col), xml in cells.items():
         by_row.setdefault(r, []).append((col, xml))
@@ -440,22 +504,39 @@ def _insert_cells(data: bytes, cells: dict[tuple[int, int], bytes]) -> bytes:
     for r, el in rows:
         if r not in by_row:
             continue
-        existing = [(read_cell(c.attrs["r"], "the fresh sheet")[1], data[c.start:c.end])
-                    for c in el.findall("c") if c.attrs.get("r")]
+        existing = [
+            (read_cell(c.attrs["r"], "the fresh sheet")[1], data[c.start : c.end])
+            for c in el.findall("c")
+            if c.attrs.get("r")
+        ]
         merged = sorted(existing + by_row.pop(r), key=lambda item: item[0])
-        opening = re.sub(rb'\sspans\s*=\s*"[^"]*"', b"", data[el.start:el.open_end])
+        opening = re.sub(rb'\sspans\s*=\s*"[^"]*"', b"", data[el.start : el.open_end])
         if opening.endswith(b"/>"):
             opening = opening[:-2].rstrip() + b">"
         edits.append((el.start, el.end, opening + b"".join(x for _, x in merged) + b"</" + prefix + b"row>"))
     for r in sorted(by_row):
-        text = (b"<" + prefix + b'row r="' + str(r).encode() + b'">'
-                + b"".join(x for _, x in sorted(by_row[r], key=lambda item: item[0])) + b"</" + prefix + b"row>")
+        text = (
+            b"<"
+            + prefix
+            + b'row r="'
+            + str(r).encode()
+            + b'">'
+            + b"".join(x for _, x in sorted(by_row[r], key=lambda item: item[0]))
+            + b"</"
+            + prefix
+            + b"row>"
+        )
         following = next((el for rr, el in rows if rr > r), None)
         if following is not None:
             edits.append((following.start, following.start, text))
         elif sheet_data.empty:
-            edits.append((sheet_data.start, sheet_data.end, b"<" + prefix + b"sheetData>" + text + b"</" + prefix
-                          + b"sheetData>"))
+            edits.append(
+                (
+                    sheet_data.start,
+                    sheet_data.end,
+                    b"<" + prefix + b"sheetData>" + text + b"</" + prefix + b"sheetData>",
+                )
+            )
         else:
             edits.append((sheet_data.close_start, sheet_data.close_start, text))
     edits.sort(key=lambda e: (e[0], e[1] != e[0]))
@@ -502,8 +583,7 @@ def transplant(book: Book, fresh: Package, layout, owned: dict[str, str], extras
             name = _free_sheet_name(book, sheet.name)
             part, user_sheet = book.add_worksheet(name, data)
             new_names.append((sheet.key, name))
-        _copy_sheet_rels(book, fresh, fresh_sheet.part, part, renames, next_table_id, kept,
-                         drawing)
+        _copy_sheet_rels(book, fresh, fresh_sheet.part, part, renames, next_table_id, kept, drawing)
     for key, name in new_names:
         _add_defined_name(book, key, name)
     styles = merger.result()
@@ -525,7 +605,7 @@ def _free_sheet_name(book: Book, name: str) -> str:
     candidate, n = name, 2
     while book.sheet_named(candidate) is not None:
         suffix = f" ({n})"
-        candidate = name[:31 - len(suffix)] + suffix
+        candidate = name[: 31 - len(suffix)] + suffix
         n += 1
     return candidate
 
@@ -534,13 +614,15 @@ _SHARED_CELL = re.compile(rb'<c ([^>]*?)t="s"([^>]*)><v>(\d+)</v></c>')
 
 
 def _inline_strings(data: bytes, shared: list[str]) -> bytes:
-    from xlplugin.refresh.cells import escape_xstring
+    from xlplugin.ooxml.cells import escape_xstring
 
     def repl(m: re.Match) -> bytes:
         text = shared[int(m.group(3))]
         space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
         body = xml_text(escape_xstring(text))
-        return (b"<c " + m.group(1) + b't="inlineStr"' + m.group(2) + f"><is><t{space}>{body}</t></is></c>".encode("utf-8"))
+        return (
+            b"<c " + m.group(1) + b't="inlineStr"' + m.group(2) + f"><is><t{space}>{body}</t></is></c>".encode()
+        )
 
     return _SHARED_CELL.sub(repl, data)
 
@@ -556,11 +638,12 @@ def _map_styles(data: bytes, merger: StyleMerger) -> bytes:
 
 def _rename_refs(data: bytes, renames: dict[str, str]) -> bytes:
     for old, new in renames.items():
-        for quote_old, quote_new in ((_quoted(old), _quoted(new)),
-                                     (xml_attr(_quoted(old)), xml_attr(_quoted(new)))):
+        for quote_old, quote_new in ((_quoted(old), _quoted(new)), (xml_attr(_quoted(old)), xml_attr(_quoted(new)))):
             data = data.replace(quote_old.encode("utf-8") + b"!", quote_new.encode("utf-8") + b"!")
-            data = data.replace(quote_old.replace("'", "&apos;").encode("utf-8") + b"!",
-                                quote_new.replace("'", "&apos;").encode("utf-8") + b"!")
+            data = data.replace(
+                quote_old.replace("'", "&apos;").encode("utf-8") + b"!",
+                quote_new.replace("'", "&apos;").encode("utf-8") + b"!",
+            )
     return data
 
 
@@ -585,11 +668,12 @@ _ANCHORS = ("twoCellAnchor", "oneCellAnchor", "absoluteAnchor")
 _REL_ATTR = re.compile(rb'(\s[\w.-]+:(?:embed|id|link|pict|dm|lo|qs|cs)=")([^"]+)(")')
 
 
-def _user_drawing(book: Book, sheet_part: str, *, has_chart: bool) -> "_UserDrawing | None":
+def _user_drawing(book: Book, sheet_part: str, *, has_chart: bool) -> _UserDrawing | None:
     """The user's own anchors in the owned sheet's drawing (all but the report's chart), or None."""
     package = book.package
-    rel = next((r for r in package.rels(sheet_part) if r.type.endswith("/drawing") and r.part
-                and package.has(r.part)), None)
+    rel = next(
+        (r for r in package.rels(sheet_part) if r.type.endswith("/drawing") and r.part and package.has(r.part)), None
+    )
     if rel is None:
         return None
     part = package.find(rel.part)
@@ -598,47 +682,62 @@ def _user_drawing(book: Book, sheet_part: str, *, has_chart: bool) -> "_UserDraw
     anchors = [c for c in root.children if c.local in _ANCHORS]
     ours = None
     if has_chart:
-        ours = next((a for a in anchors if b"drawingml/2006/chart" in data[a.start:a.end]), None)
+        ours = next((a for a in anchors if b"drawingml/2006/chart" in data[a.start : a.end]), None)
     mine = [a for a in anchors if a is not ours]
     if not mine:
         return None
     rels = {r.id: r for r in package.rels(part)}
     texts, needed = [], []
     for anchor in mine:
-        text = data[anchor.start:anchor.end]
+        text = data[anchor.start : anchor.end]
         for match in _REL_ATTR.finditer(text):
             rid = match.group(2).decode()
             if rid in rels and rels[rid] not in needed:
                 needed.append(rels[rid])
         texts.append(text)
     mapping = {r.id: f"xlpkeep{i}" for i, r in enumerate(needed, start=1)}
-    texts = [_REL_ATTR.sub(lambda m: m.group(1) + mapping.get(m.group(2).decode(), m.group(2).decode()).encode()
-                           + m.group(3), t) for t in texts]
+    texts = [
+        _REL_ATTR.sub(
+            lambda m: m.group(1) + mapping.get(m.group(2).decode(), m.group(2).decode()).encode() + m.group(3), t
+        )
+        for t in texts
+    ]
     kept_rels = [_renamed(r, mapping[r.id]) for r in needed]
-    close = data[root.close_start:root.end]
-    from xlplugin.package import Relationship
+    close = data[root.close_start : root.end]
+    from xlplugin.ooxml.package import Relationship
 
     sheet_rel = Relationship("xlpkeepdrawing", rel.type, rel.target, False, part)
-    return _UserDrawing(part, data[root.start:root.open_end], close, texts, kept_rels, sheet_rel)
+    return _UserDrawing(part, data[root.start : root.open_end], close, texts, kept_rels, sheet_rel)
 
 
 def _renamed(rel, new_id: str):
-    from xlplugin.package import Relationship
+    from xlplugin.ooxml.package import Relationship
 
     return Relationship(new_id, rel.type, rel.target, rel.external, rel.part)
 
 
-_AFTER_DRAWING = (b"legacyDrawing", b"legacyDrawingHF", b"drawingHF", b"picture", b"oleObjects", b"controls",
-                  b"webPublishItems", b"tableParts", b"extLst")
+_AFTER_DRAWING = (
+    b"legacyDrawing",
+    b"legacyDrawingHF",
+    b"drawingHF",
+    b"picture",
+    b"oleObjects",
+    b"controls",
+    b"webPublishItems",
+    b"tableParts",
+    b"extLst",
+)
 
 
 def _add_drawing_element(data: bytes) -> bytes:
     """A ``<drawing>`` pointing at the kept user drawing, in schema order."""
     root = scan(data)
     element = b'<drawing r:id="xlpkeepdrawing"/>'
-    if b'xmlns:r="' not in data[root.start:root.open_end]:
-        element = (b'<drawing xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
-                   b'r:id="xlpkeepdrawing"/>')
+    if b'xmlns:r="' not in data[root.start : root.open_end]:
+        element = (
+            b'<drawing xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
+            b'r:id="xlpkeepdrawing"/>'
+        )
     following = next((c for c in root.children if c.local.encode() in _AFTER_DRAWING), None)
     at = following.start if following is not None else root.close_start
     return splice(data, [(at, at, element)])
@@ -648,28 +747,29 @@ def _namespaces(tag: bytes) -> bytes:
     return b"".join(b" " + m.group(0) for m in re.finditer(rb'xmlns(?::[\w.-]+)?="[^"]*"', tag))
 
 
-def _merged_drawing(book: Book, fresh: Package, fresh_drawing: str | None, user: _UserDrawing, renames,
-                    next_table_id) -> None:
+def _merged_drawing(
+    book: Book, fresh: Package, fresh_drawing: str | None, user: _UserDrawing, renames, next_table_id
+) -> None:
     """Rewrite the user's drawing part: the fresh report's anchors, then the user's own."""
     anchors, entries = [], []
     if fresh_drawing is not None:
         data = _rename_refs(fresh.read(fresh_drawing), renames)
         root = scan(data)
-        declarations = _namespaces(data[root.start:root.open_end])
+        declarations = _namespaces(data[root.start : root.open_end])
         for anchor in root.children:
-            text = data[anchor.start:anchor.end]
+            text = data[anchor.start : anchor.end]
             close = text.index(b">")
-            slash = 1 if text[close - 1:close] == b"/" else 0
-            anchors.append(text[:close - slash] + declarations + text[close - slash:])
-        entries = [_copied_rel(book, fresh, rel, user.part, renames, next_table_id)
-                   for rel in fresh.rels(fresh_drawing)]
+            slash = 1 if text[close - 1 : close] == b"/" else 0
+            anchors.append(text[: close - slash] + declarations + text[close - slash :])
+        entries = [
+            _copied_rel(book, fresh, rel, user.part, renames, next_table_id) for rel in fresh.rels(fresh_drawing)
+        ]
     entries += [_rel_xml(rel.id, rel.type, rel.target, rel.external) for rel in user.rels]
     book.put(user.part, user.root_tag + b"".join(anchors) + b"".join(user.anchors) + user.close_tag)
     _put_rels(book, user.part, entries)
 
 
-def _drop_owned_parts(book: Book, sheet_part: str, keep: set[str] = frozenset(),
-                      rewritten: str | None = None) -> None:
+def _drop_owned_parts(book: Book, sheet_part: str, keep: set[str] = frozenset(), rewritten: str | None = None) -> None:
     """Remove the parts hanging off an owned sheet (tables, drawings, charts...) and their rels.
 
     Parts in `keep` (the user's pictures and charts on the sheet) are left whole; `rewritten`
@@ -699,8 +799,16 @@ def _drop_owned_parts(book: Book, sheet_part: str, keep: set[str] = frozenset(),
         book.remove_override(child)
 
 
-_AFTER_LEGACY_DRAWING = (b"legacyDrawingHF", b"drawingHF", b"picture", b"oleObjects", b"controls",
-                         b"webPublishItems", b"tableParts", b"extLst")
+_AFTER_LEGACY_DRAWING = (
+    b"legacyDrawingHF",
+    b"drawingHF",
+    b"picture",
+    b"oleObjects",
+    b"controls",
+    b"webPublishItems",
+    b"tableParts",
+    b"extLst",
+)
 
 
 def _keep_comments(data: bytes, kept) -> bytes:
@@ -712,9 +820,11 @@ def _keep_comments(data: bytes, kept) -> bytes:
     prefix = "r"
     rid = f"xlpkeep{list(kept).index(vml) + 1}"
     element = f'<legacyDrawing {prefix}:id="{rid}"/>'.encode()
-    if b'xmlns:r="' not in data[root.start:root.open_end]:
-        element = (f'<legacyDrawing xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
-                   f'r:id="{rid}"/>').encode()
+    if b'xmlns:r="' not in data[root.start : root.open_end]:
+        element = (
+            f'<legacyDrawing xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
+            f'r:id="{rid}"/>'
+        ).encode()
     following = next((c for c in root.children if c.local.encode() in _AFTER_LEGACY_DRAWING), None)
     at = following.start if following is not None else root.close_start
     return splice(data, [(at, at, element)])
@@ -731,9 +841,15 @@ def _put_rels(book: Book, part: str, entries: list[str]) -> None:
     if not entries:
         book.put(rels_part, None)
         return
-    book.put(rels_part, ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                         '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-                         + "".join(entries) + "</Relationships>").encode("utf-8"))
+    book.put(
+        rels_part,
+        (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            + "".join(entries)
+            + "</Relationships>"
+        ).encode("utf-8"),
+    )
 
 
 def _copied_rel(book: Book, fresh: Package, rel, source_part: str, renames, next_table_id) -> str:
@@ -744,8 +860,16 @@ def _copied_rel(book: Book, fresh: Package, rel, source_part: str, renames, next
     return _rel_xml(rel.id, rel.type, posixpath.relpath(child, posixpath.dirname(source_part)))
 
 
-def _copy_sheet_rels(book: Book, fresh: Package, fresh_part: str, user_part: str, renames, next_table_id,
-                     kept=(), drawing: _UserDrawing | None = None) -> None:
+def _copy_sheet_rels(
+    book: Book,
+    fresh: Package,
+    fresh_part: str,
+    user_part: str,
+    renames,
+    next_table_id,
+    kept=(),
+    drawing: _UserDrawing | None = None,
+) -> None:
     """Write the sheet's relationships, copying each fresh target part under an unused name."""
     rels = fresh.rels(fresh_part)
     entries = []
@@ -754,8 +878,7 @@ def _copy_sheet_rels(book: Book, fresh: Package, fresh_part: str, user_part: str
         entries.append(_rel_xml(rid, rel.type, rel.target))
     fresh_drawing = next((r for r in rels if r.type.endswith("/drawing") and not r.external), None)
     if drawing is not None:
-        _merged_drawing(book, fresh, fresh_drawing.part if fresh_drawing else None, drawing, renames,
-                        next_table_id)
+        _merged_drawing(book, fresh, fresh_drawing.part if fresh_drawing else None, drawing, renames, next_table_id)
     for rel in rels:
         if drawing is not None and rel is fresh_drawing:
             entries.append(_rel_xml(rel.id, rel.type, posixpath.relpath(drawing.part, posixpath.dirname(user_part))))
@@ -777,8 +900,9 @@ def _copy_part(book: Book, fresh: Package, part: str, renames, next_table_id) ->
     content_type = fresh.content_type(part)
     if content_type:
         book.add_override(new_part, content_type)
-    _put_rels(book, new_part, [_copied_rel(book, fresh, rel, new_part, renames, next_table_id)
-                               for rel in fresh.rels(part)])
+    _put_rels(
+        book, new_part, [_copied_rel(book, fresh, rel, new_part, renames, next_table_id) for rel in fresh.rels(part)]
+    )
     return new_part
 
 
@@ -788,15 +912,18 @@ def _add_defined_name(book: Book, key: str, sheet_name: str) -> None:
     data = book.current(book.workbook_part)
     root = scan(data)
     prefix = book.main_prefix()
-    element = (f'<{prefix}definedName name="{ownership.sheet_defined_name(key)}">'
-               f'{xml_text(_quoted(sheet_name))}!$A$1</{prefix}definedName>').encode("utf-8")
+    element = (
+        f'<{prefix}definedName name="{ownership.sheet_defined_name(key)}">'
+        f"{xml_text(_quoted(sheet_name))}!$A$1</{prefix}definedName>"
+    ).encode()
     names = root.find("definedNames")
     if names is not None and not names.empty:
         edit = (names.close_start, names.close_start, element)
     else:
         sheets = root.find("sheets")
-        after = next((root.find(n) for n in ("externalReferences", "functionGroups") if root.find(n) is not None),
-                     sheets)
+        after = next(
+            (root.find(n) for n in ("externalReferences", "functionGroups") if root.find(n) is not None), sheets
+        )
         block = f"<{prefix}definedNames>".encode() + element + f"</{prefix}definedNames>".encode()
         edit = (names.start, names.end, block) if names is not None else (after.end, after.end, block)
     book.put(book.workbook_part, splice(data, [edit]))

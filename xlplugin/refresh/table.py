@@ -17,16 +17,50 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from xlplugin import csvinput
-from xlplugin.errors import InputError, Problem
-from xlplugin.package import (check_targets, NS_MAIN, Element, MalformedPart, as_index, open_package, scan,
-                              set_attr, splice, unused_part_name, write_package, xml_attr, xml_text)
-from xlplugin.refresh.book import (CT_TABLE, REL_TABLE, Book, Table, open_book, table_range,
-                                   validate_sheet_name, validate_table_name)
-from xlplugin.refresh.cells import (MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROWS, cell_ref, column_index,
-                                    column_letters, escape_xstring, inline_string_cell, number_cell,
-                                    number_text, parse_range, range_ref, read_cell, read_row,
-                                    unescape_xstring)
+from xlplugin.core.errors import InputError, Problem
+from xlplugin.inputs import csvinput
+from xlplugin.ooxml.book import (
+    CT_TABLE,
+    REL_TABLE,
+    Book,
+    Table,
+    open_book,
+    table_range,
+    validate_sheet_name,
+    validate_table_name,
+)
+from xlplugin.ooxml.cells import (
+    MAX_CELL_CHARS,
+    MAX_COLUMNS,
+    MAX_ROWS,
+    cell_ref,
+    column_index,
+    column_letters,
+    escape_xstring,
+    inline_string_cell,
+    number_cell,
+    number_text,
+    parse_range,
+    range_ref,
+    read_cell,
+    read_row,
+    unescape_xstring,
+)
+from xlplugin.ooxml.package import (
+    NS_MAIN,
+    Element,
+    MalformedPart,
+    as_index,
+    check_targets,
+    open_package,
+    scan,
+    set_attr,
+    splice,
+    unused_part_name,
+    write_package,
+    xml_attr,
+    xml_text,
+)
 
 TABLE_STYLE = "TableStyleMedium2"
 
@@ -49,37 +83,58 @@ def read_grid(csv_path, decimal: str | None = None) -> Grid:
     for i, name in enumerate(header):
         column = column_letters(i + 1)
         if not name:
-            problems.append(Problem(f"column {column} has an empty header; every table column needs a name",
-                                    table.name, table.header_line, column))
+            problems.append(
+                Problem(
+                    f"column {column} has an empty header; every table column needs a name",
+                    table.name,
+                    table.header_line,
+                    column,
+                )
+            )
         elif name.lower() in seen:
-            problems.append(Problem(f"header {name!r} appears twice (columns {column_letters(seen[name.lower()] + 1)} "
-                                    f"and {column}); Excel table columns need unique names",
-                                    table.name, table.header_line, name))
+            problems.append(
+                Problem(
+                    f"header {name!r} appears twice (columns {column_letters(seen[name.lower()] + 1)} "
+                    f"and {column}); Excel table columns need unique names",
+                    table.name,
+                    table.header_line,
+                    name,
+                )
+            )
         else:
             seen[name.lower()] = i
         if len(name) > 255:
-            problems.append(Problem("a table column name can be at most 255 characters", table.name,
-                                    table.header_line, column))
+            problems.append(
+                Problem("a table column name can be at most 255 characters", table.name, table.header_line, column)
+            )
     if len(header) > MAX_COLUMNS:
         problems.append(Problem(f"{len(header)} columns; Excel allows {MAX_COLUMNS}", table.name))
     if len(table.rows) + 1 > MAX_ROWS:
-        problems.append(Problem(f"{len(table.rows)} rows; an Excel sheet holds {MAX_ROWS - 1} below a header",
-                                table.name))
+        problems.append(
+            Problem(f"{len(table.rows)} rows; an Excel sheet holds {MAX_ROWS - 1} below a header", table.name)
+        )
     if decimal is None:
         decimal = decimal_mark(table)
     rows: list[list] = []
     for row, line in zip(table.rows, table.lines):
         if len(row) > len(header):
-            extra = row[len(header):]
+            extra = row[len(header) :]
             if any(cell.strip() for cell in extra):
-                problems.append(Problem(f"the row has {len(row)} fields but the header has {len(header)}",
-                                        table.name, line))
-            row = row[:len(header)]
+                problems.append(
+                    Problem(f"the row has {len(row)} fields but the header has {len(header)}", table.name, line)
+                )
+            row = row[: len(header)]
         typed: list = []
         for i, text in enumerate(row + [""] * (len(header) - len(row))):
             if len(text) > MAX_CELL_CHARS:
-                problems.append(Problem(f"a cell holds {len(text):,} characters; Excel's limit is {MAX_CELL_CHARS:,}",
-                                        table.name, line, header[i] or column_letters(i + 1)))
+                problems.append(
+                    Problem(
+                        f"a cell holds {len(text):,} characters; Excel's limit is {MAX_CELL_CHARS:,}",
+                        table.name,
+                        line,
+                        header[i] or column_letters(i + 1),
+                    )
+                )
             if text == "":
                 typed.append(None)
                 continue
@@ -131,8 +186,7 @@ def _refresh_table(workbook: Path, csv, table, *, sheet, output, backup, force) 
     if sheet is not None:
         problems += validate_sheet_name(sheet)
     elif not validate_table_name(table) and len(table) > 31:
-        problems.append(Problem(f"table name {table!r} is too long to be a sheet name; give --sheet",
-                                column="--table"))
+        problems.append(Problem(f"table name {table!r} is too long to be a sheet name; give --sheet", column="--table"))
     if problems:
         raise InputError(problems)
     grid = read_grid(csv)
@@ -142,8 +196,13 @@ def _refresh_table(workbook: Path, csv, table, *, sheet, output, backup, force) 
         existing = book.table_named(table)
         if existing is not None:
             if sheet is not None and existing.sheet.name.lower() != sheet.lower():
-                raise InputError(Problem(f"table {existing.display_name!r} is on sheet {existing.sheet.name!r}, "
-                                         f"not {sheet!r}", str(workbook), column="--sheet"))
+                raise InputError(
+                    Problem(
+                        f"table {existing.display_name!r} is on sheet {existing.sheet.name!r}, not {sheet!r}",
+                        str(workbook),
+                        column="--sheet",
+                    )
+                )
             replace_table(book, existing, grid, force=force)
         else:
             create_table(book, table, sheet or table, grid, force=force)
@@ -155,12 +214,19 @@ def _check_name_free(book: Book, name: str, replacing: Table | None = None) -> N
     lower = name.lower()
     for other in book.tables:
         if other is not replacing and lower in (other.name.lower(), other.display_name.lower()):
-            raise InputError(Problem(f"a table named {other.display_name!r} already exists", str(book.path),
-                                     column="--table"))
+            raise InputError(
+                Problem(f"a table named {other.display_name!r} already exists", str(book.path), column="--table")
+            )
     for defined in book.defined_names:
         if defined.name.lower() == lower:
-            raise InputError(Problem(f"the workbook already has a defined name {defined.name!r}; table names must "
-                                     "differ from defined names", str(book.path), column="--table"))
+            raise InputError(
+                Problem(
+                    f"the workbook already has a defined name {defined.name!r}; table names must "
+                    "differ from defined names",
+                    str(book.path),
+                    column="--table",
+                )
+            )
 
 
 def create_table(book: Book, name: str, sheet_name: str, grid: Grid, *, force: bool = False) -> None:
@@ -168,11 +234,22 @@ def create_table(book: Book, name: str, sheet_name: str, grid: Grid, *, force: b
     _check_name_free(book, name)
     existing_sheet = book.sheet_named(sheet_name)
     if existing_sheet is not None:
-        raise InputError(Problem(f"sheet {existing_sheet.name!r} already exists and has no table {name!r}; "
-                                 "give a new sheet name with --sheet", str(book.path), column="--sheet"))
+        raise InputError(
+            Problem(
+                f"sheet {existing_sheet.name!r} already exists and has no table {name!r}; "
+                "give a new sheet name with --sheet",
+                str(book.path),
+                column="--sheet",
+            )
+        )
     if book.structure_locked():
-        raise InputError(Problem("the workbook's structure is protected (Review > Protect Workbook), so no sheet "
-                                 "can be added; unprotect it and try again", str(book.path)))
+        raise InputError(
+            Problem(
+                "the workbook's structure is protected (Review > Protect Workbook), so no sheet "
+                "can be added; unprotect it and try again",
+                str(book.path),
+            )
+        )
     table_id = max((t.id for t in book.tables), default=0) + 1
     last_row = 1 + len(grid.rows)
     last_col = len(grid.header)
@@ -212,8 +289,9 @@ def cell_xml(row: int, column: int, value, style: str | None = None) -> str:
     return number_cell(ref, value, style)
 
 
-def rows_xml(grid: Grid, first_row: int = 1, first_col: int = 1, styles: dict | None = None,
-             default_style: str | None = None) -> dict[int, list[tuple[int, str]]]:
+def rows_xml(
+    grid: Grid, first_row: int = 1, first_col: int = 1, styles: dict | None = None, default_style: str | None = None
+) -> dict[int, list[tuple[int, str]]]:
     """Row number -> [(column, cell XML)] for the header and data rows.
 
     `default_style` ("0") overrides a column's own style (``<col style>``), which LibreOffice
@@ -224,8 +302,9 @@ def rows_xml(grid: Grid, first_row: int = 1, first_col: int = 1, styles: dict | 
     header_cells = []
     for j, head in enumerate(grid.header):
         col = first_col + j
-        header_cells.append((col, inline_string_cell(cell_ref(first_row, col), head,
-                                                     styles.get((first_row, col)) or default_style)))
+        header_cells.append(
+            (col, inline_string_cell(cell_ref(first_row, col), head, styles.get((first_row, col)) or default_style))
+        )
     out[first_row] = header_cells
     for i, row in enumerate(grid.rows):
         r = first_row + 1 + i
@@ -242,37 +321,44 @@ def rows_xml(grid: Grid, first_row: int = 1, first_col: int = 1, styles: dict | 
 def new_sheet_xml(grid: Grid, ref: str, *, with_view: bool) -> bytes:
     """A worksheet in the schema's element order: dimension, sheetViews, sheetFormatPr, cols,
     sheetData, pageMargins, tableParts."""
-    parts = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n',
-             f'<worksheet xmlns="{NS_MAIN}" '
-             'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">',
-             f'<dimension ref="{ref}"/>']
+    parts = [
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n',
+        f'<worksheet xmlns="{NS_MAIN}" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">',
+        f'<dimension ref="{ref}"/>',
+    ]
     if with_view:
         parts.append('<sheetViews><sheetView workbookViewId="0"/></sheetViews>')
     parts.append('<sheetFormatPr defaultRowHeight="15"/><cols>')
     for i, width in enumerate(_column_widths(grid), start=1):
         parts.append(f'<col min="{i}" max="{i}" width="{width}" customWidth="1"/>')
-    parts.append('</cols><sheetData>')
+    parts.append("</cols><sheetData>")
     for r, cells in rows_xml(grid).items():
         parts.append(f'<row r="{r}">' + "".join(text for _, text in cells) + "</row>")
-    parts.append('</sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" '
-                 'footer="0.3"/><tableParts count="1"><tablePart r:id="rId1"/></tableParts></worksheet>')
+    parts.append(
+        '</sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" '
+        'footer="0.3"/><tableParts count="1"><tablePart r:id="rId1"/></tableParts></worksheet>'
+    )
     return "".join(parts).encode("utf-8")
 
 
 def table_columns_xml(header: list[str], prefix: str = "", ids: list[int] | None = None) -> str:
     ids = ids or list(range(1, len(header) + 1))
-    columns = "".join(f'<{prefix}tableColumn id="{ids[i]}" name="{xml_attr(escape_xstring(h, line_breaks=True))}"/>'
-                      for i, h in enumerate(header))
+    columns = "".join(
+        f'<{prefix}tableColumn id="{ids[i]}" name="{xml_attr(escape_xstring(h, line_breaks=True))}"/>'
+        for i, h in enumerate(header)
+    )
     return f'<{prefix}tableColumns count="{len(header)}">{columns}</{prefix}tableColumns>'
 
 
 def table_xml(table_id: int, name: str, ref: str, header: list[str]) -> bytes:
     """A table part in schema order: autoFilter, tableColumns, tableStyleInfo."""
-    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            f'<table xmlns="{NS_MAIN}" id="{table_id}" name="{xml_attr(name)}" displayName="{xml_attr(name)}" '
-            f'ref="{ref}" totalsRowShown="0"><autoFilter ref="{ref}"/>{table_columns_xml(header)}'
-            f'<tableStyleInfo name="{TABLE_STYLE}" showFirstColumn="0" showLastColumn="0" showRowStripes="1" '
-            'showColumnStripes="0"/></table>').encode("utf-8")
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<table xmlns="{NS_MAIN}" id="{table_id}" name="{xml_attr(name)}" displayName="{xml_attr(name)}" '
+        f'ref="{ref}" totalsRowShown="0"><autoFilter ref="{ref}"/>{table_columns_xml(header)}'
+        f'<tableStyleInfo name="{TABLE_STYLE}" showFirstColumn="0" showLastColumn="0" showRowStripes="1" '
+        'showColumnStripes="0"/></table>'
+    ).encode()
 
 
 # --------------------------------------------------------------------------------------------
@@ -284,22 +370,32 @@ def replace_table(book: Book, table: Table, grid: Grid, *, force: bool = False) 
     root = table.root
     where = str(book.path)
     if root.attrs.get("tableType") in ("queryTable", "xml"):
-        raise InputError(Problem(f"table {table.display_name!r} is filled by a query or XML map; refresh it in Excel",
-                                 where))
+        raise InputError(
+            Problem(f"table {table.display_name!r} is filled by a query or XML map; refresh it in Excel", where)
+        )
     totals = root.attrs.get("totalsRowCount", "0") or "0"
     if totals not in ("0", "1"):
-        raise InputError(Problem(f"table {table.display_name!r} has {totals} totals rows; Excel tables have one", where))
+        raise InputError(
+            Problem(f"table {table.display_name!r} has {totals} totals rows; Excel tables have one", where)
+        )
     has_totals = totals == "1"
     if root.attrs.get("headerRowCount", "1") == "0":
         raise InputError(Problem(f"table {table.display_name!r} has no header row", where))
     if has_totals:
         columns = scan(table.data).find("tableColumns")
-        old_names = [unescape_xstring(c.attrs.get("name", "")).lower()
-                     for c in (columns.findall("tableColumn") if columns is not None else [])]
+        old_names = [
+            unescape_xstring(c.attrs.get("name", "")).lower()
+            for c in (columns.findall("tableColumn") if columns is not None else [])
+        ]
         if old_names != [h.lower() for h in grid.header]:
-            raise InputError(Problem(f"table {table.display_name!r} has a totals row, so its columns must stay the "
-                                     f"same ({', '.join(old_names)}); remove the totals row (Table Design > Total "
-                                     "Row) to change them", where))
+            raise InputError(
+                Problem(
+                    f"table {table.display_name!r} has a totals row, so its columns must stay the "
+                    f"same ({', '.join(old_names)}); remove the totals row (Table Design > Total "
+                    "Row) to change them",
+                    where,
+                )
+            )
     r1, c1, r2, c2 = table_range(table)
     old_bottom = r2 - 1 if has_totals else r2
     new_bottom = r1 + max(len(grid.rows), 1)  # an Excel table keeps at least one (empty) data row
@@ -311,19 +407,40 @@ def replace_table(book: Book, table: Table, grid: Grid, *, force: bool = False) 
     old_rect = (r1, c1, r2, c2)
     for other in book.tables:
         if other is not table and other.sheet is table.sheet and _overlaps(table_range(other), new_rect):
-            raise InputError(Problem(f"the resized table would overlap table {other.display_name!r} "
-                                     f"({other.ref}) on sheet {table.sheet.name!r}", where))
+            raise InputError(
+                Problem(
+                    f"the resized table would overlap table {other.display_name!r} "
+                    f"({other.ref}) on sheet {table.sheet.name!r}",
+                    where,
+                )
+            )
     sheet_part = table.sheet.part
     data = book.current(sheet_part)
     kept_columns = _same_name_columns(table, grid, c1)
-    new_sheet = rewrite_cells(data, old_rect, new_rect, grid, force=force,
-                              where=f"{sheet_part} (sheet {table.sheet.name!r})", styled_columns=kept_columns,
-                              move_row=(r2, new_r2) if has_totals else None)
+    new_sheet = rewrite_cells(
+        data,
+        old_rect,
+        new_rect,
+        grid,
+        force=force,
+        where=f"{sheet_part} (sheet {table.sheet.name!r})",
+        styled_columns=kept_columns,
+        move_row=(r2, new_r2) if has_totals else None,
+    )
     book.put(sheet_part, new_sheet)
-    book.put(table.part, resized_table_xml(table, range_ref(*new_rect), grid.header,
-                                           filter_ref=range_ref(r1, c1, new_bottom, new_c2), keep_columns=has_totals))
-    update_references(book, table, (r1, c1, old_bottom, c2), (r1, c1, new_bottom, new_c2), grid,
-                      whole=(old_rect, new_rect))
+    book.put(
+        table.part,
+        resized_table_xml(
+            table,
+            range_ref(*new_rect),
+            grid.header,
+            filter_ref=range_ref(r1, c1, new_bottom, new_c2),
+            keep_columns=has_totals,
+        ),
+    )
+    update_references(
+        book, table, (r1, c1, old_bottom, c2), (r1, c1, new_bottom, new_c2), grid, whole=(old_rect, new_rect)
+    )
     book.drop_calc_chain()
     book.request_full_calculation()
 
@@ -346,8 +463,9 @@ def _inside(row: int, col: int, rect) -> bool:
     return rect[0] <= row <= rect[2] and rect[1] <= col <= rect[3]
 
 
-def resized_table_xml(table: Table, ref: str, header: list[str], *, filter_ref: str | None = None,
-                      keep_columns: bool = False) -> bytes:
+def resized_table_xml(
+    table: Table, ref: str, header: list[str], *, filter_ref: str | None = None, keep_columns: bool = False
+) -> bytes:
     """The table part with its new ref (and autoFilter ref, without the totals row).
 
     With `keep_columns` (a totals row, whose functions live in tableColumns) the columns stay,
@@ -371,7 +489,8 @@ def resized_table_xml(table: Table, ref: str, header: list[str], *, filter_ref: 
     same = [n.lower() for n in old_names] == [h.lower() for h in header]
     has_formulas = columns is not None and any(
         any(g.local in ("calculatedColumnFormula", "totalsRowFormula") for g in c.children)
-        for c in columns.findall("tableColumn"))
+        for c in columns.findall("tableColumn")
+    )
     if keep_columns and columns is not None:
         for column in columns.findall("tableColumn"):
             for child in column.children:
@@ -404,15 +523,24 @@ def _column_ids(columns: Element, old_names: list[str], header: list[str]) -> li
 
 
 def _prefix(data: bytes, element: Element) -> str:
-    tag = data[element.start + 1:element.open_end].split()[0].rstrip(b"/>").decode()
+    tag = data[element.start + 1 : element.open_end].split()[0].rstrip(b"/>").decode()
     return tag.rsplit(":", 1)[0] + ":" if ":" in tag else ""
 
 
 _CELL_CONTENT = ("v", "is", "f")
 
 
-def rewrite_cells(data: bytes, old_rect, new_rect, grid: Grid, *, force: bool, where: str,
-                  styled_columns: set[int] | None = None, move_row: tuple[int, int] | None = None) -> bytes:
+def rewrite_cells(
+    data: bytes,
+    old_rect,
+    new_rect,
+    grid: Grid,
+    *,
+    force: bool,
+    where: str,
+    styled_columns: set[int] | None = None,
+    move_row: tuple[int, int] | None = None,
+) -> bytes:
     """The sheet XML with the cells of old_rect and new_rect replaced by the grid's cells.
 
     `where` names the sheet's part: a row or cell reference that is not one is refused
@@ -457,21 +585,33 @@ def rewrite_cells(data: bytes, old_rect, new_rect, grid: Grid, *, force: bool, w
                 if any(child.local in _CELL_CONTENT for child in c.children):
                     conflicts.append(cell_ref(r, col))
             if move_row and r == move_row[0] and old_rect[1] <= col <= old_rect[3] and ref:
-                text = data[c.start:c.end]
-                text = re.sub(rb'(\sr\s*=\s*")[A-Za-z]+\d+(")', lambda m: m.group(1) + cell_ref(move_row[1], col).encode()
-                              + m.group(2), text, count=1)
+                text = data[c.start : c.end]
+                text = re.sub(
+                    rb'(\sr\s*=\s*")[A-Za-z]+\d+(")',
+                    lambda m: m.group(1) + cell_ref(move_row[1], col).encode() + m.group(2),
+                    text,
+                    count=1,
+                )
                 moved.append((col, text.decode("utf-8")))
     if conflicts and not force:
         shown = ", ".join(conflicts[:20]) + (" ..." if len(conflicts) > 20 else "")
-        raise InputError(Problem(f"the resized table would overwrite {len(conflicts)} cell(s) that are not part of it: "
-                                 f"{shown}; move them or use --force", where))
+        raise InputError(
+            Problem(
+                f"the resized table would overwrite {len(conflicts)} cell(s) that are not part of it: "
+                f"{shown}; move them or use --force",
+                where,
+            )
+        )
     merge_cells = root.find("mergeCells")
     if merge_cells is not None:
         for m in merge_cells.findall("mergeCell"):
             try:
                 if _overlaps(parse_range(m.attrs.get("ref", "")), new_rect):
-                    raise InputError(Problem(f"merged cells {m.attrs.get('ref')} lie where the table goes; "
-                                             "unmerge them first", where))
+                    raise InputError(
+                        Problem(
+                            f"merged cells {m.attrs.get('ref')} lie where the table goes; unmerge them first", where
+                        )
+                    )
             except ValueError:
                 pass
     new_cells = rows_xml(grid, new_rect[0], new_rect[1], styles, default_style="0")
@@ -492,13 +632,13 @@ def rewrite_cells(data: bytes, old_rect, new_rect, grid: Grid, *, force: bool, w
             col_last = col
             if _inside(r, col, old_rect) or _inside(r, col, new_rect):
                 continue
-            text = data[c.start:c.end]
+            text = data[c.start : c.end]
             if not ref:
                 text = text[:2] + f' r="{cell_ref(r, col)}"'.encode() + text[2:]
             kept.append((col, text))
         added = [(col, text.encode("utf-8")) for col, text in new_cells.get(r, [])]
         cells = sorted(kept + added, key=lambda item: item[0])
-        opening = data[row_el.start:row_el.open_end]
+        opening = data[row_el.start : row_el.open_end]
         opening = re.sub(rb'\sspans\s*=\s*("[^"]*"|\'[^\']*\')', b"", opening)
         if opening.endswith(b"/>"):
             opening = opening[:-2].rstrip() + b">"
@@ -515,10 +655,17 @@ def rewrite_cells(data: bytes, old_rect, new_rect, grid: Grid, *, force: bool, w
         else:
             edits.append((sheet_data.close_start, sheet_data.close_start, text))
     if sheet_data.empty:
-        body = b"".join((f'<{prefix}row r="{r}">' + "".join(t for _, t in new_cells[r]) + f"</{prefix}row>").encode()
-                        for r in missing)
-        edits.append((sheet_data.start, sheet_data.end,
-                      f"<{prefix}sheetData>".encode() + body + f"</{prefix}sheetData>".encode()))
+        body = b"".join(
+            (f'<{prefix}row r="{r}">' + "".join(t for _, t in new_cells[r]) + f"</{prefix}row>").encode()
+            for r in missing
+        )
+        edits.append(
+            (
+                sheet_data.start,
+                sheet_data.end,
+                f"<{prefix}sheetData>".encode() + body + f"</{prefix}sheetData>".encode(),
+            )
+        )
     dimension = root.find("dimension")
     if dimension is not None:
         try:
@@ -538,8 +685,10 @@ def _merge_edits(edits):
 # --------------------------------------------------------------------------------------------
 # defined names and chart series that point into the table
 
-_AREA = re.compile(r"((?:'(?:[^']|'')+'|[^\s'!:,()=+\-*/&^<>\"{};]+)!)?"
-                   r"(\$?)([A-Z]{1,3})(\$?)(\d+)(?::(\$?)([A-Z]{1,3})(\$?)(\d+))?")
+_AREA = re.compile(
+    r"((?:'(?:[^']|'')+'|[^\s'!:,()=+\-*/&^<>\"{};]+)!)?"
+    r"(\$?)([A-Z]{1,3})(\$?)(\d+)(?::(\$?)([A-Z]{1,3})(\$?)(\d+))?"
+)
 
 
 def _sheet_of(prefix: str | None) -> str | None:
@@ -569,8 +718,9 @@ def adjust_formula(text: str, sheet_name: str, old_rect, new_rect, *, local: boo
             return m.group(0)
         if top not in (r1, r1 + 1) or bottom != r2:
             return m.group(0)
-        return (f"{m.group(1) or ''}{m.group(2)}{m.group(3)}{m.group(4)}{top}:"
-                f"{m.group(6)}{m.group(7)}{m.group(8)}{new_r2}")
+        return (
+            f"{m.group(1) or ''}{m.group(2)}{m.group(3)}{m.group(4)}{top}:{m.group(6)}{m.group(7)}{m.group(8)}{new_r2}"
+        )
 
     return _AREA.sub(repl, text)
 
@@ -591,7 +741,7 @@ def update_references(book: Book, table: Table, old_rect, new_rect, grid: Grid, 
         for el in names.findall("definedName"):
             if el.empty:
                 continue
-            text = data[el.open_end:el.close_start].decode("utf-8")
+            text = data[el.open_end : el.close_start].decode("utf-8")
             local = el.attrs.get("localSheetId") == str(table.sheet.index)
             new = adjust_formula(text, sheet_name, old_rect, new_rect, local=False)
             if new != text:
@@ -614,8 +764,7 @@ def update_references(book: Book, table: Table, old_rect, new_rect, grid: Grid, 
             book.put(part, updated)
 
 
-def update_pivot_cache(data: bytes, table: Table, old_rect, new_rect,
-                       where: str = "pivot cache") -> bytes | None:
+def update_pivot_cache(data: bytes, table: Table, old_rect, new_rect, where: str = "pivot cache") -> bytes | None:
     """A pivot cache reading the table (by name, or its range) is stretched and refreshed on load."""
     root = scan(data, where, stop_at={"cacheFields", "extLst"})
     source = next(root.iter("worksheetSource"), None)
@@ -640,15 +789,14 @@ def update_pivot_cache(data: bytes, table: Table, old_rect, new_rect,
     return splice(data, edits)
 
 
-def update_chart(data: bytes, sheet_name: str, old_rect, new_rect, grid: Grid,
-                 where: str = "chart") -> bytes | None:
+def update_chart(data: bytes, sheet_name: str, old_rect, new_rect, grid: Grid, where: str = "chart") -> bytes | None:
     """Stretch series formulas that read the table's columns, and rewrite their caches."""
     root = scan(data, where)
     edits = []
     for f in root.iter("f"):
         if f.parent is None or f.parent.local not in ("numRef", "strRef"):
             continue
-        text = _unescape(data[f.open_end:f.close_start].decode("utf-8"))
+        text = _unescape(data[f.open_end : f.close_start].decode("utf-8"))
         new = adjust_formula(text, sheet_name, old_rect, new_rect)
         if new == text and not _reads_table(text, sheet_name, old_rect):
             continue
@@ -666,7 +814,13 @@ def update_chart(data: bytes, sheet_name: str, old_rect, new_rect, grid: Grid,
 
 
 def _unescape(text: str) -> str:
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&")
+    return (
+        text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", '"')
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+    )
 
 
 def _reads_table(text: str, sheet_name: str, rect) -> bool:
@@ -709,10 +863,13 @@ def _cache_values(formula: str, sheet_name: str, rect, grid: Grid) -> list | Non
 def _cache_xml(data: bytes, cache_el: Element, kind: str, values: list) -> bytes:
     prefix = _prefix(data, cache_el)
     format_el = cache_el.find("formatCode")
-    parts = [data[cache_el.start:cache_el.open_end].rstrip(b"/>").rstrip(b">") + b">"
-             if not cache_el.empty else data[cache_el.start:cache_el.end - 2] + b">"]
+    parts = [
+        data[cache_el.start : cache_el.open_end].rstrip(b"/>").rstrip(b">") + b">"
+        if not cache_el.empty
+        else data[cache_el.start : cache_el.end - 2] + b">"
+    ]
     if format_el is not None:
-        parts.append(data[format_el.start:format_el.end])
+        parts.append(data[format_el.start : format_el.end])
     parts.append(f'<{prefix}ptCount val="{len(values)}"/>'.encode())
     for i, value in enumerate(values):
         if value is None:
@@ -723,7 +880,7 @@ def _cache_xml(data: bytes, cache_el: Element, kind: str, values: list) -> bytes
             text = number_text(value)
         else:
             text = value if isinstance(value, str) else number_text(value)
-        parts.append(f'<{prefix}pt idx="{i}"><{prefix}v>{xml_text(text)}</{prefix}v></{prefix}pt>'.encode("utf-8"))
-    tag = data[cache_el.start + 1:cache_el.open_end].split()[0].rstrip(b"/>").rstrip(b">")
+        parts.append(f'<{prefix}pt idx="{i}"><{prefix}v>{xml_text(text)}</{prefix}v></{prefix}pt>'.encode())
+    tag = data[cache_el.start + 1 : cache_el.open_end].split()[0].rstrip(b"/>").rstrip(b">")
     parts.append(b"</" + tag + b">")
     return b"".join(parts)

@@ -22,6 +22,6 @@ and `<dc:language>en-GB</dc:language>` in docProps/core.xml. Error bars are give
 would be written as literal numbers.
 """
 
-from .build import build_report, build_report_bytes, load_report_layout
+from xlplugin.report.build import build_report, build_report_bytes, load_report_layout
 
 __all__ = ["build_report", "build_report_bytes", "load_report_layout"]

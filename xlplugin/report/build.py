@@ -14,12 +14,12 @@ import os
 import time
 from pathlib import Path
 
-from ..counts import DEFAULT_SUPPRESSED
-from ..errors import InputError, Problem
-from ..intervals import METHODS
-from .layout import Options, Source, report_layout
-from .model import Layout
-from .xlsx import render
+from xlplugin.core.counts import DEFAULT_SUPPRESSED
+from xlplugin.core.errors import InputError, Problem
+from xlplugin.core.intervals import METHODS
+from xlplugin.report.layout import Options, Source, report_layout
+from xlplugin.report.model import Layout
+from xlplugin.report.xlsx import render
 
 ALIASES = {"clopper_pearson": "exact"}
 
@@ -27,7 +27,7 @@ ALIASES = {"clopper_pearson": "exact"}
 def parse_timestamp(value: str | dt.datetime | dt.date | None) -> dt.datetime:
     """The generated time: an ISO date or date-time (UTC if no offset), or now."""
     if value is None:
-        return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+        return dt.datetime.now(dt.UTC).replace(microsecond=0)
     if isinstance(value, dt.datetime):
         stamp = value
     elif isinstance(value, dt.date):
@@ -43,8 +43,8 @@ def parse_timestamp(value: str | dt.datetime | dt.date | None) -> dt.datetime:
                 Problem(f"--timestamp '{value}' is not an ISO date or time (e.g. 2021-06-17T09:00:00Z)")
             ) from None
     if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=dt.timezone.utc)
-    return stamp.astimezone(dt.timezone.utc).replace(microsecond=0)
+        stamp = stamp.replace(tzinfo=dt.UTC)
+    return stamp.astimezone(dt.UTC).replace(microsecond=0)
 
 
 def check_output(output: str | Path, force: bool, inputs: tuple[Path, ...] = ()) -> Path:
@@ -66,7 +66,9 @@ def check_output(output: str | Path, force: bool, inputs: tuple[Path, ...] = ())
     if out.exists() and not force:
         raise InputError(Problem("exists; use --force to overwrite it", str(out)))
     if (folder / f"~${out.name}").exists():
-        raise InputError(Problem("the workbook is open in Excel (its ~$ lock file is beside it); close it first", str(out)))
+        raise InputError(
+            Problem("the workbook is open in Excel (its ~$ lock file is beside it); close it first", str(out))
+        )
     return out
 
 
@@ -109,7 +111,7 @@ def load_report_layout(
     `spec` (a ReportSpec) stands in for a spec when INPUT is a bare CSV: refresh passes the
     one recorded in the workbook, so title, cover and claims survive a refresh from a CSV.
     """
-    from ..spec import check_claim_stages, load_input_table
+    from xlplugin.inputs.spec import check_claim_stages, load_input_table
 
     method = ALIASES.get(method, method)
     if method not in METHODS:

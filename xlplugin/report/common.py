@@ -11,9 +11,9 @@ import re
 from fractions import Fraction
 from typing import NamedTuple
 
-from .. import __version__
-from ..funnel import Funnel, Programme
-from .model import COUNT, RATE, SHORT, Cell, Line, Note, Sheet
+from xlplugin import __version__
+from xlplugin.core.funnel import Funnel, Programme
+from xlplugin.report.model import COUNT, RATE, SHORT, Cell, Line, Note, Sheet
 
 METHOD_NAMES = {
     "wilson": "Wilson score",
@@ -55,7 +55,7 @@ class Options(NamedTuple):
     confidence: float = 0.95
     method: str = "wilson"
     publish: bool = False
-    generated: dt.datetime = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
+    generated: dt.datetime = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
     suppressed: tuple[int, int] = (0, 4)
     version: str = __version__
 
@@ -243,7 +243,7 @@ class Context:
         return self.notes.ref(
             "suppressed",
             f"A suppressed count ([c]) is between {lo} and {hi}, or below the limit the publisher gave "
-            "(\"<5\" means 0 to 4). Rates worked out from it are shown as the lowest and highest rate "
+            '("<5" means 0 to 4). Rates worked out from it are shown as the lowest and highest rate '
             "possible, and the confidence interval as the widest interval over all the possible counts.",
         )
 

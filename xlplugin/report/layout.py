@@ -9,16 +9,16 @@ run in sheet order, the notes sheet is made last), so every note is used and def
 
 from __future__ import annotations
 
-from ..funnel import Funnel
-from ..spec import spec_as_record
-from . import ownership
-from .common import MIN_PRINT_SCALE, Context, Options, Source, oriented, print_scale, print_width_pt
-from .model import Layout, Sheet
-from .sheet_claims import claims_sheet
-from .sheet_denominators import denominators, denominators_chart_sheet, denominators_sheet
-from .sheet_front import contents_sheet, cover_sheet, data_sheet, default_title, notes_sheet
-from .sheet_funnel import funnel_chart_sheet, funnel_sheet
-from .sheet_programmes import funnel_plot_sheets, programmes_sheet
+from xlplugin.core.funnel import Funnel
+from xlplugin.inputs.spec import spec_as_record
+from xlplugin.report import ownership
+from xlplugin.report.common import MIN_PRINT_SCALE, Context, Options, Source, oriented, print_scale, print_width_pt
+from xlplugin.report.model import Layout, Sheet
+from xlplugin.report.sheet_claims import claims_sheet
+from xlplugin.report.sheet_denominators import denominators, denominators_chart_sheet, denominators_sheet
+from xlplugin.report.sheet_front import contents_sheet, cover_sheet, data_sheet, default_title, notes_sheet
+from xlplugin.report.sheet_funnel import funnel_chart_sheet, funnel_sheet
+from xlplugin.report.sheet_programmes import funnel_plot_sheets, programmes_sheet
 
 __all__ = ["MIN_PRINT_SCALE", "Options", "Source", "print_scale", "print_width_pt", "report_layout"]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from ..cellref import column_letters
+from xlplugin.ooxml.cellref import column_letters
 
 # Number-format kinds a cell can have (the writer maps them to Excel formats).
 TEXT = "text"

@@ -70,7 +70,7 @@ def ownership_properties(record: dict) -> list[tuple[str, str]]:
     text = json.dumps(record, separators=(",", ":"), sort_keys=False)
     if len(text) <= MAX_PROPERTY_CHARS:
         return [(PROPERTY, text)]
-    parts = [text[i:i + MAX_PROPERTY_CHARS] for i in range(0, len(text), MAX_PROPERTY_CHARS)]
+    parts = [text[i : i + MAX_PROPERTY_CHARS] for i in range(0, len(text), MAX_PROPERTY_CHARS)]
     props = [(PROPERTY, json.dumps({"parts": len(parts)}, separators=(",", ":")))]
     props += [(f"{PROPERTY}.{i}", part) for i, part in enumerate(parts, 1)]
     return props

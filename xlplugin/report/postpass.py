@@ -21,6 +21,7 @@ def escape(text: str) -> str:
     """XML text escaping (xml.sax.saxutils would import urllib.request, ssl and email: 100 ms)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
+
 #: Built-in cell style ids (ECMA-376 Part 1, 18.8.7): Heading 1..4.
 BUILTIN_STYLE_IDS = {"Heading 1": 16, "Heading 2": 17, "Heading 3": 18, "Heading 4": 19}
 
@@ -55,7 +56,7 @@ def add_named_styles(styles_xml: str, styles: dict[str, int]) -> str:
         styles_xml = (
             styles_xml[: style_xfs.start()]
             + f'<cellStyleXfs count="{new_style_xf_id + 1}">{body}</cellStyleXfs>'
-            + styles_xml[style_xfs.end():]
+            + styles_xml[style_xfs.end() :]
         )
         cell_xfs = _section(styles_xml, "cellXfs")
         xfs = _XF.findall(cell_xfs.group(2))
@@ -64,14 +65,14 @@ def add_named_styles(styles_xml: str, styles: dict[str, int]) -> str:
         styles_xml = (
             styles_xml[: cell_xfs.start()]
             + f'<cellXfs count="{len(xfs)}">{"".join(xfs)}</cellXfs>'
-            + styles_xml[cell_xfs.end():]
+            + styles_xml[cell_xfs.end() :]
         )
         cell_styles = _section(styles_xml, "cellStyles")
         entry = f'<cellStyle name="{escape(name)}" xfId="{new_style_xf_id}" builtinId="{BUILTIN_STYLE_IDS[name]}"/>'
         styles_xml = (
             styles_xml[: cell_styles.start()]
             + f'<cellStyles count="{int(cell_styles.group(1)) + 1}">{cell_styles.group(2)}{entry}</cellStyles>'
-            + styles_xml[cell_styles.end():]
+            + styles_xml[cell_styles.end() :]
         )
     return styles_xml
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..claims import ClaimInterval, claim_matches, explain_claim, parse_claim
-from ..funnel import Funnel, Programme
-from . import ownership
-from .common import Context, count_text, lower_first, pct_text, split_long, unique_headers
-from .model import TEXT, WRAP, Cell, Line, Sheet, Table
+from xlplugin.core.claims import ClaimInterval, claim_matches, explain_claim, parse_claim
+from xlplugin.core.funnel import Funnel, Programme
+from xlplugin.report import ownership
+from xlplugin.report.common import Context, count_text, lower_first, pct_text, split_long, unique_headers
+from xlplugin.report.model import TEXT, WRAP, Cell, Line, Sheet, Table
 
 # ------------------------------------------------------------------------------------------
 # claims
@@ -40,7 +40,9 @@ def _sum_text(p: Programme, names: tuple[str, ...]) -> str:
 
 def _match_text(p: Programme, numerator, denominator, value, several: bool) -> str:
     den = p.stage(denominator)
-    text = f"{_sum_text(p, tuple(numerator))} of {count_text(den.count.low)} {lower_first(den.name)} ({pct_text(value)})"
+    text = (
+        f"{_sum_text(p, tuple(numerator))} of {count_text(den.count.low)} {lower_first(den.name)} ({pct_text(value)})"
+    )
     return f"{p.name}: {text}" if several and p.name else text
 
 
@@ -108,7 +110,9 @@ def claims_sheet(ctx: Context) -> Sheet | None:
                     "units) reproduce this claim."
                 )
             elif matches and not all(m.subset for m in matches):
-                warning = "Some of the definitions that reproduce it are not proportions (not a subset, or different units)."
+                warning = (
+                    "Some of the definitions that reproduce it are not proportions (not a subset, or different units)."
+                )
         shown = []
         for m in matches[:6]:
             p = _programme_of(ctx.funnel, m.programme)
@@ -128,8 +132,12 @@ def claims_sheet(ctx: Context) -> Sheet | None:
             )
         )
     lines = [
-        Line("Each published claim read at its stated precision: '9%' means from 8.5% to 9.5%; 'just over 6%' means above 6% and up to 6.5%."),
-        Line("A claim is consistent when its stated definition, or when none is stated some definition, reproduces it."),
+        Line(
+            "Each published claim read at its stated precision: '9%' means from 8.5% to 9.5%; 'just over 6%' means above 6% and up to 6.5%."
+        ),
+        Line(
+            "A claim is consistent when its stated definition, or when none is stated some definition, reproduces it."
+        ),
         Line("Definitions are numerator of denominator; a numerator in brackets adds a stage outside the funnel."),
     ]
     lines = split_long(lines)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ..funnel import Programme
-from ..rates import Definition, denominator_table, singular
-from . import ownership
-from .common import (
+from xlplugin.core.funnel import Programme
+from xlplugin.core.rates import Definition, denominator_table, singular
+from xlplugin.report import ownership
+from xlplugin.report.common import (
     MAX_CHART_BARS,
     SHORTHAND,
     Context,
@@ -22,7 +22,7 @@ from .common import (
     unique_headers,
     value_cell,
 )
-from .model import COUNT, RATE, TEXT, WRAP, Axis, Cell, Chart, Line, Range, Series, Sheet, Table, a1
+from xlplugin.report.model import COUNT, RATE, TEXT, WRAP, Axis, Cell, Chart, Line, Range, Series, Sheet, Table, a1
 
 # ------------------------------------------------------------------------------------------
 # the denominators table
@@ -63,7 +63,7 @@ def _units_text(p: Programme, d: Definition) -> str:
 
 
 def definition_label(p: Programme, d: Definition, several: bool) -> str:
-    """"62 of 669 visited"; a sum says its parts: "(62 + 20) of 669 visited"."""
+    """ "62 of 669 visited"; a sum says its parts: "(62 + 20) of 669 visited"."""
     label = d.label
     if len(d.numerator) > 1:
         parts = [p.stage(n).count for n in d.numerator]
@@ -178,7 +178,6 @@ def denominators_sheet(ctx: Context, defs) -> Sheet:
     )
 
 
-
 def denominators_chart_sheet(ctx: Context, defs) -> Sheet | None:
     """Bars of each proportion with its confidence interval as error bars."""
     o = ctx.options
@@ -198,7 +197,9 @@ def denominators_chart_sheet(ctx: Context, defs) -> Sheet | None:
         ]
     )
     lines = [
-        Line("The chart below draws the figures in this table: each rate as a bar, its confidence interval as a line across the bar's end."),
+        Line(
+            "The chart below draws the figures in this table: each rate as a bar, its confidence interval as a line across the bar's end."
+        ),
         Line("The last two columns are the lengths of the interval lines either side of each rate."),
     ]
     skipped = len(defs) - len(drawn)
@@ -231,7 +232,9 @@ def denominators_chart_sheet(ctx: Context, defs) -> Sheet | None:
                 Cell(down, RATE, f_down),
             )
         )
-    table = Table(ownership.TABLE_NAMES["denominators_chart"], headers, tuple(rows), top, 0, column_widths(headers, rows))
+    table = Table(
+        ownership.TABLE_NAMES["denominators_chart"], headers, tuple(rows), top, 0, column_widths(headers, rows)
+    )
     first, last = table.first_data_row, table.last_row
     series = (
         Series(

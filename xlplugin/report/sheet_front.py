@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from . import ownership
-from .common import (
+from xlplugin.report import ownership
+from xlplugin.report.common import (
     METHOD_NAMES,
     SHORTHAND,
     Context,
@@ -14,12 +14,11 @@ from .common import (
     count_text,
     date_text,
     lower_first,
-    published,
     shorthand,
     split_long,
     unique_headers,
 )
-from .model import COUNT, HEADING2, TEXT, WRAP, Cell, Line, Note, Sheet, Table, quote_sheet
+from xlplugin.report.model import COUNT, HEADING2, TEXT, WRAP, Cell, Line, Note, Sheet, Table, quote_sheet
 
 # ------------------------------------------------------------------------------------------
 # data, notes, contents, cover
@@ -76,7 +75,9 @@ def data_sheet(ctx: Context) -> Sheet:
             cells.append(Cell(number, COUNT) if number is not None else Cell(text, TEXT))
         rows.append(tuple(cells))
     if any_empty:
-        lines.append(Line("[z] = empty in the input file (an empty base means the previous stage; an empty note means no note)"))
+        lines.append(
+            Line("[z] = empty in the input file (an empty base means the previous stage; an empty note means no note)")
+        )
     given = {c.value.strip().lower() for r in rows for c in r if isinstance(c.value, str) and c.kind == TEXT}
     for key in ("[c]", "[x]"):
         if key in given:
@@ -193,14 +194,20 @@ def cover_sheet(ctx: Context, title: str) -> Sheet:
             f"Each rate has a {conf} confidence interval ({METHOD_NAMES.get(o.method, o.method)} method), "
             "in separate lower and upper columns."
         ),
-        Line("The Denominators sheet shows the same numerator against every possible denominator, and says where a "
-             "numerator is not a subset of the denominator or counts different units."),
-        Line("[c] = suppressed (confidential), [x] = not available, [z] = not applicable; [note N] refers to the Notes sheet."),
+        Line(
+            "The Denominators sheet shows the same numerator against every possible denominator, and says where a "
+            "numerator is not a subset of the denominator or counts different units."
+        ),
+        Line(
+            "[c] = suppressed (confidential), [x] = not available, [z] = not applicable; [note N] refers to the Notes sheet."
+        ),
     ]
     if o.publish:
         lines.append(Line("This workbook holds values only (no formulas), as recommended for publication."))
     else:
-        lines.append(Line("Rates in the tables are Excel formulas over the counts, so you can see and check each division."))
+        lines.append(
+            Line("Rates in the tables are Excel formulas over the counts, so you can see and check each division.")
+        )
     summary = get("summary") or auto_summary(ctx)
     return Sheet(key="cover", name="Cover", title=title, description=summary, lines=tuple(lines), first_col_width=88)
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..rates import FIRST_STAGE, MIXED_UNITS, OUTSIDE_FUNNEL, funnel_rates
-from . import ownership
-from .common import (
+from xlplugin.core.rates import FIRST_STAGE, MIXED_UNITS, OUTSIDE_FUNNEL, funnel_rates
+from xlplugin.report import ownership
+from xlplugin.report.common import (
     MAX_CHART_BARS,
     MAX_CLUSTERED_PROGRAMMES,
     SHORTHAND,
@@ -20,7 +20,7 @@ from .common import (
     unique_headers,
     value_cell,
 )
-from .model import COUNT, RATE, TEXT, Axis, Cell, Chart, Line, Range, Series, Sheet, Table, a1
+from xlplugin.report.model import COUNT, RATE, TEXT, Axis, Cell, Chart, Line, Range, Series, Sheet, Table, a1
 
 # ------------------------------------------------------------------------------------------
 # the funnel table
@@ -48,7 +48,9 @@ def funnel_sheet(ctx: Context) -> Sheet:
         ),
     ]
     if not o.publish:
-        lines.append(Line("Rates and drop-offs are formulas over the count cells, so the formula bar shows the division."))
+        lines.append(
+            Line("Rates and drop-offs are formulas over the count cells, so the formula bar shows the division.")
+        )
     lines.append(Line(f"The confidence interval (CI) columns give a {conf} interval {ctx.ci_note()}."))
     # shorthand and notes keys are added once the rows are known
     body_rows: list[list[Cell]] = []
@@ -86,7 +88,11 @@ def funnel_sheet(ctx: Context) -> Sheet:
                 else:
                     cells.append(Cell(base.name, TEXT))
                 cells.append(Cell(s.unit, TEXT))
-                na = "z" if (FIRST_STAGE in sr.flags or OUTSIDE_FUNNEL in sr.flags or MIXED_UNITS in sr.flags) else missing_reason(s.count, base.count if base else None)
+                na = (
+                    "z"
+                    if (FIRST_STAGE in sr.flags or OUTSIDE_FUNNEL in sr.flags or MIXED_UNITS in sr.flags)
+                    else missing_reason(s.count, base.count if base else None)
+                )
                 exact_pair = base is not None and s.count.is_exact and base.count.is_exact
                 if sr.rate is not None and MIXED_UNITS not in sr.flags:
                     formula = f"={here}/{base_ref}" if exact_pair and not o.publish else None
@@ -166,7 +172,6 @@ def funnel_sheet(ctx: Context) -> Sheet:
     )
 
 
-
 def funnel_chart_sheet(ctx: Context) -> Sheet | None:
     """Horizontal bars of the counts, stages top-down in funnel order, each bar labelled.
 
@@ -187,17 +192,21 @@ def funnel_chart_sheet(ctx: Context) -> Sheet | None:
         Line("The chart below draws the figures in this table: the count at each stage of the funnel, top to bottom."),
     ]
     if any(s.outside for p in progs for s in p.stages):
-        lines.append(Line("Stages outside the funnel are not drawn: they are not part of the sequence (see the Funnel sheet)."))
+        lines.append(
+            Line("Stages outside the funnel are not drawn: they are not part of the sequence (see the Funnel sheet).")
+        )
     hidden = sum(1 for p in progs for s in p.stages if not s.outside and s.count.kind not in ("exact", "rounded"))
     if hidden:
-        lines.append(Line(f"{hidden} stage(s) with a suppressed or unavailable count are not drawn (see the Funnel sheet)."))
+        lines.append(
+            Line(f"{hidden} stage(s) with a suppressed or unavailable count are not drawn (see the Funnel sheet).")
+        )
     if len(units) > 1:
-        lines.append(Line("Stages count different things (" + ", ".join(units) + "): each stage's unit is in the Funnel sheet."))
+        lines.append(
+            Line("Stages count different things (" + ", ".join(units) + "): each stage's unit is in the Funnel sheet.")
+        )
     lines = split_long(lines)
     top = 2 + len(lines)
-    rows = tuple(
-        (Cell(f"{p.name}: {s.name}" if several else s.name, TEXT), count_cell(s.count)) for p, s in drawn
-    )
+    rows = tuple((Cell(f"{p.name}: {s.name}" if several else s.name, TEXT), count_cell(s.count)) for p, s in drawn)
     table = Table(ownership.TABLE_NAMES["funnel_chart"], headers, rows, top, 0, column_widths(headers, rows))
     first, last = table.first_data_row, table.last_row
     value_col = len(headers) - 1
@@ -220,7 +229,9 @@ def funnel_chart_sheet(ctx: Context) -> Sheet | None:
     alt = clip(
         "Horizontal bar chart of the count at each stage of the funnel, from the first stage at the top"
         + (", grouped by programme" if several else "")
-        + ": " + figures_text + "."
+        + ": "
+        + figures_text
+        + "."
     )
     chart = Chart(
         kind="bar",

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from ..funnel import Funnel
-from ..intervals import binom_two_sided_p, funnel_limits
-from ..rates import rate_range
-from . import ownership
-from .common import (
+from xlplugin.core.funnel import Funnel
+from xlplugin.core.intervals import binom_two_sided_p, funnel_limits
+from xlplugin.report import ownership
+from xlplugin.report.common import (
     FUNNEL_PLOT_POINTS,
     MIN_FUNNEL_PLOT_PROGRAMMES,
     SHORTHAND,
@@ -24,8 +23,8 @@ from .common import (
     unique_headers,
     value_cell,
 )
-from .model import COUNT, P_VALUE, RATE, TEXT, Axis, Cell, Chart, Line, Range, Series, Sheet, Table, a1
-from .sheet_claims import has_stage
+from xlplugin.report.model import COUNT, P_VALUE, RATE, TEXT, Axis, Cell, Chart, Line, Range, Series, Sheet, Table, a1
+from xlplugin.report.sheet_claims import has_stage
 
 # ------------------------------------------------------------------------------------------
 # several programmes: side by side, and the funnel plot
@@ -64,8 +63,10 @@ def programmes_sheet(ctx: Context) -> Sheet | None:
     lines = [Line("One row per programme, one column per stage: the counts side by side.")]
     if definition:
         lines.append(
-            Line(f"The last three columns compare one rate across programmes: {definition[0]} out of {definition[1]} "
-                 f"{ctx.ci_note()}.")
+            Line(
+                f"The last three columns compare one rate across programmes: {definition[0]} out of {definition[1]} "
+                f"{ctx.ci_note()}."
+            )
         )
 
     def build(top: int):
@@ -79,13 +80,15 @@ def programmes_sheet(ctx: Context) -> Sheet | None:
             if definition:
                 num, den = definition
                 if has_stage(p, num) and has_stage(p, den) and p.is_subset(num, den) and p.same_unit(num, den):
-                    from ..rates import rate_range
+                    from xlplugin.core.rates import rate_range
 
                     rr = rate_range(p.stage(num).count, p.stage(den).count, o.confidence, o.method)
                     reason = missing_reason(p.stage(num).count, p.stage(den).count)
                     if rr.rate is not None:
-                        f = None if o.publish else (
-                            f"={a1(row, 1 + stage_names.index(num))}/{a1(row, 1 + stage_names.index(den))}"
+                        f = (
+                            None
+                            if o.publish
+                            else (f"={a1(row, 1 + stage_names.index(num))}/{a1(row, 1 + stage_names.index(den))}")
                         )
                         cells.append(Cell(rr.rate, RATE, f))
                     else:
@@ -219,7 +222,12 @@ def funnel_plot_sheets(ctx: Context) -> list[Sheet]:
             (Cell(g, COUNT), Cell(pooled, RATE), Cell(l95, RATE), Cell(u95, RATE), Cell(l998, RATE), Cell(u998, RATE))
         )
     lim_table = Table(
-        ownership.TABLE_NAMES["funnel_plot_limits"], lim_headers, tuple(lim_rows), lim_top, 0, column_widths(lim_headers, lim_rows)
+        ownership.TABLE_NAMES["funnel_plot_limits"],
+        lim_headers,
+        tuple(lim_rows),
+        lim_top,
+        0,
+        column_widths(lim_headers, lim_rows),
     )
     lf, ll = lim_table.first_data_row, lim_table.last_row
     first, last = table.first_data_row, table.last_row
@@ -231,11 +239,33 @@ def funnel_plot_sheets(ctx: Context) -> list[Sheet]:
             style="points",
             point_labels=tuple((name, r, 0) for r in range(first, last + 1)) if len(points) <= 12 else (),
         ),
-        Series((limits_name, lim_top, 1), Range(limits_name, lf, 1, ll, 1), Range(limits_name, lf, 0, ll, 0), style="line"),
-        Series((limits_name, lim_top, 2), Range(limits_name, lf, 2, ll, 2), Range(limits_name, lf, 0, ll, 0), style="dashed"),
-        Series((limits_name, lim_top, 3), Range(limits_name, lf, 3, ll, 3), Range(limits_name, lf, 0, ll, 0), style="dashed"),
-        Series((limits_name, lim_top, 4), Range(limits_name, lf, 4, ll, 4), Range(limits_name, lf, 0, ll, 0), style="dotted"),
-        Series((limits_name, lim_top, 5), Range(limits_name, lf, 5, ll, 5), Range(limits_name, lf, 0, ll, 0), style="dotted"),
+        Series(
+            (limits_name, lim_top, 1), Range(limits_name, lf, 1, ll, 1), Range(limits_name, lf, 0, ll, 0), style="line"
+        ),
+        Series(
+            (limits_name, lim_top, 2),
+            Range(limits_name, lf, 2, ll, 2),
+            Range(limits_name, lf, 0, ll, 0),
+            style="dashed",
+        ),
+        Series(
+            (limits_name, lim_top, 3),
+            Range(limits_name, lf, 3, ll, 3),
+            Range(limits_name, lf, 0, ll, 0),
+            style="dashed",
+        ),
+        Series(
+            (limits_name, lim_top, 4),
+            Range(limits_name, lf, 4, ll, 4),
+            Range(limits_name, lf, 0, ll, 0),
+            style="dotted",
+        ),
+        Series(
+            (limits_name, lim_top, 5),
+            Range(limits_name, lf, 5, ll, 5),
+            Range(limits_name, lf, 0, ll, 0),
+            style="dotted",
+        ),
     ]
     flagged = [r for r in rows if not str(r[6].value).startswith("In line")]
     alt = clip(

@@ -16,9 +16,9 @@ import io
 
 import xlsxwriter
 
-from ..errors import InputError, Problem
-from . import ownership, postpass
-from .model import HEADING2, NUMBER_FORMATS, SHORT, Cell, Chart, Layout, Sheet, a1, quote_sheet
+from xlplugin.core.errors import InputError, Problem
+from xlplugin.report import ownership, postpass
+from xlplugin.report.model import HEADING2, NUMBER_FORMATS, SHORT, Cell, Chart, Layout, Sheet, a1, quote_sheet
 
 _LINE_STYLES = {
     "line": {"color": "#000000", "width": 1.5},

@@ -1,6 +1,6 @@
 """Rebuild the example workbooks in workbooks/examples/ (`make report`), byte for byte.
 
-    python -m xlplugin.report.examples [--preview] [--root DIR]
+    python tools/build_examples.py [--preview] [--root DIR]
 
 Builds `met-2020-visits.xlsx` from the Met report spec and `prevent-channel.xlsx` from the
 Prevent CSV with a fixed generated time, so a rebuild from unchanged inputs gives identical
@@ -18,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .build import build_report
+from xlplugin.report.build import build_report
 
 #: The generated time recorded in the committed examples (the Met figures' publication day).
 TIMESTAMP = "2021-06-17T00:00:00Z"
@@ -29,7 +29,7 @@ EXAMPLES = (
 
 
 def default_root() -> Path:
-    return Path(__file__).resolve().parents[2] / "workbooks" / "examples"
+    return Path(__file__).resolve().parents[1] / "workbooks" / "examples"
 
 
 def build_examples(root: Path) -> list[Path]:
@@ -79,9 +79,20 @@ def render_previews(workbook: Path, folder: Path, resolution: int = 60) -> list[
     with tempfile.TemporaryDirectory() as tmp:
         profile = Path(tmp) / "profile"
         subprocess.run(
-            [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf",
-             "--outdir", tmp, str(workbook)],
-            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=180,
+            [
+                soffice,
+                f"-env:UserInstallation={profile.as_uri()}",
+                "--headless",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                tmp,
+                str(workbook),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=180,
         )
         pdf = Path(tmp) / (workbook.stem + ".pdf")
         for old in folder.glob(f"{workbook.stem}-*.png"):
@@ -94,7 +105,9 @@ def render_previews(workbook: Path, folder: Path, resolution: int = 60) -> list[
         for number, page in enumerate(pages, 1):
             text = subprocess.run(
                 ["pdftotext", "-f", str(number), "-l", str(number), "-layout", str(pdf), "-"],
-                check=True, capture_output=True, text=True,
+                check=True,
+                capture_output=True,
+                text=True,
             ).stdout.strip()
             first_line = text.splitlines()[0].strip() if text else ""
             starts = [i for i, (_, title) in enumerate(titles) if i > sheet_index and first_line.startswith(title)]
@@ -111,7 +124,7 @@ def render_previews(workbook: Path, folder: Path, resolution: int = 60) -> list[
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m xlplugin.report.examples", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python tools/build_examples.py", description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, default=None, help="the examples folder (default workbooks/examples)")
     parser.add_argument("--preview", action="store_true", help="also render PNG previews with LibreOffice")
     args = parser.parse_args(argv)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .counts import Count
-from .funnel import Programme, Stage
-from .intervals import proportion_ci
+from xlplugin.core.counts import Count
+from xlplugin.core.funnel import Programme, Stage
+from xlplugin.core.intervals import proportion_ci
 
 SMALL_COUNT = 10  # under this a count is unstable (flag `small_count`)
 
@@ -61,10 +61,7 @@ class StageRate:
     line: int | None = None
 
     def as_json(self) -> dict:
-        keys = (
-            "stage count count_low count_high base unit rate rate_low rate_high "
-            "ci_lower ci_upper rate_of_first drop_off"
-        ).split()
+        keys = ["stage", "count", "count_low", "count_high", "base", "unit", "rate", "rate_low", "rate_high", "ci_lower", "ci_upper", "rate_of_first", "drop_off"]
         out = {k: getattr(self, k) for k in keys}
         out["flags"] = list(self.flags)
         return out
@@ -217,9 +214,7 @@ def _label(num: Count, den_stage: Stage) -> str:
     return f"{_fmt(num)} of {_fmt(den_stage.count)} {name}"
 
 
-def denominator_table(
-    programme: Programme, confidence: float = 0.95, method: str = "wilson"
-) -> list[Definition]:
+def denominator_table(programme: Programme, confidence: float = 0.95, method: str = "wilson") -> list[Definition]:
     """Each numerator against each candidate denominator, so differing published rates sit side by side.
 
     Numerators: every in-funnel stage after the first, and each such stage plus one stage

@@ -38,8 +38,6 @@ class InputError(Exception):
         self.problems: list[Problem] = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
-    def located(self, file: str) -> "InputError":
+    def located(self, file: str) -> InputError:
         """The same problems, with `file` filled in where none was given."""
-        return InputError(
-            [p if p.file else Problem(p.message, file, p.line, p.column) for p in self.problems]
-        )
+        return InputError([p if p.file else Problem(p.message, file, p.line, p.column) for p in self.problems])

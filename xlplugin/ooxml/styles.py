@@ -10,7 +10,7 @@ entries are never changed or reordered, so every index already in use keeps its 
 
 from __future__ import annotations
 
-from xlplugin.package import NS_MAIN, Element, MalformedPart, read_int, scan, set_attr, splice, xml_attr
+from xlplugin.ooxml.package import NS_MAIN, Element, MalformedPart, read_int, scan, set_attr, splice, xml_attr
 
 SECTIONS = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles", "dxfs")
 SCHEMA_ORDER = SECTIONS + ("tableStyles", "colors", "extLst")
@@ -37,14 +37,17 @@ class StyleMerger:
         self.f_lists = {name: self._children(self.f_root, name) for name in SECTIONS}
         self.u_keys = {name: [_canon(user, el) for el in self.u_lists[name]] for name in SECTIONS}
         self._cache: dict[tuple[str, int], int] = {}
-        self.u_numfmts = {el.attrs.get("formatCode"): read_int(el.attrs.get("numFmtId"), part, "a numFmtId")
-                          for el in self.u_lists["numFmts"]}
-        self.f_numfmts = {int(el.attrs.get("numFmtId", "0")): el.attrs.get("formatCode", "")
-                          for el in self.f_lists["numFmts"]}
+        self.u_numfmts = {
+            el.attrs.get("formatCode"): read_int(el.attrs.get("numFmtId"), part, "a numFmtId")
+            for el in self.u_lists["numFmts"]
+        }
+        self.f_numfmts = {
+            int(el.attrs.get("numFmtId", "0")): el.attrs.get("formatCode", "") for el in self.f_lists["numFmts"]
+        }
 
     @staticmethod
     def _prefix(data: bytes, element: Element) -> str:
-        tag = data[element.start + 1:element.open_end].split()[0].rstrip(b"/>").decode()
+        tag = data[element.start + 1 : element.open_end].split()[0].rstrip(b"/>").decode()
         return tag.rsplit(":", 1)[0] + ":" if ":" in tag else ""
 
     @staticmethod
@@ -57,12 +60,12 @@ class StyleMerger:
         """The fresh element's text, with attributes replaced, in the user's namespace."""
         data = self.fresh
         edits = [set_attr(data, element, name, value) for name, value in (replace or {}).items()]
-        text = splice(data, edits)[element.start:element.end + sum(len(t) - (e - s) for s, e, t in edits)]
+        text = splice(data, edits)[element.start : element.end + sum(len(t) - (e - s) for s, e, t in edits)]
         if self.u_prefix:
             # the user's styles are prefixed: declare the default namespace on what we add
             close = text.index(b">")
-            slash = 1 if text[close - 1:close] == b"/" else 0
-            text = text[:close - slash] + f' xmlns="{NS_MAIN}"'.encode() + text[close - slash:]
+            slash = 1 if text[close - 1 : close] == b"/" else 0
+            text = text[: close - slash] + f' xmlns="{NS_MAIN}"'.encode() + text[close - slash :]
         return text
 
     def _find_or_append(self, section: str, fresh_el: Element, replace: dict[str, str] | None = None) -> int:
@@ -96,7 +99,8 @@ class StyleMerger:
         self.u_numfmts[code] = new_id
         ns = f' xmlns="{NS_MAIN}"' if self.u_prefix else ""
         self.appended["numFmts"].append(
-            f'<numFmt{ns} numFmtId="{new_id}" formatCode="{xml_attr(code)}"/>'.encode("utf-8"))
+            f'<numFmt{ns} numFmtId="{new_id}" formatCode="{xml_attr(code)}"/>'.encode()
+        )
         return new_id
 
     def _named_style(self, fresh_xf_id: int) -> int:
@@ -125,7 +129,8 @@ class StyleMerger:
                 ns = f' xmlns="{NS_MAIN}"' if self.u_prefix else ""
                 builtin_attr = f' builtinId="{builtin}"' if builtin is not None else ""
                 self.appended["cellStyles"].append(
-                    f'<cellStyle{ns} name="{xml_attr(name)}" xfId="{result}"{builtin_attr}/>'.encode("utf-8"))
+                    f'<cellStyle{ns} name="{xml_attr(name)}" xfId="{result}"{builtin_attr}/>'.encode()
+                )
         self._cache[cache_key] = result
         return result
 
@@ -173,15 +178,20 @@ class StyleMerger:
                 # schema order; its first entry is index 0, as the merger counted from an empty list
                 if root.empty:
                     raise MalformedPart(self.part, "is an empty <styleSheet/>")
-                later = SCHEMA_ORDER[SCHEMA_ORDER.index(section) + 1:]
+                later = SCHEMA_ORDER[SCHEMA_ORDER.index(section) + 1 :]
                 following = next((c for c in root.children if c.local in later), None)
                 at = following.start if following is not None else root.close_start
                 ns = f' xmlns="{NS_MAIN}"' if self.u_prefix else ""
-                edits.append((at, at, f'<{section}{ns} count="{len(added)}">'.encode() + b"".join(added)
-                              + f"</{section}>".encode()))
+                edits.append(
+                    (
+                        at,
+                        at,
+                        f'<{section}{ns} count="{len(added)}">'.encode() + b"".join(added) + f"</{section}>".encode(),
+                    )
+                )
                 continue
             if el.empty:
-                tag = data[el.start + 1:el.open_end].split()[0].rstrip(b"/>")
+                tag = data[el.start + 1 : el.open_end].split()[0].rstrip(b"/>")
                 opening = b"<" + tag + f' count="{total}">'.encode()
                 edits.append((el.start, el.end, opening + b"".join(added) + b"</" + tag + b">"))
             else:

@@ -10,7 +10,7 @@
   copied unchanged, and a "Refresh from CSV" button is assigned to the quickstart's own
   ``SampleCall`` macro, which runs ``RunPython "import <workbook name>; <workbook name>.main()"``.
   A small ``<workbook name>.py`` written beside the workbook forwards that call to
-  ``xlplugin.excel_refresh.main()`` - the quickstart's documented pattern, with no VBA edited.
+  ``xlplugin.excel.refresh_button.main()`` - the quickstart's documented pattern, with no VBA edited.
 - :func:`excel_setup` adds ``"UDF Modules","xlplugin.udfs"`` to ``~/.xlwings/xlwings.conf`` for
   the add-in route, keeping every other setting (and any modules already listed).
 
@@ -26,11 +26,11 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from .errors import InputError, Problem
+from xlplugin.core.errors import InputError, Problem
 
 UDF_MODULE = "xlplugin.udfs"
 UDF_MODULES_KEY = "UDF Modules"
-REFRESH_HOOK = "import xlplugin.excel_refresh; xlplugin.excel_refresh.main()"
+REFRESH_HOOK = "import xlplugin.excel.refresh_button; xlplugin.excel.refresh_button.main()"
 QUICKSTART_MACRO = "SampleCall"
 TRY_SHEET = "Try it"
 CONF_SHEET = "xlwings.conf"
@@ -54,30 +54,60 @@ def _examples() -> list[tuple[str, str, str, tuple[str, ...]]]:
     """(function, formula, one-line explanation, number format per result column)."""
     p, g = PERCENT, "General"
     return [
-        ("UPTAKE_RATE", f"=UPTAKE_RATE({INTERESTED},{VISITED})",
-         "62 interested of 669 visited: the Met's \"9%\" (9.3%).", (p,)),
-        ("UPTAKE_CI", f"=UPTAKE_CI({INTERESTED},{VISITED})",
-         "95% Wilson interval for 62 of 669; add 0.99 or \"exact\" for other levels and methods.", (p, p)),
-        ("UPTAKE_CLAIM", f"=UPTAKE_CLAIM(\"9%\",{INTERESTED},{VISITED})",
-         "Does 62/669 reproduce the claim \"9%\" at its stated precision?", (g,)),
-        ("UPTAKE_BOUNDS", f"=UPTAKE_BOUNDS(\"<5\",{VISITED})",
-         "A count published as <5 out of 669: lowest and highest rate, then the interval envelope.", (p, p, p, p)),
-        ("UPTAKE_COMPARE", f"=UPTAKE_COMPARE({INTERESTED},{VISITED},{INTERESTED},{FIRST})",
-         "62 of 669 against 62 of 1,000: the difference with Newcombe's interval.", (p, p, p)),
-        ("UPTAKE_LIMITS", f"=UPTAKE_LIMITS(0.09,{VISITED})",
-         "Funnel-plot control limits (95%) around a 9% target for a denominator of 669.", (p, p)),
-        ("UPTAKE_FUNNEL", f"=UPTAKE_FUNNEL({STAGES},{COUNTS},{BASES},{UNITS})",
-         "The whole funnel: each stage against its base and the first stage. [z] = not applicable.",
-         (g, g, g, p, p, p, p, g)),
-        ("UPTAKE_EXPLAIN", f"=UPTAKE_EXPLAIN(\"12%\",{STAGES},{COUNTS},{BASES})",
-         "Which definitions give the Met's \"12%\": (62 + 20) of 669 - and the 20 are not among the 669.",
-         (g, g, p, g, g)),
+        (
+            "UPTAKE_RATE",
+            f"=UPTAKE_RATE({INTERESTED},{VISITED})",
+            '62 interested of 669 visited: the Met\'s "9%" (9.3%).',
+            (p,),
+        ),
+        (
+            "UPTAKE_CI",
+            f"=UPTAKE_CI({INTERESTED},{VISITED})",
+            '95% Wilson interval for 62 of 669; add 0.99 or "exact" for other levels and methods.',
+            (p, p),
+        ),
+        (
+            "UPTAKE_CLAIM",
+            f'=UPTAKE_CLAIM("9%",{INTERESTED},{VISITED})',
+            'Does 62/669 reproduce the claim "9%" at its stated precision?',
+            (g,),
+        ),
+        (
+            "UPTAKE_BOUNDS",
+            f'=UPTAKE_BOUNDS("<5",{VISITED})',
+            "A count published as <5 out of 669: lowest and highest rate, then the interval envelope.",
+            (p, p, p, p),
+        ),
+        (
+            "UPTAKE_COMPARE",
+            f"=UPTAKE_COMPARE({INTERESTED},{VISITED},{INTERESTED},{FIRST})",
+            "62 of 669 against 62 of 1,000: the difference with Newcombe's interval.",
+            (p, p, p),
+        ),
+        (
+            "UPTAKE_LIMITS",
+            f"=UPTAKE_LIMITS(0.09,{VISITED})",
+            "Funnel-plot control limits (95%) around a 9% target for a denominator of 669.",
+            (p, p),
+        ),
+        (
+            "UPTAKE_FUNNEL",
+            f"=UPTAKE_FUNNEL({STAGES},{COUNTS},{BASES},{UNITS})",
+            "The whole funnel: each stage against its base and the first stage. [z] = not applicable.",
+            (g, g, g, p, p, p, p, g),
+        ),
+        (
+            "UPTAKE_EXPLAIN",
+            f'=UPTAKE_EXPLAIN("12%",{STAGES},{COUNTS},{BASES})',
+            'Which definitions give the Met\'s "12%": (62 + 20) of 669 - and the 20 are not among the 669.',
+            (g, g, p, g, g),
+        ),
     ]
 
 
 def _evaluate(formula: str):
     """The value our function gives for a worked formula: the cache Excel shows before recalculating."""
-    from . import udfs  # xlwings is only needed here, when building the workbook
+    from xlplugin import udfs  # xlwings is only needed here, when building the workbook
 
     cells = {}
     for r, (stage, count, base, unit) in enumerate(MET, start=6):
@@ -110,8 +140,10 @@ def _write_sheets(path: Path, with_button: bool) -> None:
     """Write the two sheets into a new workbook at `path`, rows in order (inline strings)."""
     import xlsxwriter
 
-    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
-                                         "strings_to_urls": False, "strings_to_numbers": False})
+    wb = xlsxwriter.Workbook(
+        str(path),
+        {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
+    )
     title = wb.add_format({"bold": True, "font_size": 14})
     bold = wb.add_format({"bold": True})
     wrap = wb.add_format({"text_wrap": True, "valign": "top"})
@@ -125,12 +157,20 @@ def _write_sheets(path: Path, with_button: bool) -> None:
     ws.set_column(3, 10, 14)
     cells: dict[tuple[int, int], tuple] = {}
     cells[(0, 0)] = ("s", "Try the xlplugin Excel functions (UPTAKE_*)", title)
-    cells[(1, 0)] = ("s", "The Met Police 2020 visits scheme (FOI figures reported by LBC, 17 June 2021): "
-                          "1,000 identified, 669 visited, 156 follow-up engagements (contacts, not people), "
-                          "62 interested; 20 more contacted the police themselves.", None)
-    cells[(2, 0)] = ("s", "Set-up: install xlplugin and the xlwings add-in, keep UDF Modules = xlplugin.udfs "
-                          "(sheet xlwings.conf), then Import Functions. Until Excel recalculates, each formula "
-                          "shows the value xlplugin computed.", None)
+    cells[(1, 0)] = (
+        "s",
+        "The Met Police 2020 visits scheme (FOI figures reported by LBC, 17 June 2021): "
+        "1,000 identified, 669 visited, 156 follow-up engagements (contacts, not people), "
+        "62 interested; 20 more contacted the police themselves.",
+        None,
+    )
+    cells[(2, 0)] = (
+        "s",
+        "Set-up: install xlplugin and the xlwings add-in, keep UDF Modules = xlplugin.udfs "
+        "(sheet xlwings.conf), then Import Functions. Until Excel recalculates, each formula "
+        "shows the value xlplugin computed.",
+        None,
+    )
     for c, head in enumerate(("stage", "count", "base", "unit")):
         cells[(DATA_HEADER_ROW - 1, c)] = ("s", head, bold)
     for r, (stage, count, base, unit) in enumerate(MET, start=DATA_HEADER_ROW):
@@ -161,19 +201,32 @@ def _write_sheets(path: Path, with_button: bool) -> None:
                 else:
                     cells[(row + r, 3 + c)] = ("v", value, fmt)
         row += height + 1
-    note = ("Refresh from CSV: the macro workbook made by `xlplugin excel-starter OUT.xlsm` has a button here "
-            "that runs RunPython \"" + REFRESH_HOOK + "\" (through the xlwings quickstart macro SampleCall "
-            "and the OUT.py written beside the workbook).")
+    note = (
+        "Refresh from CSV: the macro workbook made by `xlplugin excel-starter OUT.xlsm` has a button here "
+        'that runs RunPython "' + REFRESH_HOOK + '" (through the xlwings quickstart macro SampleCall '
+        "and the OUT.py written beside the workbook)."
+    )
     if with_button:
-        note = ("Refresh from CSV: the button runs the xlwings quickstart macro SampleCall, which calls main() in "
-                "the .py file of the same name beside this workbook; that runs " + REFRESH_HOOK + ".")
+        note = (
+            "Refresh from CSV: the button runs the xlwings quickstart macro SampleCall, which calls main() in "
+            "the .py file of the same name beside this workbook; that runs " + REFRESH_HOOK + "."
+        )
     cells[(row, 0)] = ("s", "Refresh from CSV", bold)
     cells[(row, 2)] = ("s", note, wrap)
     for (r, c), spec in sorted(cells.items()):
         _write_cell(ws, r, c, spec)
     if with_button:
-        ws.insert_button(row, 3, {"macro": QUICKSTART_MACRO, "caption": "Refresh from CSV",
-                                  "width": 150, "height": 28, "description": "Refresh from CSV"})
+        ws.insert_button(
+            row,
+            3,
+            {
+                "macro": QUICKSTART_MACRO,
+                "caption": "Refresh from CSV",
+                "width": 150,
+                "height": 28,
+                "description": "Refresh from CSV",
+            },
+        )
     ws.activate()
 
     conf = wb.add_worksheet(CONF_SHEET)
@@ -181,9 +234,13 @@ def _write_sheets(path: Path, with_button: bool) -> None:
     conf.set_column(1, 1, 18)
     conf.write_string(0, 0, UDF_MODULES_KEY)
     conf.write_string(0, 1, UDF_MODULE)
-    conf.write_string(3, 0, "xlwings reads this sheet from A1 down (setting in A, value in B) to the first empty "
-                            "row; it overrides the add-in and ~/.xlwings/xlwings.conf. Several modules: "
-                            "separate them with ;")
+    conf.write_string(
+        3,
+        0,
+        "xlwings reads this sheet from A1 down (setting in A, value in B) to the first empty "
+        "row; it overrides the add-in and ~/.xlwings/xlwings.conf. Several modules: "
+        "separate them with ;",
+    )
     wb.close()
 
 
@@ -243,11 +300,11 @@ The button runs xlwings' quickstart macro SampleCall, which does
 RunPython "import {stem}; {stem}.main()" - so this file must keep the workbook's name.
 """
 
-import xlplugin.excel_refresh
+import xlplugin.excel.refresh_button
 
 
 def main():
-    xlplugin.excel_refresh.main()
+    xlplugin.excel.refresh_button.main()
 '''
 
 
@@ -261,15 +318,18 @@ def build_excel_starter(out_xlsm, force: bool = False) -> Path:
     if out.suffix.lower() != ".xlsm":
         raise InputError(Problem(f"{out.name}: the starter with a button is a macro workbook; name it .xlsm"))
     if not out.stem.isidentifier():
-        raise InputError(Problem(
-            f"{out.name}: the workbook name must be a Python module name (letters, digits, _; not starting "
-            "with a digit), because its button runs a module of the same name, as in xlwings quickstart"))
+        raise InputError(
+            Problem(
+                f"{out.name}: the workbook name must be a Python module name (letters, digits, _; not starting "
+                "with a digit), because its button runs a module of the same name, as in xlwings quickstart"
+            )
+        )
     side = out.with_suffix(".py")
     existing = [p for p in (out, side) if p.exists()]
     if existing and not force:
         raise InputError([Problem(f"{p} already exists; use --force to replace it") for p in existing])
     out.parent.mkdir(parents=True, exist_ok=True)
-    from .package import open_package, write_package
+    from xlplugin.ooxml.package import open_package, write_package
 
     with tempfile.TemporaryDirectory() as tmp:
         ours = Path(tmp) / "sheets.xlsx"
@@ -334,21 +394,27 @@ def _merge(template, ours: dict[str, bytes]) -> dict[str, bytes]:
         new_sheets.append(f'<sheet name="{name}" sheetId="{next_sheet_id}" r:id="rId{next_rid}"/>')
         new_rels.append(
             f'<Relationship Id="rId{next_rid}" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-            f'relationships/worksheet" Target="worksheets/sheet{next_sheet}.xml"/>')
+            f'relationships/worksheet" Target="worksheets/sheet{next_sheet}.xml"/>'
+        )
         new_types.append(
             f'<Override PartName="/{target}" ContentType="application/vnd.openxmlformats-officedocument.'
-            'spreadsheetml.worksheet+xml"/>')
+            'spreadsheetml.worksheet+xml"/>'
+        )
         next_sheet, next_rid, next_sheet_id = next_sheet + 1, next_rid + 1, next_sheet_id + 1
     if "xl/metadata.xml" in ours and not template.has("xl/metadata.xml"):  # dynamic-array formulas
         changes["xl/metadata.xml"] = ours["xl/metadata.xml"]
         new_rels.append(
             f'<Relationship Id="rId{next_rid}" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-            'relationships/sheetMetadata" Target="metadata.xml"/>')
-        new_types.append('<Override PartName="/xl/metadata.xml" ContentType="application/vnd.openxmlformats-'
-                         'officedocument.spreadsheetml.sheetMetadata+xml"/>')
+            'relationships/sheetMetadata" Target="metadata.xml"/>'
+        )
+        new_types.append(
+            '<Override PartName="/xl/metadata.xml" ContentType="application/vnd.openxmlformats-'
+            'officedocument.spreadsheetml.sheetMetadata+xml"/>'
+        )
     if vml_count and 'Extension="vml"' not in ct_xml:
-        new_types.insert(0, '<Default Extension="vml" ContentType="application/vnd.openxmlformats-'
-                            'officedocument.vmlDrawing"/>')
+        new_types.insert(
+            0, '<Default Extension="vml" ContentType="application/vnd.openxmlformats-officedocument.vmlDrawing"/>'
+        )
 
     # our sheets come first, and "Try it" is the one that opens
     wb_xml = re.sub(r"<sheets>", "<sheets>" + "".join(new_sheets), wb_xml, count=1)
@@ -356,7 +422,8 @@ def _merge(template, ours: dict[str, bytes]) -> dict[str, bytes]:
     wb_xml = re.sub(r'(<workbookView\b[^>]*?)\s+firstSheet="\d+"', r"\1", wb_xml)
     changes["xl/workbook.xml"] = wb_xml.encode("utf-8")
     changes["xl/_rels/workbook.xml.rels"] = rels_xml.replace(
-        "</Relationships>", "".join(new_rels) + "</Relationships>").encode("utf-8")
+        "</Relationships>", "".join(new_rels) + "</Relationships>"
+    ).encode("utf-8")
     defaults = [t for t in new_types if t.startswith("<Default")]
     overrides = [t for t in new_types if not t.startswith("<Default")]
     ct_xml = re.sub(r"(<Types\b[^>]*>)", lambda m: m.group(1) + "".join(defaults), ct_xml, count=1)
@@ -368,8 +435,10 @@ def _merge(template, ours: dict[str, bytes]) -> dict[str, bytes]:
         if unselected != xml:
             changes[name] = unselected.encode("utf-8")
     if template.has("docProps/app.xml"):
-        changes["docProps/app.xml"] = _app_titles(template.read("docProps/app.xml").decode("utf-8"),
-                                                  [n for n, _ in re.findall(r'<sheet name="([^"]+)" sheetId="\d+" r:id="(rId\d+)"/>', ours_wb)]).encode("utf-8")
+        changes["docProps/app.xml"] = _app_titles(
+            template.read("docProps/app.xml").decode("utf-8"),
+            [n for n, _ in re.findall(r'<sheet name="([^"]+)" sheetId="\d+" r:id="(rId\d+)"/>', ours_wb)],
+        ).encode("utf-8")
     return changes
 
 
@@ -377,14 +446,20 @@ def _app_titles(app_xml: str, added: list[str]) -> str:
     """docProps/app.xml lists the sheet names; keep it in step with the workbook."""
     from xml.sax.saxutils import escape
 
-    m = re.search(r'<vt:lpstr>Worksheets</vt:lpstr></vt:variant><vt:variant><vt:i4>(\d+)</vt:i4>', app_xml)
+    m = re.search(r"<vt:lpstr>Worksheets</vt:lpstr></vt:variant><vt:variant><vt:i4>(\d+)</vt:i4>", app_xml)
     t = re.search(r'<TitlesOfParts><vt:vector size="(\d+)" baseType="lpstr">', app_xml)
     if not m or not t:
         return app_xml
-    app_xml = app_xml[:m.start(1)] + str(int(m.group(1)) + len(added)) + app_xml[m.end(1):]
+    app_xml = app_xml[: m.start(1)] + str(int(m.group(1)) + len(added)) + app_xml[m.end(1) :]
     t = re.search(r'<TitlesOfParts><vt:vector size="(\d+)" baseType="lpstr">', app_xml)
     names = "".join(f"<vt:lpstr>{escape(n)}</vt:lpstr>" for n in added)
-    return app_xml[:t.start(1)] + str(int(t.group(1)) + len(added)) + app_xml[t.end(1):t.end()] + names + app_xml[t.end():]
+    return (
+        app_xml[: t.start(1)]
+        + str(int(t.group(1)) + len(added))
+        + app_xml[t.end(1) : t.end()]
+        + names
+        + app_xml[t.end() :]
+    )
 
 
 def _items(block: str, tag: str) -> list[str]:
@@ -407,7 +482,7 @@ def _merge_styles(base: str, ours: str) -> tuple[dict[int, int], str]:
         merged = base_block.group(0)
         merged = re.sub(r'count="\d+"', f'count="{len(base_items) + len(our_items)}"', merged, count=1)
         merged = merged.replace(f"</{tag}>", "".join(our_items) + f"</{tag}>")
-        base = base[:base_block.start()] + merged + base[base_block.end():]
+        base = base[: base_block.start()] + merged + base[base_block.end() :]
     # number formats: keep ids >= 164 unique
     base_fmts = _block(base, "numFmts")
     used = {int(i) for i in re.findall(r'numFmtId="(\d+)"', base_fmts.group(0))} if base_fmts else set()
@@ -425,10 +500,14 @@ def _merge_styles(base: str, ours: str) -> tuple[dict[int, int], str]:
         if base_fmts:
             items = _items(base_fmts.group(1) or "", "numFmt") + new_fmts
             block = f'<numFmts count="{len(items)}">{"".join(items)}</numFmts>'
-            base = base[:base_fmts.start()] + block + base[base_fmts.end():]
+            base = base[: base_fmts.start()] + block + base[base_fmts.end() :]
         else:
             fonts = re.search(r"<fonts\b", base)
-            base = base[:fonts.start()] + f'<numFmts count="{len(new_fmts)}">{"".join(new_fmts)}</numFmts>' + base[fonts.start():]
+            base = (
+                base[: fonts.start()]
+                + f'<numFmts count="{len(new_fmts)}">{"".join(new_fmts)}</numFmts>'
+                + base[fonts.start() :]
+            )
     base_xfs, our_xfs = _block(base, "cellXfs"), _block(ours, "cellXfs")
     base_items = _items(base_xfs.group(1), "xf")
     our_items = _items(our_xfs.group(1), "xf")
@@ -439,18 +518,28 @@ def _merge_styles(base: str, ours: str) -> tuple[dict[int, int], str]:
         return re.sub(r'numFmtId="(\d+)"', lambda m: f'numFmtId="{fmt_map.get(int(m.group(1)), int(m.group(1)))}"', xf)
 
     style_map = {i: len(base_items) + i for i in range(len(our_items))}
-    merged = f'<cellXfs count="{len(base_items) + len(our_items)}">' + "".join(base_items) + "".join(
-        remap(x) for x in our_items) + "</cellXfs>"
-    base = base[:base_xfs.start()] + merged + base[base_xfs.end():]
+    merged = (
+        f'<cellXfs count="{len(base_items) + len(our_items)}">'
+        + "".join(base_items)
+        + "".join(remap(x) for x in our_items)
+        + "</cellXfs>"
+    )
+    base = base[: base_xfs.start()] + merged + base[base_xfs.end() :]
     return style_map, base
 
 
 def _restyle(sheet_xml: str, style_map: dict[int, int]) -> str:
     """Point a sheet's cell, row and column styles at the merged style indexes."""
-    sheet_xml = re.sub(r'(<(?:c|row)\b[^>]*?\ss=")(\d+)(")',
-                       lambda m: m.group(1) + str(style_map.get(int(m.group(2)), 0)) + m.group(3), sheet_xml)
-    return re.sub(r'(<col\b[^>]*?\sstyle=")(\d+)(")',
-                  lambda m: m.group(1) + str(style_map.get(int(m.group(2)), 0)) + m.group(3), sheet_xml)
+    sheet_xml = re.sub(
+        r'(<(?:c|row)\b[^>]*?\ss=")(\d+)(")',
+        lambda m: m.group(1) + str(style_map.get(int(m.group(2)), 0)) + m.group(3),
+        sheet_xml,
+    )
+    return re.sub(
+        r'(<col\b[^>]*?\sstyle=")(\d+)(")',
+        lambda m: m.group(1) + str(style_map.get(int(m.group(2)), 0)) + m.group(3),
+        sheet_xml,
+    )
 
 
 # ------------------------------------------------------------------ ~/.xlwings/xlwings.conf
@@ -480,7 +569,7 @@ def excel_setup(path=None) -> str:
             if UDF_MODULE in modules:
                 return f"{path}: UDF Modules already lists {UDF_MODULE}; nothing changed"
             modules.append(UDF_MODULE)
-            ending = line[len(line.rstrip("\r\n")):] or newline
+            ending = line[len(line.rstrip("\r\n")) :] or newline
             lines[i] = f'"{values[0]}","{";".join(modules)}"{ending}'
             action = f"added {UDF_MODULE} to UDF Modules ({';'.join(modules)})"
             break
@@ -502,13 +591,3 @@ def excel_setup(path=None) -> str:
         Path(temp).unlink(missing_ok=True)
         raise
     return f"{path}: {action}"
-
-
-def main() -> None:
-    """Regenerate the committed workbooks/xlplugin-starter.xlsx (python -m xlplugin.starter)."""
-    out = Path(__file__).resolve().parent.parent / "workbooks" / "xlplugin-starter.xlsx"
-    print(write_starter_xlsx(out))
-
-
-if __name__ == "__main__":
-    main()

@@ -3,7 +3,7 @@
 Why a checker of our own: the guidance is a list of rules about the *file*, and several of them
 (built-in "Heading 1", document language, filter buttons, chart alt text) are invisible in a
 screenshot and easy to lose when the writer changes. The checker reads the xlsx package directly
-(through :mod:`xlplugin.package`, with its zip-bomb limits, and defusedxml), so it judges exactly
+(through :mod:`xlplugin.ooxml.package`, with its zip-bomb limits, and defusedxml), so it judges exactly
 what Excel and screen readers will see, for any workbook, ours or not.
 
 Each check is a function ``(workbook) -> list[Finding]`` registered in :data:`CHECKS` under a stable
@@ -32,13 +32,13 @@ from __future__ import annotations
 import posixpath
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
-from xlplugin.cellref import column_letters, column_number
-from xlplugin.errors import InputError
-from xlplugin.package import NS_MAIN, NS_REL, open_package
+from xlplugin.core.errors import InputError
+from xlplugin.ooxml.cellref import column_letters, column_number
+from xlplugin.ooxml.package import NS_MAIN, NS_REL, open_package
 
 NS_DRAW = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
 NS_CHART = "http://schemas.openxmlformats.org/drawingml/2006/chart"
@@ -54,20 +54,64 @@ HEADING_1_BUILTIN_ID = "16"
 LANGUAGE = "en-GB"
 MAX_TAB_NAME = 31
 
-SANS_SERIF_FONTS = frozenset(name.lower() for name in (
-    "Arial", "Arial Nova", "Aptos", "Calibri", "Calibri Light", "Helvetica", "Helvetica Neue",
-    "Verdana", "Tahoma", "Segoe UI", "Trebuchet MS", "Century Gothic", "Franklin Gothic Book",
-    "Gill Sans", "Gill Sans MT", "Lucida Sans", "Lucida Sans Unicode", "Liberation Sans", "Arimo",
-    "Carlito", "DejaVu Sans", "Noto Sans", "Open Sans", "Roboto", "Source Sans Pro", "Source Sans 3",
-    "Lato", "Inter", "Fira Sans", "Ubuntu", "Frutiger", "Myriad Pro", "GDS Transport",
-))
+SANS_SERIF_FONTS = frozenset(
+    name.lower()
+    for name in (
+        "Arial",
+        "Arial Nova",
+        "Aptos",
+        "Calibri",
+        "Calibri Light",
+        "Helvetica",
+        "Helvetica Neue",
+        "Verdana",
+        "Tahoma",
+        "Segoe UI",
+        "Trebuchet MS",
+        "Century Gothic",
+        "Franklin Gothic Book",
+        "Gill Sans",
+        "Gill Sans MT",
+        "Lucida Sans",
+        "Lucida Sans Unicode",
+        "Liberation Sans",
+        "Arimo",
+        "Carlito",
+        "DejaVu Sans",
+        "Noto Sans",
+        "Open Sans",
+        "Roboto",
+        "Source Sans Pro",
+        "Source Sans 3",
+        "Lato",
+        "Inter",
+        "Fira Sans",
+        "Ubuntu",
+        "Frutiger",
+        "Myriad Pro",
+        "GDS Transport",
+    )
+)
 MIN_FONT_POINTS = 10.0
 
 BUILTIN_NUMBER_FORMATS = {
-    0: "General", 1: "0", 2: "0.00", 3: "#,##0", 4: "#,##0.00", 9: "0%", 10: "0.00%",
-    11: "0.00E+00", 12: "# ?/?", 13: "# ??/??", 14: "mm-dd-yy", 37: "#,##0 ;(#,##0)",
-    38: "#,##0 ;[Red](#,##0)", 39: "#,##0.00;(#,##0.00)", 40: "#,##0.00;[Red](#,##0.00)",
-    48: "##0.0E+0", 49: "@",
+    0: "General",
+    1: "0",
+    2: "0.00",
+    3: "#,##0",
+    4: "#,##0.00",
+    9: "0%",
+    10: "0.00%",
+    11: "0.00E+00",
+    12: "# ?/?",
+    13: "# ??/??",
+    14: "mm-dd-yy",
+    37: "#,##0 ;(#,##0)",
+    38: "#,##0 ;[Red](#,##0)",
+    39: "#,##0.00;(#,##0.00)",
+    40: "#,##0.00;[Red](#,##0.00)",
+    48: "##0.0E+0",
+    49: "@",
 }
 
 DEFAULT_TAB_NAME = re.compile(r"^(sheet|chart|tabelle|feuil|hoja|foglio|blad|table|worksheet)\s*\d*$", re.I)
@@ -258,10 +302,18 @@ def _load_styles(package, part: str | None) -> Styles:
         return list(element.findall(f"{M}{child}")) if element is not None else []
 
     formats = {int(f.get("numFmtId")): f.get("formatCode", "") for f in children("numFmts", "numFmt")}
-    cell_styles = [(s.get("name", ""), int(s.get("xfId", "0")), s.get("builtinId"))
-                   for s in children("cellStyles", "cellStyle")]
-    return Styles(formats, children("fonts", "font"), children("fills", "fill"), children("borders", "border"),
-                  children("cellXfs", "xf"), children("cellStyleXfs", "xf"), cell_styles)
+    cell_styles = [
+        (s.get("name", ""), int(s.get("xfId", "0")), s.get("builtinId")) for s in children("cellStyles", "cellStyle")
+    ]
+    return Styles(
+        formats,
+        children("fonts", "font"),
+        children("fills", "fill"),
+        children("borders", "border"),
+        children("cellXfs", "xf"),
+        children("cellStyleXfs", "xf"),
+        cell_styles,
+    )
 
 
 def _load_cells(root, shared: list[tuple[str, list]]) -> dict[tuple[int, int], Cell]:
@@ -305,8 +357,9 @@ def _load_cells(root, shared: list[tuple[str, list]]) -> dict[tuple[int, int], C
                     kind, value = "n", float(v.text)
                 except ValueError:
                     kind, value = "e", v.text
-            cells[(row_number_c, col_number)] = Cell(row_number_c, col_number, kind, value,
-                                                     int(c.get("s", "0")), formula, runs)
+            cells[(row_number_c, col_number)] = Cell(
+                row_number_c, col_number, kind, value, int(c.get("s", "0")), formula, runs
+            )
     return cells
 
 
@@ -325,8 +378,15 @@ def _load_drawing(package, part: str) -> list[Frame]:
             if local == "graphicFrame":
                 chart = next(element.iter(f"{{{NS_CHART}}}chart"), None)
                 rel = rels.get(chart.get(R_ID)) if chart is not None else None
-                frames.append(Frame("chart" if chart is not None else "frame", name, descr, False,
-                                    rel.part if rel is not None and package.has(rel.part) else None))
+                frames.append(
+                    Frame(
+                        "chart" if chart is not None else "frame",
+                        name,
+                        descr,
+                        False,
+                        rel.part if rel is not None and package.has(rel.part) else None,
+                    )
+                )
             elif local == "pic":
                 frames.append(Frame("picture", name, descr, False, None))
             else:
@@ -377,19 +437,30 @@ def load_workbook(path) -> Workbook:
                 sheet.sheet_autofilter = sheet_root.find(f"{M}autoFilter") is not None
                 for link in sheet_root.iter(f"{M}hyperlink"):
                     target_rel = sheet_rels.get(link.get(R_ID)) if link.get(R_ID) else None
-                    sheet.hyperlinks.append(Hyperlink(link.get("ref", ""), link.get("location"),
-                                                      target_rel.target if target_rel is not None else None,
-                                                      link.get("display")))
+                    sheet.hyperlinks.append(
+                        Hyperlink(
+                            link.get("ref", ""),
+                            link.get("location"),
+                            target_rel.target if target_rel is not None else None,
+                            link.get("display"),
+                        )
+                    )
                 for table_part in sheet_root.iter(f"{M}tablePart"):
                     table_rel = sheet_rels.get(table_part.get(R_ID))
                     if table_rel is None or not package.has(table_rel.part):
                         continue
                     table = package.xml(table_rel.part)
-                    sheet.tables.append(Table(
-                        table.get("displayName") or table.get("name", ""), table_rel.part, table.get("ref", "A1"),
-                        int(table.get("headerRowCount", "1")), int(table.get("totalsRowCount", "0")),
-                        [c.get("name", "") for c in table.iter(f"{M}tableColumn")],
-                        table.find(f"{M}autoFilter") is not None))
+                    sheet.tables.append(
+                        Table(
+                            table.get("displayName") or table.get("name", ""),
+                            table_rel.part,
+                            table.get("ref", "A1"),
+                            int(table.get("headerRowCount", "1")),
+                            int(table.get("totalsRowCount", "0")),
+                            [c.get("name", "") for c in table.iter(f"{M}tableColumn")],
+                            table.find(f"{M}autoFilter") is not None,
+                        )
+                    )
             hf = sheet_root.find(f"{M}headerFooter")
             if hf is not None:
                 sheet.header_footer = [child.tag.rsplit("}", 1)[-1] for child in hf if (child.text or "").strip()]
@@ -409,8 +480,10 @@ def load_workbook(path) -> Workbook:
                 language_el = core.find(f"{{{NS_DC}}}language")
                 title = (title_el.text or "").strip() if title_el is not None else None
                 language = (language_el.text or "").strip() if language_el is not None else None
-        has_macros = any(posixpath.basename(n).lower() == "vbaproject.bin" for n in package.names()) or \
-            "macroenabled" in (package.content_type(main) or "").lower()
+        has_macros = (
+            any(posixpath.basename(n).lower() == "vbaproject.bin" for n in package.names())
+            or "macroenabled" in (package.content_type(main) or "").lower()
+        )
     return Workbook(path, sheets, styles, active_tab, first_sheet, title, language, has_macros, chart_parts)
 
 
@@ -490,7 +563,7 @@ def _is_percent_format(code: str) -> bool:
 
 
 def _parse_location(location: str) -> tuple[str | None, str]:
-    """"'Funnel table'!A1" -> ("Funnel table", "A1"); "#Notes!$A$1" -> ("Notes", "A1")."""
+    """ "'Funnel table'!A1" -> ("Funnel table", "A1"); "#Notes!$A$1" -> ("Notes", "A1")."""
     text = location.strip().lstrip("#")
     if "!" not in text:
         return None, text.replace("$", "").upper()
@@ -532,8 +605,9 @@ def check_title_in_a1(wb: Workbook) -> list[Finding]:
         font_id = int(style_xf.get("fontId", "0"))
         font = styles.fonts[font_id] if font_id < len(styles.fonts) else None
         if font is not None and not _is_automatic_colour(font.find(f"{M}color")):
-            findings.append(Finding("title_in_a1", None, "Heading 1 style",
-                                    "the Heading 1 style's font colour is not automatic"))
+            findings.append(
+                Finding("title_in_a1", None, "Heading 1 style", "the Heading 1 style's font colour is not automatic")
+            )
         border_id = int(style_xf.get("borderId", "0"))
         if not _border_is_empty(styles.borders[border_id] if border_id < len(styles.borders) else None):
             findings.append(Finding("title_in_a1", None, "Heading 1 style", "the Heading 1 style has a border"))
@@ -545,8 +619,9 @@ def check_title_in_a1(wb: Workbook) -> list[Finding]:
         xf = styles.xf(cell.style)
         xf_id = int(xf.get("xfId", "0")) if xf is not None else 0
         if xf_id not in heading_xf_ids:
-            findings.append(Finding("title_in_a1", sheet.name, "A1",
-                                    "the title is not in the built-in 'Heading 1' cell style"))
+            findings.append(
+                Finding("title_in_a1", sheet.name, "A1", "the title is not in the built-in 'Heading 1' cell style")
+            )
             continue
         font = styles.font(cell.style)
         if font is not None and not _is_automatic_colour(font.find(f"{M}color")):
@@ -595,8 +670,9 @@ def check_contents_links(wb: Workbook) -> list[Finding]:
         if key not in linked:
             findings.append(Finding("contents_links", sheet.name, None, f"no link to the sheet '{other.name}'"))
         elif linked[key] != "A1":
-            findings.append(Finding("contents_links", sheet.name, None,
-                                    f"the link to '{other.name}' goes to {linked[key]}, not A1"))
+            findings.append(
+                Finding("contents_links", sheet.name, None, f"the link to '{other.name}' goes to {linked[key]}, not A1")
+            )
     known = {s.name.lower() for s in wb.sheets}
     for target in sorted(set(linked) - known):
         findings.append(Finding("contents_links", sheet.name, None, f"a link points to a missing sheet '{target}'"))
@@ -632,8 +708,14 @@ def check_notes(wb: Workbook) -> list[Finding]:
             if match:
                 defined[int(match.group(1))] = cell_name(row, left)
             else:
-                findings.append(Finding("notes", sheet.name, cell_name(row, left),
-                                        f"the note number {cell.text!r} is not like '[note 1]'"))
+                findings.append(
+                    Finding(
+                        "notes",
+                        sheet.name,
+                        cell_name(row, left),
+                        f"the note number {cell.text!r} is not like '[note 1]'",
+                    )
+                )
     used: dict[int, tuple[str, str]] = {}
     for sheet in wb.worksheets:
         for (row, col), cell in sorted(sheet.cells.items()):
@@ -664,8 +746,14 @@ def check_tab_names(wb: Workbook) -> list[Finding]:
         if not sheet.name.strip() or DEFAULT_TAB_NAME.match(sheet.name.strip()):
             findings.append(Finding("tab_names", sheet.name, None, "the tab name is not meaningful"))
         if len(sheet.name) > MAX_TAB_NAME:
-            findings.append(Finding("tab_names", sheet.name, None,
-                                    f"the tab name has {len(sheet.name)} characters (at most {MAX_TAB_NAME})"))
+            findings.append(
+                Finding(
+                    "tab_names",
+                    sheet.name,
+                    None,
+                    f"the tab name has {len(sheet.name)} characters (at most {MAX_TAB_NAME})",
+                )
+            )
         if INVALID_TAB_CHARS.search(sheet.name) or sheet.name.startswith("'") or sheet.name.endswith("'"):
             findings.append(Finding("tab_names", sheet.name, None, "the tab name has characters Excel forbids"))
     return findings
@@ -686,16 +774,20 @@ def check_opens_at_a1(wb: Workbook) -> list[Finding]:
     """The workbook opens on the first sheet, and every sheet has A1 selected and in view."""
     findings = []
     if wb.active_tab != 0:
-        findings.append(Finding("opens_at_a1", None, "workbookView",
-                                f"the workbook opens on sheet {wb.active_tab + 1}, not the first"))
+        findings.append(
+            Finding(
+                "opens_at_a1", None, "workbookView", f"the workbook opens on sheet {wb.active_tab + 1}, not the first"
+            )
+        )
     if wb.first_sheet != 0:
         findings.append(Finding("opens_at_a1", None, "workbookView", "the tab bar is scrolled past the first sheet"))
     for index, sheet in enumerate(wb.sheets):
         for view in sheet.views:
             selected = view.get("tabSelected") in ("1", "true")
             if index != 0 and selected:
-                findings.append(Finding("opens_at_a1", sheet.name, None,
-                                        "the tab is selected (only the first sheet should be)"))
+                findings.append(
+                    Finding("opens_at_a1", sheet.name, None, "the tab is selected (only the first sheet should be)")
+                )
             top_left = view.get("topLeftCell")
             if top_left and top_left.upper() != "A1":
                 findings.append(Finding("opens_at_a1", sheet.name, top_left, "the view is scrolled away from A1"))
@@ -705,8 +797,7 @@ def check_opens_at_a1(wb: Workbook) -> list[Finding]:
                 active = (selection.get("activeCell") or "A1").upper()
                 sqref = (selection.get("sqref") or "A1").upper()
                 if active != "A1" or sqref != "A1":
-                    findings.append(Finding("opens_at_a1", sheet.name, active,
-                                            f"the selection is {sqref}, not A1"))
+                    findings.append(Finding("opens_at_a1", sheet.name, active, f"the selection is {sqref}, not A1"))
         if index == 0 and sheet.views and not any(v.get("tabSelected") in ("1", "true") for v in sheet.views):
             findings.append(Finding("opens_at_a1", sheet.name, None, "the first sheet's tab is not selected"))
     return findings
@@ -718,8 +809,14 @@ def check_document_properties(wb: Workbook) -> list[Finding]:
     if not wb.title:
         findings.append(Finding("document_properties", None, "docProps/core.xml", "no document title"))
     if (wb.language or "").lower() != LANGUAGE.lower():
-        findings.append(Finding("document_properties", None, "docProps/core.xml",
-                                f"the document language is {wb.language or 'missing'}, not {LANGUAGE}"))
+        findings.append(
+            Finding(
+                "document_properties",
+                None,
+                "docProps/core.xml",
+                f"the document language is {wb.language or 'missing'}, not {LANGUAGE}",
+            )
+        )
     return findings
 
 
@@ -729,25 +826,45 @@ def check_tables_marked_up(wb: Workbook) -> list[Finding]:
     findings = []
     for sheet in wb.worksheets:
         bounds = [t.bounds for t in sheet.tables]
-        stray = [cell_name(r, c) for (r, c), cell in sorted(sheet.cells.items())
-                 if c > 1 and not cell.empty and not any(_in_bounds(r, c, b) for b in bounds)]
+        stray = [
+            cell_name(r, c)
+            for (r, c), cell in sorted(sheet.cells.items())
+            if c > 1 and not cell.empty and not any(_in_bounds(r, c, b) for b in bounds)
+        ]
         if stray:
-            findings.append(Finding("tables_marked_up", sheet.name, _some(stray),
-                                    f"{len(stray)} cell(s) beyond column A are not inside an Excel table"))
+            findings.append(
+                Finding(
+                    "tables_marked_up",
+                    sheet.name,
+                    _some(stray),
+                    f"{len(stray)} cell(s) beyond column A are not inside an Excel table",
+                )
+            )
     return findings
 
 
 def check_one_table_per_sheet(wb: Workbook) -> list[Finding]:
     """At most one table per sheet (the guidance's default; a screen reader user finds it first)."""
-    return [Finding("one_table_per_sheet", sheet.name, ", ".join(t.name for t in sheet.tables),
-                    f"{len(sheet.tables)} tables on one sheet")
-            for sheet in wb.worksheets if len(sheet.tables) > 1]
+    return [
+        Finding(
+            "one_table_per_sheet",
+            sheet.name,
+            ", ".join(t.name for t in sheet.tables),
+            f"{len(sheet.tables)} tables on one sheet",
+        )
+        for sheet in wb.worksheets
+        if len(sheet.tables) > 1
+    ]
 
 
 def check_table_names(wb: Workbook) -> list[Finding]:
     """Every table has a meaningful name (not Table1)."""
-    return [Finding("table_names", sheet.name, table.name, "the table name is not meaningful")
-            for sheet in wb.worksheets for table in sheet.tables if DEFAULT_TABLE_NAME.match(table.name)]
+    return [
+        Finding("table_names", sheet.name, table.name, "the table name is not meaningful")
+        for sheet in wb.worksheets
+        for table in sheet.tables
+        if DEFAULT_TABLE_NAME.match(table.name)
+    ]
 
 
 def check_table_headers(wb: Workbook) -> list[Finding]:
@@ -772,20 +889,32 @@ def check_table_headers(wb: Workbook) -> list[Finding]:
                 seen.add(key)
                 index = col - left
                 if index < len(table.columns) and table.columns[index] != cell.text:
-                    findings.append(Finding("table_headers", sheet.name, where,
-                                            f"the table column name {table.columns[index]!r} differs from the header"))
+                    findings.append(
+                        Finding(
+                            "table_headers",
+                            sheet.name,
+                            where,
+                            f"the table column name {table.columns[index]!r} differs from the header",
+                        )
+                    )
     return findings
 
 
 def check_tables_start_in_column_a(wb: Workbook) -> list[Finding]:
     """Every table starts in column A."""
-    return [Finding("tables_start_in_column_a", sheet.name, table.name, f"the table starts at {table.ref.split(':')[0]}")
-            for sheet in wb.worksheets for table in sheet.tables if table.bounds[1] != 1]
+    return [
+        Finding("tables_start_in_column_a", sheet.name, table.name, f"the table starts at {table.ref.split(':')[0]}")
+        for sheet in wb.worksheets
+        for table in sheet.tables
+        if table.bounds[1] != 1
+    ]
 
 
 def check_no_merged_cells(wb: Workbook) -> list[Finding]:
     """No merged cells anywhere."""
-    return [Finding("no_merged_cells", sheet.name, ref, "merged cells") for sheet in wb.worksheets for ref in sheet.merges]
+    return [
+        Finding("no_merged_cells", sheet.name, ref, "merged cells") for sheet in wb.worksheets for ref in sheet.merges
+    ]
 
 
 def check_no_blank_rows_or_columns(wb: Workbook) -> list[Finding]:
@@ -796,13 +925,26 @@ def check_no_blank_rows_or_columns(wb: Workbook) -> list[Finding]:
             top, left, bottom, right = _body(table)
             for row in range(top, bottom + 1):
                 if all((c := sheet.cell(row, col)) is None or c.empty for col in range(left, right + 1)):
-                    findings.append(Finding("no_blank_rows_or_columns", sheet.name, f"{table.name} row {row}",
-                                            "a blank row inside the table"))
+                    findings.append(
+                        Finding(
+                            "no_blank_rows_or_columns",
+                            sheet.name,
+                            f"{table.name} row {row}",
+                            "a blank row inside the table",
+                        )
+                    )
             for col in range(left, right + 1):
-                if top <= bottom and all((c := sheet.cell(row, col)) is None or c.empty for row in range(top, bottom + 1)):
-                    findings.append(Finding("no_blank_rows_or_columns", sheet.name,
-                                            f"{table.name} column {column_letters(col)}",
-                                            "a blank column inside the table"))
+                if top <= bottom and all(
+                    (c := sheet.cell(row, col)) is None or c.empty for row in range(top, bottom + 1)
+                ):
+                    findings.append(
+                        Finding(
+                            "no_blank_rows_or_columns",
+                            sheet.name,
+                            f"{table.name} column {column_letters(col)}",
+                            "a blank column inside the table",
+                        )
+                    )
     return findings
 
 
@@ -826,11 +968,21 @@ def check_no_empty_cells(wb: Workbook) -> list[Finding]:
             if any(EXPLAINED_BLANKS.search(text) for text in _column_a_above(sheet, table)):
                 continue
             top, left, bottom, right = _body(table)
-            empty = [cell_name(r, c) for r in range(top, bottom + 1) for c in range(left, right + 1)
-                     if (cell := sheet.cell(r, c)) is None or cell.empty]
+            empty = [
+                cell_name(r, c)
+                for r in range(top, bottom + 1)
+                for c in range(left, right + 1)
+                if (cell := sheet.cell(r, c)) is None or cell.empty
+            ]
             if empty:
-                findings.append(Finding("no_empty_cells", sheet.name, _some(empty),
-                                        f"{len(empty)} empty cell(s) in table {table.name}; use [c], [x] or [z]"))
+                findings.append(
+                    Finding(
+                        "no_empty_cells",
+                        sheet.name,
+                        _some(empty),
+                        f"{len(empty)} empty cell(s) in table {table.name}; use [c], [x] or [z]",
+                    )
+                )
     return findings
 
 
@@ -850,8 +1002,14 @@ def check_shorthand_key(wb: Workbook) -> list[Finding]:
             above = " ".join(_column_a_above(sheet, table)).lower()
             for symbol, where in sorted(symbols.items()):
                 if symbol not in above:
-                    findings.append(Finding("shorthand_key", sheet.name, where,
-                                            f"{symbol} is used in table {table.name} but not explained in column A above it"))
+                    findings.append(
+                        Finding(
+                            "shorthand_key",
+                            sheet.name,
+                            where,
+                            f"{symbol} is used in table {table.name} but not explained in column A above it",
+                        )
+                    )
     return findings
 
 
@@ -877,8 +1035,14 @@ def check_units_in_headers(wb: Workbook) -> list[Finding]:
                 continue
             for header, col, cells in columns:
                 if _is_numeric_column(cells) and not re.search(r"\([^)]+\)", header) and "year" not in header.lower():
-                    findings.append(Finding("units_in_headers", sheet.name, f"{table.name} {column_letters(col)}",
-                                            f"the numeric column {header!r} has no unit in round brackets"))
+                    findings.append(
+                        Finding(
+                            "units_in_headers",
+                            sheet.name,
+                            f"{table.name} {column_letters(col)}",
+                            f"the numeric column {header!r} has no unit in round brackets",
+                        )
+                    )
     return findings
 
 
@@ -900,8 +1064,14 @@ def check_numbers_as_numbers(wb: Workbook) -> list[Finding]:
                     continue
                 if any(c.kind == "n" for c in filled) or len(numeric_text) == len(filled):
                     for c in numeric_text:
-                        findings.append(Finding("numbers_as_numbers", sheet.name, cell_name(c.row, c.col),
-                                                f"the number {c.text!r} is stored as text"))
+                        findings.append(
+                            Finding(
+                                "numbers_as_numbers",
+                                sheet.name,
+                                cell_name(c.row, c.col),
+                                f"the number {c.text!r} is stored as text",
+                            )
+                        )
     return findings
 
 
@@ -919,18 +1089,36 @@ def check_number_formats(wb: Workbook) -> list[Finding]:
                 where = f"{table.name} {column_letters(col)}"
                 codes = {styles.number_format(c.style) for c in numbers}
                 if len(codes) > 1:
-                    findings.append(Finding("number_formats", sheet.name, where,
-                                            f"the column {header!r} mixes number formats {sorted(codes)}"))
+                    findings.append(
+                        Finding(
+                            "number_formats",
+                            sheet.name,
+                            where,
+                            f"the column {header!r} mixes number formats {sorted(codes)}",
+                        )
+                    )
                     continue
                 code = codes.pop()
                 if _is_percent_format(code):
                     if code.replace("\\", "") not in ("0.0%",):
-                        findings.append(Finding("number_formats", sheet.name, where,
-                                                f"the rate column {header!r} is formatted {code!r}, not 0.0%"))
+                        findings.append(
+                            Finding(
+                                "number_formats",
+                                sheet.name,
+                                where,
+                                f"the rate column {header!r} is formatted {code!r}, not 0.0%",
+                            )
+                        )
                 elif all(float(c.value).is_integer() for c in numbers):
                     if code != "#,##0":
-                        findings.append(Finding("number_formats", sheet.name, where,
-                                                f"the count column {header!r} is formatted {code!r}, not #,##0"))
+                        findings.append(
+                            Finding(
+                                "number_formats",
+                                sheet.name,
+                                where,
+                                f"the count column {header!r} is formatted {code!r}, not #,##0",
+                            )
+                        )
     return findings
 
 
@@ -944,8 +1132,14 @@ def check_ci_columns(wb: Workbook) -> list[Finding]:
                 for c in range(left, right + 1):
                     cell = sheet.cell(r, c)
                     if cell is not None and cell.kind == "s" and INTERVAL_IN_ONE_CELL.match(cell.text):
-                        findings.append(Finding("ci_columns", sheet.name, cell_name(r, c),
-                                                f"an interval {cell.text!r} in one cell; use lower and upper columns"))
+                        findings.append(
+                            Finding(
+                                "ci_columns",
+                                sheet.name,
+                                cell_name(r, c),
+                                f"an interval {cell.text!r} in one cell; use lower and upper columns",
+                            )
+                        )
     return findings
 
 
@@ -1070,14 +1264,21 @@ def _judge_link_text(sheet: str, where: str, text: str) -> list[Finding]:
 
 def check_no_headers_footers(wb: Workbook) -> list[Finding]:
     """No page headers or footers (screen readers miss them)."""
-    return [Finding("no_headers_footers", sheet.name, None, f"the sheet has a page {', '.join(sheet.header_footer)}")
-            for sheet in wb.sheets if sheet.header_footer]
+    return [
+        Finding("no_headers_footers", sheet.name, None, f"the sheet has a page {', '.join(sheet.header_footer)}")
+        for sheet in wb.sheets
+        if sheet.header_footer
+    ]
 
 
 def check_no_text_boxes(wb: Workbook) -> list[Finding]:
     """No text boxes or shapes holding text (xdr:sp with txBody)."""
-    return [Finding("no_text_boxes", sheet.name, frame.name or None, "a text box or shape with text")
-            for sheet in wb.sheets for frame in sheet.frames if frame.kind == "shape" and frame.has_text]
+    return [
+        Finding("no_text_boxes", sheet.name, frame.name or None, "a text box or shape with text")
+        for sheet in wb.sheets
+        for frame in sheet.frames
+        if frame.kind == "shape" and frame.has_text
+    ]
 
 
 def check_no_macros(wb: Workbook) -> list[Finding]:
@@ -1091,8 +1292,9 @@ def check_charts(wb: Workbook) -> list[Finding]:
     findings = []
     for sheet in wb.sheets:
         if sheet.kind == "chartsheet":
-            findings.append(Finding("charts", sheet.name, None,
-                                    "a chartsheet: put the chart on a normal sheet with a title in A1"))
+            findings.append(
+                Finding("charts", sheet.name, None, "a chartsheet: put the chart on a normal sheet with a title in A1")
+            )
         for frame in sheet.frames:
             if frame.kind not in ("chart", "picture"):
                 continue

@@ -11,10 +11,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .counts import DEFAULT_SUPPRESSED
-from .csvinput import CONTROL_CHARACTERS, MAX_FIELD_CHARS, Table, decode, read_bytes, read_funnel_table
-from .errors import InputError, Problem
-from .funnel import Funnel
+from xlplugin.core.counts import DEFAULT_SUPPRESSED
+from xlplugin.core.errors import InputError, Problem
+from xlplugin.core.funnel import Funnel
+from xlplugin.inputs.csvinput import CONTROL_CHARACTERS, MAX_FIELD_CHARS, Table, decode, read_bytes, read_funnel_table
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost more than it saves
 if TYPE_CHECKING:  # datetime and difflib are imported where used: `rates data.csv` never needs them
@@ -103,7 +103,9 @@ def load_spec(path: str | Path) -> ReportSpec:
     """Read and validate a report spec. Raises InputError naming the file and line."""
     data, label = read_bytes(path, str(path))
     if len(data) > MAX_SPEC_BYTES:
-        raise InputError(Problem(f"a report spec is a page of text; this file is over {MAX_SPEC_BYTES // 1024} KB", label))
+        raise InputError(
+            Problem(f"a report spec is a page of text; this file is over {MAX_SPEC_BYTES // 1024} KB", label)
+        )
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -133,7 +135,9 @@ def _toml_problem(exc: ValueError, label: str) -> Problem:
     elif message.endswith("(at end of document)"):
         message = message[: -len("(at end of document)")].strip() + " at the end of the file"
     if message == "Illegal character '\\n'":
-        message = "a quoted text is not closed before the end of the line (use triple quotes \"\"\"...\"\"\" for several lines)"
+        message = (
+            'a quoted text is not closed before the end of the line (use triple quotes """...""" for several lines)'
+        )
     return Problem(
         f"not valid TOML: {message[0].lower() + message[1:] if message else 'syntax error'} "
         '(text values go in double quotes: title = "...")',
@@ -271,7 +275,7 @@ def _url(value, line: int | None, problem) -> str | None:
 
 
 def _claim(entry: dict, number: int, line: int | None, lines: dict[str, int], problem) -> ClaimSpec | None:
-    from .claims import ClaimError, parse_claim  # only specs with claims pay for the parser
+    from xlplugin.core.claims import ClaimError, parse_claim  # only specs with claims pay for the parser
 
     errors: list[tuple[str, int | None]] = []
     label = f"claim {number}"
@@ -322,7 +326,9 @@ def _claim(entry: dict, number: int, line: int | None, lines: dict[str, int], pr
             denominator = denominator.strip()
     if ("numerator" in entry) != ("denominator" in entry):
         missing = "denominator" if "numerator" in entry else "numerator"
-        claim_problem(f"{label} gives a {'numerator' if missing == 'denominator' else 'denominator'} but no {missing}: give both, or neither")
+        claim_problem(
+            f"{label} gives a {'numerator' if missing == 'denominator' else 'denominator'} but no {missing}: give both, or neither"
+        )
 
     for message, where in errors:
         problem(message, where)
@@ -467,7 +473,10 @@ def spec_from_record(record: object, label: str) -> ReportSpec:
 
     def damaged(why: str) -> InputError:
         return InputError(
-            Problem(f"the report spec recorded in this workbook is damaged ({why}); refresh with the spec (.toml) instead", label)
+            Problem(
+                f"the report spec recorded in this workbook is damaged ({why}); refresh with the spec (.toml) instead",
+                label,
+            )
         )
 
     if not isinstance(record, dict):

@@ -3,7 +3,7 @@
 Funnel figures come from FOI responses, council spreadsheets and hand-edited files, saved by
 Excel for Windows or Mac, LibreOffice, Google Sheets or a script. This module turns any of
 those into a plain `Table` of text (no type conversion: a count's meaning is decided by
-`xlplugin.counts`), and a `Table` into a validated `Funnel`. It is the only place that knows
+`xlplugin.core.counts`), and a `Table` into a validated `Funnel`. It is the only place that knows
 about encodings, separators and line ends, and every refusal is an `InputError` naming the
 file, the line and the column, because the person fixing the file needs to know where to look.
 
@@ -19,13 +19,13 @@ import csv
 import io
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from .cellref import column_letters
-from .counts import DEFAULT_SUPPRESSED
-from .errors import InputError, Problem
-from .funnel import Funnel, StageRecord, build_funnel
+from xlplugin.core.counts import DEFAULT_SUPPRESSED
+from xlplugin.core.errors import InputError, Problem
+from xlplugin.core.funnel import Funnel, StageRecord, build_funnel
+from xlplugin.ooxml.cellref import column_letters
 
 #: Largest file we read (bytes). Checked before reading, so a huge file costs nothing.
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -298,9 +298,7 @@ def sniff_delimiter(text: str) -> str:
     return best_delimiter
 
 
-def read_table(
-    source: str | Path | bytes, name: str | None = None, *, delimiter: str | None = None
-) -> Table:
+def read_table(source: str | Path | bytes, name: str | None = None, *, delimiter: str | None = None) -> Table:
     """Read a CSV (path or bytes) into a `Table` of text. Raises InputError.
 
     Handles UTF-8 with or without BOM, UTF-16 with BOM, cp1252 (see `decode`); CR, LF and
@@ -326,7 +324,7 @@ def read_table(
     if hint and delimiter is None:
         delimiter = hint.group(1)
         first_line_offset = 1
-        text = text[hint.end():]
+        text = text[hint.end() :]
     if delimiter is None:
         delimiter = sniff_delimiter(text)
 
@@ -391,7 +389,9 @@ def _parse(
         if header is None:
             if n > MAX_COLUMNS:
                 raise InputError(
-                    Problem(f"the header has {n:,} columns; the limit is Excel's {MAX_COLUMNS:,}", label, start + offset)
+                    Problem(
+                        f"the header has {n:,} columns; the limit is Excel's {MAX_COLUMNS:,}", label, start + offset
+                    )
                 )
             header = [h.strip().lstrip("\ufeff").strip() for h in row]
             header_line = start + offset
@@ -402,10 +402,7 @@ def _parse(
                 extra = row[width:]
                 first_extra = next(i for i, f in enumerate(extra) if f.strip()) + width
                 if width == 1:
-                    why = (
-                        f"is line {header_line} a title rather than the header row? Delete any lines "
-                        "above the header"
-                    )
+                    why = f"is line {header_line} a title rather than the header row? Delete any lines above the header"
                 else:
                     why = (
                         f"is there an unquoted {_DELIMITER_NAMES.get(delimiter, repr(delimiter))} "
@@ -546,7 +543,9 @@ OPTIONAL_COLUMNS = ("base", "unit", "rounding", "programme", "note")
 COLUMN_ALIASES = {"program": "programme", "notes": "note"}
 
 
-def read_funnel(path: str | Path | bytes, suppressed: tuple[int, int] = DEFAULT_SUPPRESSED, *, name: str | None = None) -> Funnel:
+def read_funnel(
+    path: str | Path | bytes, suppressed: tuple[int, int] = DEFAULT_SUPPRESSED, *, name: str | None = None
+) -> Funnel:
     """Read a funnel CSV (PRODUCT.md) and validate it. Raises InputError naming file, line, column."""
     return read_funnel_table(path, suppressed, name=name)[0]
 
@@ -624,10 +623,7 @@ def funnel_from_table(table: Table, suppressed: tuple[int, int] = DEFAULT_SUPPRE
         # name columns as the user's header spells them ('Count', not 'count')
         spelled = {key: table.header[i] for key, i in positions.items()}
         raise InputError(
-            [
-                Problem(p.message, p.file or table.name, p.line, spelled.get(p.column, p.column))
-                for p in exc.problems
-            ]
+            [Problem(p.message, p.file or table.name, p.line, spelled.get(p.column, p.column)) for p in exc.problems]
         ) from None
     _refuse_too_many_stage_pairs(funnel, table.name)
     return funnel

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .counts import DEFAULT_SUPPRESSED, Count, parse_count, parse_rounding
-from .errors import InputError, Problem
+from xlplugin.core.counts import DEFAULT_SUPPRESSED, Count, parse_count, parse_rounding
+from xlplugin.core.errors import InputError, Problem
 
 DEFAULT_UNIT = "people"
 #: The `base` value that puts a stage outside the funnel (like the Met's 20 self-referrals).
@@ -181,13 +181,14 @@ def _check_bases(stages: list[Stage], records: dict[str, StageRecord], problem) 
             chain.append(node)
             node = by_name[node].base
         if node is not None and node in chain:
-            cycle = chain[chain.index(node):]
+            cycle = chain[chain.index(node) :]
             key = frozenset(cycle)
             in_cycle.update(cycle)
             if key not in reported and len(cycle) > 1:
                 reported.add(key)
                 problem(
-                    "circular bases: " + " → ".join(f"'{n}'" for n in cycle + [node])
+                    "circular bases: "
+                    + " → ".join(f"'{n}'" for n in cycle + [node])
                     + "; a stage must be a subset of a stage above it",
                     records[s.name],
                     "base",

@@ -9,9 +9,9 @@ from __future__ import annotations
 import functools
 import re
 
-from xlplugin.cellref import column_letters as _letters
-from xlplugin.cellref import column_number
-from xlplugin.package import MalformedPart, as_index, xml_attr, xml_text
+from xlplugin.ooxml.cellref import column_letters as _letters
+from xlplugin.ooxml.cellref import column_number
+from xlplugin.ooxml.package import MalformedPart, as_index, xml_attr, xml_text
 
 MAX_ROWS = 1_048_576
 MAX_COLUMNS = 16_384

@@ -48,7 +48,7 @@ class Count:
         return self.text or str(self.low)
 
     @classmethod
-    def of(cls, value: int) -> "Count":
+    def of(cls, value: int) -> Count:
         return cls(value, value, EXACT, str(value))
 
 
@@ -67,9 +67,7 @@ def parse_rounding(text: str | int | float | None) -> int | None:
         return None
     m = re.fullmatch(r"(?:nearest|roundedto|toneareast)?(\d+)", t)
     if not m or int(m.group(1)) < 1:
-        raise ValueError(
-            f"rounding '{text}' is not understood: use 'exact', 'nearest5', 'nearest10' or a whole number"
-        )
+        raise ValueError(f"rounding '{text}' is not understood: use 'exact', 'nearest5', 'nearest10' or a whole number")
     n = int(m.group(1))
     return None if n == 1 else n
 
@@ -128,8 +126,7 @@ def parse_count(
         compact = re.sub(r"\.0*$", "", compact)
         if not _INT_RE.match(compact):
             raise ValueError(
-                f"'{text}' is not a count: use a whole number (1,000 is fine), "
-                "<N for a suppressed count, or [c] / [x]"
+                f"'{text}' is not a count: use a whole number (1,000 is fine), <N for a suppressed count, or [c] / [x]"
             )
         n = int(compact.replace(",", "").lstrip("+"))
     if rounding:

@@ -40,7 +40,7 @@ from decimal import Decimal
 from fractions import Fraction
 from numbers import Integral, Rational
 
-from .funnel import Funnel, Programme
+from xlplugin.core.funnel import Funnel, Programme
 
 __all__ = [
     "ACCEPTED_FORMS",
@@ -78,24 +78,43 @@ AT_MOST = "at_most"
 #: Phrase -> kind. PRODUCT.md's list plus a few everyday synonyms of the same meaning.
 QUALIFIERS: dict[str, str] = {
     **dict.fromkeys(
-        ["about", "around", "roughly", "approximately", "approx.", "approx", "circa", "c.",
-         "some", "~"],
+        ["about", "around", "roughly", "approximately", "approx.", "approx", "circa", "c.", "some", "~"],
         BARE,
     ),
     **dict.fromkeys(
-        ["just over", "slightly more than", "slightly over", "just above", "slightly above",
-         "just more than", "a little over", "a little more than", "a little above"],
+        [
+            "just over",
+            "slightly more than",
+            "slightly over",
+            "just above",
+            "slightly above",
+            "just more than",
+            "a little over",
+            "a little more than",
+            "a little above",
+        ],
         JUST_OVER,
     ),
     **dict.fromkeys(
-        ["just under", "nearly", "almost", "slightly less than", "slightly under", "just below",
-         "slightly below", "just less than", "a little under", "a little less than",
-         "a little below", "not quite", "just short of"],
+        [
+            "just under",
+            "nearly",
+            "almost",
+            "slightly less than",
+            "slightly under",
+            "just below",
+            "slightly below",
+            "just less than",
+            "a little under",
+            "a little less than",
+            "a little below",
+            "not quite",
+            "just short of",
+        ],
         JUST_UNDER,
     ),
     **dict.fromkeys(
-        ["over", "more than", "above", "greater than", "in excess of", "upwards of",
-         "well over", "well above"],
+        ["over", "more than", "above", "greater than", "in excess of", "upwards of", "well over", "well above"],
         OVER,
     ),
     **dict.fromkeys(
@@ -109,24 +128,63 @@ QUALIFIERS: dict[str, str] = {
 _QUALIFIER_ORDER = sorted(QUALIFIERS, key=len, reverse=True)
 
 _UNITS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9,
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
 }
 _TEENS = {
-    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
-    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
 }
 _TENS = {
-    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
-    "eighty": 80, "ninety": 90,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
 }
 _SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
 
 #: Named fractions' denominators, singular and plural ("a third", "two thirds").
 _ORDINALS = {
-    "half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "quarters": 4, "fourth": 4,
-    "fourths": 4, "fifth": 5, "fifths": 5, "sixth": 6, "sixths": 6, "seventh": 7, "sevenths": 7,
-    "eighth": 8, "eighths": 8, "ninth": 9, "ninths": 9, "tenth": 10, "tenths": 10,
+    "half": 2,
+    "halves": 2,
+    "third": 3,
+    "thirds": 3,
+    "quarter": 4,
+    "quarters": 4,
+    "fourth": 4,
+    "fourths": 4,
+    "fifth": 5,
+    "fifths": 5,
+    "sixth": 6,
+    "sixths": 6,
+    "seventh": 7,
+    "sevenths": 7,
+    "eighth": 8,
+    "eighths": 8,
+    "ninth": 9,
+    "ninths": 9,
+    "tenth": 10,
+    "tenths": 10,
 }
 
 #: Words that carry meaning in a claim: never ignored as a noun after "one in N".
@@ -242,11 +300,29 @@ def _normalise(text: str) -> str:
     t = text.lower()
     t = t.translate(
         {
-            0x2018: "'", 0x2019: "'", 0x201A: "'", 0x201B: "'", 0x2032: "'",
-            0x201C: '"', 0x201D: '"', 0x201E: '"', 0x00AB: '"', 0x00BB: '"',
-            0x00A0: " ", 0x202F: " ", 0x2009: " ", 0x2007: " ", 0x3000: " ",
-            0xFF05: "%", 0x066A: "%", 0xFE6A: "%",
-            0x2010: "-", 0x2011: "-", 0x2012: "-", 0x2013: "-", 0x2014: "-",
+            0x2018: "'",
+            0x2019: "'",
+            0x201A: "'",
+            0x201B: "'",
+            0x2032: "'",
+            0x201C: '"',
+            0x201D: '"',
+            0x201E: '"',
+            0x00AB: '"',
+            0x00BB: '"',
+            0x00A0: " ",
+            0x202F: " ",
+            0x2009: " ",
+            0x2007: " ",
+            0x3000: " ",
+            0xFF05: "%",
+            0x066A: "%",
+            0xFE6A: "%",
+            0x2010: "-",
+            0x2011: "-",
+            0x2012: "-",
+            0x2013: "-",
+            0x2014: "-",
         }
     )
     # hyphens between words are spaces ("two-thirds", "one-in-16"); a leading minus is not
@@ -263,7 +339,7 @@ def _take_qualifier(t: str) -> tuple[str, str, str]:
     for phrase in _QUALIFIER_ORDER:
         if not t.startswith(phrase):
             continue
-        rest = t[len(phrase):]
+        rest = t[len(phrase) :]
         if phrase[-1].isalpha() and rest and not rest.startswith(" "):
             continue  # "overall", "someone": not a qualifier
         return QUALIFIERS[phrase], phrase, rest.strip()
@@ -271,7 +347,7 @@ def _take_qualifier(t: str) -> tuple[str, str, str]:
 
 
 def _number_words(words: str) -> int | None:
-    """"sixteen" -> 16, "twenty five" -> 25, "a hundred" -> 100; None if not a number."""
+    """ "sixteen" -> 16, "twenty five" -> 25, "a hundred" -> 100; None if not a number."""
     parts = [w for w in words.split(" ") if w and w != "and"]
     if not parts:
         return None
@@ -436,13 +512,7 @@ def parse_claim(text: str) -> ClaimInterval:
 def _whole(value, name: str) -> int:
     if isinstance(value, bool):
         raise ValueError(f"the {name} must be a whole number, not TRUE/FALSE")
-    if isinstance(value, Integral):
-        n = int(value)
-    elif (
-        isinstance(value, (float, Fraction, Decimal))
-        and _to_fraction(value) is not None
-        and value == int(value)
-    ):
+    if isinstance(value, Integral) or isinstance(value, (float, Fraction, Decimal)) and _to_fraction(value) is not None and value == int(value):
         n = int(value)
     else:
         raise ValueError(f"the {name} must be a whole number, not {value!r}")
@@ -499,9 +569,7 @@ def explain_claim(claim: str | ClaimInterval, funnel: Funnel) -> list[ClaimMatch
                 if not interval.contains(value):
                     continue
                 mixed = num_unit != denominator.unit
-                subset = not mixed and all(
-                    programme.is_subset(name, denominator.name) for name in numerator
-                )
+                subset = not mixed and all(programme.is_subset(name, denominator.name) for name in numerator)
                 key = (
                     len(numerator),
                     p_index,
@@ -511,9 +579,7 @@ def explain_claim(claim: str | ClaimInterval, funnel: Funnel) -> list[ClaimMatch
                 found.append(
                     (
                         key,
-                        ClaimMatch(
-                            programme.name, numerator, denominator.name, value, subset, mixed
-                        ),
+                        ClaimMatch(programme.name, numerator, denominator.name, value, subset, mixed),
                     )
                 )
     found.sort(key=lambda pair: pair[0])

@@ -24,14 +24,14 @@ import struct
 import tempfile
 import zipfile
 import zlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 from xml.parsers import expat
 
 from defusedxml import ElementTree as SafeET
 
-from xlplugin.errors import InputError, Problem
+from xlplugin.core.errors import InputError, Problem
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -73,10 +73,14 @@ class MalformedPart(InputError):
     def __init__(self, part: str, what: str, workbook: Path | str | None = None):
         self.part = part
         self.what = what
-        super().__init__(Problem(f"the workbook is damaged: {part} {what}; open and re-save it in Excel, "
-                                 "or restore a copy", str(workbook) if workbook is not None else None))
+        super().__init__(
+            Problem(
+                f"the workbook is damaged: {part} {what}; open and re-save it in Excel, or restore a copy",
+                str(workbook) if workbook is not None else None,
+            )
+        )
 
-    def located(self, file: str) -> "MalformedPart":
+    def located(self, file: str) -> MalformedPart:
         """The same damage, naming the workbook file when it did not yet."""
         return self if self.problems[0].file else MalformedPart(self.part, self.what, file)
 
@@ -183,8 +187,15 @@ class Package:
         for rel in root.iter(f"{{{NS_PKG_REL}}}Relationship"):
             target = rel.get("Target", "")
             external = rel.get("TargetMode") == "External"
-            out.append(Relationship(rel.get("Id", ""), rel.get("Type", ""), target, external,
-                                    None if external else resolve_target(base, target)))
+            out.append(
+                Relationship(
+                    rel.get("Id", ""),
+                    rel.get("Type", ""),
+                    target,
+                    external,
+                    None if external else resolve_target(base, target),
+                )
+            )
         return out
 
     def content_types(self) -> tuple[dict[str, str], dict[str, str]]:
@@ -195,10 +206,11 @@ class Package:
 
     def _read_content_types(self) -> tuple[dict[str, str], dict[str, str]]:
         root = self.xml("[Content_Types].xml")
-        defaults = {d.get("Extension", "").lower(): d.get("ContentType", "")
-                    for d in root.iter(f"{{{NS_CT}}}Default")}
-        overrides = {o.get("PartName", "").lstrip("/").lower(): o.get("ContentType", "")
-                     for o in root.iter(f"{{{NS_CT}}}Override")}
+        defaults = {d.get("Extension", "").lower(): d.get("ContentType", "") for d in root.iter(f"{{{NS_CT}}}Default")}
+        overrides = {
+            o.get("PartName", "").lstrip("/").lower(): o.get("ContentType", "")
+            for o in root.iter(f"{{{NS_CT}}}Override")
+        }
         return defaults, overrides
 
     def content_type(self, name: str) -> str | None:
@@ -221,7 +233,7 @@ class Package:
     def close(self) -> None:
         self._zip.close()
 
-    def __enter__(self) -> "Package":
+    def __enter__(self) -> Package:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -268,8 +280,11 @@ def open_package(path, limits: Limits = DEFAULT_LIMITS) -> Package:
     with open(path, "rb") as handle:
         head = handle.read(8)
     if head == OLE_MAGIC:
-        raise _refuse(path, "the workbook is encrypted (password-protected) or a legacy .xls file; "
-                            "save it unencrypted as .xlsx and try again")
+        raise _refuse(
+            path,
+            "the workbook is encrypted (password-protected) or a legacy .xls file; "
+            "save it unencrypted as .xlsx and try again",
+        )
     if not zipfile.is_zipfile(path):
         raise _refuse(path, "is not an xlsx/xlsm workbook (not a zip package)")
     try:
@@ -315,20 +330,26 @@ def _check_directory(path: Path, infos: list[zipfile.ZipInfo], limits: Limits) -
             raise _refuse(path, f"the package has two entries named {name!r}")
         seen.add(lower)
         if info.file_size > limits.max_part_bytes:
-            raise _refuse(path, f"part {name} declares {info.file_size:,} bytes, over the "
-                                f"{limits.max_part_bytes:,}-byte limit (zip bomb?)")
+            raise _refuse(
+                path,
+                f"part {name} declares {info.file_size:,} bytes, over the "
+                f"{limits.max_part_bytes:,}-byte limit (zip bomb?)",
+            )
         total += info.file_size
         if total > limits.max_total_bytes:
             raise _refuse(path, f"the parts declare over {limits.max_total_bytes:,} bytes in total (zip bomb?)")
         if info.file_size > limits.ratio_floor_bytes:
             ratio = info.file_size / max(info.compress_size, 1)
             if ratio > limits.max_ratio:
-                raise _refuse(path, f"part {name} compresses {ratio:,.0f} to 1, over the "
-                                    f"{limits.max_ratio:,.0f}:1 limit (zip bomb?)")
+                raise _refuse(
+                    path,
+                    f"part {name} compresses {ratio:,.0f} to 1, over the {limits.max_ratio:,.0f}:1 limit (zip bomb?)",
+                )
 
 
-_DTD_MARKERS = tuple(marker.encode(codec) for marker in ("<!DOCTYPE", "<!ENTITY")
-                     for codec in ("utf-8", "utf-16-le", "utf-16-be"))
+_DTD_MARKERS = tuple(
+    marker.encode(codec) for marker in ("<!DOCTYPE", "<!ENTITY") for codec in ("utf-8", "utf-16-le", "utf-16-be")
+)
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
 
 
@@ -356,16 +377,18 @@ def _stream_check(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, pa
                 if is_xml:
                     window = tail + chunk
                     if any(marker in window for marker in _DTD_MARKERS):
-                        raise _refuse(path, f"part {info.filename} declares a DTD or entities, which Excel never "
-                                            "writes and which can expand without limit (billion laughs); refused")
+                        raise _refuse(
+                            path,
+                            f"part {info.filename} declares a DTD or entities, which Excel never "
+                            "writes and which can expand without limit (billion laughs); refused",
+                        )
                     tail = window[-32:]
     except InputError:
         raise
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError) as exc:
         raise MalformedPart(info.filename, f"cannot be decompressed ({exc})", path) from None
     if count != info.file_size:
-        raise MalformedPart(info.filename, f"holds {count:,} bytes but its zip entry declares {info.file_size:,}",
-                            path)
+        raise MalformedPart(info.filename, f"holds {count:,} bytes but its zip entry declares {info.file_size:,}", path)
     return count
 
 
@@ -397,8 +420,10 @@ def lock_file_for(path: Path) -> Path | None:
 def refuse_if_locked(path: Path) -> None:
     lock = lock_file_for(path)
     if lock is not None:
-        raise _refuse(path, f"the workbook is open in Excel (its lock file {lock.name} is beside it); "
-                            "close it in Excel and try again")
+        raise _refuse(
+            path,
+            f"the workbook is open in Excel (its lock file {lock.name} is beside it); close it in Excel and try again",
+        )
 
 
 def check_targets(workbook: Path, target: Path, force: bool) -> None:
@@ -429,8 +454,9 @@ WriteHook = Callable[[str], None]
 _no_hook: WriteHook = lambda step: None  # noqa: E731
 
 
-def write_package(package: Package, target, changes: dict[str, bytes | None], *,
-                  backup: bool = False, hook: WriteHook = _no_hook) -> Path:
+def write_package(
+    package: Package, target, changes: dict[str, bytes | None], *, backup: bool = False, hook: WriteHook = _no_hook
+) -> Path:
     """Write `package` with `changes` applied to `target` atomically; return target.
 
     `changes` maps part names to new bytes (a new or replaced part) or None (a removed part).
@@ -561,8 +587,8 @@ class Element:
     open_end: int
     close_start: int = -1
     end: int = -1
-    children: list["Element"] = field(default_factory=list)
-    parent: "Element | None" = field(default=None, repr=False)
+    children: list[Element] = field(default_factory=list)
+    parent: Element | None = field(default=None, repr=False)
 
     @property
     def local(self) -> str:
@@ -573,10 +599,10 @@ class Element:
         """True for a self-closing tag (<x/>)."""
         return self.close_start == self.start
 
-    def find(self, local: str) -> "Element | None":
+    def find(self, local: str) -> Element | None:
         return next((c for c in self.children if c.local == local), None)
 
-    def findall(self, local: str) -> list["Element"]:
+    def findall(self, local: str) -> list[Element]:
         return [c for c in self.children if c.local == local]
 
     def iter(self, local: str | None = None):
@@ -586,7 +612,7 @@ class Element:
             yield from child.iter(local)
 
     def inner(self, data: bytes) -> bytes:
-        return b"" if self.empty else data[self.open_end:self.close_start]
+        return b"" if self.empty else data[self.open_end : self.close_start]
 
 
 class _Forbidden(Exception):
@@ -633,7 +659,7 @@ def scan(data: bytes, where: str = "XML", *, stop_at: set[str] | None = None) ->
         if depth_skip[0] == 1:
             depth_skip[0] = 0
             # we skipped the children: locate our own close tag
-        if data[element.open_end - 2:element.open_end] == b"/>":  # <x/>: expat reports it after the tag
+        if data[element.open_end - 2 : element.open_end] == b"/>":  # <x/>: expat reports it after the tag
             element.close_start = element.start
             element.end = element.open_end
         else:
@@ -672,8 +698,9 @@ def _check_utf8(data: bytes, where: str) -> None:
     match = _DECLARED_ENCODING.match(data[3:] if data.startswith(b"\xef\xbb\xbf") else data)
     if match and match.group(1).strip().lower() not in _BYTE_OFFSET_ENCODINGS:
         shown = match.group(1).decode("ascii", "replace")[:40]
-        raise MalformedPart(where, f"declares the encoding {shown!r}; refresh edits only UTF-8 parts, as Excel "
-                                   "writes them")
+        raise MalformedPart(
+            where, f"declares the encoding {shown!r}; refresh edits only UTF-8 parts, as Excel writes them"
+        )
 
 
 def _tag_end(data: bytes, start: int) -> int:
@@ -710,7 +737,7 @@ def splice(data: bytes, edits: Iterable[tuple[int, int, bytes]]) -> bytes:
 
 def prefix_for(data: bytes, root: Element, uri: str) -> str | None:
     """The prefix the part's root declares for `uri` ('' for the default namespace), or None."""
-    tag = data[root.start:root.open_end].decode("utf-8", "replace")
+    tag = data[root.start : root.open_end].decode("utf-8", "replace")
     for match in re.finditer(r'xmlns(?::([\w.-]+))?\s*=\s*(["\'])(.*?)\2', tag):
         if match.group(3) == uri:
             return match.group(1) or ""
@@ -719,7 +746,7 @@ def prefix_for(data: bytes, root: Element, uri: str) -> str | None:
 
 def set_attr(data: bytes, element: Element, name: str, value: str) -> tuple[int, int, bytes]:
     """An edit that sets attribute `name` (as spelled in the tag) on `element`'s start tag."""
-    tag = data[element.start:element.open_end]
+    tag = data[element.start : element.open_end]
     pattern = re.compile(rb"(\s" + re.escape(name.encode()) + rb"\s*=\s*)([\"'])(.*?)\2", re.S)
     match = pattern.search(tag)
     escaped = xml_attr(value).encode("utf-8")
@@ -731,7 +758,7 @@ def set_attr(data: bytes, element: Element, name: str, value: str) -> tuple[int,
 
 
 def remove_attr(data: bytes, element: Element, name: str) -> tuple[int, int, bytes] | None:
-    tag = data[element.start:element.open_end]
+    tag = data[element.start : element.open_end]
     pattern = re.compile(rb"\s" + re.escape(name.encode()) + rb"\s*=\s*([\"']).*?\1", re.S)
     match = pattern.search(tag)
     if not match:
@@ -744,8 +771,7 @@ def xml_text(value: str) -> str:
 
 
 def xml_attr(value: str) -> str:
-    return (xml_text(value).replace('"', "&quot;").replace("\n", "&#10;").replace("\r", "&#13;")
-            .replace("\t", "&#9;"))
+    return xml_text(value).replace('"', "&quot;").replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
 
 
 def unused_rid(existing: Iterable[str]) -> Callable[[], str]:

@@ -31,8 +31,21 @@ RESULT_ERRORS = frozenset({DIV0, NUM, VALUE, NA})
 #: Every error value Excel can pass in. One of RESULT_ERRORS comes back as itself, any other as #VALUE!.
 EXCEL_ERRORS = frozenset(
     {
-        "#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#SPILL!",
-        "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!",
+        "#DIV/0!",
+        "#N/A",
+        "#NAME?",
+        "#NULL!",
+        "#NUM!",
+        "#REF!",
+        "#VALUE!",
+        "#SPILL!",
+        "#CALC!",
+        "#GETTING_DATA",
+        "#FIELD!",
+        "#BLOCKED!",
+        "#CONNECT!",
+        "#BUSY!",
+        "#UNKNOWN!",
     }
 )
 #: Counts above this cannot be held exactly by Excel (15 significant digits).

@@ -2,8 +2,8 @@
 
 A `Book` reads ``workbook.xml``, its relationships, the sheets and every table, keeping the raw
 bytes of the parts it may edit. Edits are collected as new part bytes in `Book.changes`, made by
-splicing text into the original parts (see `xlplugin.package.scan`), and written in one go by
-`xlplugin.package.write_package`.
+splicing text into the original parts (see `xlplugin.ooxml.package.scan`), and written in one go by
+`xlplugin.ooxml.package.write_package`.
 """
 
 from __future__ import annotations
@@ -13,11 +13,23 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from xlplugin.errors import InputError, Problem
-from xlplugin.package import (NS_REL, Element, MalformedPart, Package, Relationship, as_index, prefix_for,
-                              relative_target, scan, set_attr, splice, unused_part_name, unused_rid,
-                              xml_attr)
-from xlplugin.refresh.cells import read_range
+from xlplugin.core.errors import InputError, Problem
+from xlplugin.ooxml.cells import read_range
+from xlplugin.ooxml.package import (
+    NS_REL,
+    Element,
+    MalformedPart,
+    Package,
+    as_index,
+    prefix_for,
+    relative_target,
+    scan,
+    set_attr,
+    splice,
+    unused_part_name,
+    unused_rid,
+    xml_attr,
+)
 
 REL_WORKSHEET = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
 REL_TABLE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/table"
@@ -27,7 +39,7 @@ CT_TABLE = "application/vnd.openxmlformats-officedocument.spreadsheetml.table+xm
 CT_RELS = "application/vnd.openxmlformats-package.relationships+xml"
 
 #: Characters Excel refuses in a sheet name.
-SHEET_NAME_FORBIDDEN = set('[]:*?/\\')
+SHEET_NAME_FORBIDDEN = set("[]:*?/\\")
 RESERVED_SHEET_NAMES = {"history"}
 
 
@@ -88,15 +100,17 @@ class Book:
             part = self.package.find(rel.part) if rel and rel.part else None
             kind = rel.type.rsplit("/", 1)[-1] if rel else ""
             sheet_id = as_index(el.attrs.get("sheetId")) or 0  # only "max + 1" is ever computed from it
-            self.sheets.append(Sheet(el.attrs.get("name", ""), sheet_id, rid, part, kind, index,
-                                     rel.part if rel else None))
+            self.sheets.append(
+                Sheet(el.attrs.get("name", ""), sheet_id, rid, part, kind, index, rel.part if rel else None)
+            )
         self.defined_names: list[DefinedName] = []
         names_el = self.wb_root.find("definedNames")
         if names_el is not None:
             for el in names_el.findall("definedName"):
-                text = self.wb_data[el.open_end:el.close_start].decode("utf-8") if not el.empty else ""
-                self.defined_names.append(DefinedName(el.attrs.get("name", ""), as_index(el.attrs.get("localSheetId")),
-                                                      _unescape(text), el))
+                text = self.wb_data[el.open_end : el.close_start].decode("utf-8") if not el.empty else ""
+                self.defined_names.append(
+                    DefinedName(el.attrs.get("name", ""), as_index(el.attrs.get("localSheetId")), _unescape(text), el)
+                )
         self.tables: list[Table] = []
         for sheet in self.sheets:
             if sheet.part is None or sheet.kind != "worksheet":
@@ -107,9 +121,19 @@ class Book:
                     data = self.package.read(part)
                     root = scan(data, self._where(part), stop_at={"tableColumns", "autoFilter"})
                     table_id = as_index(root.attrs.get("id")) or 0  # only "max + 1" is ever computed from it
-                    self.tables.append(Table(part, sheet, rel.id, table_id, root.attrs.get("name", ""),
-                                             root.attrs.get("displayName", root.attrs.get("name", "")),
-                                             root.attrs.get("ref", ""), root, data))
+                    self.tables.append(
+                        Table(
+                            part,
+                            sheet,
+                            rel.id,
+                            table_id,
+                            root.attrs.get("name", ""),
+                            root.attrs.get("displayName", root.attrs.get("name", "")),
+                            root.attrs.get("ref", ""),
+                            root,
+                            data,
+                        )
+                    )
 
     # ---------------------------------------------------------------------------------------
     def _where(self, part: str) -> str:
@@ -137,21 +161,26 @@ class Book:
         """The worksheet part of `sheet`; MalformedPart when workbook.xml names one that is not there."""
         rels = self.package.rels_name(self.workbook_part)
         if sheet.named is None:
-            raise MalformedPart(rels, f"has no relationship {sheet.rid!r} to a part for sheet {sheet.name!r} "
-                                      f"(named by {self.workbook_part})", self.path)
+            raise MalformedPart(
+                rels,
+                f"has no relationship {sheet.rid!r} to a part for sheet {sheet.name!r} (named by {self.workbook_part})",
+                self.path,
+            )
         if sheet.part is None:
             self.package.require(sheet.named, rels)
         if sheet.kind != "worksheet":
-            raise MalformedPart(rels, f"gives sheet {sheet.name!r} the relationship type {sheet.kind!r}, not a "
-                                      "worksheet", self.path)
+            raise MalformedPart(
+                rels, f"gives sheet {sheet.name!r} the relationship type {sheet.kind!r}, not a worksheet", self.path
+            )
         return sheet.part
 
     def sheet_named(self, name: str) -> Sheet | None:
         return next((s for s in self.sheets if s.name.lower() == name.lower()), None)
 
     def table_named(self, name: str) -> Table | None:
-        return next((t for t in self.tables if t.display_name.lower() == name.lower()
-                     or t.name.lower() == name.lower()), None)
+        return next(
+            (t for t in self.tables if t.display_name.lower() == name.lower() or t.name.lower() == name.lower()), None
+        )
 
     def structure_locked(self) -> bool:
         protection = self.wb_root.find("workbookProtection")
@@ -160,8 +189,8 @@ class Book:
     def main_prefix(self) -> str:
         """'x:' when the workbook writes its elements prefixed, else ''."""
         sheets = self.wb_root.find("sheets")
-        tag = self.wb_data[sheets.start + 1:sheets.open_end].split()[0].rstrip(b"/>")
-        return tag.decode()[:-len("sheets")]
+        tag = self.wb_data[sheets.start + 1 : sheets.open_end].split()[0].rstrip(b"/>")
+        return tag.decode()[: -len("sheets")]
 
     # ---------------------------------------------------------------------------------------
     # edits shared by every refresh
@@ -184,8 +213,11 @@ class Book:
             rid_attr = f'xmlns:xlpr="{NS_REL}" xlpr:id="{rid}"'
         element = f'<{prefix}sheet name="{xml_attr(name)}" sheetId="{sheet_id}" {rid_attr}/>'.encode()
         if sheets_el.empty:
-            edit = (sheets_el.start, sheets_el.end,
-                    data[sheets_el.start:sheets_el.end - 2] + b">" + element + f"</{prefix}sheets>".encode())
+            edit = (
+                sheets_el.start,
+                sheets_el.end,
+                data[sheets_el.start : sheets_el.end - 2] + b">" + element + f"</{prefix}sheets>".encode(),
+            )
         else:
             edit = (sheets_el.close_start, sheets_el.close_start, element)
         self.put(self.workbook_part, splice(data, [edit]))
@@ -212,8 +244,12 @@ class Book:
         edits.append((target.start, target.end, b""))
         names = root.find("definedNames")
         quoted = "'" + sheet.name.replace("'", "''") + "'"
-        pattern = re.compile(r"(?:" + re.escape(quoted) + (r"|" + re.escape(sheet.name) if re.fullmatch(r"\w+", sheet.name) else "")
-                             + r")!\$?[A-Za-z]{1,3}\$?\d+(?::\$?[A-Za-z]{1,3}\$?\d+)?")
+        pattern = re.compile(
+            r"(?:"
+            + re.escape(quoted)
+            + (r"|" + re.escape(sheet.name) if re.fullmatch(r"\w+", sheet.name) else "")
+            + r")!\$?[A-Za-z]{1,3}\$?\d+(?::\$?[A-Za-z]{1,3}\$?\d+)?"
+        )
         if names is not None:
             kept = 0
             for el in names.findall("definedName"):
@@ -225,7 +261,7 @@ class Book:
                 if local is not None and local > index:
                     edits.append(set_attr(data, el, "localSheetId", str(local - 1)))
                 if not el.empty:
-                    text = data[el.open_end:el.close_start].decode("utf-8")
+                    text = data[el.open_end : el.close_start].decode("utf-8")
                     new = pattern.sub("#REF!", _unescape(text))
                     if new != _unescape(text):
                         edits.append((el.open_end, el.close_start, xml_attr(new).encode("utf-8")))
@@ -272,9 +308,11 @@ class Book:
         try:
             data = self.current(rels_part)
         except KeyError:
-            data = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                    b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-                    b'</Relationships>')
+            data = (
+                b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                b"</Relationships>"
+            )
             self.add_default_rels()
         root = scan(data, self._where(rels_part))
         ids = [el.attrs.get("Id", "") for el in root.findall("Relationship")]
@@ -306,15 +344,18 @@ class Book:
     def remove_override(self, part: str) -> None:
         data = self.current("[Content_Types].xml")
         root = scan(data, "[Content_Types].xml")
-        edits = [(el.start, el.end, b"") for el in root.findall("Override")
-                 if el.attrs.get("PartName", "").lstrip("/").lower() == part.lower()]
+        edits = [
+            (el.start, el.end, b"")
+            for el in root.findall("Override")
+            if el.attrs.get("PartName", "").lstrip("/").lower() == part.lower()
+        ]
         if edits:
             self.put("[Content_Types].xml", splice(data, edits))
 
     @staticmethod
     def wb_prefixed_tag(data: bytes, root: Element, local: str) -> str:
         """`local` with the prefix the root element uses for its own namespace."""
-        tag = data[root.start + 1:root.open_end].split()[0].rstrip(b"/>").decode()
+        tag = data[root.start + 1 : root.open_end].split()[0].rstrip(b"/>").decode()
         return tag.rsplit(":", 1)[0] + ":" + local if ":" in tag else local
 
     def add_app_title(self, name: str) -> None:
@@ -346,22 +387,32 @@ class Book:
             count = as_index(count_el.inner(data).decode("utf-8").strip())
             if count is None:
                 return  # app.xml only lists titles: leave a damaged one alone
-            if target is None and label.strip().lower() in ("worksheets", "arbeitsblätter", "feuilles de calcul",
-                                                             "hojas de cálculo", "werkbladen", "fogli di lavoro"):
+            if target is None and label.strip().lower() in (
+                "worksheets",
+                "arbeitsblätter",
+                "feuilles de calcul",
+                "hojas de cálculo",
+                "werkbladen",
+                "fogli di lavoro",
+            ):
                 target = (count_el, count, offset + count)
             offset += count
         items = tvec.findall("lpstr")
         if target is None or offset != len(items):
             return
         count_el, count, position = target
-        item_tag = data[items[0].start + 1:items[0].open_end].split()[0].rstrip(b"/>").decode() if items else "vt:lpstr"
+        item_tag = (
+            data[items[0].start + 1 : items[0].open_end].split()[0].rstrip(b"/>").decode() if items else "vt:lpstr"
+        )
         new_item = f"<{item_tag}>{xml_attr(name)}</{item_tag}>".encode()
         insert_at = items[position - 1].end if position > 0 else (tvec.open_end if not tvec.empty else None)
         if insert_at is None:
             return
-        edits = [(count_el.open_end, count_el.close_start, str(count + 1).encode()),
-                 (insert_at, insert_at, new_item),
-                 set_attr(data, tvec, "size", str(len(items) + 1))]
+        edits = [
+            (count_el.open_end, count_el.close_start, str(count + 1).encode()),
+            (insert_at, insert_at, new_item),
+            set_attr(data, tvec, "size", str(len(items) + 1)),
+        ]
         self.put(app, splice(data, edits))
 
     def drop_calc_chain(self) -> None:
@@ -401,15 +452,20 @@ class Book:
 def _append_child(data: bytes, parent: Element, element: bytes) -> tuple[int, int, bytes]:
     """An edit that appends `element` as the last child of `parent` (which may be self-closing)."""
     if parent.empty:
-        tag = data[parent.start + 1:parent.open_end].split()[0].rstrip(b"/>")
-        opening = data[parent.start:parent.open_end - 2].rstrip() + b">"
+        tag = data[parent.start + 1 : parent.open_end].split()[0].rstrip(b"/>")
+        opening = data[parent.start : parent.open_end - 2].rstrip() + b">"
         return (parent.start, parent.end, opening + element + b"</" + tag + b">")
     return (parent.close_start, parent.close_start, element)
 
 
 def _unescape(text: str) -> str:
-    return (text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'")
-            .replace("&amp;", "&"))
+    return (
+        text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", '"')
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+    )
 
 
 def open_book(package: Package, path: Path) -> Book:
@@ -421,12 +477,14 @@ def validate_sheet_name(name: str, where: str = "--sheet") -> list[Problem]:
     if not name or not name.strip():
         problems.append(Problem("a sheet name cannot be empty", column=where))
     if len(name) > 31:
-        problems.append(Problem(f"sheet name {name!r} is {len(name)} characters; Excel allows at most 31",
-                                column=where))
+        problems.append(
+            Problem(f"sheet name {name!r} is {len(name)} characters; Excel allows at most 31", column=where)
+        )
     bad = sorted(set(name) & SHEET_NAME_FORBIDDEN)
     if bad:
-        problems.append(Problem(f"sheet name {name!r} contains {' '.join(bad)}, which Excel does not allow",
-                                column=where))
+        problems.append(
+            Problem(f"sheet name {name!r} contains {' '.join(bad)}, which Excel does not allow", column=where)
+        )
     if name.startswith("'") or name.endswith("'"):
         problems.append(Problem(f"sheet name {name!r} cannot start or end with an apostrophe", column=where))
     if name.strip().lower() in RESERVED_SHEET_NAMES:
@@ -451,11 +509,20 @@ def validate_table_name(name: str, where: str = "--table") -> list[Problem]:
     if not (first.isalpha() or first in "_\\"):
         problems.append(Problem(f"table name {name!r} must start with a letter or an underscore", column=where))
     if any(not (ch.isalnum() or ch in "_.") for ch in rest):
-        problems.append(Problem(f"table name {name!r} may contain only letters, digits, underscores and "
-                                "full stops (no spaces)", column=where))
+        problems.append(
+            Problem(
+                f"table name {name!r} may contain only letters, digits, underscores and full stops (no spaces)",
+                column=where,
+            )
+        )
     if _CELL_LIKE.fullmatch(name) or _R1C1_LIKE.fullmatch(name):
-        problems.append(Problem(f"table name {name!r} looks like a cell reference; Excel would read it as "
-                                f"one (add a word, e.g. Data_{name})", column=where))
+        problems.append(
+            Problem(
+                f"table name {name!r} looks like a cell reference; Excel would read it as "
+                f"one (add a word, e.g. Data_{name})",
+                column=where,
+            )
+        )
     return problems
 
 

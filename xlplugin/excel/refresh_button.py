@@ -17,7 +17,7 @@ picker, ``book.app.api.GetOpenFilename(filter)``.
 
 from __future__ import annotations
 
-from xlplugin.errors import InputError
+from xlplugin.core.errors import InputError
 
 SHEET = "Try it"
 HEADER_ROW = 5
@@ -43,7 +43,7 @@ def _csv_path(book) -> str | None:
 
 def _cell(text: str):
     """A CSV cell as the value to send to Excel: a number, or text Excel cannot take as a formula."""
-    from xlplugin.csvinput import parse_number
+    from xlplugin.inputs.csvinput import parse_number
 
     number = parse_number(text)
     if number is not None:
@@ -55,7 +55,7 @@ def _cell(text: str):
 
 def rows_for(path: str) -> list[list]:
     """The funnel CSV's stage, count, base and unit columns, validated as a funnel first."""
-    from xlplugin.csvinput import read_funnel_table
+    from xlplugin.inputs.csvinput import read_funnel_table
 
     _funnel, table = read_funnel_table(path)  # raises InputError naming file, line and column
     positions = [table.index(name) for name in COLUMNS]
@@ -91,7 +91,7 @@ def refresh_open_workbook(book, path: str | None = None) -> int:
 
 
 def main() -> None:
-    """Entry point of the button: RunPython "import xlplugin.excel_refresh; xlplugin.excel_refresh.main()"."""
+    """Entry point of the button: RunPython "import xlplugin.excel.refresh_button; xlplugin.excel.refresh_button.main()"."""
     import xlwings as xw
 
     book = xw.Book.caller()

@@ -1,0 +1,521 @@
+"""The UPTAKE_* Excel functions: the core's rates, intervals and claims, as xlwings custom functions.
+
+One module serves classic xlwings (Windows add-in, `UDF Modules = xlplugin.udfs`), xlwings Lite
+and xlwings Server, so it uses only `func`, `arg` and `ret`, plain positional parameters, no
+`caller`, no I/O. On Linux the decorators are no-ops and these are plain functions.
+
+Every function returns a value or one of four Excel error literals ("#DIV/0!", "#NUM!",
+"#VALUE!", "#N/A"), never raises and never returns NaN or infinity: xlwings Lite/Server show the literal as a real
+error cell, classic xlwings as text (xlwings issue 776). The argument rules are in
+`xlplugin.excel.args`. Where a funnel table has no number to show it uses the GSS shorthand:
+`[z]` not applicable, `[c]` suppressed or rounded (no exact value), `[x]` not available.
+"""
+
+import functools
+import logging
+import math
+import os
+from typing import Annotated, Any
+
+from xlwings import arg, func, ret  # noqa: F401  (ret: part of the documented surface)
+
+from xlplugin.core import claims, intervals, rates
+from xlplugin.core.counts import parse_count, parse_rounding
+from xlplugin.core.errors import InputError
+from xlplugin.core.funnel import Funnel, StageRecord, build_funnel
+from xlplugin.excel import args as xa
+from xlplugin.excel.args import DIV0, NA, NUM, VALUE, ExcelError, count, table
+
+logger = logging.getLogger(__name__)
+
+#: Set to 1 to let unexpected exceptions propagate (debugging); otherwise they become #VALUE!.
+RAISE_ENV = "XLPLUGIN_UDF_RAISE"
+
+NOT_APPLICABLE = "[z]"
+SUPPRESSED = "[c]"
+NOT_AVAILABLE = "[x]"
+
+FUNNEL_HEADER = ["stage", "count", "base", "% of base", "CI lower", "CI upper", "% of first stage", "drop-off"]
+EXPLAIN_HEADER = ["numerator", "denominator", "rate", "numerator within denominator", "note"]
+
+_CI_ALIASES = {"clopper_pearson": "exact", "clopperpearson": "exact", "wilsoncc": "wilson_cc"}
+
+
+def _guard(fn):
+    """Turn an unexpected exception into #VALUE! (logged); XLPLUGIN_UDF_RAISE=1 re-raises."""
+
+    @functools.wraps(fn)
+    def guarded(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ExcelError as exc:
+            return exc.literal
+        except Exception:
+            if os.environ.get(RAISE_ENV) == "1":
+                raise
+            logger.exception("%s failed", fn.__name__)
+            return VALUE
+
+    return guarded
+
+
+def _finite(value: float):
+    """A float for Excel, or #NUM! for NaN/inf (which Excel cannot hold)."""
+    return value if math.isfinite(value) else NUM
+
+
+# ------------------------------------------------------------------ element-wise helpers
+
+
+def _rate_of(x, n):
+    """x/n for one pair of Excel values, or an error literal."""
+    try:
+        x = count(x)
+        n = count(n)
+    except ExcelError as exc:
+        return exc.literal
+    if n == 0:
+        return DIV0
+    if x > n:
+        return NUM
+    return x / n
+
+
+def _ci_of(x, n, level, method):
+    """[lower, upper] for one pair of Excel values, or the same error literal twice."""
+    try:
+        x = count(x)
+        n = count(n)
+    except ExcelError as exc:
+        return [exc.literal, exc.literal]
+    if n == 0:
+        return [DIV0, DIV0]
+    if x > n:
+        return [NUM, NUM]
+    lower, upper = intervals.proportion_ci(x, n, level, method)
+    return [_finite(lower), _finite(upper)]
+
+
+def _limits_of(target, n, level, method):
+    try:
+        n = count(n)
+    except ExcelError as exc:
+        return [exc.literal, exc.literal]
+    if n == 0:
+        return [DIV0, DIV0]
+    lower, upper = intervals.funnel_limits(target, n, level, method)
+    return [_finite(lower), _finite(upper)]
+
+
+def _pick(rows: list[list], r: int, c: int):
+    """Excel's broadcasting: a size-1 dimension repeats; beyond a range's edge is #N/A."""
+    if len(rows) == 1:
+        r = 0
+    if len(rows[0]) == 1:
+        c = 0
+    if r >= len(rows) or c >= len(rows[0]):
+        return _MISSING
+    return rows[r][c]
+
+
+_MISSING = object()
+
+
+def _rate_column_fast(nums: list[list], dens: list[list]) -> list[list]:
+    """Equal-length columns: the hot path for a 100,000-row spill, with count() inlined for the
+    common cases (whole, non-negative, at most 10**15 = excel_args.MAX_COUNT); the rest go to _rate_of."""
+    out = []
+    append = out.append
+    for (x,), (n,) in zip(nums, dens):
+        tx, tn = type(x), type(n)
+        if tx is float and tn is float:
+            if 0.0 <= x <= n <= 1e15 and n and x.is_integer() and n.is_integer():
+                append([x / n])
+                continue
+        elif tx is int and tn is int:
+            if 0 <= x <= n <= 10**15 and n:
+                append([x / n])
+                continue
+        append([_rate_of(x, n)])
+    return out
+
+
+def _broadcast_rows(a: list[list], b: list[list]) -> list[tuple]:
+    """Pairs of values from two one-column ranges (or single cells), Excel-broadcast by row."""
+    if len(a[0]) != 1 or len(b[0]) != 1:
+        raise ExcelError(VALUE, "give single columns (or single cells)")
+    rows = max(len(a), len(b))
+    return [(_pick(a, r, 0), _pick(b, r, 0)) for r in range(rows)]
+
+
+# ------------------------------------------------------------------ the functions
+
+
+@func
+@arg("numerator", ndim=2)
+@arg("denominator", ndim=2)
+@_guard
+def UPTAKE_RATE(
+    numerator: Annotated[
+        Any, {"doc": "Count of those who took up, e.g. 62; or a column of counts.", "err_to_str": True}
+    ],
+    denominator: Annotated[
+        Any,
+        {
+            "doc": "Count they are a subset of, e.g. 669; a column of counts or one cell for all rows.",
+            "err_to_str": True,
+        },
+    ],
+):
+    """The proportion numerator/denominator (0 to 1). Columns broadcast row by row and spill; a bad row gets its own error."""
+    nums, dens = table(numerator), table(denominator)
+    if len(nums) == len(dens) == 1 and len(nums[0]) == len(dens[0]) == 1:
+        return _rate_of(nums[0][0], dens[0][0])
+    if len(nums[0]) == len(dens[0]) == 1:  # columns (or a column and one cell): the hot path
+        if len(dens) == 1:
+            dens = dens * len(nums)
+        elif len(nums) == 1:
+            nums = nums * len(dens)
+        if len(nums) == len(dens):
+            return _rate_column_fast(nums, dens)
+    rows = max(len(nums), len(dens))
+    cols = max(len(nums[0]), len(dens[0]))
+    out = []
+    for r in range(rows):
+        line = []
+        for c in range(cols):
+            x, n = _pick(nums, r, c), _pick(dens, r, c)
+            line.append(NA if x is _MISSING or n is _MISSING else _rate_of(x, n))
+        out.append(line)
+    return out
+
+
+@func
+@arg("numerator", ndim=2)
+@arg("denominator", ndim=2)
+@_guard
+def UPTAKE_CI(
+    numerator: Annotated[
+        Any, {"doc": "Count of those who took up, e.g. 62; or a column of counts.", "err_to_str": True}
+    ],
+    denominator: Annotated[
+        Any,
+        {
+            "doc": "Count they are a subset of, e.g. 669; a column of counts or one cell for all rows.",
+            "err_to_str": True,
+        },
+    ],
+    confidence: Annotated[Any, {"doc": "Confidence level between 0 and 1; default 0.95.", "err_to_str": True}] = 0.95,
+    method: Annotated[
+        Any,
+        {
+            "doc": "wilson (default), wilson_cc, exact (Clopper-Pearson), jeffreys, agresti_coull or wald.",
+            "err_to_str": True,
+        },
+    ] = "wilson",
+):
+    """Confidence interval {lower, upper} for numerator/denominator; a column of counts spills one row per count."""
+    level = xa.confidence(confidence)
+    how = xa.choice(method, intervals.METHODS, "wilson", _CI_ALIASES)
+    nums, dens = table(numerator), table(denominator)
+    pairs = _broadcast_rows(nums, dens)
+    out = [[NA, NA] if x is _MISSING or n is _MISSING else _ci_of(x, n, level, how) for x, n in pairs]
+    return out
+
+
+def _read_funnel(stages, counts, bases=None, units=None):
+    """A one-programme funnel from Excel columns, or ExcelError (#NUM! for bad counts)."""
+    names = xa.column(stages)
+    values = xa.column(counts)
+    if len(values) != len(names):
+        raise ExcelError(VALUE, "stages and counts must have the same number of rows")
+    base_values = xa.optional_column(bases, len(names))
+    unit_values = xa.optional_column(units, len(names))
+    records = []
+    for i, (name, value) in enumerate(zip(names, values)):
+        stage = _label_text(name, "stage name")
+        published = xa.published_count_value(value)
+        try:
+            parse_count(published)
+        except ValueError as exc:
+            raise ExcelError(VALUE, str(exc)) from None
+        base = _label_text(base_values[i], "base", required=False) if base_values else None
+        unit = _label_text(unit_values[i], "unit", required=False) if unit_values else None
+        records.append(StageRecord(stage=stage, count=published, base=base, unit=unit, line=i + 1))
+    try:
+        return build_funnel(records).programmes[0]
+    except InputError as exc:
+        literal = NUM if all(p.column == "count" for p in exc.problems) else VALUE
+        raise ExcelError(literal, str(exc)) from None
+
+
+def _label_text(value, what: str, required: bool = True) -> str | None:
+    """Stage names, bases and units: text, or a whole number used as a name (e.g. 2020)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise ExcelError(NA, f"a {what} is empty")
+        return None
+    if isinstance(value, bool):
+        raise ExcelError(VALUE, f"TRUE/FALSE is not a {what}")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, str):
+        return xa.text(value, what)
+    raise ExcelError(VALUE, f"a {what} must be text")
+
+
+def _cell(value, why_missing: str):
+    if value is None:
+        return why_missing
+    return _finite(value) if isinstance(value, float) else value
+
+
+def _funnel_row(row: rates.StageRate, stage, first) -> list:
+    """One table row. No number: [z] not applicable, [c] suppressed/rounded, [x] not available."""
+    flags = row.flags
+    count_cell = row.count if row.count is not None else str(stage.count)
+    if rates.FIRST_STAGE in flags:
+        return [row.stage, count_cell, "", *[NOT_APPLICABLE] * 5]
+    if rates.OUTSIDE_FUNNEL in flags:
+        return [row.stage, count_cell, "none", *[NOT_APPLICABLE] * 5]
+    inexact = [c for c in (stage.count, row.base_count) if c is not None and c.kind != "exact"]
+    gap = (
+        (NOT_AVAILABLE if any(c.kind == "unavailable" for c in inexact) else SUPPRESSED) if inexact else NOT_APPLICABLE
+    )
+    first_inexact = [c for c in (stage.count, first.count) if c.kind != "exact"]
+    first_gap = (
+        (NOT_AVAILABLE if any(c.kind == "unavailable" for c in first_inexact) else SUPPRESSED)
+        if first_inexact
+        else NOT_APPLICABLE  # not nested in the first stage, or in other units
+    )
+    if rates.MIXED_UNITS in flags:
+        share = gap if row.rate is None else f"{row.rate:.3g} {row.unit} per {rates.singular(row.base_unit or '')}"
+        return [
+            row.stage,
+            count_cell,
+            row.base,
+            share,
+            NOT_APPLICABLE,
+            NOT_APPLICABLE,
+            _cell(row.rate_of_first, first_gap),
+            NOT_APPLICABLE,
+        ]
+    return [
+        row.stage,
+        count_cell,
+        row.base,
+        _cell(row.rate, gap),
+        _cell(row.ci_lower, gap),
+        _cell(row.ci_upper, gap),
+        _cell(row.rate_of_first, first_gap),
+        _cell(row.drop_off, gap),
+    ]
+
+
+@func
+@arg("stages", ndim=2)
+@arg("counts", ndim=2)
+@arg("bases", ndim=2)
+@arg("units", ndim=2)
+@_guard
+def UPTAKE_FUNNEL(
+    stages: Annotated[
+        Any, {"doc": "Column of stage names in funnel order, e.g. Identified, Visited, Interested.", "err_to_str": True}
+    ],
+    counts: Annotated[
+        Any,
+        {
+            "doc": "Column of counts, one per stage; 1,000 and suppressed markers such as <5 or [c] are read.",
+            "err_to_str": True,
+        },
+    ],
+    bases: Annotated[
+        Any,
+        {
+            "doc": "Optional column: the stage each stage is a subset of; blank means the stage above; none means outside the funnel.",
+            "err_to_str": True,
+        },
+    ] = None,
+    units: Annotated[
+        Any, {"doc": "Optional column: what each stage counts (people by default; e.g. contacts).", "err_to_str": True}
+    ] = None,
+):
+    """Funnel table with a header row: stage, count, base, % of base, CI lower, CI upper, % of first stage, drop-off."""
+    programme = _read_funnel(stages, counts, bases, units)
+    rows = rates.funnel_rates(programme)
+    first = programme.first
+    return [list(FUNNEL_HEADER)] + [_funnel_row(r, s, first) for r, s in zip(rows, programme.stages)]
+
+
+@func
+@_guard
+def UPTAKE_CLAIM(
+    claim: Annotated[
+        Any, {"doc": "The claim as published, e.g. 9%, just over 6%, one in 16, 12 per cent.", "err_to_str": True}
+    ],
+    numerator: Annotated[Any, {"doc": "Count of those who took up, e.g. 62.", "err_to_str": True}],
+    denominator: Annotated[Any, {"doc": "Count they are a subset of, e.g. 669.", "err_to_str": True}],
+):
+    """TRUE if numerator/denominator reproduces the claim at its stated precision, else FALSE."""
+    claim_text = xa.text(claim, "claim")
+    x, n = count(numerator), count(denominator)
+    if n == 0:
+        return DIV0
+    if x > n:
+        return NUM
+    try:
+        interval = claims.parse_claim(claim_text)
+    except ValueError:
+        return VALUE
+    return bool(claims.claim_matches(interval, x, n))
+
+
+@func
+@arg("stages", ndim=2)
+@arg("counts", ndim=2)
+@arg("bases", ndim=2)
+@_guard
+def UPTAKE_EXPLAIN(
+    claim: Annotated[Any, {"doc": "The claim as published, e.g. 9% or just over 6%.", "err_to_str": True}],
+    stages: Annotated[Any, {"doc": "Column of stage names in funnel order.", "err_to_str": True}],
+    counts: Annotated[Any, {"doc": "Column of counts, one per stage.", "err_to_str": True}],
+    bases: Annotated[
+        Any,
+        {
+            "doc": "Optional column: the stage each stage is a subset of; blank means the stage above; none means outside the funnel.",
+            "err_to_str": True,
+        },
+    ] = None,
+):
+    """Table of the numerator/denominator definitions that reproduce the claim, flagging numerators not within their denominator."""
+    claim_text = xa.text(claim, "claim")
+    programme = _read_funnel(stages, counts, bases)
+    try:
+        interval = claims.parse_claim(claim_text)
+    except ValueError:
+        return VALUE
+    funnel = Funnel((programme,))
+    matches = claims.explain_claim(interval, funnel)
+    if not matches:
+        return NA
+    out = [list(EXPLAIN_HEADER)]
+    for m in matches:
+        note = []
+        if m.mixed_units:
+            note.append("mixed units: a ratio, not a proportion")
+        elif not m.subset:
+            note.append("numerator not a subset of the denominator")
+        out.append([" + ".join(m.numerator), m.denominator, _finite(float(m.value)), bool(m.subset), "; ".join(note)])
+    return out
+
+
+@func
+@_guard
+def UPTAKE_BOUNDS(
+    numerator: Annotated[
+        Any, {"doc": "Count as published: a number, <5, * or [c] (suppressed), or a rounded count.", "err_to_str": True}
+    ],
+    denominator: Annotated[Any, {"doc": "Count as published that the numerator is a subset of.", "err_to_str": True}],
+    confidence: Annotated[Any, {"doc": "Confidence level between 0 and 1; default 0.95.", "err_to_str": True}] = 0.95,
+    rounding: Annotated[
+        Any,
+        {
+            "doc": "Optional: counts were rounded to the nearest N (e.g. 5 or nearest10); blank means exact.",
+            "err_to_str": True,
+        },
+    ] = None,
+):
+    """For suppressed or rounded counts: {rate low, rate high, CI envelope low, CI envelope high}."""
+    level = xa.confidence(confidence)
+    step = _rounding(rounding)
+    num = _published(numerator, step)
+    den = _published(denominator, step)
+    if den.high is not None and den.high == 0:
+        return DIV0
+    if den.high is not None and num.low > den.high:
+        return NUM
+    rr = rates.rate_range(num, den, level, "wilson")
+    values = [rr.rate_low, rr.rate_high, rr.ci_lower, rr.ci_upper]
+    if any(v is None for v in values):
+        return DIV0
+    return [[_finite(v) for v in values]]
+
+
+def _rounding(value):
+    if value is None or (isinstance(value, str) and not value.strip()) or value == 0:
+        return None  # omitted; Office.js may send 0 for an empty cell
+    if isinstance(value, bool):
+        raise ExcelError(VALUE, "rounding must be a whole number or nearestN")
+    if isinstance(value, str) and value.strip().upper() in xa.EXCEL_ERRORS:
+        raise xa.passed_error(value)
+    if isinstance(value, (int, float)):
+        if not math.isfinite(value) or value < 0 or value != int(value):
+            raise ExcelError(NUM, "rounding must be a whole number of at least 1")
+        if value > 10**9:
+            raise ExcelError(NUM, "rounding is too large")
+    try:
+        return parse_rounding(value if isinstance(value, (int, float, str)) else None)
+    except ValueError:
+        raise ExcelError(VALUE, "rounding must be a whole number or nearestN") from None
+
+
+def _published(value, step):
+    published = xa.published_count_value(value)
+    try:
+        return parse_count(published, step)
+    except ValueError as exc:
+        raise ExcelError(VALUE, str(exc)) from None
+
+
+@func
+@_guard
+def UPTAKE_COMPARE(
+    numerator1: Annotated[Any, {"doc": "First group: count of those who took up.", "err_to_str": True}],
+    denominator1: Annotated[Any, {"doc": "First group: count they are a subset of.", "err_to_str": True}],
+    numerator2: Annotated[Any, {"doc": "Second group: count of those who took up.", "err_to_str": True}],
+    denominator2: Annotated[Any, {"doc": "Second group: count they are a subset of.", "err_to_str": True}],
+    confidence: Annotated[Any, {"doc": "Confidence level between 0 and 1; default 0.95.", "err_to_str": True}] = 0.95,
+):
+    """Difference of two independent rates with Newcombe's hybrid score interval: {difference, lower, upper}."""
+    level = xa.confidence(confidence)
+    x1, n1, x2, n2 = count(numerator1), count(denominator1), count(numerator2), count(denominator2)
+    if n1 == 0 or n2 == 0:
+        return DIV0
+    if x1 > n1 or x2 > n2:
+        return NUM
+    difference, lower, upper = intervals.diff_ci_newcombe(x1, n1, x2, n2, level)
+    return [[_finite(difference), _finite(lower), _finite(upper)]]
+
+
+@func
+@arg("denominator", ndim=2)
+@_guard
+def UPTAKE_LIMITS(
+    target: Annotated[
+        Any, {"doc": "Target rate between 0 and 1 (e.g. 0.09 or 9%), usually the overall rate.", "err_to_str": True}
+    ],
+    denominator: Annotated[
+        Any,
+        {"doc": "Denominator the limits are for; a column of denominators spills one row each.", "err_to_str": True},
+    ],
+    confidence: Annotated[
+        Any, {"doc": "Confidence level between 0 and 1; default 0.95 (0.998 for the outer funnel).", "err_to_str": True}
+    ] = 0.95,
+    method: Annotated[
+        Any,
+        {
+            "doc": "normal (default: target +/- z*sqrt(target(1-target)/n)) or exact (binomial, Spiegelhalter).",
+            "err_to_str": True,
+        },
+    ] = "normal",
+):
+    """Funnel-plot control limits {lower, upper} around a target rate for a denominator (Spiegelhalter 2005)."""
+    rate = xa.proportion(target)
+    level = xa.confidence(confidence)
+    how = xa.choice(method, intervals.FUNNEL_METHODS, "normal")
+    dens = table(denominator)
+    if len(dens[0]) != 1:
+        raise ExcelError(VALUE, "give a single column of denominators")
+    return [_limits_of(rate, n, level, how) for (n,) in dens]

@@ -1,0 +1,1 @@
+"""Reading the user's input: funnel CSVs and report specs, each file read once."""
