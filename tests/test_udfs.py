@@ -1250,8 +1250,8 @@ def test_udfs_module_imports_only_xlwings_decorators_the_core_and_stdlib():
             for alias in node.names:
                 assert alias.name in stdlib, alias.name
         elif isinstance(node, ast.ImportFrom):
-            if node.level:  # relative: the xlplugin core
-                continue
+            if node.level or (node.module or "").startswith(("xlplugin.core", "xlplugin.excel")):
+                continue  # the pure core and Excel's argument conventions
             if node.module == "xlwings":
                 assert {a.name for a in node.names} <= {"func", "arg", "ret"}
             else:
