@@ -127,3 +127,51 @@ def test_finder_alone_needs_no_funnel():
     found, ignored = find_claims(lbc_text())
     assert [f.kind for f in found].count("rate") == 4
     assert VERDICTS["reproduced-not-subset"] == "reproduced_invalid"
+
+
+def lbc_columns():
+    import csv
+
+    with LBC.with_suffix(".csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    stages = [[r["stage"]] for r in rows]
+    counts = [[float(r["count"])] for r in rows]
+    bases = [[r["base"] or None] for r in rows]
+    units = [[r["unit"]] for r in rows]
+    return stages, counts, bases, units
+
+
+def test_uptake_check_spills_one_row_per_claim():
+    from xlplugin.udfs import UPTAKE_CHECK
+
+    body = lbc_text().split("\n---\n", 1)[1]
+    got = UPTAKE_CHECK(body, *lbc_columns())
+    assert got[0] == ["quote", "kind", "verdict", "definition", "value"]
+    rows = {r[0]: r for r in got[1:]}
+    assert len(got) == 14
+    assert rows["just 6%"][1:4] == [
+        "rate",
+        "reproduced",
+        "62 interested in diversion of 1,000 identified for a visit = 6.2%",
+    ]
+    assert rows["just 6%"][4] == pytest.approx(0.062, abs=1e-12)
+    assert rows["12%"][2] == "reproduced_invalid"
+    assert rows["12%"][4] == pytest.approx(82 / 669, abs=1e-12)
+    assert rows["just 669 were visited"][1:3] == ["count", "reproduced"] and rows["just 669 were visited"][4] == 669
+    # a column of paragraphs reads as the same text
+    paragraphs = [[p] for p in body.split("\n\n") if p.strip()]
+    assert UPTAKE_CHECK(paragraphs, *lbc_columns()) == got
+
+
+def test_uptake_check_imports_no_reader():
+    code = (
+        "import sys; from xlplugin.udfs import UPTAKE_CHECK; "
+        "print(UPTAKE_CHECK('Just 62 of the 669 visited, 9%.', [['A'], ['B']], [[669.0], [62.0]])); "
+        "print(sorted(m for m in ('trafilatura', 'pypdf', 'docx', 'lxml') if m in sys.modules))"
+    )
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    first, second = proc.stdout.splitlines()
+    assert "'9%', 'rate', 'reproduced'" in first
+    assert second == "[]"

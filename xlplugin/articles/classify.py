@@ -109,7 +109,7 @@ _ORGANISATION_NOUNS = {
         "teams units branches departments agencies providers partners boards universities colleges clinics practices "
         "estates streets roads neighbourhoods communities languages pages questions letters calls emails documents "
         "miles kilometres metres km offences crimes incidents weapons knives guns cars vehicles homes houses "
-        "properties beds days nights visits times"
+        "properties beds"
     )
 }
 _QUALIFIER_RE = re.compile(
@@ -308,7 +308,7 @@ def classify(text: str, expr: Expression, vocabulary: frozenset[str] = frozenset
     if expr.form == finder.WORDS and value == 1 and not (first and stem(first) in PERSON_NOUNS):
         return None  # "one of these things", "just one outcome"
     noun, noun_end = _noun(after, vocabulary)
-    if noun and stem(noun) in _ORGANISATION_NOUNS and stem(noun) not in vocabulary:
+    if noun and stem(noun) in _ORGANISATION_NOUNS and stem(noun) not in vocabulary and not noun.endswith("ed"):
         return ignore(f"a count of {noun}, which the table does not count", noun_end)
     if noun:
         return claim(COUNT, noun_end, noun)
