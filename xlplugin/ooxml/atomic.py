@@ -115,7 +115,16 @@ def lock_files(path: Path) -> list[Path]:
         candidates.append(f"~${name[2:]}")
     elif len(stem) == 7:
         candidates.append(f"~${name[1:]}")
-    return [folder / c for c in candidates if (folder / c).exists()]
+    return [folder / c for c in candidates if _exists(folder / c)]
+
+
+def _exists(path: Path) -> bool:
+    """Path.exists, but a name the file system cannot hold (too long) simply does not exist."""
+    try:
+        os.stat(path)
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def refuse_if_open_elsewhere(path: Path) -> None:
@@ -465,7 +474,7 @@ _PLAIN = {
 }
 
 
-def environment_error(path: Path | str, exc: OSError) -> InputError:
+def environment_error(path: Path | str, exc: OSError, verb: str = "written") -> InputError:
     """An OSError of the write as a plain message naming the user's path (exit 2, never 'a bug')."""
     what = _PLAIN.get(exc.errno or 0, exc.strerror or str(exc))
-    return refuse(path, f"cannot be written: {what}; nothing was written")
+    return refuse(path, f"cannot be {verb}: {what}; nothing was written")

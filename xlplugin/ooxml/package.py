@@ -473,7 +473,11 @@ def check_targets(workbook: Path, target: Path, force: bool) -> None:
     refuse_if_locked(workbook)
     if not same_file(target, workbook):
         refuse_if_locked(target)
-        if target.exists() and not force:
+        try:
+            exists = os.path.lexists(target)
+        except (OSError, ValueError):
+            exists = False  # a name too long: the write says so, naming it
+        if exists and not force:
             raise _refuse(target, "already exists; use --force to overwrite it")
 
 
