@@ -520,17 +520,20 @@ def test_bad_input_writes_nothing(tmp_path):
 
 
 def test_failure_while_writing_leaves_no_temp_file_and_old_file_intact(tmp_path, monkeypatch):
-    from xlplugin.report import build as build_module
+    import errno
+    import os
 
     out = tmp_path / "r.xlsx"
     out.write_bytes(b"old")
 
     def broken_replace(src, dst):
-        raise OSError("disk full")
+        raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(build_module.os, "replace", broken_replace)
-    with pytest.raises(OSError, match="disk full"):
+    monkeypatch.setattr(os, "replace", broken_replace)
+    # an environmental failure is a plain refusal naming the user's path (exit 2), not "a bug"
+    with pytest.raises(InputError, match=r"r\.xlsx: cannot be written: the disk is full; nothing was written"):
         build_report(MET, out, force=True, timestamp=STAMP)
+    monkeypatch.undo()
     assert out.read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.xlsx"]
 
