@@ -101,9 +101,9 @@ def funnel_plot(funnel: Funnel, adjustment: str = od.AUTO) -> FunnelPlot | None:
     for p in funnel.programmes:
         if not (_has(p, num) and _has(p, den)):
             continue
-        x, n = p.stage(num).count, p.stage(den).count
-        if x.is_exact and n.is_exact and n.low > 0 and p.is_subset(num, den):
-            pairs.append((p, x.low, n.low))
+        cx, cn = p.stage(num).count, p.stage(den).count
+        if cx.is_exact and cn.is_exact and cn.low > 0 and p.is_subset(num, den):
+            pairs.append((p, cx.low, cn.low))
     if len(pairs) < MIN_PROGRAMMES:
         return None
     d = od.estimate([(x, n) for _, x, n in pairs], adjustment)
