@@ -10,7 +10,10 @@ Pure: no I/O.
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from xlplugin.core.funnel import Funnel, Programme
 
 MONTHS = {
     name: i
@@ -132,3 +135,10 @@ def time_order(names: list[str | None], declared: bool = False) -> list[int] | N
     if periods is None:
         return list(range(len(names))) if declared and len(names) >= 2 else None
     return sorted(range(len(names)), key=lambda i: periods[i].key)
+
+
+def period_programmes(funnel: Funnel, declared: bool = False) -> list[Programme] | None:
+    """The programmes in time order when they are periods (detected, or declared by a `period`
+    column or `--periods`), else None: they are areas, or there is only one."""
+    order = time_order([p.name for p in funnel.programmes], declared or funnel.periods)
+    return None if order is None else [funnel.programmes[i] for i in order]

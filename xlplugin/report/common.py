@@ -58,6 +58,8 @@ class Options(NamedTuple):
     generated: dt.datetime = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
     suppressed: tuple[int, int] = (0, 4)
     version: str = __version__
+    periods: bool = False  # --periods: the programmes are times even if their names do not say so
+    overdispersion: str = "auto"  # funnel-plot limits for areas (core.overdispersion.ADJUSTMENTS)
 
 
 # ------------------------------------------------------------------------------------------

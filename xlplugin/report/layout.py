@@ -55,6 +55,8 @@ def report_layout(funnel: Funnel, spec, source: Source, options: Options = Optio
         method=options.method,
         publish=options.publish,
         suppressed=list(options.suppressed),
+        **({"periods": True} if options.periods else {}),
+        **({"overdispersion": options.overdispersion} if options.overdispersion != "auto" else {}),
         **({"spec": spec_as_record(spec)} if spec is not None else {}),
     )
     props = {
