@@ -59,7 +59,8 @@ def test_periods_are_ordered_in_time(tmp_path):
 def test_period_column_and_periods_option_declare_periods(tmp_path):
     csv = tmp_path / "waves.csv"
     csv.write_text(
-        "period,stage,count\nWave one,Referred,100\nWave one,Adopted,50\nWave two,Referred,100\nWave two,Adopted,20\nWave three,Referred,10\nWave three,Adopted,2\n"
+        "period,stage,count\nWave one,Referred,100\nWave one,Adopted,50\nWave two,Referred,100\n"
+        "Wave two,Adopted,20\nWave three,Referred,10\nWave three,Adopted,2\n"
     )
     doc = json.loads(run("rates", csv, "--json").stdout)
     assert doc["periods"] == ["Wave one", "Wave two", "Wave three"]
