@@ -28,7 +28,6 @@ METHOD_NAMES = {
 #: Charts list at most this many bars / programmes; beyond it the table alone carries the figures.
 MAX_CHART_BARS = 40
 MAX_CLUSTERED_PROGRAMMES = 8
-MIN_FUNNEL_PLOT_PROGRAMMES = 3
 FUNNEL_PLOT_POINTS = 41
 #: Alt text is read aloud: keep it to a paragraph.
 MAX_ALT_TEXT = 1500
