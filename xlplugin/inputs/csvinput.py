@@ -540,7 +540,7 @@ def parse_number(text: str, decimal: str = ".") -> int | float | None:
 REQUIRED_COLUMNS = ("stage", "count")
 OPTIONAL_COLUMNS = ("base", "unit", "rounding", "programme", "note")
 #: Other spellings people use for a column.
-COLUMN_ALIASES = {"program": "programme", "notes": "note"}
+COLUMN_ALIASES = {"program": "programme", "notes": "note", "period": "programme"}
 
 
 def read_funnel(
@@ -626,6 +626,10 @@ def funnel_from_table(table: Table, suppressed: tuple[int, int] = DEFAULT_SUPPRE
             [Problem(p.message, p.file or table.name, p.line, spelled.get(p.column, p.column)) for p in exc.problems]
         ) from None
     _refuse_too_many_stage_pairs(funnel, table.name)
+    if "programme" in positions and table.header[positions["programme"]].strip().lower() == "period":
+        import dataclasses
+
+        funnel = dataclasses.replace(funnel, periods=True)  # a `period` column declares its values times
     return funnel
 
 

@@ -86,6 +86,8 @@ def load_report_layout(
     timestamp: str | dt.datetime | None = None,
     suppressed: tuple[int, int] = DEFAULT_SUPPRESSED,
     spec=None,
+    periods: bool = False,
+    overdispersion: str = "auto",
 ) -> Layout:
     """Read and validate INPUT (a funnel CSV or a TOML spec) and lay out the report's owned parts.
 
@@ -115,8 +117,18 @@ def load_report_layout(
         encoding=table.encoding,
         delimiter=table.delimiter,
     )
+    from xlplugin.core.overdispersion import ADJUSTMENTS
+
+    if overdispersion not in ADJUSTMENTS:
+        raise InputError(Problem(f"overdispersion '{overdispersion}' is not one of {', '.join(ADJUSTMENTS)}"))
     options = Options(
-        confidence=confidence, method=method, publish=publish, generated=generated, suppressed=tuple(suppressed)
+        confidence=confidence,
+        method=method,
+        publish=publish,
+        generated=generated,
+        suppressed=tuple(suppressed),
+        periods=bool(periods),
+        overdispersion=overdispersion,
     )
     return report_layout(funnel, spec, source, options)
 
@@ -136,6 +148,8 @@ def build_report(
     force: bool = False,
     timestamp: str | dt.datetime | None = None,
     suppressed: tuple[int, int] = DEFAULT_SUPPRESSED,
+    periods: bool = False,
+    overdispersion: str = "auto",
 ) -> Path:
     """Write the FOI-summary workbook for INPUT to OUTPUT; InputError (nothing written) on bad input."""
     out = check_output(output_path, force, (Path(input_path),))
@@ -146,6 +160,8 @@ def build_report(
         publish=publish,
         timestamp=timestamp,
         suppressed=suppressed,
+        periods=periods,
+        overdispersion=overdispersion,
     )
     # check again: the file may have appeared while we were working
     check_output(out, force, (Path(input_path),))
