@@ -466,7 +466,7 @@ def _rows(reader, label: str, offset: int):
 def _refuse_controls(table: Table) -> None:
     """A few control characters in otherwise good text: name each place, so it can be fixed."""
     problems = []
-    for line, row in [(table.header_line, table.header)] + list(zip(table.lines, table.rows)):
+    for line, row in [(table.header_line, table.header)] + list(zip(table.lines, table.rows, strict=False)):
         for i, value in enumerate(row):
             m = CONTROL_CHARACTERS.search(value)
             if m and len(problems) < MAX_PROBLEMS:
@@ -540,7 +540,7 @@ def parse_number(text: str, decimal: str = ".") -> int | float | None:
 REQUIRED_COLUMNS = ("stage", "count")
 OPTIONAL_COLUMNS = ("base", "unit", "rounding", "programme", "note")
 #: Other spellings people use for a column.
-COLUMN_ALIASES = {"program": "programme", "notes": "note"}
+COLUMN_ALIASES = {"program": "programme", "notes": "note", "period": "programme"}
 
 
 def read_funnel(
@@ -615,7 +615,7 @@ def funnel_from_table(table: Table, suppressed: tuple[int, int] = DEFAULT_SUPPRE
             note=note(row),
             line=line,
         )
-        for row, line in zip(table.rows, table.lines)
+        for row, line in zip(table.rows, table.lines, strict=False)
     ]
     try:
         funnel = build_funnel(records, source=table.name, suppressed=suppressed)
@@ -626,6 +626,10 @@ def funnel_from_table(table: Table, suppressed: tuple[int, int] = DEFAULT_SUPPRE
             [Problem(p.message, p.file or table.name, p.line, spelled.get(p.column, p.column)) for p in exc.problems]
         ) from None
     _refuse_too_many_stage_pairs(funnel, table.name)
+    if "programme" in positions and table.header[positions["programme"]].strip().lower() == "period":
+        import dataclasses
+
+        funnel = dataclasses.replace(funnel, periods=True)  # a `period` column declares its values times
     return funnel
 
 
