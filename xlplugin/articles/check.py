@@ -38,6 +38,8 @@ class CheckedClaim:
             return "nearest: " + "; ".join(d.text for d in self.verdict.nearest)
         if self.verdict.matches:
             return "only by coincidence: " + self.verdict.matches[0].text
+        if self.verdict.reason:
+            return self.verdict.reason
         return ""
 
     def as_json(self) -> dict:
@@ -50,6 +52,7 @@ class CheckedClaim:
             "verdict": self.verdict.verdict,
             "programme": self.verdict.programme,
             "definition": self.definition,
+            "reason": self.verdict.reason,
             "matches": [m.as_json() for m in self.verdict.matches],
             "nearest": [m.as_json() for m in self.verdict.nearest],
         }
@@ -141,16 +144,7 @@ def check_text(
     windows = _windows(text, found)
     result = CheckResult(source, input_name)
     for f, window in zip(found, windows, strict=True):
-        if f.kind == cl.RATE:
-            v = verdicts.check_rate(f, funnel, window, programme)
-        elif f.kind == cl.COUNT:
-            v = verdicts.check_count(f, funnel, window, programme)
-        elif f.kind == cl.CHANGE:
-            v = verdicts.check_change(f, funnel, window, text)
-        else:
-            v = verdicts.check_ratio(f, funnel, window, programme)
-        if programme is not None and v.programme is None:
-            v = verdicts.Verdict(v.verdict, v.matches, v.nearest, programme)
+        v = verdicts.check_finding(f, text, funnel, window, programme)
         line = f.expression.line
         result.claims.append(CheckedClaim(f.quote(text), f.quote_start, f.quote_end, line, f.kind or "", v, f))
     for f in ignored:

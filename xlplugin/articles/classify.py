@@ -325,6 +325,8 @@ def _noun(after: list[tuple[str, int, int]], vocabulary: frozenset[str]) -> tupl
     known = PERSON_NOUNS | vocabulary | _ORGANISATION_NOUNS
     for i, (word, _s, end) in enumerate(after[:6]):
         if stem(word) in known:
+            if stem(word) in PERSON_NOUNS:
+                return word, end
             # "156 follow up engagements": run on to a later known word close by
             for later, _s2, later_end in after[i + 1 : i + 3]:
                 if stem(later) in known:
