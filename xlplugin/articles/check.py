@@ -16,6 +16,12 @@ from xlplugin.articles.context import Window, sentence_spans
 from xlplugin.articles.words import content_stems, stem
 from xlplugin.core.funnel import Funnel
 
+#: "16% last year", "23% the year before": a figure about an earlier period than the text's own.
+_PAST_RE = re.compile(
+    r"\s*(?:(?P<one>last year|the previous year|the preceding year|a year earlier|the year before that)"
+    r"|(?P<before>the year before))\b",
+    re.IGNORECASE,
+)
 _HEADER_RE = re.compile(r"\A(?:[A-Za-z_][\w \-]*:[^\n]*\n)+---[ \t]*\n")
 
 
@@ -105,9 +111,15 @@ def vocabulary(funnel: Funnel) -> frozenset[str]:
 def find_claims(text: str, funnel: Funnel | None = None) -> tuple[list[cl.Finding], list[cl.Finding]]:
     """(claims, ignored) findings of a text, in text order: no verdicts yet."""
     vocab = vocabulary(funnel) if funnel is not None else frozenset()
+    counts = frozenset(
+        float(s.count.exact)
+        for p in (funnel.programmes if funnel else ())
+        for s in p.stages
+        if s.count.exact is not None
+    )
     found, ignored = [], []
     for expr in finder.find_expressions(text, body_start(text)):
-        f = cl.classify(text, expr, vocab)
+        f = cl.classify(text, expr, vocab, counts)
         if f is None:
             continue
         (found if f.kind else ignored).append(f)
@@ -136,6 +148,23 @@ def _windows(text: str, findings: list[cl.Finding]) -> list[Window]:
     return out
 
 
+def past_period(text: str, finding: cl.Finding, funnel: Funnel) -> tuple[str | None, str]:
+    """For a figure followed by "last year" or "the year before": the programme (period) it is
+    about, when the programmes are periods; else why it cannot be checked. ("", "") otherwise."""
+    m = _PAST_RE.match(text, finding.quote_end)
+    if not m:
+        return "", ""
+    back = 1
+    if m.group("before") and re.search(
+        r"last year|previous year", text[max(0, finding.quote_start - 80) : finding.quote_start]
+    ):
+        back = 2
+    periods = sorted(p.name for p in funnel.programmes if p.name and re.search(r"\d", p.name))
+    if len(periods) > back:
+        return periods[-1 - back], ""
+    return None, f"it is about an earlier period ({m.group(0).strip()}) than the figures hold"
+
+
 def check_text(
     text: str, funnel: Funnel, *, source: str = "", input_name: str = "", programme: str | None = None
 ) -> CheckResult:
@@ -144,12 +173,22 @@ def check_text(
     windows = _windows(text, found)
     result = CheckResult(source, input_name)
     for f, window in zip(found, windows, strict=True):
-        v = verdicts.check_finding(f, text, funnel, window, programme)
-        line = f.expression.line
-        result.claims.append(CheckedClaim(f.quote(text), f.quote_start, f.quote_end, line, f.kind or "", v, f))
+        pinned = programme
+        if f.kind in (cl.RATE, cl.COUNT) and programme is None:
+            earlier, why = past_period(text, f, funnel)
+            if why:
+                result.claims.append(_checked(text, f, verdicts.Verdict(verdicts.NOT_CHECKABLE, reason=why)))
+                continue
+            pinned = earlier or None
+        v = verdicts.check_finding(f, text, funnel, window, pinned)
+        result.claims.append(_checked(text, f, v))
     for f in ignored:
         result.ignored.append(Ignored(f.quote(text), f.quote_start, f.quote_end, f.expression.line, f.reason))
     return result
+
+
+def _checked(text: str, f: cl.Finding, v: verdicts.Verdict) -> CheckedClaim:
+    return CheckedClaim(f.quote(text), f.quote_start, f.quote_end, f.expression.line, f.kind or "", v, f)
 
 
 def claims_text(result: CheckResult) -> str:

@@ -187,8 +187,26 @@ def _qualifier(text: str, start: int) -> tuple[str, int]:
     return re.sub(r"\s+", " ", m.group("q").lower()), start - (len(text[max(0, start - 40) : start]) - m.start("q"))
 
 
-def classify(text: str, expr: Expression, vocabulary: frozenset[str] = frozenset()) -> Finding | None:
-    """Classify one expression; `vocabulary` is the stems of the table's stage names and units.
+def _change_start(text: str, start: int) -> int | None:
+    """Where the words that make a number a change begin: "an increase of 1.5%", "fell by 1%",
+    "down 12%"; None when there are none."""
+    chunk = text[max(0, start - 40) : start]
+    m = re.search(r"(?:\b(?:an?|the)\s+)?\b([A-Za-z]+)\s+(?:by|of)\s+$", chunk)
+    if not (m and stem(m.group(1)) in _CHANGE_BEFORE):
+        m = re.search(r"\b([A-Za-z]+)\s+$", chunk)
+        if not (m and stem(m.group(1)) in _CHANGE_BEFORE and m.group(1).lower() not in ("to", "higher", "lower")):
+            return None
+    return start - len(chunk) + m.start()
+
+
+def classify(
+    text: str,
+    expr: Expression,
+    vocabulary: frozenset[str] = frozenset(),
+    counts: frozenset[float] = frozenset(),
+) -> Finding | None:
+    """Classify one expression; `vocabulary` is the stems of the table's stage names and units,
+    `counts` its stages' counts (a bare number equal to one is a count claim, "(6,817)").
     None for an expression not worth listing at all ("one of these things")."""
     after = _words_after(text, expr.end)
     after_words = [w for w, _s, _e in after]
@@ -199,8 +217,9 @@ def classify(text: str, expr: Expression, vocabulary: frozenset[str] = frozenset
     def ignore(reason: str, end: int | None = None) -> Finding:
         return Finding(expr, None, reason, q_start if qualifier else expr.start, end or expr.end, qualifier)
 
-    def claim(kind: str, end: int | None = None, noun: str = "") -> Finding:
-        return Finding(expr, kind, "", q_start if qualifier else expr.start, end or expr.end, qualifier, noun)
+    def claim(kind: str, end: int | None = None, noun: str = "", start: int | None = None) -> Finding:
+        begin = start if start is not None else q_start if qualifier else expr.start
+        return Finding(expr, kind, "", begin, end or expr.end, qualifier, noun)
 
     first = after_words[0] if after_words else ""
     second = after_words[1] if len(after_words) > 1 else ""
@@ -217,7 +236,7 @@ def classify(text: str, expr: Expression, vocabulary: frozenset[str] = frozenset
             return ignore("a date")
         if before and before[-1] in ("the",) and re.fullmatch(_MONTHS, second or "") and first == "of":
             return ignore("a date")
-        year = re.fullmatch(r"\d{4}(?:\s*[-–/]\s*\d{2,4})?", expr.text)
+        year = re.fullmatch(r"\d{4}(?:\s*(?:[-–/]|to)\s*\d{2,4})?", expr.text)
         if (
             value is not None
             and 1900 <= value <= 2100
@@ -269,10 +288,9 @@ def classify(text: str, expr: Expression, vocabulary: frozenset[str] = frozenset
         return ignore("a frequency")
 
     if expr.form == finder.PERCENT or expr.form == finder.RANGE and re.search(r"%|cent|pc", expr.text):
-        if any(stem(w) in _CHANGE_BEFORE for w in before[-2:]) and before and before[-1] == "by":
-            return claim(CHANGE)
-        if before and stem(before[-1]) in _CHANGE_BEFORE and before[-1] not in ("to", "higher", "lower"):
-            return claim(CHANGE)
+        change_start = _change_start(text, q_start if qualifier else expr.start)
+        if change_start is not None:
+            return claim(CHANGE, start=change_start)
         if first and stem(first) in _CHANGE_AFTER and not (first in ("more", "fewer", "less") and second == "than"):
             return claim(CHANGE, after[0][2])
         return claim(RATE)
@@ -316,6 +334,8 @@ def classify(text: str, expr: Expression, vocabulary: frozenset[str] = frozenset
         return claim(COUNT, after[1][2])
     if before and before[-1] in ("the", "of", "from", "among", "out") or qualifier:
         return claim(COUNT)
+    if value is not None and value >= 10 and value in counts:
+        return claim(COUNT)  # "(6,817)", "1,921; 28%": a count the table holds, stated bare
     return ignore("a number with no unit the figures count")
 
 

@@ -181,6 +181,18 @@ def _score(funnel: Funnel, window: Window, programme: str | None, names: tuple[s
     return support(window, entries, programme if several else None)
 
 
+def _best_stage(funnel: Funnel, window: Window) -> str | None:
+    """The stage whose name the window speaks of most (None when it names none)."""
+    best, best_score = None, 0.0
+    for p in funnel.programmes:
+        for stage in p.stages:
+            name_stems, _note = stage_words(stage.name, stage.note)
+            score = len(name_stems & window.stems) / max(1, len(name_stems))
+            if score > best_score:
+                best, best_score = stage.name, score
+    return best
+
+
 def _claim_text(finding: cl.Finding, text: str) -> str:
     """The words the claims parser reads: the quote, with a count's noun kept next to its number."""
     quote = finding.quote(text)
@@ -265,6 +277,11 @@ def check_finding(
             )
         )
     nearest.sort(key=lambda d: -d.support)
+    if kind == cl.CHANGE and not defs:
+        stage = _best_stage(funnel, window)
+        if stage is not None and sum(stage in p._index for p in funnel.programmes) < 2:
+            reason = f"the figures have {_label(stage)} for one period only"
+            return Verdict(NOT_CHECKABLE, defs, [], programme, reason)
     if defs:
         reason = "only definitions that nothing in the text points to give it (coincidence)"
         return Verdict(NOT_CHECKABLE, defs, nearest, programme, reason)
