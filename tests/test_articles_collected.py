@@ -30,7 +30,8 @@ def score_text(base: Path) -> Score:
     text = base.with_suffix(".txt").read_text(encoding="utf-8")
     funnel, _spec, _path = load_input(base.with_suffix(".csv"))
     result = check_text(text, funnel)
-    return score(base.name, expected_rows(text, base.with_suffix(".expected.tsv")), [c.as_json() for c in result.claims])
+    rows = expected_rows(text, base.with_suffix(".expected.tsv"))
+    return score(base.name, rows, [c.as_json() for c in result.claims])
 
 
 def test_there_are_at_least_eight_collected_texts_from_five_publishers():

@@ -7,6 +7,7 @@ ended by a line `---` (as the collected articles do) is checked from after that 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 
@@ -22,6 +23,8 @@ _PAST_RE = re.compile(
     r"|(?P<before>the year before))\b",
     re.IGNORECASE,
 )
+_FROM_TO_RE = re.compile(r"\bfrom\s+$", re.IGNORECASE)
+_TO_RE = re.compile(r"\s+to\s+\d[\d.,]*\s*(?:%|per\s?cent)", re.IGNORECASE)
 _HEADER_RE = re.compile(r"\A(?:[A-Za-z_][\w \-]*:[^\n]*\n)+---[ \t]*\n")
 
 
@@ -117,13 +120,52 @@ def find_claims(text: str, funnel: Funnel | None = None) -> tuple[list[cl.Findin
         for s in p.stages
         if s.count.exact is not None
     )
-    found, ignored = [], []
+    found: list[cl.Finding] = []
+    ignored: list[cl.Finding] = []
     for expr in finder.find_expressions(text, body_start(text)):
         f = cl.classify(text, expr, vocab, counts)
         if f is None:
             continue
+        previous = found[-1] if found else None
+        if (
+            f.kind == cl.RATE
+            and previous is not None
+            and previous.kind == cl.CHANGE
+            and re.fullmatch(r"\s*(?:,|and|or|, and)\s*", text[previous.quote_end : f.quote_start])
+        ):
+            f = dataclasses.replace(f, kind=cl.CHANGE)  # "decreasing by 7% and 0.6% respectively"
         (found if f.kind else ignored).append(f)
     return found, ignored
+
+
+_ELSEWHERE_RE = re.compile(
+    r"\s+(?:in|for|at|across)\s+(?:the\s+)?(?P<name>[A-Z][\w’'\-]+(?:\s+(?:of\s+|and\s+)?[A-Z][\w’'\-]+)*)"
+)
+
+
+def own_names(text: str, funnel: Funnel) -> str:
+    """The text's own subject, for telling claims about someone else: its first two paragraphs
+    (headline and standfirst) and the names of the figures' programmes and stages, lower case."""
+    paragraphs = [p for p in text[body_start(text) :].split("\n\n") if p.strip()][:2]
+    names = [p.name or "" for p in funnel.programmes] + [s.name for p in funnel.programmes for s in p.stages]
+    return " ".join(paragraphs + names).lower()
+
+
+def elsewhere(text: str, f: cl.Finding, ignored: list[cl.Finding], spans, funnel: Funnel, own: str) -> str:
+    """Why a claim is about a population the figures do not cover, or "": "32.89% in
+    Warwickshire" in a West Yorkshire story; "Of the 21 forces who provided data, 36.42%"."""
+    m = _ELSEWHERE_RE.match(text, f.quote_end)
+    if m and m.group("name").lower() not in own and not re.fullmatch(cl.MONTHS, m.group("name").lower()):
+        return f"it is about {m.group('name')}, which the figures do not cover"
+    sentence = next(((s, e) for s, e in spans if s <= f.quote_start < e), None)
+    if sentence is None:
+        return ""
+    programmes = " ".join(p.name or "" for p in funnel.programmes)
+    for i in ignored:
+        in_sentence = sentence[0] <= i.quote_start < sentence[1]
+        if in_sentence and i.reason.startswith("a count of") and i.expression.text not in programmes:
+            return f"it is about the {i.quote(text)} the sentence names, which the figures do not cover"
+    return ""
 
 
 def _windows(text: str, findings: list[cl.Finding]) -> list[Window]:
@@ -149,15 +191,18 @@ def _windows(text: str, findings: list[cl.Finding]) -> list[Window]:
 
 
 def past_period(text: str, finding: cl.Finding, funnel: Funnel) -> tuple[str | None, str]:
-    """For a figure followed by "last year" or "the year before": the programme (period) it is
-    about, when the programmes are periods; else why it cannot be checked. ("", "") otherwise."""
+    """For a figure followed by "last year" or "the year before" after one said of "this year"
+    ("13% this year versus 16% last year"): the programme (period) it is about, counting back from
+    the latest, when the programmes are periods; else why it cannot be checked. ("", "") when the
+    figure is not set against this year's."""
     m = _PAST_RE.match(text, finding.quote_end)
-    if not m:
-        return "", ""
+    before = text[max(0, finding.quote_start - 120) : finding.quote_start]
     back = 1
-    if m.group("before") and re.search(
-        r"last year|previous year", text[max(0, finding.quote_start - 80) : finding.quote_start]
-    ):
+    if _FROM_TO_RE.search(before) and _TO_RE.match(text, finding.quote_end):
+        m = _TO_RE.match(text, finding.quote_end)  # "fell from 16% to 13%": the 16% is the year before
+    elif not m or "this year" not in before.lower():
+        return "", ""
+    elif m.group("before") and re.search(r"last year|previous year", before, re.IGNORECASE):
         back = 2
     periods = sorted(p.name for p in funnel.programmes if p.name and re.search(r"\d", p.name))
     if len(periods) > back:
@@ -172,7 +217,13 @@ def check_text(
     found, ignored = find_claims(text, funnel)
     windows = _windows(text, found)
     result = CheckResult(source, input_name)
+    spans = sentence_spans(text, body_start(text))
+    own = own_names(text, funnel)
     for f, window in zip(found, windows, strict=True):
+        why = elsewhere(text, f, ignored, spans, funnel, own)
+        if why:
+            result.claims.append(_checked(text, f, verdicts.Verdict(verdicts.NOT_CHECKABLE, reason=why)))
+            continue
         pinned = programme
         if f.kind in (cl.RATE, cl.COUNT) and programme is None:
             earlier, why = past_period(text, f, funnel)
@@ -180,11 +231,24 @@ def check_text(
                 result.claims.append(_checked(text, f, verdicts.Verdict(verdicts.NOT_CHECKABLE, reason=why)))
                 continue
             pinned = earlier or None
-        v = verdicts.check_finding(f, text, funnel, window, pinned)
+        about = last_count_stage(result.claims, f, spans) if f.kind == cl.CHANGE else None
+        v = verdicts.check_finding(f, text, funnel, window, pinned, about)
         result.claims.append(_checked(text, f, v))
     for f in ignored:
         result.ignored.append(Ignored(f.quote(text), f.quote_start, f.quote_end, f.expression.line, f.reason))
     return result
+
+
+def last_count_stage(done: list[CheckedClaim], f: cl.Finding, spans) -> str | None:
+    """The stage of the count stated last before `f` in its sentence ("18,081 stops and searches
+    under section 60 ..., an increase of 35%": the change is about section 60 searches)."""
+    sentence = next(((s, e) for s, e in spans if s <= f.quote_start < e), None)
+    for c in reversed(done):
+        if sentence is None or c.start < sentence[0]:
+            return None
+        if c.kind == cl.COUNT and c.verdict.best is not None:
+            return c.verdict.best.numerator[0]
+    return None
 
 
 def _checked(text: str, f: cl.Finding, v: verdicts.Verdict) -> CheckedClaim:

@@ -21,7 +21,7 @@ from xlplugin.articles.words import PERSON_NOUNS, STOPWORDS, split_words, stem
 
 RATE, COUNT, CHANGE, RATIO = "rate", "count", "change", "ratio"
 
-_MONTHS = (
+MONTHS = _MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december"
     "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
 )
@@ -268,8 +268,16 @@ def classify(
                 STOPWORDS
             ):
                 return ignore("part of a name")
-    # ages: "aged 15", "15-year-old", "under-18s"
+    # ages: "aged 15", "15-year-old", "under-18s", "children under 15", "have been under 15"
     if before and before[-1] in ("aged", "age", "ages", "ageing"):
+        return ignore("an age or age band")
+    if (
+        qualifier in ("under", "over")
+        and value is not None
+        and value <= 25
+        and len(before) > 1
+        and (stem(before[-2]) in PERSON_NOUNS or before[-2] in ("been", "are", "were", "is", "was", "aged"))
+    ):
         return ignore("an age or age band")
     tail = text[expr.end : expr.end + 20].lower()
     if re.match(r"[\s\-–]*(?:year|yr)s?[\s\-–]*olds?\b", tail) or re.match(r"s\b", tail):
@@ -347,9 +355,9 @@ def _noun(after: list[tuple[str, int, int]], vocabulary: frozenset[str]) -> tupl
         if stem(word) in known:
             if stem(word) in PERSON_NOUNS:
                 return word, end
-            # "156 follow up engagements": run on to a later known word close by
+            # "156 follow up engagements": run on to a later word of the table close by
             for later, _s2, later_end in after[i + 1 : i + 3]:
-                if stem(later) in known:
+                if stem(later) in vocabulary:
                     word, end = later, later_end
             return word, end
         if word in ("were", "was", "had", "have", "has", "are", "is", "who", "which", "that", "and", "but", "to"):

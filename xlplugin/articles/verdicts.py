@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from xlplugin.articles import classify as cl
-from xlplugin.articles.context import Window, stage_words, support
+from xlplugin.articles.context import Window, programme_words, stage_words, support
+from xlplugin.articles.words import STOPWORDS
 from xlplugin.core import claims
 from xlplugin.core.funnel import Funnel, Programme
 
@@ -168,17 +169,57 @@ def definition_text(m: claims.ClaimMatch, funnel: Funnel, kind: str) -> str:
     return text
 
 
-def _score(funnel: Funnel, window: Window, programme: str | None, names: tuple[str, ...], finding: cl.Finding) -> float:
+def _score(funnel: Funnel, window: Window, programme: str | None, names: tuple[str, ...], finding) -> float:
     p = _programme(funnel, programme)
+    words = _words(p)
     entries = []
     for name in names:
         if name not in p._index:
             continue
-        stage = p.stage(name)
-        name_stems, note_stems = stage_words(stage.name, stage.note)
-        entries.append((name, stage.count.exact, name_stems, note_stems))
+        name_stems, note_stems = words[name]
+        entries.append((name, p.stage(name).count.exact, name_stems, note_stems))
     several = len(funnel.programmes) > 1
     return support(window, entries, programme if several else None)
+
+
+_WORDS: dict[int, tuple[Programme, dict]] = {}
+
+
+def _words(p: Programme) -> dict:
+    """`programme_words` of a programme, computed once (programmes are immutable)."""
+    cached = _WORDS.get(id(p))
+    if cached is None or cached[0] is not p:
+        if len(_WORDS) > 256:
+            _WORDS.clear()
+        cached = (p, programme_words([(s.name, s.note) for s in p.stages]))
+        _WORDS[id(p)] = cached
+    return cached[1]
+
+
+def _valid_nearest(parsed: claims.Claim, funnel: Funnel, window: Window, programme: str | None) -> list[Definition]:
+    """The valid single-stage rate definitions the text points to, nearest the claim first (at
+    most 3): what the claim should have said when only coincidences reproduce it."""
+    out = []
+    middle = (parsed.low + (parsed.high if parsed.high is not None else parsed.low)) / 2
+    for p in funnel.programmes:
+        if programme is not None and p.name != programme:
+            continue
+        for num in p.stages:
+            for den in p.stages:
+                n, d = num.count.exact, den.count.exact
+                if num is den or n is None or not d or not p.is_subset(num.name, den.name) or num.unit != den.unit:
+                    continue
+                score = _score(funnel, window, p.name, (num.name, den.name), None)
+                if score <= 0:
+                    continue
+                value = Fraction(n, d)
+                reads = parsed.reads_as(value)
+                text = f"{_count(p, num.name)} {_label(num.name)} of {_count(p, den.name)} {_label(den.name)}"
+                text += f" = {_pct(value)}, published as {reads}"
+                defn = Definition(p.name, (num.name,), den.name, float(value), True, False, score, text, reads_as=reads)
+                out.append((-score, abs(value - middle), defn))
+    out.sort(key=lambda t: (t[0], t[1]))
+    return [d for _s, _dist, d in out[:3]]
 
 
 def _best_stage(funnel: Funnel, window: Window) -> str | None:
@@ -199,14 +240,24 @@ def _claim_text(finding: cl.Finding, text: str) -> str:
     if finding.kind == cl.COUNT:
         qualifier = "" if finding.qualifier in _ADDING else finding.qualifier
         number = f"{qualifier} {finding.expression.text}".strip()
-        return f"{number} {finding.noun}".strip()
+        noun = finding.noun
+        if not noun:  # the word after the number says what it counts ("438,000 burglaries")
+            m = re.match(r"\s+([A-Za-z]{3,})\b", text[finding.expression.end : finding.expression.end + 40])
+            noun = m.group(1) if m and m.group(1).lower() not in STOPWORDS else ""
+        return f"{number} {noun}".strip()
     return re.sub(r"\s+", " ", quote)
 
 
 def check_finding(
-    finding: cl.Finding, text: str, funnel: Funnel, window: Window, programme: str | None = None
+    finding: cl.Finding,
+    text: str,
+    funnel: Funnel,
+    window: Window,
+    programme: str | None = None,
+    about: str | None = None,
 ) -> Verdict:
-    """The verdict on one claim found in `text`, from its best supported definition."""
+    """The verdict on one claim found in `text`, from its best supported definition. `about` is
+    the stage a change is about when the text says it (the count stated before it in its sentence)."""
     try:
         parsed = claims.parse_claim(_claim_text(finding, text))
         core = claims.check_claim(parsed, funnel, programme)
@@ -278,10 +329,14 @@ def check_finding(
         )
     nearest.sort(key=lambda d: -d.support)
     if kind == cl.CHANGE and not defs:
-        stage = _best_stage(funnel, window)
+        stage = about or _best_stage(funnel, window)
         if stage is not None and sum(stage in p._index for p in funnel.programmes) < 2:
             reason = f"the figures have {_label(stage)} for one period only"
             return Verdict(NOT_CHECKABLE, defs, [], programme, reason)
+    if defs and kind == cl.RATE:
+        nearest = _valid_nearest(parsed, funnel, window, programme)
+        if nearest:
+            return Verdict(NOT_REPRODUCED, defs, nearest, nearest[0].programme if programme is None else programme)
     if defs:
         reason = "only definitions that nothing in the text points to give it (coincidence)"
         return Verdict(NOT_CHECKABLE, defs, nearest, programme, reason)
