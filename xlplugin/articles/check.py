@@ -232,11 +232,32 @@ def check_text(
                 continue
             pinned = earlier or None
         about = last_count_stage(result.claims, f, spans) if f.kind == cl.CHANGE else None
-        v = verdicts.check_finding(f, text, funnel, window, pinned, about)
+        beside = count_beside(text, f, found) if f.kind == cl.RATE else None
+        v = verdicts.check_finding(f, text, funnel, window, pinned, about, beside)
         result.claims.append(_checked(text, f, v))
     for f in ignored:
         result.ignored.append(Ignored(f.quote(text), f.quote_start, f.quote_end, f.expression.line, f.reason))
     return result
+
+
+_BESIDE_BEFORE_RE = re.compile(r"\s*(?:,|;|\(|,?\s*or|–|-)\s*$")
+_BESIDE_AFTER_RE = re.compile(r"\s*\(\s*$")
+
+
+def count_beside(text: str, f: cl.Finding, found: list[cl.Finding]) -> int | None:
+    """A count stated right beside a rate: "679 or 10%", "(1,770; 36%)", "61 per cent (3,704)"."""
+    for g in found:
+        if g.kind != cl.COUNT or g.expression.value is None or not float(g.expression.value).is_integer():
+            continue
+        if 0 <= f.quote_start - g.expression.end <= 6 and _BESIDE_BEFORE_RE.fullmatch(
+            text[g.expression.end : f.quote_start]
+        ):
+            return int(g.expression.value)
+        if 0 <= g.expression.start - f.quote_end <= 3 and _BESIDE_AFTER_RE.fullmatch(
+            text[f.quote_end : g.expression.start]
+        ):
+            return int(g.expression.value)
+    return None
 
 
 def last_count_stage(done: list[CheckedClaim], f: cl.Finding, spans) -> str | None:

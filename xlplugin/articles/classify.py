@@ -157,7 +157,8 @@ class Finding:
 def _words_after(text: str, end: int, limit: int = 6) -> list[tuple[str, int, int]]:
     """Following words (lower case, with offsets) up to a sentence or clause break."""
     out = []
-    for m in re.finditer(r"[A-Za-z][A-Za-z’'\-]*|\d+(?:[.,]\d+)*|[^\sA-Za-z0-9]", text[end : end + 120]):
+    chunk = text[end : end + 120].split("\n", 1)[0]  # a line ends the phrase
+    for m in re.finditer(r"[A-Za-z][A-Za-z’'\-]*|\d+(?:[.,]\d+)*|[^\sA-Za-z0-9]", chunk):
         token = m.group(0)
         if not token[0].isalnum():
             if token in "-–" and not out:
@@ -228,6 +229,10 @@ def classify(
 
     if expr.form == finder.TIME:
         return ignore("a time of day")
+    if expr.form == finder.YEAR:
+        return ignore("a year")
+    if re.search(r"\d(?:st|nd|rd|th)$", expr.text):
+        return ignore("a date" if re.fullmatch(_MONTHS, first) else "an ordinal (a rank, not a count)")
     # dates: "17 June 2021", "June 17", "May 2020"
     if expr.form in (finder.NUMBER, finder.RANGE) and whole and "," not in expr.text:
         if re.fullmatch(_MONTHS, first) and value is not None and 1 <= value <= 31:
@@ -269,7 +274,7 @@ def classify(
             ):
                 return ignore("part of a name")
     # ages: "aged 15", "15-year-old", "under-18s", "children under 15", "have been under 15"
-    if before and before[-1] in ("aged", "age", "ages", "ageing"):
+    if re.search(r"\b(?:aged|ages?)\s+$", text[max(0, expr.start - 12) : expr.start], re.IGNORECASE):
         return ignore("an age or age band")
     if (
         qualifier in ("under", "over")
@@ -308,6 +313,9 @@ def classify(
     if expr.form in (finder.FRACTION, finder.K_IN_M):
         if expr.form == finder.FRACTION and (first in ("of", "an", "a") and second in _DURATION_UNITS):
             return ignore("a duration")
+        change_start = _change_start(text, q_start if qualifier else expr.start)
+        if change_start is not None:
+            return claim(CHANGE, start=change_start)  # "an increase of more than a quarter"
         return claim(RATE)
     if expr.form == finder.MULTIPLE or first == "times":
         word = expr.text.lower()

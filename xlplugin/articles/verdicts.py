@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from xlplugin.articles import classify as cl
-from xlplugin.articles.context import Window, programme_words, stage_words, support
+from xlplugin.articles.context import NAME_POINTS, Window, programme_words, stage_words, support
 from xlplugin.articles.words import STOPWORDS
 from xlplugin.core import claims
 from xlplugin.core.funnel import Funnel, Programme
@@ -222,6 +222,47 @@ def _valid_nearest(parsed: claims.Claim, funnel: Funnel, window: Window, program
     return [d for _s, _dist, d in out[:3]]
 
 
+def _definition(m: claims.ClaimMatch, funnel: Funnel, kind: str, score: float) -> Definition:
+    return Definition(
+        m.programme,
+        m.numerator,
+        m.denominator,
+        None if m.value is None else float(m.value),
+        m.subset,
+        m.mixed_units,
+        score,
+        definition_text(m, funnel, kind),
+        m.complement,
+        m.certain,
+        m.from_programme,
+        m.to_programme,
+    )
+
+
+def _numerator_supported(funnel: Funnel, window: Window, m: claims.ClaimMatch, beside: int | None) -> bool:
+    """Does the text say who a rate counts? Its numerator's count or words must be there; a count
+    stated right beside the rate must be the numerator's."""
+    p = _programme(funnel, m.programme)
+    counts = [p.stage(n).count.exact for n in m.numerator]
+    if beside is not None and not m.complement:
+        return None not in counts and sum(c for c in counts if c is not None) == beside
+    return _score(funnel, window, m.programme, m.numerator, None) > 0
+
+
+_VOCAB: dict[int, tuple[Funnel, str]] = {}
+
+
+def _vocabulary(funnel: Funnel) -> str:
+    """The stage names and units, lower case, for "does the table count this noun"."""
+    cached = _VOCAB.get(id(funnel))
+    if cached is None or cached[0] is not funnel:
+        names = " ".join(f"{s.name} {s.unit}" for p in funnel.programmes for s in p.stages).lower()
+        cached = (funnel, names)
+        _VOCAB.clear()
+        _VOCAB[id(funnel)] = cached
+    return cached[1]
+
+
 def _best_stage(funnel: Funnel, window: Window) -> str | None:
     """The stage whose name the window speaks of most (None when it names none)."""
     best, best_score = None, 0.0
@@ -234,14 +275,16 @@ def _best_stage(funnel: Funnel, window: Window) -> str | None:
     return best
 
 
-def _claim_text(finding: cl.Finding, text: str) -> str:
+def _claim_text(finding: cl.Finding, text: str, vocabulary: str = "") -> str:
     """The words the claims parser reads: the quote, with a count's noun kept next to its number."""
     quote = finding.quote(text)
     if finding.kind == cl.COUNT:
         qualifier = "" if finding.qualifier in _ADDING else finding.qualifier
         number = f"{qualifier} {finding.expression.text}".strip()
-        noun = finding.noun
-        if not noun:  # the word after the number says what it counts ("438,000 burglaries")
+        # the noun goes with the number only when the table has that word: the claims module
+        # would otherwise call "1,071 cases" a count of something the table does not count
+        noun = finding.noun if finding.noun.lower().rstrip("s") in vocabulary else ""
+        if not finding.noun:  # the word after the number says what it counts ("438,000 burglaries")
             m = re.match(r"\s+([A-Za-z]{3,})\b", text[finding.expression.end : finding.expression.end + 40])
             noun = m.group(1) if m and m.group(1).lower() not in STOPWORDS else ""
         return f"{number} {noun}".strip()
@@ -255,17 +298,23 @@ def check_finding(
     window: Window,
     programme: str | None = None,
     about: str | None = None,
+    beside: int | None = None,
 ) -> Verdict:
     """The verdict on one claim found in `text`, from its best supported definition. `about` is
-    the stage a change is about when the text says it (the count stated before it in its sentence)."""
+    the stage a change is about when the text says it (the count stated before it in its sentence);
+    `beside` a count stated right beside a rate ("679 or 10%"), which must be its numerator."""
     try:
-        parsed = claims.parse_claim(_claim_text(finding, text))
+        parsed = claims.parse_claim(_claim_text(finding, text, _vocabulary(funnel)))
         core = claims.check_claim(parsed, funnel, programme)
     except (claims.ClaimError, ValueError) as exc:
         return Verdict(NOT_CHECKABLE, programme=programme, reason=str(exc))
     kind = finding.kind or parsed.kind
     defs = []
     for m in core.matches:
+        if kind == cl.RATE and not _numerator_supported(funnel, window, m, beside):
+            score = 0.0  # nothing in the text says who the claim counts: coincidence
+            defs.append(_definition(m, funnel, kind, score))
+            continue
         if kind == cl.CHANGE:
             names = (m.stage,) if m.stage else m.numerator
             score = _score(funnel, window, m.to_programme, names, finding)
@@ -278,22 +327,7 @@ def check_finding(
             score = _score(funnel, Window(window.text, window.stems, ()), m.programme, names, finding)
             if m.value is not None and m.value >= SMALL_COUNT:
                 score += EXACT_COUNT_POINTS
-        defs.append(
-            Definition(
-                m.programme,
-                m.numerator,
-                m.denominator,
-                None if m.value is None else float(m.value),
-                m.subset,
-                m.mixed_units,
-                score,
-                definition_text(m, funnel, kind),
-                m.complement,
-                m.certain,
-                m.from_programme,
-                m.to_programme,
-            )
-        )
+        defs.append(_definition(m, funnel, kind, score))
     defs.sort(key=lambda d: (-d.support, not d.valid, not d.certain))
     best = next((d for d in defs if not d.coincidental), None)
     if best is not None:
@@ -340,7 +374,8 @@ def check_finding(
     if defs:
         reason = "only definitions that nothing in the text points to give it (coincidence)"
         return Verdict(NOT_CHECKABLE, defs, nearest, programme, reason)
-    if core.verdict == NOT_REPRODUCED and any(d.support > 0 for d in nearest):
+    # a note's word alone (0.5) is too little to say which definition a wrong figure meant
+    if core.verdict == NOT_REPRODUCED and any(d.support >= NAME_POINTS for d in nearest):
         return Verdict(NOT_REPRODUCED, defs, nearest, nearest[0].programme if programme is None else programme)
     reason = core.reason or "nothing in the text ties it to a stage of the figures"
     return Verdict(NOT_CHECKABLE, defs, nearest, programme, reason)
