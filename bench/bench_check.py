@@ -2,10 +2,12 @@
 against reading the same file with the same reader and doing nothing with it.
 
 The article is made here: paragraphs in the style of the collected texts (rates with the counts
-beside them, counts, changes, dates, ages, durations, names, other places' figures), about the
-funnel's stages, repeated with fresh numbers to 5,000 words, as a saved web page (read by
-trafilatura, as a fact-checker's saved news page would be) and as plain text. The 10,000-word
-article shows the cost grows linearly (a doubling ratio near 2).
+beside them, counts, changes, dates, ages, durations, names, other places' figures) about the
+funnel's stages, between paragraphs of prose without figures (quotes, background), so that it
+has the founding article's density of figures (one quantitative expression in about 30 words),
+repeated with fresh numbers to 5,000 words; as a saved web page (read by trafilatura, as a
+fact-checker's saved news page would be) and as plain text. The 10,000-word article shows the
+cost grows linearly (a doubling ratio near 2).
 """
 
 from __future__ import annotations
@@ -91,7 +93,31 @@ def paragraphs(counts: list[tuple[str, int]], words: int) -> list[str]:
         )
         out.append(paragraph)
         total += len(paragraph.split())
+        for _ in range(4):  # prose, as between an article's figures
+            prose = " ".join(rng.sample(PROSE, 5))
+            out.append(prose)
+            total += len(prose.split())
     return out
+
+
+PROSE = [
+    "The scheme was announced with some fanfare and its supporters say it has changed lives.",
+    "Critics argue that the figures tell a different story from the one in the press release.",
+    "A spokesperson said the service would always look for new ways to reach those at risk.",
+    "Campaigners have called for an independent evaluation before the programme is extended.",
+    "The council said it was working closely with partners across the city on the next steps.",
+    "Local residents told reporters they had never heard of the scheme until this week.",
+    "Officials declined to say how the people contacted had been chosen in the first place.",
+    "The minister said the government remained committed to early intervention and prevention.",
+    "Opposition politicians said the results were disappointing and demanded a full review.",
+    "Charities working in the area said demand for their own services had kept on growing.",
+    "The report was published quietly on a Friday afternoon without any accompanying statement.",
+    "One former officer described the approach as well meant but poorly thought through.",
+    "The data were released in response to a request under the Freedom of Information Act.",
+    "It is not clear whether those who took part went on to complete any of the activities.",
+    "The organisers said it was too early to judge whether the approach had made a difference.",
+    "Several people who were approached said they did not trust the service enough to respond.",
+]
 
 
 def write_article(folder: Path, counts, words: int) -> tuple[Path, Path]:
