@@ -192,7 +192,7 @@ def chart_object(chart: Chart, language: str = "en-GB") -> tuple[str, str]:
     series = "".join(_series(styles, chart, s) for s in chart.series)
     legend = ""
     if chart.legend:
-        legend_style = styles.add(text=_text(10, language=language))
+        legend_style = styles.add(graphic='draw:stroke="none" draw:fill="none"', text=_text(10, language=language))
         legend = (
             f'<chart:legend chart:legend-position="bottom" style:legend-expansion="wide" '
             f'chart:style-name="{legend_style}"/>'
