@@ -100,7 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("report", help="write the FOI-summary workbook")
     p.add_argument("input", metavar="INPUT", help="funnel CSV or report spec (.toml)")
-    p.add_argument("-o", "--output", required=True, metavar="OUT.xlsx", help="the workbook to write")
+    p.add_argument("-o", "--output", required=True, metavar="OUT.xlsx|OUT.ods", help="the workbook to write")
+    p.add_argument("--format", choices=("xlsx", "ods"), help="xlsx or ods (default: from OUT's suffix)")
     _add_stat_options(p)
     p.add_argument("--publish", action="store_true", help="values only, no formulas (for publication)")
     p.add_argument("--force", action="store_true", help="overwrite OUT.xlsx if it exists")
@@ -231,6 +232,7 @@ def cmd_report(args) -> int:
         suppressed=args.suppressed,
         periods=args.periods,
         overdispersion=args.overdispersion,
+        fmt=args.format,
     )
     print(f"wrote {out}")
     return EXIT_OK

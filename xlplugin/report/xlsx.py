@@ -19,6 +19,8 @@ import xlsxwriter
 from xlplugin.core.errors import InputError, Problem
 from xlplugin.report import ownership, postpass
 from xlplugin.report.model import HEADING2, NUMBER_FORMATS, SHORT, Cell, Chart, Layout, Sheet, a1, quote_sheet
+from xlplugin.report.textfit import FONT, FONT_SIZE
+from xlplugin.report.textfit import row_height as _row_height
 
 _LINE_STYLES = {
     "line": {"color": "#000000", "width": 1.5},
@@ -26,37 +28,6 @@ _LINE_STYLES = {
     "dotted": {"color": "#404040", "width": 1.25, "dash_type": "round_dot"},
 }
 _BAR_COLOUR = "#1F4E79"
-#: Points per line of 11 pt text, and characters per unit of column width (a little under
-#: the true figure, so estimated rows are never too short).
-_LINE_HEIGHT = 15
-_CHARS_PER_WIDTH = 1.15
-FONT = "Arial"  # metric-compatible Liberation Sans in LibreOffice: the same line breaks everywhere
-FONT_SIZE = 11
-
-
-def _lines_needed(text: str, width: float) -> int:
-    """How many wrapped lines `text` takes in a column `width` characters wide (an estimate)."""
-    per_line = max(1, int((width - 1) * _CHARS_PER_WIDTH))
-    total = 0
-    for paragraph in str(text).split("\n"):
-        words, line, count = paragraph.split(" "), 0, 1
-        for word in words:
-            need = len(word) + (1 if line else 0)
-            if line + need > per_line and line:
-                count += 1 + (len(word) - 1) // per_line
-                line = len(word) % per_line or per_line
-            else:
-                line += need
-        total += count
-    return total
-
-
-def _row_height(cells: list[tuple[str, float]]) -> float | None:
-    """Explicit height for a row of wrapped text (LibreOffice does not autofit on load)."""
-    lines = max((_lines_needed(text, width) for text, width in cells), default=1)
-    return None if lines <= 1 else lines * _LINE_HEIGHT
-
-
 def _safe_text(text: str) -> str:
     """Chart titles and axis names that start with '=' would be read as formulas by XlsxWriter."""
     return " " + text if text.startswith("=") else text
