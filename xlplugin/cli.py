@@ -98,6 +98,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON (a stable interface; see README)")
     p.set_defaults(run=cmd_claim)
 
+    p = sub.add_parser("check", help="find every figure in an article and check it against the figures")
+    p.add_argument("text", metavar="TEXT", help="the article: .txt, .html, .docx, .pdf, or - for standard input")
+    p.add_argument("input", metavar="INPUT", help="funnel CSV or report spec (.toml)")
+    p.add_argument("--programme", metavar="P", help="check against this programme only")
+    _add_suppressed(p)
+    p.add_argument("--json", action="store_true", help="print JSON (a stable interface; see README)")
+    p.add_argument("-o", "--output", metavar="REPORT.xlsx", help="also write the workbook with the claims table")
+    p.add_argument("--force", action="store_true", help="overwrite REPORT.xlsx if it exists")
+    p.set_defaults(run=cmd_check)
+
     p = sub.add_parser("report", help="write the FOI-summary workbook")
     p.add_argument("input", metavar="INPUT", help="funnel CSV or report spec (.toml)")
     p.add_argument("-o", "--output", required=True, metavar="OUT.xlsx|OUT.ods", help="the workbook to write")
@@ -216,6 +226,12 @@ def cmd_claim(args) -> int:
 
     print(claim_text(args.claim, claim, matches))
     return EXIT_OK
+
+
+def cmd_check(args) -> int:
+    from xlplugin.articles.command import run_check
+
+    return run_check(args)
 
 
 def cmd_report(args) -> int:
