@@ -75,6 +75,23 @@ def _add_comparison_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_input_options(p: argparse.ArgumentParser, format_flag: str = "--format") -> None:
+    """How to read INPUT: its format (for standard input), layout, and where a workbook's data is.
+
+    `report` spends `--format` on what it writes (xlsx or ods), so there INPUT's is `--input-format`.
+    """
+    g = p.add_argument_group("reading INPUT (a CSV, an .xlsx/.xlsm workbook, a .toml spec, or - for standard input)")
+    g.add_argument(
+        format_flag, dest="input_format", choices=("csv", "xlsx"), help="what INPUT is, when its bytes cannot tell"
+    )
+    g.add_argument("--layout", choices=("one-row-per-stage", "wide", "long"), help="override the detected layout")
+    g.add_argument("--programme-column", metavar="NAME", help="the column that names programmes (long tables)")
+    g.add_argument("--dash", choices=("unavailable", "zero"), default="unavailable", help="what a '-' count means")
+    g.add_argument("--sheet", metavar="NAME", help="workbook: the worksheet to read")
+    g.add_argument("--table", metavar="NAME", help="workbook: the Excel table to read")
+    g.add_argument("--range", metavar="A5:D12", dest="cell_range", help="workbook: the cells to read (header first)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="xlplugin",
@@ -89,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_stat_options(p)
     _add_comparison_options(p)
     p.add_argument("--json", action="store_true", help="print JSON (a stable interface; see README)")
+    _add_input_options(p)
     p.set_defaults(run=cmd_rates)
 
     p = sub.add_parser("claim", help="which numerator/denominator definitions reproduce a claim")
@@ -96,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input", metavar="INPUT", help="funnel CSV or report spec (.toml)")
     _add_suppressed(p)
     p.add_argument("--json", action="store_true", help="print JSON (a stable interface; see README)")
+    _add_input_options(p)
     p.set_defaults(run=cmd_claim)
 
     p = sub.add_parser("check", help="find every figure in an article and check it against the figures")
@@ -117,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="overwrite OUT.xlsx if it exists")
     p.add_argument("--timestamp", metavar="ISO", help="generated time to record (for byte-identical rebuilds)")
     _add_comparison_options(p)
+    _add_input_options(p, format_flag="--input-format")
     p.set_defaults(run=cmd_report)
 
     p = sub.add_parser("refresh", help="update a workbook from a new CSV, keeping everything else")
@@ -143,16 +163,35 @@ def build_parser() -> argparse.ArgumentParser:
 # --- commands -------------------------------------------------------------------------
 
 
-def _load(args):
-    from xlplugin.inputs.spec import load_input
+def read_options(args):
+    """The `ReadOptions` of the `_add_input_options` flags."""
+    from xlplugin.inputs.loader import ReadOptions
 
-    return load_input(args.input, suppressed=args.suppressed)
+    return ReadOptions(
+        layout=args.layout,
+        programme_column=args.programme_column,
+        dash=args.dash,
+        format=args.input_format,
+        sheet=args.sheet,
+        table=args.table,
+        cell_range=args.cell_range,
+    )
+
+
+def _load(args):
+    """The input, read once (`xlplugin.inputs.load`); its notes (layout, columns taken) go to stderr."""
+    from xlplugin.inputs.loader import load
+
+    loaded = load(args.input, suppressed=args.suppressed, options=read_options(args))
+    for note in loaded.notes:
+        print(f"xlplugin {args.command}: {note}", file=sys.stderr)
+    return loaded
 
 
 def cmd_rates(args) -> int:
     from xlplugin.core.rates import funnel_rates
 
-    funnel, _spec, _path = _load(args)
+    funnel = _load(args).funnel
     tables = [(p, funnel_rates(p, args.confidence, args.method)) for p in funnel.programmes]
     periods, changes, plot = _comparison(funnel, args)
     if args.json:
@@ -199,7 +238,7 @@ def cmd_claim(args) -> int:
         claim = parse_claim(args.claim)
     except ClaimError as exc:
         raise InputError(str(exc)) from None
-    funnel, _spec, _path = _load(args)
+    funnel = _load(args).funnel
     matches = explain_claim(claim, funnel)
     if args.json:
         import json
@@ -249,6 +288,7 @@ def cmd_report(args) -> int:
         periods=args.periods,
         overdispersion=args.overdispersion,
         fmt=args.format,
+        read_options=read_options(args),
     )
     print(f"wrote {out}")
     return EXIT_OK

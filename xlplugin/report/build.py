@@ -9,7 +9,6 @@ replaces it in one `os.replace`.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 from pathlib import Path
 
@@ -111,6 +110,7 @@ def load_report_layout(
     spec=None,
     periods: bool = False,
     overdispersion: str = "auto",
+    read_options=None,
 ) -> Layout:
     """Read and validate INPUT (a funnel CSV or a TOML spec) and lay out the report's owned parts.
 
@@ -118,7 +118,8 @@ def load_report_layout(
     `spec` (a ReportSpec) stands in for a spec when INPUT is a bare CSV: refresh passes the
     one recorded in the workbook, so title, cover and claims survive a refresh from a CSV.
     """
-    from xlplugin.inputs.spec import check_claim_stages, load_input_table
+    from xlplugin.inputs.loader import load
+    from xlplugin.inputs.spec import check_claim_stages
 
     method = ALIASES.get(method, method)
     if method not in METHODS:
@@ -126,15 +127,15 @@ def load_report_layout(
     if not 0 < confidence < 1:
         raise InputError(Problem(f"confidence must be between 0 and 1 (e.g. 0.95), not {confidence}"))
     generated = parse_timestamp(timestamp)
-    funnel, read_spec, csv_path, table = load_input_table(input_path, suppressed)
+    loaded = load(input_path, suppressed=suppressed, options=read_options)  # read once: stdin works too
+    funnel, read_spec, table = loaded.funnel, loaded.spec, loaded.table
     if read_spec is not None or spec is None:
         spec = read_spec
     else:
         check_claim_stages(spec, funnel, f"{input_path} (against the claims recorded in the workbook)")
-    data = Path(csv_path).read_bytes()
     source = Source(
-        name=Path(csv_path).name,
-        sha256=hashlib.sha256(data).hexdigest(),
+        name=loaded.path.name if loaded.path is not None else loaded.name,
+        sha256=loaded.sha256,
         header=tuple(table.header),
         rows=tuple(tuple(r) for r in table.rows),
         encoding=table.encoding,
@@ -185,6 +186,7 @@ def build_report(
     periods: bool = False,
     overdispersion: str = "auto",
     fmt: str | None = None,
+    read_options=None,
 ) -> Path:
     """Write the FOI-summary workbook for INPUT to OUTPUT (.xlsx or .ods); InputError (nothing written) on bad input."""
     out = check_output(output_path, force, (Path(input_path),), fmt)
@@ -198,6 +200,7 @@ def build_report(
         suppressed=suppressed,
         periods=periods,
         overdispersion=overdispersion,
+        read_options=read_options,
     )
     # check again: the file may have appeared while we were working
     check_output(out, force, (Path(input_path),), fmt)

@@ -28,6 +28,8 @@ _LINE_STYLES = {
     "dotted": {"color": "#404040", "width": 1.25, "dash_type": "round_dot"},
 }
 _BAR_COLOUR = "#1F4E79"
+
+
 def _safe_text(text: str) -> str:
     """Chart titles and axis names that start with '=' would be read as formulas by XlsxWriter."""
     return " " + text if text.startswith("=") else text
