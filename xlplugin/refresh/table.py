@@ -149,18 +149,27 @@ def read_grid(csv_path, decimal: str | None = None) -> Grid:
 
 
 def decimal_mark(table) -> str:
-    """'.' unless a ';'-separated file shows decimal commas (``66,9``) and no decimal points."""
+    """The decimal mark of a CSV's numbers, by the rule funnel counts follow (csvinput.localise_count).
+
+    A `;`-separated file comes from a decimal-comma locale: `1.000; 2.500; 12.345` are thousands,
+    `66,9` a decimal. Only when such a file shows decimal points (``66.9``, ``0.25``) and no
+    decimal commas is its mark '.'. Every other file uses '.' (and `,` groups thousands).
+    """
     if getattr(table, "delimiter", ",") != ";":
         return "."
     comma = point = 0
     for row in table.rows[:1000]:
         for cell in row:
             t = cell.strip()
-            if re.fullmatch(r"-?\d+,\d{1,2}|-?\d+,\d{4,}", t):
+            if _COMMA_DECIMAL.fullmatch(t):
                 comma += 1
-            elif re.fullmatch(r"-?\d+\.\d{1,2}|-?\d+\.\d{4,}", t):
+            elif _POINT_DECIMAL.fullmatch(t):
                 point += 1
-    return "," if comma > point else "."
+    return "." if point > comma else ","
+
+
+_COMMA_DECIMAL = re.compile(r"-?[0-9]+,[0-9]{1,2}|-?[0-9]+,[0-9]{4,}")
+_POINT_DECIMAL = re.compile(r"-?[0-9]+\.[0-9]{1,2}|-?[0-9]+\.[0-9]{4,}")
 
 
 # --------------------------------------------------------------------------------------------
