@@ -295,10 +295,11 @@ def cmd_report(args) -> int:
 
 
 def cmd_refresh(args) -> int:
-    from xlplugin import refresh
+    # the subpackage by its full name: `from xlplugin import refresh` is the API facade's function
+    from xlplugin.refresh import refresh_table, refresh_workbook
 
     if args.table:
-        out = refresh.refresh_table(
+        out = refresh_table(
             args.workbook,
             args.csv,
             args.table,
@@ -310,9 +311,7 @@ def cmd_refresh(args) -> int:
     else:
         if args.sheet:
             raise InputError("--sheet goes with --table NAME")
-        out = refresh.refresh_workbook(
-            args.workbook, args.csv, output=args.output, backup=args.backup, force=args.force
-        )
+        out = refresh_workbook(args.workbook, args.csv, output=args.output, backup=args.backup, force=args.force)
     print(f"wrote {out}")
     return EXIT_OK
 
