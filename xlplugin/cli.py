@@ -31,7 +31,7 @@ def _confidence(text: str) -> float:
     try:
         value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"confidence must be a number between 0 and 1, not '{text}'")
+        raise argparse.ArgumentTypeError(f"confidence must be a number between 0 and 1, not '{text}'") from None
     if not 0 < value < 1:
         raise argparse.ArgumentTypeError(f"confidence must be between 0 and 1 (e.g. 0.95), not {text}")
     return value
@@ -43,7 +43,7 @@ def _suppressed(text: str) -> tuple[int, int]:
     try:
         return parse_suppressed_range(text)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc))
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _add_stat_options(p: argparse.ArgumentParser) -> None:
@@ -80,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("claim", help="which numerator/denominator definitions reproduce a claim")
     p.add_argument("claim", metavar="TEXT", help='the claim, e.g. "9%%", "just over 6%%", "one in 16"')
     p.add_argument("input", metavar="INPUT", help="funnel CSV or report spec (.toml)")
+    p.add_argument("--programme", metavar="NAME", help="check the claim in this programme or period only")
     _add_suppressed(p)
     p.add_argument("--json", action="store_true", help="print JSON (a stable interface; see README)")
     p.set_defaults(run=cmd_claim)
@@ -145,38 +146,27 @@ def cmd_rates(args) -> int:
 
 
 def cmd_claim(args) -> int:
-    from xlplugin.core.claims import ClaimError, explain_claim, parse_claim
+    from xlplugin.core.claims import ClaimError, check_claim, parse_claim, verdict_words
 
     try:
         claim = parse_claim(args.claim)
     except ClaimError as exc:
-        raise InputError(str(exc))
+        raise InputError(str(exc)) from None
     funnel, _spec, _path = _load(args)
-    matches = explain_claim(claim, funnel)
+    try:
+        verdict = check_claim(claim, funnel, args.programme)
+    except ClaimError as exc:
+        raise InputError(f"{args.input}: {exc}") from None
     if args.json:
         import json
 
-        doc = {
-            "claim": args.claim,
-            "low": float(claim.low),
-            "high": float(claim.high),
-            "matches": [
-                {
-                    "programme": m.programme,
-                    "numerator": list(m.numerator),
-                    "denominator": m.denominator,
-                    "value": float(m.value),
-                    "subset": m.subset,
-                    "mixed_units": m.mixed_units,
-                }
-                for m in matches
-            ],
-        }
-        print(json.dumps(doc, indent=2, ensure_ascii=False))
+        from xlplugin.textreport import verdict_json
+
+        print(json.dumps(verdict_json(args.claim, verdict), indent=2, ensure_ascii=False))
         return EXIT_OK
     from xlplugin.textreport import claim_text
 
-    print(claim_text(args.claim, claim, matches))
+    print(claim_text(args.claim, verdict, verdict_words(verdict, funnel)))
     return EXIT_OK
 
 
