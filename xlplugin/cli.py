@@ -237,8 +237,13 @@ def main(argv: list[str] | None = None) -> int:
         name = exc.filename or ""
         print(f"xlplugin {args.command}: cannot open '{name}': {exc.strerror}", file=sys.stderr)
         return EXIT_INPUT
-    except KeyboardInterrupt:
-        print("xlplugin: interrupted; nothing was written", file=sys.stderr)
+    except OSError as exc:  # the environment (disk full, name too long...): plain words, exit 2, never "a bug"
+        from xlplugin.ooxml.atomic import environment_error
+
+        print(f"xlplugin {args.command}: {environment_error(exc.filename or '', exc, 'used')}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt as exc:  # a WriteInterrupted says whether the file was replaced
+        print(f"xlplugin: {exc if getattr(exc, 'path', None) else 'interrupted; nothing was written'}", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return EXIT_OK

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
-import time
 from pathlib import Path
 
 from xlplugin.core.counts import DEFAULT_SUPPRESSED
@@ -72,27 +70,11 @@ def check_output(output: str | Path, force: bool, inputs: tuple[Path, ...] = ())
     return out
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write `data` to `path` via a temporary file in the same folder; never a partial file."""
-    folder = path.parent if str(path.parent) else Path(".")
-    # (not tempfile.mkstemp: importing tempfile costs more than the whole write)
-    tmp = str(folder / f".{path.name}.{os.getpid()}.{time.monotonic_ns()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+def write_atomically(path: Path, data: bytes, *, force: bool = False) -> None:
+    """Write `data` to `path` atomically (xlplugin.ooxml.atomic): new files exclusively, existing ones with `force`."""
+    from xlplugin.ooxml.atomic import write_file
+
+    write_file(path, lambda handle: handle.write(data), replace=force, force=force, hold_lock=True)
 
 
 def load_report_layout(
@@ -167,5 +149,5 @@ def build_report(
     )
     # check again: the file may have appeared while we were working
     check_output(out, force, (Path(input_path),))
-    write_atomically(out, data)
+    write_atomically(out, data, force=force)
     return out
