@@ -1,4 +1,4 @@
-"""The module users name in xlwings (``UDF Modules = xlplugin.udfs``): the eight UPTAKE_* functions.
+"""The module users name in xlwings (``UDF Modules = xlplugin.udfs``): the UPTAKE_* functions.
 
 They live in :mod:`xlplugin.excel.functions`; this name is the stable one that workbooks, the
 xlwings configuration and xlwings Lite/Server refer to.
@@ -13,6 +13,7 @@ from xlplugin.excel.functions import (
     UPTAKE_FUNNEL,
     UPTAKE_LIMITS,
     UPTAKE_RATE,
+    UPTAKE_VERDICT,
 )
 
 __all__ = [
@@ -24,4 +25,5 @@ __all__ = [
     "UPTAKE_BOUNDS",
     "UPTAKE_COMPARE",
     "UPTAKE_LIMITS",
+    "UPTAKE_VERDICT",
 ]
