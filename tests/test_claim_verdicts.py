@@ -331,3 +331,64 @@ def test_a_claim_outside_every_definition_is_never_reproduced(made, tenths_of_ba
     if any(claim.contains(v) for v in values):
         return
     assert check_claim(claim, f).verdict == NOT_REPRODUCED
+
+
+# --------------------------------------------------------------------------------------------
+# The report's claims table and the spec's programme/from/to
+
+
+def _claims_rows(xlsx: Path) -> dict[str, tuple]:
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(xlsx)["Claims"]
+    rows = list(sheet.iter_rows(values_only=True))
+    header = next(i for i, r in enumerate(rows) if r[0] == "Claim")
+    assert rows[header][5] == "Verdict"
+    return {r[0]: r for r in rows[header + 1 :]}
+
+
+def test_the_report_claims_table_gives_rounded_and_pinned_claims_their_verdicts(tmp_path):
+    from xlplugin.report import build_report
+
+    for name in ("restart.csv", "two-years.csv"):
+        (tmp_path / name).write_bytes((DATA / name).read_bytes())
+    (tmp_path / "restart.toml").write_text(
+        'title = "Restart"\ndata = "restart.csv"\n'
+        '[[claims]]\ntext = "less than a fifth"\nby = "DWP"\nnumerator = "Job outcome"\ndenominator = "Started"\n'
+        '[[claims]]\ntext = "85%"\nby = "DWP"\n',
+        encoding="utf-8",
+    )
+    build_report(tmp_path / "restart.toml", tmp_path / "restart.xlsx")
+    rows = _claims_rows(tmp_path / "restart.xlsx")
+    assert rows["less than a fifth"][5] == "Reproduced"
+    assert "84,000 of 450,000 started (18.5% to 18.8%)" in rows["less than a fifth"][3]
+    assert rows["85%"][5] == "Reproduced"
+    (tmp_path / "years.toml").write_text(
+        'title = "Searches"\ndata = "two-years.csv"\n'
+        '[[claims]]\ntext = "23% the year before"\nby = "Home Office"\nprogramme = "2019"\n'
+        '[[claims]]\ntext = "23%"\nby = "Home Office"\n'
+        '[[claims]]\ntext = "rose by 20%"\nby = "Home Office"\nfrom = "2019"\nto = "2020"\n',
+        encoding="utf-8",
+    )
+    build_report(tmp_path / "years.toml", tmp_path / "years.xlsx")
+    rows = _claims_rows(tmp_path / "years.xlsx")
+    assert rows["23% the year before"][5].startswith("Not reproduced: nearest, 250 of 1,000 searches is 25.0%")
+    assert rows["23%"][5] == "Reproduced in 2020"
+    assert rows["rose by 20%"][5] == "Reproduced from 2019 to 2020"  # arrests 250 -> 300
+
+
+def test_a_spec_naming_an_unknown_programme_is_an_input_error(tmp_path):
+    from xlplugin.core.errors import InputError
+    from xlplugin.report import build_report
+
+    (tmp_path / "two-years.csv").write_bytes(TWO_YEARS.read_bytes())
+    spec = tmp_path / "years.toml"
+    spec.write_text(
+        'title = "Searches"\ndata = "two-years.csv"\n[[claims]]\ntext = "23%"\nby = "Home Office"\n'
+        'programme = "1999"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as caught:
+        build_report(spec, tmp_path / "out.xlsx")
+    assert "'1999'" in str(caught.value) and "years.toml" in str(caught.value)
+    assert not (tmp_path / "out.xlsx").exists()
