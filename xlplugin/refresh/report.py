@@ -175,6 +175,8 @@ def _refresh_workbook(workbook: Path, csv, *, output, backup, force) -> Path:
             timestamp=options.generated,
             suppressed=options.suppressed,
             spec=recorded_spec,
+            periods=bool(record.get("periods", False)),
+            overdispersion=str(record.get("overdispersion", "auto")),
         )
         if not force:
             edited = edited_cells(book, owned, options, record_spec_or_none(record, str(workbook)))
