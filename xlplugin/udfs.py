@@ -14,6 +14,7 @@ from xlplugin.excel.functions import (
     UPTAKE_FUNNEL,
     UPTAKE_LIMITS,
     UPTAKE_RATE,
+    UPTAKE_VERDICT,
 )
 
 __all__ = [
@@ -25,5 +26,6 @@ __all__ = [
     "UPTAKE_BOUNDS",
     "UPTAKE_COMPARE",
     "UPTAKE_LIMITS",
+    "UPTAKE_VERDICT",
     "UPTAKE_CHECK",
 ]
