@@ -39,10 +39,17 @@ def run_check(args) -> int:
     return 0
 
 
-def _claim_text(claim) -> str:
-    from xlplugin.articles.verdicts import _claim_text as text
+def _claim_text(claim) -> str | None:
+    """The rate as the claims table reads it ("just over 6%"), or None when it cannot."""
+    from xlplugin.core.claims import QUALIFIERS, ClaimError, parse_claim
 
-    return text(claim.finding)
+    f = claim.finding
+    qualifier = f.qualifier if f.qualifier in QUALIFIERS else ""
+    text = f"{qualifier} {f.expression.text}".strip()
+    try:
+        return text if parse_claim(text).kind == "rate" else None
+    except ClaimError:
+        return None
 
 
 def write_report(result, input_path, spec, csv_path, output, *, force: bool, suppressed):
@@ -59,10 +66,13 @@ def write_report(result, input_path, spec, csv_path, output, *, force: bool, sup
         if c.kind != "rate" or c.verdict.verdict == "not_checkable":
             continue
         best = c.verdict.best
+        text = _claim_text(c)
+        if text is None:
+            continue
         by = f"{publisher or 'Not stated'}, {result.source} line {c.line}: \u201c{c.quote}\u201d ({c.verdict.verdict})"
         entries.append(
             ClaimSpec(
-                text=_claim_text(c),
+                text=text,
                 by=by,
                 numerator=best.numerator if best else None,
                 denominator=best.denominator if best else None,
