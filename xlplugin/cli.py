@@ -31,7 +31,7 @@ def _confidence(text: str) -> float:
     try:
         value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"confidence must be a number between 0 and 1, not '{text}'")
+        raise argparse.ArgumentTypeError(f"confidence must be a number between 0 and 1, not '{text}'") from None
     if not 0 < value < 1:
         raise argparse.ArgumentTypeError(f"confidence must be between 0 and 1 (e.g. 0.95), not {text}")
     return value
@@ -43,7 +43,7 @@ def _suppressed(text: str) -> tuple[int, int]:
     try:
         return parse_suppressed_range(text)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc))
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _add_stat_options(p: argparse.ArgumentParser) -> None:
@@ -74,6 +74,19 @@ def _add_input_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--range", metavar="A5:D12", dest="cell_range", help="workbook: the cells to read (header first)")
 
 
+OVERDISPERSION_CHOICES = ("none", "multiplicative", "additive", "auto")
+
+
+def _add_comparison_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--periods", action="store_true", help="the programmes are periods (times), even if not recognised")
+    p.add_argument(
+        "--overdispersion",
+        choices=OVERDISPERSION_CHOICES,
+        default="auto",
+        help="funnel-plot limits for areas: Spiegelhalter's adjustment (default auto: additive when overdispersed)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="xlplugin",
@@ -86,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("rates", help="print the funnel table of a CSV or report spec")
     p.add_argument("input", metavar="INPUT", help="funnel CSV or report spec (.toml)")
     _add_stat_options(p)
+    _add_comparison_options(p)
     p.add_argument("--json", action="store_true", help="print JSON (a stable interface; see README)")
     _add_input_options(p)
     p.set_defaults(run=cmd_rates)
@@ -105,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--publish", action="store_true", help="values only, no formulas (for publication)")
     p.add_argument("--force", action="store_true", help="overwrite OUT.xlsx if it exists")
     p.add_argument("--timestamp", metavar="ISO", help="generated time to record (for byte-identical rebuilds)")
+    _add_comparison_options(p)
     _add_input_options(p)
     p.set_defaults(run=cmd_report)
 
@@ -162,6 +177,7 @@ def cmd_rates(args) -> int:
 
     funnel = _load(args).funnel
     tables = [(p, funnel_rates(p, args.confidence, args.method)) for p in funnel.programmes]
+    periods, changes, plot = _comparison(funnel, args)
     if args.json:
         import json
 
@@ -170,12 +186,33 @@ def cmd_rates(args) -> int:
             "method": args.method,
             "programmes": [{"name": p.name, "stages": [r.as_json() for r in rows]} for p, rows in tables],
         }
+        if periods is not None:
+            doc["periods"] = [p.name for p in periods]
+            doc["changes"] = [c.as_json() for c in changes]
+        if plot is not None:
+            doc["funnel_plot"] = plot.as_json()
         print(json.dumps(doc, indent=2, ensure_ascii=False))
         return EXIT_OK
-    from xlplugin.textreport import rates_table
+    from xlplugin.textreport import changes_text, funnel_plot_text, rates_table
 
     print(rates_table(tables, args.confidence, args.method))
+    if periods is not None:
+        print("\n" + changes_text(changes, args.confidence))
+    if plot is not None:
+        print("\n" + funnel_plot_text(plot))
     return EXIT_OK
+
+
+def _comparison(funnel, args):
+    """Periods (in time order) with their changes, or, for three or more areas, the funnel plot."""
+    from xlplugin.core.changes import period_changes
+    from xlplugin.core.funnel_plot import funnel_plot
+    from xlplugin.core.periods import period_programmes
+
+    periods = period_programmes(funnel, args.periods)
+    if periods is not None:
+        return periods, period_changes(periods, args.confidence), None
+    return None, [], funnel_plot(funnel, args.overdispersion)
 
 
 def cmd_claim(args) -> int:
@@ -184,7 +221,7 @@ def cmd_claim(args) -> int:
     try:
         claim = parse_claim(args.claim)
     except ClaimError as exc:
-        raise InputError(str(exc))
+        raise InputError(str(exc)) from None
     funnel = _load(args).funnel
     matches = explain_claim(claim, funnel)
     if args.json:
@@ -226,6 +263,8 @@ def cmd_report(args) -> int:
         force=args.force,
         timestamp=args.timestamp,
         suppressed=args.suppressed,
+        periods=args.periods,
+        overdispersion=args.overdispersion,
         read_options=read_options(args),
     )
     print(f"wrote {out}")
@@ -282,8 +321,13 @@ def main(argv: list[str] | None = None) -> int:
         name = exc.filename or ""
         print(f"xlplugin {args.command}: cannot open '{name}': {exc.strerror}", file=sys.stderr)
         return EXIT_INPUT
-    except KeyboardInterrupt:
-        print("xlplugin: interrupted; nothing was written", file=sys.stderr)
+    except OSError as exc:  # the environment (disk full, name too long...): plain words, exit 2, never "a bug"
+        from xlplugin.ooxml.atomic import environment_error
+
+        print(f"xlplugin {args.command}: {environment_error(exc.filename or '', exc, 'used')}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt as exc:  # a WriteInterrupted says whether the file was replaced
+        print(f"xlplugin: {exc if getattr(exc, 'path', None) else 'interrupted; nothing was written'}", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return EXIT_OK

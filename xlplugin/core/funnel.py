@@ -79,6 +79,7 @@ class Programme:
 class Funnel:
     programmes: tuple[Programme, ...]
     source: str | None = None
+    periods: bool = False  # declared (a `period` column): the programmes are times, in file order if unreadable
 
 
 def _clean(value: str | None) -> str:

@@ -9,8 +9,6 @@ replaces it in one `os.replace`.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import time
 from pathlib import Path
 
 from xlplugin.core.counts import DEFAULT_SUPPRESSED
@@ -71,27 +69,11 @@ def check_output(output: str | Path, force: bool, inputs: tuple[Path, ...] = ())
     return out
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write `data` to `path` via a temporary file in the same folder; never a partial file."""
-    folder = path.parent if str(path.parent) else Path(".")
-    # (not tempfile.mkstemp: importing tempfile costs more than the whole write)
-    tmp = str(folder / f".{path.name}.{os.getpid()}.{time.monotonic_ns()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+def write_atomically(path: Path, data: bytes, *, force: bool = False) -> None:
+    """Write `data` to `path` atomically (xlplugin.ooxml.atomic): new files exclusively, existing ones with `force`."""
+    from xlplugin.ooxml.atomic import write_file
+
+    write_file(path, lambda handle: handle.write(data), replace=force, force=force, hold_lock=True)
 
 
 def load_report_layout(
@@ -103,6 +85,8 @@ def load_report_layout(
     timestamp: str | dt.datetime | None = None,
     suppressed: tuple[int, int] = DEFAULT_SUPPRESSED,
     spec=None,
+    periods: bool = False,
+    overdispersion: str = "auto",
     read_options=None,
 ) -> Layout:
     """Read and validate INPUT (a funnel CSV or a TOML spec) and lay out the report's owned parts.
@@ -134,8 +118,18 @@ def load_report_layout(
         encoding=table.encoding,
         delimiter=table.delimiter,
     )
+    from xlplugin.core.overdispersion import ADJUSTMENTS
+
+    if overdispersion not in ADJUSTMENTS:
+        raise InputError(Problem(f"overdispersion '{overdispersion}' is not one of {', '.join(ADJUSTMENTS)}"))
     options = Options(
-        confidence=confidence, method=method, publish=publish, generated=generated, suppressed=tuple(suppressed)
+        confidence=confidence,
+        method=method,
+        publish=publish,
+        generated=generated,
+        suppressed=tuple(suppressed),
+        periods=bool(periods),
+        overdispersion=overdispersion,
     )
     return report_layout(funnel, spec, source, options)
 
@@ -155,6 +149,8 @@ def build_report(
     force: bool = False,
     timestamp: str | dt.datetime | None = None,
     suppressed: tuple[int, int] = DEFAULT_SUPPRESSED,
+    periods: bool = False,
+    overdispersion: str = "auto",
     read_options=None,
 ) -> Path:
     """Write the FOI-summary workbook for INPUT to OUTPUT; InputError (nothing written) on bad input."""
@@ -166,9 +162,11 @@ def build_report(
         publish=publish,
         timestamp=timestamp,
         suppressed=suppressed,
+        periods=periods,
+        overdispersion=overdispersion,
         read_options=read_options,
     )
     # check again: the file may have appeared while we were working
     check_output(out, force, (Path(input_path),))
-    write_atomically(out, data)
+    write_atomically(out, data, force=force)
     return out

@@ -157,17 +157,19 @@ def _render_sheet(wb, ws, sheet: Sheet, fmts: _Formats) -> None:
                 "autofilter": False,
                 "banded_rows": False,
                 "style": "Table Style Light 1",
-                "columns": [{"header": h, "header_format": f} for h, f in zip(table.headers, header_formats)],
+                "columns": [
+                    {"header": h, "header_format": f} for h, f in zip(table.headers, header_formats, strict=False)
+                ],
             },
         )
         widths = list(table.widths) + [8.43] * (len(table.headers) - len(table.widths))
-        height = _row_height(list(zip(table.headers, widths)))
+        height = _row_height(list(zip(table.headers, widths, strict=False)))
         if height:
             ws.set_row(table.top, height)
         for i, row in enumerate(table.rows):
             for j, cell in enumerate(row):
                 _write_cell(ws, table.first_data_row + i, table.left + j, cell, fmts, numeric[j], indented[j])
-            height = _row_height([(str(c.value), w) for c, w in zip(row, widths) if not c.is_number])
+            height = _row_height([(str(c.value), w) for c, w in zip(row, widths, strict=False) if not c.is_number])
             if height:
                 ws.set_row(table.first_data_row + i, height)
     if sheet.chart is not None:
@@ -193,6 +195,8 @@ def _render_sheet(wb, ws, sheet: Sheet, fmts: _Formats) -> None:
 def _chart(wb, spec: Chart):
     if spec.kind == "bar":
         chart = wb.add_chart({"type": "bar"})
+    elif spec.kind == "line":
+        chart = wb.add_chart({"type": "line"})
     else:
         chart = wb.add_chart({"type": "scatter", "subtype": "straight"})
     for s in spec.series:
@@ -207,6 +211,10 @@ def _chart(wb, spec: Chart):
             options["fill"] = {"color": _BAR_COLOUR}
             options["border"] = {"none": True}
             options["gap"] = 60
+        elif s.style == "trend":
+            colour = s.colour or _BAR_COLOUR
+            options["line"] = {"color": colour, "width": 2}
+            options["marker"] = {"type": s.marker, "size": 8, "fill": {"color": colour}, "border": {"color": "#000000"}}
         elif s.style == "points":
             options["marker"] = {
                 "type": "circle",
@@ -219,10 +227,10 @@ def _chart(wb, spec: Chart):
             options["marker"] = {"type": "none"}
             options["line"] = dict(_LINE_STYLES[s.style])
         if s.labels:
-            num_format = spec.x_axis.num_format if spec.kind == "bar" else None
+            num_format = {"bar": spec.x_axis.num_format, "line": "0.0%"}.get(spec.kind)
             options["data_labels"] = {
                 "value": True,
-                "position": "outside_end",
+                "position": "right" if spec.kind == "line" else "outside_end",
                 "num_format": num_format or "General",
                 "font": {"name": FONT, "size": 10},
             }
