@@ -107,9 +107,7 @@ STDIN_LABEL = "standard input"
 _WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
 
 
-def read_bytes(
-    source: str | Path | bytes, name: str | None, *, workbook_limit: int | None = None
-) -> tuple[bytes, str]:
+def read_bytes(source: str | Path | bytes, name: str | None, *, workbook_limit: int | None = None) -> tuple[bytes, str]:
     """The file's bytes and the name to use in messages (the path as the user typed it).
 
     Read once, whatever it is: `-` is standard input, and `/dev/stdin` or a process substitution
