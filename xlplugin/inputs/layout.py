@@ -210,7 +210,9 @@ def read_layout(
         programmes.extend(built.programmes)
     if funnel_problems:
         raise InputError(funnel_problems)
-    return Layout(Funnel(tuple(programmes), table.name), layout, roles, notes)
+    # a `period` column (or wide columns that are all periods) declares its programmes times
+    periods = "programme" in positions and _key(table.header[positions["programme"]]) == "period"
+    return Layout(Funnel(tuple(programmes), table.name, periods=periods), layout, roles, notes)
 
 
 _UNSET = object()
