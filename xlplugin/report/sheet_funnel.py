@@ -6,6 +6,7 @@ from xlplugin.core.rates import FIRST_STAGE, MIXED_UNITS, OUTSIDE_FUNNEL, funnel
 from xlplugin.report import ownership
 from xlplugin.report.common import (
     MAX_CHART_BARS,
+    MAX_CHART_HEIGHT,
     MAX_CLUSTERED_PROGRAMMES,
     SHORTHAND,
     Context,
@@ -242,7 +243,7 @@ def funnel_chart_sheet(ctx: Context) -> Sheet | None:
         y_axis=Axis("Programme and stage" if several else "Stage", reverse=True),
         row=table.last_row + 2,
         width=760,
-        height=max(300, min(1000, 80 + 34 * len(drawn))),
+        height=max(300, min(MAX_CHART_HEIGHT, 80 + 34 * len(drawn))),
     )
     return Sheet(
         key="funnel_chart",
