@@ -20,6 +20,8 @@ from xlplugin.core.errors import InputError, Problem
 from xlplugin.report import ownership, postpass
 from xlplugin.report.common import MIN_PRINT_SCALE, print_scale
 from xlplugin.report.model import HEADING2, NUMBER_FORMATS, SHORT, Cell, Chart, Layout, Sheet, a1, quote_sheet
+from xlplugin.report.textfit import FONT, FONT_SIZE
+from xlplugin.report.textfit import row_height as _row_height
 
 _LINE_STYLES = {
     "line": {"color": "#000000", "width": 1.5},
@@ -32,35 +34,6 @@ _INVALID_POINT = {
     "pattern": {"pattern": "wide_upward_diagonal", "fg_color": "#C00000", "bg_color": "#FFFFFF"},
     "border": {"color": "#000000", "width": 1.5, "dash_type": "dash"},
 }
-#: Points per line of 11 pt text, and characters per unit of column width (a little under
-#: the true figure, so estimated rows are never too short).
-_LINE_HEIGHT = 15
-_CHARS_PER_WIDTH = 1.15
-FONT = "Arial"  # metric-compatible Liberation Sans in LibreOffice: the same line breaks everywhere
-FONT_SIZE = 11
-
-
-def _lines_needed(text: str, width: float) -> int:
-    """How many wrapped lines `text` takes in a column `width` characters wide (an estimate)."""
-    per_line = max(1, int((width - 1) * _CHARS_PER_WIDTH))
-    total = 0
-    for paragraph in str(text).split("\n"):
-        words, line, count = paragraph.split(" "), 0, 1
-        for word in words:
-            need = len(word) + (1 if line else 0)
-            if line + need > per_line and line:
-                count += 1 + (len(word) - 1) // per_line
-                line = len(word) % per_line or per_line
-            else:
-                line += need
-        total += count
-    return total
-
-
-def _row_height(cells: list[tuple[str, float]]) -> float | None:
-    """Explicit height for a row of wrapped text (LibreOffice does not autofit on load)."""
-    lines = max((_lines_needed(text, width) for text, width in cells), default=1)
-    return None if lines <= 1 else lines * _LINE_HEIGHT
 
 
 def _safe_text(text: str) -> str:
@@ -169,17 +142,19 @@ def _render_sheet(wb, ws, sheet: Sheet, fmts: _Formats) -> None:
                 "autofilter": False,
                 "banded_rows": False,
                 "style": "Table Style Light 1",
-                "columns": [{"header": h, "header_format": f} for h, f in zip(table.headers, header_formats)],
+                "columns": [
+                    {"header": h, "header_format": f} for h, f in zip(table.headers, header_formats, strict=False)
+                ],
             },
         )
         widths = list(table.widths) + [8.43] * (len(table.headers) - len(table.widths))
-        height = _row_height(list(zip(table.headers, widths)))
+        height = _row_height(list(zip(table.headers, widths, strict=False)))
         if height:
             set_row(table.top, height)
         for i, row in enumerate(table.rows):
             for j, cell in enumerate(row):
                 _write_cell(ws, table.first_data_row + i, table.left + j, cell, fmts, numeric[j], indented[j])
-            height = _row_height([(str(c.value), w) for c, w in zip(row, widths) if not c.is_number])
+            height = _row_height([(str(c.value), w) for c, w in zip(row, widths, strict=False) if not c.is_number])
             if height:
                 set_row(table.first_data_row + i, height)
     if sheet.chart is not None:
