@@ -191,3 +191,16 @@ def test_met_denominators_chart_one_numerator_and_the_12_percent_hatched(met):
     alts = [el.get("descr") for n in drawings for el in pkg.xml(n).iter() if el.get("descr")]
     alt = next(a for a in alts if "rates of interested in diversion" in a)
     assert "(62 + 20) of 669 visited: 12.3% (10.0% to 15.0%), hatched: the numerator is not a subset" in alt
+
+
+def test_notes_column_never_says_none(met, wyp):
+    _, pkg = met
+    headers, rows = _table(pkg, "Funnel", "Stage")
+    notes = {r["Stage"]["v"]: r["Notes"]["v"] for r in rows}
+    assert notes["Visited"] == "[z]"  # no note for this stage
+    assert notes["Identified for a visit"].startswith("[note ")
+    assert "None" not in {c["v"] for c in pkg.cells("Funnel").values()}
+    # no stage has a note: no Notes column at all
+    _, pkg = wyp
+    headers, _rows = _table(pkg, "Funnel", "Programme")
+    assert "Notes" not in headers and headers[-1] == "Drop-off from base (number)"
