@@ -295,7 +295,8 @@ def cmd_report(args) -> int:
 
 
 def cmd_refresh(args) -> int:
-    from xlplugin import refresh
+
+    refresh = sys.modules["xlplugin.refresh"]  # the package, not the facade's `xlplugin.refresh` function
 
     if args.table:
         out = refresh.refresh_table(
