@@ -177,7 +177,7 @@ def _render_sheet(wb, ws, sheet: Sheet, fmts: _Formats) -> None:
     else:
         ws.fit_to_pages(1, 0)
     if plan == BREAK and sheet.chart is not None:
-        ws.set_h_pagebreaks([sheet.chart.row])
+        ws.set_h_pagebreaks([sheet.chart.row - 1])  # the blank row above the chart starts the page
     ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
     if is_cover:
         ws.hide_gridlines(2)
