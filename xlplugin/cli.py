@@ -285,7 +285,7 @@ def cmd_report(args) -> int:
 
 
 def cmd_refresh(args) -> int:
-    # the subpackage by its full name: `from xlplugin import refresh` is the API facade's function
+    # by full name: the subpackage `xlplugin.refresh`, whatever the API facade has cached
     from xlplugin.refresh import refresh_table, refresh_workbook
 
     if args.table:
