@@ -63,6 +63,8 @@ def _add_suppressed(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from xlplugin.cases.cli import add_case_options
+
     parser = _Parser(
         prog="xlplugin",
         description="Funnel and uptake rates whose denominators are always stated.",
@@ -75,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input", metavar="INPUT", help="funnel CSV or report spec (.toml)")
     _add_stat_options(p)
     p.add_argument("--json", action="store_true", help="print JSON (a stable interface; see README)")
+    add_case_options(p, sql=True)
     p.set_defaults(run=cmd_rates)
 
     p = sub.add_parser("claim", help="which numerator/denominator definitions reproduce a claim")
@@ -82,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input", metavar="INPUT", help="funnel CSV or report spec (.toml)")
     _add_suppressed(p)
     p.add_argument("--json", action="store_true", help="print JSON (a stable interface; see README)")
+    add_case_options(p)
     p.set_defaults(run=cmd_claim)
 
     p = sub.add_parser("report", help="write the FOI-summary workbook")
@@ -91,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--publish", action="store_true", help="values only, no formulas (for publication)")
     p.add_argument("--force", action="store_true", help="overwrite OUT.xlsx if it exists")
     p.add_argument("--timestamp", metavar="ISO", help="generated time to record (for byte-identical rebuilds)")
+    add_case_options(p)
     p.set_defaults(run=cmd_report)
 
     p = sub.add_parser("refresh", help="update a workbook from a new CSV, keeping everything else")
@@ -118,6 +123,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _load(args):
+    from xlplugin.cases import cli as cases
+
+    cases.refuse_case_options_without_cases(args)
+    if cases.wants_cases(args):  # one row per case: count the funnel first (xlplugin.cases)
+        args.case_funnel = cases.load(args, args.input)
+        return args.case_funnel.funnel, None, args.case_funnel.path
     from xlplugin.inputs.spec import load_input
 
     return load_input(args.input, suppressed=args.suppressed)
@@ -126,7 +137,12 @@ def _load(args):
 def cmd_rates(args) -> int:
     from xlplugin.core.rates import funnel_rates
 
+    if getattr(args, "sql", None) and args.cases:
+        from xlplugin.cases.cli import print_sql
+
+        return print_sql(args)
     funnel, _spec, _path = _load(args)
+    case_funnel = getattr(args, "case_funnel", None)
     tables = [(p, funnel_rates(p, args.confidence, args.method)) for p in funnel.programmes]
     if args.json:
         import json
@@ -136,10 +152,14 @@ def cmd_rates(args) -> int:
             "method": args.method,
             "programmes": [{"name": p.name, "stages": [r.as_json() for r in rows]} for p, rows in tables],
         }
+        if case_funnel is not None:
+            doc["cases"] = case_funnel.as_json()
         print(json.dumps(doc, indent=2, ensure_ascii=False))
         return EXIT_OK
     from xlplugin.textreport import rates_table
 
+    if case_funnel is not None:
+        print(case_funnel.summary() + "\n")
     print(rates_table(tables, args.confidence, args.method))
     return EXIT_OK
 
@@ -181,6 +201,14 @@ def cmd_claim(args) -> int:
 
 
 def cmd_report(args) -> int:
+    from xlplugin.cases import cli as cases
+
+    cases.refuse_case_options_without_cases(args)
+    if cases.wants_cases(args):
+        from xlplugin.cases.report import build_case_report
+
+        print(f"wrote {build_case_report(args)}")
+        return EXIT_OK
     from xlplugin.report import build_report
 
     out = build_report(
