@@ -415,9 +415,11 @@ def _count_case(g: GroupCounts, reached: list[bool], dates: list, query: CaseQue
         counted[i] = prefix and reached[i] and within(i)
         if counted[i]:
             g.counted[i] += 1
+    # only --within without --ordered makes counted stages differ from reached ones in nesting
+    tested = counted if window and not query.ordered else reached
     for i in range(n):
         for j in range(i):
-            if counted[i] and not counted[j]:
+            if tested[i] and not tested[j]:
                 g.counted_not_subset[(i, j)] += 1
 
 
