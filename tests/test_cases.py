@@ -342,3 +342,45 @@ def test_report_cases_records_query_and_hash(case_file, tmp_path):
     assert "20 case(s) reached it without 'visited'" in text
     r = cli("report", case_file, "--cases", "--stages", "identified,nope", "-o", tmp_path / "bad.xlsx")
     assert r.returncode == 2 and not (tmp_path / "bad.xlsx").exists()
+
+
+# ------------------------------------------------------------------ in Excel: UPTAKE_CASES
+
+
+def test_uptake_cases_counts_the_case_file_as_duckdb_does(case_file):
+    import csv
+
+    from xlplugin.excel.functions import UPTAKE_CASES, UPTAKE_FUNNEL
+
+    with open(case_file, newline="", encoding="utf-8") as handle:
+        table = list(csv.reader(handle))
+    columns = [table[0].index(c) for c in cr.STAGES.split(",")]
+    # as xlwings hands a range over: empty cells None, the header row on top
+    rows = [[(row[c] or None) for c in columns] for row in table]
+    assert UPTAKE_CASES(rows) == "#VALUE!"  # F's unparseable "maybe": a sheet cannot report it, so it says so
+    rows = [[None if v == "maybe" else v for v in row] for row in rows]
+    spilled = UPTAKE_CASES(rows)
+    assert [r[0] for r in spilled] == cr.TRUTH["rows"]  # no --id in Excel: one row per case
+    assert [r[1] for r in spilled] == ["", "", "", "identified"]  # interested is no subset of the stages above
+    ordered = UPTAKE_CASES(rows, True)
+    (duck,) = counted(case_file, ordered=True)
+    assert [r[0] for r in ordered] == duck.counted and all(r[1] == "" for r in ordered)
+    # the funnel table on top, as the sheet would do it
+    names = [[n] for n in rows[0]]
+    table_out = UPTAKE_FUNNEL(names, [[r[0]] for r in spilled], [[r[1] or None] for r in spilled])
+    assert table_out[4][:3] == ["interested", 60, "identified"]
+
+
+def test_uptake_cases_excel_values():
+    from xlplugin.excel.functions import UPTAKE_CASES
+
+    when = dt.datetime(2021, 6, 17)
+    serial = (when - dt.datetime(1899, 12, 30)).days  # xlwings Lite passes dates as serial numbers
+    rows = [[1.0, when], [True, serial + 3.0], ["yes", None], [0.0, "x"]]
+    assert UPTAKE_CASES(rows) == [[3, ""], [3, "none"]]  # the fourth row reached stage 2 without stage 1
+    assert UPTAKE_CASES(rows, "TRUE") == [[3, ""], [2, ""]]
+    assert UPTAKE_CASES([[1.0, "perhaps"]]) == "#VALUE!"
+    assert UPTAKE_CASES([[1.0, 1.0]], "sometimes") == "#VALUE!"
+    assert UPTAKE_CASES(None) == "#N/A"
+    assert UPTAKE_CASES([["visited", "interested"]]) == [[0, ""], [0, ""]]  # a header and no cases
+    assert UPTAKE_CASES([[1.0, -5.0]]) == "#VALUE!"
