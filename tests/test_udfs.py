@@ -36,6 +36,7 @@ UDFS = [
     udfs.UPTAKE_COMPARE,
     udfs.UPTAKE_LIMITS,
     udfs.UPTAKE_CASES,
+    udfs.UPTAKE_CHECK,
 ]
 ERRORS = {"#DIV/0!", "#NUM!", "#VALUE!", "#N/A"}
 
@@ -55,7 +56,7 @@ UNITS = [["people"], ["people"], ["contacts"], ["people"], ["people"]]
 def met_programme(with_units: bool = True):
     records = [
         StageRecord(s[0], int(c[0]), b[0], u[0] if with_units else None)
-        for s, c, b, u in zip(STAGES, COUNTS, BASES, UNITS)
+        for s, c, b, u in zip(STAGES, COUNTS, BASES, UNITS, strict=False)
     ]
     return build_funnel(records).programmes[0]
 
@@ -144,10 +145,10 @@ def test_claim_matches_the_cores_verdicts_for_the_three_published_claims():
 def test_explain_lists_the_cores_definitions():
     table = udfs.UPTAKE_EXPLAIN("12%", STAGES, COUNTS, BASES)
     assert table[0] == udfs.EXPLAIN_HEADER
-    funnel = build_funnel([StageRecord(s[0], int(c[0]), b[0]) for s, c, b in zip(STAGES, COUNTS, BASES)])
+    funnel = build_funnel([StageRecord(s[0], int(c[0]), b[0]) for s, c, b in zip(STAGES, COUNTS, BASES, strict=False)])
     core = claims.explain_claim("12%", funnel)
     assert len(table) == len(core) + 1
-    for row, match in zip(table[1:], core):
+    for row, match in zip(table[1:], core, strict=False):
         assert row[:4] == [" + ".join(match.numerator), match.denominator, float(match.value), match.subset]
     first = table[1]
     assert first[:2] == ["Interested in diversion + Contacted police about diversion", "Visited"]
@@ -225,7 +226,7 @@ def test_uptake_ci_column_agrees_with_the_oracle_row_by_row():
     ns = [[float(n)] for _, n in CI_CASES]
     got = udfs.UPTAKE_CI(xs, ns, 0.95, "exact")
     assert len(got) == len(CI_CASES)
-    for row, (x, n) in zip(got, CI_CASES):
+    for row, (x, n) in zip(got, CI_CASES, strict=False):
         assert row == pytest.approx(list(oracle_ci(x, n, 0.95, "exact")), abs=1e-9)
 
 
@@ -387,6 +388,12 @@ BAD_INPUTS = [
     ("cases: empty range", udfs.UPTAKE_CASES, (None,), "#N/A"),
     ("cases: unparseable stage cell", udfs.UPTAKE_CASES, ([[1.0, "perhaps"]],), "#VALUE!"),
     ("cases: ordered not a boolean", udfs.UPTAKE_CASES, ([[1.0, 0.0]], "sometimes"), "#VALUE!"),
+    # UPTAKE_CHECK
+    ("check: empty text", udfs.UPTAKE_CHECK, ("", STAGES, COUNTS), "#N/A"),
+    ("check: number instead of text", udfs.UPTAKE_CHECK, (9.0, STAGES, COUNTS), "#VALUE!"),
+    ("check: no figures in the text", udfs.UPTAKE_CHECK, ("No figures here.", STAGES, COUNTS), "#N/A"),
+    ("check: negative count", udfs.UPTAKE_CHECK, ("Just 6%.", STAGES[:2], [[1000.0], [-1.0]]), "#NUM!"),
+    ("check: error in text", udfs.UPTAKE_CHECK, ("#DIV/0!", STAGES, COUNTS), "#DIV/0!"),
 ]
 
 
@@ -1257,6 +1264,8 @@ def test_udfs_module_imports_only_xlwings_decorators_the_core_and_stdlib():
         elif isinstance(node, ast.ImportFrom):
             if node.level or (node.module or "").startswith(("xlplugin.core", "xlplugin.excel")):
                 continue  # the pure core and Excel's argument conventions
+            if node.module == "xlplugin.articles.check":
+                continue  # the article checker's pure finder and verdicts (its readers are not imported)
             if node.module == "xlwings":
                 assert {a.name for a in node.names} <= {"func", "arg", "ret"}
             else:
@@ -1322,7 +1331,7 @@ def test_classic_xlwings_registers_our_parameters_and_docs(function):
     assert info["name"] == function.__name__
     assert info["ret"]["doc"] == function.__doc__ and len(info["ret"]["doc"]) <= 255
     assert [a["name"] for a in info["args"]] == list(signature.parameters)
-    for arg, parameter in zip(info["args"], signature.parameters.values()):
+    for arg, parameter in zip(info["args"], signature.parameters.values(), strict=False):
         assert not arg["doc"].startswith("Positional argument"), arg["name"]  # our description, not the default
         assert arg["options"]["convert"] is typing.Any  # xlwings' default value converter
         assert arg["options"]["err_to_str"] is True  # error cells arrive as "#N/A" text, not None

@@ -7,6 +7,7 @@ xlwings configuration and xlwings Lite/Server refer to.
 from xlplugin.excel.functions import (
     UPTAKE_BOUNDS,
     UPTAKE_CASES,
+    UPTAKE_CHECK,
     UPTAKE_CI,
     UPTAKE_CLAIM,
     UPTAKE_COMPARE,
@@ -26,4 +27,5 @@ __all__ = [
     "UPTAKE_COMPARE",
     "UPTAKE_LIMITS",
     "UPTAKE_CASES",
+    "UPTAKE_CHECK",
 ]

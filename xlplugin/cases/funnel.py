@@ -43,6 +43,11 @@ class CaseFunnel:
         n = self.query.suppress_below
         return (1, n - 1) if n else DEFAULT_SUPPRESSED
 
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """As `xlplugin.inputs.loader.Loaded.notes`: nothing to add (the summary says it all)."""
+        return ()
+
     def summary(self) -> str:
         return "\n".join(summary_lines(list(self.groups), self.query, self.path.name))
 

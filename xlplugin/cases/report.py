@@ -31,12 +31,11 @@ def provenance(result: CaseFunnel) -> tuple[str, ...]:
 def build_case_report(args: argparse.Namespace) -> Path:
     """Validate, count, lay out and write atomically; InputError (nothing written) on bad input."""
     from xlplugin.cases.cli import load
-    from xlplugin.report.build import check_output, parse_timestamp, write_atomically
+    from xlplugin.report.build import check_output, output_format, parse_timestamp, render_layout, write_atomically
     from xlplugin.report.layout import Options, Source, report_layout
-    from xlplugin.report.xlsx import render
 
     source_path = Path(args.input)
-    out = check_output(args.output, args.force, (source_path,))
+    out = check_output(args.output, args.force, (source_path,), args.format)
     generated = parse_timestamp(args.timestamp)
     result = load(args, args.input)
     header, rows = result.table()
@@ -53,8 +52,10 @@ def build_case_report(args: argparse.Namespace) -> Path:
         publish=args.publish,
         generated=generated,
         suppressed=result.suppressed,
+        periods=args.periods,
+        overdispersion=args.overdispersion,
     )
-    data = render(report_layout(result.funnel, None, source, options))
-    check_output(out, args.force, (source_path,))  # it may have appeared while we counted
-    write_atomically(out, data)
+    data = render_layout(report_layout(result.funnel, None, source, options), output_format(out, args.format))
+    check_output(out, args.force, (source_path,), args.format)  # it may have appeared while we counted
+    write_atomically(out, data, force=args.force)
     return out

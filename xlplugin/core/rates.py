@@ -24,7 +24,13 @@ ROUNDED = "rounded"
 NOT_AVAILABLE = "not_available"
 SMALL_COUNT_FLAG = "small_count"
 
-_KIND_FLAG = {"suppressed": SUPPRESSED, "rounded": ROUNDED, "unavailable": NOT_AVAILABLE}
+FROM_PERCENTAGE = "from_percentage"
+_KIND_FLAG = {
+    "suppressed": SUPPRESSED,
+    "rounded": ROUNDED,
+    "unavailable": NOT_AVAILABLE,
+    FROM_PERCENTAGE: FROM_PERCENTAGE,
+}
 
 
 @dataclass(frozen=True)
@@ -61,7 +67,21 @@ class StageRate:
     line: int | None = None
 
     def as_json(self) -> dict:
-        keys = ["stage", "count", "count_low", "count_high", "base", "unit", "rate", "rate_low", "rate_high", "ci_lower", "ci_upper", "rate_of_first", "drop_off"]
+        keys = [
+            "stage",
+            "count",
+            "count_low",
+            "count_high",
+            "base",
+            "unit",
+            "rate",
+            "rate_low",
+            "rate_high",
+            "ci_lower",
+            "ci_upper",
+            "rate_of_first",
+            "drop_off",
+        ]
         out = {k: getattr(self, k) for k in keys}
         out["flags"] = list(self.flags)
         return out

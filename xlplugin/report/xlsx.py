@@ -19,6 +19,8 @@ import xlsxwriter
 from xlplugin.core.errors import InputError, Problem
 from xlplugin.report import ownership, postpass
 from xlplugin.report.model import HEADING2, NUMBER_FORMATS, SHORT, Cell, Chart, Layout, Sheet, a1, quote_sheet
+from xlplugin.report.textfit import FONT, FONT_SIZE
+from xlplugin.report.textfit import row_height as _row_height
 
 _LINE_STYLES = {
     "line": {"color": "#000000", "width": 1.5},
@@ -26,35 +28,6 @@ _LINE_STYLES = {
     "dotted": {"color": "#404040", "width": 1.25, "dash_type": "round_dot"},
 }
 _BAR_COLOUR = "#1F4E79"
-#: Points per line of 11 pt text, and characters per unit of column width (a little under
-#: the true figure, so estimated rows are never too short).
-_LINE_HEIGHT = 15
-_CHARS_PER_WIDTH = 1.15
-FONT = "Arial"  # metric-compatible Liberation Sans in LibreOffice: the same line breaks everywhere
-FONT_SIZE = 11
-
-
-def _lines_needed(text: str, width: float) -> int:
-    """How many wrapped lines `text` takes in a column `width` characters wide (an estimate)."""
-    per_line = max(1, int((width - 1) * _CHARS_PER_WIDTH))
-    total = 0
-    for paragraph in str(text).split("\n"):
-        words, line, count = paragraph.split(" "), 0, 1
-        for word in words:
-            need = len(word) + (1 if line else 0)
-            if line + need > per_line and line:
-                count += 1 + (len(word) - 1) // per_line
-                line = len(word) % per_line or per_line
-            else:
-                line += need
-        total += count
-    return total
-
-
-def _row_height(cells: list[tuple[str, float]]) -> float | None:
-    """Explicit height for a row of wrapped text (LibreOffice does not autofit on load)."""
-    lines = max((_lines_needed(text, width) for text, width in cells), default=1)
-    return None if lines <= 1 else lines * _LINE_HEIGHT
 
 
 def _safe_text(text: str) -> str:
@@ -157,17 +130,19 @@ def _render_sheet(wb, ws, sheet: Sheet, fmts: _Formats) -> None:
                 "autofilter": False,
                 "banded_rows": False,
                 "style": "Table Style Light 1",
-                "columns": [{"header": h, "header_format": f} for h, f in zip(table.headers, header_formats)],
+                "columns": [
+                    {"header": h, "header_format": f} for h, f in zip(table.headers, header_formats, strict=False)
+                ],
             },
         )
         widths = list(table.widths) + [8.43] * (len(table.headers) - len(table.widths))
-        height = _row_height(list(zip(table.headers, widths)))
+        height = _row_height(list(zip(table.headers, widths, strict=False)))
         if height:
             ws.set_row(table.top, height)
         for i, row in enumerate(table.rows):
             for j, cell in enumerate(row):
                 _write_cell(ws, table.first_data_row + i, table.left + j, cell, fmts, numeric[j], indented[j])
-            height = _row_height([(str(c.value), w) for c, w in zip(row, widths) if not c.is_number])
+            height = _row_height([(str(c.value), w) for c, w in zip(row, widths, strict=False) if not c.is_number])
             if height:
                 ws.set_row(table.first_data_row + i, height)
     if sheet.chart is not None:
@@ -193,6 +168,8 @@ def _render_sheet(wb, ws, sheet: Sheet, fmts: _Formats) -> None:
 def _chart(wb, spec: Chart):
     if spec.kind == "bar":
         chart = wb.add_chart({"type": "bar"})
+    elif spec.kind == "line":
+        chart = wb.add_chart({"type": "line"})
     else:
         chart = wb.add_chart({"type": "scatter", "subtype": "straight"})
     for s in spec.series:
@@ -207,6 +184,10 @@ def _chart(wb, spec: Chart):
             options["fill"] = {"color": _BAR_COLOUR}
             options["border"] = {"none": True}
             options["gap"] = 60
+        elif s.style == "trend":
+            colour = s.colour or _BAR_COLOUR
+            options["line"] = {"color": colour, "width": 2}
+            options["marker"] = {"type": s.marker, "size": 8, "fill": {"color": colour}, "border": {"color": "#000000"}}
         elif s.style == "points":
             options["marker"] = {
                 "type": "circle",
@@ -219,10 +200,10 @@ def _chart(wb, spec: Chart):
             options["marker"] = {"type": "none"}
             options["line"] = dict(_LINE_STYLES[s.style])
         if s.labels:
-            num_format = spec.x_axis.num_format if spec.kind == "bar" else None
+            num_format = {"bar": spec.x_axis.num_format, "line": "0.0%"}.get(spec.kind)
             options["data_labels"] = {
                 "value": True,
-                "position": "outside_end",
+                "position": "right" if spec.kind == "line" else "outside_end",
                 "num_format": num_format or "General",
                 "font": {"name": FONT, "size": 10},
             }
