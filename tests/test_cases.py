@@ -384,3 +384,44 @@ def test_uptake_cases_excel_values():
     assert UPTAKE_CASES(None) == "#N/A"
     assert UPTAKE_CASES([["visited", "interested"]]) == [[0, ""], [0, ""]]  # a header and no cases
     assert UPTAKE_CASES([[1.0, -5.0]]) == "#VALUE!"
+
+
+# ------------------------------------------------------------------ LibreOffice recalculates the report
+
+
+@pytest.mark.libreoffice
+def test_report_cases_recalculates_in_libreoffice_to_the_same_numbers(case_file, tmp_path):
+    import lo_harness as lo
+
+    from xlplugin.core.rates import funnel_rates
+
+    lo.require_soffice()
+    out = tmp_path / "cases-report.xlsx"
+    r = cli(
+        "report", case_file, "--cases", "--stages", cr.STAGES, "--id", "person", "--by", "borough",
+        "--unit", "people", "-o", out, "--timestamp", "2026-01-01T00:00:00Z",
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    expected = load_cases(case_file, core.make_query(cr.STAGES, id="person", by="borough", unit="people"))
+    sheets = lo.export_sheets_values(out, tmp_path / "lo", recalc=True)
+    rows = sheets["Funnel"]
+    top = next(i for i, row in enumerate(rows) if "Stage" in row and "Count (number)" in row)
+    header = rows[top]
+    seen = {}
+    programme = None
+    for row in rows[top + 1 :]:
+        cells = dict(zip(header, row, strict=True))
+        if cells.get("Programme"):
+            programme = cells["Programme"]
+        seen[(programme, cells["Stage"])] = cells
+    for p in expected.funnel.programmes:
+        for rate in funnel_rates(p):
+            cells = seen[(p.name, rate.stage)]
+            assert cells["Count (number)"] == rate.count
+            if rate.rate is not None:
+                assert abs(cells["Rate of base (%)"] - rate.rate) < 1e-9
+                assert abs(cells["95% CI lower (%)"] - rate.ci_lower) < 1e-9
+                assert abs(cells["95% CI upper (%)"] - rate.ci_upper) < 1e-9
+    counts = sorted(c["Count (number)"] for c in seen.values())
+    assert counts == sorted(n for g in cr.TRUTH_BOROUGH.values() for n in g)
+    assert not any(lo.is_error_cell(v) for rows in sheets.values() for row in rows for v in row)
