@@ -14,9 +14,8 @@ from xlplugin.core.errors import InputError, Problem
 def run_check(args) -> int:
     from xlplugin.articles.check import check_text, claims_text
     from xlplugin.articles.readers import read_article
-    from xlplugin.inputs.spec import load_input
-
     from xlplugin.cases import cli as cases
+    from xlplugin.inputs.spec import load_input
 
     cases.refuse_case_options_without_cases(args)
     if cases.wants_cases(args):  # one row per case (xlplugin.cases): the funnel is counted first
