@@ -14,9 +14,17 @@ from xlplugin.core.errors import InputError, Problem
 def run_check(args) -> int:
     from xlplugin.articles.check import check_text, claims_text
     from xlplugin.articles.readers import read_article
+    from xlplugin.cases import cli as cases
     from xlplugin.inputs.spec import load_input
 
-    funnel, spec, csv_path = load_input(args.input, suppressed=args.suppressed)
+    cases.refuse_case_options_without_cases(args)
+    if cases.wants_cases(args):  # one row per case (xlplugin.cases): the funnel is counted first
+        if args.output:
+            raise InputError(Problem("-o with --cases: write the workbook with `xlplugin report --cases`", column="-o"))
+        case_funnel = cases.load(args, args.input)
+        funnel, spec, csv_path = case_funnel.funnel, None, case_funnel.path
+    else:
+        funnel, spec, csv_path = load_input(args.input, suppressed=args.suppressed)
     if args.programme is not None and args.programme not in [p.name for p in funnel.programmes]:
         known = ", ".join(f"'{p.name}'" for p in funnel.programmes if p.name) or "none (the file has one programme)"
         raise InputError(

@@ -14,7 +14,7 @@ from pathlib import Path
 from xlplugin.core.counts import DEFAULT_SUPPRESSED
 from xlplugin.core.errors import InputError, Problem
 from xlplugin.core.funnel import Funnel
-from xlplugin.inputs.csvinput import CONTROL_CHARACTERS, MAX_FIELD_CHARS, Table, decode, read_bytes, read_funnel_table
+from xlplugin.inputs.csvinput import CONTROL_CHARACTERS, MAX_FIELD_CHARS, Table, decode, read_bytes
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost more than it saves
 if TYPE_CHECKING:  # datetime and difflib are imported where used: `rates data.csv` never needs them
@@ -26,7 +26,9 @@ SPEC_KEYS = (
     "title", "summary", "publisher", "published", "foi_reference", "source_url",
     "source_name", "contact", "next_update", "data", "claims",
 )  # fmt: skip
-CLAIM_KEYS = ("text", "by", "numerator", "denominator")
+CLAIM_KEYS = ("text", "by", "numerator", "denominator", "programme", "from", "to")
+#: A claim's keys that name a programme (or period) of the data, and the ClaimSpec field each fills.
+CLAIM_PROGRAMME_KEYS = {"programme": "programme", "from": "from_programme", "to": "to_programme"}
 #: A spec is a page of text; this only stops a wrong file being parsed.
 MAX_SPEC_BYTES = 1024 * 1024
 #: Excel refuses hyperlinks longer than this.
@@ -44,6 +46,9 @@ class ClaimSpec:
     numerator: tuple[str, ...] | None = None
     denominator: str | None = None
     line: int | None = None  # where its [[claims]] table starts in the spec
+    programme: str | None = None  # the programme (or period) the claim is about
+    from_programme: str | None = None  # a change: from this programme (default: the one before `to`)
+    to_programme: str | None = None  # a change: to this programme (default: the last)
 
 
 @dataclass(frozen=True)
@@ -102,6 +107,11 @@ def _key_lines(text: str) -> tuple[dict[str, int], list[tuple[int, dict[str, int
 def load_spec(path: str | Path) -> ReportSpec:
     """Read and validate a report spec. Raises InputError naming the file and line."""
     data, label = read_bytes(path, str(path))
+    return parse_spec(data, Path(path), label)
+
+
+def parse_spec(data: bytes, path: Path, label: str) -> ReportSpec:
+    """A report spec from its bytes (already read once); `data` is resolved against `path`'s folder."""
     if len(data) > MAX_SPEC_BYTES:
         raise InputError(
             Problem(f"a report spec is a page of text; this file is over {MAX_SPEC_BYTES // 1024} KB", label)
@@ -122,7 +132,7 @@ def load_spec(path: str | Path) -> ReportSpec:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(_toml_problem(exc, label)) from None
-    return _validate(raw, text, Path(path), label)
+    return _validate(raw, text, path, label)
 
 
 def _toml_problem(exc: ValueError, label: str) -> Problem:
@@ -331,11 +341,21 @@ def _claim(entry: dict, number: int, line: int | None, lines: dict[str, int], pr
             "both, or neither"
         )
 
+    programmes: dict[str, str | None] = {}
+    for key, field_name in CLAIM_PROGRAMME_KEYS.items():
+        value = entry.get(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)  # programme = 2019
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            claim_problem(f"{label}: '{key}' must be a programme (or year) name in quotes, e.g. {key} = \"2019\"", key)
+            value = None
+        programmes[field_name] = value.strip() if isinstance(value, str) else None
+
     for message, where in errors:
         problem(message, where)
     if errors:
         return None
-    return ClaimSpec(text, by, numerator, denominator, line)
+    return ClaimSpec(text, by, numerator, denominator, line, **programmes)
 
 
 # --------------------------------------------------------------------------------------------
@@ -352,29 +372,11 @@ def load_input(
 def load_input_table(
     path: str | Path, suppressed: tuple[int, int] = DEFAULT_SUPPRESSED
 ) -> tuple[Funnel, ReportSpec | None, Path, Table]:
-    """`load_input`, also returning the CSV as a `Table` (for the report's data sheet)."""
-    if not is_spec(path):
-        funnel, table = read_funnel_table(path, suppressed)
-        return funnel, None, Path(path), table
-    spec = load_spec(path)
-    label = str(path)
-    if spec.data is None:
-        raise InputError(
-            Problem("the spec has no 'data' key: add data = \"your-funnel.csv\" (relative to the spec)", label)
-        )
-    top_lines, _ = _key_lines(Path(path).read_text(encoding="utf-8-sig", errors="replace"))
-    if not spec.data.is_file():
-        where = "is a folder, not a file" if spec.data.is_dir() else "does not exist"
-        raise InputError(
-            Problem(
-                f"the data file '{spec.data}' named by 'data' {where} (the path is relative to the spec's folder)",
-                label,
-                top_lines.get("data"),
-            )
-        )
-    funnel, table = read_funnel_table(spec.data, suppressed)
-    check_claim_stages(spec, funnel, label)
-    return funnel, spec, spec.data, table
+    """`load_input`, also returning the data as a `Table` (kept for callers; new code uses `load`)."""
+    from xlplugin.inputs.loader import load
+
+    loaded = load(path, suppressed=suppressed)
+    return loaded.funnel, loaded.spec, loaded.path or Path(path), loaded.table
 
 
 def is_spec(path: str | Path) -> bool:
@@ -382,13 +384,21 @@ def is_spec(path: str | Path) -> bool:
     suffix = Path(path).suffix.lower()
     if suffix == ".toml":
         return True
-    if suffix in (".csv", ".tsv", ".txt", ".tab"):
+    if suffix in (".csv", ".tsv", ".txt", ".tab", ".xlsx", ".xlsm"):
         return False
+    try:
+        data, label = read_bytes(path, str(path))
+    except InputError:
+        return False
+    return looks_like_spec(data, label)
+
+
+def looks_like_spec(data: bytes, label: str) -> bool:
+    """Bytes (of a file without a telling name) that are TOML with a spec's keys."""
     import tomllib
 
     try:
-        data, _label = read_bytes(path, str(path))
-        text, _encoding = decode(data, str(path))
+        text, _encoding = decode(data, label)
         raw = tomllib.loads(text)
     except (InputError, tomllib.TOMLDecodeError, UnicodeError):
         return False
@@ -398,7 +408,20 @@ def is_spec(path: str | Path) -> bool:
 def check_claim_stages(spec: ReportSpec, funnel: Funnel, label: str) -> None:
     """Every stage a claim names exists, numerator and denominator within one programme."""
     problems = []
+    names = [p.name for p in funnel.programmes]
     for number, claim in enumerate(spec.claims, start=1):
+        for key, field_name in CLAIM_PROGRAMME_KEYS.items():
+            wanted_programme = getattr(claim, field_name, None)
+            if wanted_programme is not None and wanted_programme not in names:
+                known = ", ".join(f"'{n}'" for n in names if n) or "none (the data has one, unnamed)"
+                problems.append(
+                    Problem(
+                        f"claim {number} ('{claim.text}') names the {key} '{wanted_programme}', which is not in "
+                        f"{funnel.source or 'the data'}; programmes are {known}",
+                        label,
+                        claim.line,
+                    )
+                )
         if claim.numerator is None or claim.denominator is None:
             continue
         wanted = list(claim.numerator) + [claim.denominator]
@@ -462,6 +485,11 @@ def spec_as_record(spec: ReportSpec) -> dict:
                 "by": c.by,
                 **({"numerator": list(c.numerator)} if c.numerator is not None else {}),
                 **({"denominator": c.denominator} if c.denominator is not None else {}),
+                **{
+                    key: getattr(c, field_name)
+                    for key, field_name in CLAIM_PROGRAMME_KEYS.items()
+                    if getattr(c, field_name) is not None
+                },
             }
             for c in spec.claims
         ]
@@ -504,5 +532,13 @@ def spec_from_record(record: object, label: str) -> ReportSpec:
         denominator = item.get("denominator")
         if denominator is not None and not isinstance(denominator, str):
             raise damaged("a claim's denominator is not a stage name")
-        claims.append(ClaimSpec(item["text"], item["by"], tuple(numerator) if numerator else None, denominator))
+        programmes = {}
+        for key, field_name in CLAIM_PROGRAMME_KEYS.items():
+            value = item.get(key)
+            if value is not None and not isinstance(value, str):
+                raise damaged(f"a claim's {key} is not a programme name")
+            programmes[field_name] = value
+        claims.append(
+            ClaimSpec(item["text"], item["by"], tuple(numerator) if numerator else None, denominator, **programmes)
+        )
     return ReportSpec(**values, claims=tuple(claims))
