@@ -189,7 +189,7 @@ def test_fast_exact_matching_agrees_with_the_claims_module_on_every_collected_te
         text = base.with_suffix(".txt").read_text(encoding="utf-8")
         for c in check_text(text, funnel).claims:
             try:
-                parsed = claims.parse_claim(verdicts._claim_text(c.finding, text, verdicts._vocabulary(funnel)))
+                parsed = claims.parse_claim(verdicts.claim_text(c.finding, text, verdicts._vocabulary(funnel)))
             except claims.ClaimError:
                 continue
             for programme in [None, *[p.name for p in funnel.programmes if p.name]]:

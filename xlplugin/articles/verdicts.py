@@ -441,7 +441,7 @@ def _best_stage(funnel: Funnel, window: Window) -> str | None:
     return best
 
 
-def _claim_text(finding: cl.Finding, text: str, vocabulary: str = "") -> str:
+def claim_text(finding: cl.Finding, text: str, vocabulary: str = "") -> str:
     """The words the claims parser reads: the quote, with a count's noun kept next to its number."""
     quote = finding.quote(text)
     if finding.kind == cl.COUNT:
@@ -470,7 +470,7 @@ def check_finding(
     the stage a change is about when the text says it (the count stated before it in its sentence);
     `beside` a count stated right beside a rate ("679 or 10%"), which must be its numerator."""
     try:
-        parsed = claims.parse_claim(_claim_text(finding, text, _vocabulary(funnel)))
+        parsed = claims.parse_claim(claim_text(finding, text, _vocabulary(funnel)))
         if parsed.kind == cl.RATE:
             fast = exact_rate_matches(parsed, funnel, programme)
         elif parsed.kind == cl.COUNT:
