@@ -203,3 +203,18 @@ def test_fast_exact_matching_agrees_with_the_claims_module_on_every_collected_te
                 assert fast == tuple(core), (base.name, c.quote, programme)
                 checked += 1
     assert checked > 200
+
+
+def test_checking_plain_text_imports_no_reader_nor_spreadsheet_library():
+    code = (
+        "import sys, io, contextlib\n"
+        "from xlplugin.cli import main\n"
+        f"with contextlib.redirect_stdout(io.StringIO()): main(['check', {str(LBC.with_suffix('.txt'))!r},"
+        f" {str(LBC.with_suffix('.csv'))!r}])\n"
+        "print(','.join(m for m in ('trafilatura', 'pypdf', 'docx', 'lxml', 'openpyxl', 'xlsxwriter')"
+        " if m in sys.modules))\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == ""
