@@ -211,7 +211,8 @@ def past_period(text: str, finding: cl.Finding, funnel: Funnel) -> tuple[str | N
     periods = sorted(p.name for p in funnel.programmes if p.name and re.search(r"\d", p.name))
     if len(periods) > back:
         return periods[-1 - back], ""
-    return None, f"it is about an earlier period ({m.group(0).strip()}) than the figures hold"
+    said = m.group(0).strip() if m else "an earlier period"
+    return None, f"it is about an earlier period ({said}) than the figures hold"
 
 
 def check_text(

@@ -149,19 +149,20 @@ def definition_text(m: claims.ClaimMatch, funnel: Funnel, kind: str) -> str:
             else f"{' + '.join(map(_label, m.numerator))} of {_label(m.denominator)}"
         )
         return f"{what}, {m.from_programme} to {m.to_programme}: {_value_text(m, lambda v: f'{float(v) * 100:+.1f}%')}"
+    den = m.denominator or ""
     if kind == cl.RATIO:
         shown = _value_text(m, lambda v: f"{float(v):.2f}")
         num = " + ".join(map(_label, m.numerator))
         if m.from_programme is not None:
-            return f"{num} of {_label(m.denominator)}, {m.to_programme} over {m.from_programme} = {shown} times"
+            return f"{num} of {_label(den)}, {m.to_programme} over {m.from_programme} = {shown} times"
         q = _programme(funnel, m.programme)
         top = f"{_count(q, m.numerator[0])} {_label(m.numerator[0])}"
-        return f"{top} / {_count(q, m.denominator)} {_label(m.denominator)} = {shown} times"
+        return f"{top} / {_count(q, den)} {_label(den)} = {shown} times"
     parts = " + ".join(f"{_count(p, n)} {_label(n)}" for n in m.numerator)
-    text = f"{where}{parts} of {_count(p, m.denominator)} {_label(m.denominator)}"
+    text = f"{where}{parts} of {_count(p, den)} {_label(den)}"
     if m.complement:
         without = " + ".join(map(_label, m.numerator))
-        text = f"{where}{_label(m.denominator)} without {without}: 1 − ({parts}) / {_count(p, m.denominator)}"
+        text = f"{where}{_label(den)} without {without}: 1 − ({parts}) / {_count(p, den)}"
     text += f" = {_value_text(m, _pct)}"
     if m.mixed_units:
         text += " (different units)"
@@ -480,7 +481,7 @@ def check_finding(
         core = claims.check_claim(parsed, funnel, programme) if fast is None else None
     except (claims.ClaimError, ValueError) as exc:
         return Verdict(NOT_CHECKABLE, programme=programme, reason=str(exc))
-    core_matches = fast if core is None else core.matches
+    core_matches: tuple = fast if fast is not None else core.matches if core is not None else ()
     kind = finding.kind or parsed.kind
     defs = []
     for m in core_matches:
