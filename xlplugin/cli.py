@@ -16,7 +16,12 @@ from xlplugin.core.errors import InputError
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
 
-METHOD_CHOICES = ("wilson", "wilson_cc", "exact", "jeffreys", "agresti_coull", "wald")
+
+def _method(text: str) -> str:
+    """An interval method by any of its registered spellings ('clopper-pearson' -> 'exact')."""
+    from xlplugin.core.intervals import method_key
+
+    return method_key(text) or text
 
 
 class _Parser(argparse.ArgumentParser):
@@ -48,7 +53,9 @@ def _suppressed(text: str) -> tuple[int, int]:
 
 def _add_stat_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--confidence", type=_confidence, default=0.95, help="confidence level (default 0.95)")
-    p.add_argument("--method", choices=METHOD_CHOICES, default="wilson", help="interval method (default wilson)")
+    from xlplugin.core.intervals import METHODS
+
+    p.add_argument("--method", type=_method, choices=METHODS, default="wilson", help="interval method (default wilson)")
     _add_suppressed(p)
 
 

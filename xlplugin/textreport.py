@@ -2,16 +2,8 @@
 
 from __future__ import annotations
 
+from xlplugin.core.intervals import method_label
 from xlplugin.core.rates import MIXED_UNITS, OUTSIDE_FUNNEL, StageRate, singular
-
-_METHOD_NAMES = {
-    "wilson": "Wilson",
-    "wilson_cc": "Wilson (cc)",
-    "exact": "Clopper-Pearson",
-    "jeffreys": "Jeffreys",
-    "agresti_coull": "Agresti-Coull",
-    "wald": "Wald",
-}
 
 
 def pct(x: float | None, places: int = 1) -> str:
@@ -62,7 +54,7 @@ def _table(header: list[str], rows: list[list[str]], right: frozenset[int] = fro
 def rates_table(tables, confidence: float, method: str) -> str:
     """The funnel table(s) as aligned text, one block per programme."""
     blocks = []
-    ci_head = f"{confidence:.3g} CI ({_METHOD_NAMES.get(method, method)})".replace("0.95 ", "95% ")
+    ci_head = f"{confidence:.3g} CI ({method_label(method, short=True)})".replace("0.95 ", "95% ")
     for programme, rows in tables:
         body = [
             [

@@ -264,7 +264,7 @@ class ClaimMatch:
         return f"{num} / {self.denominator}"
 
 
-def _to_fraction(value) -> Fraction | None:
+def _to_fraction(value: object) -> Fraction | None:
     if isinstance(value, bool):
         raise TypeError("a proportion must be a number, not TRUE/FALSE")
     if isinstance(value, Fraction):
@@ -379,7 +379,7 @@ def _value(body: str, text: str) -> tuple[Fraction, Fraction, Fraction]:
     raise _fail(text, _diagnose(body))
 
 
-def _percentage(body: str, text: str):
+def _percentage(body: str, text: str) -> tuple[Fraction, Fraction, Fraction] | None:
     m = _PERCENT_RE.fullmatch(body)
     if m:
         num = m.group("num")
@@ -397,7 +397,7 @@ def _percentage(body: str, text: str):
     return value, value - h, value + h
 
 
-def _k_in_m(body: str, text: str):
+def _k_in_m(body: str, text: str) -> tuple[Fraction, Fraction, Fraction] | None:
     m = _K_IN_M_RE.fullmatch(body)
     if not m:
         return None
@@ -423,7 +423,7 @@ def _k_in_m(body: str, text: str):
     return Fraction(k, n), Fraction(2 * k, 2 * n + 1), Fraction(2 * k, 2 * n - 1)
 
 
-def _named_fraction(body: str, text: str):
+def _named_fraction(body: str, text: str) -> tuple[Fraction, Fraction, Fraction] | None:
     m = _NAMED_RE.fullmatch(body)
     if not m or m.group("word") not in _ORDINALS:
         return None
@@ -436,9 +436,10 @@ def _named_fraction(body: str, text: str):
     elif k_word in ("a", "an"):
         k = 1
     else:
-        k = _UNITS.get(k_word)
-        if k is None or k < 1:
+        known = _UNITS.get(k_word)
+        if known is None or known < 1:
             raise _fail(text, f"'{k_word} {word}' is not a fraction we know")
+        k = known
     if k >= den:
         raise _fail(text, f"'{k_word} {word}' is not less than the whole")
     # to the nearest percentage point, halves up (as Excel's ROUND): an eighth is 13%
@@ -464,7 +465,7 @@ def _diagnose(body: str) -> str:
     return f"'{body}' is not a percentage, 'one in N' or a named fraction"
 
 
-def _select(kind: str, value: Fraction, lo: Fraction, hi: Fraction):
+def _select(kind: str, value: Fraction, lo: Fraction, hi: Fraction) -> tuple[Fraction, Fraction, bool, bool]:
     return {
         BARE: (lo, hi, False, False),
         JUST_OVER: (value, hi, True, False),
@@ -476,7 +477,7 @@ def _select(kind: str, value: Fraction, lo: Fraction, hi: Fraction):
     }[kind]
 
 
-def parse_claim(text: str) -> ClaimInterval:
+def parse_claim(text: str | ClaimInterval) -> ClaimInterval:
     """Read claim text ("just over 6%", "one in 16", "two thirds") as the exact interval of
     proportions it states. Raises ClaimError (a ValueError) for anything else."""
     if isinstance(text, ClaimInterval):
@@ -509,7 +510,7 @@ def parse_claim(text: str) -> ClaimInterval:
 # Checking
 
 
-def _whole(value, name: str) -> int:
+def _whole(value: object, name: str) -> int:
     if isinstance(value, bool):
         raise ValueError(f"the {name} must be a whole number, not TRUE/FALSE")
     if (
@@ -542,7 +543,7 @@ def claim_matches(claim: str | ClaimInterval, numerator: int, denominator: int) 
 def _numerators(programme: Programme) -> list[tuple[str, ...]]:
     """Single exact stages, then each in-funnel stage plus one outside stage of the same unit."""
     exact = [s for s in programme.stages if s.count.exact is not None]
-    singles = [(s.name,) for s in exact]
+    singles: list[tuple[str, ...]] = [(s.name,) for s in exact]
     sums = [
         (inside.name, outside.name)
         for inside in exact
@@ -560,11 +561,11 @@ def explain_claim(claim: str | ClaimInterval, funnel: Funnel) -> list[ClaimMatch
     62 + 20); denominators are every other stage with an exact, non-zero count. Simplest first:
     single stages before sums, then programme, numerator and denominator order."""
     interval = parse_claim(claim)
-    found: list[tuple[tuple, ClaimMatch]] = []
+    found: list[tuple[tuple[int, int, tuple[int, ...], int], ClaimMatch]] = []
     for p_index, programme in enumerate(funnel.programmes):
         position = {s.name: i for i, s in enumerate(programme.stages)}
         for numerator in _numerators(programme):
-            num_total = sum(programme.stage(name).count.exact for name in numerator)
+            num_total = sum(programme.stage(name).count.exact or 0 for name in numerator)  # exact: see _numerators
             num_unit = programme.stage(numerator[0]).unit
             for denominator in programme.stages:
                 den = denominator.count.exact

@@ -6,6 +6,7 @@ by line and column, because a user fixing a CSV wants the whole list, not one pe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from xlplugin.core.counts import DEFAULT_SUPPRESSED, Count, parse_count, parse_rounding
@@ -46,7 +47,7 @@ class Stage:
 class Programme:
     name: str | None
     stages: tuple[Stage, ...]
-    _index: dict = field(default_factory=dict, compare=False, repr=False)
+    _index: dict[str, Stage] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self._index.update({s.name: s for s in self.stages})
@@ -157,7 +158,7 @@ def build_funnel(
     return Funnel(tuple(programmes), source)
 
 
-def _check_bases(stages: list[Stage], records: dict[str, StageRecord], problem) -> None:
+def _check_bases(stages: list[Stage], records: dict[str, StageRecord], problem: Callable[..., None]) -> None:
     by_name = {s.name: s for s in stages}
     lower = {s.name.lower(): s.name for s in stages}
     for s in stages:
@@ -173,7 +174,7 @@ def _check_bases(stages: list[Stage], records: dict[str, StageRecord], problem) 
             problem(f"stage '{s.name}' cannot be its own base", rec, "base")
             continue
     # circular bases: follow each chain; a repeat means a cycle
-    reported: set[frozenset] = set()
+    reported: set[frozenset[str]] = set()
     in_cycle: set[str] = set()
     for s in stages:
         chain, node = [s.name], s.base

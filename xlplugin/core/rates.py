@@ -60,7 +60,7 @@ class StageRate:
     base_unit: str | None = None
     line: int | None = None
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, object]:
         keys = [
             "stage",
             "count",
@@ -210,7 +210,8 @@ class Definition:
 
 def _sum_counts(counts: list[Count]) -> Count:
     low = sum(c.low for c in counts)
-    high = None if any(c.high is None for c in counts) else sum(c.high for c in counts)
+    highs = [c.high for c in counts if c.high is not None]
+    high = sum(highs) if len(highs) == len(counts) else None
     kinds = {c.kind for c in counts}
     kind = "exact" if kinds == {"exact"} else sorted(kinds - {"exact"})[0]
     return Count(low, high, kind, " + ".join(str(c) for c in counts))

@@ -38,8 +38,6 @@ NOT_AVAILABLE = "[x]"
 FUNNEL_HEADER = ["stage", "count", "base", "% of base", "CI lower", "CI upper", "% of first stage", "drop-off"]
 EXPLAIN_HEADER = ["numerator", "denominator", "rate", "numerator within denominator", "note"]
 
-_CI_ALIASES = {"clopper_pearson": "exact", "clopperpearson": "exact", "wilsoncc": "wilson_cc"}
-
 
 def _guard(fn):
     """Turn an unexpected exception into #VALUE! (logged); XLPLUGIN_UDF_RAISE=1 re-raises."""
@@ -124,7 +122,7 @@ _MISSING = object()
 def _rate_column_fast(nums: list[list], dens: list[list]) -> list[list]:
     """Equal-length columns: the hot path for a 100,000-row spill, with count() inlined for the
     common cases (whole, non-negative, at most 10**15 = excel_args.MAX_COUNT); the rest go to _rate_of."""
-    out = []
+    out: list[list[object]] = []
     append = out.append
     for (x,), (n,) in zip(nums, dens, strict=False):
         tx, tn = type(x), type(n)
@@ -215,7 +213,7 @@ def UPTAKE_CI(
 ):
     """Confidence interval {lower, upper} for numerator/denominator; a column of counts spills one row per count."""
     level = xa.confidence(confidence)
-    how = xa.choice(method, intervals.METHODS, "wilson", _CI_ALIASES)
+    how = xa.choice(method, intervals.METHODS, "wilson", intervals.ALIASES)
     nums, dens = table(numerator), table(denominator)
     pairs = _broadcast_rows(nums, dens)
     out = [[NA, NA] if x is _MISSING or n is _MISSING else _ci_of(x, n, level, how) for x, n in pairs]
@@ -405,7 +403,7 @@ def UPTAKE_EXPLAIN(
     matches = claims.explain_claim(interval, funnel)
     if not matches:
         return NA
-    out = [list(EXPLAIN_HEADER)]
+    out: list[list[object]] = [list(EXPLAIN_HEADER)]
     for m in matches:
         note = []
         if m.mixed_units:

@@ -26,15 +26,18 @@ import math
 import posixpath
 import re
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from xlplugin.core.errors import InputError, Problem
 from xlplugin.ooxml.book import Book, open_book, table_range
+from xlplugin.ooxml.cellref import quote_sheet, unquote_sheet
 from xlplugin.ooxml.cells import read_cell
 from xlplugin.ooxml.package import (
     MalformedPart,
     Package,
+    Relationship,
     as_index,
     check_targets,
     open_package,
@@ -97,9 +100,7 @@ def owned_sheets(book: Book) -> dict[str, str]:
             match = re.match(r"\s*=?\s*('(?:[^']|'')+'|[^!]+)!", defined.text)
             if not match:
                 continue
-            name = match.group(1)
-            if name.startswith("'"):
-                name = name[1:-1].replace("''", "'")
+            name = unquote_sheet(match.group(1))
             if book.sheet_named(name) is not None:
                 out[key] = book.sheet_named(name).name
     # a sheet whose name was lost still carries its table
@@ -270,13 +271,13 @@ def sheet_values(package: Package, part: str, shared: list[str] | None) -> dict[
     """(row, column) -> value of every cell with a value (numbers as float, text as str)."""
     data = package.read(part)
     root = scan(data, part, stop_at={"f", "is"})
-    out = {}
+    out: dict[tuple[int, int], object] = {}
     for c in root.iter("c"):
         ref = c.attrs.get("r")
         if not ref:
             continue
         kind = c.attrs.get("t", "n")
-        value = None
+        value: object = None
         v = c.find("v")
         if kind == "inlineStr":
             is_el = c.find("is")
@@ -426,7 +427,7 @@ def edited_cells(book: Book, owned: dict[str, str], options, spec=None) -> dict[
 
 
 def _quoted(name: str) -> str:
-    return "'" + name.replace("'", "''") + "'"
+    return quote_sheet(name)
 
 
 def user_cells(book: Book, sheet_name: str) -> dict[tuple[int, int], bytes]:
@@ -442,7 +443,7 @@ def user_cells(book: Book, sheet_name: str) -> dict[tuple[int, int], bytes]:
     data = book.package.read(sheet.part)
     root = scan(data, sheet.part, stop_at={"v", "f", "is"})
     sheet_data = root.find("sheetData")
-    out = {}
+    out: dict[tuple[int, int], bytes] = {}
     if sheet_data is None:
         return out
     for row in sheet_data.findall("row"):
@@ -457,7 +458,7 @@ def user_cells(book: Book, sheet_name: str) -> dict[tuple[int, int], bytes]:
     return out
 
 
-def _fresh_occupied(sheet) -> callable:
+def _fresh_occupied(sheet) -> Callable[[int, int], bool]:
     """Is (row, column) (1-based) where the fresh report writes: column A or its table."""
     table = sheet.table
 
@@ -654,7 +655,7 @@ class _UserDrawing:
     close_tag: bytes
     anchors: list[bytes]
     rels: list
-    sheet_rel: object
+    sheet_rel: Relationship
 
     @property
     def keep(self) -> set[str]:
@@ -767,7 +768,9 @@ def _merged_drawing(
     _put_rels(book, user.part, entries)
 
 
-def _drop_owned_parts(book: Book, sheet_part: str, keep: set[str] = frozenset(), rewritten: str | None = None) -> None:
+def _drop_owned_parts(
+    book: Book, sheet_part: str, keep: frozenset[str] | set[str] = frozenset(), rewritten: str | None = None
+) -> None:
     """Remove the parts hanging off an owned sheet (tables, drawings, charts...) and their rels.
 
     Parts in `keep` (the user's pictures and charts on the sheet) are left whole; `rewritten`

@@ -29,6 +29,7 @@ from xlplugin.ooxml.book import (
     validate_sheet_name,
     validate_table_name,
 )
+from xlplugin.ooxml.cellref import unquote_sheet
 from xlplugin.ooxml.cells import (
     MAX_CELL_CHARS,
     MAX_COLUMNS,
@@ -269,7 +270,7 @@ def _unused_table_part(book: Book) -> str:
 
 
 def _column_widths(grid: Grid) -> list[float]:
-    widths = []
+    widths: list[float] = []
     for i, head in enumerate(grid.header):
         longest = len(head)
         for row in grid.rows[:200]:
@@ -588,7 +589,7 @@ def rewrite_cells(
                 new_ref = cell_ref(move_row[1], col).encode()
                 text = re.sub(
                     rb'(\sr\s*=\s*")[A-Za-z]+\d+(")',
-                    lambda m, ref=new_ref: m.group(1) + ref + m.group(2),
+                    rb"\g<1>" + new_ref + rb"\g<2>",
                     text,
                     count=1,
                 )
@@ -694,10 +695,7 @@ _AREA = re.compile(
 def _sheet_of(prefix: str | None) -> str | None:
     if not prefix:
         return None
-    name = prefix[:-1]
-    if name.startswith("'"):
-        name = name[1:-1].replace("''", "'")
-    return name
+    return unquote_sheet(prefix[:-1])
 
 
 def adjust_formula(text: str, sheet_name: str, old_rect, new_rect, *, local: bool = False) -> str:

@@ -17,12 +17,10 @@ from pathlib import Path
 
 from xlplugin.core.counts import DEFAULT_SUPPRESSED
 from xlplugin.core.errors import InputError, Problem
-from xlplugin.core.intervals import METHODS
+from xlplugin.core.intervals import METHODS, method_key
 from xlplugin.report.layout import Options, Source, report_layout
 from xlplugin.report.model import Layout
 from xlplugin.report.xlsx import render
-
-ALIASES = {"clopper_pearson": "exact"}
 
 
 def parse_timestamp(value: str | dt.datetime | dt.date | None) -> dt.datetime:
@@ -112,9 +110,10 @@ def load_report_layout(
     """
     from xlplugin.inputs.spec import check_claim_stages, load_input_table
 
-    method = ALIASES.get(method, method)
-    if method not in METHODS:
+    named = method_key(method) if isinstance(method, str) else None
+    if named is None:
         raise InputError(Problem(f"method '{method}' is not one of {', '.join(METHODS)}"))
+    method = named
     if not 0 < confidence < 1:
         raise InputError(Problem(f"confidence must be between 0 and 1 (e.g. 0.95), not {confidence}"))
     generated = parse_timestamp(timestamp)
@@ -133,7 +132,11 @@ def load_report_layout(
         delimiter=table.delimiter,
     )
     options = Options(
-        confidence=confidence, method=method, publish=publish, generated=generated, suppressed=tuple(suppressed)
+        confidence=confidence,
+        method=method,
+        publish=publish,
+        generated=generated,
+        suppressed=(suppressed[0], suppressed[1]),
     )
     return report_layout(funnel, spec, source, options)
 

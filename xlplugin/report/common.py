@@ -13,17 +13,8 @@ from typing import NamedTuple
 
 from xlplugin import __version__
 from xlplugin.core.funnel import Funnel, Programme
+from xlplugin.core.intervals import method_label
 from xlplugin.report.model import COUNT, RATE, SHORT, Cell, Line, Note, Sheet
-
-METHOD_NAMES = {
-    "wilson": "Wilson score",
-    "wilson_cc": "Wilson score with continuity correction",
-    "exact": "Clopper-Pearson (exact)",
-    "clopper_pearson": "Clopper-Pearson (exact)",
-    "jeffreys": "Jeffreys",
-    "agresti_coull": "Agresti-Coull",
-    "wald": "Wald (normal approximation)",
-}
 
 #: Charts list at most this many bars / programmes; beyond it the table alone carries the figures.
 MAX_CHART_BARS = 40
@@ -64,8 +55,9 @@ class Options(NamedTuple):
 # small text helpers
 
 
-def count_text(n: int) -> str:
-    return f"{n:,}"
+def count_text(n: int | float | str) -> str:
+    """A count with thousands separators; shorthand ('[c]') as it stands."""
+    return f"{n:,}" if isinstance(n, (int, float)) else n
 
 
 def pct_text(x: float | Fraction, places: int = 1) -> str:
@@ -234,7 +226,7 @@ class Context:
         return self.notes.ref(
             "ci",
             f"Confidence intervals are {conf_text(o.confidence)} intervals for a proportion, by the "
-            f"{METHOD_NAMES.get(o.method, o.method)} method, worked out from the counts alone. They show "
+            f"{method_label(o.method)} method, worked out from the counts alone. They show "
             "the uncertainty from chance, not from errors in recording or from a badly chosen denominator.",
         )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from xlplugin.core.funnel import Funnel
+from xlplugin.core.funnel import Funnel, Programme
 from xlplugin.core.intervals import binom_two_sided_p, funnel_limits
 from xlplugin.report import ownership
 from xlplugin.report.common import (
@@ -71,7 +71,7 @@ def programmes_sheet(ctx: Context) -> Sheet | None:
 
     def build(top: int):
         rows = []
-        used = set()
+        used: set[str] = set()
         for i, p in enumerate(progs):
             row = top + 1 + i
             cells = [Cell(p.name or "", TEXT)]
@@ -126,13 +126,13 @@ def funnel_plot_sheets(ctx: Context) -> list[Sheet]:
     if definition is None or len(ctx.funnel.programmes) < MIN_FUNNEL_PLOT_PROGRAMMES:
         return []
     num_name, den_name = definition
-    points = []
+    points: list[tuple[Programme, int, int]] = []
     for p in ctx.funnel.programmes:
         if not (has_stage(p, num_name) and has_stage(p, den_name)):
             continue
-        x, n = p.stage(num_name).count, p.stage(den_name).count
-        if x.is_exact and n.is_exact and n.low > 0 and p.is_subset(num_name, den_name):
-            points.append((p, x.low, n.low))
+        num, den = p.stage(num_name).count, p.stage(den_name).count
+        if num.is_exact and den.is_exact and den.low > 0 and p.is_subset(num_name, den_name):
+            points.append((p, num.low, den.low))
     if len(points) < MIN_FUNNEL_PLOT_PROGRAMMES:
         return []
     o = ctx.options
@@ -217,9 +217,11 @@ def funnel_plot_sheets(ctx: Context) -> list[Sheet]:
     lim_lines = split_long(lim_lines)
     lim_top = 2 + len(lim_lines)
     lim_rows = []
+    limit_values: list[tuple[float, float, float, float]] = []
     for g in grid:
         l95, u95 = funnel_limits(pooled, g, 0.95, "normal")
         l998, u998 = funnel_limits(pooled, g, 0.998, "normal")
+        limit_values.append((l95, u95, l998, u998))
         lim_rows.append(
             (Cell(g, COUNT), Cell(pooled, RATE), Cell(l95, RATE), Cell(u95, RATE), Cell(l998, RATE), Cell(u998, RATE))
         )
@@ -282,7 +284,7 @@ def funnel_plot_sheets(ctx: Context) -> list[Sheet]:
             else "No programme differs from the pooled rate by the exact test."
         )
     )
-    y_max = max(max(x / n for _, x, n in points), max(c[5].value for c in lim_rows))
+    y_max = max(max(x / n for _, x, n in points), max(u998 for *_, u998 in limit_values))
     chart = Chart(
         kind="scatter",
         title=f"Funnel plot: {lower_first(num_name)} as a rate of {lower_first(den_name)}",
