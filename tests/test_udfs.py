@@ -1323,3 +1323,30 @@ def test_classic_xlwings_registers_our_parameters_and_docs(function):
         assert arg["options"]["err_to_str"] is True  # error cells arrive as "#N/A" text, not None
         if parameter.default is not inspect.Parameter.empty:
             assert arg["optional"] == parameter.default
+
+
+@pytest.mark.parametrize(
+    "spelling, method",
+    [
+        ("agresticoull", "agresti_coull"),
+        ("Agresti-Coull", "agresti_coull"),
+        ("wilsoncc", "wilson_cc"),
+        ("Wilson CC", "wilson_cc"),
+        ("clopperpearson", "exact"),
+        ("clopper_pearson", "exact"),
+    ],
+)
+def test_ci_accepts_every_alias_the_core_accepts(spelling, method):
+    """Issue 9: the functions kept their own alias list and =UPTAKE_CI(62,669,0.95,"agresticoull") was #VALUE!."""
+    want = [list(intervals.proportion_ci(62, 669, 0.95, method))]
+    assert udfs.UPTAKE_CI(62.0, 669.0, 0.95, spelling) == want
+    assert list(intervals.proportion_ci(62, 669, 0.95, spelling)) == want[0]
+    assert intervals.method_key(spelling) == method
+
+
+def test_every_registered_alias_reaches_its_method():
+    """One registry: each alias the core lists works in the functions, and names the same interval."""
+    for alias, method in intervals.ALIASES.items():
+        assert udfs.UPTAKE_CI(62.0, 669.0, 0.95, alias) == udfs.UPTAKE_CI(62.0, 669.0, 0.95, method)
+    assert set(intervals.ALIASES.values()) <= set(intervals.METHODS)
+    assert udfs.UPTAKE_CI(62.0, 669.0, 0.95, "agresti") == "#VALUE!"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from xlplugin.core import counts as kinds
 from xlplugin.core.counts import Count
 from xlplugin.core.funnel import Programme, Stage
 from xlplugin.core.intervals import proportion_ci
@@ -24,7 +25,7 @@ ROUNDED = "rounded"
 NOT_AVAILABLE = "not_available"
 SMALL_COUNT_FLAG = "small_count"
 
-_KIND_FLAG = {"suppressed": SUPPRESSED, "rounded": ROUNDED, "unavailable": NOT_AVAILABLE}
+_KIND_FLAG = {kinds.SUPPRESSED: SUPPRESSED, kinds.ROUNDED: ROUNDED, kinds.UNAVAILABLE: NOT_AVAILABLE}
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,14 @@ from typing import Annotated, Any
 from xlwings import arg, func, ret  # noqa: F401  (ret: part of the documented surface)
 
 from xlplugin.core import claims, intervals, rates
-from xlplugin.core.counts import parse_count, parse_rounding
+from xlplugin.core.counts import (
+    CONFIDENTIAL_SYMBOL,
+    NOT_APPLICABLE_SYMBOL,
+    NOT_AVAILABLE_SYMBOL,
+    UNAVAILABLE,
+    parse_count,
+    parse_rounding,
+)
 from xlplugin.core.errors import InputError
 from xlplugin.core.funnel import Funnel, StageRecord, build_funnel
 from xlplugin.excel import args as xa
@@ -31,9 +38,9 @@ logger = logging.getLogger(__name__)
 #: Set to 1 to let unexpected exceptions propagate (debugging); otherwise they become #VALUE!.
 RAISE_ENV = "XLPLUGIN_UDF_RAISE"
 
-NOT_APPLICABLE = "[z]"
-SUPPRESSED = "[c]"
-NOT_AVAILABLE = "[x]"
+NOT_APPLICABLE = NOT_APPLICABLE_SYMBOL
+SUPPRESSED = CONFIDENTIAL_SYMBOL
+NOT_AVAILABLE = NOT_AVAILABLE_SYMBOL
 
 FUNNEL_HEADER = ["stage", "count", "base", "% of base", "CI lower", "CI upper", "% of first stage", "drop-off"]
 EXPLAIN_HEADER = ["numerator", "denominator", "rate", "numerator within denominator", "note"]
@@ -278,12 +285,10 @@ def _funnel_row(row: rates.StageRate, stage, first) -> list:
     if rates.OUTSIDE_FUNNEL in flags:
         return [row.stage, count_cell, "none", *[NOT_APPLICABLE] * 5]
     inexact = [c for c in (stage.count, row.base_count) if c is not None and c.kind != "exact"]
-    gap = (
-        (NOT_AVAILABLE if any(c.kind == "unavailable" for c in inexact) else SUPPRESSED) if inexact else NOT_APPLICABLE
-    )
+    gap = (NOT_AVAILABLE if any(c.kind == UNAVAILABLE for c in inexact) else SUPPRESSED) if inexact else NOT_APPLICABLE
     first_inexact = [c for c in (stage.count, first.count) if c.kind != "exact"]
     first_gap = (
-        (NOT_AVAILABLE if any(c.kind == "unavailable" for c in first_inexact) else SUPPRESSED)
+        (NOT_AVAILABLE if any(c.kind == UNAVAILABLE for c in first_inexact) else SUPPRESSED)
         if first_inexact
         else NOT_APPLICABLE  # not nested in the first stage, or in other units
     )

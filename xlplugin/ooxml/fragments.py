@@ -15,13 +15,13 @@ __all__ = ["element", "unescape", "xml_attr", "xml_text"]
 
 
 def xml_text(value: str) -> str:
-    """Character data escaped for XML text content."""
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Character data escaped for XML text content (a CR as a reference: parsers turn a raw one into LF)."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
 
 
 def xml_attr(value: str) -> str:
     """Character data escaped for a double-quoted attribute value (whitespace kept as references)."""
-    return xml_text(value).replace('"', "&quot;").replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
+    return xml_text(value).replace('"', "&quot;").replace("\n", "&#10;").replace("\t", "&#9;")
 
 
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}

@@ -12,6 +12,7 @@ from fractions import Fraction
 from typing import NamedTuple
 
 from xlplugin import __version__
+from xlplugin.core.counts import CONFIDENTIAL_SYMBOL, NOT_APPLICABLE_SYMBOL, NOT_AVAILABLE_SYMBOL
 from xlplugin.core.funnel import Funnel, Programme
 from xlplugin.core.intervals import method_label
 from xlplugin.report.model import COUNT, RATE, SHORT, Cell, Line, Note, Sheet
@@ -25,9 +26,11 @@ FUNNEL_PLOT_POINTS = 41
 MAX_ALT_TEXT = 1500
 
 SHORTHAND = {
-    "[c]": "[c] = confidential: a small count suppressed to protect individuals, or a figure worked out from one",
-    "[x]": "[x] = not available: the figure is not known exactly (a count was withheld or rounded)",
-    "[z]": "[z] = not applicable (for example, the first stage has no base)",
+    CONFIDENTIAL_SYMBOL: (
+        "[c] = confidential: a small count suppressed to protect individuals, or a figure worked out from one"
+    ),
+    NOT_AVAILABLE_SYMBOL: "[x] = not available: the figure is not known exactly (a count was withheld or rounded)",
+    NOT_APPLICABLE_SYMBOL: "[z] = not applicable (for example, the first stage has no base)",
 }
 
 
