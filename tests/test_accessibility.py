@@ -512,9 +512,7 @@ def test_damaged_row_or_cell_is_a_located_refusal(tmp_path, damage, what):
         acc.check_workbook(path)
     message = str(caught.value)
     assert "xl/worksheets/sheet1.xml" in message and what in message and str(path) in message
-    result = subprocess.run(
-        [sys.executable, "-m", "xlplugin.accessibility", str(path)], capture_output=True, text=True
-    )
+    result = subprocess.run([sys.executable, "-m", "xlplugin.accessibility", str(path)], capture_output=True, text=True)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "xl/worksheets/sheet1.xml" in result.stderr
 
