@@ -118,24 +118,31 @@ def exports(built, tmp_path_factory):
 
 
 def table_rows(path: Path, sheets: dict, table_name: str) -> tuple[list[str], list[dict[str, str]]] | None:
-    """(headers, body rows as header -> LibreOffice text) for the named Excel table, or None."""
-    workbook = accessibility.load_workbook(path)
-    for sheet in workbook.worksheets:
-        for table in sheet.tables:
-            if table.name != table_name:
-                continue
-            top, left, bottom, right = table.bounds
-            grid = sheets[sheet.name]
+    """(headers, body rows as header -> LibreOffice text) for the named Excel table (or, in an
+    .ods, database range), or None."""
+    if Path(path).suffix.lower() == ".ods":
+        from ods_reader import ods_tables
 
-            def text(row, col, grid=grid):
-                line = grid[row - 1] if row - 1 < len(grid) else []
-                return line[col - 1] if col - 1 < len(line) else ""
+        tables = ods_tables(path)
+    else:
+        tables = [(s.name, t) for s in accessibility.load_workbook(path).worksheets for t in s.tables]
+    for sheet_name, table in tables:
+        if table.name != table_name:
+            continue
+        top, left, bottom, right = table.bounds
+        grid = sheets[sheet_name]
 
-            headers = [text(top, c) for c in range(left, right + 1)]
-            assert headers == table.columns, f"{table_name}: LibreOffice shows headers {headers}, not {table.columns}"
-            columns = range(left, right + 1)
-            rows = [{h: text(r, c) for h, c in zip(headers, columns, strict=True)} for r in range(top + 1, bottom + 1)]
-            return headers, rows
+        def text(row, col, grid=grid):
+            line = grid[row - 1] if row - 1 < len(grid) else []
+            return line[col - 1] if col - 1 < len(line) else ""
+
+        headers = [text(top, c) for c in range(left, right + 1)]
+        assert headers == table.columns, f"{table_name}: LibreOffice shows headers {headers}, not {table.columns}"
+        rows = [
+            {h: text(r, c) for h, c in zip(headers, range(left, right + 1), strict=True)}
+            for r in range(top + 1, bottom + 1)
+        ]
+        return headers, rows
     return None
 
 

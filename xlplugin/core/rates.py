@@ -25,7 +25,13 @@ ROUNDED = "rounded"
 NOT_AVAILABLE = "not_available"
 SMALL_COUNT_FLAG = "small_count"
 
-_KIND_FLAG = {kinds.SUPPRESSED: SUPPRESSED, kinds.ROUNDED: ROUNDED, kinds.UNAVAILABLE: NOT_AVAILABLE}
+FROM_PERCENTAGE = "from_percentage"
+_KIND_FLAG = {
+    kinds.SUPPRESSED: SUPPRESSED,
+    kinds.ROUNDED: ROUNDED,
+    kinds.UNAVAILABLE: NOT_AVAILABLE,
+    kinds.FROM_PERCENTAGE: FROM_PERCENTAGE,
+}
 
 
 @dataclass(frozen=True)

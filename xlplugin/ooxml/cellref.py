@@ -64,9 +64,11 @@ def parse_cell(ref: str) -> tuple[int, int]:
 
 def parse_range(ref: str) -> tuple[int, int, int, int]:
     """'A1:C5' -> (first row, first column, last row, last column); 'B2' is a one-cell range."""
-    first, _, last = ref.partition(":")
-    r1, c1 = parse_cell(first)
-    r2, c2 = parse_cell(last) if last else (r1, c1)
+    parts = ref.split(":")
+    if len(parts) > 2:
+        raise ValueError(f"not a cell range: {ref!r}")
+    r1, c1 = parse_cell(parts[0])
+    r2, c2 = parse_cell(parts[-1])
     return min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
 
 

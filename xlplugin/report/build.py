@@ -8,11 +8,8 @@ replaces it in one `os.replace`.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import hashlib
 import os
-import time
 from pathlib import Path
 
 from xlplugin.core.counts import DEFAULT_SUPPRESSED
@@ -20,12 +17,22 @@ from xlplugin.core.errors import InputError, Problem
 from xlplugin.core.intervals import METHODS, method_key
 from xlplugin.report.layout import Options, Source, report_layout
 from xlplugin.report.model import Layout
-from xlplugin.report.xlsx import render
+
+#: Output formats by file suffix: Office Open XML (XlsxWriter) or OpenDocument (our own writer).
+FORMATS = {".xlsx": "xlsx", ".ods": "ods"}
 
 
 def parse_timestamp(value: str | dt.datetime | dt.date | None) -> dt.datetime:
-    """The generated time: an ISO date or date-time (UTC if no offset), or now."""
+    """The generated time: an ISO date or date-time (UTC if no offset), else SOURCE_DATE_EPOCH, else now.
+
+    SOURCE_DATE_EPOCH (reproducible-builds.org) makes rebuilt workbooks byte-identical."""
     if value is None:
+        epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+        if epoch:
+            try:
+                return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+            except (ValueError, OverflowError, OSError):
+                raise InputError(Problem(f"SOURCE_DATE_EPOCH '{epoch}' is not a whole number of seconds")) from None
         return dt.datetime.now(dt.UTC).replace(microsecond=0)
     if isinstance(value, dt.datetime):
         stamp = value
@@ -46,13 +53,26 @@ def parse_timestamp(value: str | dt.datetime | dt.date | None) -> dt.datetime:
     return stamp.astimezone(dt.UTC).replace(microsecond=0)
 
 
-def check_output(output: str | Path, force: bool, inputs: tuple[Path, ...] = ()) -> Path:
+def output_format(output: str | Path, fmt: str | None = None) -> str:
+    """'xlsx' or 'ods': from `fmt` if given (it must agree with the suffix), else from the suffix."""
+    out = Path(output)
+    by_suffix = FORMATS.get(out.suffix.lower())
+    if fmt is not None and fmt not in FORMATS.values():
+        raise InputError(Problem(f"--format must be one of {', '.join(FORMATS.values())}, not '{fmt}'"))
+    if by_suffix is None:
+        want = f".{fmt}" if fmt else ".xlsx or .ods"
+        raise InputError(Problem(f"the output must be an {want} file, not '{out.name}'", str(out)))
+    if fmt is not None and fmt != by_suffix:
+        raise InputError(Problem(f"--format {fmt} needs a file name ending .{fmt}", str(out)))
+    return by_suffix
+
+
+def check_output(output: str | Path, force: bool, inputs: tuple[Path, ...] = (), fmt: str | None = None) -> Path:
     """The output path, or InputError if we may not write it."""
     out = Path(output)
-    if out.suffix.lower() != ".xlsx":
-        raise InputError(Problem(f"the output must be an .xlsx file, not '{out.name}'", str(out)))
+    output_format(out, fmt)
     if out.is_dir():
-        raise InputError(Problem("the output is a folder; give a file name ending .xlsx", str(out)))
+        raise InputError(Problem(f"the output is a folder; give a file name ending {out.suffix or '.xlsx'}", str(out)))
     folder = out.parent if str(out.parent) else Path(".")
     if not folder.is_dir():
         raise InputError(Problem(f"the folder '{folder}' does not exist", str(out)))
@@ -71,25 +91,11 @@ def check_output(output: str | Path, force: bool, inputs: tuple[Path, ...] = ())
     return out
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write `data` to `path` via a temporary file in the same folder; never a partial file."""
-    folder = path.parent if str(path.parent) else Path(".")
-    # (not tempfile.mkstemp: importing tempfile costs more than the whole write)
-    tmp = str(folder / f".{path.name}.{os.getpid()}.{time.monotonic_ns()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+def write_atomically(path: Path, data: bytes, *, force: bool = False) -> None:
+    """Write `data` to `path` atomically (xlplugin.ooxml.atomic): new files exclusively, existing ones with `force`."""
+    from xlplugin.ooxml.atomic import write_file
+
+    write_file(path, lambda handle: handle.write(data), replace=force, force=force, hold_lock=True)
 
 
 def load_report_layout(
@@ -101,6 +107,9 @@ def load_report_layout(
     timestamp: str | dt.datetime | None = None,
     suppressed: tuple[int, int] = DEFAULT_SUPPRESSED,
     spec=None,
+    periods: bool = False,
+    overdispersion: str = "auto",
+    read_options=None,
 ) -> Layout:
     """Read and validate INPUT (a funnel CSV or a TOML spec) and lay out the report's owned parts.
 
@@ -108,7 +117,8 @@ def load_report_layout(
     `spec` (a ReportSpec) stands in for a spec when INPUT is a bare CSV: refresh passes the
     one recorded in the workbook, so title, cover and claims survive a refresh from a CSV.
     """
-    from xlplugin.inputs.spec import check_claim_stages, load_input_table
+    from xlplugin.inputs.loader import load
+    from xlplugin.inputs.spec import check_claim_stages
 
     named = method_key(method) if isinstance(method, str) else None
     if named is None:
@@ -117,33 +127,50 @@ def load_report_layout(
     if not 0 < confidence < 1:
         raise InputError(Problem(f"confidence must be between 0 and 1 (e.g. 0.95), not {confidence}"))
     generated = parse_timestamp(timestamp)
-    funnel, read_spec, csv_path, table = load_input_table(input_path, suppressed)
+    loaded = load(input_path, suppressed=suppressed, options=read_options)  # read once: stdin works too
+    funnel, read_spec, table = loaded.funnel, loaded.spec, loaded.table
     if read_spec is not None or spec is None:
         spec = read_spec
     else:
         check_claim_stages(spec, funnel, f"{input_path} (against the claims recorded in the workbook)")
-    data = Path(csv_path).read_bytes()
     source = Source(
-        name=Path(csv_path).name,
-        sha256=hashlib.sha256(data).hexdigest(),
+        name=loaded.path.name if loaded.path is not None else loaded.name,
+        sha256=loaded.sha256,
         header=tuple(table.header),
         rows=tuple(tuple(r) for r in table.rows),
         encoding=table.encoding,
         delimiter=table.delimiter,
     )
+    from xlplugin.core.overdispersion import ADJUSTMENTS
+
+    if overdispersion not in ADJUSTMENTS:
+        raise InputError(Problem(f"overdispersion '{overdispersion}' is not one of {', '.join(ADJUSTMENTS)}"))
     options = Options(
         confidence=confidence,
         method=method,
         publish=publish,
         generated=generated,
-        suppressed=(suppressed[0], suppressed[1]),
+        suppressed=tuple(suppressed),
+        periods=bool(periods),
+        overdispersion=overdispersion,
     )
     return report_layout(funnel, spec, source, options)
 
 
-def build_report_bytes(input_path: str | Path, **options) -> bytes:
-    """The report workbook for INPUT as xlsx bytes (options as `load_report_layout`)."""
-    return render(load_report_layout(input_path, **options))
+def render_layout(layout: Layout, fmt: str = "xlsx") -> bytes:
+    """The layout as workbook bytes in `fmt` ('xlsx' or 'ods'); each writer is imported only when used."""
+    if fmt == "ods":
+        from xlplugin.report.ods import render as render_ods
+
+        return render_ods(layout)
+    from xlplugin.report.xlsx import render
+
+    return render(layout)
+
+
+def build_report_bytes(input_path: str | Path, fmt: str = "xlsx", **options) -> bytes:
+    """The report workbook for INPUT as xlsx (or, `fmt="ods"`, ODS) bytes (options as `load_report_layout`)."""
+    return render_layout(load_report_layout(input_path, **options), fmt)
 
 
 def build_report(
@@ -156,18 +183,26 @@ def build_report(
     force: bool = False,
     timestamp: str | dt.datetime | None = None,
     suppressed: tuple[int, int] = DEFAULT_SUPPRESSED,
+    periods: bool = False,
+    overdispersion: str = "auto",
+    fmt: str | None = None,
+    read_options=None,
 ) -> Path:
-    """Write the FOI-summary workbook for INPUT to OUTPUT; InputError (nothing written) on bad input."""
-    out = check_output(output_path, force, (Path(input_path),))
+    """Write the FOI-summary workbook for INPUT to OUTPUT (.xlsx or .ods); InputError (nothing written) on bad input."""
+    out = check_output(output_path, force, (Path(input_path),), fmt)
     data = build_report_bytes(
         input_path,
+        output_format(out, fmt),
         confidence=confidence,
         method=method,
         publish=publish,
         timestamp=timestamp,
         suppressed=suppressed,
+        periods=periods,
+        overdispersion=overdispersion,
+        read_options=read_options,
     )
     # check again: the file may have appeared while we were working
-    check_output(out, force, (Path(input_path),))
-    write_atomically(out, data)
+    check_output(out, force, (Path(input_path),), fmt)
+    write_atomically(out, data, force=force)
     return out

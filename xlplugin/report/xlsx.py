@@ -20,6 +20,8 @@ from xlplugin.core.errors import InputError, Problem
 from xlplugin.ooxml.cellref import quote_sheet
 from xlplugin.report import ownership, postpass
 from xlplugin.report.model import HEADING2, NUMBER_FORMATS, SHORT, Cell, Chart, Layout, Sheet, a1
+from xlplugin.report.textfit import FONT, FONT_SIZE
+from xlplugin.report.textfit import row_height as _row_height
 
 _LINE_STYLES = {
     "line": {"color": "#000000", "width": 1.5},
@@ -27,35 +29,6 @@ _LINE_STYLES = {
     "dotted": {"color": "#404040", "width": 1.25, "dash_type": "round_dot"},
 }
 _BAR_COLOUR = "#1F4E79"
-#: Points per line of 11 pt text, and characters per unit of column width (a little under
-#: the true figure, so estimated rows are never too short).
-_LINE_HEIGHT = 15
-_CHARS_PER_WIDTH = 1.15
-FONT = "Arial"  # metric-compatible Liberation Sans in LibreOffice: the same line breaks everywhere
-FONT_SIZE = 11
-
-
-def _lines_needed(text: str, width: float) -> int:
-    """How many wrapped lines `text` takes in a column `width` characters wide (an estimate)."""
-    per_line = max(1, int((width - 1) * _CHARS_PER_WIDTH))
-    total = 0
-    for paragraph in str(text).split("\n"):
-        words, line, count = paragraph.split(" "), 0, 1
-        for word in words:
-            need = len(word) + (1 if line else 0)
-            if line + need > per_line and line:
-                count += 1 + (len(word) - 1) // per_line
-                line = len(word) % per_line or per_line
-            else:
-                line += need
-        total += count
-    return total
-
-
-def _row_height(cells: list[tuple[str, float]]) -> float | None:
-    """Explicit height for a row of wrapped text (LibreOffice does not autofit on load)."""
-    lines = max((_lines_needed(text, width) for text, width in cells), default=1)
-    return None if lines <= 1 else lines * _LINE_HEIGHT
 
 
 def _safe_text(text: str) -> str:
@@ -196,6 +169,8 @@ def _render_sheet(wb, ws, sheet: Sheet, fmts: _Formats) -> None:
 def _chart(wb, spec: Chart):
     if spec.kind == "bar":
         chart = wb.add_chart({"type": "bar"})
+    elif spec.kind == "line":
+        chart = wb.add_chart({"type": "line"})
     else:
         chart = wb.add_chart({"type": "scatter", "subtype": "straight"})
     for s in spec.series:
@@ -210,6 +185,10 @@ def _chart(wb, spec: Chart):
             options["fill"] = {"color": _BAR_COLOUR}
             options["border"] = {"none": True}
             options["gap"] = 60
+        elif s.style == "trend":
+            colour = s.colour or _BAR_COLOUR
+            options["line"] = {"color": colour, "width": 2}
+            options["marker"] = {"type": s.marker, "size": 8, "fill": {"color": colour}, "border": {"color": "#000000"}}
         elif s.style == "points":
             options["marker"] = {
                 "type": "circle",
@@ -222,10 +201,10 @@ def _chart(wb, spec: Chart):
             options["marker"] = {"type": "none"}
             options["line"] = dict(_LINE_STYLES[s.style])
         if s.labels:
-            num_format = spec.x_axis.num_format if spec.kind == "bar" else None
+            num_format = {"bar": spec.x_axis.num_format, "line": "0.0%"}.get(spec.kind)
             options["data_labels"] = {
                 "value": True,
-                "position": "outside_end",
+                "position": "right" if spec.kind == "line" else "outside_end",
                 "num_format": num_format or "General",
                 "font": {"name": FONT, "size": 10},
             }
