@@ -84,10 +84,9 @@ def check_output(output: str | Path, force: bool, inputs: tuple[Path, ...] = (),
             pass
     if out.exists() and not force:
         raise InputError(Problem("exists; use --force to overwrite it", str(out)))
-    if (folder / f"~${out.name}").exists():
-        raise InputError(
-            Problem("the workbook is open in Excel (its ~$ lock file is beside it); close it first", str(out))
-        )
+    from xlplugin.ooxml.atomic import refuse_if_open_elsewhere
+
+    refuse_if_open_elsewhere(out)  # the one lock-file rule (Excel's ~$ names and LibreOffice's .~lock.NAME#)
     return out
 
 
