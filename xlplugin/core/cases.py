@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from xlplugin.core.errors import InputError, Problem
 from xlplugin.core.funnel import OUTSIDE, StageRecord
@@ -231,12 +232,12 @@ class GroupCounts:
     outside_window: list[int] = field(default_factory=list)
     undated: list[int] = field(default_factory=list)
 
-    def as_json(self, query: CaseQuery) -> dict:
+    def as_json(self, query: CaseQuery) -> dict[str, object]:
         names = query.stage_names
         shown = _shower(query.suppress_below)
         stages = []
         for i, name in enumerate(names):
-            entry: dict = {
+            entry: dict[str, object] = {
                 "stage": name,
                 "column": query.columns[i],
                 "count": shown(self.counted[i]),
@@ -267,7 +268,7 @@ def group_counts_from_row(row: dict[str, object], n: int, query: CaseQuery) -> G
 
     def num(key: str) -> int:
         value = row.get(key)
-        return int(value) if value not in (None, "") else 0  # type: ignore[arg-type]
+        return int(value) if isinstance(value, (int, float, str)) and value != "" else 0
 
     group = row.get("grp")
     if group not in (None, "") and query.by_period:  # the engine gives the period's first day
@@ -316,7 +317,7 @@ def count_cases(
     Groups come back sorted by name, the group of cases without a group (None) last.
     """
     n = len(query.columns)
-    per_case: dict[tuple[object, object], list] = {}
+    per_case: dict[tuple[object, object], list[Any]] = {}
     for r, row in enumerate(rows):
         cid = _blank_none(ids[r]) if ids is not None else ("row", r)
         raw_group = _blank_none(groups[r]) if groups is not None else None
@@ -335,6 +336,7 @@ def count_cases(
                 case[1][i] = when
     out: dict[object, GroupCounts] = {}
     for (raw_group, _cid), (reached, dates, nrows, has_id, missing, unparseable) in per_case.items():
+        group: object
         if query.by_period:
             group = period_of(dates[0], query.by_period) if dates[0] is not None else None
         else:
@@ -381,7 +383,7 @@ def _empty_group(name: str | None, n: int) -> GroupCounts:
     )
 
 
-def _count_case(g: GroupCounts, reached: list[bool], dates: list, query: CaseQuery) -> None:
+def _count_case(g: GroupCounts, reached: list[bool], dates: list[Any], query: CaseQuery) -> None:
     n = len(reached)
     window = query.within_seconds
 
@@ -426,7 +428,7 @@ def _count_case(g: GroupCounts, reached: list[bool], dates: list, query: CaseQue
 # ------------------------------------------------------------------ counts -> funnel records
 
 
-def _shower(threshold: int | None):
+def _shower(threshold: int | None) -> Callable[[int], int | str]:
     def shown(n: int) -> int | str:
         return SUPPRESSED_TEXT if threshold and 0 < n < threshold else n
 

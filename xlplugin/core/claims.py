@@ -610,9 +610,10 @@ def _named_fraction(body: str, text: str) -> _Read | None:
     elif k_word in ("a", "an"):
         k = 1
     else:
-        k = _UNITS.get(k_word)
-        if k is None or k < 1:
+        known = _UNITS.get(k_word)
+        if known is None or known < 1:
             raise _fail(text, f"'{k_word} {word}' is not a fraction we know")
+        k = known
     if k >= den:
         raise _fail(text, f"'{k_word} {word}' is not less than the whole")
     # the exact fraction as V, half a percentage point either side (PRODUCT.md)
@@ -772,7 +773,13 @@ _PHRASAL = frozenset(
         "counted",
     ]
 )
-_MULTIPLES = {"doubled": 2, "tripled": 3, "trebled": 3, "quadrupled": 4, "halved": Fraction(1, 2)}
+_MULTIPLES: dict[str, int | Fraction] = {
+    "doubled": 2,
+    "tripled": 3,
+    "trebled": 3,
+    "quadrupled": 4,
+    "halved": Fraction(1, 2),
+}
 _MULTIPLE_RE = re.compile(
     rf"\b(?:(?P<q>{_QUAL_RE}) )?(?:has |have |had |was |were )?(?P<w>doubled|tripled|trebled|quadrupled|halved)\b"
 )
@@ -906,6 +913,8 @@ def _parse_change(t: str, text: str) -> Claim | None:
 def _parse_ratio(t: str, text: str) -> Claim | None:
     m = _COMPARED_RE.match(t)
     if m:
+        a: Claim | None
+        b: Claim | None
         try:
             a, b = parse_claim(m.group("a")), parse_claim(m.group("b"))
         except ClaimError:
@@ -916,7 +925,7 @@ def _parse_ratio(t: str, text: str) -> Claim | None:
     if not m:
         return None
     word = m.group("k")
-    fixed = {"twice": 2, "double": 2, "thrice": 3, "half": Fraction(1, 2)}
+    fixed: dict[str, int | Fraction] = {"twice": 2, "double": 2, "thrice": 3, "half": Fraction(1, 2)}
     if word in fixed:
         k, decimals = Fraction(fixed[word]), 0
     elif word[0].isdigit():
@@ -961,13 +970,13 @@ def parse_claim(text: str | Claim) -> Claim:
     negated = _negated(rest)
     body = _OF_TAIL_RE.sub("", rest).strip()
     for value_part, noun in _split_tail(body):
-        for reader in (_percentage, _k_in_m, _named_fraction):
-            read = reader(value_part, text)
+        for read_rate in (_percentage, _k_in_m, _named_fraction):
+            read = read_rate(value_part, text)
             if read is not None:
                 return _rate_claim(text, kind, phrase, body, read, negated)
-        read = _count_value(value_part, _is_approximate(phrase))
-        if read is not None:
-            value, lo, hi, form, _ = read
+        counted = _count_value(value_part, _is_approximate(phrase))
+        if counted is not None:
+            value, lo, hi, form, _ = counted
             low, high, lo_open, hi_open = _select(kind, value, lo, hi, None)
             return Claim(text, low, high, lo_open, hi_open, COUNT, value, phrase, form, 0, noun=noun)
     raise _fail(text, _diagnose(body))
@@ -1487,8 +1496,9 @@ def _check_change(claim: Claim, all_progs: list[Programme], pinned, from_p, to_p
     pairs = _pairs(claim, all_progs, pinned, from_p, to_p)
     if isinstance(pairs, str):
         return Verdict(claim, NOT_CHECKABLE, programme=pinned, reason=pairs)
-    per_key: dict[tuple, list[ClaimMatch]] = {}
+    per_key: dict[tuple[object, ...], list[ClaimMatch]] = {}
     near: list[tuple[tuple, Nearest]] = []
+    key: tuple[object, ...]
     for a_p, b_p in pairs:
         a_bounds, b_bounds = count_bounds(a_p), count_bounds(b_p)
         b_position = {s.name: i for i, s in enumerate(b_p.stages)}

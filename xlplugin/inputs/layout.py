@@ -115,21 +115,21 @@ def assign_roles(table, options: LayoutOptions) -> tuple[dict[str, int], list[Pr
             for role in list(candidates):
                 candidates[role] = [i for i in candidates[role] if i != chosen[0]]
             candidates.pop("programme", None)
-    for role, found in candidates.items():
-        if not found:
+    for role, indexes in candidates.items():
+        if not indexes:
             continue
-        if len(found) == 1:
-            positions[role] = found[0]
+        if len(indexes) == 1:
+            positions[role] = indexes[0]
             continue
-        canonical = [i for i in found if _key(table.header[i]) == role or _key(table.header[i]) == SYNONYMS[role][0]]
+        canonical = [i for i in indexes if _key(table.header[i]) == role or _key(table.header[i]) == SYNONYMS[role][0]]
         if len(canonical) == 1:
             positions[role] = canonical[0]  # the funnel CSV's own name wins over a synonym
             continue
-        names = " and ".join(f"'{table.header[i]}' ({column_letters(where.first + i + 1)})" for i in found)
+        names = " and ".join(f"'{table.header[i]}' ({column_letters(where.first + i + 1)})" for i in indexes)
         hint = " (choose one with --programme-column NAME)" if role == "programme" else "; rename or delete the others"
         problems.append(
             where.problem(
-                f"the header is ambiguous: {names} could each be the {role} column{hint}", table.header_line, found[1]
+                f"the header is ambiguous: {names} could each be the {role} column{hint}", table.header_line, indexes[1]
             )
         )
     return positions, problems
@@ -362,7 +362,11 @@ def _resolve_percentages(
         given = None
         if not _is_blank(rec.count):
             try:
-                given = parse_count(rec.count, None, suppressed, options.dash)
+                given = (
+                    rec.count
+                    if isinstance(rec.count, Count)
+                    else parse_count(rec.count, None, suppressed, options.dash)
+                )
             except ValueError:
                 given = None  # build_funnel reports it, located
         if given is not None:

@@ -58,13 +58,13 @@ def check_package(data: bytes, label: str):
     except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:
         raise InputError(Problem(f"is a damaged zip package ({exc}), not a readable workbook", label)) from None
     try:
-        pkg._check_directory(label, infos, limits)  # declared sizes, entries, ratios: from the directory alone
+        pkg._check_directory(Path(label), infos, limits)  # declared sizes, entries, ratios: from the directory alone
         package = pkg.Package(Path(label), zf, infos, limits)
         if not package.has("[Content_Types].xml"):
             raise InputError(Problem("is a zip file but not an Excel workbook (no [Content_Types].xml)", label))
         total = 0
         for info in infos:  # inflate every entry once, capped, CRC checked, DTDs and entities refused
-            total += pkg._stream_check(zf, info, limits, label)
+            total += pkg._stream_check(zf, info, limits, Path(label))
             if total > limits.max_total_bytes:
                 raise InputError(
                     Problem(f"the parts inflate to over {limits.max_total_bytes:,} bytes (zip bomb?)", label)

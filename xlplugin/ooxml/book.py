@@ -284,7 +284,7 @@ class Book:
         moved = {old.index(s): i for i, s in enumerate(new)}  # old position -> new position
         data = self.current(self.workbook_part)
         root = scan(data, self._where(self.workbook_part))
-        els = root.find("sheets").findall("sheet")  # self.sheets lists these very elements, in order
+        els = root.require("sheets", self.workbook_part).findall("sheet")  # self.sheets lists these, in order
         chunk = b"".join(data[els[old.index(s)].start : els[old.index(s)].end] for s in new)
         edits = [(els[0].start, els[-1].end, chunk)]
         names = root.find("definedNames")

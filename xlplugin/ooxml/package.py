@@ -252,7 +252,9 @@ def parse_xml(data: bytes, where: str = "XML") -> XmlElement:
         raise MalformedPart(where, f"is not readable XML ({type(exc).__name__}: {exc})") from None
 
 
-def open_package(path, limits: Limits = DEFAULT_LIMITS, *, lock: bool = False) -> Package:
+def open_package(
+    path: Path | str | bytes | bytearray, limits: Limits = DEFAULT_LIMITS, *, lock: bool = False
+) -> Package:
     """Open `path` as an xlsx/xlsm package after checking every limit; InputError when refused.
 
     The file is opened once and kept open: every check, every read and the raw copy of a later
@@ -472,8 +474,8 @@ _no_hook: WriteHook = lambda step: None  # noqa: E731
 
 def write_package(
     package: Package,
-    target,
-    changes: dict[str, bytes | None],
+    target: Path | str,
+    changes: dict[str, bytes | None] | dict[str, bytes],
     *,
     backup: bool = False,
     force: bool = False,

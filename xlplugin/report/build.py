@@ -149,7 +149,7 @@ def load_report_layout(
         method=method,
         publish=publish,
         generated=generated,
-        suppressed=tuple(suppressed),
+        suppressed=(suppressed[0], suppressed[1]),
         periods=bool(periods),
         overdispersion=overdispersion,
     )

@@ -100,7 +100,7 @@ def changes_sheet(ctx: Context) -> Sheet | None:
     z = _z_literal(o.confidence)
 
     def build(top: int) -> list[tuple[Cell, ...]]:
-        rows = []
+        rows: list[tuple[Cell, ...]] = []
         f = not o.publish
         for i, c in enumerate(changes):
             row = top + 1 + i
@@ -207,7 +207,7 @@ def trend_chart_sheet(ctx: Context) -> Sheet | None:
     ]
     lines = split_long(lines)
     top = 2 + len(lines)
-    rows = []
+    rows: list[tuple[Cell, ...]] = []
     blocks: list[tuple[str, int, int, list[float], list[float]]] = []
     alt_parts = []
     for stage in stages:
@@ -269,7 +269,7 @@ def trend_chart_sheet(ctx: Context) -> Sheet | None:
         + ". "
         + (f"Changes: {said}." if said else "")
     )
-    high = max(c[4].value for c in rows)
+    high = max((v for c in rows if isinstance(v := c[4].value, (int, float))), default=0.0)
     chart = Chart(
         kind="line",
         title=f"Rate by period, with {conf} confidence intervals",
