@@ -336,18 +336,11 @@ def shared_strings(package: Package, book: Book) -> list[str]:
 
 
 def _unescape(text: str) -> str:
+    """XML text (one pass, character references included), then Excel's ``_xHHHH_`` escapes."""
     from xlplugin.ooxml.cells import unescape_xstring
+    from xlplugin.ooxml.fragments import unescape
 
-    text = re.sub(r"&#(\d+);", lambda m: chr(int(m.group(1))), text)
-    text = re.sub(r"&#x([0-9a-fA-F]+);", lambda m: chr(int(m.group(1), 16)), text)
-    text = (
-        text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", '"')
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
-    )
-    return unescape_xstring(text)
+    return unescape_xstring(unescape(text))
 
 
 def _same(a, b) -> bool:

@@ -844,13 +844,7 @@ def update_chart(data: bytes, sheet_name: str, old_rect, new_rect, grid: Grid, w
 
 
 def _unescape(text: str) -> str:
-    return (
-        text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", '"')
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
-    )
+    return unescape(text)  # the one XML unescape (xlplugin.ooxml.fragments), character references too
 
 
 def _reads_table(text: str, sheet_name: str, rect) -> bool:
