@@ -62,6 +62,7 @@ from xlplugin.ooxml.package import (
     xml_text,
 )
 from xlplugin.refresh.references import dangling_references, unescape
+from xlplugin.refresh.strings import drop_unused_strings
 
 TABLE_STYLE = "TableStyleMedium2"
 
@@ -214,6 +215,7 @@ def _refresh_table(workbook: Path, csv, table, *, sheet, output, backup, force) 
                     )
                 )
             replace_table(book, existing, grid, force=force)
+            drop_unused_strings(book)  # the replaced rows' text must not stay in sharedStrings.xml
         else:
             create_table(book, table, sheet or table, grid, force=force)
         write_package(package, target, book.changes, backup=backup, force=force)
