@@ -12,6 +12,7 @@ before anything is written.
 
 from __future__ import annotations
 
+import bisect
 import posixpath
 import re
 from dataclasses import dataclass
@@ -679,9 +680,11 @@ def rewrite_cells(
         tag = opening[1:].split()[0].rstrip(b">")
         edits.append((row_el.start, row_el.end, opening + b"".join(t for _, t in cells) + b"</" + tag + b">"))
     missing = sorted(r for r in new_cells if r not in existing_rows)
+    row_numbers = [rr for rr, _ in row_elements]  # in order (checked above): a binary search per new row
     for r in missing:
         text = (f'<{prefix}row r="{r}">' + "".join(t for _, t in new_cells[r]) + f"</{prefix}row>").encode("utf-8")
-        following = next((el for rr, el in row_elements if rr > r), None)
+        at = bisect.bisect_right(row_numbers, r)
+        following = row_elements[at][1] if at < len(row_elements) else None
         if following is not None:
             edits.append((following.start, following.start, text))
         elif sheet_data.empty:
