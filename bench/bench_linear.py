@@ -70,7 +70,7 @@ def run() -> list[dict]:
     results = []
     for small, large in ((20_000, 40_000), (40_000, 80_000)):
         a, b = _table_csv(folder / f"t{small}.csv", small), _table_csv(folder / f"t{large}.csv", large)
-        timed = alternate(lambda: grow(b), lambda: grow(a), RUNS)
+        timed = alternate(lambda b=b: grow(b), lambda a=a: grow(a), RUNS)
         results.append(
             {
                 "benchmark": f"refresh --table growth {large // 1000}k rows",
