@@ -49,6 +49,7 @@ from xlplugin.ooxml.package import (
     xml_text,
 )
 from xlplugin.ooxml.styles import StyleMerger
+from xlplugin.refresh.strings import drop_unused_strings
 
 REL_DRAWING = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/drawing"
 REL_CHART = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/chart"
@@ -228,6 +229,7 @@ def _refresh_workbook(workbook: Path, csv, *, output, backup, force) -> Path:
         fresh_bytes = render(layout)
         with open_package(fresh_bytes) as fresh:  # in memory: no scratch folder to leave behind
             transplant(book, fresh, layout, owned, extras)
+        drop_unused_strings(book)  # text of the old owned sheets must not stay in sharedStrings.xml
         write_package(package, target, book.changes, backup=backup, force=force)
     _remove_old_scratch()
     return target
