@@ -36,6 +36,7 @@ UDFS = [
     udfs.UPTAKE_COMPARE,
     udfs.UPTAKE_LIMITS,
     udfs.UPTAKE_VERDICT,
+    udfs.UPTAKE_CASES,
     udfs.UPTAKE_CHECK,
 ]
 ERRORS = {"#DIV/0!", "#NUM!", "#VALUE!", "#N/A"}
@@ -404,6 +405,10 @@ BAD_INPUTS = [
     ("limits: fractional denominator", LIM, (0.09, 66.9), [["#NUM!", "#NUM!"]]),
     ("limits: unknown method", LIM, (0.09, 669.0, 0.95, "poisson"), "#VALUE!"),
     ("limits: two-column denominators", LIM, (0.09, [[669.0, 1000.0]]), "#VALUE!"),
+    # UPTAKE_CASES
+    ("cases: empty range", udfs.UPTAKE_CASES, (None,), "#N/A"),
+    ("cases: unparseable stage cell", udfs.UPTAKE_CASES, ([[1.0, "perhaps"]],), "#VALUE!"),
+    ("cases: ordered not a boolean", udfs.UPTAKE_CASES, ([[1.0, 0.0]], "sometimes"), "#VALUE!"),
     # UPTAKE_CHECK
     ("check: empty text", udfs.UPTAKE_CHECK, ("", STAGES, COUNTS), "#N/A"),
     ("check: number instead of text", udfs.UPTAKE_CHECK, (9.0, STAGES, COUNTS), "#VALUE!"),
@@ -1222,7 +1227,7 @@ def public_udfs():
     ]
 
 
-def test_the_module_defines_exactly_the_eight_functions():
+def test_the_module_defines_exactly_the_listed_functions():
     assert sorted(f.__name__ for f in public_udfs()) == sorted(f.__name__ for f in UDFS)
 
 

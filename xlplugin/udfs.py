@@ -6,6 +6,7 @@ xlwings configuration and xlwings Lite/Server refer to.
 
 from xlplugin.excel.functions import (
     UPTAKE_BOUNDS,
+    UPTAKE_CASES,
     UPTAKE_CHECK,
     UPTAKE_CI,
     UPTAKE_CLAIM,
@@ -27,5 +28,6 @@ __all__ = [
     "UPTAKE_COMPARE",
     "UPTAKE_LIMITS",
     "UPTAKE_VERDICT",
+    "UPTAKE_CASES",
     "UPTAKE_CHECK",
 ]

@@ -19,7 +19,7 @@ from typing import Annotated, Any
 
 from xlwings import arg, func, ret  # noqa: F401  (ret: part of the documented surface)
 
-from xlplugin.core import claims, intervals, rates
+from xlplugin.core import cases, claims, intervals, rates
 from xlplugin.core.counts import parse_count, parse_rounding
 from xlplugin.core.errors import InputError
 from xlplugin.core.funnel import Funnel, StageRecord, build_funnel
@@ -623,6 +623,56 @@ def UPTAKE_LIMITS(
     return [_limits_of(rate, n, level, how) for (n,) in dens]
 
 
+# ------------------------------------------------------------------ case records
+
+
+@func
+@arg("stage_columns", ndim=2)
+@_guard
+def UPTAKE_CASES(
+    stage_columns: Annotated[
+        Any,
+        {
+            "doc": "Case rows, one column per stage in funnel order (a header row may name them); "
+            "a stage is reached by 1, yes, TRUE, Y, x or a date.",
+            "err_to_str": True,
+        },
+    ],
+    ordered: Annotated[
+        Any,
+        {
+            "doc": "TRUE: a stage counts only after every earlier one, not dated before it. Default FALSE.",
+            "err_to_str": True,
+        },
+    ] = False,
+):
+    """Funnel from case rows: {count, base} per stage, for UPTAKE_FUNNEL (blank base: the stage above)."""
+    rows = table(stage_columns)
+    header = None
+    first = rows[0]
+    if all(isinstance(v, str) and v.strip() for v in first) and all(
+        cases.classify(v)[0] == cases.UNPARSEABLE for v in first
+    ):
+        header, rows = [v.strip() for v in first], rows[1:]
+    width = len(first)
+    names = header or [f"stage {k}" for k in range(1, width + 1)]
+    if ordered is None or (isinstance(ordered, str) and not ordered.strip()):
+        ordered = False
+    if isinstance(ordered, str) and ordered.strip().upper() in ("TRUE", "FALSE"):
+        ordered = ordered.strip().upper() == "TRUE"
+    if isinstance(ordered, int | float) and not isinstance(ordered, bool) and ordered in (0, 1):
+        ordered = bool(ordered)
+    if not isinstance(ordered, bool):
+        raise ExcelError(VALUE, "ordered must be TRUE or FALSE")
+    cells = [[xa.stage_cell(v) for v in row] for row in rows]
+    if any(cases.classify(v)[0] == cases.UNPARSEABLE for row in cells for v in row):
+        raise ExcelError(VALUE, "a stage cell is neither a flag (1, yes, TRUE, Y, x; 0, no, FALSE, N) nor a date")
+    query = cases.CaseQuery(columns=tuple(names), ordered=ordered)
+    if not cells:
+        return [[0, ""] for _ in names]
+    (group,) = cases.count_cases(cells, query)
+    records = cases.funnel_records([group], query)
+    return [[group.counted[i], r.base or ""] for i, r in enumerate(records)]
 CHECK_HEADER = ["quote", "kind", "verdict", "definition", "value"]
 
 
