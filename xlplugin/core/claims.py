@@ -610,9 +610,10 @@ def _named_fraction(body: str, text: str) -> _Read | None:
     elif k_word in ("a", "an"):
         k = 1
     else:
-        k = _UNITS.get(k_word)
-        if k is None or k < 1:
+        known = _UNITS.get(k_word)
+        if known is None or known < 1:
             raise _fail(text, f"'{k_word} {word}' is not a fraction we know")
+        k = known
     if k >= den:
         raise _fail(text, f"'{k_word} {word}' is not less than the whole")
     # the exact fraction as V, half a percentage point either side (PRODUCT.md)
@@ -772,7 +773,13 @@ _PHRASAL = frozenset(
         "counted",
     ]
 )
-_MULTIPLES = {"doubled": 2, "tripled": 3, "trebled": 3, "quadrupled": 4, "halved": Fraction(1, 2)}
+_MULTIPLES: dict[str, Fraction] = {
+    "doubled": Fraction(2),
+    "tripled": Fraction(3),
+    "trebled": Fraction(3),
+    "quadrupled": Fraction(4),
+    "halved": Fraction(1, 2),
+}
 _MULTIPLE_RE = re.compile(
     rf"\b(?:(?P<q>{_QUAL_RE}) )?(?:has |have |had |was |were )?(?P<w>doubled|tripled|trebled|quadrupled|halved)\b"
 )
@@ -846,7 +853,7 @@ def _parse_change(t: str, text: str) -> Claim | None:
         )
     m = _MULTIPLE_RE.search(t)
     if m:
-        k = Fraction(_MULTIPLES[m.group("w")])
+        k = _MULTIPLES[m.group("w")]
         qual = QUALIFIERS.get(m.group("q") or "", BARE)
         if k < 1:  # "halved": fell by a half, the qualifier on the size of the fall
             low, high, lo_open, hi_open = _select(qual, k, k - _HALF_POINT, k + _HALF_POINT, _ONE)
@@ -906,19 +913,21 @@ def _parse_change(t: str, text: str) -> Claim | None:
 def _parse_ratio(t: str, text: str) -> Claim | None:
     m = _COMPARED_RE.match(t)
     if m:
+        parts: tuple[Claim, Claim] | None
         try:
-            a, b = parse_claim(m.group("a")), parse_claim(m.group("b"))
+            parts = (parse_claim(m.group("a")), parse_claim(m.group("b")))
         except ClaimError:
-            a = b = None
-        if a is not None and b is not None and a.kind == b.kind == RATE:
+            parts = None
+        if parts is not None and parts[0].kind == parts[1].kind == RATE:
+            a, b = parts
             return Claim(text, _ZERO, None, kind=RATIO, form="parts", parts=(a, b), of_rates=True)
     m = _RATIO_RE.search(t)
     if not m:
         return None
     word = m.group("k")
-    fixed = {"twice": 2, "double": 2, "thrice": 3, "half": Fraction(1, 2)}
+    fixed = {"twice": Fraction(2), "double": Fraction(2), "thrice": Fraction(3), "half": Fraction(1, 2)}
     if word in fixed:
-        k, decimals = Fraction(fixed[word]), 0
+        k, decimals = fixed[word], 0
     elif word[0].isdigit():
         k, decimals = Fraction(word), (len(word.split(".")[1]) if "." in word else 0)
     else:
@@ -953,8 +962,8 @@ def parse_claim(text: str | Claim) -> Claim:
     t = _normalise(text)
     if not t:
         raise _fail(text, "it is empty")
-    for reader in (_parse_change, _parse_ratio):
-        found = reader(t, text)
+    for kind_reader in (_parse_change, _parse_ratio):
+        found = kind_reader(t, text)
         if found is not None:
             return found
     kind, phrase, rest = _take_qualifier(t)
@@ -1501,7 +1510,7 @@ def _check_change(claim: Claim, all_progs: list[Programme], pinned, from_p, to_p
                 found = _count_change(claim, a_bounds[name], b_bounds[name])
                 na, nb = _nominal(a_p.stage(name).count), _nominal(b_p.stage(name).count)
                 value = Fraction(nb, na) - 1 if na and nb is not None and not claim.parts else None
-                key = (0, b_position[name])
+                key: tuple = (0, b_position[name])
                 if found is not None:
                     low, high, certain = found
                     per_key.setdefault(key, []).append(
