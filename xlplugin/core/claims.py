@@ -1698,20 +1698,35 @@ def _check_ratio(claim: Claim, all_progs: list[Programme], pinned, from_p, to_p)
             for j, t in enumerate(p.stages):
                 if i == j or s.name not in bounds or t.name not in bounds:
                     continue
-                found = _count_ratio(claim, bounds[s.name], bounds[t.name])
-                if found is None:
-                    continue
-                low, high, certain = found
-                ns, nt = _nominal(s.count), _nominal(t.count)
-                value = None if ns is None or not nt else Fraction(ns, nt)
-                mixed = s.unit != t.unit
-                matches.append(
-                    (
-                        (order[id(p)], i, j),
-                        ClaimMatch(p.name, (s.name,), t.name, value, not mixed, mixed, False, low, high, certain),
-                    )
-                )
+                match = _count_ratio_match(claim, p, s.name, bounds[s.name], p, t.name, bounds[t.name])
+                if match is not None:
+                    matches.append(((0, order[id(p)], i, j), match))
+    # one stage in two programmes: "twice as many as the year before"
+    for p in progs:
+        p_bounds = count_bounds(p)
+        for q in all_progs:
+            if q is p or (from_p is not None and q.name != from_p):
+                continue
+            q_bounds = count_bounds(q)
+            for i, s in enumerate(p.stages):
+                if s.name in p_bounds and s.name in q_bounds and _has(q, s.name):
+                    match = _count_ratio_match(claim, p, s.name, p_bounds[s.name], q, s.name, q_bounds[s.name])
+                    if match is not None:
+                        matches.append(((1, order[id(p)], order[id(q)], i), match))
     return _verdict(claim, matches, [], pinned)
+
+
+def _count_ratio_match(claim: Claim, p: Programme, a_name: str, a: Bounds, q: Programme, b_name: str, b: Bounds):
+    """A match when the count of `a_name` in p over `b_name` in q can be the claimed multiple."""
+    found = _count_ratio(claim, a, b)
+    if found is None:
+        return None
+    low, high, certain = found
+    na, nb = _nominal(p.stage(a_name).count), _nominal(q.stage(b_name).count)
+    value = None if na is None or not nb else Fraction(na, nb)
+    mixed = p.stage(a_name).unit != q.stage(b_name).unit
+    across = (q.name, p.name) if q is not p else (None, None)
+    return ClaimMatch(p.name, (a_name,), b_name, value, not mixed, mixed, False, low, high, certain, *across)
 
 
 def _count_ratio(claim: Claim, a: Bounds, b: Bounds):
