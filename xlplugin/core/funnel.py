@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from xlplugin.core.counts import DEFAULT_SUPPRESSED, Count, parse_count, parse_rounding
 from xlplugin.core.errors import InputError, Problem
 
-DEFAULT_UNIT = "people"
+#: A stage without a `unit` counts things nobody named: never assume people (PRODUCT.md).
+NOT_STATED = "not stated"
+DEFAULT_UNIT = NOT_STATED
 #: The `base` value that puts a stage outside the funnel (like the Met's 20 self-referrals).
 OUTSIDE = "none"
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from xlplugin.core.rates import FIRST_STAGE, MIXED_UNITS, OUTSIDE_FUNNEL, funnel_rates
+from xlplugin.core.funnel import NOT_STATED
+from xlplugin.core.rates import FIRST_STAGE, MIXED_UNITS, OUTSIDE_FUNNEL, funnel_rates, singular
 from xlplugin.report import ownership
 from xlplugin.report.common import (
     MAX_CHART_BARS,
@@ -21,10 +22,26 @@ from xlplugin.report.common import (
     unique_headers,
     value_cell,
 )
-from xlplugin.report.model import COUNT, RATE, TEXT, Axis, Cell, Chart, Line, Range, Series, Sheet, Table, a1
+from xlplugin.report.model import COUNT, RATE, RATIO, TEXT, Axis, Cell, Chart, Line, Range, Series, Sheet, Table, a1
 
 # ------------------------------------------------------------------------------------------
 # the funnel table
+
+
+#: Said wherever a stage has no `unit`: rates are still worked out, on an assumption we state.
+UNITS_NOT_STATED = "Units not stated: assumed to count the same things."
+
+#: The funnel table's column for a stage counted in other units than its base (156 contacts per 669 people).
+RATIO_HEADER = "Ratio to base (number)"
+
+
+def _ratio_cells(sr, formula: str | None) -> list[Cell]:
+    if MIXED_UNITS not in sr.flags:
+        return [shorthand("z"), shorthand("z")]
+    unit = f"{sr.unit} per {singular(sr.base_unit or '')}"
+    if sr.rate is None:
+        return [shorthand("c"), Cell(unit, TEXT)]
+    return [Cell(sr.rate, RATIO, formula), Cell(unit, TEXT)]
 
 
 def funnel_sheet(ctx: Context) -> Sheet:
@@ -39,7 +56,11 @@ def funnel_sheet(ctx: Context) -> Sheet:
     if any_inexact:
         headers += ["Lowest possible rate of base (%)", "Highest possible rate of base (%)"]
     headers += [f"{conf} CI lower (%)", f"{conf} CI upper (%)", "Rate of first stage (%)"]
-    headers += ["Drop-off from base (number)", "Notes"]
+    headers += ["Drop-off from base (number)"]
+    any_mixed = any(MIXED_UNITS in r.flags for _, rows in rows_by_programme for r in rows)
+    if any_mixed:  # a rate between different units is a number of its own, never a percentage
+        headers += [RATIO_HEADER, "Ratio unit"]
+    headers += ["Notes"]
     col = {h: i for i, h in enumerate(headers)}
 
     lines = [
@@ -53,6 +74,8 @@ def funnel_sheet(ctx: Context) -> Sheet:
             Line("Rates and drop-offs are formulas over the count cells, so the formula bar shows the division.")
         )
     lines.append(Line(f"The confidence interval (CI) columns give a {conf} interval {ctx.ci_note()}."))
+    if any(s.unit == NOT_STATED for p in ctx.funnel.programmes for s in p.stages):
+        lines.append(Line(UNITS_NOT_STATED))
     # shorthand and notes keys are added once the rows are known
     used_short: set[str] = set()
 
@@ -120,6 +143,8 @@ def funnel_sheet(ctx: Context) -> Sheet:
                     cells.append(Cell(sr.drop_off, COUNT, formula))
                 else:
                     cells.append(shorthand(na))
+                if any_mixed:
+                    cells += _ratio_cells(sr, f"={here}/{base_ref}" if exact_pair and not o.publish else None)
                 markers = []
                 if s.note:
                     markers.append(ctx.stage_note(p, s.name, s.note))
@@ -189,7 +214,7 @@ def funnel_chart_sheet(ctx: Context) -> Sheet | None:
     if not drawn or len(progs) > MAX_CLUSTERED_PROGRAMMES or len(drawn) > MAX_CHART_BARS:
         return None
     units = sorted({s.unit for _, s in drawn})
-    unit_text = units[0] if len(units) == 1 else "number"
+    unit_text = units[0] if len(units) == 1 and units[0] != NOT_STATED else "number"
     name = "Funnel chart"
     headers = unique_headers(["Programme and stage" if several else "Stage", f"Count ({unit_text})"])
     lines = [
