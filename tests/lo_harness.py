@@ -175,10 +175,20 @@ def convert(src, fmt: str, outdir, *, recalc: bool = True, timeout: float = 180)
     )
 
 
+_TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+
+
 def sheet_names(xlsx) -> list[str]:
-    """Sheet names in workbook order, read from xl/workbook.xml."""
+    """Sheet names in workbook order, read from xl/workbook.xml (or an .ods's content.xml)."""
     with zipfile.ZipFile(xlsx) as package:
         names = {n.lower(): n for n in package.namelist()}
+        if "content.xml" in names and "xl/workbook.xml" not in names:
+            root = SafeET.fromstring(package.read(names["content.xml"]))
+            return [
+                t.get(f"{{{_TABLE_NS}}}name")
+                for t in root.iter(f"{{{_TABLE_NS}}}table")
+                if t.get(f"{{{_TABLE_NS}}}name") != "local-table"
+            ]
         root = SafeET.fromstring(package.read(names["xl/workbook.xml"]))
     return [sheet.get("name") for sheet in root.iter(f"{{{_MAIN_NS}}}sheet")]
 

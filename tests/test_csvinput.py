@@ -349,7 +349,12 @@ BAD = [
     ("unquoted thousands", b"stage,count\nA,1,000\n", (2, "C"), "is there an unquoted comma inside a value?"),
     ("bad rounding", b"stage,count,rounding\nA,10,roughly\n", (2, "rounding"), "rounding 'roughly' is not understood"),
     ("empty stage name", b"stage,count\n,10\n", (2, "stage"), "the stage name is empty"),
-    ("duplicate header", b"stage,count,Count\nA,1,2\n", (1, "Count"), "'count' (B) and 'Count' (C) could each be the count column"),
+    (
+        "duplicate header",
+        b"stage,count,Count\nA,1,2\n",
+        (1, "Count"),
+        "'count' (B) and 'Count' (C) could each be the count column",
+    ),
     ("unclosed quote", b'stage,count,note\nA,10,\nB,5,"never closed\nC,3,\n', (3, None), "is never closed"),
     ("control character", b"stage,count\nA\x07B,10\n", (2, "stage"), "control character U+0007"),
     ("xlsx workbook", b"PK\x03\x04\x14\x00\x06\x00" + bytes(100), None, "this is an Excel workbook, not a CSV file"),

@@ -3,9 +3,10 @@
     python tools/build_examples.py [--preview] [--root DIR]
 
 Builds `met-2020-visits.xlsx` from the Met report spec and `prevent-channel.xlsx` from the
-Prevent CSV with a fixed generated time, so a rebuild from unchanged inputs gives identical
-bytes. `--preview` also renders every sheet to PNG with LibreOffice (needs `soffice` and
-`pdftoppm`) into workbooks/examples/preview/.
+Prevent CSV (and the same two as native `.ods`) with a fixed generated time, so a rebuild from
+unchanged inputs gives identical bytes. `--preview` also renders every sheet to PNG with
+LibreOffice (needs `soffice` and `pdftoppm`) into workbooks/examples/preview/ (the .ods pages
+as `<stem>-ods-NN-<sheet>.png`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ TIMESTAMP = "2021-06-17T00:00:00Z"
 EXAMPLES = (
     ("met-2020-visits.toml", "met-2020-visits.xlsx"),
     ("prevent-channel.csv", "prevent-channel.xlsx"),
+    ("met-2020-visits.toml", "met-2020-visits.ods"),
+    ("prevent-channel.csv", "prevent-channel.ods"),
 )
 
 
@@ -45,6 +48,11 @@ def sheet_titles(workbook: Path) -> list[tuple[str, str]]:
     import zipfile
     from html import unescape
 
+    if workbook.suffix == ".ods":
+        with zipfile.ZipFile(workbook) as z:
+            content = z.read("content.xml").decode()
+        tables = re.findall(r'<table:table table:name="([^"]*)"[^>]*>.*?<text:p>(.*?)</text:p>', content, re.S)
+        return [(unescape(name), unescape(re.sub(r"<[^>]+>", "", title))) for name, title in tables]
     with zipfile.ZipFile(workbook) as z:
         names = [unescape(n) for n in re.findall(r'<sheet name="([^"]*)"', z.read("xl/workbook.xml").decode())]
         strings = [
@@ -95,7 +103,8 @@ def render_previews(workbook: Path, folder: Path, resolution: int = 60) -> list[
             timeout=180,
         )
         pdf = Path(tmp) / (workbook.stem + ".pdf")
-        for old in folder.glob(f"{workbook.stem}-*.png"):
+        prefix = workbook.stem + ("-ods" if workbook.suffix == ".ods" else "")
+        for old in folder.glob(f"{prefix}-[0-9][0-9]-*.png"):
             old.unlink()
         subprocess.run(["pdftoppm", "-png", "-r", str(resolution), str(pdf), str(Path(tmp) / "page")], check=True)
         pages = sorted(Path(tmp).glob("page-*.png"), key=lambda p: int(p.stem.rsplit("-", 1)[1]))
@@ -117,7 +126,7 @@ def render_previews(workbook: Path, folder: Path, resolution: int = 60) -> list[
                 page_in_sheet += 1
             name = titles[sheet_index][0] if sheet_index >= 0 else "page"
             suffix = "" if page_in_sheet <= 1 else f"-{page_in_sheet}"
-            target = folder / f"{workbook.stem}-{sheet_index + 1:02d}-{_slug(name)}{suffix}.png"
+            target = folder / f"{prefix}-{sheet_index + 1:02d}-{_slug(name)}{suffix}.png"
             shutil.move(str(page), target)
             out.append(target)
     return out

@@ -210,8 +210,8 @@ def read_layout(
         programmes.extend(built.programmes)
     if funnel_problems:
         raise InputError(funnel_problems)
-    # a `period` column (or wide columns that are all periods) declares its programmes times
-    periods = "programme" in positions and _key(table.header[positions["programme"]]) == "period"
+    # a programme column headed 'period' or 'year' declares its values times (core.periods)
+    periods = layout != WIDE and _key(roles.get("programme", "")) in ("period", "year")
     return Layout(Funnel(tuple(programmes), table.name, periods=periods), layout, roles, notes)
 
 

@@ -9,6 +9,7 @@ replaces it in one `os.replace`.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 from xlplugin.core.counts import DEFAULT_SUPPRESSED
@@ -16,14 +17,23 @@ from xlplugin.core.errors import InputError, Problem
 from xlplugin.core.intervals import METHODS
 from xlplugin.report.layout import Options, Source, report_layout
 from xlplugin.report.model import Layout
-from xlplugin.report.xlsx import render
 
 ALIASES = {"clopper_pearson": "exact"}
+#: Output formats by file suffix: Office Open XML (XlsxWriter) or OpenDocument (our own writer).
+FORMATS = {".xlsx": "xlsx", ".ods": "ods"}
 
 
 def parse_timestamp(value: str | dt.datetime | dt.date | None) -> dt.datetime:
-    """The generated time: an ISO date or date-time (UTC if no offset), or now."""
+    """The generated time: an ISO date or date-time (UTC if no offset), else SOURCE_DATE_EPOCH, else now.
+
+    SOURCE_DATE_EPOCH (reproducible-builds.org) makes rebuilt workbooks byte-identical."""
     if value is None:
+        epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+        if epoch:
+            try:
+                return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+            except (ValueError, OverflowError, OSError):
+                raise InputError(Problem(f"SOURCE_DATE_EPOCH '{epoch}' is not a whole number of seconds")) from None
         return dt.datetime.now(dt.UTC).replace(microsecond=0)
     if isinstance(value, dt.datetime):
         stamp = value
@@ -44,13 +54,26 @@ def parse_timestamp(value: str | dt.datetime | dt.date | None) -> dt.datetime:
     return stamp.astimezone(dt.UTC).replace(microsecond=0)
 
 
-def check_output(output: str | Path, force: bool, inputs: tuple[Path, ...] = ()) -> Path:
+def output_format(output: str | Path, fmt: str | None = None) -> str:
+    """'xlsx' or 'ods': from `fmt` if given (it must agree with the suffix), else from the suffix."""
+    out = Path(output)
+    by_suffix = FORMATS.get(out.suffix.lower())
+    if fmt is not None and fmt not in FORMATS.values():
+        raise InputError(Problem(f"--format must be one of {', '.join(FORMATS.values())}, not '{fmt}'"))
+    if by_suffix is None:
+        want = f".{fmt}" if fmt else ".xlsx or .ods"
+        raise InputError(Problem(f"the output must be an {want} file, not '{out.name}'", str(out)))
+    if fmt is not None and fmt != by_suffix:
+        raise InputError(Problem(f"--format {fmt} needs a file name ending .{fmt}", str(out)))
+    return by_suffix
+
+
+def check_output(output: str | Path, force: bool, inputs: tuple[Path, ...] = (), fmt: str | None = None) -> Path:
     """The output path, or InputError if we may not write it."""
     out = Path(output)
-    if out.suffix.lower() != ".xlsx":
-        raise InputError(Problem(f"the output must be an .xlsx file, not '{out.name}'", str(out)))
+    output_format(out, fmt)
     if out.is_dir():
-        raise InputError(Problem("the output is a folder; give a file name ending .xlsx", str(out)))
+        raise InputError(Problem(f"the output is a folder; give a file name ending {out.suffix or '.xlsx'}", str(out)))
     folder = out.parent if str(out.parent) else Path(".")
     if not folder.is_dir():
         raise InputError(Problem(f"the folder '{folder}' does not exist", str(out)))
@@ -134,9 +157,20 @@ def load_report_layout(
     return report_layout(funnel, spec, source, options)
 
 
-def build_report_bytes(input_path: str | Path, **options) -> bytes:
-    """The report workbook for INPUT as xlsx bytes (options as `load_report_layout`)."""
-    return render(load_report_layout(input_path, **options))
+def render_layout(layout: Layout, fmt: str = "xlsx") -> bytes:
+    """The layout as workbook bytes in `fmt` ('xlsx' or 'ods'); each writer is imported only when used."""
+    if fmt == "ods":
+        from xlplugin.report.ods import render as render_ods
+
+        return render_ods(layout)
+    from xlplugin.report.xlsx import render
+
+    return render(layout)
+
+
+def build_report_bytes(input_path: str | Path, fmt: str = "xlsx", **options) -> bytes:
+    """The report workbook for INPUT as xlsx (or, `fmt="ods"`, ODS) bytes (options as `load_report_layout`)."""
+    return render_layout(load_report_layout(input_path, **options), fmt)
 
 
 def build_report(
@@ -151,12 +185,14 @@ def build_report(
     suppressed: tuple[int, int] = DEFAULT_SUPPRESSED,
     periods: bool = False,
     overdispersion: str = "auto",
+    fmt: str | None = None,
     read_options=None,
 ) -> Path:
-    """Write the FOI-summary workbook for INPUT to OUTPUT; InputError (nothing written) on bad input."""
-    out = check_output(output_path, force, (Path(input_path),))
+    """Write the FOI-summary workbook for INPUT to OUTPUT (.xlsx or .ods); InputError (nothing written) on bad input."""
+    out = check_output(output_path, force, (Path(input_path),), fmt)
     data = build_report_bytes(
         input_path,
+        output_format(out, fmt),
         confidence=confidence,
         method=method,
         publish=publish,
@@ -167,6 +203,6 @@ def build_report(
         read_options=read_options,
     )
     # check again: the file may have appeared while we were working
-    check_output(out, force, (Path(input_path),))
+    check_output(out, force, (Path(input_path),), fmt)
     write_atomically(out, data, force=force)
     return out

@@ -1,0 +1,246 @@
+"""The native ODS report: the same layout as the xlsx, written without LibreOffice.
+
+Structure is read back with an independent ODF reader (tests/ods_reader.py); the LibreOffice
+tests then open every .ods headless, recalculated and trusting the cached values, and compare
+every number of every table with the core's (1e-9), exactly as for the xlsx
+(tests/test_report_libreoffice.py, whose checks they reuse).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import lo_harness as lo
+import pytest
+import test_report_libreoffice as xlsx_checks
+from ods_reader import OdsBook, parse_range_address
+
+from xlplugin.inputs.spec import load_input
+from xlplugin.report import build_report, build_report_bytes
+from xlplugin.report.ods import of_formula
+from xlplugin.report.ownership import TABLE_NAMES
+
+EXAMPLES = Path(__file__).parent / "data" / "examples"
+MET = EXAMPLES / "met-2020-visits.toml"
+PREVENT = EXAMPLES / "prevent-channel.csv"
+STAMP = "2026-01-01T00:00:00Z"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("ods")
+    out = {}
+    for case, (name, options) in xlsx_checks.CASES.items():
+        for publish in (False, True):
+            path = folder / f"{case}{'-publish' if publish else ''}.ods"
+            source = xlsx_checks._input(folder, name)
+            build_report(source, path, publish=publish, force=True, timestamp=STAMP, **options)
+            out[case, publish] = path
+    out["folder"] = folder
+    return out
+
+
+# ------------------------------------------------------------------------------------------
+# Structure (no LibreOffice)
+
+
+def test_package_is_an_ods(built):
+    book = OdsBook(built["met", False])
+    assert book.names[0] == "mimetype" and book.mimetype_info.compress_type == 0
+    assert book.parts["mimetype"] == b"application/vnd.oasis.opendocument.spreadsheet"
+    manifest = book.parts["META-INF/manifest.xml"].decode()
+    assert 'manifest:full-path="/"' in manifest and "Object 1/" in manifest
+    assert list(book.sheets) == ["Cover", "Contents", "Notes", "Funnel", "Funnel chart", "Denominators",
+                                 "Denominators chart", "Claims", "Data"]  # fmt: skip
+
+
+def test_every_table_is_a_database_range_with_one_header_row(built):
+    book = OdsBook(built["prevent", False])
+    names = {table.name for _, table in book.tables}
+    assert {TABLE_NAMES["funnel"], TABLE_NAMES["denominators"], TABLE_NAMES["funnel_plot"]} <= names
+    for sheet, table in book.tables:
+        assert table.contains_header == "true"
+        top, left, bottom, right = table.bounds
+        assert all(table.columns), (sheet, table.name, table.columns)
+        assert bottom > top
+        # the first body row holds values, not a second header
+        header_cells = [book.sheets[sheet][top, c] for c in range(left, right + 1)]
+        assert all(c.value_type == "string" for c in header_cells)
+
+
+def test_titles_use_heading_1_and_document_says_title_and_language(built):
+    book = OdsBook(built["met", False])
+    for name, cells in book.sheets.items():
+        assert cells[1, 1].style == "Heading_20_1", name
+    styles = book.parts["styles.xml"].decode()
+    assert 'style:name="Heading_20_1" style:display-name="Heading 1"' in styles
+    meta = book.parts["meta.xml"].decode()
+    assert "<dc:title>Met Police violence-suppression visits, 2020: uptake of diversion</dc:title>" in meta
+    assert "<dc:language>en-GB</dc:language>" in meta
+    assert "<meta:creation-date>2026-01-01T00:00:00Z</meta:creation-date>" in meta
+
+
+def test_rates_are_formulas_with_cached_values_and_publish_writes_values(built):
+    funnel = OdsBook(built["met", False]).sheets["Funnel"]
+    formulas = {k: c for k, c in funnel.items() if c.formula}
+    assert formulas, "no formulas in the Funnel sheet"
+    visited = next(r for (r, c), cell in funnel.items() if c == 1 and cell.text == "Visited")
+    rate = funnel[visited, 5]
+    assert rate.formula == f"of:=[.B{visited}]/[.B{visited - 1}]"
+    assert rate.value_type == "percentage" and rate.value == pytest.approx(0.669, abs=1e-15)
+    published = OdsBook(built["met", True])
+    assert not any(c.formula for cells in published.sheets.values() for c in cells.values())
+    cells = published.sheets["Funnel"]
+    visited = next(r for (r, c), cell in cells.items() if c == 1 and cell.text == "Visited")
+    assert cells[visited, 5].value == pytest.approx(0.669, abs=1e-15) and cells[visited, 5].formula is None
+
+
+def test_contents_links_go_to_every_sheet(built):
+    book = OdsBook(built["met", False])
+    links = [c.link for c in book.sheets["Contents"].values() if c.link]
+    assert links == [f"#'{name}'.A1" for name in list(book.sheets)[:1] + list(book.sheets)[2:]]
+
+
+def test_charts_are_native_with_title_and_description(built):
+    book = OdsBook(built["prevent", False])
+    frames = [f for cells in book.sheets.values() for c in cells.values() for f in c.frames]
+    assert len(frames) == 3
+    for title, desc, href in frames:
+        assert title and desc and len(desc) > 40
+        chart = book.xml(f"{href.removeprefix('./')}/content.xml")
+        kind = chart.find(".//{urn:oasis:names:tc:opendocument:xmlns:chart:1.0}chart").get(
+            "{urn:oasis:names:tc:opendocument:xmlns:chart:1.0}class"
+        )
+        assert kind in ("chart:bar", "chart:scatter")
+    denominators = book.parts["Object 2/content.xml"].decode()
+    assert 'chart:error-category="cell-range"' in denominators and "chart:error-indicator" in denominators
+    plot = book.parts["Object 3/content.xml"].decode()
+    assert plot.count("<chart:series") == 6 and "<chart:domain" in plot
+
+
+def test_chart_ranges_point_at_the_table(built):
+    """The bars read the very cells of the chart's data table."""
+    book = OdsBook(built["met", False])
+    table = dict((t.name, (s, t)) for s, t in book.tables)[TABLE_NAMES["funnel_chart"]][1]
+    chart = book.parts["Object 1/content.xml"].decode()
+    import re
+
+    values = re.search(r'chart:values-cell-range-address="([^"]+)"', chart).group(1).replace("&apos;", "'")
+    sheet, top, left, bottom, right = parse_range_address(values)
+    assert (sheet, top, bottom) == ("Funnel chart", table.bounds[0] + 1, table.bounds[2])
+
+
+def test_text_from_the_csv_is_never_a_formula(built):
+    book = OdsBook(built["suppressed", False])
+    texts = [c for cells in book.sheets.values() for c in cells.values() if "HYPERLINK" in c.text]
+    assert texts and all(c.value_type == "string" and c.formula is None for c in texts)
+    assert any(c.text == "@SUM(1+1)" and c.formula is None for cells in book.sheets.values() for c in cells.values())
+
+
+def test_ods_is_byte_reproducible():
+    a = build_report_bytes(MET, "ods", timestamp=STAMP)
+    assert a == build_report_bytes(MET, "ods", timestamp=STAMP)
+    assert a != build_report_bytes(MET, "ods", timestamp="2022-01-01T00:00:00Z")
+
+
+@pytest.mark.parametrize(
+    "excel, odf",
+    [
+        ("=B8/B6", "of:=[.B8]/[.B6]"),
+        ("=D12-E12", "of:=[.D12]-[.E12]"),
+        ("='Funnel chart'!$A$1", "of:=[$'Funnel chart'.$A$1]"),
+        ("=SUM(B2:B9)", "of:=SUM([.B2:.B9])"),
+        ('=IF(A1="B2",1,0)', 'of:=IF([.A1]="B2",1,0)'),
+        ("='It''s'!A1", "of:=[$'It''s'.A1]"),
+    ],
+)
+def test_formula_translation(excel, odf):
+    assert of_formula(excel) == odf
+
+
+def test_cli_writes_ods_and_refuses_a_mismatched_format(tmp_path):
+    env_cmd = [sys.executable, "-m", "xlplugin.cli", "report", str(MET)]
+    out = tmp_path / "met.ods"
+    done = subprocess.run([*env_cmd, "-o", str(out), "--timestamp", STAMP], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes()[:2] == b"PK" and OdsBook(out).sheets
+    bad = subprocess.run([*env_cmd, "-o", str(tmp_path / "x.xlsx"), "--format", "ods"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "--format ods needs a file name ending .ods" in bad.stderr
+    assert "Traceback" not in bad.stderr and not (tmp_path / "x.xlsx").exists()
+    other = subprocess.run([*env_cmd, "-o", str(tmp_path / "x.csv")], capture_output=True, text=True)
+    assert other.returncode == 2 and "must be an .xlsx or .ods file" in other.stderr
+
+
+def test_no_libreoffice_is_needed_to_write(tmp_path, monkeypatch):
+    """Writing an .ods runs no subprocess at all."""
+    import subprocess as sp
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the ODS writer started a process")
+
+    monkeypatch.setattr(sp, "Popen", refuse)
+    build_report(PREVENT, tmp_path / "p.ods", timestamp=STAMP)
+    assert OdsBook(tmp_path / "p.ods").tables
+
+
+# ------------------------------------------------------------------------------------------
+# LibreOffice shows the core's numbers
+
+
+@pytest.fixture(scope="module")
+def exports(built, tmp_path_factory):
+    lo.require_soffice()
+    paths = [path for key, path in built.items() if key != "folder"]
+    folder = tmp_path_factory.mktemp("ods-exports")
+    out = {}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        batches = {r: pool.submit(lo.export_many, paths, folder / str(r), recalc=r) for r in (True, False)}
+        for recalc, future in batches.items():
+            for path, sheets in future.result().items():
+                out[path, recalc] = sheets
+    return out
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("recalc", [True, False], ids=["recalculated", "cached"])
+@pytest.mark.parametrize("publish", [False, True], ids=["formulas", "publish"])
+@pytest.mark.parametrize("case", list(xlsx_checks.CASES))
+def test_libreoffice_shows_the_core_numbers_in_the_ods(built, exports, case, publish, recalc):
+    name, options = xlsx_checks.CASES[case]
+    confidence, method = options.get("confidence", 0.95), options.get("method", "wilson")
+    funnel, _spec, _csv = load_input(xlsx_checks._input(built["folder"], name))
+    path = built[case, publish]
+    sheets = exports[path.resolve(), recalc]
+    assert list(sheets) == list(OdsBook(path).sheets)
+    check = xlsx_checks.Checker(f"ods {case} {'publish' if publish else 'formulas'} {recalc}")
+    xlsx_checks.check_no_errors(check, sheets)
+    xlsx_checks.check_funnel(check, path, sheets, funnel, confidence, method)
+    xlsx_checks.check_denominators(check, path, sheets, funnel, confidence, method)
+    xlsx_checks.check_denominators_chart(check, path, sheets, funnel, confidence, method)
+    xlsx_checks.check_funnel_chart(check, path, sheets, funnel)
+    xlsx_checks.check_programmes(check, path, sheets, funnel, confidence, method)
+    xlsx_checks.check_funnel_plot(check, path, sheets, funnel)
+    xlsx_checks.check_data(check, path, sheets, funnel)
+    check.done()
+    assert check.compared >= 60, f"only {check.compared} cells compared"
+
+
+@pytest.mark.libreoffice
+def test_founding_case_in_the_ods(built, exports):
+    path = built["met", False]
+    _, rows = xlsx_checks.table_rows(path, exports[path.resolve(), True], TABLE_NAMES["denominators"])
+    shown = {(r["Numerator (stages)"], r["Denominator (stage)"]): lo.parse_cell(r["Rate (%)"]) for r in rows}
+    assert shown["Interested in diversion", "Visited"] == pytest.approx(62 / 669, abs=1e-12)
+    assert shown["Interested in diversion", "Identified for a visit"] == pytest.approx(0.062, abs=1e-12)
+
+
+@pytest.mark.libreoffice
+def test_the_ods_charts_render(built, tmp_path):
+    """LibreOffice draws every chart page of the .ods (a page per sheet at least, none blank)."""
+    lo.require_pdftoppm()
+    pngs = lo.to_pdf_pngs(built["prevent", False], tmp_path)
+    assert len(pngs) >= len(OdsBook(built["prevent", False]).sheets)
+    assert all(p.stat().st_size > 1500 for p in pngs)
