@@ -409,17 +409,27 @@ def test_hostile_workbooks_as_input_are_refused_before_openpyxl(tmp_path, monkey
     spec.loader.exec_module(bombs)
     base = tmp_path / "base.xlsx"
     base.write_bytes(MET_BOOK.read_bytes())
+    parts = ["[Content_Types].xml", "_rels/.rels", "xl/_rels/workbook.xml.rels", "xl/workbook.xml", "xl/styles.xml"]
     cases = {
-        "billion laughs": bombs.billion_laughs(base, tmp_path / "laughs.xlsx", bombs.first_sheet(base)),
-        "billion laughs in workbook.xml": bombs.billion_laughs(base, tmp_path / "laughs-wb.xlsx", "xl/workbook.xml"),
+        f"billion laughs in {part}": bombs.billion_laughs(base, tmp_path / f"laughs{i}.xlsx", part)
+        for i, part in enumerate([*parts, bombs.first_sheet(base)])
+    }
+    words = dict.fromkeys(cases, "DTD")
+    cases |= {
         "external entity": bombs.external_entity(base, tmp_path / "xxe.xlsx"),
+        "external parameter entity": bombs.parameter_entity(base, tmp_path / "param.xlsx"),
+        "quadratic blowup": bombs.quadratic_blowup(base, tmp_path / "quadratic.xlsx"),
+        "100,000-deep nesting": bombs.deep_nesting(base, tmp_path / "deep.xlsx"),
+        "10,001 entries": bombs.many_entries(base, tmp_path / "entries.xlsx"),
         "zip bomb": bombs.zip_bomb(base, tmp_path / "bomb.xlsx", uncompressed=300 * bombs.MB),
         "lying zip bomb": bombs.zip_bomb(base, tmp_path / "liar.xlsx", uncompressed=300 * bombs.MB, declare=1000),
     }
-    words = {
-        "billion laughs": "DTD",
-        "billion laughs in workbook.xml": "DTD",
+    words |= {
         "external entity": "DTD",
+        "external parameter entity": "DTD",
+        "quadratic blowup": "DTD",
+        "100,000-deep nesting": "no <sheets> list",
+        "10,001 entries": "over the 10,000 limit",
         "zip bomb": "zip bomb",
         "lying zip bomb": "bomb.bin",
     }

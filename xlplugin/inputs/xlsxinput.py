@@ -131,6 +131,8 @@ def read_workbook(
         else:
             chosen = worksheets[0]
         sheet_xml = package.read(chosen.part)
+    except InputError as exc:
+        raise exc.located(label) from None  # a damaged part: name the workbook
     finally:
         package.close()
     rows = _read_rows(data, chosen.name, bounds, label)
