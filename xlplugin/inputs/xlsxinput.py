@@ -58,13 +58,13 @@ def check_package(data: bytes, label: str):
     except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:
         raise InputError(Problem(f"is a damaged zip package ({exc}), not a readable workbook", label)) from None
     try:
-        pkg._check_directory(label, infos, limits)  # declared sizes, entries, ratios: from the directory alone
+        pkg._check_directory(Path(label), infos, limits)  # declared sizes, entries, ratios: from the directory alone
         package = pkg.Package(Path(label), zf, infos, limits)
         if not package.has("[Content_Types].xml"):
             raise InputError(Problem("is a zip file but not an Excel workbook (no [Content_Types].xml)", label))
         total = 0
         for info in infos:  # inflate every entry once, capped, CRC checked, DTDs and entities refused
-            total += pkg._stream_check(zf, info, limits, label)
+            total += pkg._stream_check(zf, info, limits, Path(label))
             if total > limits.max_total_bytes:
                 raise InputError(
                     Problem(f"the parts inflate to over {limits.max_total_bytes:,} bytes (zip bomb?)", label)
@@ -159,7 +159,8 @@ def _parse_range(text: str, sheet: str | None, book, worksheets, label: str):
         )
     quoted, plain, c1, r1, c2, r2 = m.groups()
     named = quoted.replace("''", "'") if quoted else plain
-    chosen = _sheet(book, named or sheet, worksheets, label) if (named or sheet) else worksheets[0]
+    wanted = named or sheet
+    chosen = _sheet(book, wanted, worksheets, label) if wanted else worksheets[0]
     r1, r2 = int(r1), int(r2)
     col1, col2 = column_number(c1.upper()), column_number(c2.upper())
     if r1 > r2 or col1 > col2 or not (r1 >= 1 and r2 <= 1_048_576 and col2 <= 16_384):
@@ -176,7 +177,7 @@ def _parse_range(text: str, sheet: str | None, book, worksheets, label: str):
 def _read_rows(data: bytes, sheet: str, bounds, label: str) -> list[tuple]:
     """Cell values of the sheet (or of `bounds`), as openpyxl reads them in read-only mode."""
     try:
-        import openpyxl
+        import openpyxl  # type: ignore[import-untyped]
     except ImportError:  # pragma: no cover - openpyxl is a dependency; say so if someone removed it
         raise InputError(Problem("reading a workbook needs openpyxl: pip install openpyxl", label)) from None
     import warnings
@@ -247,7 +248,7 @@ def _table_from_rows(
                 )
             )
     else:
-        header_index = next(
+        found = next(
             (
                 i
                 for i, r in enumerate(text_rows)
@@ -256,7 +257,7 @@ def _table_from_rows(
             ),
             None,
         )
-        if header_index is None:
+        if found is None:
             raise InputError(
                 Problem(
                     f"sheet '{sheet}' has no header row (a row of at least two column names, such as stage and count)",
@@ -264,6 +265,7 @@ def _table_from_rows(
                     cell=f"{sheet_ref(sheet)}!A1",
                 )
             )
+        header_index = found
         header_cells = text_rows[header_index]
         filled = [i for i, c in enumerate(header_cells) if c.strip()]
         left, right = filled[0], filled[-1] + 1
@@ -355,8 +357,8 @@ def _refuse_bad_text(header, body, lines, header_row: int, col0: int, sheet: str
                     f"a cell of {len(value):,} characters is longer than Excel's cell limit of {MAX_FIELD_CHARS:,}"
                 )
                 problems.append(Problem(message, label, cell=where))
-            elif CONTROL_CHARACTERS.search(value):
-                code = ord(CONTROL_CHARACTERS.search(value).group())
+            elif found := CONTROL_CHARACTERS.search(value):
+                code = ord(found.group())
                 problems.append(
                     Problem(f"contains the invisible control character U+{code:04X}; delete it", label, cell=where)
                 )
