@@ -219,12 +219,14 @@ def test_forty_two_percent_of_230000():
     assert stage["flags"] == ["from_percentage"]
 
 
-def test_claims_read_a_table_with_counts_from_percentages():
-    # the exact stages are explained as before; claims over inexact counts are the claims issue's work
-    r = run("claim", "66.9%", INPUTS / "met-2020-visits-percentages.csv", "--json")
+def test_a_count_from_a_percentage_is_used_by_claims():
+    r = run("claim", "9%", INPUTS / "met-2020-visits-percentages.csv", "--json")
     assert r.returncode == 0, r.stderr.decode()
     doc = json.loads(r.stdout)
-    assert [(m["numerator"], m["denominator"]) for m in doc["matches"]] == [(["Visited"], "Identified for a visit")]
+    assert doc["verdict"] == "reproduced"
+    (match,) = [m for m in doc["matches"] if m["numerator"] == ["Interested in diversion"]]
+    assert match["denominator"] == "Visited"
+    assert (match["value_low"], match["value_high"]) == (pytest.approx(57 / 669), pytest.approx(63 / 669))
 
 
 def test_a_proportion_column_is_read_as_percentages(tmp_path):
