@@ -463,3 +463,19 @@ def test_hostile_workbook_through_rates_under_a_memory_limit(tmp_path):
         code, err, _seconds, _peak = bombs.run_cli("rates", path)
         assert code == 2, err
         assert word in err and "Traceback" not in err
+
+
+def test_openpyxl_is_imported_only_when_a_workbook_is_read():
+    code = (
+        "import sys, io, contextlib\n"
+        "from xlplugin.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
+        "    main(['rates', sys.argv[1]])\n"
+        "print(','.join(m for m in ('openpyxl', 'defusedxml', 'zipfile') if m in sys.modules))\n"
+    )
+    csv = subprocess.run([sys.executable, "-c", code, str(INPUTS / "prevent-channel-wide.csv")], capture_output=True)
+    assert csv.returncode == 0, csv.stderr.decode()
+    assert csv.stdout.decode().strip() == ""
+    book = subprocess.run([sys.executable, "-c", code, str(PREVENT_BOOK)], capture_output=True)
+    assert book.returncode == 0, book.stderr.decode()
+    assert book.stdout.decode().strip() == "openpyxl,defusedxml,zipfile"
