@@ -479,3 +479,25 @@ def test_openpyxl_is_imported_only_when_a_workbook_is_read():
     book = subprocess.run([sys.executable, "-c", code, str(PREVENT_BOOK)], capture_output=True)
     assert book.returncode == 0, book.stderr.decode()
     assert book.stdout.decode().strip() == "openpyxl,defusedxml,zipfile"
+
+
+def test_a_lying_sheet_dimension_and_a_far_row_cost_nothing(tmp_path):
+    """A sheet claiming A1:XFD1048576 with a cell in its last row: read row by row, not padded."""
+    import re
+    import zipfile
+
+    good = _book(tmp_path, [["stage", "count"], ["Visited", 669], ["Interested", 62]], name="good.xlsx")
+    path = tmp_path / "far.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb"<dimension [^>]*/>", b'<dimension ref="A1:XFD1048576"/>', data)
+                far = b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>Source: x</t></is></c></row>'
+                data = data.replace(b"</sheetData>", far + b"</sheetData>")
+            out.writestr(info, data)
+    doc = rates_json(path)
+    assert [(s["stage"], s["count"]) for s in doc["programmes"][0]["stages"]] == [("Visited", 669), ("Interested", 62)]
+    r = run("rates", path, "--range", "A1:XFD20")
+    assert r.returncode == 2 and "16,384 columns wide" in r.stderr.decode()
+    assert rates_json(path, "--range", "A1:B1048576") == doc

@@ -30,6 +30,8 @@ _FOOTNOTE = re.compile(r"^\s*(?:\[?notes?\b|source\b|sources\b|\*|†|‡|¹|fig
 _HIDDEN_ROW = re.compile(rb"<(?:\w+:)?row\b[^>]*?\bhidden=\"(?:1|true)\"[^>]*>")
 _ROW_NUMBER = re.compile(rb"\br=\"(\d+)\"")
 _MERGE = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*?\bref=\"([A-Za-z]+\d+(?::[A-Za-z]+\d+)?)\"")
+#: The widest `--range` read: a funnel table has a handful of columns, a wide one a few dozen years.
+MAX_RANGE_COLUMNS = 1_000
 _RANGE = re.compile(r"^(?:(?:'((?:[^']|'')+)'|([^!]+))!)?\$?([A-Za-z]{1,3})\$?(\d+):\$?([A-Za-z]{1,3})\$?(\d+)$")
 
 
@@ -171,6 +173,15 @@ def _parse_range(text: str, sheet: str | None, book, worksheets, label: str):
         raise InputError(
             Problem(f"the range '{text}' has only one row: it needs a header row and data", label, column="--range")
         )
+    if col2 - col1 + 1 > MAX_RANGE_COLUMNS:
+        raise InputError(
+            Problem(
+                f"the range '{text}' is {col2 - col1 + 1:,} columns wide; a funnel table has a handful "
+                f"(the limit is {MAX_RANGE_COLUMNS:,})",
+                label,
+                column="--range",
+            )
+        )
     return chosen, (r1, col1, r2, col2)
 
 
@@ -194,16 +205,18 @@ def _read_rows(data: bytes, sheet: str, bounds, label: str) -> list[tuple]:
             ws = book[sheet]
             if bounds:
                 r1, c1, r2, c2 = bounds
-                rows = list(ws.iter_rows(min_row=r1, max_row=r2, min_col=c1, max_col=c2, values_only=True))
-                width = c2 - c1 + 1
-                rows = [tuple(r) + (None,) * (width - len(r)) for r in rows] + [(None,) * width] * (
-                    r2 - r1 + 1 - len(rows)
-                )
+                source = ws.iter_rows(min_row=r1, max_row=r2, min_col=c1, max_col=c2, values_only=True)
             else:
-                rows = []
-                for row in ws.iter_rows(values_only=True):
-                    rows.append(row)
-                    if len(rows) > MAX_ROWS + 1000:
+                # the sheet's own <dimension> is not trusted: a claimed XFD1048576 would pad every row
+                ws.reset_dimensions()
+                source = ws.iter_rows(values_only=True)
+            rows = []
+            filled = 0
+            for row in source:
+                rows.append(row)  # openpyxl yields one shared empty row for each gap: cheap
+                if row and row.count(None) != len(row):
+                    filled += 1
+                    if filled > MAX_ROWS + 1000:
                         raise InputError(Problem(f"the sheet has more than {MAX_ROWS:,} rows, the limit", label))
         except InputError:
             raise
@@ -236,10 +249,12 @@ def _text(value) -> str:
 def _table_from_rows(
     rows: list[tuple], first_row: int, first_col: int, sheet: str, label: str, sheet_xml: bytes, *, explicit: bool
 ) -> Table:
-    text_rows = [[_text(v) for v in row] for row in rows]
+    blank: list[str] = []
+    # an empty row (openpyxl fills gaps in the sheet with them) costs nothing: one shared empty list
+    text_rows = [[_text(v) for v in row] if row.count(None) != len(row) else blank for row in rows]
     if explicit:
         header_index, left, right = 0, 0, max((len(r) for r in text_rows), default=0)
-        if not any(c.strip() for c in text_rows[0]):
+        if not text_rows or not any(c.strip() for c in text_rows[0]):
             raise InputError(
                 Problem(
                     "the first row of the range is empty: it must be the header",
