@@ -46,6 +46,7 @@ CASES = {
     "prevent": ("prevent-channel.csv", {}),
     "met-99-jeffreys": ("met-2020-visits.toml", {"confidence": 0.99, "method": "jeffreys"}),
     "suppressed": ("suppressed.csv", {}),
+    "outside-base": ("outside-base.csv", {}),
 }
 
 SUPPRESSED_CSV = """programme,stage,count,base,unit,rounding,note
@@ -64,10 +65,25 @@ rounded to the nearest 10, and a programme and stages named like formulas (Libre
 them as the text they are: the checks compare names, and no cell may be an error)."""
 
 
+OUTSIDE_BASE_CSV = """stage,count,base,unit
+Identified for a visit,1000,,people
+Visited,669,Identified for a visit,people
+Interested in diversion,62,Visited,people
+Contacted police about diversion,20,none,people
+Took up diversion after phoning,5,Contacted police about diversion,people
+Called back,700,none,people
+"""
+"""A stage whose base is a stage outside the funnel ("of the 20 who phoned in, 5 took up
+diversion"), and an outside stage so large that a sum with it exceeds the denominator (no
+proportion interval: [z])."""
+
+WRITTEN = {"suppressed.csv": SUPPRESSED_CSV, "outside-base.csv": OUTSIDE_BASE_CSV}
+
+
 def _input(folder: Path, name: str) -> Path:
-    if name == "suppressed.csv":
+    if name in WRITTEN:
         path = folder / name
-        path.write_text(SUPPRESSED_CSV, encoding="utf-8")
+        path.write_text(WRITTEN[name], encoding="utf-8")
         return path
     return EXAMPLES / name
 
@@ -259,8 +275,8 @@ def check_denominators(check, path, sheets, funnel, confidence, method):
 
 
 def check_denominators_chart(check, path, sheets, funnel, confidence, method):
-    """Rows are the drawable definitions (a rate, same units) of one numerator, in the Denominators
-    table's order; each label names the counts."""
+    """Rows are the drawable definitions (a rate with its interval, same units) of one numerator, in
+    the Denominators table's order; each label names the counts."""
     found = table_rows(path, sheets, TABLE_NAMES["denominators_chart"])
     if found is None:
         return
@@ -268,7 +284,7 @@ def check_denominators_chart(check, path, sheets, funnel, confidence, method):
     drawable = [
         (p, d)
         for p, d in _definitions(funnel, confidence, method)
-        if d.rate_range.rate is not None and not d.mixed_units
+        if d.rate_range.rate is not None and d.rate_range.ci_lower is not None and not d.mixed_units
     ]
 
     def names_counts(label: str, programme, d) -> bool:

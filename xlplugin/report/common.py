@@ -50,6 +50,8 @@ class Source(NamedTuple):
     rows: tuple[tuple[str, ...], ...]
     encoding: str = "utf-8"
     delimiter: str = ","
+    #: How the table was derived when it is not the input as given (a case-records query), line by line.
+    derived: tuple[str, ...] = ()
 
 
 class Options(NamedTuple):

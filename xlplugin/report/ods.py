@@ -54,15 +54,12 @@ _DATA_STYLES = {
     '</number:number-style><number:number-style style:name="N_p"><number:number number:decimal-places="4" '
     'number:min-decimal-places="4" number:min-integer-digits="1"/>'
     '<style:map style:condition="value()&lt;0.0001" style:apply-style-name="N_p_small"/></number:number-style>',
-    # +14.7, -0.4, 0.0: a change in percentage points always shows its sign (Excel's "+0.0;-0.0;0.0")
-    POINTS: '<number:number-style style:name="N_points_neg"><number:text>-</number:text><number:number '
+    # "+0.0;-0.0;0.0": a rise shows its sign, as Excel's format does (negatives carry theirs anyway)
+    POINTS: '<number:number-style style:name="N_points_up"><number:text>+</number:text><number:number '
     'number:decimal-places="1" number:min-decimal-places="1" number:min-integer-digits="1"/></number:number-style>'
-    '<number:number-style style:name="N_points_zero"><number:number number:decimal-places="1" '
-    'number:min-decimal-places="1" number:min-integer-digits="1"/></number:number-style>'
-    '<number:number-style style:name="N_points"><number:text>+</number:text><number:number number:decimal-places="1" '
+    '<number:number-style style:name="N_points"><number:number number:decimal-places="1" '
     'number:min-decimal-places="1" number:min-integer-digits="1"/>'
-    '<style:map style:condition="value()&lt;0" style:apply-style-name="N_points_neg"/>'
-    '<style:map style:condition="value()=0" style:apply-style-name="N_points_zero"/></number:number-style>',
+    '<style:map style:condition="value()&gt;0" style:apply-style-name="N_points_up"/></number:number-style>',
 }
 _DATA_STYLE_NAMES = {COUNT: "N_count", RATE: "N_rate", RATIO: "N_ratio", P_VALUE: "N_p", POINTS: "N_points"}
 assert set(_DATA_STYLES) == set(NUMBER_FORMATS)  # every number kind the model knows has an ODF style

@@ -128,7 +128,9 @@ def denominators_sheet(ctx: Context, defs) -> Sheet:
             cells.append(count_cell(d.num_count) if d.num_count.kind != "exact" else Cell(d.num_count.low, COUNT))
             cells.append(count_cell(d.den_count))
             rr = d.rate_range
-            reason = "z" if d.mixed_units else missing_reason(d.num_count, d.den_count)
+            # [z] also for a sum larger than its denominator: a rate, but no proportion interval
+            no_interval = rr.rate is not None and rr.ci_lower is None
+            reason = "z" if d.mixed_units or no_interval else missing_reason(d.num_count, d.den_count)
             if d.mixed_units:
                 cells.append(shorthand("z"))
             elif rr.rate is not None:
@@ -208,7 +210,11 @@ def denominators_chart_sheet(ctx: Context, defs) -> Sheet | None:
     o = ctx.options
     numerator = chart_numerator(ctx, defs)
     candidates = [(p, d) for p, d in defs if d.numerator[0] == numerator]
-    drawn = [(p, d) for p, d in candidates if not d.mixed_units and d.rate_range.rate is not None]
+    drawn = [
+        (p, d)
+        for p, d in candidates
+        if not d.mixed_units and d.rate_range.rate is not None and d.rate_range.ci_lower is not None
+    ]
     if not drawn or len(drawn) > MAX_CHART_BARS:
         return None
     name = "Denominators chart"
@@ -242,7 +248,8 @@ def denominators_chart_sheet(ctx: Context, defs) -> Sheet | None:
         lines.append(
             Line(
                 f"{skipped} definition{'s are' if skipped != 1 else ' is'} not drawn: a ratio of different units, "
-                "or a rate from a suppressed, rounded or unavailable count (see the Denominators sheet)."
+                "a sum larger than its denominator, or a rate from a suppressed, rounded or unavailable count "
+                "(see the Denominators sheet)."
             )
         )
     lines = split_long(lines)

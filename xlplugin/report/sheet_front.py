@@ -59,8 +59,13 @@ def data_sheet(ctx: Context) -> Sheet:
         Line(f"SHA-256 of the source file: {src.sha256}"),
         Line(f"Generated: {o.generated.isoformat()}"),
         Line(f"Made by: xlplugin {o.version}"),
-        Line("The table is the input file as given, one row per line; whole numbers are stored as numbers."),
     ]
+    if src.derived:  # the table was counted from the source file (case records): say how
+        lines += [Line(text) for text in src.derived]
+    else:
+        lines.append(
+            Line("The table is the input file as given, one row per line; whole numbers are stored as numbers.")
+        )
     if dropped:
         lines.append(Line("Left out because every cell is empty in the input: " + ", ".join(dropped) + "."))
     rows = []
