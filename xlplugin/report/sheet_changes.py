@@ -199,10 +199,8 @@ def trend_chart_sheet(ctx: Context) -> Sheet | None:
         ]
     )
     lines = [
-        Line(
-            "The chart below draws the figures in this table: each stage's rate of base by period, in time order, "
-            "with its confidence interval as a vertical line."
-        ),
+        Line("The chart below draws this table: each stage's rate of base by period, in time order."),
+        Line("Each rate's confidence interval is a vertical line through it."),
         Line("Each stage has its own marker shape and colour, and is named in the legend."),
     ]
     lines = split_long(lines)
