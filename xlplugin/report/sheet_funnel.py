@@ -214,7 +214,7 @@ def funnel_chart_sheet(ctx: Context) -> Sheet | None:
             labels=True,
         ),
     )
-    figures_text = "; ".join(f"{s.name} {count_text(count_cell(s.count).value)}" for _, s in drawn)
+    figures_text = "; ".join(f"{s.name} {count_text(int(count_cell(s.count).value))}" for _, s in drawn)
     alt = clip(
         "Horizontal bar chart of the count at each stage of the funnel, from the first stage at the top: "
         + figures_text
@@ -322,7 +322,7 @@ def _clustered_funnel_chart_sheet(ctx: Context) -> Sheet | None:
     )
     parts = []
     for p in progs:
-        figures = ", ".join(f"{s.name} {count_text(count_cell(s.count).value)}" for q, s in drawn if q is p)
+        figures = ", ".join(f"{s.name} {count_text(int(count_cell(s.count).value))}" for q, s in drawn if q is p)
         parts.append(f"{p.name}: {figures}")
     alt = clip(
         "Horizontal bar chart of the count at each stage of the funnel, from the first stage at the top, "
