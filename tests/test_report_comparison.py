@@ -229,3 +229,10 @@ def test_several_programmes_funnel_chart_is_clustered_with_a_legend(tmp_path):
     colours = [s.find(f"c:spPr/{A}solidFill/{A}srgbClr", NS).get("val") for s in series]
     assert len(set(colours)) == 4
     assert all(s.find("c:dLbls/c:showVal", NS).get("val") == "1" for s in series)  # every bar says its count
+
+
+def test_period_and_area_reports_pass_the_accessibility_checker(wyp, areas):
+    from xlplugin.accessibility import checker as accessibility
+
+    for path, _pkg in (wyp, areas):
+        assert accessibility.check_workbook(path) == []
