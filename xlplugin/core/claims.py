@@ -1265,7 +1265,10 @@ def _select_programmes(progs: Sequence[Programme], name: str | None) -> list[Pro
 
 def _programmes(funnel_or_programmes) -> list[Programme]:
     if isinstance(funnel_or_programmes, Funnel):
-        return list(funnel_or_programmes.programmes)
+        from xlplugin.core.periods import period_programmes
+
+        # periods in time order, so "the previous year" is the one `core.changes` compares with
+        return period_programmes(funnel_or_programmes) or list(funnel_or_programmes.programmes)
     if isinstance(funnel_or_programmes, Programme):
         return [funnel_or_programmes]
     return list(funnel_or_programmes)
