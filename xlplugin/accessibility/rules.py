@@ -696,11 +696,11 @@ def _is_numeric_text(cell: Cell) -> bool:
     return cell.kind == "s" and bool(re.search(r"\d", cell.text)) and bool(NUMERIC_TEXT.match(cell.text))
 
 
-@rule
 #: Header words of label columns, whose "2016" or "2019/20" names a period or programme.
 LABEL_HEADERS = ("year", "period", "programme")
 
 
+@rule
 def check_numbers_as_numbers(wb: Workbook) -> list[Finding]:
     """No number stored as text in a table column that holds numbers, or in a column whose every
     filled cell is a number stored as text (e.g. "1,000" or "9.3%" as text). A quoted claim such
