@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from xlplugin.cases.sql import SOURCE, build_sql, literal
-from xlplugin.core.cases import CaseQuery, GroupCounts, group_counts_from_row
+from xlplugin.core.cases import CaseQuery, GroupCounts, counts_from_patterns
 from xlplugin.core.errors import InputError, Problem
 
 EXTRA_MESSAGE = "reading case records needs DuckDB and SQLGlot: pip install 'xlplugin[cases]'"
@@ -111,6 +111,5 @@ def run(path: str | Path, query: CaseQuery) -> tuple[CaseQuery, str, list[GroupC
             raise InputError(Problem(f"cannot be counted as case records: {_first_line(exc)}", str(path))) from None
     finally:
         con.close()
-    groups = [group_counts_from_row(dict(zip(names, row, strict=True)), len(query.columns), query) for row in rows]
-    groups.sort(key=lambda g: (g.group is None, g.group or ""))
+    groups = counts_from_patterns((dict(zip(names, row, strict=True)) for row in rows), query)
     return query, sql, groups

@@ -82,12 +82,12 @@ def load_cases(path: str | Path, query: CaseQuery) -> CaseFunnel:
 
     path = Path(path)
     query, sql, groups = run(path, query)
+    if not any(g.rows for g in groups):
+        raise InputError(Problem("there are no case records: the file has a header but no data rows", str(path)))
     records = funnel_records(groups, query)
     if not records:
         what = f"'{query.by}'" if query.by else "a date in the first stage's column"
         raise InputError(Problem(f"no case has {what}, so there is no funnel to count", str(path)))
-    if not any(g.cases for g in groups):
-        raise InputError(Problem("there are no case records: the file has a header but no data rows", str(path)))
     suppressed = (1, query.suppress_below - 1) if query.suppress_below else DEFAULT_SUPPRESSED
     funnel = build_funnel(records, source=str(path), suppressed=suppressed)
     return CaseFunnel(funnel, query, sql, tuple(groups), tuple(records), path)
