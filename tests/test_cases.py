@@ -424,3 +424,26 @@ def test_report_cases_recalculates_in_libreoffice_to_the_same_numbers(case_file,
     counts = sorted(c["Count (number)"] for c in seen.values())
     assert counts == sorted(n for g in cr.TRUTH_BOROUGH.values() for n in g)
     assert not any(lo.is_error_cell(v) for rows in sheets.values() for row in rows for v in row)
+
+
+def test_a_query_run_on_postgres_feeds_back_into_report(case_file, postgres, tmp_path):
+    """The README's route for data that outgrow a machine: print the query, run it on the warehouse
+    (here PostgreSQL), save its result as CSV, and give that to `xlplugin report --query-result`."""
+    options = ["--stages", cr.STAGES, "--id", "person", "--by", "borough", "--ordered"]
+    r = cli("rates", case_file, "--cases", *options, "--sql", "postgres")
+    assert r.returncode == 0, r.stderr
+    postgres.load_csv(case_file)
+    result = tmp_path / "warehouse-result.csv"
+    result.write_text(postgres.psql("-c", f"COPY ({r.stdout.strip().rstrip(';')}) TO STDOUT WITH CSV HEADER"))
+    r = cli("rates", result, "--cases", "--query-result", *options, "--json")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    direct = counted(case_file, id="person", by="borough", ordered=True)
+    assert {p["name"]: [s["count"] for s in p["stages"]] for p in doc["programmes"]} == {
+        g.group: g.counted for g in direct if g.group
+    }
+    out = tmp_path / "from-warehouse.xlsx"
+    r = cli("report", result, "--cases", "--query-result", *options, "-o", out)
+    assert r.returncode == 0, r.stderr
+    wrong = cli("rates", result, "--cases", "--query-result", "--stages", cr.STAGES, "--id", "person")
+    assert wrong.returncode == 2 and "column(s) grp, ok_2, ok_3, ok_4 these options do not make" in wrong.stderr

@@ -36,6 +36,11 @@ def add_case_options(p: argparse.ArgumentParser, *, sql: bool = False) -> None:
     g.add_argument("--within", metavar="30d", help="a later stage counts only within this time of the first (d, w, h)")
     g.add_argument("--unit", metavar="UNIT", help="what a case is (people, households...); default 'not stated'")
     g.add_argument("--suppress-below", type=_at_least_two, metavar="N", help="write counts 1 to N-1 as [c]")
+    g.add_argument(
+        "--query-result",
+        action="store_true",
+        help="INPUT is the saved result (CSV) of the --sql query run on another engine, with the same options",
+    )
     if sql:
         g.add_argument("--sql", choices=SQL_CHOICES, help="print the query in this SQL dialect and stop")
 
@@ -62,6 +67,10 @@ def load(args: argparse.Namespace, path: str):
         unit=args.unit,
         suppress_below=args.suppress_below,
     )
+    if args.query_result:
+        from xlplugin.cases.funnel import load_query_result
+
+        return load_query_result(path, query)
     return load_cases(path, query)
 
 
@@ -71,7 +80,7 @@ def refuse_case_options_without_cases(args: argparse.Namespace) -> None:
 
     given = [
         f"--{name.replace('_', '-')}"
-        for name in ("stages", "id", "by", "by_period", "within", "unit", "suppress_below", "sql")
+        for name in ("stages", "id", "by", "by_period", "within", "unit", "suppress_below", "sql", "query_result")
         if getattr(args, name, None) not in (None, False)
     ]
     if getattr(args, "ordered", False):

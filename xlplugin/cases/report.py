@@ -17,12 +17,18 @@ def provenance(result: CaseFunnel) -> tuple[str, ...]:
     """The data sheet's lines saying how its table was counted."""
     from xlplugin.cases.sql import transpile
 
+    if result.counted_elsewhere:
+        how = (
+            "The table is the funnel counted from case records by the query below, run on another engine; "
+            "the source file is the query's saved result (one row per pattern of cases)."
+        )
+    else:
+        how = "The table is the funnel counted from the case records in the source file (one row per case)."
     lines = [
-        "The table is the funnel counted from the case records in the source file (one row per case), "
-        "as a funnel CSV would give it; whole numbers are stored as numbers.",
+        how + " It is given as a funnel CSV would give it; whole numbers are stored as numbers.",
         f"Query: {result.query.describe()}.",
         *result.summary().splitlines()[1:],
-        "The query as run (DuckDB SQL; `xlplugin rates --cases ... --sql postgres` prints it for other engines):",
+        "The query (DuckDB SQL; `xlplugin rates --cases ... --sql postgres` prints it for other engines):",
     ]
     lines += [line for line in transpile(result.sql, "duckdb").splitlines() if line.strip()]
     return tuple(line.strip() if not line.startswith("    ") else line for line in lines)
