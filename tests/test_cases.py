@@ -447,3 +447,13 @@ def test_a_query_run_on_postgres_feeds_back_into_report(case_file, postgres, tmp
     assert r.returncode == 0, r.stderr
     wrong = cli("rates", result, "--cases", "--query-result", "--stages", cr.STAGES, "--id", "person")
     assert wrong.returncode == 2 and "column(s) grp, ok_2, ok_3, ok_4 these options do not make" in wrong.stderr
+
+
+def test_check_an_article_against_case_records(case_file, tmp_path):
+    article = tmp_path / "article.txt"
+    article.write_text("Just over 53% of those identified expressed interest, and 88 people were visited.\n")
+    r = cli("check", article, case_file, "--cases", "--stages", cr.STAGES, "--id", "person", "--unit", "people")
+    assert r.returncode == 0, r.stderr
+    assert "60 interested of 113 identified = 53.1%" in r.stdout and "88 visited" in r.stdout
+    r = cli("check", article, case_file, "--cases", "--stages", cr.STAGES, "-o", tmp_path / "x.xlsx")
+    assert r.returncode == 2 and "report --cases" in r.stderr
