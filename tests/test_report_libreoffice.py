@@ -46,6 +46,7 @@ CASES = {
     "prevent": ("prevent-channel.csv", {}),
     "met-99-jeffreys": ("met-2020-visits.toml", {"confidence": 0.99, "method": "jeffreys"}),
     "suppressed": ("suppressed.csv", {}),
+    "outside-base": ("outside-base.csv", {}),
 }
 
 SUPPRESSED_CSV = """programme,stage,count,base,unit,rounding,note
@@ -64,10 +65,25 @@ rounded to the nearest 10, and a programme and stages named like formulas (Libre
 them as the text they are: the checks compare names, and no cell may be an error)."""
 
 
+OUTSIDE_BASE_CSV = """stage,count,base,unit
+Identified for a visit,1000,,people
+Visited,669,Identified for a visit,people
+Interested in diversion,62,Visited,people
+Contacted police about diversion,20,none,people
+Took up diversion after phoning,5,Contacted police about diversion,people
+Called back,700,none,people
+"""
+"""A stage whose base is a stage outside the funnel ("of the 20 who phoned in, 5 took up
+diversion"), and an outside stage so large that a sum with it exceeds the denominator (no
+proportion interval: [z])."""
+
+WRITTEN = {"suppressed.csv": SUPPRESSED_CSV, "outside-base.csv": OUTSIDE_BASE_CSV}
+
+
 def _input(folder: Path, name: str) -> Path:
-    if name == "suppressed.csv":
+    if name in WRITTEN:
         path = folder / name
-        path.write_text(SUPPRESSED_CSV, encoding="utf-8")
+        path.write_text(WRITTEN[name], encoding="utf-8")
         return path
     return EXAMPLES / name
 
@@ -259,8 +275,8 @@ def check_denominators(check, path, sheets, funnel, confidence, method):
 
 
 def check_denominators_chart(check, path, sheets, funnel, confidence, method):
-    """Rows are the drawable definitions (a rate, same units) in the Denominators table's order;
-    each label names the counts."""
+    """Rows are the drawable definitions (a rate with its interval, same units) in the Denominators
+    table's order; each label names the counts."""
     found = table_rows(path, sheets, TABLE_NAMES["denominators_chart"])
     if found is None:
         return
@@ -268,7 +284,7 @@ def check_denominators_chart(check, path, sheets, funnel, confidence, method):
     drawn = [
         (p, d)
         for p, d in _definitions(funnel, confidence, method)
-        if d.rate_range.rate is not None and not d.mixed_units
+        if d.rate_range.rate is not None and d.rate_range.ci_lower is not None and not d.mixed_units
     ]
     check.require(len(rows) == len(drawn), f"denominators chart: {len(rows)} rows, expected {len(drawn)}")
     lower, upper = _column(headers, "CI lower (%)"), _column(headers, "CI upper (%)")
@@ -369,25 +385,29 @@ def check_funnel_plot(check, path, sheets, funnel):
     found = table_rows(path, sheets, TABLE_NAMES["funnel_plot"])
     if found is None:
         return
+    from xlplugin.core import overdispersion as od
+    from xlplugin.core.funnel_plot import funnel_plot
+
     headers, rows = found
-    by_name = {p.name: p for p in funnel.programmes}
-    stage_names = {s.name.lower() for p in funnel.programmes for s in p.stages}
-    num_header, den_header = [h for h in headers if _strip_unit(h).lower() in stage_names]  # numerator first
-    counts = []
-    for row in rows:
-        programme = by_name[row["Programme"]]
-        x = _stage_named(programme, _strip_unit(num_header)).count.exact
-        n = _stage_named(programme, _strip_unit(den_header)).count.exact
-        counts.append((row, programme, x, n))
-    pooled = sum(x for _, _, x, _ in counts) / sum(n for _, _, _, n in counts)
+    fp = funnel_plot(funnel)
+    check.require(fp is not None, "a funnel plot sheet, but the core draws no funnel plot")
+    if fp is None:
+        return
+    points = {p.name: p for p in fp.points}
+    num_header, den_header = headers[1], headers[2]
     p_header = next(h for h in headers if "p-value" in h)
-    for row, programme, x, n in counts:
-        where = f"Funnel plot [{programme.name}]"
-        check.number(f"{where} numerator", row[num_header], x)
-        check.number(f"{where} denominator", row[den_header], n)
-        check.number(f"{where} rate", row["Rate (%)"], x / n)
-        check.number(f"{where} pooled rate", row["Pooled rate (%)"], pooled)
-        check.number(f"{where} p-value", row[p_header], binom_two_sided_p(x, n, pooled))
+    target = fp.dispersion.target
+    for row in rows:
+        p = points[row["Programme"]]
+        where = f"Funnel plot [{p.name}]"
+        check.number(f"{where} numerator", row[num_header], p.x)
+        check.number(f"{where} denominator", row[den_header], p.n)
+        check.number(f"{where} rate", row["Rate (%)"], p.x / p.n)
+        check.number(f"{where} target", row["Target rate (%)"], target)
+        check.number(f"{where} z", row["z-score (number)"], p.z_plain)
+        check.number(f"{where} p-value", row[p_header], binom_two_sided_p(p.x, p.n, target))
+        if "Adjusted z-score (number)" in row:
+            check.number(f"{where} adjusted z", row["Adjusted z-score (number)"], p.z)
     limits = table_rows(path, sheets, TABLE_NAMES["funnel_plot_limits"])
     check.require(limits is not None, "funnel plot without its limits table")
     if limits is None:
@@ -396,12 +416,17 @@ def check_funnel_plot(check, path, sheets, funnel):
     check.require(len(limit_rows) >= 10, f"funnel plot limits: only {len(limit_rows)} rows")
     for row in limit_rows:
         n = lo.parse_cell(row["Denominator (number)"])
-        check.number(f"Funnel plot limits n={n} pooled", row["Pooled rate (%)"], pooled)
+        check.number(f"Funnel plot limits n={n} target", row["Target rate (%)"], target)
         for header in limit_headers:
-            match = re.match(r"^([\d.]+)% (lower|upper) limit \(%\)$", header)
+            match = re.match(r"^(Adjusted )?([\d.]+)% (lower|upper) limit \(%\)$", header)
             if match:
-                bounds = funnel_limits(pooled, n, float(match.group(1)) / 100, "normal")
-                check.number(f"Funnel plot limits n={n} {header}", row[header], bounds[match.group(2) == "upper"])
+                kind = fp.dispersion.adjustment if match.group(1) else od.NONE
+                bounds = od.limits(fp.dispersion, n, float(match.group(2)) / 100, kind)
+                plain = funnel_limits(target, n, float(match.group(2)) / 100, "normal")
+                if kind == od.NONE:  # the plain limits are PHE's normal limits
+                    side = match.group(3) == "upper"
+                    check.require(abs(bounds[side] - plain[side]) < 1e-12, f"plain limits n={n} {header}")
+                check.number(f"Funnel plot limits n={n} {header}", row[header], bounds[match.group(3) == "upper"])
 
 
 def _strip_unit(header: str) -> str:

@@ -35,6 +35,7 @@ UDFS = [
     udfs.UPTAKE_BOUNDS,
     udfs.UPTAKE_COMPARE,
     udfs.UPTAKE_LIMITS,
+    udfs.UPTAKE_VERDICT,
     udfs.UPTAKE_CASES,
     udfs.UPTAKE_CHECK,
 ]
@@ -359,6 +360,12 @@ BAD_INPUTS = [
     ("explain: unreadable claim", EXPL, ("most of them", STAGES, COUNTS), "#VALUE!"),
     ("explain: ragged stages", EXPL, ("9%", [["A"], ["B", "C"]], COUNTS[:2]), "#VALUE!"),
     ("explain: inf count", EXPL, ("9%", STAGES[:2], [[math.inf], [5.0]]), "#NUM!"),
+    ("explain: a count claim is not one pair's rate", EXPL, ("62 people", STAGES, COUNTS), "#VALUE!"),
+    # UPTAKE_VERDICT
+    ("verdict: empty claim", udfs.UPTAKE_VERDICT, ("", STAGES, COUNTS), "#N/A"),
+    ("verdict: unreadable claim", udfs.UPTAKE_VERDICT, ("most of them", STAGES, COUNTS), "#VALUE!"),
+    ("verdict: ragged stages", udfs.UPTAKE_VERDICT, ("9%", [["A"], ["B", "C"]], COUNTS[:2]), "#VALUE!"),
+    ("verdict: text count", udfs.UPTAKE_VERDICT, ("9%", STAGES[:2], [[1000.0], ["many"]]), "#VALUE!"),
     # UPTAKE_BOUNDS
     ("bounds: empty numerator", BOUNDS, (None, 669.0), "#N/A"),
     ("bounds: unknown marker", BOUNDS, ("[q]", 669.0), "#VALUE!"),
@@ -1247,7 +1254,8 @@ def test_optional_arguments_are_those_the_specification_names():
     assert params(udfs.UPTAKE_CI)[2:] == [("confidence", 0.95), ("method", "wilson")]
     assert params(udfs.UPTAKE_FUNNEL) == [("stages", empty), ("counts", empty), ("bases", None), ("units", None)]
     assert params(udfs.UPTAKE_CLAIM) == [("claim", empty), ("numerator", empty), ("denominator", empty)]
-    assert params(udfs.UPTAKE_EXPLAIN)[3:] == [("bases", None)]
+    assert params(udfs.UPTAKE_EXPLAIN)[3:] == [("bases", None), ("units", None)]
+    assert params(udfs.UPTAKE_VERDICT)[3:] == [("bases", None), ("units", None), ("programme", None)]
     assert params(udfs.UPTAKE_BOUNDS)[2:] == [("confidence", 0.95), ("rounding", None)]
     assert params(udfs.UPTAKE_COMPARE)[4:] == [("confidence", 0.95)]
     assert params(udfs.UPTAKE_LIMITS)[2:] == [("confidence", 0.95), ("method", "normal")]

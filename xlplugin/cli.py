@@ -115,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("claim", help="which numerator/denominator definitions reproduce a claim")
     p.add_argument("claim", metavar="TEXT", help='the claim, e.g. "9%%", "just over 6%%", "one in 16"')
     p.add_argument("input", metavar="INPUT", help="funnel CSV or report spec (.toml)")
+    p.add_argument("--programme", metavar="NAME", help="check the claim in this programme or period only")
     _add_suppressed(p)
     p.add_argument("--json", action="store_true", help="print JSON (a stable interface; see README)")
     _add_input_options(p)
@@ -253,38 +254,27 @@ def _comparison(funnel, args):
 
 
 def cmd_claim(args) -> int:
-    from xlplugin.core.claims import ClaimError, explain_claim, parse_claim
+    from xlplugin.core.claims import ClaimError, check_claim, parse_claim, verdict_words
 
     try:
         claim = parse_claim(args.claim)
     except ClaimError as exc:
         raise InputError(str(exc)) from None
     funnel = _load(args).funnel
-    matches = explain_claim(claim, funnel)
+    try:
+        verdict = check_claim(claim, funnel, args.programme)
+    except ClaimError as exc:
+        raise InputError(f"{args.input}: {exc}") from None
     if args.json:
         import json
 
-        doc = {
-            "claim": args.claim,
-            "low": float(claim.low),
-            "high": float(claim.high),
-            "matches": [
-                {
-                    "programme": m.programme,
-                    "numerator": list(m.numerator),
-                    "denominator": m.denominator,
-                    "value": float(m.value),
-                    "subset": m.subset,
-                    "mixed_units": m.mixed_units,
-                }
-                for m in matches
-            ],
-        }
-        print(json.dumps(doc, indent=2, ensure_ascii=False))
+        from xlplugin.textreport import verdict_json
+
+        print(json.dumps(verdict_json(args.claim, verdict), indent=2, ensure_ascii=False))
         return EXIT_OK
     from xlplugin.textreport import claim_text
 
-    print(claim_text(args.claim, claim, matches))
+    print(claim_text(args.claim, verdict, verdict_words(verdict, funnel)))
     return EXIT_OK
 
 
@@ -324,10 +314,11 @@ def cmd_report(args) -> int:
 
 
 def cmd_refresh(args) -> int:
-    from xlplugin import refresh
+    # by full name: the subpackage `xlplugin.refresh`, whatever the API facade has cached
+    from xlplugin.refresh import refresh_table, refresh_workbook
 
     if args.table:
-        out = refresh.refresh_table(
+        out = refresh_table(
             args.workbook,
             args.csv,
             args.table,
@@ -339,9 +330,7 @@ def cmd_refresh(args) -> int:
     else:
         if args.sheet:
             raise InputError("--sheet goes with --table NAME")
-        out = refresh.refresh_workbook(
-            args.workbook, args.csv, output=args.output, backup=args.backup, force=args.force
-        )
+        out = refresh_workbook(args.workbook, args.csv, output=args.output, backup=args.backup, force=args.force)
     print(f"wrote {out}")
     return EXIT_OK
 

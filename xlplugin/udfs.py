@@ -15,6 +15,7 @@ from xlplugin.excel.functions import (
     UPTAKE_FUNNEL,
     UPTAKE_LIMITS,
     UPTAKE_RATE,
+    UPTAKE_VERDICT,
 )
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "UPTAKE_BOUNDS",
     "UPTAKE_COMPARE",
     "UPTAKE_LIMITS",
+    "UPTAKE_VERDICT",
     "UPTAKE_CASES",
     "UPTAKE_CHECK",
 ]
