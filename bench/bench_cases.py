@@ -96,7 +96,9 @@ def run() -> list[dict]:
     try:
         import duckdb  # noqa: F401
     except ImportError:
-        return [{"benchmark": "rates --cases", "baseline": "-", "ratio": float("nan"), "notes": "needs xlplugin[cases]"}]
+        return [
+            {"benchmark": "rates --cases", "baseline": "-", "ratio": float("nan"), "notes": "needs xlplugin[cases]"}
+        ]
     env = _env()
     results = []
     with tempfile.TemporaryDirectory(prefix="xlplugin-bench-cases-") as tmp:
@@ -139,7 +141,7 @@ def run() -> list[dict]:
                 "baseline": f"rates --cases on {HALF:,} rows",
                 "ratio": d.ratio,
                 "aim": "<= 2.2x",
-                "notes": f"median of {RUNS} alternated runs: {d.ours:.2f} s vs {d.baseline:.2f} s (process start included)",
+                "notes": f"median of {RUNS} alternated runs: {d.ours:.2f} s vs {d.baseline:.2f} s (with process start)",
             }
         )
         rss_small, rss_big = peak_rss_mb(ours_cmd(small)), peak_rss_mb(ours_cmd(big))

@@ -651,6 +651,8 @@ def UPTAKE_CASES(
     (group,) = cases.count_cases(cells, query)
     records = cases.funnel_records([group], query)
     return [[group.counted[i], r.base or ""] for i, r in enumerate(records)]
+
+
 CHECK_HEADER = ["quote", "kind", "verdict", "definition", "value"]
 
 
