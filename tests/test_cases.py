@@ -457,3 +457,30 @@ def test_check_an_article_against_case_records(case_file, tmp_path):
     assert "60 interested of 113 identified = 53.1%" in r.stdout and "88 visited" in r.stdout
     r = cli("check", article, case_file, "--cases", "--stages", cr.STAGES, "-o", tmp_path / "x.xlsx")
     assert r.returncode == 2 and "report --cases" in r.stderr
+
+
+def test_refresh_cases_brings_a_case_report_up_to_date(case_file, tmp_path):
+    from openpyxl import load_workbook
+
+    options = ["--cases", "--stages", cr.STAGES, "--id", "person", "--unit", "people"]
+    book = tmp_path / "cases.xlsx"
+    r = cli("report", case_file, *options, "-o", book)
+    assert r.returncode == 0, r.stderr
+    fewer = tmp_path / "fewer.csv"
+    fewer.write_text("".join(case_file.read_text().splitlines(keepends=True)[:61]))  # header and 60 rows
+    r = cli("refresh", book, fewer, *options)
+    assert r.returncode == 0, r.stderr
+    (expected,) = counted(fewer, id="person")
+
+    def funnel_counts(path):
+        sheet = load_workbook(path)["Funnel"]
+        return [row[1].value for row in sheet.iter_rows() if isinstance(row[1].value, int)]
+
+    assert funnel_counts(book) == expected.counted != cr.TRUTH["default"]
+    data = "\n".join(str(c.value) for row in load_workbook(book)["Data"].iter_rows() for c in row if c.value)
+    assert "fewer.csv" in data and "WITH texts AS" in data
+    r = cli("refresh", book, case_file, *options)  # and back: no hand edits found in its own output
+    assert r.returncode == 0, r.stderr
+    assert funnel_counts(book) == cr.TRUTH["default"]
+    r = cli("refresh", book, case_file, *options, "--table", "Cases")
+    assert r.returncode == 2 and "--table writes a CSV as it is" in r.stderr
