@@ -303,6 +303,7 @@ def test_sql_option_prints_the_query(case_file):
         (["--cases", "--stages", cr.STAGES, "--within", "a month"], "option --within"),
         (["--stages", cr.STAGES], "go(es) with --cases"),
         (["--cases", "--stages", cr.STAGES, "--suppress-below", "1"], "--suppress-below must be 2 or more"),
+        (["--cases", "--stages", cr.STAGES, "--sheet", "Cases"], "--sheet read(s) a funnel table"),
     ],
 )
 def test_bad_case_options_exit_2_with_a_message(case_file, args, message):

@@ -87,6 +87,18 @@ def refuse_case_options_without_cases(args: argparse.Namespace) -> None:
         given.append("--ordered")
     if given and not wants_cases(args):
         raise InputError(Problem(f"{', '.join(given)} go(es) with --cases (INPUT as one row per case)"))
+    if wants_cases(args) and args.command != "refresh":  # refresh's --table is its own option
+        ignored = [
+            f"--{name.replace('_', '-')}"
+            for name in ("layout", "programme_column", "sheet", "table", "input_format")
+            if getattr(args, name, None) is not None
+        ]
+        if getattr(args, "cell_range", None) is not None:
+            ignored.append("--range")
+        if ignored:
+            raise InputError(
+                Problem(f"{', '.join(ignored)} read(s) a funnel table, not case records: leave it out with --cases")
+            )
 
 
 def print_sql(args: argparse.Namespace) -> int:

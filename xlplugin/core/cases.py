@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from xlplugin.core.errors import InputError, Problem
@@ -271,10 +271,11 @@ WIN_OUTSIDE, WIN_WITHIN, WIN_UNDATED = 0, 1, 2
 
 
 def _int(value: object) -> int:
-    return int(value) if value not in (None, "") else 0  # type: ignore[arg-type]
+    """A count from an engine: an int, or text from a CSV or psql; empty is 0."""
+    return 0 if value is None or value == "" else int(str(value))
 
 
-def counts_from_patterns(rows: Iterable[dict[str, object]], query: CaseQuery) -> list[GroupCounts]:
+def counts_from_patterns(rows: Iterable[Mapping[str, object]], query: CaseQuery) -> list[GroupCounts]:
     """The funnel's counts from the engine's pattern rows (columns as `xlplugin.cases.sql` names them).
 
     A pattern is one combination of per-case facts (each stage reached or not, and with dates
