@@ -292,6 +292,32 @@ def test_sql_option_prints_the_query(case_file):
     r = cli("rates", case_file, "--cases", "--stages", cr.STAGES, "--id", "person", "--sql", "postgres")
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("WITH texts AS") and " ~ '^[0-9]{4}" in r.stdout
+    r = cli("rates", case_file, "--cases", "--stages", cr.STAGES, "--sql", "bigquery", "--sql-table", "proj.ds.cases")
+    assert r.returncode == 0 and "FROM proj.ds.cases" in r.stdout and "REGEXP_CONTAINS" in r.stdout, r.stderr
+
+
+def test_memory_does_not_grow_with_rows(tmp_path):
+    """Peak resident memory of `rates --cases` at 100,000 and 1,000,000 CSV rows (text cells, dates parsed)."""
+
+    def case_csv(rows: int) -> Path:
+        path = tmp_path / f"cases-{rows}.csv"
+        con = duckdb.connect()
+        con.execute(
+            f"COPY (SELECT i AS person, DATE '2021-01-01' + CAST(i % 365 AS INTEGER) AS identified, "
+            f"CASE WHEN i % 3 = 0 THEN '' ELSE 'yes' END AS visited, i % 7 = 0 AS interested "
+            f"FROM range({rows}) t(i)) TO '{path}' (FORMAT csv, HEADER true)"
+        )
+        return path
+
+    def peak_mb(path: Path) -> float:
+        cmd = [sys.executable, "-m", "xlplugin.cli", "rates", str(path), "--cases", "--stages"]
+        proc = subprocess.Popen([*cmd, "identified,visited,interested", "--ordered"], stdout=subprocess.DEVNULL)
+        _pid, status, usage = os.wait4(proc.pid, 0)  # the child's own peak (Linux: kilobytes)
+        assert os.waitstatus_to_exitcode(status) == 0
+        return usage.ru_maxrss / 1024
+
+    small, big = peak_mb(case_csv(100_000)), peak_mb(case_csv(1_000_000))
+    assert big < 1.5 * small, (small, big)  # ten times the rows, not ten times the memory
 
 
 @pytest.mark.parametrize(

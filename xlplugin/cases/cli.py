@@ -43,6 +43,7 @@ def add_case_options(p: argparse.ArgumentParser, *, sql: bool = False) -> None:
     )
     if sql:
         g.add_argument("--sql", choices=SQL_CHOICES, help="print the query in this SQL dialect and stop")
+        g.add_argument("--sql-table", metavar="NAME", help="with --sql: the table the query reads (default cases)")
 
 
 def wants_cases(args: argparse.Namespace) -> bool:
@@ -80,11 +81,10 @@ def refuse_case_options_without_cases(args: argparse.Namespace) -> None:
 
     given = [
         f"--{name.replace('_', '-')}"
-        for name in ("stages", "id", "by", "by_period", "within", "unit", "suppress_below", "sql", "query_result")
+        for name in ("stages", "id", "by", "by_period", "within", "unit", "suppress_below", "sql", "sql_table")
         if getattr(args, name, None) not in (None, False)
     ]
-    if getattr(args, "ordered", False):
-        given.append("--ordered")
+    given += [f"--{name.replace('_', '-')}" for name in ("ordered", "query_result") if getattr(args, name, False)]
     if given and not wants_cases(args):
         raise InputError(Problem(f"{', '.join(given)} go(es) with --cases (INPUT as one row per case)"))
     if wants_cases(args) and args.command != "refresh":  # refresh's --table is its own option
@@ -103,8 +103,11 @@ def refuse_case_options_without_cases(args: argparse.Namespace) -> None:
 
 def print_sql(args: argparse.Namespace) -> int:
     """`rates --cases --sql DIALECT`: the query, resolved against the file's columns, in that dialect."""
-    from xlplugin.cases.sql import transpile
+    from xlplugin.cases.sql import SOURCE, transpile
 
     result = load(args, args.input)
-    print(transpile(result.sql, args.sql) + ";")
+    sql = result.sql
+    if args.sql_table:  # the query reads its table in one place: the first step's FROM
+        sql = sql.replace(f" FROM {SOURCE}), ", f" FROM {args.sql_table}), ", 1)
+    print(transpile(sql, args.sql) + ";")
     return 0
