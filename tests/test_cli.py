@@ -113,7 +113,8 @@ def test_help_and_rates_do_not_import_spreadsheet_libraries():
         "import sys, io, contextlib\n"
         "from xlplugin.cli import main\n"
         f"with contextlib.redirect_stdout(io.StringIO()): main(['rates', {str(MET)!r}])\n"
-        "heavy = [m for m in ('openpyxl', 'xlwings', 'xlsxwriter', 'scipy', 'numpy') if m in sys.modules]\n"
+        "heavy = [m for m in ('openpyxl', 'xlwings', 'xlsxwriter', 'scipy', 'numpy', 'trafilatura', 'pypdf', 'docx',"
+        " 'lxml', 'xlplugin.articles') if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -79,7 +79,7 @@ def test_met_nesting_is_transitive():
     assert not p.is_subset("Contacted police about diversion", "Visited")
     assert p.stage("Contacted police about diversion").outside
     assert p.stage("Follow-up engagements").unit == "contacts"
-    assert p.stage("Visited").unit == "people"
+    assert p.stage("Visited").unit == "not stated"  # no unit column: never assumed to be people
 
 
 def test_default_base_is_previous_stage_and_programmes_group():

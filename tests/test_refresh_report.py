@@ -110,8 +110,11 @@ def test_refresh_updates_owned_sheets_and_keeps_the_rest(tmp_path, report, new_c
 
     assert [f for f in check_workbook(out) if "Mine" not in str(f)] == []
     # parts the report does not own are byte-for-byte the same
-    for name in ("xl/theme/theme1.xml", "xl/sharedStrings.xml", "docProps/custom.xml"):
+    for name in ("xl/theme/theme1.xml", "docProps/custom.xml"):
         assert after[name] == before[name], name
+    # shared strings keep their places; those only the old owned sheets showed are emptied (withdrawn text)
+    assert after["xl/sharedStrings.xml"].count(b"<si>") == before["xl/sharedStrings.xml"].count(b"<si>")
+    assert b"Involved in a violent offence" not in after["xl/sharedStrings.xml"]
 
 
 def test_hand_edited_owned_cell_is_refused_unless_forced(tmp_path, report, new_csv):

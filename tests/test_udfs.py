@@ -100,22 +100,36 @@ def test_funnel_table_is_the_cores_funnel_rates():
         core["Visited"].ci_upper,
         0.669,
         331,
+        "[z]",
+        "",
     ]
     interested = by_stage["Interested in diversion"]
     r = core["Interested in diversion"]
-    assert interested == ["Interested in diversion", 62, "Visited", r.rate, r.ci_lower, r.ci_upper, 0.062, 607]
+    assert interested == [
+        "Interested in diversion",
+        62,
+        "Visited",
+        r.rate,
+        r.ci_lower,
+        r.ci_upper,
+        0.062,
+        607,
+        "[z]",
+        "",
+    ]
     assert interested[3] == 62 / 669
     # the first stage has no base: its rates do not apply
-    assert by_stage["Identified for a visit"] == ["Identified for a visit", 1000, "", *["[z]"] * 5]
-    # 156 contacts per 669 people is a ratio, never a percentage of people
-    assert by_stage["Follow-up engagements"][3] == "0.233 contacts per person"
-    assert by_stage["Follow-up engagements"][4:] == ["[z]"] * 4
+    assert by_stage["Identified for a visit"] == ["Identified for a visit", 1000, "", *["[z]"] * 6, ""]
+    # 156 contacts per 669 people is a ratio, never a percentage of people: a number with its unit beside it
+    assert by_stage["Follow-up engagements"][3:8] == ["[z]"] * 5
+    assert by_stage["Follow-up engagements"][8:] == [156 / 669, "contacts per person"]
     # the 20 who phoned in are outside the funnel
     assert by_stage["Contacted police about diversion"] == [
         "Contacted police about diversion",
         20,
         "none",
-        *["[z]"] * 5,
+        *["[z]"] * 6,
+        "",
     ]
 
 

@@ -161,6 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="OUT", help="write here instead of updating WORKBOOK")
     p.add_argument("--backup", action="store_true", help="keep the previous file beside it")
     p.add_argument("--force", action="store_true", help="overwrite cells the user edited in owned sheets")
+    add_case_options(p)
     p.set_defaults(run=cmd_refresh)
 
     p = sub.add_parser("excel-starter", help="build the Excel starter workbook (.xlsm) from xlwings' template")
@@ -324,6 +325,8 @@ def cmd_refresh(args) -> int:
     # by full name: the subpackage `xlplugin.refresh`, whatever the API facade has cached
     from xlplugin.refresh import refresh_table, refresh_workbook
 
+    if args.table and getattr(args, "cases", False):
+        raise InputError("--cases refreshes a report made by `report --cases`; --table writes a CSV as it is")
     if args.table:
         out = refresh_table(
             args.workbook,
@@ -337,7 +340,17 @@ def cmd_refresh(args) -> int:
     else:
         if args.sheet:
             raise InputError("--sheet goes with --table NAME")
-        out = refresh_workbook(args.workbook, args.csv, output=args.output, backup=args.backup, force=args.force)
+        from xlplugin.cases import cli as cases
+
+        cases.refuse_case_options_without_cases(args)
+        prepared = None
+        if cases.wants_cases(args):  # CSV is case records: count the funnel first (xlplugin.cases)
+            from xlplugin.cases.report import prepare
+
+            prepared = prepare(args, args.csv)[:2]
+        out = refresh_workbook(
+            args.workbook, args.csv, output=args.output, backup=args.backup, force=args.force, prepared=prepared
+        )
     print(f"wrote {out}")
     return EXIT_OK
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from xlplugin.core.funnel import NOT_STATED
 from xlplugin.core.intervals import method_label
 from xlplugin.core.rates import MIXED_UNITS, OUTSIDE_FUNNEL, StageRate, singular
+
+#: Printed under a table with a stage that has no `unit`.
+UNITS_NOT_STATED = "units not stated: assumed to count the same things"
 
 
 def pct(x: float | None, places: int = 1) -> str:
@@ -70,6 +74,7 @@ def rates_table(tables, confidence: float, method: str) -> str:
             for r in rows
         ]
         title = f"{programme.name}\n" if programme.name else ""
+        unstated = any(s.unit == NOT_STATED for s in programme.stages)
         blocks.append(
             title
             + _table(
@@ -77,6 +82,7 @@ def rates_table(tables, confidence: float, method: str) -> str:
                 body,
                 right=frozenset({1, 5, 6}),
             )
+            + ("\n" + UNITS_NOT_STATED if unstated else "")
         )
     return "\n\n".join(blocks)
 

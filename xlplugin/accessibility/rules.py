@@ -696,15 +696,22 @@ def _is_numeric_text(cell: Cell) -> bool:
     return cell.kind == "s" and bool(re.search(r"\d", cell.text)) and bool(NUMERIC_TEXT.match(cell.text))
 
 
+#: Header words of label columns, whose "2016" or "2019/20" names a period or programme.
+LABEL_HEADERS = ("year", "period", "programme")
+
+
 @rule
 def check_numbers_as_numbers(wb: Workbook) -> list[Finding]:
     """No number stored as text in a table column that holds numbers, or in a column whose every
     filled cell is a number stored as text (e.g. "1,000" or "9.3%" as text). A quoted claim such
-    as "9%" among other text is text, and is not reported."""
+    as "9%" among other text is text, and is not reported. A column of labels (its header names a
+    year, period or programme) may hold "2016" as the text it is: a name, not a quantity."""
     findings = []
     for sheet in wb.worksheets:
         for table in sheet.tables:
-            for _header, _col, cells in _table_columns(sheet, table):
+            for header, _col, cells in _table_columns(sheet, table):
+                if any(word in header.lower() for word in LABEL_HEADERS):
+                    continue
                 filled = [c for c in cells if not c.empty and not SHORTHAND.fullmatch(c.text.strip())]
                 numeric_text = [c for c in filled if _is_numeric_text(c)]
                 if not numeric_text:

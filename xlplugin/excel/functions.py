@@ -42,7 +42,18 @@ NOT_APPLICABLE = NOT_APPLICABLE_SYMBOL
 SUPPRESSED = CONFIDENTIAL_SYMBOL
 NOT_AVAILABLE = NOT_AVAILABLE_SYMBOL
 
-FUNNEL_HEADER = ["stage", "count", "base", "% of base", "CI lower", "CI upper", "% of first stage", "drop-off"]
+FUNNEL_HEADER = [
+    "stage",
+    "count",
+    "base",
+    "% of base",
+    "CI lower",
+    "CI upper",
+    "% of first stage",
+    "drop-off",
+    "ratio to base (other units)",
+    "ratio unit",
+]
 EXPLAIN_HEADER = ["numerator", "denominator", "rate", "numerator within denominator", "note", "verdict"]
 
 
@@ -285,6 +296,18 @@ def _cell(value, why_missing: str):
 
 def _funnel_row(row: rates.StageRate, stage, first) -> list:
     """One table row. No number: [z] not applicable, [c] suppressed/rounded, [x] not available."""
+    return _funnel_cells(row, stage, first) + _ratio_cells(row)
+
+
+def _ratio_cells(row: rates.StageRate) -> list:
+    """A rate between different units (156 contacts per 669 people) as a number and its unit."""
+    if rates.MIXED_UNITS not in row.flags:
+        return [NOT_APPLICABLE, ""]
+    unit = f"{row.unit} per {rates.singular(row.base_unit or '')}"
+    return [SUPPRESSED if row.rate is None else _finite(row.rate), unit]
+
+
+def _funnel_cells(row: rates.StageRate, stage, first) -> list:
     flags = row.flags
     count_cell = row.count if row.count is not None else str(stage.count)
     if rates.FIRST_STAGE in flags:
@@ -299,13 +322,12 @@ def _funnel_row(row: rates.StageRate, stage, first) -> list:
         if first_inexact
         else NOT_APPLICABLE  # not nested in the first stage, or in other units
     )
-    if rates.MIXED_UNITS in flags:
-        share = gap if row.rate is None else f"{row.rate:.3g} {row.unit} per {rates.singular(row.base_unit or '')}"
+    if rates.MIXED_UNITS in flags:  # not a proportion: the ratio has columns of its own
         return [
             row.stage,
             count_cell,
             row.base,
-            share,
+            NOT_APPLICABLE,
             NOT_APPLICABLE,
             NOT_APPLICABLE,
             _cell(row.rate_of_first, first_gap),

@@ -94,7 +94,7 @@ def _examples() -> list[tuple[str, str, str, tuple[str, ...]]]:
             "UPTAKE_FUNNEL",
             f"=UPTAKE_FUNNEL({STAGES},{COUNTS},{BASES},{UNITS})",
             "The whole funnel: each stage against its base and the first stage. [z] = not applicable.",
-            (g, g, g, p, p, p, p, g),
+            (g, g, g, p, p, p, p, g, g, g),
         ),
         (
             "UPTAKE_EXPLAIN",

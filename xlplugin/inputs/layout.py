@@ -102,10 +102,10 @@ def assign_roles(table, options: LayoutOptions) -> tuple[dict[str, int], list[Pr
         wanted = _key(options.programme_column)
         chosen = [i for i, h in enumerate(table.header) if _key(h) == wanted]
         if not chosen:
-            found = ", ".join(f"'{h}'" for h in table.header if h) or "none"
+            columns = ", ".join(f"'{h}'" for h in table.header if h) or "none"
             problems.append(
                 Problem(
-                    f"there is no column '{options.programme_column}'; columns found: {found}",
+                    f"there is no column '{options.programme_column}'; columns found: {columns}",
                     table.name,
                     column="--programme-column",
                 )
@@ -269,7 +269,7 @@ def _row_records(table, positions: dict[str, int]) -> list[tuple[object, list[St
     records = [
         StageRecord(
             stage=stage(row),
-            count=localise_count(count(row), delimiter) if "count" in positions else "",
+            count=(localise_count(count(row), delimiter) or "") if "count" in positions else "",
             base=base(row),
             unit=unit(row),
             rounding=rounding(row),
@@ -286,7 +286,7 @@ def _wide_records(
     table, positions: dict[str, int], values: list[int]
 ) -> list[tuple[object, list[StageRecord], int | None]]:
     stage, base, unit, rounding, note = (_getter(positions, k) for k in ("stage", "base", "unit", "rounding", "note"))
-    groups = []
+    groups: list[tuple[object, list[StageRecord], int | None]] = []
     for i in values:
         name = table.header[i] or column_letters(getattr(table, "first_column", 0) + i + 1)
         records = [
@@ -360,7 +360,9 @@ def _resolve_percentages(
         previous[group] = name
         percent = texts.get(rec.line, "")
         given = None
-        if not _is_blank(rec.count):
+        if isinstance(rec.count, Count):
+            given = rec.count
+        elif not _is_blank(rec.count):
             try:
                 given = (
                     rec.count

@@ -190,8 +190,12 @@ def write_file(
     backup: bool = False,
     hold_lock: bool = False,
     hook: Hook = _no_hook,
+    source: Path | None = None,
 ) -> Path:
     """Write the file `path` with `write(handle)`, atomically; return `path`.
+
+    `source` names the file the new one is made from (a refresh's workbook), for checks that
+    compare the two (the test suite's ooxml-check gate); it is not written to.
 
     `replace`: the file may exist and is replaced (an in-place refresh, `--force`); otherwise it is
     created exclusively and an existing file is refused. `expect`: the identity of the file that

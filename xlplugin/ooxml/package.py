@@ -522,6 +522,7 @@ def write_package(
         force=force,
         backup=backup,
         hook=hook,
+        source=package.path if package.identity is not None else None,
     )
 
 

@@ -49,6 +49,7 @@ from xlplugin.ooxml.package import (
     xml_text,
 )
 from xlplugin.ooxml.styles import StyleMerger
+from xlplugin.refresh.strings import drop_unused_strings
 
 REL_DRAWING = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/drawing"
 REL_CHART = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/chart"
@@ -114,15 +115,19 @@ def owned_sheets(book: Book) -> dict[str, str]:
 # --------------------------------------------------------------------------------------------
 
 
-def refresh_workbook(workbook, csv, *, output=None, backup=False, force=False) -> Path:
-    """Refresh a workbook made by `xlplugin report` from `csv` (a funnel CSV or a TOML spec)."""
+def refresh_workbook(workbook, csv, *, output=None, backup=False, force=False, prepared=None) -> Path:
+    """Refresh a workbook made by `xlplugin report` from `csv` (a funnel CSV or a TOML spec).
+
+    `prepared` (funnel, report Source) stands in for reading `csv`: a funnel counted from case
+    records (`xlplugin.cases.report.prepare`).
+    """
     try:
-        return _refresh_workbook(Path(workbook), csv, output=output, backup=backup, force=force)
+        return _refresh_workbook(Path(workbook), csv, output=output, backup=backup, force=force, prepared=prepared)
     except MalformedPart as exc:  # raised before anything is written; name the file it is in
         raise exc.located(str(workbook)) from None
 
 
-def _refresh_workbook(workbook: Path, csv, *, output, backup, force) -> Path:
+def _refresh_workbook(workbook: Path, csv, *, output, backup, force, prepared=None) -> Path:
     from xlplugin.inputs.spec import is_spec, load_input_table
     from xlplugin.report import ownership
     from xlplugin.report.build import load_report_layout, parse_timestamp
@@ -131,7 +136,8 @@ def _refresh_workbook(workbook: Path, csv, *, output, backup, force) -> Path:
 
     workbook = Path(workbook)
     target = Path(output) if output is not None else workbook
-    load_input_table(csv)  # the CSV (or spec) is validated before the workbook is opened
+    if prepared is None:
+        load_input_table(csv)  # the CSV (or spec) is validated before the workbook is opened
     check_targets(workbook, target, force)
     with open_package(workbook, lock=True) as package:
         record = ownership.read_ownership(custom_properties(package))
@@ -167,18 +173,31 @@ def _refresh_workbook(workbook: Path, csv, *, output, backup, force) -> Path:
         )
         # the one description of the report that `xlplugin report` renders, with the recorded options
         # a bare CSV keeps the title, cover and claims recorded in the workbook; a spec replaces them
-        recorded_spec = None if is_spec(csv) else record_spec_or_none(record, str(workbook))
-        layout = load_report_layout(
-            csv,
-            confidence=options.confidence,
-            method=options.method,
-            publish=options.publish,
-            timestamp=options.generated,
-            suppressed=options.suppressed,
-            spec=recorded_spec,
-            periods=bool(record.get("periods", False)),
-            overdispersion=str(record.get("overdispersion", "auto")),
-        )
+        recorded_spec = None if prepared is None and is_spec(csv) else record_spec_or_none(record, str(workbook))
+        if prepared is not None:  # counted from case records: the funnel and data sheet are given
+            from xlplugin.inputs.spec import check_claim_stages
+            from xlplugin.report.layout import report_layout
+
+            funnel, source = prepared
+            if recorded_spec is not None:
+                check_claim_stages(recorded_spec, funnel, f"{csv} (against the claims recorded in the workbook)")
+            extra = {
+                "periods": bool(record.get("periods", False)),
+                "overdispersion": str(record.get("overdispersion", "auto")),
+            }
+            layout = report_layout(funnel, recorded_spec, source, options._replace(**extra))
+        else:
+            layout = load_report_layout(
+                csv,
+                confidence=options.confidence,
+                method=options.method,
+                publish=options.publish,
+                timestamp=options.generated,
+                suppressed=options.suppressed,
+                spec=recorded_spec,
+                periods=bool(record.get("periods", False)),
+                overdispersion=str(record.get("overdispersion", "auto")),
+            )
         if not force:
             edited = edited_cells(book, owned, options, record_spec_or_none(record, str(workbook)))
             if edited:
@@ -228,6 +247,7 @@ def _refresh_workbook(workbook: Path, csv, *, output, backup, force) -> Path:
         fresh_bytes = render(layout)
         with open_package(fresh_bytes) as fresh:  # in memory: no scratch folder to leave behind
             transplant(book, fresh, layout, owned, extras)
+        drop_unused_strings(book)  # text of the old owned sheets must not stay in sharedStrings.xml
         write_package(package, target, book.changes, backup=backup, force=force)
     _remove_old_scratch()
     return target

@@ -12,6 +12,7 @@ before anything is written.
 
 from __future__ import annotations
 
+import bisect
 import posixpath
 import re
 from dataclasses import dataclass
@@ -63,6 +64,7 @@ from xlplugin.ooxml.package import (
     xml_text,
 )
 from xlplugin.refresh.references import dangling_references, unescape
+from xlplugin.refresh.strings import drop_unused_strings
 
 TABLE_STYLE = "TableStyleMedium2"
 
@@ -215,6 +217,7 @@ def _refresh_table(workbook: Path, csv, table, *, sheet, output, backup, force) 
                     )
                 )
             replace_table(book, existing, grid, force=force)
+            drop_unused_strings(book)  # the replaced rows' text must not stay in sharedStrings.xml
         else:
             create_table(book, table, sheet or table, grid, force=force)
         write_package(package, target, book.changes, backup=backup, force=force)
@@ -678,9 +681,11 @@ def rewrite_cells(
         tag = opening[1:].split()[0].rstrip(b">")
         edits.append((row_el.start, row_el.end, opening + b"".join(t for _, t in cells) + b"</" + tag + b">"))
     missing = sorted(r for r in new_cells if r not in existing_rows)
+    row_numbers = [rr for rr, _ in row_elements]  # in order (checked above): a binary search per new row
     for r in missing:
         text = (f'<{prefix}row r="{r}">' + "".join(t for _, t in new_cells[r]) + f"</{prefix}row>").encode("utf-8")
-        following = next((el for rr, el in row_elements if rr > r), None)
+        at = bisect.bisect_right(row_numbers, r)
+        following = row_elements[at][1] if at < len(row_elements) else None
         if following is not None:
             edits.append((following.start, following.start, text))
         elif sheet_data.empty:

@@ -113,6 +113,8 @@ def of_formula(formula: str) -> str:
                 out += f":{prefix}.{last}" if sheet is not None else f":.{last}"
             return f"[{out}]"
 
+        # OpenFormula separates function arguments with ';' (commas inside quoted sheet names stay)
+        parts[i] = re.sub(r"('(?:[^']|'')*')|,", lambda m: m.group(1) or ";", parts[i])
         parts[i] = _REF.sub(ref, parts[i])
     return "of:=" + "".join(parts)
 

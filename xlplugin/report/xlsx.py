@@ -222,7 +222,7 @@ def _chart(wb, spec: Chart):
             options["categories"] = s.categories.as_list()
 
         if s.style == "bar":
-            options["fill"] = {"color": _BAR_COLOUR}
+            options["fill"] = {"color": s.colour or _BAR_COLOUR}
             options["border"] = {"none": True}
             options["gap"] = 60
         elif s.style == "trend":
