@@ -188,7 +188,7 @@ def _parse_range(text: str, sheet: str | None, book, worksheets, label: str):
 def _read_rows(data: bytes, sheet: str, bounds, label: str) -> list[tuple]:
     """Cell values of the sheet (or of `bounds`), as openpyxl reads them in read-only mode."""
     try:
-        import openpyxl  # type: ignore[import-untyped]
+        import openpyxl
     except ImportError:  # pragma: no cover - openpyxl is a dependency; say so if someone removed it
         raise InputError(Problem("reading a workbook needs openpyxl: pip install openpyxl", label)) from None
     import warnings
