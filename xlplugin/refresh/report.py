@@ -22,6 +22,7 @@ hand-edited table cells, or user cells where the new figures go or on a sheet th
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import posixpath
 import re
@@ -51,8 +52,8 @@ from xlplugin.refresh.strings import drop_unused_strings
 REL_DRAWING = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/drawing"
 REL_CHART = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/chart"
 CUSTOM_PROPS = "docProps/custom.xml"
-#: Owned sheets whose text also depends on file names and times: not compared for hand edits.
-NOT_COMPARED = {"cover", "contents", "notes", "data"}
+#: The data sheet is the input itself (what the others are compared against), not compared.
+NOT_COMPARED = {"data"}
 #: Relationship types whose target parts belong to an owned sheet (replaced with it).
 OWNED_PART_TYPES = (
     "/table",
@@ -445,6 +446,7 @@ def edited_cells(book: Book, owned: dict[str, str], options, spec=None) -> dict[
 
     data_values = values_of(data_table.sheet.part)
     layouts = []
+    variant = None
     for header, rows in _data_readings(data_values, data_table):
         text = "\n".join(",".join('"' + cell.replace('"', '""') + '"' for cell in row) for row in [header] + rows)
         try:
@@ -456,9 +458,17 @@ def edited_cells(book: Book, owned: dict[str, str], options, spec=None) -> dict[
             return {data_table.sheet.name: _data_problems(exc, data_table, header)}
         source = Source("data", "", tuple(old_table.header), tuple(tuple(r) for r in old_table.rows))
         layouts.append({sheet.key: sheet for sheet in report_layout(funnel, spec, source, options).sheets})
+        if variant is None:
+            # the same report from another file at another time: what differs depends on them (not compared)
+            other = source._replace(name="another-file.csv", sha256="0" * 64)
+            later = options._replace(generated=options.generated + dt.timedelta(days=400, seconds=1))
+            variant = {sheet.key: sheet for sheet in report_layout(funnel, spec, other, later).sheets}
     edited: dict[str, list[str]] = {}
     for key, sheet in layouts[0].items():
-        if sheet.table is None or key not in owned or key in NOT_COMPARED:
+        if key not in owned or key in NOT_COMPARED:
+            continue
+        _edited_text(book, owned[key], sheet, variant.get(key), values_of, edited)
+        if sheet.table is None:
             continue
         user_table = book.table_named(sheet.table.name)
         if user_table is None:
@@ -468,8 +478,11 @@ def edited_cells(book: Book, owned: dict[str, str], options, spec=None) -> dict[
         formulas = sheet_formulas(package, user_table.sheet.part)
         top, left, bottom, right = table_range(user_table)
         found = edited.setdefault(user_table.sheet.name, [])
+        size = (bottom - top, right - left + 1)
+        sized = [alt[key] for alt in layouts if key in alt and alt[key].table is not None]
+        sheet = next((alt for alt in sized if (len(alt.table.rows), len(alt.table.headers)) == size), sheet)
         expected = (len(sheet.table.rows), len(sheet.table.headers))
-        if (bottom - top, right - left + 1) != expected:
+        if size != expected:
             found.append(
                 f"{range_text(top, left, bottom, right)} (the table {sheet.table.name} was "
                 f"{range_text(top, left, top + expected[0], left + expected[1] - 1)}: rows or columns added or removed)"
@@ -482,6 +495,8 @@ def edited_cells(book: Book, owned: dict[str, str], options, spec=None) -> dict[
         for i, row in enumerate(sheet.table.rows):
             for j in range(len(row)):
                 position = (top + 1 + i, left + j)
+                if not _stable(sheet, variant.get(key), i, j):
+                    continue  # a file name, hash or time: not the report's figures
                 if not any(
                     _matches(values.get(position), formulas.get(position), _cell_at(alt, i, j))
                     for alt in alternatives
@@ -491,6 +506,42 @@ def edited_cells(book: Book, owned: dict[str, str], options, spec=None) -> dict[
         if not found:
             del edited[user_table.sheet.name]
     return edited
+
+
+def _stable(sheet, other, i: int, j: int) -> bool:
+    """Is table cell (i, j) the same whichever file and time the report was made from?"""
+    mine, theirs = _cell_at(sheet, i, j), _cell_at(other, i, j)
+    return theirs is not None and mine is not None and mine.value == theirs.value
+
+
+def _edited_text(book: Book, sheet_name: str, sheet, other, values_of, edited: dict) -> None:
+    """Column A of an owned sheet (title, description, lines): text the report would not write is an edit.
+
+    Judged by content, not row (a refresh from a recorded spec adds a line): each text cell
+    above the sheet's table must be one of the lines the report writes. A line that depends on
+    the source file's name, hash or the generation time matches by the part that does not.
+    """
+    import os
+
+    from xlplugin.ooxml.cells import cell_ref
+
+    user_sheet = book.sheet_named(sheet_name)
+    if user_sheet is None or user_sheet.part is None or other is None:
+        return
+    values = values_of(book.sheet_part(user_sheet))
+    mine = [sheet.title, sheet.description, *(line.text for line in sheet.lines)]
+    theirs = [other.title, other.description, *(line.text for line in other.lines)]
+    exact = {t.strip() for t in mine} | {t.strip() for t in theirs}
+    prefixes = [os.path.commonprefix([a, b]) for a, b in zip(mine, theirs, strict=False) if a != b]
+    prefixes = [p for p in prefixes if len(p) >= 5]
+    last = sheet.table.top if sheet.table is not None else len(mine) + 2
+    for (r, c), got in sorted(values.items()):
+        if c != 1 or r > last or got is None:
+            continue
+        text = str(got).strip()
+        if text in exact or any(text.startswith(p) for p in prefixes):
+            continue
+        edited.setdefault(user_sheet.name, []).append(cell_ref(r, 1))
 
 
 def range_text(r1: int, c1: int, r2: int, c2: int) -> str:
