@@ -1,9 +1,20 @@
-"""Session hooks: the ooxml-check gate (tests/ooxml_gate.py) over every workbook the tests write."""
+"""Session hooks: the libreoffice marker rule, and the ooxml-check gate (tests/ooxml_gate.py) over every
+workbook the tests write."""
 
 from __future__ import annotations
 
+import lo_harness
 import ooxml_gate
 import pytest
+
+
+@pytest.fixture(autouse=True)
+def _libreoffice_marker(request: pytest.FixtureRequest):
+    """Tell the harness whether the running test carries the libreoffice marker (it refuses to start soffice if not)."""
+    lo_harness.CURRENT_TEST_MARKED = request.node.get_closest_marker("libreoffice") is not None
+    yield
+    lo_harness.CURRENT_TEST_MARKED = None
+
 
 _recorder: ooxml_gate.Recorder | None = None
 

@@ -418,6 +418,7 @@ def test_pivot_cache_reading_the_table_refreshes_on_load(tmp_path):
     assert data != after or b"refreshOnLoad" in data
 
 
+@pytest.mark.libreoffice
 @pytest.mark.parametrize(
     "source,table,header,count",
     [

@@ -250,6 +250,7 @@ def _sheet_names(path) -> list[str]:
         return [s.name for s in open_book(package, Path(path)).sheets]
 
 
+@pytest.mark.libreoffice
 def test_programmes_come_and_go(tmp_path, report):
     from xlplugin.accessibility.checker import check_workbook
 
@@ -294,6 +295,7 @@ def _with_cells(path: Path, out: Path, sheet_name: str, cells: dict[str, str]) -
     return out
 
 
+@pytest.mark.libreoffice
 def test_cells_typed_beside_the_report_are_kept(tmp_path, report, new_csv):
     typed = _with_cells(report, tmp_path / "typed.xlsx", "Funnel", {"L3": "checked by JS", "N20": "see email"})
     out = refresh_workbook(typed, new_csv, output=tmp_path / "out.xlsx")

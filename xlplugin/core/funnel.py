@@ -6,12 +6,15 @@ by line and column, because a user fixing a CSV wants the whole list, not one pe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from xlplugin.core.counts import DEFAULT_SUPPRESSED, Count, parse_count, parse_rounding
 from xlplugin.core.errors import InputError, Problem
 
-DEFAULT_UNIT = "people"
+#: A stage without a `unit` counts things nobody named: never assume people (PRODUCT.md).
+NOT_STATED = "not stated"
+DEFAULT_UNIT = NOT_STATED
 #: The `base` value that puts a stage outside the funnel (like the Met's 20 self-referrals).
 OUTSIDE = "none"
 
@@ -46,7 +49,7 @@ class Stage:
 class Programme:
     name: str | None
     stages: tuple[Stage, ...]
-    _index: dict = field(default_factory=dict, compare=False, repr=False)
+    _index: dict[str, Stage] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self._index.update({s.name: s for s in self.stages})
@@ -167,7 +170,7 @@ def build_funnel(
     return Funnel(tuple(programmes), source)
 
 
-def _check_bases(stages: list[Stage], records: dict[str, StageRecord], problem) -> None:
+def _check_bases(stages: list[Stage], records: dict[str, StageRecord], problem: Callable[..., None]) -> None:
     by_name = {s.name: s for s in stages}
     lower = {s.name.lower(): s.name for s in stages}
     for s in stages:

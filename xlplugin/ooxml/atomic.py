@@ -182,7 +182,7 @@ def umask() -> int:
 
 def write_file(
     path: Path | str,
-    write: Callable[[BinaryIO], None],
+    write: Callable[[BinaryIO], object],
     *,
     replace: bool,
     expect: Identity | None = None,
@@ -282,7 +282,7 @@ def _write(
     real: Path,
     folder: Path,
     st: os.stat_result | None,
-    write: Callable[[BinaryIO], None],
+    write: Callable[[BinaryIO], object],
     replace: bool,
     expect: Identity | None,
     force: bool,
@@ -419,7 +419,7 @@ def fsync_folder(folder: Path) -> None:
 def remove_stale(folder: Path, now: float | None = None) -> list[Path]:
     """Remove the temporary files an earlier, killed run left in `folder` (our pattern, over an hour old)."""
     now = time.time() if now is None else now
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(os.scandir(folder))
     except OSError:
@@ -444,7 +444,7 @@ def remove_stale_scratch(temp_root: Path, now: float | None = None) -> list[Path
     import shutil
 
     now = time.time() if now is None else now
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(os.scandir(temp_root))
     except OSError:

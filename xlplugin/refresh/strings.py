@@ -40,7 +40,9 @@ def shared_strings_part(book: Book) -> str | None:
 def _is_worksheet(book: Book, name: str) -> bool:
     content_type = book.package.content_type(name) or ""
     lower = name.lower()
-    return WORKSHEET_TYPE in content_type or ("/worksheets/" in lower and lower.endswith(".xml") and "_rels" not in lower)
+    return WORKSHEET_TYPE in content_type or (
+        "/worksheets/" in lower and lower.endswith(".xml") and "_rels" not in lower
+    )
 
 
 def drop_unused_strings(book: Book) -> int:
@@ -52,7 +54,7 @@ def drop_unused_strings(book: Book) -> int:
     if part is None or book.changes.get(part, b"") is None:
         return 0
     withdrawn: set[int] = set()
-    for name, new in book.changes.items():
+    for name in book.changes:
         if book.package.has(name) and _is_worksheet(book, name):
             withdrawn |= used_indices(book.package.read(name))
     if not withdrawn:

@@ -30,6 +30,7 @@ from xlplugin.ooxml.book import (
     validate_sheet_name,
     validate_table_name,
 )
+from xlplugin.ooxml.cellref import unquote_sheet
 from xlplugin.ooxml.cells import (
     MAX_CELL_CHARS,
     MAX_COLUMNS,
@@ -282,7 +283,7 @@ def _unused_table_part(book: Book) -> str:
 
 
 def _column_widths(grid: Grid) -> list[float]:
-    widths = []
+    widths: list[float] = []
     for i, head in enumerate(grid.header):
         longest = len(head)
         for row in grid.rows[:200]:
@@ -623,7 +624,7 @@ def rewrite_cells(
                 new_ref = cell_ref(move_row[1], col).encode()
                 text = re.sub(
                     rb'(\sr\s*=\s*")[A-Za-z]+\d+(")',
-                    lambda m, ref=new_ref: m.group(1) + ref + m.group(2),
+                    rb"\g<1>" + new_ref + rb"\g<2>",
                     text,
                     count=1,
                 )
@@ -731,10 +732,7 @@ _AREA = re.compile(
 def _sheet_of(prefix: str | None) -> str | None:
     if not prefix:
         return None
-    name = prefix[:-1]
-    if name.startswith("'"):
-        name = name[1:-1].replace("''", "'")
-    return name
+    return unquote_sheet(prefix[:-1])
 
 
 def adjust_formula(text: str, sheet_name: str, old_rect, new_rect, *, local: bool = False) -> str:
@@ -851,13 +849,7 @@ def update_chart(data: bytes, sheet_name: str, old_rect, new_rect, grid: Grid, w
 
 
 def _unescape(text: str) -> str:
-    return (
-        text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", '"')
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
-    )
+    return unescape(text)  # the one XML unescape (xlplugin.ooxml.fragments), character references too
 
 
 def _reads_table(text: str, sheet_name: str, rect) -> bool:
