@@ -49,6 +49,11 @@ FUNNEL_HEADER = [
 ]
 EXPLAIN_HEADER = ["numerator", "denominator", "rate", "numerator within denominator", "note", "verdict"]
 
+_BASES_DOC = (
+    "Optional column: the stage each stage is a subset of; blank means the stage above; none means outside the funnel."
+)
+_UNITS_DOC = "Optional column: what each stage counts (e.g. people, contacts); blank means not stated."
+
 _CI_ALIASES = {"clopper_pearson": "exact", "clopperpearson": "exact", "wilsoncc": "wilson_cc"}
 
 
@@ -369,9 +374,7 @@ def UPTAKE_FUNNEL(
             "err_to_str": True,
         },
     ] = None,
-    units: Annotated[
-        Any, {"doc": "Optional column: what each stage counts (people by default; e.g. contacts).", "err_to_str": True}
-    ] = None,
+    units: Annotated[Any, {"doc": _UNITS_DOC, "err_to_str": True}] = None,
 ):
     """Funnel table with a header row: stage, count, base, % of base, CI lower, CI upper, % of first stage, drop-off."""
     programme = _read_funnel(stages, counts, bases, units)
@@ -423,12 +426,6 @@ def _claim_of_published(claim_text: str, numerator, denominator):
     if interval.kind != claims.RATE:
         return VALUE
     return claims.claim_holds(interval, num, den) == claims.REPRODUCED
-
-
-_BASES_DOC = (
-    "Optional column: the stage each stage is a subset of; blank means the stage above; none means outside the funnel."
-)
-_UNITS_DOC = "Optional column: what each stage counts (e.g. people, contacts); blank means not stated."
 
 
 @func
@@ -673,6 +670,8 @@ def UPTAKE_CASES(
     (group,) = cases.count_cases(cells, query)
     records = cases.funnel_records([group], query)
     return [[group.counted[i], r.base or ""] for i, r in enumerate(records)]
+
+
 CHECK_HEADER = ["quote", "kind", "verdict", "definition", "value"]
 
 
