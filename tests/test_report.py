@@ -702,3 +702,20 @@ def test_csv_without_spec_gets_a_title_and_summary(tmp_path):
     assert cover["A1"]["v"] == "Funnel and uptake rates: met-2020-visits"
     assert cover["A2"]["v"].startswith("Funnel and uptake rates for 5 stages, from identified for a visit (1,000)")
     assert "Claims" not in pkg.sheets()
+
+
+@pytest.mark.parametrize(
+    "name, lock, program",
+    [
+        ("r.xlsx", "~$r.xlsx", "Excel"),
+        ("r.xlsx", ".~lock.r.xlsx#", "LibreOffice"),
+        ("quarterly.xlsx", "~$arterly.xlsx", "Excel"),  # Office drops the first two characters of a long stem
+    ],
+)
+def test_report_refuses_a_workbook_open_elsewhere_by_the_one_lock_rule(tmp_path, name, lock, program):
+    """Issue 9: report knew only Excel's ``~$NAME``; it now shares refresh's rule (ooxml/atomic.lock_files)."""
+    out = tmp_path / name
+    (tmp_path / lock).write_bytes(b"")
+    with pytest.raises(InputError, match=f"open in {program}"):
+        build_report(MET, out, timestamp=STAMP)
+    assert not out.exists()

@@ -60,7 +60,7 @@ def test_package_is_an_ods(built):
 def test_every_table_is_a_database_range_with_one_header_row(built):
     book = OdsBook(built["prevent", False])
     names = {table.name for _, table in book.tables}
-    assert {TABLE_NAMES["funnel"], TABLE_NAMES["denominators"], TABLE_NAMES["funnel_plot"]} <= names
+    assert {TABLE_NAMES["funnel"], TABLE_NAMES["denominators"], TABLE_NAMES["changes"]} <= names
     for sheet, table in book.tables:
         assert table.contains_header == "true"
         top, left, bottom, right = table.bounds
@@ -114,11 +114,12 @@ def test_charts_are_native_with_title_and_description(built):
         kind = chart.find(".//{urn:oasis:names:tc:opendocument:xmlns:chart:1.0}chart").get(
             "{urn:oasis:names:tc:opendocument:xmlns:chart:1.0}class"
         )
-        assert kind in ("chart:bar", "chart:scatter")
+        assert kind in ("chart:bar", "chart:scatter", "chart:line")
     denominators = book.parts["Object 2/content.xml"].decode()
     assert 'chart:error-category="cell-range"' in denominators and "chart:error-indicator" in denominators
-    plot = book.parts["Object 3/content.xml"].decode()
-    assert plot.count("<chart:series") == 6 and "<chart:domain" in plot
+    trend = book.parts["Object 3/content.xml"].decode()  # Prevent's years: a trend, not a funnel plot
+    assert trend.count("<chart:series") == 2 and 'chart:class="chart:line"' in trend
+    assert "chart:error-indicator" in trend
 
 
 def test_chart_ranges_point_at_the_table(built):
@@ -153,7 +154,7 @@ def test_ods_is_byte_reproducible():
         ("=D12-E12", "of:=[.D12]-[.E12]"),
         ("='Funnel chart'!$A$1", "of:=[$'Funnel chart'.$A$1]"),
         ("=SUM(B2:B9)", "of:=SUM([.B2:.B9])"),
-        ('=IF(A1="B2",1,0)', 'of:=IF([.A1]="B2",1,0)'),
+        ('=IF(A1="B2",1,0)', 'of:=IF([.A1]="B2";1;0)'),
         ("='It''s'!A1", "of:=[$'It''s'.A1]"),
     ],
 )

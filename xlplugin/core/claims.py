@@ -970,13 +970,13 @@ def parse_claim(text: str | Claim) -> Claim:
     negated = _negated(rest)
     body = _OF_TAIL_RE.sub("", rest).strip()
     for value_part, noun in _split_tail(body):
-        for reader in (_percentage, _k_in_m, _named_fraction):
-            read = reader(value_part, text)
+        for read_rate in (_percentage, _k_in_m, _named_fraction):
+            read = read_rate(value_part, text)
             if read is not None:
                 return _rate_claim(text, kind, phrase, body, read, negated)
-        read = _count_value(value_part, _is_approximate(phrase))
-        if read is not None:
-            value, lo, hi, form, _ = read
+        counted = _count_value(value_part, _is_approximate(phrase))
+        if counted is not None:
+            value, lo, hi, form, _ = counted
             low, high, lo_open, hi_open = _select(kind, value, lo, hi, None)
             return Claim(text, low, high, lo_open, hi_open, COUNT, value, phrase, form, 0, noun=noun)
     raise _fail(text, _diagnose(body))
@@ -1265,7 +1265,10 @@ def _select_programmes(progs: Sequence[Programme], name: str | None) -> list[Pro
 
 def _programmes(funnel_or_programmes) -> list[Programme]:
     if isinstance(funnel_or_programmes, Funnel):
-        return list(funnel_or_programmes.programmes)
+        from xlplugin.core.periods import period_programmes
+
+        # periods in time order, so "the previous year" is the one `core.changes` compares with
+        return period_programmes(funnel_or_programmes) or list(funnel_or_programmes.programmes)
     if isinstance(funnel_or_programmes, Programme):
         return [funnel_or_programmes]
     return list(funnel_or_programmes)
@@ -1496,8 +1499,9 @@ def _check_change(claim: Claim, all_progs: list[Programme], pinned, from_p, to_p
     pairs = _pairs(claim, all_progs, pinned, from_p, to_p)
     if isinstance(pairs, str):
         return Verdict(claim, NOT_CHECKABLE, programme=pinned, reason=pairs)
-    per_key: dict[tuple, list[ClaimMatch]] = {}
+    per_key: dict[tuple[object, ...], list[ClaimMatch]] = {}
     near: list[tuple[tuple, Nearest]] = []
+    key: tuple[object, ...]
     for a_p, b_p in pairs:
         a_bounds, b_bounds = count_bounds(a_p), count_bounds(b_p)
         b_position = {s.name: i for i, s in enumerate(b_p.stages)}

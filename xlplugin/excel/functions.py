@@ -20,7 +20,14 @@ from typing import Annotated, Any
 from xlwings import arg, func, ret  # noqa: F401  (ret: part of the documented surface)
 
 from xlplugin.core import cases, claims, intervals, rates
-from xlplugin.core.counts import parse_count, parse_rounding
+from xlplugin.core.counts import (
+    CONFIDENTIAL_SYMBOL,
+    NOT_APPLICABLE_SYMBOL,
+    NOT_AVAILABLE_SYMBOL,
+    UNAVAILABLE,
+    parse_count,
+    parse_rounding,
+)
 from xlplugin.core.errors import InputError
 from xlplugin.core.funnel import Funnel, StageRecord, build_funnel
 from xlplugin.excel import args as xa
@@ -31,9 +38,9 @@ logger = logging.getLogger(__name__)
 #: Set to 1 to let unexpected exceptions propagate (debugging); otherwise they become #VALUE!.
 RAISE_ENV = "XLPLUGIN_UDF_RAISE"
 
-NOT_APPLICABLE = "[z]"
-SUPPRESSED = "[c]"
-NOT_AVAILABLE = "[x]"
+NOT_APPLICABLE = NOT_APPLICABLE_SYMBOL
+SUPPRESSED = CONFIDENTIAL_SYMBOL
+NOT_AVAILABLE = NOT_AVAILABLE_SYMBOL
 
 FUNNEL_HEADER = [
     "stage",
@@ -53,8 +60,6 @@ _BASES_DOC = (
     "Optional column: the stage each stage is a subset of; blank means the stage above; none means outside the funnel."
 )
 _UNITS_DOC = "Optional column: what each stage counts (e.g. people, contacts); blank means not stated."
-
-_CI_ALIASES = {"clopper_pearson": "exact", "clopperpearson": "exact", "wilsoncc": "wilson_cc"}
 
 
 def _guard(fn):
@@ -140,7 +145,7 @@ _MISSING = object()
 def _rate_column_fast(nums: list[list], dens: list[list]) -> list[list]:
     """Equal-length columns: the hot path for a 100,000-row spill, with count() inlined for the
     common cases (whole, non-negative, at most 10**15 = excel_args.MAX_COUNT); the rest go to _rate_of."""
-    out = []
+    out: list[list[object]] = []
     append = out.append
     for (x,), (n,) in zip(nums, dens, strict=False):
         tx, tn = type(x), type(n)
@@ -231,7 +236,7 @@ def UPTAKE_CI(
 ):
     """Confidence interval {lower, upper} for numerator/denominator; a column of counts spills one row per count."""
     level = xa.confidence(confidence)
-    how = xa.choice(method, intervals.METHODS, "wilson", _CI_ALIASES)
+    how = xa.choice(method, intervals.METHODS, "wilson", intervals.ALIASES)
     nums, dens = table(numerator), table(denominator)
     pairs = _broadcast_rows(nums, dens)
     out = [[NA, NA] if x is _MISSING or n is _MISSING else _ci_of(x, n, level, how) for x, n in pairs]
@@ -315,12 +320,10 @@ def _funnel_cells(row: rates.StageRate, stage, first) -> list:
     if rates.OUTSIDE_FUNNEL in flags:
         return [row.stage, count_cell, "none", *[NOT_APPLICABLE] * 5]
     inexact = [c for c in (stage.count, row.base_count) if c is not None and c.kind != "exact"]
-    gap = (
-        (NOT_AVAILABLE if any(c.kind == "unavailable" for c in inexact) else SUPPRESSED) if inexact else NOT_APPLICABLE
-    )
+    gap = (NOT_AVAILABLE if any(c.kind == UNAVAILABLE for c in inexact) else SUPPRESSED) if inexact else NOT_APPLICABLE
     first_inexact = [c for c in (stage.count, first.count) if c.kind != "exact"]
     first_gap = (
-        (NOT_AVAILABLE if any(c.kind == "unavailable" for c in first_inexact) else SUPPRESSED)
+        (NOT_AVAILABLE if any(c.kind == UNAVAILABLE for c in first_inexact) else SUPPRESSED)
         if first_inexact
         else NOT_APPLICABLE  # not nested in the first stage, or in other units
     )
@@ -453,7 +456,7 @@ def UPTAKE_EXPLAIN(
     matches = claims.check_claim(interval, Funnel((programme,))).matches
     if not matches:
         return NA
-    out = [list(EXPLAIN_HEADER)]
+    out: list[list[object]] = [list(EXPLAIN_HEADER)]
     for m in matches:
         note = []
         if m.complement:

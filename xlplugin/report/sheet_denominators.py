@@ -223,9 +223,8 @@ def _valid(d: Definition) -> bool:
 
 
 def _bar_label(p: Programme, d: Definition) -> str:
-    if _valid(d):
-        return f"{pct_text(d.rate_range.rate)} (a proportion)"
-    return f"{pct_text(d.rate_range.rate)} (not a subset)"
+    rate = pct_text(d.rate_range.rate or 0.0)  # drawn definitions have a rate
+    return f"{rate} (a proportion)" if _valid(d) else f"{rate} (not a subset)"
 
 
 def denominators_chart_sheet(ctx: Context, defs) -> Sheet | None:

@@ -77,7 +77,7 @@ def programmes_sheet(ctx: Context) -> Sheet | None:
 
     def build(top: int):
         rows = []
-        used = set()
+        used: set[str] = set()
         for i, p in enumerate(progs):
             row = top + 1 + i
             cells = [Cell(p.name or "", TEXT)]
