@@ -56,6 +56,11 @@ FUNNEL_HEADER = [
 ]
 EXPLAIN_HEADER = ["numerator", "denominator", "rate", "numerator within denominator", "note", "verdict"]
 
+_BASES_DOC = (
+    "Optional column: the stage each stage is a subset of; blank means the stage above; none means outside the funnel."
+)
+_UNITS_DOC = "Optional column: what each stage counts (e.g. people, contacts); blank means not stated."
+
 
 def _guard(fn):
     """Turn an unexpected exception into #VALUE! (logged); XLPLUGIN_UDF_RAISE=1 re-raises."""
@@ -372,9 +377,7 @@ def UPTAKE_FUNNEL(
             "err_to_str": True,
         },
     ] = None,
-    units: Annotated[
-        Any, {"doc": "Optional column: what each stage counts (people by default; e.g. contacts).", "err_to_str": True}
-    ] = None,
+    units: Annotated[Any, {"doc": _UNITS_DOC, "err_to_str": True}] = None,
 ):
     """Funnel table with a header row: stage, count, base, % of base, CI lower, CI upper, % of first stage, drop-off."""
     programme = _read_funnel(stages, counts, bases, units)
@@ -426,12 +429,6 @@ def _claim_of_published(claim_text: str, numerator, denominator):
     if interval.kind != claims.RATE:
         return VALUE
     return claims.claim_holds(interval, num, den) == claims.REPRODUCED
-
-
-_BASES_DOC = (
-    "Optional column: the stage each stage is a subset of; blank means the stage above; none means outside the funnel."
-)
-_UNITS_DOC = "Optional column: what each stage counts (e.g. people, contacts); blank means not stated."
 
 
 @func
