@@ -65,7 +65,9 @@ def run() -> list[dict]:
             size = path.stat().st_size
             table = read_table(path)
             assert len(table.rows) == ROWS and table.delimiter == delimiter, (len(table.rows), table.delimiter)
-            ratio, ours, base = alternate(lambda: read_table(path), lambda: _baseline(path, encoding, delimiter), RUNS)
+            ratio, ours, base = alternate(
+                lambda p=path: read_table(p), lambda p=path, e=encoding, d=delimiter: _baseline(p, e, d), RUNS
+            )
             results.append(
                 {
                     "benchmark": f"read_table, {ROWS:,} rows x 8 columns ({size / 1e6:.1f} MB, {label})",

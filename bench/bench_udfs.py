@@ -18,7 +18,7 @@ REPEATS = 7
 
 
 def _baseline(nums, dens):
-    return [[x[0] / n[0]] for x, n in zip(nums, dens)]
+    return [[x[0] / n[0]] for x, n in zip(nums, dens, strict=False)]
 
 
 def run() -> list[dict]:

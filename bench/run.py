@@ -76,7 +76,10 @@ def main(argv: list[str]) -> int:
     header = ("benchmark", "baseline", "ratio", "aim", "notes")
     table = [[r["benchmark"], r["baseline"], ratio_text(r["ratio"]), r.get("aim", ""), r["notes"]] for r in rows]
     widths = [max(len(h), *(len(t[i]) for t in table)) if table else len(h) for i, h in enumerate(header)]
-    fmt = lambda cells: " | ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
+
+    def fmt(cells):
+        return " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=False)).rstrip()
+
     print(fmt(header))
     print(fmt(["-" * w for w in widths]))
     for t in table:

@@ -145,11 +145,11 @@ def zip_bomb(
     (a bomb that lies about its size, so only an inflating reader with a cap catches it).
     """
     rezip(base, target, drop=(part,))
-    with zipfile.ZipFile(target, "a", zipfile.ZIP_DEFLATED) as zf:
-        with zf.open(part, "w") as handle:  # < 2 GB: plain 32-bit sizes, so they can be patched
-            chunk = b"\0" * (8 * MB)
-            for _ in range(uncompressed // len(chunk)):
-                handle.write(chunk)
+    # < 2 GB: plain 32-bit sizes, so they can be patched
+    with zipfile.ZipFile(target, "a", zipfile.ZIP_DEFLATED) as zf, zf.open(part, "w") as handle:
+        chunk = b"\0" * (8 * MB)
+        for _ in range(uncompressed // len(chunk)):
+            handle.write(chunk)
     if declare is not None:
         data = bytearray(target.read_bytes())
         with zipfile.ZipFile(io.BytesIO(bytes(data))) as zf:

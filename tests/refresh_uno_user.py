@@ -11,6 +11,7 @@ It starts its own headless soffice with a fresh profile listening on a private p
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -71,10 +72,8 @@ class Office:
         )
 
     def close(self):
-        try:
+        with contextlib.suppress(Exception):
             self.desktop.terminate()
-        except Exception:
-            pass
         try:
             self.process.wait(timeout=20)
         except subprocess.TimeoutExpired:

@@ -42,9 +42,9 @@ def add_heading_style_and_language(path, title_xf_indexes, *, language="en-GB"):
             )
             text = re.sub(
                 r'<cellStyleXfs count="\d+">(.*?)</cellStyleXfs>',
-                lambda m: (
-                    f'<cellStyleXfs count="{style_count + 1}">{m.group(1)}<xf numFmtId="0" '
-                    f'fontId="{title_font}" fillId="0" borderId="0" applyFont="1"/></cellStyleXfs>'
+                lambda m, n=style_count + 1, font=title_font: (
+                    f'<cellStyleXfs count="{n}">{m.group(1)}<xf numFmtId="0" '
+                    f'fontId="{font}" fillId="0" borderId="0" applyFont="1"/></cellStyleXfs>'
                 ),
                 text,
                 flags=re.S,
@@ -415,9 +415,11 @@ def test_not_a_workbook(tmp_path):
 
 
 def test_command_line(good, bad, tmp_path):
-    run = lambda *args: subprocess.run(
-        [sys.executable, "-m", "xlplugin.accessibility", *map(str, args)], capture_output=True, text=True
-    )
+    def run(*args):
+        return subprocess.run(
+            [sys.executable, "-m", "xlplugin.accessibility", *map(str, args)], capture_output=True, text=True
+        )
+
     ok = run(good)
     assert ok.returncode == 0 and "passes all" in ok.stdout
     failing = run(bad)

@@ -269,7 +269,7 @@ def test_report_hostile_text_in_libreoffice(hostile_reports, tmp_path):
 
 
 def test_spec_text_and_claim_authors_stay_text(tmp_path):
-    data = write_csv(
+    write_csv(
         tmp_path / "data.csv", [["stage", "count", "base"], ["=ZQX()+1", "1000", ""], ["@ZQX(1+1)", "62", "=ZQX()+1"]]
     )
     url = "https://example.org/foi?q=%3Dcmd%7C"
@@ -378,7 +378,7 @@ def test_excel_refresh_button_sends_text_with_excels_text_prefix(tmp_path):
         + [[text, str(100 - i), "", "\uff20ZQX"] for i, text in enumerate(HOSTILE + ERROR_LIKE)],
     )
     rows = excel_refresh.rows_for(str(source))
-    for row, text in zip(rows, HOSTILE + ERROR_LIKE):
+    for row, text in zip(rows, HOSTILE + ERROR_LIKE, strict=False):
         assert row[0][:1] == "'" and row[0][1:].strip() == text.strip() and row[3] == "'\uff20ZQX"
         assert isinstance(row[1], int)
 

@@ -318,11 +318,13 @@ def test_splice_keeps_prefixes_and_ignorable():
 def _zip_bomb(path: Path, uncompressed: int) -> Path:
     """A valid workbook plus one part of `uncompressed` zero bytes (compresses ~1000:1)."""
     shutil.copy(SMALL, path)
-    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as zf:
-        with zf.open("xl/media/bomb.bin", "w", force_zip64=True) as handle:
-            chunk = b"\0" * (8 << 20)
-            for _ in range(uncompressed // len(chunk)):
-                handle.write(chunk)
+    with (
+        zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as zf,
+        zf.open("xl/media/bomb.bin", "w", force_zip64=True) as handle,
+    ):
+        chunk = b"\0" * (8 << 20)
+        for _ in range(uncompressed // len(chunk)):
+            handle.write(chunk)
     return path
 
 

@@ -282,9 +282,9 @@ def test_libreoffice_sees_the_table_and_the_original_sheets(corpus_run, corpus_e
         rows = [row for row in got[TABLE] if any(cell is not None for cell in row)]
         want = EXPECTED[step]
         assert len(rows) == len(want), (step, rows)
-        for r, (got_row, want_row) in enumerate(zip(rows, want)):
+        for r, (got_row, want_row) in enumerate(zip(rows, want, strict=False)):
             got_row = got_row + [None] * (len(want_row) - len(got_row))
-            for c, (g, w) in enumerate(zip(got_row, want_row)):
+            for c, (g, w) in enumerate(zip(got_row, want_row, strict=False)):
                 assert _same_value(g, w), f"{step} row {r + 1} column {c + 1}: {g!r} != {w!r}"
             assert all(cell is None for cell in got_row[len(want_row) :])
         # (c) every original sheet as before, except cells that differ between two original exports

@@ -132,15 +132,14 @@ def table_rows(path: Path, sheets: dict, table_name: str) -> tuple[list[str], li
         top, left, bottom, right = table.bounds
         grid = sheets[sheet_name]
 
-        def text(row, col):
+        def text(row, col, grid=grid):
             line = grid[row - 1] if row - 1 < len(grid) else []
             return line[col - 1] if col - 1 < len(line) else ""
 
         headers = [text(top, c) for c in range(left, right + 1)]
         assert headers == table.columns, f"{table_name}: LibreOffice shows headers {headers}, not {table.columns}"
-        rows = [
-            {h: text(r, c) for h, c in zip(headers, range(left, right + 1))} for r in range(top + 1, bottom + 1)
-        ]
+        columns = range(left, right + 1)
+        rows = [{h: text(r, c) for h, c in zip(headers, columns, strict=True)} for r in range(top + 1, bottom + 1)]
         return headers, rows
     return None
 
@@ -202,12 +201,12 @@ def check_funnel(check, path, sheets, funnel, confidence, method):
     several = len(funnel.programmes) > 1
     expected_rows = []
     for programme in funnel.programmes:
-        for stage, sr in zip(programme.stages, funnel_rates(programme, confidence, method)):
+        for stage, sr in zip(programme.stages, funnel_rates(programme, confidence, method), strict=False):
             expected_rows.append((programme, stage, sr))
     check.require(len(rows) == len(expected_rows), f"funnel: {len(rows)} rows, expected {len(expected_rows)}")
     lower, upper = _column(headers, "CI lower (%)"), _column(headers, "CI upper (%)")
     check.require(lower == f"{confidence * 100:g}% CI lower (%)", f"funnel: CI header {lower!r}")
-    for row, (programme, stage, sr) in zip(rows, expected_rows):
+    for row, (programme, stage, sr) in zip(rows, expected_rows, strict=False):
         where = f"Funnel [{programme.name}] {stage.name}"
         check.require(row["Stage"] == stage.name, f"{where}: LibreOffice shows stage {row['Stage']!r}")
         if several:
@@ -238,7 +237,7 @@ def check_denominators(check, path, sheets, funnel, confidence, method):
     definitions = _definitions(funnel, confidence, method)
     check.require(len(rows) == len(definitions), f"denominators: {len(rows)} rows, expected {len(definitions)}")
     lower, upper = _column(headers, "CI lower (%)"), _column(headers, "CI upper (%)")
-    for row, (programme, d) in zip(rows, definitions):
+    for row, (programme, d) in zip(rows, definitions, strict=False):
         where = f"Denominators [{programme.name}] {d.label}"
         check.require(
             row["Numerator (stages)"] == " + ".join(d.numerator) and row["Denominator (stage)"] == d.denominator,
@@ -275,7 +274,7 @@ def check_denominators_chart(check, path, sheets, funnel, confidence, method):
     others = [h for h in headers if h not in (label_header, "Rate (%)", lower, upper)]
     to_upper = next((h for h in others if "upper" in h.lower()), None)  # error-bar lengths, if shown
     to_lower = next((h for h in others if "lower" in h.lower()), None)
-    for row, (programme, d) in zip(rows, drawn):
+    for row, (programme, d) in zip(rows, drawn, strict=False):
         label = row[label_header]
         where = f"Denominators chart {label}"
         rr = d.rate_range
@@ -415,7 +414,7 @@ def check_data(check, path, sheets, funnel):
     count_header = next(h for h in headers if _strip_unit(h).lower() == "count")
     stages = [(p, s) for p in funnel.programmes for s in p.stages]
     check.require(len(rows) == len(stages), f"data: {len(rows)} rows, expected {len(stages)}")
-    for row, (programme, stage) in zip(rows, stages):
+    for row, (_programme, stage) in zip(rows, stages, strict=False):
         check.require(row[stage_header] == stage.name, f"data: stage {row[stage_header]!r}, expected {stage.name!r}")
         if stage.count.kind == "exact":
             check.number(f"Data {stage.name} count", row[count_header], stage.count.exact)
@@ -521,8 +520,8 @@ def test_cached_values_are_what_libreoffice_calculates(built, exports, case, pub
     differ = []
     for name in recalculated:
         assert len(recalculated[name]) == len(cached[name]), name
-        for r, (left, right) in enumerate(zip(recalculated[name], cached[name]), 1):
-            for c, (a, b) in enumerate(zip(left, right), 1):
+        for r, (left, right) in enumerate(zip(recalculated[name], cached[name], strict=False), 1):
+            for c, (a, b) in enumerate(zip(left, right, strict=False), 1):
                 x, y = lo.parse_cell(a), lo.parse_cell(b)
                 same = abs(x - y) <= 1e-12 if isinstance(x, float) and isinstance(y, float) else a == b
                 if not same:

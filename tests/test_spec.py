@@ -261,7 +261,8 @@ def test_claim_stages_must_share_a_programme(tmp_path):
     (tmp_path / "p2.csv").write_text("programme,stage,count\nA,Referred,10\nB,Adopted,5\n")
     ok = spec_file(
         tmp_path,
-        'data = "p.csv"\n[[claims]]\ntext = "about 10%"\nby = "HO"\nnumerator = "Adopted as a Channel case"\ndenominator = "Referred to Prevent"\n',
+        'data = "p.csv"\n[[claims]]\ntext = "about 10%"\nby = "HO"\n'
+        'numerator = "Adopted as a Channel case"\ndenominator = "Referred to Prevent"\n',
     )
     assert load_input(ok)[1].claims[0].denominator == "Referred to Prevent"
     bad = spec_file(

@@ -54,7 +54,7 @@ UNITS = [["people"], ["people"], ["contacts"], ["people"], ["people"]]
 def met_programme(with_units: bool = True):
     records = [
         StageRecord(s[0], int(c[0]), b[0], u[0] if with_units else None)
-        for s, c, b, u in zip(STAGES, COUNTS, BASES, UNITS)
+        for s, c, b, u in zip(STAGES, COUNTS, BASES, UNITS, strict=False)
     ]
     return build_funnel(records).programmes[0]
 
@@ -143,10 +143,10 @@ def test_claim_matches_the_cores_verdicts_for_the_three_published_claims():
 def test_explain_lists_the_cores_definitions():
     table = udfs.UPTAKE_EXPLAIN("12%", STAGES, COUNTS, BASES)
     assert table[0] == udfs.EXPLAIN_HEADER
-    funnel = build_funnel([StageRecord(s[0], int(c[0]), b[0]) for s, c, b in zip(STAGES, COUNTS, BASES)])
+    funnel = build_funnel([StageRecord(s[0], int(c[0]), b[0]) for s, c, b in zip(STAGES, COUNTS, BASES, strict=False)])
     core = claims.explain_claim("12%", funnel)
     assert len(table) == len(core) + 1
-    for row, match in zip(table[1:], core):
+    for row, match in zip(table[1:], core, strict=False):
         assert row[:4] == [" + ".join(match.numerator), match.denominator, float(match.value), match.subset]
     first = table[1]
     assert first[:2] == ["Interested in diversion + Contacted police about diversion", "Visited"]
@@ -224,7 +224,7 @@ def test_uptake_ci_column_agrees_with_the_oracle_row_by_row():
     ns = [[float(n)] for _, n in CI_CASES]
     got = udfs.UPTAKE_CI(xs, ns, 0.95, "exact")
     assert len(got) == len(CI_CASES)
-    for row, (x, n) in zip(got, CI_CASES):
+    for row, (x, n) in zip(got, CI_CASES, strict=False):
         assert row == pytest.approx(list(oracle_ci(x, n, 0.95, "exact")), abs=1e-9)
 
 
@@ -1317,7 +1317,7 @@ def test_classic_xlwings_registers_our_parameters_and_docs(function):
     assert info["name"] == function.__name__
     assert info["ret"]["doc"] == function.__doc__ and len(info["ret"]["doc"]) <= 255
     assert [a["name"] for a in info["args"]] == list(signature.parameters)
-    for arg, parameter in zip(info["args"], signature.parameters.values()):
+    for arg, parameter in zip(info["args"], signature.parameters.values(), strict=False):
         assert not arg["doc"].startswith("Positional argument"), arg["name"]  # our description, not the default
         assert arg["options"]["convert"] is typing.Any  # xlwings' default value converter
         assert arg["options"]["err_to_str"] is True  # error cells arrive as "#N/A" text, not None

@@ -31,7 +31,7 @@ def _confidence(text: str) -> float:
     try:
         value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"confidence must be a number between 0 and 1, not '{text}'")
+        raise argparse.ArgumentTypeError(f"confidence must be a number between 0 and 1, not '{text}'") from None
     if not 0 < value < 1:
         raise argparse.ArgumentTypeError(f"confidence must be between 0 and 1 (e.g. 0.95), not {text}")
     return value
@@ -43,7 +43,7 @@ def _suppressed(text: str) -> tuple[int, int]:
     try:
         return parse_suppressed_range(text)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc))
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _add_stat_options(p: argparse.ArgumentParser) -> None:
@@ -151,7 +151,7 @@ def cmd_claim(args) -> int:
     try:
         claim = parse_claim(args.claim)
     except ClaimError as exc:
-        raise InputError(str(exc))
+        raise InputError(str(exc)) from None
     funnel, _spec, _path = _load(args)
     matches = explain_claim(claim, funnel)
     if args.json:

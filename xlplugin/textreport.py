@@ -51,7 +51,7 @@ def _table(header: list[str], rows: list[list[str]], right: frozenset[int] = fro
 
     def line(cells: list[str]) -> str:
         return "  ".join(
-            c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))
+            c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=False))
         ).rstrip()
 
     out = [line(header), line(["-" * w for w in widths])]

@@ -1057,7 +1057,7 @@ def check_numbers_as_numbers(wb: Workbook) -> list[Finding]:
     findings = []
     for sheet in wb.worksheets:
         for table in sheet.tables:
-            for header, col, cells in _table_columns(sheet, table):
+            for _header, _col, cells in _table_columns(sheet, table):
                 filled = [c for c in cells if not c.empty and not SHORTHAND.fullmatch(c.text.strip())]
                 numeric_text = [c for c in filled if _is_numeric_text(c)]
                 if not numeric_text:
@@ -1109,16 +1109,15 @@ def check_number_formats(wb: Workbook) -> list[Finding]:
                                 f"the rate column {header!r} is formatted {code!r}, not 0.0%",
                             )
                         )
-                elif all(float(c.value).is_integer() for c in numbers):
-                    if code != "#,##0":
-                        findings.append(
-                            Finding(
-                                "number_formats",
-                                sheet.name,
-                                where,
-                                f"the count column {header!r} is formatted {code!r}, not #,##0",
-                            )
+                elif all(float(c.value).is_integer() for c in numbers) and code != "#,##0":
+                    findings.append(
+                        Finding(
+                            "number_formats",
+                            sheet.name,
+                            where,
+                            f"the count column {header!r} is formatted {code!r}, not #,##0",
                         )
+                    )
     return findings
 
 

@@ -512,7 +512,12 @@ def parse_claim(text: str) -> ClaimInterval:
 def _whole(value, name: str) -> int:
     if isinstance(value, bool):
         raise ValueError(f"the {name} must be a whole number, not TRUE/FALSE")
-    if isinstance(value, Integral) or isinstance(value, (float, Fraction, Decimal)) and _to_fraction(value) is not None and value == int(value):
+    if (
+        isinstance(value, Integral)
+        or isinstance(value, (float, Fraction, Decimal))
+        and _to_fraction(value) is not None
+        and value == int(value)
+    ):
         n = int(value)
     else:
         raise ValueError(f"the {name} must be a whole number, not {value!r}")

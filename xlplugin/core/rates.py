@@ -61,7 +61,21 @@ class StageRate:
     line: int | None = None
 
     def as_json(self) -> dict:
-        keys = ["stage", "count", "count_low", "count_high", "base", "unit", "rate", "rate_low", "rate_high", "ci_lower", "ci_upper", "rate_of_first", "drop_off"]
+        keys = [
+            "stage",
+            "count",
+            "count_low",
+            "count_high",
+            "base",
+            "unit",
+            "rate",
+            "rate_low",
+            "rate_high",
+            "ci_lower",
+            "ci_upper",
+            "rate_of_first",
+            "drop_off",
+        ]
         out = {k: getattr(self, k) for k in keys}
         out["flags"] = list(self.flags)
         return out

@@ -96,7 +96,7 @@ def count(value) -> int:
         raise ExcelError(NUM, "a count must be a whole number from 0 to 10^15")
     if value is None:
         raise ExcelError(NA, "a required count is empty")
-    if isinstance(value, bool) or isinstance(value, _DATES):
+    if isinstance(value, (bool, _DATES)):
         raise ExcelError(VALUE, "TRUE/FALSE and dates are not counts")
     if isinstance(value, (int, float)):  # int/float subclasses (e.g. numpy scalars)
         return count(float(value))
@@ -121,7 +121,7 @@ def published_count_value(value):
     """
     if value is None:
         raise ExcelError(NA, "a required count is empty")
-    if isinstance(value, bool) or isinstance(value, _DATES):
+    if isinstance(value, (bool, _DATES)):
         raise ExcelError(VALUE, "TRUE/FALSE and dates are not counts")
     if isinstance(value, (int, float)):
         return count(value)
@@ -140,7 +140,7 @@ def published_count_value(value):
 
 def _fraction_from(value, what: str) -> float:
     """A number, or text such as '0.95' or '95%'; blank is the caller's business."""
-    if isinstance(value, bool) or isinstance(value, _DATES):
+    if isinstance(value, (bool, _DATES)):
         raise ExcelError(VALUE, f"TRUE/FALSE and dates are not a {what}")
     if isinstance(value, (int, float)):
         number = float(value)

@@ -126,16 +126,15 @@ def _rate_column_fast(nums: list[list], dens: list[list]) -> list[list]:
     common cases (whole, non-negative, at most 10**15 = excel_args.MAX_COUNT); the rest go to _rate_of."""
     out = []
     append = out.append
-    for (x,), (n,) in zip(nums, dens):
+    for (x,), (n,) in zip(nums, dens, strict=False):
         tx, tn = type(x), type(n)
         if tx is float and tn is float:
             if 0.0 <= x <= n <= 1e15 and n and x.is_integer() and n.is_integer():
                 append([x / n])
                 continue
-        elif tx is int and tn is int:
-            if 0 <= x <= n <= 10**15 and n:
-                append([x / n])
-                continue
+        elif tx is int and tn is int and 0 <= x <= n <= 10**15 and n:
+            append([x / n])
+            continue
         append([_rate_of(x, n)])
     return out
 
@@ -167,7 +166,7 @@ def UPTAKE_RATE(
         },
     ],
 ):
-    """The proportion numerator/denominator (0 to 1). Columns broadcast row by row and spill; a bad row gets its own error."""
+    """The proportion numerator/denominator (0 to 1). Columns broadcast row by row and spill; a bad row errs alone."""
     nums, dens = table(numerator), table(denominator)
     if len(nums) == len(dens) == 1 and len(nums[0]) == len(dens[0]) == 1:
         return _rate_of(nums[0][0], dens[0][0])
@@ -232,7 +231,7 @@ def _read_funnel(stages, counts, bases=None, units=None):
     base_values = xa.optional_column(bases, len(names))
     unit_values = xa.optional_column(units, len(names))
     records = []
-    for i, (name, value) in enumerate(zip(names, values)):
+    for i, (name, value) in enumerate(zip(names, values, strict=False)):
         stage = _label_text(name, "stage name")
         published = xa.published_count_value(value)
         try:
@@ -334,7 +333,10 @@ def UPTAKE_FUNNEL(
     bases: Annotated[
         Any,
         {
-            "doc": "Optional column: the stage each stage is a subset of; blank means the stage above; none means outside the funnel.",
+            "doc": (
+                "Optional column: the stage each stage is a subset of; blank means the stage above; none means "
+                "outside the funnel."
+            ),
             "err_to_str": True,
         },
     ] = None,
@@ -346,7 +348,7 @@ def UPTAKE_FUNNEL(
     programme = _read_funnel(stages, counts, bases, units)
     rows = rates.funnel_rates(programme)
     first = programme.first
-    return [list(FUNNEL_HEADER)] + [_funnel_row(r, s, first) for r, s in zip(rows, programme.stages)]
+    return [list(FUNNEL_HEADER)] + [_funnel_row(r, s, first) for r, s in zip(rows, programme.stages, strict=False)]
 
 
 @func
@@ -384,12 +386,15 @@ def UPTAKE_EXPLAIN(
     bases: Annotated[
         Any,
         {
-            "doc": "Optional column: the stage each stage is a subset of; blank means the stage above; none means outside the funnel.",
+            "doc": (
+                "Optional column: the stage each stage is a subset of; blank means the stage above; none means "
+                "outside the funnel."
+            ),
             "err_to_str": True,
         },
     ] = None,
 ):
-    """Table of the numerator/denominator definitions that reproduce the claim, flagging numerators not within their denominator."""
+    """Table of the numerator/denominator definitions that reproduce the claim; flags numerators outside their base."""
     claim_text = xa.text(claim, "claim")
     programme = _read_funnel(stages, counts, bases)
     try:

@@ -91,7 +91,10 @@ def refresh_open_workbook(book, path: str | None = None) -> int:
 
 
 def main() -> None:
-    """Entry point of the button: RunPython "import xlplugin.excel.refresh_button; xlplugin.excel.refresh_button.main()"."""
+    """The button's entry point.
+
+    RunPython "import xlplugin.excel.refresh_button; xlplugin.excel.refresh_button.main()"
+    """
     import xlwings as xw
 
     book = xw.Book.caller()

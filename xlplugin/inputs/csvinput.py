@@ -466,7 +466,7 @@ def _rows(reader, label: str, offset: int):
 def _refuse_controls(table: Table) -> None:
     """A few control characters in otherwise good text: name each place, so it can be fixed."""
     problems = []
-    for line, row in [(table.header_line, table.header)] + list(zip(table.lines, table.rows)):
+    for line, row in [(table.header_line, table.header)] + list(zip(table.lines, table.rows, strict=False)):
         for i, value in enumerate(row):
             m = CONTROL_CHARACTERS.search(value)
             if m and len(problems) < MAX_PROBLEMS:
@@ -615,7 +615,7 @@ def funnel_from_table(table: Table, suppressed: tuple[int, int] = DEFAULT_SUPPRE
             note=note(row),
             line=line,
         )
-        for row, line in zip(table.rows, table.lines)
+        for row, line in zip(table.rows, table.lines, strict=False)
     ]
     try:
         funnel = build_funnel(records, source=table.name, suppressed=suppressed)

@@ -327,7 +327,8 @@ def _claim(entry: dict, number: int, line: int | None, lines: dict[str, int], pr
     if ("numerator" in entry) != ("denominator" in entry):
         missing = "denominator" if "numerator" in entry else "numerator"
         claim_problem(
-            f"{label} gives a {'numerator' if missing == 'denominator' else 'denominator'} but no {missing}: give both, or neither"
+            f"{label} gives a {'numerator' if missing == 'denominator' else 'denominator'} but no {missing}: give "
+            "both, or neither"
         )
 
     for message, where in errors:

@@ -207,10 +207,7 @@ class Book:
         sheets_el = root.find("sheets")
         prefix = self.main_prefix()
         r_prefix = prefix_for(data, root, NS_REL)
-        if r_prefix:
-            rid_attr = f'{r_prefix}:id="{rid}"'
-        else:
-            rid_attr = f'xmlns:xlpr="{NS_REL}" xlpr:id="{rid}"'
+        rid_attr = f'{r_prefix}:id="{rid}"' if r_prefix else f'xmlns:xlpr="{NS_REL}" xlpr:id="{rid}"'
         element = f'<{prefix}sheet name="{xml_attr(name)}" sheetId="{sheet_id}" {rid_attr}/>'.encode()
         if sheets_el.empty:
             edit = (

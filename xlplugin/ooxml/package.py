@@ -246,10 +246,7 @@ def resolve_target(base_folder: str, target: str) -> str:
     from urllib.parse import unquote
 
     target = unquote(target).replace("\\", "/")
-    if target.startswith("/"):
-        joined = target.lstrip("/")
-    else:
-        joined = posixpath.join(base_folder, target)
+    joined = target.lstrip("/") if target.startswith("/") else posixpath.join(base_folder, target)
     return posixpath.normpath(joined).lstrip("/") if joined else joined
 
 

@@ -98,9 +98,7 @@ class StyleMerger:
         new_id = max([163, *self.u_numfmts.values()]) + 1
         self.u_numfmts[code] = new_id
         ns = f' xmlns="{NS_MAIN}"' if self.u_prefix else ""
-        self.appended["numFmts"].append(
-            f'<numFmt{ns} numFmtId="{new_id}" formatCode="{xml_attr(code)}"/>'.encode()
-        )
+        self.appended["numFmts"].append(f'<numFmt{ns} numFmtId="{new_id}" formatCode="{xml_attr(code)}"/>'.encode())
         return new_id
 
     def _named_style(self, fresh_xf_id: int) -> int:

@@ -620,9 +620,7 @@ def _inline_strings(data: bytes, shared: list[str]) -> bytes:
         text = shared[int(m.group(3))]
         space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
         body = xml_text(escape_xstring(text))
-        return (
-            b"<c " + m.group(1) + b't="inlineStr"' + m.group(2) + f"><is><t{space}>{body}</t></is></c>".encode()
-        )
+        return b"<c " + m.group(1) + b't="inlineStr"' + m.group(2) + f"><is><t{space}>{body}</t></is></c>".encode()
 
     return _SHARED_CELL.sub(repl, data)
 

@@ -116,7 +116,7 @@ def read_grid(csv_path, decimal: str | None = None) -> Grid:
     if decimal is None:
         decimal = decimal_mark(table)
     rows: list[list] = []
-    for row, line in zip(table.rows, table.lines):
+    for row, line in zip(table.rows, table.lines, strict=False):
         if len(row) > len(header):
             extra = row[len(header) :]
             if any(cell.strip() for cell in extra):
@@ -506,7 +506,7 @@ def _column_ids(columns: Element, old_names: list[str], header: list[str]) -> li
     """Keep the id of a column whose name stays; new columns get unused ids."""
     old = {}
     used = set()
-    for c, name in zip(columns.findall("tableColumn"), old_names):
+    for c, name in zip(columns.findall("tableColumn"), old_names, strict=False):
         column_id = as_index(c.attrs.get("id"))
         if column_id is not None:  # a damaged id is not kept: the column gets a new one
             old[name.lower()] = column_id
@@ -576,19 +576,19 @@ def rewrite_cells(
                 col = col_last + 1
             col_last = col
             keeps_style = r == old_rect[0] or styled_columns is None or col in styled_columns
-            if c.attrs.get("s") and keeps_style:
-                if _inside(r, col, old_rect):
-                    styles[(r, col)] = c.attrs["s"]
-                    if r == old_rect[0] + 1:
-                        styles[("data", col)] = c.attrs["s"]
-            if _inside(r, col, new_rect) and not _inside(r, col, old_rect):
-                if any(child.local in _CELL_CONTENT for child in c.children):
-                    conflicts.append(cell_ref(r, col))
+            if c.attrs.get("s") and keeps_style and _inside(r, col, old_rect):
+                styles[(r, col)] = c.attrs["s"]
+                if r == old_rect[0] + 1:
+                    styles[("data", col)] = c.attrs["s"]
+            inside_new = _inside(r, col, new_rect) and not _inside(r, col, old_rect)
+            if inside_new and any(child.local in _CELL_CONTENT for child in c.children):
+                conflicts.append(cell_ref(r, col))
             if move_row and r == move_row[0] and old_rect[1] <= col <= old_rect[3] and ref:
                 text = data[c.start : c.end]
+                new_ref = cell_ref(move_row[1], col).encode()
                 text = re.sub(
                     rb'(\sr\s*=\s*")[A-Za-z]+\d+(")',
-                    lambda m: m.group(1) + cell_ref(move_row[1], col).encode() + m.group(2),
+                    lambda m, ref=new_ref: m.group(1) + ref + m.group(2),
                     text,
                     count=1,
                 )
@@ -742,7 +742,6 @@ def update_references(book: Book, table: Table, old_rect, new_rect, grid: Grid, 
             if el.empty:
                 continue
             text = data[el.open_end : el.close_start].decode("utf-8")
-            local = el.attrs.get("localSheetId") == str(table.sheet.index)
             new = adjust_formula(text, sheet_name, old_rect, new_rect, local=False)
             if new != text:
                 edits.append((el.open_end, el.close_start, new.encode("utf-8")))

@@ -23,9 +23,9 @@ from xlplugin.report.sheet_programmes import funnel_plot_sheets, programmes_shee
 __all__ = ["MIN_PRINT_SCALE", "Options", "Source", "print_scale", "print_width_pt", "report_layout"]
 
 
-def report_layout(funnel: Funnel, spec, source: Source, options: Options = Options()) -> Layout:
+def report_layout(funnel: Funnel, spec, source: Source, options: Options | None = None) -> Layout:
     """Every owned sheet of the report, in order: cover, contents, notes, tables and charts, data."""
-    ctx = Context(funnel, spec, source, options)
+    ctx = Context(funnel, spec, source, options if options is not None else Options())
     title = (getattr(spec, "title", None) if spec is not None else None) or default_title(ctx)
     defs = denominators(ctx)
     body: list[Sheet] = [funnel_sheet(ctx)]

@@ -102,7 +102,10 @@ def claims_sheet(ctx: Context) -> Sheet | None:
                     "the figure is not a proportion of them."
                 )
             if not exact:
-                warning = "The stated definition uses a suppressed, rounded or unavailable count: it cannot be checked exactly."
+                warning = (
+                    "The stated definition uses a suppressed, rounded or unavailable count: it cannot be checked "
+                    "exactly."
+                )
         else:
             if matches and not any(m.subset for m in matches):
                 warning = (
@@ -133,7 +136,8 @@ def claims_sheet(ctx: Context) -> Sheet | None:
         )
     lines = [
         Line(
-            "Each published claim read at its stated precision: '9%' means from 8.5% to 9.5%; 'just over 6%' means above 6% and up to 6.5%."
+            "Each published claim read at its stated precision: '9%' means from 8.5% to 9.5%; 'just over 6%' means "
+            "above 6% and up to 6.5%."
         ),
         Line(
             "A claim is consistent when its stated definition, or when none is stated some definition, reproduces it."
@@ -147,7 +151,9 @@ def claims_sheet(ctx: Context) -> Sheet | None:
         key="claims",
         name="Claims",
         title="Claims: do the published figures reproduce them?",
-        description="Each claim made about these figures, who made it, and the numerator and denominator that reproduce it.",
+        description=(
+            "Each claim made about these figures, who made it, and the numerator and denominator that reproduce it."
+        ),
         lines=tuple(lines),
         table=Table(ownership.TABLE_NAMES["claims"], headers, tuple(rows), top, 0, widths),
         landscape=True,

@@ -106,7 +106,8 @@ def denominators_sheet(ctx: Context, defs) -> Sheet:
             "in their denominator stand side by side."
         ),
         Line(
-            "A rate is a proportion only when every unit in the numerator is among the denominator's, in the same units; "
+            "A rate is a proportion only when every unit in the numerator is among the denominator's, in the same "
+            "units; "
             "the last two columns say so in words."
         ),
         Line(f"The confidence interval (CI) columns give a {conf} interval {ctx.ci_note()}."),
@@ -198,7 +199,8 @@ def denominators_chart_sheet(ctx: Context, defs) -> Sheet | None:
     )
     lines = [
         Line(
-            "The chart below draws the figures in this table: each rate as a bar, its confidence interval as a line across the bar's end."
+            "The chart below draws the figures in this table: each rate as a bar, its confidence interval as a line "
+            "across the bar's end."
         ),
         Line("The last two columns are the lengths of the interval lines either side of each rate."),
     ]

@@ -88,19 +88,24 @@ def data_sheet(ctx: Context) -> Sheet:
     # get '(number)' (the only change to the input's own headers).
     has_unit_column = any(src.header[j].strip().lower() in ("unit", "units") for j in keep)
     numeric = [any(r[i].is_number for r in rows) and not has_unit_column for i in range(len(keep))]
-    if any(n and "(" not in src.header[j] for n, j in zip(numeric, keep)):
+    if any(n and "(" not in src.header[j] for n, j in zip(numeric, keep, strict=False)):
         lines.append(Line("Column headers are the input's own, with '(number)' added to columns of numbers."))
     lines = split_long(lines)
     top = 2 + len(lines)
     headers = unique_headers(
-        [src.header[j] + (ADDED_UNIT if n and "(" not in src.header[j] else "") for n, j in zip(numeric, keep)]
+        [
+            src.header[j] + (ADDED_UNIT if n and "(" not in src.header[j] else "")
+            for n, j in zip(numeric, keep, strict=False)
+        ]
     )
     widths = column_widths(headers, rows, maximum=40)
     return Sheet(
         key="data",
         name="Data",
         title="Data: the input as given, with its provenance",
-        description="The figures this workbook was made from, with the file's name, SHA-256 checksum and when it was used.",
+        description=(
+            "The figures this workbook was made from, with the file's name, SHA-256 checksum and when it was used."
+        ),
         lines=tuple(lines),
         table=Table(ownership.TABLE_NAMES["data"], headers, tuple(rows), top, 0, widths),
         landscape=len(headers) > 5,
@@ -199,7 +204,8 @@ def cover_sheet(ctx: Context, title: str) -> Sheet:
             "numerator is not a subset of the denominator or counts different units."
         ),
         Line(
-            "[c] = suppressed (confidential), [x] = not available, [z] = not applicable; [note N] refers to the Notes sheet."
+            "[c] = suppressed (confidential), [x] = not available, [z] = not applicable; [note N] refers to the Notes "
+            "sheet."
         ),
     ]
     if o.publish:

@@ -53,10 +53,7 @@ def funnel_sheet(ctx: Context) -> Sheet:
         )
     lines.append(Line(f"The confidence interval (CI) columns give a {conf} interval {ctx.ci_note()}."))
     # shorthand and notes keys are added once the rows are known
-    body_rows: list[list[Cell]] = []
     used_short: set[str] = set()
-    extra_notes: list[str] = []
-    top_placeholder = 0  # rows are built with relative positions, then shifted
 
     cell_row: dict[tuple[int, str], int] = {}
     r = 0
@@ -70,7 +67,7 @@ def funnel_sheet(ctx: Context) -> Sheet:
         out = []
         count_col = col["Count (number)"]
         for pi, (p, rates) in enumerate(rows_by_programme):
-            for s, sr in zip(p.stages, rates):
+            for s, sr in zip(p.stages, rates, strict=False):
                 row = top + 1 + cell_row[(pi, s.name)]
                 here = a1(row, count_col)
                 base = p.stage(s.base) if s.base else None

@@ -151,12 +151,13 @@ def funnel_plot_sheets(ctx: Context) -> list[Sheet]:
     )
     lines = [
         Line(
-            f"Each programme's rate of {lower_first(num_name)} out of {lower_first(den_name)}, against its denominator. "
+            f"Each programme's rate of {lower_first(num_name)} out of {lower_first(den_name)}, "
+            "against its denominator. "
             f"The pooled rate is all programmes' {lower_first(num_name)} divided by all their {lower_first(den_name)}."
         ),
         Line(
-            "A programme is flagged by an exact two-sided binomial test against the pooled rate (p below 0.05, or below 0.002), "
-            "not by where the drawn limits fall."
+            "A programme is flagged by an exact two-sided binomial test against the pooled rate "
+            "(p below 0.05, or below 0.002), not by where the drawn limits fall."
         ),
         Line("The control limits drawn in the chart below are in the table on the Funnel plot limits sheet."),
     ]
@@ -208,8 +209,9 @@ def funnel_plot_sheets(ctx: Context) -> list[Sheet]:
     )
     lim_lines = [
         Line(
-            "Control limits around the pooled rate for each size of denominator: pooled rate plus or minus z times the square "
-            "root of pooled rate times (1 minus pooled rate) divided by the denominator (Spiegelhalter 2005), z for 95% and 99.8%."
+            "Control limits around the pooled rate for each size of denominator: pooled rate plus or minus z "
+            "times the square root of pooled rate times (1 minus pooled rate) divided by the denominator "
+            "(Spiegelhalter 2005), z for 95% and 99.8%."
         ),
     ]
     lim_lines = split_long(lim_lines)
@@ -309,7 +311,9 @@ def funnel_plot_sheets(ctx: Context) -> list[Sheet]:
         key="funnel_plot_limits",
         name=limits_name,
         title="Funnel plot limits",
-        description="The pooled rate and its 95% and 99.8% control limits at each denominator, as drawn in the funnel plot.",
+        description=(
+            "The pooled rate and its 95% and 99.8% control limits at each denominator, as drawn in the funnel plot."
+        ),
         lines=tuple(lim_lines),
         table=lim_table,
         landscape=True,

@@ -28,6 +28,8 @@ _LINE_STYLES = {
     "dotted": {"color": "#404040", "width": 1.25, "dash_type": "round_dot"},
 }
 _BAR_COLOUR = "#1F4E79"
+
+
 def _safe_text(text: str) -> str:
     """Chart titles and axis names that start with '=' would be read as formulas by XlsxWriter."""
     return " " + text if text.startswith("=") else text
@@ -128,17 +130,19 @@ def _render_sheet(wb, ws, sheet: Sheet, fmts: _Formats) -> None:
                 "autofilter": False,
                 "banded_rows": False,
                 "style": "Table Style Light 1",
-                "columns": [{"header": h, "header_format": f} for h, f in zip(table.headers, header_formats)],
+                "columns": [
+                    {"header": h, "header_format": f} for h, f in zip(table.headers, header_formats, strict=False)
+                ],
             },
         )
         widths = list(table.widths) + [8.43] * (len(table.headers) - len(table.widths))
-        height = _row_height(list(zip(table.headers, widths)))
+        height = _row_height(list(zip(table.headers, widths, strict=False)))
         if height:
             ws.set_row(table.top, height)
         for i, row in enumerate(table.rows):
             for j, cell in enumerate(row):
                 _write_cell(ws, table.first_data_row + i, table.left + j, cell, fmts, numeric[j], indented[j])
-            height = _row_height([(str(c.value), w) for c, w in zip(row, widths) if not c.is_number])
+            height = _row_height([(str(c.value), w) for c, w in zip(row, widths, strict=False) if not c.is_number])
             if height:
                 ws.set_row(table.first_data_row + i, height)
     if sheet.chart is not None:
