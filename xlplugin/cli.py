@@ -88,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input", metavar="INPUT", help="funnel CSV or report spec (.toml)")
     p.add_argument("-o", "--output", required=True, metavar="OUT.xlsx|OUT.ods", help="the workbook to write")
     p.add_argument("--format", choices=("xlsx", "ods"), help="xlsx or ods (default: from OUT's suffix)")
+    p.add_argument("--csv", metavar="DIR", help="also write the tidy CSVs (one per table) and datapackage.json to DIR")
     _add_stat_options(p)
     p.add_argument("--publish", action="store_true", help="values only, no formulas (for publication)")
     p.add_argument("--force", action="store_true", help="overwrite OUT.xlsx if it exists")
@@ -194,8 +195,9 @@ def cmd_report(args) -> int:
         timestamp=args.timestamp,
         suppressed=args.suppressed,
         fmt=args.format,
+        csv_dir=args.csv,
     )
-    print(f"wrote {out}")
+    print(f"wrote {out}" + (f" and the tidy CSVs in {args.csv}" if args.csv else ""))
     return EXIT_OK
 
 
