@@ -17,7 +17,15 @@ import math
 import os
 from typing import Annotated, Any
 
-from xlwings import arg, func, ret  # noqa: F401  (ret: part of the documented surface)
+try:
+    from xlwings import arg, func, ret  # noqa: F401  (ret: part of the documented surface)
+except ModuleNotFoundError as exc:  # the command line and the library work without it
+    if exc.name != "xlwings":
+        raise
+    raise ModuleNotFoundError(
+        'the Excel functions (xlplugin.udfs) need xlwings, which is not installed: pip install "xlplugin[excel]"',
+        name="xlwings",
+    ) from None
 
 from xlplugin.core import claims, intervals, rates
 from xlplugin.core.counts import parse_count, parse_rounding
