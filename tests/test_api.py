@@ -136,8 +136,8 @@ def test_bad_data_names_where(no_pandas):
 
 def test_write_report_from_records_to_xlsx_and_ods(tmp_path):
     xlsx = xlplugin.write_report(RECORDS, tmp_path / "r.xlsx", timestamp=STAMP, name="met.csv")
-    ods = xlplugin.write_report(RECORDS, tmp_path / "r.ods", timestamp=STAMP)
-    assert xlsx.exists() and ods.exists()
+    ods = xlplugin.write_report(RECORDS, tmp_path / "r.ods", timestamp=STAMP, csv_dir=tmp_path / "csv")
+    assert xlsx.exists() and ods.exists() and (tmp_path / "csv" / "funnel.csv").exists()
     with zipfile.ZipFile(xlsx) as z:
         data_sheet = [n for n in z.namelist() if n.startswith("xl/worksheets/")]
         assert data_sheet and b"met.csv" in z.read("xl/sharedStrings.xml")

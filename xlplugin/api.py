@@ -273,7 +273,7 @@ def check_claim(claim: str, data: object, *, suppressed: tuple[int, int] = DEFAU
 
 
 def _report_options(options: dict) -> dict:
-    known = {"confidence", "method", "publish", "timestamp", "suppressed", "force", "fmt"}
+    known = {"confidence", "method", "publish", "timestamp", "suppressed", "force", "fmt", "csv_dir"}
     unknown = sorted(set(options) - known)
     if unknown:
         raise TypeError(f"unknown report option(s): {', '.join(unknown)} (known: {', '.join(sorted(known))})")
@@ -285,8 +285,8 @@ def report_bytes(data: object, fmt: str = "xlsx", *, name: str = "data.csv", **o
     from xlplugin.report.build import build_report_bytes
 
     _report_options(options)
-    options.pop("force", None)
-    options.pop("fmt", None)
+    for writing_only in ("force", "fmt", "csv_dir"):
+        options.pop(writing_only, None)
     with _DataFile(data, name) as path:
         return build_report_bytes(path, fmt, **options)
 
@@ -294,7 +294,7 @@ def report_bytes(data: object, fmt: str = "xlsx", *, name: str = "data.csv", **o
 def write_report(data: object, path: str | os.PathLike, *, name: str = "data.csv", **options) -> Path:
     """Write the FOI-summary workbook (.xlsx or .ods, by suffix) for `data` to `path`.
 
-    Options: confidence, method, publish, timestamp, suppressed, force, fmt. Data given in
+    Options: confidence, method, publish, timestamp, suppressed, force, fmt, csv_dir. Data given in
     memory is recorded on the Data sheet as `name`. Nothing is written on bad input."""
     from xlplugin.report.build import build_report
 
