@@ -105,6 +105,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="overwrite cells the user edited in owned sheets")
     p.set_defaults(run=cmd_refresh)
 
+    p = sub.add_parser(
+        "check-workbook", help="check a workbook against the accessibility guidance, with publishing warnings"
+    )
+    p.add_argument("workbook", metavar="FILE", help="the .xlsx/.xlsm to check")
+    p.add_argument("--json", action="store_true", help="print JSON: findings and warnings")
+    p.set_defaults(run=cmd_check_workbook)
+
     p = sub.add_parser("excel-starter", help="build the Excel starter workbook (.xlsm) from xlwings' template")
     p.add_argument("output", metavar="OUT.xlsm")
     p.add_argument("--force", action="store_true", help="overwrite OUT.xlsm if it exists")
@@ -222,6 +229,39 @@ def cmd_refresh(args) -> int:
         )
     print(f"wrote {out}")
     return EXIT_OK
+
+
+def cmd_check_workbook(args) -> int:
+    """Exit 0 when the workbook passes every accessibility check (warnings are advice), 1 when not."""
+    from xlplugin.accessibility.checker import CHECKS
+    from xlplugin.accessibility.publishing import check_for_publication
+
+    findings, warnings = check_for_publication(args.workbook)
+    if args.json:
+        import json
+
+        def record(f) -> dict:
+            return {"check": f.check, "sheet": f.sheet, "where": f.where, "message": f.message}
+
+        doc = {
+            "file": args.workbook,
+            "passes": not findings,
+            "checks": len(CHECKS),
+            "findings": [record(f) for f in findings],
+            "warnings": [record(f) for f in warnings],
+        }
+        print(json.dumps(doc, indent=2, ensure_ascii=False))
+    else:
+        for f in findings:
+            print(f"{args.workbook}: {f}")
+        for f in warnings:
+            print(f"{args.workbook}: warning: {f}")
+        if not findings:
+            print(
+                f"{args.workbook}: passes all {len(CHECKS)} accessibility checks"
+                + (f" ({len(warnings)} warnings)" if warnings else "")
+            )
+    return 1 if findings else EXIT_OK
 
 
 def cmd_excel_starter(args) -> int:
