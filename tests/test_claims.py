@@ -10,9 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from xlplugin.core.claims import (
+    KINDS,
+    POSSIBLE,
+    RATE,
     ClaimError,
     ClaimInterval,
     ClaimMatch,
+    check_claim,
     claim_matches,
     explain_claim,
     parse_claim,
@@ -23,6 +27,12 @@ from xlplugin.core.funnel import StageRecord, build_funnel
 def pct(text: str) -> Fraction:
     """'8.5' -> 0.085 exactly."""
     return Fraction(text) / 100
+
+
+def named(k: int, m: int) -> tuple[Fraction, Fraction]:
+    """A named fraction's bare interval: the exact fraction, half a percentage point either side."""
+    v = Fraction(k, m)
+    return v - Fraction(1, 200), v + Fraction(1, 200)
 
 
 def one_in(n, k=1) -> tuple[Fraction, Fraction]:
@@ -104,29 +114,45 @@ CLAIMS = [
     ("nearly one in five", Fraction(2, 11), Fraction(1, 5), False, True),
     ("just over one in ten", Fraction(1, 10), Fraction(2, 19), True, False),
     ("more than one in ten", Fraction(1, 10), Fraction(1), True, False),
-    # named fractions: to the nearest percentage point, then as a percentage
-    ("half", pct("49.5"), pct("50.5"), False, False),
-    ("a half", pct("49.5"), pct("50.5"), False, False),
-    ("one half", pct("49.5"), pct("50.5"), False, False),
-    ("a third", pct("32.5"), pct("33.5"), False, False),
-    ("one third", pct("32.5"), pct("33.5"), False, False),
-    ("two thirds", pct("66.5"), pct("67.5"), False, False),
-    ("two-thirds", pct("66.5"), pct("67.5"), False, False),
-    ("a quarter", pct("24.5"), pct("25.5"), False, False),
-    ("one quarter", pct("24.5"), pct("25.5"), False, False),
-    ("three quarters", pct("74.5"), pct("75.5"), False, False),
-    ("a fifth", pct("19.5"), pct("20.5"), False, False),
-    ("two fifths", pct("39.5"), pct("40.5"), False, False),
-    ("a sixth", pct("16.5"), pct("17.5"), False, False),
-    ("an eighth", pct("12.5"), pct("13.5"), False, False),  # 12.5% rounds half up to 13%
-    ("a tenth", pct("9.5"), pct("10.5"), False, False),
-    ("nine tenths", pct("89.5"), pct("90.5"), False, False),
+    # named fractions: the exact fraction as V, half a percentage point either side (PRODUCT.md)
+    ("half", *named(1, 2), False, False),
+    ("a half", *named(1, 2), False, False),
+    ("one half", *named(1, 2), False, False),
+    ("a third", *named(1, 3), False, False),
+    ("one third", *named(1, 3), False, False),
+    ("two thirds", *named(2, 3), False, False),
+    ("two-thirds", *named(2, 3), False, False),
+    ("a quarter", *named(1, 4), False, False),
+    ("one quarter", *named(1, 4), False, False),
+    ("three quarters", *named(3, 4), False, False),
+    ("a fifth", *named(1, 5), False, False),
+    ("two fifths", *named(2, 5), False, False),
+    ("a sixth", *named(1, 6), False, False),
+    ("an eighth", *named(1, 8), False, False),
+    ("a tenth", *named(1, 10), False, False),
+    ("nine tenths", *named(9, 10), False, False),
     ("nearly half", pct("49.5"), pct("50"), False, True),
     ("over half", pct("50"), pct("100"), True, False),
-    ("more than a third", pct("33"), pct("100"), True, False),
-    ("almost two thirds of them", pct("66.5"), pct("67"), False, True),
+    ("more than a third", Fraction(1, 3), pct("100"), True, False),
+    ("over two thirds", Fraction(2, 3), pct("100"), True, False),
+    ("under two thirds", pct("0"), Fraction(2, 3), False, True),
+    ("under a third", pct("0"), Fraction(1, 3), False, True),
+    ("over an eighth", Fraction(1, 8), pct("100"), True, False),
+    ("less than a fifth", pct("0"), Fraction(1, 5), False, True),
+    ("almost two thirds of them", Fraction(2, 3) - Fraction(1, 200), Fraction(2, 3), False, True),
     ("just under a quarter", pct("24.5"), pct("25"), False, True),
     ("at least half", pct("50"), pct("100"), False, False),
+    # emphasis says nothing about precision: "just 6%" is "6%" (PRODUCT.md)
+    ("just 6%", pct("5.5"), pct("6.5"), False, False),
+    ("only 6%", pct("5.5"), pct("6.5"), False, False),
+    ("a mere 6%", pct("5.5"), pct("6.5"), False, False),
+    ("some 6%", pct("5.5"), pct("6.5"), False, False),
+    ("almost exactly 6%", pct("5.5"), pct("6.5"), False, False),
+    ("fully 6%", pct("5.5"), pct("6.5"), False, False),
+    ("as many as 6%", pct("5.5"), pct("6.5"), False, False),
+    ("as few as 6%", pct("5.5"), pct("6.5"), False, False),
+    ("only just over 6%", pct("6"), pct("6.5"), True, False),
+    ("just 6% of that number actually expressed any interest", pct("5.5"), pct("6.5"), False, False),
     # tolerance: case, spaces, quotes, curly apostrophes, punctuation, non-breaking spaces
     ("  JUST   OVER  6 %  ", pct("6"), pct("6.5"), True, False),
     ("“nearly 40%.”", pct("39.5"), pct("40"), False, True),
@@ -194,7 +220,6 @@ def test_interval_prints_in_interval_notation():
 BAD_CLAIMS = [
     ("", "empty"),
     ("   ", "empty"),
-    ("9", "no unit"),
     ("12.5", "no unit"),
     ("9,3%", "point"),
     ("9-12%", "range"),
@@ -219,7 +244,6 @@ BAD_CLAIMS = [
     ("1 in 1,000 per cent", "not a whole number"),
     ("1 in 16 (visited)", "not a whole number"),
     ("1 in 16.5", "not a percentage"),
-    ("nine", "not a percentage"),
     ("a lot", "not a percentage"),
     ("9% 9%", "not a percentage"),
     ("x" * 2000, "longer than"),
@@ -377,11 +401,15 @@ def test_sums_of_different_units_are_not_numerators():
 
 def test_simplest_definitions_come_first():
     matches = explain_claim("over half", met_funnel())
-    assert [(m.numerator, m.denominator, m.subset, m.mixed_units) for m in matches] == [
-        ((VISITED,), IDENTIFIED, True, False),  # 66.9%
-        ((VISITED, CONTACTED), IDENTIFIED, False, False),  # 68.9%
-        ((INTERESTED, CONTACTED), FOLLOW_UP, False, True),  # 82 people / 156 contacts
+    assert [(m.numerator, m.denominator, m.subset, m.mixed_units, m.complement) for m in matches] == [
+        ((VISITED,), IDENTIFIED, True, False, False),  # 66.9%
+        ((INTERESTED,), IDENTIFIED, True, False, True),  # 1 - 6.2% = 93.8%: identified without interest
+        ((INTERESTED,), VISITED, True, False, True),  # 1 - 9.3% = 90.7%
+        ((VISITED, CONTACTED), IDENTIFIED, False, False, False),  # 68.9%
+        ((INTERESTED, CONTACTED), FOLLOW_UP, False, True, False),  # 82 people / 156 contacts
     ]
+    assert matches[1].words == "identified for a visit without interested in diversion"
+    assert matches[1].value == Fraction(938, 1000)
 
 
 def test_an_outside_stage_alone_is_a_numerator_but_not_a_subset():
@@ -389,7 +417,7 @@ def test_an_outside_stage_alone_is_a_numerator_but_not_a_subset():
     assert [(m.numerator, m.denominator, m.subset) for m in matches] == [((CONTACTED,), VISITED, False)]
 
 
-def test_only_exact_counts_take_part():
+def test_inexact_counts_take_part_as_intervals():
     funnel = build_funnel(
         [
             StageRecord("Referred", "1000"),
@@ -399,9 +427,19 @@ def test_only_exact_counts_take_part():
             StageRecord("Walk-ins", "[x]", "none"),
         ]
     )
-    assert explain_claim("at most 100%", funnel) == [
-        ClaimMatch(None, ("Seen",), "Referred", Fraction(1, 10), True, False)
-    ]
+    found = {(m.numerator, m.denominator, m.complement): m for m in explain_claim("6%", funnel)}
+    rounded = found[(("Rounded",), "Referred", False)]  # 55..65 of 1000: 5.5% to 6.5%, all "6%"
+    assert (rounded.value, rounded.value_low, rounded.value_high, rounded.certain) == (
+        Fraction(6, 100),
+        Fraction(55, 1000),
+        Fraction(65, 1000),
+        True,
+    )
+    assessed = explain_claim("0.3%", funnel)  # 0..4 of 1000: only 3 reads as 0.3%
+    (m,) = [m for m in assessed if m.numerator == ("Assessed",) and m.denominator == "Referred"]
+    assert m.value is None and m.certain is False and m.subset
+    assert (m.value_low, m.value_high) == (Fraction(0), Fraction(4, 1000))
+    assert check_claim("0.3%", funnel).verdict == POSSIBLE
 
 
 def test_zero_counts_are_never_denominators():
@@ -441,7 +479,7 @@ def test_prevent_channel_adoption_rates_in_programme_order():
             StageRecord("Discussed", str(discussed), "Referred to Prevent", programme=year),
             StageRecord("Adopted", str(adopted), "Discussed", programme=year),
         ]
-    matches = explain_claim("over 40%", build_funnel(records))
+    matches = [m for m in explain_claim("over 40%", build_funnel(records)) if not m.complement]
     assert [(m.programme, m.numerator, m.denominator, m.subset) for m in matches] == [
         (year, ("Adopted",), "Discussed", True) for year, *_ in rows
     ]
@@ -548,13 +586,12 @@ NAMED = {
 
 
 @pytest.mark.parametrize("text, fraction", NAMED.items())
-def test_named_fractions_are_the_nearest_percentage_point(text, fraction):
+def test_named_fractions_are_the_exact_fraction_give_or_take_half_a_point(text, fraction):
     interval = parse_claim(text)
-    nearest = math.floor(fraction * 100 + Fraction(1, 2))
-    v = pct(str(nearest))
-    assert (interval.low, interval.high) == (v - pct("0.5"), v + pct("0.5"))
-    percentage = parse_claim(f"{nearest}%")
-    assert (interval.low, interval.high) == (percentage.low, percentage.high)
+    assert interval.value == fraction
+    assert (interval.low, interval.high) == (fraction - pct("0.5"), fraction + pct("0.5"))
+    over, under = parse_claim(f"over {text}"), parse_claim(f"under {text}")
+    assert (over.low, over.low_open, under.high, under.high_open) == (fraction, True, fraction, True)
 
 
 def vary(text: str, data) -> str:
@@ -634,8 +671,10 @@ def test_claim_like_text_parses_or_raises_claim_error(tokens, joiner):
         claim = parse_claim(joiner.join(tokens))
     except ClaimError:
         return
-    assert 0 <= claim.low <= claim.high <= 1
-    assert not (claim.low == claim.high and (claim.low_open or claim.high_open))
+    assert claim.kind in KINDS
+    if claim.kind == RATE:
+        assert 0 <= claim.low <= claim.high <= 1
+        assert not (claim.low == claim.high and (claim.low_open or claim.high_open))
 
 
 @settings(max_examples=500)
@@ -646,7 +685,8 @@ def test_arbitrary_text_parses_or_raises_claim_error(text):
     except ClaimError as exc:
         assert str(exc)
         return
-    assert 0 <= claim.low <= claim.high <= 1
+    assert claim.kind in KINDS
+    assert claim.kind != RATE or 0 <= claim.low <= claim.high <= 1
 
 
 @given(st.integers(0, 2000), st.integers(1, 2000), st.sampled_from([c[0] for c in CLAIMS]))

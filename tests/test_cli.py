@@ -131,7 +131,7 @@ BAD = {
     "circular.csv": b"stage,count,base\nA,10,B\nB,5,A\n",
     "duplicate.csv": b"stage,count\nA,10\nA,5\n",
     "above-base.csv": b"stage,count\nA,10\nB,11\n",
-    "no-count-column.csv": b"stage,number\nA,10\n",
+    "no-count-column.csv": b"stage,amount\nA,10\n",
     "random-bytes.csv": bytes(range(256)) * 4,
     "ragged.csv": b"stage,count\nA,10\nB,5,extra,more\n",
     "bad-rounding.csv": b"stage,count,rounding\nA,10,nearestish\n",

@@ -263,7 +263,7 @@ WRITE_STEPS = [
     ("xlplugin.ooxml.package", "_write_new", 0),
     ("xlplugin.ooxml.package", "_write_new", 2),
     ("os", "fsync", 0),
-    ("shutil", "copy2", 0),
+    ("os", "link", 0),  # the backup: a second name for the old file
     ("os", "replace", 0),
     ("os", "replace", 1),
 ]

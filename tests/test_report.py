@@ -140,6 +140,8 @@ def test_every_formula_has_a_cached_value_equal_to_its_arithmetic(which, request
     _, pkg = request.getfixturevalue(which)
     seen = 0
     for sheet in pkg.sheets():
+        if sheet == "Changes":  # interval formulas: evaluated in tests/test_report_changes.py
+            continue
         cells = pkg.cells(sheet)
         for ref, cell in cells.items():
             if cell["f"] is None:
@@ -472,17 +474,19 @@ def test_suppressed_count_is_c_with_rate_range_and_note(tmp_path):
 # several programmes
 
 
-def test_several_programmes_side_by_side_with_funnel_plot(prevent):
+def test_several_periods_side_by_side_with_changes_not_a_funnel_plot(prevent):
+    """Prevent's programmes are years: changes and a trend chart, no funnel plot (that is for areas)."""
     _, pkg = prevent
-    assert {"Programmes", "Funnel plot", "Funnel plot limits"} <= set(pkg.sheets())
-    cells = pkg.cells("Funnel plot")
-    verdicts = {c["v"] for c in cells.values() if c["t"] == "s"}
-    assert "Higher than the pooled rate (p < 0.002)" in verdicts  # 2021: 688 of 4,915
-    assert "Lower than the pooled rate (p < 0.002)" in verdicts  # 2024: 512 of 6,922
-    # the plot is a scatter chart with the points and four limit lines and the pooled rate
-    scatter = [n for n in pkg.charts() if pkg.xml(n).find(".//c:scatterChart", NS) is not None]
-    assert len(scatter) == 1
-    assert len(list(pkg.xml(scatter[0]).iter(f"{{{NS['c']}}}ser"))) == 6
+    sheets = set(pkg.sheets())
+    assert {"Programmes", "Changes", "Trend chart"} <= sheets
+    assert not {"Funnel plot", "Funnel plot limits"} & sheets
+    cells = pkg.cells("Changes")
+    verdicts = [c["v"] for c in cells.values() if c["t"] == "s" and c["v"].startswith(("a clear", "no clear"))]
+    # Adopted of discussed: 41.9% (2019) -> 48.9% (2020) -> 51.6% (2021) -> 57.3% (2024)
+    assert "a clear rise" in verdicts
+    lines = [n for n in pkg.charts() if pkg.xml(n).find(".//c:lineChart", NS) is not None]
+    assert len(lines) == 1
+    assert len(list(pkg.xml(lines[0]).iter(f"{{{NS['c']}}}ser"))) == 2  # discussed, adopted
 
 
 def test_many_programmes_build(tmp_path):
@@ -520,17 +524,20 @@ def test_bad_input_writes_nothing(tmp_path):
 
 
 def test_failure_while_writing_leaves_no_temp_file_and_old_file_intact(tmp_path, monkeypatch):
-    from xlplugin.report import build as build_module
+    import errno
+    import os
 
     out = tmp_path / "r.xlsx"
     out.write_bytes(b"old")
 
     def broken_replace(src, dst):
-        raise OSError("disk full")
+        raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(build_module.os, "replace", broken_replace)
-    with pytest.raises(OSError, match="disk full"):
+    monkeypatch.setattr(os, "replace", broken_replace)
+    # an environmental failure is a plain refusal naming the user's path (exit 2), not "a bug"
+    with pytest.raises(InputError, match=r"r\.xlsx: cannot be written: the disk is full; nothing was written"):
         build_report(MET, out, force=True, timestamp=STAMP)
+    monkeypatch.undo()
     assert out.read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.xlsx"]
 

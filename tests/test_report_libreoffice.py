@@ -138,8 +138,10 @@ def table_rows(path: Path, sheets: dict, table_name: str) -> tuple[list[str], li
 
         headers = [text(top, c) for c in range(left, right + 1)]
         assert headers == table.columns, f"{table_name}: LibreOffice shows headers {headers}, not {table.columns}"
-        columns = range(left, right + 1)
-        rows = [{h: text(r, c) for h, c in zip(headers, columns, strict=True)} for r in range(top + 1, bottom + 1)]
+        rows = [
+            {h: text(r, c) for h, c in zip(headers, range(left, right + 1), strict=True)}
+            for r in range(top + 1, bottom + 1)
+        ]
         return headers, rows
     return None
 

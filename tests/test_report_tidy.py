@@ -33,11 +33,22 @@ def _number(text: str):
     return None if text == "" else float(text)
 
 
+def _areas_csv(folder: Path) -> Path:
+    """Five areas (programmes): enough for a funnel plot."""
+    lines = ["programme,stage,count,base"]
+    for i, (referred, adopted) in enumerate([(900, 95), (1200, 150), (400, 31), (2500, 240), (700, 90)]):
+        lines += [f"Area {i},Referred,{referred},", f"Area {i},Adopted,{adopted},Referred"]
+    path = folder / "areas.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 @pytest.fixture(scope="module")
 def tidy(tmp_path_factory):
     out = {}
-    for name, source in (("met", MET), ("prevent", PREVENT)):
+    for name, source in (("met", MET), ("prevent", PREVENT), ("areas", None)):
         folder = tmp_path_factory.mktemp(name)
+        source = source or _areas_csv(folder)
         build_report(source, folder / "r.xlsx", timestamp=STAMP, csv_dir=folder / "csv")
         out[name] = (folder / "csv", source)
     return out
@@ -82,20 +93,20 @@ def test_denominators_csv_is_exactly_the_core(tidy):
 
 
 def test_funnel_plot_csv_p_values(tidy):
-    folder, _source = tidy["prevent"]
+    """The funnel plot's table: the pooled rate over all areas and each area's exact binomial p-value."""
+    folder, _source = tidy["areas"]
     rows = _read(folder, "funnel_plot_data.csv")
-    assert rows
-    pooled = {float(r["pooled_rate"]) for r in rows}
-    assert len(pooled) == 1
-    p = pooled.pop()
-    numerator, denominator = [k for k in rows[0] if k.startswith(("adopted", "referred"))][:2]
-    for row in rows:
-        x, n = int(row[numerator]), int(row[denominator])
-        column = next(k for k in row if "p_value" in k)
-        assert float(row[column]) == binom_two_sided_p(x, n, p)
+    assert len(rows) == 5
+    adopted = [int(r["adopted"]) for r in rows]
+    referred = [int(r["referred"]) for r in rows]
+    pooled = sum(adopted) / sum(referred)
+    for row, x, n in zip(rows, adopted, referred, strict=True):
+        assert float(row["rate"]) == x / n
+        assert float(row["target_rate"]) == pooled
+        assert float(row["exact_binomial_p_value"]) == binom_two_sided_p(x, n, pooled)
 
 
-@pytest.mark.parametrize("case", ["met", "prevent"])
+@pytest.mark.parametrize("case", ["met", "prevent", "areas"])
 def test_metadata_lists_every_column(tidy, case):
     folder, _ = tidy[case]
     package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
@@ -122,6 +133,9 @@ def test_metadata_lists_every_column(tidy, case):
                 assert all(v == "" or SHORTHAND.match(v) for v in values)
             if field.get("unit") == "proportion (0-1)":
                 assert all(v == "" or 0 <= float(v) <= 1 for v in values)
+            # percentages in the workbook are fractions here, with their unit said
+            if field["title"].endswith("(%)") and field["type"] != "string":
+                assert field.get("unit") in ("proportion (0-1)", "fraction (1 = 100%)"), field
     rate = next(
         f
         for r in package["resources"]

@@ -35,6 +35,7 @@ UDFS = [
     udfs.UPTAKE_BOUNDS,
     udfs.UPTAKE_COMPARE,
     udfs.UPTAKE_LIMITS,
+    udfs.UPTAKE_CHECK,
 ]
 ERRORS = {"#DIV/0!", "#NUM!", "#VALUE!", "#N/A"}
 
@@ -382,6 +383,12 @@ BAD_INPUTS = [
     ("limits: fractional denominator", LIM, (0.09, 66.9), [["#NUM!", "#NUM!"]]),
     ("limits: unknown method", LIM, (0.09, 669.0, 0.95, "poisson"), "#VALUE!"),
     ("limits: two-column denominators", LIM, (0.09, [[669.0, 1000.0]]), "#VALUE!"),
+    # UPTAKE_CHECK
+    ("check: empty text", udfs.UPTAKE_CHECK, ("", STAGES, COUNTS), "#N/A"),
+    ("check: number instead of text", udfs.UPTAKE_CHECK, (9.0, STAGES, COUNTS), "#VALUE!"),
+    ("check: no figures in the text", udfs.UPTAKE_CHECK, ("No figures here.", STAGES, COUNTS), "#N/A"),
+    ("check: negative count", udfs.UPTAKE_CHECK, ("Just 6%.", STAGES[:2], [[1000.0], [-1.0]]), "#NUM!"),
+    ("check: error in text", udfs.UPTAKE_CHECK, ("#DIV/0!", STAGES, COUNTS), "#DIV/0!"),
 ]
 
 
@@ -1252,6 +1259,8 @@ def test_udfs_module_imports_only_xlwings_decorators_the_core_and_stdlib():
         elif isinstance(node, ast.ImportFrom):
             if node.level or (node.module or "").startswith(("xlplugin.core", "xlplugin.excel")):
                 continue  # the pure core and Excel's argument conventions
+            if node.module == "xlplugin.articles.check":
+                continue  # the article checker's pure finder and verdicts (its readers are not imported)
             if node.module == "xlwings":
                 assert {a.name for a in node.names} <= {"func", "arg", "ret"}
             else:

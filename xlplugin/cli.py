@@ -62,6 +62,36 @@ def _add_suppressed(p: argparse.ArgumentParser) -> None:
     )
 
 
+OVERDISPERSION_CHOICES = ("none", "multiplicative", "additive", "auto")
+
+
+def _add_comparison_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--periods", action="store_true", help="the programmes are periods (times), even if not recognised")
+    p.add_argument(
+        "--overdispersion",
+        choices=OVERDISPERSION_CHOICES,
+        default="auto",
+        help="funnel-plot limits for areas: Spiegelhalter's adjustment (default auto: additive when overdispersed)",
+    )
+
+
+def _add_input_options(p: argparse.ArgumentParser, format_flag: str = "--format") -> None:
+    """How to read INPUT: its format (for standard input), layout, and where a workbook's data is.
+
+    `report` spends `--format` on what it writes (xlsx or ods), so there INPUT's is `--input-format`.
+    """
+    g = p.add_argument_group("reading INPUT (a CSV, an .xlsx/.xlsm workbook, a .toml spec, or - for standard input)")
+    g.add_argument(
+        format_flag, dest="input_format", choices=("csv", "xlsx"), help="what INPUT is, when its bytes cannot tell"
+    )
+    g.add_argument("--layout", choices=("one-row-per-stage", "wide", "long"), help="override the detected layout")
+    g.add_argument("--programme-column", metavar="NAME", help="the column that names programmes (long tables)")
+    g.add_argument("--dash", choices=("unavailable", "zero"), default="unavailable", help="what a '-' count means")
+    g.add_argument("--sheet", metavar="NAME", help="workbook: the worksheet to read")
+    g.add_argument("--table", metavar="NAME", help="workbook: the Excel table to read")
+    g.add_argument("--range", metavar="A5:D12", dest="cell_range", help="workbook: the cells to read (header first)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="xlplugin",
@@ -74,7 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("rates", help="print the funnel table of a CSV or report spec")
     p.add_argument("input", metavar="INPUT", help="funnel CSV or report spec (.toml)")
     _add_stat_options(p)
+    _add_comparison_options(p)
     p.add_argument("--json", action="store_true", help="print JSON (a stable interface; see README)")
+    _add_input_options(p)
     p.set_defaults(run=cmd_rates)
 
     p = sub.add_parser("claim", help="which numerator/denominator definitions reproduce a claim")
@@ -82,7 +114,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input", metavar="INPUT", help="funnel CSV or report spec (.toml)")
     _add_suppressed(p)
     p.add_argument("--json", action="store_true", help="print JSON (a stable interface; see README)")
+    _add_input_options(p)
     p.set_defaults(run=cmd_claim)
+
+    p = sub.add_parser("check", help="find every figure in an article and check it against the figures")
+    p.add_argument("text", metavar="TEXT", help="the article: .txt, .html, .docx, .pdf, or - for standard input")
+    p.add_argument("input", metavar="INPUT", help="funnel CSV or report spec (.toml)")
+    p.add_argument("--programme", metavar="P", help="check against this programme only")
+    _add_suppressed(p)
+    p.add_argument("--json", action="store_true", help="print JSON (a stable interface; see README)")
+    p.add_argument("-o", "--output", metavar="REPORT.xlsx", help="also write the workbook with the claims table")
+    p.add_argument("--force", action="store_true", help="overwrite REPORT.xlsx if it exists")
+    p.set_defaults(run=cmd_check)
 
     p = sub.add_parser("report", help="write the FOI-summary workbook")
     p.add_argument("input", metavar="INPUT", help="funnel CSV or report spec (.toml)")
@@ -93,6 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--publish", action="store_true", help="values only, no formulas (for publication)")
     p.add_argument("--force", action="store_true", help="overwrite OUT.xlsx if it exists")
     p.add_argument("--timestamp", metavar="ISO", help="generated time to record (for byte-identical rebuilds)")
+    _add_comparison_options(p)
+    _add_input_options(p, format_flag="--input-format")
     p.set_defaults(run=cmd_report)
 
     p = sub.add_parser("refresh", help="update a workbook from a new CSV, keeping everything else")
@@ -126,17 +171,37 @@ def build_parser() -> argparse.ArgumentParser:
 # --- commands -------------------------------------------------------------------------
 
 
-def _load(args):
-    from xlplugin.inputs.spec import load_input
+def read_options(args):
+    """The `ReadOptions` of the `_add_input_options` flags."""
+    from xlplugin.inputs.loader import ReadOptions
 
-    return load_input(args.input, suppressed=args.suppressed)
+    return ReadOptions(
+        layout=args.layout,
+        programme_column=args.programme_column,
+        dash=args.dash,
+        format=args.input_format,
+        sheet=args.sheet,
+        table=args.table,
+        cell_range=args.cell_range,
+    )
+
+
+def _load(args):
+    """The input, read once (`xlplugin.inputs.load`); its notes (layout, columns taken) go to stderr."""
+    from xlplugin.inputs.loader import load
+
+    loaded = load(args.input, suppressed=args.suppressed, options=read_options(args))
+    for note in loaded.notes:
+        print(f"xlplugin {args.command}: {note}", file=sys.stderr)
+    return loaded
 
 
 def cmd_rates(args) -> int:
     from xlplugin.core.rates import funnel_rates
 
-    funnel, _spec, _path = _load(args)
+    funnel = _load(args).funnel
     tables = [(p, funnel_rates(p, args.confidence, args.method)) for p in funnel.programmes]
+    periods, changes, plot = _comparison(funnel, args)
     if args.json:
         import json
 
@@ -145,12 +210,33 @@ def cmd_rates(args) -> int:
             "method": args.method,
             "programmes": [{"name": p.name, "stages": [r.as_json() for r in rows]} for p, rows in tables],
         }
+        if periods is not None:
+            doc["periods"] = [p.name for p in periods]
+            doc["changes"] = [c.as_json() for c in changes]
+        if plot is not None:
+            doc["funnel_plot"] = plot.as_json()
         print(json.dumps(doc, indent=2, ensure_ascii=False))
         return EXIT_OK
-    from xlplugin.textreport import rates_table
+    from xlplugin.textreport import changes_text, funnel_plot_text, rates_table
 
     print(rates_table(tables, args.confidence, args.method))
+    if periods is not None:
+        print("\n" + changes_text(changes, args.confidence))
+    if plot is not None:
+        print("\n" + funnel_plot_text(plot))
     return EXIT_OK
+
+
+def _comparison(funnel, args):
+    """Periods (in time order) with their changes, or, for three or more areas, the funnel plot."""
+    from xlplugin.core.changes import period_changes
+    from xlplugin.core.funnel_plot import funnel_plot
+    from xlplugin.core.periods import period_programmes
+
+    periods = period_programmes(funnel, args.periods)
+    if periods is not None:
+        return periods, period_changes(periods, args.confidence), None
+    return None, [], funnel_plot(funnel, args.overdispersion)
 
 
 def cmd_claim(args) -> int:
@@ -160,7 +246,7 @@ def cmd_claim(args) -> int:
         claim = parse_claim(args.claim)
     except ClaimError as exc:
         raise InputError(str(exc)) from None
-    funnel, _spec, _path = _load(args)
+    funnel = _load(args).funnel
     matches = explain_claim(claim, funnel)
     if args.json:
         import json
@@ -189,6 +275,12 @@ def cmd_claim(args) -> int:
     return EXIT_OK
 
 
+def cmd_check(args) -> int:
+    from xlplugin.articles.command import run_check
+
+    return run_check(args)
+
+
 def cmd_report(args) -> int:
     from xlplugin.report import build_report
 
@@ -201,7 +293,10 @@ def cmd_report(args) -> int:
         force=args.force,
         timestamp=args.timestamp,
         suppressed=args.suppressed,
+        periods=args.periods,
+        overdispersion=args.overdispersion,
         fmt=args.format,
+        read_options=read_options(args),
         csv_dir=args.csv,
     )
     print(f"wrote {out}" + (f" and the tidy CSVs in {args.csv}" if args.csv else ""))
@@ -291,8 +386,13 @@ def main(argv: list[str] | None = None) -> int:
         name = exc.filename or ""
         print(f"xlplugin {args.command}: cannot open '{name}': {exc.strerror}", file=sys.stderr)
         return EXIT_INPUT
-    except KeyboardInterrupt:
-        print("xlplugin: interrupted; nothing was written", file=sys.stderr)
+    except OSError as exc:  # the environment (disk full, name too long...): plain words, exit 2, never "a bug"
+        from xlplugin.ooxml.atomic import environment_error
+
+        print(f"xlplugin {args.command}: {environment_error(exc.filename or '', exc, 'used')}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt as exc:  # a WriteInterrupted says whether the file was replaced
+        print(f"xlplugin: {exc if getattr(exc, 'path', None) else 'interrupted; nothing was written'}", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return EXIT_OK

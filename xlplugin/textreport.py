@@ -107,3 +107,68 @@ def claim_text(text: str, claim, matches) -> str:
         extra = f"  ({'; '.join(flags)})" if flags else ""
         lines.append(f"  {where}{num} / {m.denominator} = {pct(float(m.value), 2)}{extra}")
     return "\n".join(lines)
+
+
+def points(x: float, places: int = 1) -> str:
+    """A difference of proportions in percentage points, signed: +14.7."""
+    return f"{100 * x:+.{places}f}"
+
+
+def changes_text(changes, confidence: float) -> str:
+    """The change of each stage's rate between periods, with its interval and a verdict in words."""
+    title = f"Changes between periods (percentage points; {confidence:.3g} Newcombe hybrid score interval)".replace(
+        "0.95 ", "95% "
+    )
+    if not changes:
+        return title + "\nNo stage has a rate of base with exact counts in two periods to compare."
+    rows = [
+        [
+            c.stage,
+            c.start,
+            c.end,
+            pct(c.x_from / c.n_from),
+            pct(c.x_to / c.n_to),
+            points(c.difference),
+            f"{points(c.ci_lower)} to {points(c.ci_upper)}",
+            "" if c.relative_change is None else f"{100 * c.relative_change:+.1f}%",
+            c.words,
+        ]
+        for c in changes
+    ]
+    header = ["stage", "from", "to", "rate from", "rate to", "change", "interval", "count change", "verdict"]
+    return title + "\n" + _table(header, rows, right=frozenset({3, 4, 5, 7}))
+
+
+def funnel_plot_text(plot) -> str:
+    """The funnel plot in words: target, overdispersion, and the areas outside the limits drawn."""
+    d = plot.dispersion
+    how = {
+        "none": "plain limits (no overdispersion adjustment)",
+        "multiplicative": "limits widened by the multiplicative overdispersion factor",
+        "additive": "limits widened by the additive (random-effects) overdispersion adjustment",
+    }[d.adjustment]
+    lines = [
+        f"Funnel plot: {plot.numerator} out of {plot.denominator}; target (pooled rate) {pct(d.target)}",
+        f"Overdispersion (Spiegelhalter 2005): phi = {d.phi:.3f}, tau^2 = {d.tau2:.6f}; {how}",
+        "Outside the 95% limits: "
+        f"{sum(p.outside_95 for p in plot.points)} of {len(plot.points)} drawn "
+        f"({sum(p.outside_95_plain for p in plot.points)} against plain limits); outside 99.8%: "
+        f"{sum(p.outside_998 for p in plot.points)} ({sum(p.outside_998_plain for p in plot.points)} plain)",
+    ]
+    rows = [
+        [p.name, f"{p.x:,}", f"{p.n:,}", pct(p.rate), f"{p.z:+.2f}", f"{p.p_value:.4f}", _verdict(p)]
+        for p in plot.points
+    ]
+    lines.append(
+        _table(["programme", "numerator", "denominator", "rate", "z", "p", "verdict"], rows, frozenset({1, 2, 3, 4, 5}))
+    )
+    return "\n".join(lines)
+
+
+def _verdict(p) -> str:
+    side = "above" if p.z > 0 else "below"
+    if p.outside_998:
+        return f"{side} the 99.8% limits"
+    if p.outside_95:
+        return f"{side} the 95% limits"
+    return "within the limits"

@@ -1,4 +1,4 @@
-"""The module users name in xlwings (``UDF Modules = xlplugin.udfs``): the eight UPTAKE_* functions.
+"""The module users name in xlwings (``UDF Modules = xlplugin.udfs``): the UPTAKE_* functions.
 
 They live in :mod:`xlplugin.excel.functions`; this name is the stable one that workbooks, the
 xlwings configuration and xlwings Lite/Server refer to.
@@ -6,6 +6,7 @@ xlwings configuration and xlwings Lite/Server refer to.
 
 from xlplugin.excel.functions import (
     UPTAKE_BOUNDS,
+    UPTAKE_CHECK,
     UPTAKE_CI,
     UPTAKE_CLAIM,
     UPTAKE_COMPARE,
@@ -24,4 +25,5 @@ __all__ = [
     "UPTAKE_BOUNDS",
     "UPTAKE_COMPARE",
     "UPTAKE_LIMITS",
+    "UPTAKE_CHECK",
 ]

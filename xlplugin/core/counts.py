@@ -14,16 +14,26 @@ EXACT = "exact"
 SUPPRESSED = "suppressed"
 ROUNDED = "rounded"
 UNAVAILABLE = "unavailable"
+#: A count given only as a percentage of a stated base: the whole numbers that percentage allows.
+FROM_PERCENTAGE = "from_percentage"
 
-#: Disclosure-control markers that mean "a small count, suppressed".
-SUPPRESSION_MARKERS = frozenset({"*", "[c]", "c", "~"})
-#: Markers that mean "not available": no upper bound at all.
-UNAVAILABLE_MARKERS = frozenset({"[x]", "x", ".."})
+#: Disclosure-control markers that mean "a small count, suppressed" (GSS `[c]`, and what FOI letters write).
+SUPPRESSION_MARKERS = frozenset({"*", "[c]", "c", "~", "low", "redacted", "[low]", "[redacted]"})
+#: Markers that mean "not available" (`[x]`) or "not applicable" (`[z]`): no upper bound at all.
+UNAVAILABLE_MARKERS = frozenset({"[x]", "x", "[z]", "z", ".."})
+#: A dash: "not available" by default; some tables use it for nil (`dash="zero"`).
+DASHES = frozenset({"-", "\u2013", "\u2014"})
 #: The default range a suppressed small count may take (PRODUCT.md: 0 to 4).
 DEFAULT_SUPPRESSED = (0, 4)
 
 _INT_RE = re.compile(r"^[+]?\d{1,3}(,\d{3})+$|^[+]?\d+$")
-_LESS_RE = re.compile(r"^<\s*(\d[\d,]*)$")
+_N = r"(\d{1,3}(?:,\d{3})+|\d+)"
+#: `<5`, `fewer than 5`, `less than 5`, `under 5`, `below 5`: 0 to N-1.
+_LESS_RE = re.compile(r"^(?:<|fewer\s+than|less\s+than|under|below)\s*" + _N + r"$")
+#: `<=5`, `≤5`, `up to 5`, `at most 5`, `5 or fewer`, `5 or less`: 0 to N.
+_AT_MOST_RE = re.compile(r"^(?:<=|=<|≤|up\s+to|at\s+most)\s*" + _N + r"$|^" + _N + r"\s*or\s+(?:fewer|less|under)$")
+#: `1-4`, `0-4`, `1 to 4`: the range itself.
+_RANGE_RE = re.compile(r"^" + _N + r"\s*(?:-|\u2013|to)\s*" + _N + r"$")
 
 
 @dataclass(frozen=True)
@@ -80,6 +90,71 @@ def parse_suppressed_range(text: str) -> tuple[int, int]:
     return int(m.group(1)), int(m.group(2))
 
 
+def _whole(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+def parse_suppression(
+    text: str, suppressed: tuple[int, int] = DEFAULT_SUPPRESSED, dash: str = "unavailable"
+) -> Count | None:
+    """A count written as disclosure control or "not available", as its interval; None if it is not one.
+
+    The forms (README, "Suppressed and missing counts"): `*`, `[c]`, `c`, `~`, `low`, `redacted` a
+    suppressed small count (`suppressed`, default 0 to 4); `<5`, `fewer than 5`, `less than 5`,
+    `under 5` 0 to 4; `<=5`, `≤5`, `5 or fewer`, `up to 5` 0 to 5; `1-4`, `0-4` that range;
+    `[x]`, `x`, `[z]`, `z`, `..` and (unless `dash="zero"`) `-` not available, with no upper bound.
+    """
+    shown = text.strip()
+    t = " ".join(shown.lower().split())
+    if t in SUPPRESSION_MARKERS:
+        return Count(suppressed[0], suppressed[1], SUPPRESSED, shown)
+    if t in UNAVAILABLE_MARKERS:
+        return Count(0, None, UNAVAILABLE, shown)
+    if t in DASHES:
+        return Count(0, 0, EXACT, shown) if dash == "zero" else Count(0, None, UNAVAILABLE, shown)
+    m = _LESS_RE.match(t)
+    if m:
+        limit = _whole(m.group(1))
+        if limit < 1:
+            raise ValueError(f"'{shown}' cannot be a count: nothing is below 0")
+        return Count(0, limit - 1, SUPPRESSED, shown)
+    m = _AT_MOST_RE.match(t)
+    if m:
+        return Count(0, _whole(m.group(1) or m.group(2)), SUPPRESSED, shown)
+    m = _RANGE_RE.match(t)
+    if m:
+        low, high = _whole(m.group(1)), _whole(m.group(2))
+        if low > high:
+            raise ValueError(f"'{shown}' is a range from high to low; write it low to high (such as 0-4)")
+        return Count(low, high, SUPPRESSED, shown)
+    return None
+
+
+def percentage_interval(percent: str, base_low: int, base_high: int | None) -> tuple[int, int | None]:
+    """The whole-number counts consistent with `percent` (as published, e.g. "42%", "9.3") of a base.
+
+    A percentage stated to d decimal places stands for [p - h, p + h) with h half a unit in its last
+    place (rounding half up): 42% of 230,000 is 95,450 to 97,749; 9% of 669 is 57 to 63. An
+    inexact base gives the union over it. Raises ValueError for text that is not a percentage.
+    """
+    from fractions import Fraction
+
+    t = percent.strip().rstrip("%").strip()
+    if not re.fullmatch(r"\d+(?:\.\d+)?", t):
+        raise ValueError(f"'{percent.strip()}' is not a percentage: write it as 42% or 42 or 9.3%")
+    places = len(t.split(".")[1]) if "." in t else 0
+    p = Fraction(t) / 100
+    half = Fraction(1, 2 * 10**places) / 100
+    low_p, high_p = max(p - half, Fraction(0)), p + half
+    if p > 1:
+        raise ValueError(f"'{percent.strip()}' is over 100%: a stage cannot be more than its base")
+    low = math.ceil(low_p * base_low)
+    high = None if base_high is None else min(base_high, math.ceil(high_p * base_high) - 1)
+    if high is not None and low > high:
+        raise ValueError(f"no whole number of {base_high:,} is {percent.strip()}: is the base right?")
+    return low, high
+
+
 def rounded_interval(value: int, rounding: int) -> tuple[int, int]:
     """The integers that round to `value` at the nearest `rounding`, ties either way."""
     half = rounding / 2
@@ -90,8 +165,13 @@ def parse_count(
     value: str | int | float,
     rounding: int | None = None,
     suppressed: tuple[int, int] = DEFAULT_SUPPRESSED,
+    dash: str = "unavailable",
 ) -> Count:
-    """Read one published count. Raises ValueError with a message a journalist understands."""
+    """Read one published count. Raises ValueError with a message a journalist understands.
+
+    Suppression wording (`parse_suppression`) is read as its interval and keeps its text, so it is
+    shown as published. `dash` says what a lone `-` means: "unavailable" (default) or "zero".
+    """
     if isinstance(value, bool):
         raise ValueError("a count must be a whole number, not TRUE/FALSE")
     if isinstance(value, (int, float)):
@@ -108,16 +188,9 @@ def parse_count(
         t = text.lower()
         if t == "":
             raise ValueError("the count is empty")
-        if t in SUPPRESSION_MARKERS:
-            return Count(suppressed[0], suppressed[1], SUPPRESSED, text)
-        if t in UNAVAILABLE_MARKERS:
-            return Count(0, None, UNAVAILABLE, text)
-        m = _LESS_RE.match(t)
-        if m:
-            limit = int(m.group(1).replace(",", ""))
-            if limit < 1:
-                raise ValueError(f"'{text}' cannot be a count: nothing is below 0")
-            return Count(0, limit - 1, SUPPRESSED, text)
+        suppression = parse_suppression(text, suppressed, dash)
+        if suppression is not None:
+            return suppression
         compact = t.replace("\u00a0", "").replace(" ", "").replace("\u202f", "")
         if compact.startswith("-") and _INT_RE.match(compact[1:]):
             raise ValueError(f"a count cannot be negative ({text})")

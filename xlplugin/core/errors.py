@@ -13,6 +13,7 @@ class Problem:
     file: str | None = None
     line: int | None = None
     column: str | None = None  # a CSV column, or a command-line option such as "--table"
+    cell: str | None = None  # a workbook cell, `Sheet1!B7` (instead of line and column)
 
     def __str__(self) -> str:
         where = []
@@ -20,6 +21,8 @@ class Problem:
             where.append(self.file)
         if self.line is not None:
             where.append(f"line {self.line}")
+        if self.cell:
+            where.append(self.cell)
         if self.column and self.column.startswith("--"):
             where.append(f"option {self.column}")  # a command-line option, not a CSV column
         elif self.column:
@@ -40,4 +43,4 @@ class InputError(Exception):
 
     def located(self, file: str) -> InputError:
         """The same problems, with `file` filled in where none was given."""
-        return InputError([p if p.file else Problem(p.message, file, p.line, p.column) for p in self.problems])
+        return InputError([p if p.file else Problem(p.message, file, p.line, p.column, p.cell) for p in self.problems])

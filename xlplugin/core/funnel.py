@@ -21,7 +21,7 @@ class StageRecord:
     """One stage as read from a file, still text. `base` None means the column is absent."""
 
     stage: str
-    count: str | int | float
+    count: str | int | float | Count  # a Count when already read (from a percentage)
     base: str | None = None
     unit: str | None = None
     rounding: str | None = None
@@ -79,6 +79,7 @@ class Programme:
 class Funnel:
     programmes: tuple[Programme, ...]
     source: str | None = None
+    periods: bool = False  # declared (a `period` column): the programmes are times, in file order if unreadable
 
 
 def _clean(value: str | None) -> str:
@@ -90,8 +91,12 @@ def build_funnel(
     *,
     source: str | None = None,
     suppressed: tuple[int, int] = DEFAULT_SUPPRESSED,
+    dash: str = "unavailable",
 ) -> Funnel:
-    """Validate records and build the funnel, or raise InputError listing every problem."""
+    """Validate records and build the funnel, or raise InputError listing every problem.
+
+    `dash` is what a lone `-` count means: "unavailable" (default) or "zero" (`parse_count`).
+    """
     problems: list[Problem] = []
 
     def problem(message: str, rec: StageRecord | None, column: str | None = None) -> None:
@@ -125,7 +130,10 @@ def build_funnel(
                 problem(str(exc), rec, "rounding")
                 rounding = None
             try:
-                count = parse_count(rec.count, rounding, suppressed)
+                if isinstance(rec.count, Count):
+                    count = rec.count
+                else:
+                    count = parse_count(rec.count, rounding, suppressed, dash)
             except ValueError as exc:
                 problem(str(exc), rec, "count")
                 count = Count(0, 0, "invalid", str(rec.count))

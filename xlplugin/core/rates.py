@@ -24,7 +24,13 @@ ROUNDED = "rounded"
 NOT_AVAILABLE = "not_available"
 SMALL_COUNT_FLAG = "small_count"
 
-_KIND_FLAG = {"suppressed": SUPPRESSED, "rounded": ROUNDED, "unavailable": NOT_AVAILABLE}
+FROM_PERCENTAGE = "from_percentage"
+_KIND_FLAG = {
+    "suppressed": SUPPRESSED,
+    "rounded": ROUNDED,
+    "unavailable": NOT_AVAILABLE,
+    FROM_PERCENTAGE: FROM_PERCENTAGE,
+}
 
 
 @dataclass(frozen=True)

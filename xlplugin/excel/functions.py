@@ -532,3 +532,56 @@ def UPTAKE_LIMITS(
     if len(dens[0]) != 1:
         raise ExcelError(VALUE, "give a single column of denominators")
     return [_limits_of(rate, n, level, how) for (n,) in dens]
+
+
+CHECK_HEADER = ["quote", "kind", "verdict", "definition", "value"]
+
+
+def _article_text(value) -> str:
+    """One cell's text, or a range of cells read as paragraphs (one a line)."""
+    if isinstance(value, (list, tuple)):
+        cells = [c for row in table(value) for c in row if not xa.is_blank(c)]
+        if not cells:
+            raise ExcelError(NA, "the text is empty")
+        return "\n".join(xa.text(c, "text") for c in cells)
+    return xa.text(value, "text")
+
+
+@func
+@arg("stages", ndim=2)
+@arg("counts", ndim=2)
+@arg("bases", ndim=2)
+@arg("units", ndim=2)
+@_guard
+def UPTAKE_CHECK(
+    article: Annotated[
+        Any,
+        {"doc": "Text of an article, press release or answer (a cell, or a column of paragraphs).", "err_to_str": True},
+    ],
+    stages: Annotated[Any, {"doc": "Column of stage names in funnel order.", "err_to_str": True}],
+    counts: Annotated[Any, {"doc": "Column of counts, one per stage.", "err_to_str": True}],
+    bases: Annotated[
+        Any,
+        {
+            "doc": "Optional column: the stage each is a subset of; blank: the stage above; none: outside the funnel.",
+            "err_to_str": True,
+        },
+    ] = None,
+    units: Annotated[
+        Any, {"doc": "Optional column: what each stage counts (people, contacts...).", "err_to_str": True}
+    ] = None,
+):
+    """Every figure the text states about the funnel, one row each: quote, kind, verdict, definition, value."""
+    from xlplugin.articles.check import check_text  # pure Python: the finder, classifier and verdicts
+
+    body = _article_text(article)
+    programme = _read_funnel(stages, counts, bases, units)
+    result = check_text(body, Funnel((programme,)))
+    if not result.claims:
+        return NA
+    out = [list(CHECK_HEADER)]
+    for c in result.claims:
+        best = c.verdict.best
+        value = _finite(best.value) if best is not None else NOT_AVAILABLE
+        out.append([c.quote, c.kind, c.verdict.verdict, c.definition or NOT_AVAILABLE, value])
+    return out

@@ -338,20 +338,16 @@ def build_excel_starter(out_xlsm, force: bool = False) -> Path:
             parts = {name: z.read(name) for name in z.namelist()}
         with open_package(quickstart_template()) as template:
             changes = _merge(template, parts)
-            write_package(template, out, changes)
+            write_package(template, out, changes, force=force)
     _write_text_atomic(side, _SIDE_MODULE.format(workbook=out.name, stem=out.stem))
     return out
 
 
 def _write_text_atomic(path: Path, text: str) -> None:
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    from xlplugin.ooxml.atomic import write_file
+
+    data = text.encode("utf-8")
+    write_file(path, lambda handle: handle.write(data), replace=True)
 
 
 def _merge(template, ours: dict[str, bytes]) -> dict[str, bytes]:
@@ -580,14 +576,7 @@ def excel_setup(path=None) -> str:
         action = f'added "{UDF_MODULES_KEY}","{UDF_MODULE}"'
     path.parent.mkdir(parents=True, exist_ok=True)
     data = "".join(lines).encode("utf-8", errors="surrogateescape")
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as f:
-            f.write(data)
-        if path.exists():
-            os.chmod(temp, path.stat().st_mode & 0o7777)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    from xlplugin.ooxml.atomic import write_file
+
+    write_file(path, lambda handle: handle.write(data), replace=True)
     return f"{path}: {action}"

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from xlplugin.core.counts import DEFAULT_SUPPRESSED
 from xlplugin.core.errors import InputError, Problem
-from xlplugin.core.funnel import Funnel, StageRecord, build_funnel
+from xlplugin.core.funnel import Funnel
 from xlplugin.ooxml.cellref import column_letters
 
 #: Largest file we read (bytes). Checked before reading, so a huge file costs nothing.
@@ -75,6 +75,8 @@ class Table:
     encoding: str
     delimiter: str
     header_line: int = 1
+    sheet: str | None = None  # a workbook's sheet: `lines` are its row numbers, messages name cells
+    first_column: int = 0  # in a workbook, the sheet column (0-based) of the table's first column
 
     def index(self, column: str) -> int | None:
         """Position of `column` in the header, matched case-insensitively; None if absent."""
@@ -98,23 +100,36 @@ def column_letter(position: int) -> str:
 # bytes -> text
 
 
-def read_bytes(source: str | Path | bytes, name: str | None) -> tuple[bytes, str]:
-    """The file's bytes and the name to use in messages (the path as the user typed it)."""
+#: Standard input, as a command-line argument.
+STDIN = "-"
+#: How messages name standard input.
+STDIN_LABEL = "standard input"
+_WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+
+
+def read_bytes(source: str | Path | bytes, name: str | None, *, workbook_limit: int | None = None) -> tuple[bytes, str]:
+    """The file's bytes and the name to use in messages (the path as the user typed it).
+
+    Read once, whatever it is: `-` is standard input, and `/dev/stdin` or a process substitution
+    (`<(...)`) is a pipe that cannot be read twice, so callers decide what it is from these bytes.
+    A file that starts as a workbook (zip or OLE) may be as large as `workbook_limit`, when given.
+    """
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
         label = name or "<data>"
-        if len(data) > MAX_FILE_BYTES:
-            raise InputError(Problem(_too_big_message(len(data)), label))
+        limit = workbook_limit if workbook_limit and data.startswith(_WORKBOOK_MAGIC) else MAX_FILE_BYTES
+        if len(data) > limit:
+            raise InputError(Problem(_too_big_message(len(data), limit=limit), label))
         return data, label
+    if str(source) == STDIN:
+        import sys
+
+        return _read_stream(sys.stdin.buffer, name or STDIN_LABEL, workbook_limit)
     label = name or str(source)
     path = Path(source)
     try:
         with open(path, "rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
-            if size > MAX_FILE_BYTES:
-                raise InputError(Problem(_too_big_message(size), label))
-            # read one byte more than allowed: a device or pipe reports no size
-            data = handle.read(MAX_FILE_BYTES + 1)
+            return _read_stream(handle, label, workbook_limit)
     except FileNotFoundError:
         raise InputError(Problem("file not found", label)) from None
     except IsADirectoryError:
@@ -123,15 +138,33 @@ def read_bytes(source: str | Path | bytes, name: str | None) -> tuple[bytes, str
         raise InputError(Problem("permission denied: the file cannot be read", label)) from None
     except OSError as exc:
         raise InputError(Problem(f"the file cannot be read ({exc.strerror or exc})", label)) from None
-    if len(data) > MAX_FILE_BYTES:  # a device or pipe: we stopped reading at the limit
-        raise InputError(Problem(_too_big_message(MAX_FILE_BYTES, at_least=True), label))
+
+
+def _read_stream(handle, label: str, workbook_limit: int | None) -> tuple[bytes, str]:
+    """Read a file or a pipe to its limit; the size is checked first where the system knows it."""
+    import stat
+
+    try:
+        info = os.fstat(handle.fileno())
+        size = info.st_size if stat.S_ISREG(info.st_mode) else None
+    except (OSError, ValueError, AttributeError):  # a stream without a descriptor (tests' fakes)
+        size = None
+    head = handle.read(8)
+    limit = workbook_limit if workbook_limit and head.startswith(_WORKBOOK_MAGIC) else MAX_FILE_BYTES
+    if size is not None and size > limit:
+        raise InputError(Problem(_too_big_message(size, limit=limit), label))
+    # read one byte more than allowed: a device or pipe reports no size
+    data = head + handle.read(limit + 1 - len(head))
+    if len(data) > limit:  # a device or pipe: we stopped reading at the limit
+        raise InputError(Problem(_too_big_message(limit, at_least=True, limit=limit), label))
     return data, label
 
 
-def _too_big_message(size: int, at_least: bool = False) -> str:
+def _too_big_message(size: int, at_least: bool = False, limit: int = MAX_FILE_BYTES) -> str:
+    what = "a funnel CSV is a few kilobytes" if limit == MAX_FILE_BYTES else "a funnel workbook is far smaller"
     return (
-        f"the file is {'over ' if at_least else ''}{_size(size)}; the limit is {_size(MAX_FILE_BYTES)} "
-        "(a funnel CSV is a few kilobytes: is this the right file?)"
+        f"the file is {'over ' if at_least else ''}{_size(size)}; the limit is {_size(limit)} "
+        f"({what}: is this the right file?)"
     )
 
 
@@ -536,12 +569,6 @@ def parse_number(text: str, decimal: str = ".") -> int | float | None:
 # --------------------------------------------------------------------------------------------
 # table -> funnel
 
-#: The funnel CSV's columns (PRODUCT.md, "Input: a funnel CSV").
-REQUIRED_COLUMNS = ("stage", "count")
-OPTIONAL_COLUMNS = ("base", "unit", "rounding", "programme", "note")
-#: Other spellings people use for a column.
-COLUMN_ALIASES = {"program": "programme", "notes": "note"}
-
 
 def read_funnel(
     path: str | Path | bytes, suppressed: tuple[int, int] = DEFAULT_SUPPRESSED, *, name: str | None = None
@@ -558,75 +585,18 @@ def read_funnel_table(
     return funnel_from_table(table, suppressed), table
 
 
-def funnel_from_table(table: Table, suppressed: tuple[int, int] = DEFAULT_SUPPRESSED) -> Funnel:
-    """Match the header case-insensitively, columns in any order; ignore unknown columns."""
-    positions: dict[str, int] = {}
-    problems: list[Problem] = []
-    for i, raw in enumerate(table.header):
-        key = raw.strip().lower()
-        key = COLUMN_ALIASES.get(key, key)
-        if key in REQUIRED_COLUMNS + OPTIONAL_COLUMNS:
-            if key in positions:
-                problems.append(
-                    Problem(
-                        f"the header has two '{key}' columns ({column_letter(positions[key])} and "
-                        f"{column_letter(i)}); keep one",
-                        table.name,
-                        table.header_line,
-                        raw,
-                    )
-                )
-            else:
-                positions[key] = i
-    found = ", ".join(f"'{h}'" for h in table.header if h) or "none"
-    for required in REQUIRED_COLUMNS:
-        if required not in positions:
-            import difflib  # only for this message: reading a good file should not pay for it
+def funnel_from_table(table: Table, suppressed: tuple[int, int] = DEFAULT_SUPPRESSED, options=None) -> Funnel:
+    """The funnel of a table in any layout (`xlplugin.inputs.layout`); columns matched by their words."""
+    return layout_of_table(table, suppressed, options).funnel
 
-            near = difflib.get_close_matches(required, [h.lower() for h in table.header if h], n=1, cutoff=0.6)
-            hint = f" (is '{near[0]}' meant to be '{required}'?)" if near else ""
-            problems.append(
-                Problem(
-                    f"the header has no '{required}' column{hint}; columns found: {found}. "
-                    "The first line must name the columns, at least: stage,count",
-                    table.name,
-                    table.header_line,
-                    required,
-                )
-            )
-    if problems:
-        raise InputError(problems)
 
-    def getter(key: str):
-        i = positions.get(key)
-        return (lambda row: row[i].strip()) if i is not None else (lambda row: None)
+def layout_of_table(table: Table, suppressed: tuple[int, int] = DEFAULT_SUPPRESSED, options=None):
+    """`funnel_from_table`, also saying which layout and columns were taken (a `Layout`)."""
+    from xlplugin.inputs.layout import read_layout
 
-    stage, count, base, unit, rounding, programme, note = (
-        getter(k) for k in ("stage", "count", "base", "unit", "rounding", "programme", "note")
-    )
-    records = [
-        StageRecord(
-            stage=stage(row),
-            count=localise_count(count(row), table.delimiter),
-            base=base(row),
-            unit=unit(row),
-            rounding=rounding(row),
-            programme=programme(row),
-            note=note(row),
-            line=line,
-        )
-        for row, line in zip(table.rows, table.lines, strict=False)
-    ]
-    try:
-        funnel = build_funnel(records, source=table.name, suppressed=suppressed)
-    except InputError as exc:
-        # name columns as the user's header spells them ('Count', not 'count')
-        spelled = {key: table.header[i] for key, i in positions.items()}
-        raise InputError(
-            [Problem(p.message, p.file or table.name, p.line, spelled.get(p.column, p.column)) for p in exc.problems]
-        ) from None
-    _refuse_too_many_stage_pairs(funnel, table.name)
-    return funnel
+    layout = read_layout(table, suppressed, options)
+    _refuse_too_many_stage_pairs(layout.funnel, table.name)
+    return layout
 
 
 #: Most stage pairs (each stage against itself and every earlier stage of its programme, summed

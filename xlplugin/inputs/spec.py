@@ -14,7 +14,7 @@ from pathlib import Path
 from xlplugin.core.counts import DEFAULT_SUPPRESSED
 from xlplugin.core.errors import InputError, Problem
 from xlplugin.core.funnel import Funnel
-from xlplugin.inputs.csvinput import CONTROL_CHARACTERS, MAX_FIELD_CHARS, Table, decode, read_bytes, read_funnel_table
+from xlplugin.inputs.csvinput import CONTROL_CHARACTERS, MAX_FIELD_CHARS, Table, decode, read_bytes
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost more than it saves
 if TYPE_CHECKING:  # datetime and difflib are imported where used: `rates data.csv` never needs them
@@ -102,6 +102,11 @@ def _key_lines(text: str) -> tuple[dict[str, int], list[tuple[int, dict[str, int
 def load_spec(path: str | Path) -> ReportSpec:
     """Read and validate a report spec. Raises InputError naming the file and line."""
     data, label = read_bytes(path, str(path))
+    return parse_spec(data, Path(path), label)
+
+
+def parse_spec(data: bytes, path: Path, label: str) -> ReportSpec:
+    """A report spec from its bytes (already read once); `data` is resolved against `path`'s folder."""
     if len(data) > MAX_SPEC_BYTES:
         raise InputError(
             Problem(f"a report spec is a page of text; this file is over {MAX_SPEC_BYTES // 1024} KB", label)
@@ -122,7 +127,7 @@ def load_spec(path: str | Path) -> ReportSpec:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(_toml_problem(exc, label)) from None
-    return _validate(raw, text, Path(path), label)
+    return _validate(raw, text, path, label)
 
 
 def _toml_problem(exc: ValueError, label: str) -> Problem:
@@ -352,29 +357,11 @@ def load_input(
 def load_input_table(
     path: str | Path, suppressed: tuple[int, int] = DEFAULT_SUPPRESSED
 ) -> tuple[Funnel, ReportSpec | None, Path, Table]:
-    """`load_input`, also returning the CSV as a `Table` (for the report's data sheet)."""
-    if not is_spec(path):
-        funnel, table = read_funnel_table(path, suppressed)
-        return funnel, None, Path(path), table
-    spec = load_spec(path)
-    label = str(path)
-    if spec.data is None:
-        raise InputError(
-            Problem("the spec has no 'data' key: add data = \"your-funnel.csv\" (relative to the spec)", label)
-        )
-    top_lines, _ = _key_lines(Path(path).read_text(encoding="utf-8-sig", errors="replace"))
-    if not spec.data.is_file():
-        where = "is a folder, not a file" if spec.data.is_dir() else "does not exist"
-        raise InputError(
-            Problem(
-                f"the data file '{spec.data}' named by 'data' {where} (the path is relative to the spec's folder)",
-                label,
-                top_lines.get("data"),
-            )
-        )
-    funnel, table = read_funnel_table(spec.data, suppressed)
-    check_claim_stages(spec, funnel, label)
-    return funnel, spec, spec.data, table
+    """`load_input`, also returning the data as a `Table` (kept for callers; new code uses `load`)."""
+    from xlplugin.inputs.loader import load
+
+    loaded = load(path, suppressed=suppressed)
+    return loaded.funnel, loaded.spec, loaded.path or Path(path), loaded.table
 
 
 def is_spec(path: str | Path) -> bool:
@@ -382,13 +369,21 @@ def is_spec(path: str | Path) -> bool:
     suffix = Path(path).suffix.lower()
     if suffix == ".toml":
         return True
-    if suffix in (".csv", ".tsv", ".txt", ".tab"):
+    if suffix in (".csv", ".tsv", ".txt", ".tab", ".xlsx", ".xlsm"):
         return False
+    try:
+        data, label = read_bytes(path, str(path))
+    except InputError:
+        return False
+    return looks_like_spec(data, label)
+
+
+def looks_like_spec(data: bytes, label: str) -> bool:
+    """Bytes (of a file without a telling name) that are TOML with a spec's keys."""
     import tomllib
 
     try:
-        data, _label = read_bytes(path, str(path))
-        text, _encoding = decode(data, str(path))
+        text, _encoding = decode(data, label)
         raw = tomllib.loads(text)
     except (InputError, tomllib.TOMLDecodeError, UnicodeError):
         return False

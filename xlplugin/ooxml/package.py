@@ -16,22 +16,26 @@ ranges, so namespace prefixes, ``mc:Ignorable`` and everything else in a part ke
 
 from __future__ import annotations
 
+import io
 import os
 import posixpath
 import re
-import shutil
+import stat
 import struct
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
 from xml.parsers import expat
 
 from defusedxml import ElementTree as SafeET
 
 from xlplugin.core.errors import InputError, Problem
+
+if TYPE_CHECKING:
+    from xlplugin.ooxml.atomic import Identity
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -121,9 +125,21 @@ class Relationship:
 class Package:
     """An opened, size-checked package. Part names are looked up case-insensitively."""
 
-    def __init__(self, path: Path, zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], limits: Limits):
+    def __init__(
+        self,
+        path: Path,
+        zf: zipfile.ZipFile,
+        infos: list[zipfile.ZipInfo],
+        limits: Limits,
+        handle: BinaryIO | None = None,
+        identity: Identity | None = None,
+    ):
         self.path = path
         self._zip = zf
+        self.handle = handle
+        """The open file every part was checked from; writing copies from it, never from the path again."""
+        self.identity = identity
+        """What the file was when opened (None in memory): the target must still be it when replaced."""
         self.infos = infos
         self.limits = limits
         self._by_lower = {info.filename.lower(): info for info in infos}
@@ -232,6 +248,8 @@ class Package:
 
     def close(self) -> None:
         self._zip.close()
+        if self.handle is not None:
+            self.handle.close()
 
     def __enter__(self) -> Package:
         return self
@@ -263,35 +281,63 @@ def parse_xml(data: bytes, where: str = "XML"):
         raise MalformedPart(where, f"is not readable XML ({type(exc).__name__}: {exc})") from None
 
 
-def open_package(path, limits: Limits = DEFAULT_LIMITS) -> Package:
-    """Open `path` as an xlsx/xlsm package after checking every limit; InputError when refused."""
+def open_package(path, limits: Limits = DEFAULT_LIMITS, *, lock: bool = False) -> Package:
+    """Open `path` as an xlsx/xlsm package after checking every limit; InputError when refused.
+
+    The file is opened once and kept open: every check, every read and the raw copy of a later
+    write use that one open file, so a save over the path meanwhile cannot mix two files. With
+    `lock`, the advisory lock is taken first and held until the package is closed. `path` may
+    also be bytes (a workbook rendered in memory).
+    """
+    if isinstance(path, (bytes, bytearray)):
+        return _open_checked(Path("<memory>"), io.BytesIO(path), limits, None)
     path = Path(path)
     try:
-        size = path.stat().st_size
+        handle = open(path, "rb")  # noqa: SIM115 - kept open by the Package, closed by Package.close
+    except IsADirectoryError:
+        raise _refuse(path, "is not a file") from None
     except OSError as exc:
         raise _refuse(path, f"cannot read the workbook ({exc.strerror})") from None
-    if not path.is_file():
-        raise _refuse(path, "is not a file")
+    try:
+        st = os.fstat(handle.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise _refuse(path, "is not a file")
+        if lock:
+            from xlplugin.ooxml import atomic
+
+            atomic.lock(handle, path)
+            st = os.fstat(handle.fileno())
+        from xlplugin.ooxml.atomic import Identity
+
+        return _open_checked(path, handle, limits, Identity.of(st))
+    except BaseException:
+        handle.close()
+        raise
+
+
+def _open_checked(path: Path, handle: BinaryIO, limits: Limits, ident: Identity | None) -> Package:
+    size = os.fstat(handle.fileno()).st_size if ident is not None else len(handle.getbuffer())  # type: ignore[attr-defined]
     if size > limits.max_file_bytes:
         raise _refuse(path, f"the file is {size:,} bytes, over the {limits.max_file_bytes:,}-byte limit")
-    with open(path, "rb") as handle:
-        head = handle.read(8)
+    head = handle.read(8)
+    handle.seek(0)
     if head == OLE_MAGIC:
         raise _refuse(
             path,
             "the workbook is encrypted (password-protected) or a legacy .xls file; "
             "save it unencrypted as .xlsx and try again",
         )
-    if not zipfile.is_zipfile(path):
+    if not zipfile.is_zipfile(handle):
         raise _refuse(path, "is not an xlsx/xlsm workbook (not a zip package)")
+    handle.seek(0)
     try:
-        zf = zipfile.ZipFile(path)
+        zf = zipfile.ZipFile(handle)
         infos = zf.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:
         raise _refuse(path, f"is a damaged zip package ({exc})") from None
     try:
         _check_directory(path, infos, limits)
-        package = Package(path, zf, infos, limits)
+        package = Package(path, zf, infos, limits, handle, ident)
         if not package.has("[Content_Types].xml"):
             raise _refuse(path, "is a zip file but not an Office Open XML package (no [Content_Types].xml)")
         # Stream every entry once: actual sizes and CRCs, before any XML is parsed.
@@ -406,43 +452,45 @@ def _read_capped(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, pat
 
 
 def lock_file_for(path: Path) -> Path | None:
-    """Excel's owner file beside `path` (``~$NAME``; long names lose their first two characters)."""
-    folder, name = path.parent, path.name
-    for candidate in (f"~${name}", f"~${name[2:]}" if len(name) > 2 else None):
-        if candidate and (folder / candidate).exists():
-            return folder / candidate
-    return None
+    """The first lock file Excel or LibreOffice keeps beside `path` while it is open (see atomic.lock_files)."""
+    from xlplugin.ooxml.atomic import lock_files
+
+    found = lock_files(path)
+    return found[0] if found else None
 
 
 def refuse_if_locked(path: Path) -> None:
-    lock = lock_file_for(path)
-    if lock is not None:
-        raise _refuse(
-            path,
-            f"the workbook is open in Excel (its lock file {lock.name} is beside it); close it in Excel and try again",
-        )
+    from xlplugin.ooxml.atomic import refuse_if_open_elsewhere
+
+    refuse_if_open_elsewhere(path)
 
 
 def check_targets(workbook: Path, target: Path, force: bool) -> None:
-    """Refuse when the workbook (or a separate output) is open in Excel, or the output exists."""
+    """Refuse when the workbook (or a separate output) is open in Excel or LibreOffice, or the output exists."""
     refuse_if_locked(workbook)
     if not same_file(target, workbook):
         refuse_if_locked(target)
-        if target.exists() and not force:
+        try:
+            exists = os.path.lexists(target)
+        except (OSError, ValueError):
+            exists = False  # a name too long: the write says so, naming it
+        if exists and not force:
             raise _refuse(target, "already exists; use --force to overwrite it")
 
 
 def same_file(a: Path, b: Path) -> bool:
-    """True when two paths name the same file (an output given as the workbook itself)."""
+    """True when two paths name the same file (an output given as the workbook itself, or a link to it)."""
     try:
-        return Path(a).resolve() == Path(b).resolve()
+        return Path(a).resolve() == Path(b).resolve() or os.path.samefile(a, b)
     except OSError:
         return Path(a) == Path(b)
 
 
 def backup_path(path: Path) -> Path:
     """``NAME.bak.xlsx`` beside NAME.xlsx (NAME.bak.xlsm for macro workbooks)."""
-    return path.with_name(f"{path.stem}.bak{path.suffix}")
+    from xlplugin.ooxml.atomic import backup_path as _backup_path
+
+    return _backup_path(path)
 
 
 WriteHook = Callable[[str], None]
@@ -452,58 +500,56 @@ _no_hook: WriteHook = lambda step: None  # noqa: E731
 
 
 def write_package(
-    package: Package, target, changes: dict[str, bytes | None], *, backup: bool = False, hook: WriteHook = _no_hook
+    package: Package,
+    target,
+    changes: dict[str, bytes | None],
+    *,
+    backup: bool = False,
+    force: bool = False,
+    hook: WriteHook = _no_hook,
 ) -> Path:
     """Write `package` with `changes` applied to `target` atomically; return target.
 
     `changes` maps part names to new bytes (a new or replaced part) or None (a removed part).
-    Untouched entries keep their compressed bytes; new parts are appended after the rest.
-    With `backup`, an existing target is kept as :func:`backup_path` before it is replaced.
+    Untouched entries keep their compressed bytes, copied from the open file the package was
+    checked from; new parts are appended after the rest. Written over the package's own file,
+    the write refuses when that file was replaced or changed meanwhile; a separate `target` is
+    created exclusively unless `force`. With `backup`, an existing target is kept as
+    :func:`backup_path` before it is replaced.
     """
+    from xlplugin.ooxml import atomic
+
     target = Path(target)
-    folder = target.parent if str(target.parent) else Path(".")
+    in_place = package.identity is not None and same_file(target, package.path)
     lower_changes = {name.lstrip("/").lower(): (name.lstrip("/"), data) for name, data in changes.items()}
-    hook("tempfile")
-    handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    temp = Path(temp_name)
-    try:
-        with os.fdopen(handle, "wb") as raw_out, open(package.path, "rb") as raw_in:
-            with zipfile.ZipFile(raw_out, "w", zipfile.ZIP_DEFLATED) as out:
-                for info in package.infos:
-                    key = info.filename.lower()
-                    if key in lower_changes:
-                        name, data = lower_changes.pop(key)
-                        if data is not None:
-                            hook("write-part")
-                            _write_new(out, info.filename, data, like=info)
-                        continue
-                    hook("copy-part")
-                    _copy_entry(out, raw_in, package, info)
-                for name, data in lower_changes.values():
+
+    def write(raw_out: BinaryIO) -> None:
+        pending = dict(lower_changes)
+        with zipfile.ZipFile(raw_out, "w", zipfile.ZIP_DEFLATED) as out:
+            for info in package.infos:
+                key = info.filename.lower()
+                if key in pending:
+                    _name, data = pending.pop(key)
                     if data is not None:
                         hook("write-part")
-                        _write_new(out, name, data)
-            hook("flush")
-            raw_out.flush()
-            os.fsync(raw_out.fileno())
-        if backup and target.exists():
-            hook("backup")
-            backup_to = backup_path(target)
-            temp_backup = Path(tempfile.mkstemp(prefix=f".{backup_to.name}.", suffix=".tmp", dir=folder)[1])
-            try:
-                shutil.copy2(target, temp_backup)
-                os.replace(temp_backup, backup_to)
-            except BaseException:
-                temp_backup.unlink(missing_ok=True)
-                raise
-        hook("replace")
-        if target.exists():
-            shutil.copymode(target, temp)
-        os.replace(temp, target)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    return target
+                        _write_new(out, info.filename, data, like=info)
+                    continue
+                hook("copy-part")
+                _copy_entry(out, package, info)
+            for name, data in pending.values():
+                if data is not None:
+                    hook("write-part")
+                    _write_new(out, name, data)
+
+    return atomic.write_file(
+        target,
+        write,
+        replace=in_place or force,
+        expect=package.identity if in_place else None,
+        force=force,
+        backup=backup,
+        hook=hook,
+    )
 
 
 def _write_new(out: zipfile.ZipFile, name: str, data: bytes, like: zipfile.ZipInfo | None = None) -> None:
@@ -513,10 +559,10 @@ def _write_new(out: zipfile.ZipFile, name: str, data: bytes, like: zipfile.ZipIn
     out.writestr(info, data)
 
 
-def _copy_entry(out: zipfile.ZipFile, raw_in, package: Package, info: zipfile.ZipInfo) -> None:
+def _copy_entry(out: zipfile.ZipFile, package: Package, info: zipfile.ZipInfo) -> None:
     """Copy an entry's compressed bytes unchanged; fall back to re-compressing its content."""
     try:
-        _copy_raw(out, raw_in, info)
+        _copy_raw(out, package, info)
     except _RawCopyUnavailable:
         data = package.read(info.filename)
         clone = zipfile.ZipInfo(info.filename, date_time=_sane_date(info.date_time))
@@ -534,15 +580,24 @@ def _sane_date(date_time) -> tuple:
     return tuple(date_time) if 1980 <= year <= 2107 else (1980, 1, 1, 0, 0, 0)
 
 
-def _copy_raw(out: zipfile.ZipFile, raw_in, info: zipfile.ZipInfo) -> None:
-    """Write a local header and the entry's compressed bytes as stored (zipfile has no public API)."""
-    if not all(hasattr(out, attr) for attr in ("fp", "filelist", "NameToInfo", "start_dir")):
+def _copy_raw(out: zipfile.ZipFile, package: Package, info: zipfile.ZipInfo) -> None:
+    """Write a local header and the entry's compressed bytes as stored (zipfile has no public API).
+
+    The bytes come from the package's own open file (never the path again), and the local
+    header must name the entry the directory names: otherwise the file was changed under us.
+    """
+    raw_in = package.handle
+    if raw_in is None or not all(hasattr(out, attr) for attr in ("fp", "filelist", "NameToInfo", "start_dir")):
         raise _RawCopyUnavailable
     raw_in.seek(info.header_offset)
     header = raw_in.read(30)
     if len(header) != 30 or header[:4] != b"PK\x03\x04":
         raise _RawCopyUnavailable
     name_len, extra_len = struct.unpack("<HH", header[26:30])
+    stored_name = raw_in.read(name_len)
+    expected = info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437", "replace")
+    if stored_name != expected:
+        raise _refuse(package.path, "the workbook changed while xlplugin was working on it; nothing was written")
     data_start = info.header_offset + 30 + name_len + extra_len
     clone = zipfile.ZipInfo(info.filename, date_time=_sane_date(info.date_time))
     clone.compress_type = info.compress_type

@@ -25,7 +25,6 @@ from __future__ import annotations
 import math
 import posixpath
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -133,7 +132,7 @@ def _refresh_workbook(workbook: Path, csv, *, output, backup, force) -> Path:
     target = Path(output) if output is not None else workbook
     load_input_table(csv)  # the CSV (or spec) is validated before the workbook is opened
     check_targets(workbook, target, force)
-    with open_package(workbook) as package:
+    with open_package(workbook, lock=True) as package:
         record = ownership.read_ownership(custom_properties(package))
         if record is None:
             raise InputError(
@@ -176,6 +175,8 @@ def _refresh_workbook(workbook: Path, csv, *, output, backup, force) -> Path:
             timestamp=options.generated,
             suppressed=options.suppressed,
             spec=recorded_spec,
+            periods=bool(record.get("periods", False)),
+            overdispersion=str(record.get("overdispersion", "auto")),
         )
         if not force:
             edited = edited_cells(book, owned, options, record_spec_or_none(record, str(workbook)))
@@ -224,13 +225,20 @@ def _refresh_workbook(workbook: Path, csv, *, output, backup, force) -> Path:
             book.remove_sheet(sheet)
             book.remove_defined_name(ownership.sheet_defined_name(key))
         fresh_bytes = render(layout)
-        with tempfile.TemporaryDirectory(prefix="xlplugin-refresh-") as scratch:
-            fresh_path = Path(scratch) / "fresh.xlsx"
-            fresh_path.write_bytes(fresh_bytes)
-            with open_package(fresh_path) as fresh:
-                transplant(book, fresh, layout, owned, extras)
-        write_package(package, target, book.changes, backup=backup)
+        with open_package(fresh_bytes) as fresh:  # in memory: no scratch folder to leave behind
+            transplant(book, fresh, layout, owned, extras)
+        write_package(package, target, book.changes, backup=backup, force=force)
+    _remove_old_scratch()
     return target
+
+
+def _remove_old_scratch() -> None:
+    """Scratch folders that versions before 0.2 made in the system temp folder and a kill left there."""
+    import tempfile
+
+    from xlplugin.ooxml.atomic import remove_stale_scratch
+
+    remove_stale_scratch(Path(tempfile.gettempdir()))
 
 
 def record_spec_or_none(record: dict, label: str):

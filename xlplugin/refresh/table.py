@@ -191,7 +191,7 @@ def _refresh_table(workbook: Path, csv, table, *, sheet, output, backup, force) 
         raise InputError(problems)
     grid = read_grid(csv)
     check_targets(workbook, target, force)
-    with open_package(workbook) as package:
+    with open_package(workbook, lock=True) as package:
         book = open_book(package, workbook)
         existing = book.table_named(table)
         if existing is not None:
@@ -206,7 +206,7 @@ def _refresh_table(workbook: Path, csv, table, *, sheet, output, backup, force) 
             replace_table(book, existing, grid, force=force)
         else:
             create_table(book, table, sheet or table, grid, force=force)
-        write_package(package, target, book.changes, backup=backup)
+        write_package(package, target, book.changes, backup=backup, force=force)
     return target
 
 

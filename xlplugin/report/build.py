@@ -8,11 +8,8 @@ replaces it in one `os.replace`.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import hashlib
 import os
-import time
 from pathlib import Path
 
 from xlplugin.core.counts import DEFAULT_SUPPRESSED
@@ -95,25 +92,11 @@ def check_output(output: str | Path, force: bool, inputs: tuple[Path, ...] = (),
     return out
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write `data` to `path` via a temporary file in the same folder; never a partial file."""
-    folder = path.parent if str(path.parent) else Path(".")
-    # (not tempfile.mkstemp: importing tempfile costs more than the whole write)
-    tmp = str(folder / f".{path.name}.{os.getpid()}.{time.monotonic_ns()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+def write_atomically(path: Path, data: bytes, *, force: bool = False) -> None:
+    """Write `data` to `path` atomically (xlplugin.ooxml.atomic): new files exclusively, existing ones with `force`."""
+    from xlplugin.ooxml.atomic import write_file
+
+    write_file(path, lambda handle: handle.write(data), replace=force, force=force, hold_lock=True)
 
 
 def load_report_layout(
@@ -125,6 +108,9 @@ def load_report_layout(
     timestamp: str | dt.datetime | None = None,
     suppressed: tuple[int, int] = DEFAULT_SUPPRESSED,
     spec=None,
+    periods: bool = False,
+    overdispersion: str = "auto",
+    read_options=None,
 ) -> Layout:
     """Read and validate INPUT (a funnel CSV or a TOML spec) and lay out the report's owned parts.
 
@@ -132,7 +118,8 @@ def load_report_layout(
     `spec` (a ReportSpec) stands in for a spec when INPUT is a bare CSV: refresh passes the
     one recorded in the workbook, so title, cover and claims survive a refresh from a CSV.
     """
-    from xlplugin.inputs.spec import check_claim_stages, load_input_table
+    from xlplugin.inputs.loader import load
+    from xlplugin.inputs.spec import check_claim_stages
 
     method = ALIASES.get(method, method)
     if method not in METHODS:
@@ -140,22 +127,32 @@ def load_report_layout(
     if not 0 < confidence < 1:
         raise InputError(Problem(f"confidence must be between 0 and 1 (e.g. 0.95), not {confidence}"))
     generated = parse_timestamp(timestamp)
-    funnel, read_spec, csv_path, table = load_input_table(input_path, suppressed)
+    loaded = load(input_path, suppressed=suppressed, options=read_options)  # read once: stdin works too
+    funnel, read_spec, table = loaded.funnel, loaded.spec, loaded.table
     if read_spec is not None or spec is None:
         spec = read_spec
     else:
         check_claim_stages(spec, funnel, f"{input_path} (against the claims recorded in the workbook)")
-    data = Path(csv_path).read_bytes()
     source = Source(
-        name=Path(csv_path).name,
-        sha256=hashlib.sha256(data).hexdigest(),
+        name=loaded.path.name if loaded.path is not None else loaded.name,
+        sha256=loaded.sha256,
         header=tuple(table.header),
         rows=tuple(tuple(r) for r in table.rows),
         encoding=table.encoding,
         delimiter=table.delimiter,
     )
+    from xlplugin.core.overdispersion import ADJUSTMENTS
+
+    if overdispersion not in ADJUSTMENTS:
+        raise InputError(Problem(f"overdispersion '{overdispersion}' is not one of {', '.join(ADJUSTMENTS)}"))
     options = Options(
-        confidence=confidence, method=method, publish=publish, generated=generated, suppressed=tuple(suppressed)
+        confidence=confidence,
+        method=method,
+        publish=publish,
+        generated=generated,
+        suppressed=tuple(suppressed),
+        periods=bool(periods),
+        overdispersion=overdispersion,
     )
     return report_layout(funnel, spec, source, options)
 
@@ -202,7 +199,10 @@ def build_report(
     force: bool = False,
     timestamp: str | dt.datetime | None = None,
     suppressed: tuple[int, int] = DEFAULT_SUPPRESSED,
+    periods: bool = False,
+    overdispersion: str = "auto",
     fmt: str | None = None,
+    read_options=None,
     csv_dir: str | Path | None = None,
 ) -> Path:
     """Write the FOI-summary workbook for INPUT to OUTPUT (.xlsx or .ods); InputError (nothing written) on bad input.
@@ -218,6 +218,9 @@ def build_report(
         publish=publish,
         timestamp=timestamp,
         suppressed=suppressed,
+        periods=periods,
+        overdispersion=overdispersion,
+        read_options=read_options,
     )
     data = render_layout(layout, output_format(out, fmt))
     tidy: dict[str, bytes] = {}
@@ -230,7 +233,7 @@ def build_report(
     if csv_dir is not None:
         folder = check_csv_folder(csv_dir, list(tidy), force)
         folder.mkdir(exist_ok=True)
-    write_atomically(out, data)
+    write_atomically(out, data, force=force)
     for name, content in tidy.items():
-        write_atomically(folder / name, content)
+        write_atomically(folder / name, content, force=True)  # check_csv_folder has refused what --force must allow
     return out

@@ -28,7 +28,6 @@ METHOD_NAMES = {
 #: Charts list at most this many bars / programmes; beyond it the table alone carries the figures.
 MAX_CHART_BARS = 40
 MAX_CLUSTERED_PROGRAMMES = 8
-MIN_FUNNEL_PLOT_PROGRAMMES = 3
 FUNNEL_PLOT_POINTS = 41
 #: Alt text is read aloud: keep it to a paragraph.
 MAX_ALT_TEXT = 1500
@@ -58,6 +57,8 @@ class Options(NamedTuple):
     generated: dt.datetime = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
     suppressed: tuple[int, int] = (0, 4)
     version: str = __version__
+    periods: bool = False  # --periods: the programmes are times even if their names do not say so
+    overdispersion: str = "auto"  # funnel-plot limits for areas (core.overdispersion.ADJUSTMENTS)
 
 
 # ------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from xlplugin.inputs.spec import spec_as_record
 from xlplugin.report import ownership
 from xlplugin.report.common import MIN_PRINT_SCALE, Context, Options, Source, oriented, print_scale, print_width_pt
 from xlplugin.report.model import Layout, Sheet
+from xlplugin.report.sheet_changes import changes_sheet, trend_chart_sheet
 from xlplugin.report.sheet_claims import claims_sheet
 from xlplugin.report.sheet_denominators import denominators, denominators_chart_sheet, denominators_sheet
 from xlplugin.report.sheet_front import contents_sheet, cover_sheet, data_sheet, default_title, notes_sheet
@@ -42,6 +43,7 @@ def report_layout(funnel: Funnel, spec, source: Source, options: Options | None 
     programmes = programmes_sheet(ctx)
     if programmes:
         body.append(programmes)
+    body += [s for s in (changes_sheet(ctx), trend_chart_sheet(ctx)) if s is not None]
     body += funnel_plot_sheets(ctx)
     body.append(data_sheet(ctx))
     cover = cover_sheet(ctx, title)
@@ -55,6 +57,8 @@ def report_layout(funnel: Funnel, spec, source: Source, options: Options | None 
         method=options.method,
         publish=options.publish,
         suppressed=list(options.suppressed),
+        **({"periods": True} if options.periods else {}),
+        **({"overdispersion": options.overdispersion} if options.overdispersion != "auto" else {}),
         **({"spec": spec_as_record(spec)} if spec is not None else {}),
     )
     props = {

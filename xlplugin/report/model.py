@@ -21,9 +21,16 @@ RATE = "rate"  # 0.0%
 RATIO = "ratio"  # 0.00
 P_VALUE = "p"  # 0.0000
 WRAP = "wrap"  # long text, wrapped
+POINTS = "points"  # +14.7: a change in percentage points (the cell holds points, not a proportion)
 SHORT = "short"  # GSS shorthand ([c], [x], [z]) standing in a number's place: aligned like one
 
-NUMBER_FORMATS = {COUNT: "#,##0", RATE: "0.0%", RATIO: "0.00", P_VALUE: '[<0.0001]"<0.0001";0.0000'}
+NUMBER_FORMATS = {
+    COUNT: "#,##0",
+    RATE: "0.0%",
+    RATIO: "0.00",
+    P_VALUE: '[<0.0001]"<0.0001";0.0000',
+    POINTS: "+0.0;-0.0;0.0",
+}
 
 # Line styles (rows of text above a table, or the cover's paragraphs).
 BODY = "body"
@@ -137,6 +144,7 @@ class Series(NamedTuple):
     labels: bool = False
     point_labels: tuple[tuple[str, int, int], ...] = ()  # a text label per point, from cells
     colour: str | None = None
+    marker: str = "circle"  # for line charts: each series its own marker shape, so colour is not the only cue
 
 
 class Axis(NamedTuple):
@@ -148,7 +156,7 @@ class Axis(NamedTuple):
 
 
 class Chart(NamedTuple):
-    kind: str  # bar (horizontal) | scatter
+    kind: str  # bar (horizontal) | scatter | line (categories along the x axis: periods)
     title: str
     alt_text: str
     series: tuple[Series, ...]

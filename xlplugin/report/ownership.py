@@ -40,6 +40,8 @@ TABLE_NAMES = {
     "denominators_chart": "xlp_denominators_chart_data",
     "claims": "xlp_claims",
     "programmes": "xlp_programmes",
+    "changes": "xlp_changes",
+    "trend_chart": "xlp_trend_chart_data",
     "funnel_plot": "xlp_funnel_plot_data",
     "funnel_plot_limits": "xlp_funnel_plot_limits",
     "data": "xlp_data",

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from xlplugin.core.funnel import Funnel
-from xlplugin.core.intervals import binom_two_sided_p, funnel_limits
+from xlplugin.core import overdispersion as od
+from xlplugin.core.funnel_plot import Point, funnel_plot, plot_definition
+from xlplugin.core.periods import period_programmes
 from xlplugin.report import ownership
 from xlplugin.report.common import (
     FUNNEL_PLOT_POINTS,
-    MIN_FUNNEL_PLOT_PROGRAMMES,
     SHORTHAND,
     Context,
     clip,
@@ -23,22 +23,26 @@ from xlplugin.report.common import (
     unique_headers,
     value_cell,
 )
-from xlplugin.report.model import COUNT, P_VALUE, RATE, TEXT, Axis, Cell, Chart, Line, Range, Series, Sheet, Table, a1
+from xlplugin.report.model import (
+    COUNT,
+    P_VALUE,
+    RATE,
+    RATIO,
+    TEXT,
+    Axis,
+    Cell,
+    Chart,
+    Line,
+    Range,
+    Series,
+    Sheet,
+    Table,
+    a1,
+)
 from xlplugin.report.sheet_claims import has_stage
 
 # ------------------------------------------------------------------------------------------
 # several programmes: side by side, and the funnel plot
-
-
-def plot_definition(funnel: Funnel) -> tuple[str, str] | None:
-    """The rate compared across programmes: the last in-funnel stage of the first stage."""
-    p0 = funnel.programmes[0]
-    first = p0.first.name
-    inside = [s for s in p0.stages if not s.outside and s.base is not None and s.unit == p0.first.unit]
-    for s in reversed(inside):
-        if p0.is_subset(s.name, first):
-            return s.name, first
-    return None
 
 
 def programmes_sheet(ctx: Context) -> Sheet | None:
@@ -120,169 +124,214 @@ def programmes_sheet(ctx: Context) -> Sheet | None:
     )
 
 
+ADJUSTMENT_TEXT = {
+    od.NONE: "plain limits: the areas are not overdispersed",
+    od.MULTIPLICATIVE: "limits widened by the multiplicative overdispersion factor (Spiegelhalter 2005)",
+    od.ADDITIVE: "limits widened by the additive, random-effects, overdispersion adjustment (Spiegelhalter 2005)",
+}
+
+
+def _verdict(outside_95: bool, outside_998: bool, above: bool) -> str:
+    side = "Above" if above else "Below"
+    if outside_998:
+        return f"{side} the 99.8% limits"
+    if outside_95:
+        return f"{side} the 95% limits"
+    return "Within the limits"
+
+
+def _plain_verdict(p: Point, target: float) -> str:
+    return _verdict(p.outside_95_plain, p.outside_998_plain, p.rate > target)
+
+
+def _drawn_verdict(p: Point, target: float) -> str:
+    return _verdict(p.outside_95, p.outside_998, p.rate > target)
+
+
 def funnel_plot_sheets(ctx: Context) -> list[Sheet]:
-    """Rate against denominator per programme, with 95% and 99.8% limits around the pooled rate."""
-    definition = plot_definition(ctx.funnel)
-    if definition is None or len(ctx.funnel.programmes) < MIN_FUNNEL_PLOT_PROGRAMMES:
-        return []
-    num_name, den_name = definition
-    points = []
-    for p in ctx.funnel.programmes:
-        if not (has_stage(p, num_name) and has_stage(p, den_name)):
-            continue
-        x, n = p.stage(num_name).count, p.stage(den_name).count
-        if x.is_exact and n.is_exact and n.low > 0 and p.is_subset(num_name, den_name):
-            points.append((p, x.low, n.low))
-    if len(points) < MIN_FUNNEL_PLOT_PROGRAMMES:
-        return []
+    """Areas only (periods get a trend instead): rate against denominator, with 95% and 99.8% limits
+    around the target, widened for overdispersion when the areas are overdispersed."""
     o = ctx.options
-    pooled = sum(x for _, x, _ in points) / sum(n for _, _, n in points)
+    if period_programmes(ctx.funnel, o.periods) is not None:
+        return []
+    fp = funnel_plot(ctx.funnel, o.overdispersion)
+    if fp is None:
+        return []
+    d = fp.dispersion
+    adjusted = d.adjustment != od.NONE
+    num_name, den_name = fp.numerator, fp.denominator
     name, limits_name = "Funnel plot", "Funnel plot limits"
-    headers = unique_headers(
-        [
-            "Programme",
-            f"{num_name} (number)",
-            f"{den_name} (number)",
-            "Rate (%)",
-            "Pooled rate (%)",
-            "Exact binomial p-value (number)",
-            "Compared with the pooled rate",
-        ]
-    )
+    headers = [
+        "Programme",
+        f"{num_name} (number)",
+        f"{den_name} (number)",
+        "Rate (%)",
+        "Target rate (%)",
+        "z-score (number)",
+        "Exact binomial p-value (number)",
+        "Against the plain limits",
+    ]
+    if adjusted:
+        headers += ["Adjusted z-score (number)", "Adjusted p-value (number)", "Against the adjusted limits"]
+    headers_t = unique_headers(headers)
     lines = [
         Line(
-            f"Each programme's rate of {lower_first(num_name)} out of {lower_first(den_name)}, "
-            "against its denominator. "
-            f"The pooled rate is all programmes' {lower_first(num_name)} divided by all their {lower_first(den_name)}."
+            f"Each programme's rate of {lower_first(num_name)} out of {lower_first(den_name)}, against its "
+            f"denominator. The target is the pooled rate: all programmes' {lower_first(num_name)} divided by all their "
+            f"{lower_first(den_name)}."
         ),
         Line(
-            "A programme is flagged by an exact two-sided binomial test against the pooled rate "
-            "(p below 0.05, or below 0.002), not by where the drawn limits fall."
+            "Against the plain limits: an exact two-sided binomial test against the target (p below 0.05 is outside "
+            "the 95% limits, below 0.002 outside the 99.8% limits)."
         ),
-        Line("The control limits drawn in the chart below are in the table on the Funnel plot limits sheet."),
+        Line(
+            f"Overdispersion (Spiegelhalter 2005): phi = {d.phi:.3f} from z-scores winsorised at 10% each end, "
+            f"tau squared = {d.tau2:.6f}; "
+            + (
+                "the areas vary more than chance allows, so "
+                if d.overdispersed
+                else "the areas vary no more than chance allows; "
+            )
+            + f"the chart draws {ADJUSTMENT_TEXT[d.adjustment]}."
+        ),
     ]
-    skipped = len(ctx.funnel.programmes) - len(points)
-    if skipped:
-        lines.append(Line(f"{skipped} programme(s) without exact counts for both stages are left out."))
+    if adjusted:
+        lines.append(
+            Line(
+                "Against the adjusted limits: the adjusted z-score is the difference from the target divided by the "
+                "widened spread, its p-value two-sided normal."
+            )
+        )
+    lines.append(Line("The control limits drawn in the chart below are in the table on the Funnel plot limits sheet."))
+    if fp.skipped:
+        lines.append(Line(f"{fp.skipped} programme(s) without exact counts for both stages are left out."))
     lines = split_long(lines)
     top = 2 + len(lines)
     rows = []
-    for i, (p, x, n) in enumerate(points):
+    for i, pt in enumerate(fp.points):
         row = top + 1 + i
-        pv = binom_two_sided_p(x, n, pooled)
-        rate = x / n
-        if pv < 0.002:
-            verdict = ("Higher" if rate > pooled else "Lower") + " than the pooled rate (p < 0.002)"
-        elif pv < 0.05:
-            verdict = ("Higher" if rate > pooled else "Lower") + " than the pooled rate (p < 0.05)"
-        else:
-            verdict = "In line with the pooled rate"
-        rows.append(
-            (
-                Cell(p.name or "", TEXT),
-                Cell(x, COUNT),
-                Cell(n, COUNT),
-                Cell(rate, RATE, None if o.publish else f"={a1(row, 1)}/{a1(row, 2)}"),
-                Cell(pooled, RATE),
-                Cell(pv, P_VALUE),
-                Cell(verdict, TEXT),
-            )
-        )
-    table = Table(ownership.TABLE_NAMES["funnel_plot"], headers, tuple(rows), top, 0, column_widths(headers, rows))
+        cells = [
+            Cell(pt.name, TEXT),
+            Cell(pt.x, COUNT),
+            Cell(pt.n, COUNT),
+            Cell(pt.rate, RATE, None if o.publish else f"={a1(row, 1)}/{a1(row, 2)}"),
+            Cell(d.target, RATE),
+            Cell(pt.z_plain, RATIO),
+            Cell(pt.p_plain, P_VALUE),
+            Cell(_plain_verdict(pt, d.target), TEXT),
+        ]
+        if adjusted:
+            cells += [Cell(pt.z, RATIO), Cell(pt.p_value, P_VALUE), Cell(_drawn_verdict(pt, d.target), TEXT)]
+        rows.append(tuple(cells))
+    table = Table(ownership.TABLE_NAMES["funnel_plot"], headers_t, tuple(rows), top, 0, column_widths(headers_t, rows))
 
     # the limits, on their own sheet (one table per sheet)
-    n_min = min(n for _, _, n in points)
-    n_max = max(n for _, _, n in points)
+    n_min = min(pt.n for pt in fp.points)
+    n_max = max(pt.n for pt in fp.points)
     lo_n = max(1.0, n_min / 4)  # wide enough to show the funnel's shape
     hi_n = n_max * 1.15
     grid = [lo_n + (hi_n - lo_n) * k / (FUNNEL_PLOT_POINTS - 1) for k in range(FUNNEL_PLOT_POINTS)]
     grid = [round(g) if g >= 10 else round(g, 2) for g in grid]
-    lim_headers = unique_headers(
-        [
-            "Denominator (number)",
-            "Pooled rate (%)",
-            "95% lower limit (%)",
-            "95% upper limit (%)",
-            "99.8% lower limit (%)",
-            "99.8% upper limit (%)",
+    lim_headers = [
+        "Denominator (number)",
+        "Target rate (%)",
+        "95% lower limit (%)",
+        "95% upper limit (%)",
+        "99.8% lower limit (%)",
+        "99.8% upper limit (%)",
+    ]
+    if adjusted:
+        lim_headers += [
+            "Adjusted 95% lower limit (%)",
+            "Adjusted 95% upper limit (%)",
+            "Adjusted 99.8% lower limit (%)",
+            "Adjusted 99.8% upper limit (%)",
         ]
-    )
+    lim_headers_t = unique_headers(lim_headers)
     lim_lines = [
         Line(
-            "Control limits around the pooled rate for each size of denominator: pooled rate plus or minus z "
-            "times the square root of pooled rate times (1 minus pooled rate) divided by the denominator "
-            "(Spiegelhalter 2005), z for 95% and 99.8%."
+            "Plain control limits around the target for each size of denominator: target plus or minus z times the "
+            "square root of target times (1 minus target) divided by the denominator (Spiegelhalter 2005), z for 95% "
+            "and 99.8%."
         ),
     ]
+    if d.adjustment == od.MULTIPLICATIVE:
+        lim_lines.append(
+            Line(f"Adjusted limits: the same with the spread multiplied by the square root of phi ({d.phi:.3f}).")
+        )
+    elif d.adjustment == od.ADDITIVE:
+        lim_lines.append(
+            Line(
+                f"Adjusted limits: the same with tau squared ({d.tau2:.6f}) added to the variance under the "
+                "square root."
+            )
+        )
     lim_lines = split_long(lim_lines)
     lim_top = 2 + len(lim_lines)
     lim_rows = []
     for g in grid:
-        l95, u95 = funnel_limits(pooled, g, 0.95, "normal")
-        l998, u998 = funnel_limits(pooled, g, 0.998, "normal")
-        lim_rows.append(
-            (Cell(g, COUNT), Cell(pooled, RATE), Cell(l95, RATE), Cell(u95, RATE), Cell(l998, RATE), Cell(u998, RATE))
-        )
+        cells = [Cell(g, COUNT), Cell(d.target, RATE)]
+        for kind in (od.NONE, d.adjustment) if adjusted else (od.NONE,):
+            l95, u95 = od.limits(d, g, 0.95, kind)
+            l998, u998 = od.limits(d, g, 0.998, kind)
+            cells += [Cell(l95, RATE), Cell(u95, RATE), Cell(l998, RATE), Cell(u998, RATE)]
+        lim_rows.append(tuple(cells))
     lim_table = Table(
         ownership.TABLE_NAMES["funnel_plot_limits"],
-        lim_headers,
+        lim_headers_t,
         tuple(lim_rows),
         lim_top,
         0,
-        column_widths(lim_headers, lim_rows),
+        column_widths(lim_headers_t, lim_rows),
     )
     lf, ll = lim_table.first_data_row, lim_table.last_row
     first, last = table.first_data_row, table.last_row
+    drawn = 6 if adjusted else 2  # first column of the limits drawn
     series = [
         Series(
             name_cell=(name, top, 0),
             values=Range(name, first, 3, last, 3),
             categories=Range(name, first, 2, last, 2),
             style="points",
-            point_labels=tuple((name, r, 0) for r in range(first, last + 1)) if len(points) <= 12 else (),
+            point_labels=tuple((name, r, 0) for r in range(first, last + 1)),
         ),
         Series(
             (limits_name, lim_top, 1), Range(limits_name, lf, 1, ll, 1), Range(limits_name, lf, 0, ll, 0), style="line"
         ),
-        Series(
-            (limits_name, lim_top, 2),
-            Range(limits_name, lf, 2, ll, 2),
-            Range(limits_name, lf, 0, ll, 0),
-            style="dashed",
-        ),
-        Series(
-            (limits_name, lim_top, 3),
-            Range(limits_name, lf, 3, ll, 3),
-            Range(limits_name, lf, 0, ll, 0),
-            style="dashed",
-        ),
-        Series(
-            (limits_name, lim_top, 4),
-            Range(limits_name, lf, 4, ll, 4),
-            Range(limits_name, lf, 0, ll, 0),
-            style="dotted",
-        ),
-        Series(
-            (limits_name, lim_top, 5),
-            Range(limits_name, lf, 5, ll, 5),
-            Range(limits_name, lf, 0, ll, 0),
-            style="dotted",
-        ),
     ]
-    flagged = [r for r in rows if not str(r[6].value).startswith("In line")]
+    for offset, style in ((0, "dashed"), (1, "dashed"), (2, "dotted"), (3, "dotted")):
+        c = drawn + offset
+        series.append(
+            Series(
+                (limits_name, lim_top, c),
+                Range(limits_name, lf, c, ll, c),
+                Range(limits_name, lf, 0, ll, 0),
+                style=style,
+            )
+        )
+    flagged = [pt for pt in fp.points if pt.outside_95]
+    plain_flagged = sum(pt.outside_95_plain for pt in fp.points)
+    which = "adjusted " if adjusted else ""
     alt = clip(
         f"Funnel plot: each programme's rate of {lower_first(num_name)} out of {lower_first(den_name)} (vertical axis) "
-        f"against its number {lower_first(den_name)} (horizontal axis), with the pooled rate {pct_text(pooled)} "
-        "and 95% (dashed) and 99.8% (dotted) control limits. Points: "
-        + "; ".join(f"{p.name}: {pct_text(x / n)} of {count_text(n)}" for p, x, n in points)
-        + ". "
+        f"against its number {lower_first(den_name)} (horizontal axis), with the target {pct_text(d.target)} "
+        f"and {which}95% (dashed) and 99.8% (dotted) control limits; {ADJUSTMENT_TEXT[d.adjustment]}. "
         + (
-            "Flagged by the exact test: " + "; ".join(f"{r[0].value} ({r[6].value})" for r in flagged) + "."
+            f"Outside the {which}95% limits: "
+            + "; ".join(
+                f"{pt.name} ({pct_text(pt.rate)} of {count_text(pt.n)}, {_drawn_verdict(pt, d.target).lower()})"
+                for pt in flagged
+            )
+            + "."
             if flagged
-            else "No programme differs from the pooled rate by the exact test."
+            else f"No programme is outside the {which}95% limits."
         )
+        + (f" Against the plain limits {plain_flagged} of {len(fp.points)} would be outside." if adjusted else "")
+        + " Points: "
+        + "; ".join(f"{pt.name}: {pct_text(pt.rate)} of {count_text(pt.n)}" for pt in fp.points)
+        + "."
     )
-    y_max = max(max(x / n for _, x, n in points), max(c[5].value for c in lim_rows))
+    y_max = max(max(pt.rate for pt in fp.points), max(c[drawn + 3].value for c in lim_rows))
     chart = Chart(
         kind="scatter",
         title=f"Funnel plot: {lower_first(num_name)} as a rate of {lower_first(den_name)}",
@@ -300,7 +349,8 @@ def funnel_plot_sheets(ctx: Context) -> list[Sheet]:
         name=name,
         title=f"Funnel plot: {lower_first(num_name)} out of {lower_first(den_name)}, by programme",
         description=(
-            "Each programme's rate against its denominator, with 95% and 99.8% limits around the pooled rate."
+            f"Each programme's rate against its denominator, with 95% and 99.8% limits around the target; "
+            f"{ADJUSTMENT_TEXT[d.adjustment]}."
         ),
         lines=tuple(lines),
         table=table,
@@ -312,7 +362,8 @@ def funnel_plot_sheets(ctx: Context) -> list[Sheet]:
         name=limits_name,
         title="Funnel plot limits",
         description=(
-            "The pooled rate and its 95% and 99.8% control limits at each denominator, as drawn in the funnel plot."
+            "The target and its 95% and 99.8% control limits at each denominator"
+            + (", plain and adjusted for overdispersion." if adjusted else ", as drawn in the funnel plot.")
         ),
         lines=tuple(lim_lines),
         table=lim_table,

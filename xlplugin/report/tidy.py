@@ -17,7 +17,7 @@ import io
 import json
 import re
 
-from xlplugin.report.model import COUNT, RATE, RATIO, SHORT, Layout, Table
+from xlplugin.report.model import COUNT, POINTS, RATE, RATIO, SHORT, Layout, Table
 
 #: Tables that are navigation, not data.
 SKIPPED_SHEETS = ("contents",)
@@ -41,11 +41,21 @@ def column_name(header: str, taken: set[str]) -> str:
     return name
 
 
-def _unit(header: str, kinds: set[str]) -> str | None:
+PROPORTION = "proportion (0-1)"
+FRACTION = "fraction (1 = 100%)"
+
+
+def _unit(header: str, kinds: set[str], values: list) -> str | None:
+    """The column's unit: a proportion (0-1) for rates; a fraction for percentages that can leave
+    0-1 (a relative change); else the unit the header states in brackets."""
     m = _UNIT.match(header)
     stated = m.group(2).strip() if m else None
     if RATE in kinds or stated == "%":
-        return "proportion (0-1)"
+        if "change" in header.lower() or any(not 0 <= v <= 1 for v in values):
+            return FRACTION
+        return PROPORTION
+    if POINTS in kinds or stated == "points":
+        return "percentage points"
     return stated
 
 
@@ -68,11 +78,13 @@ def _table_files(name: str, title: str, description: str, table: Table) -> tuple
             kinds = {c.kind for c in col if c.is_number}
             integer = all(isinstance(c.value, int) for c in col if c.is_number) and kinds <= {COUNT}
             field = {"name": field_name, "title": header, "type": "integer" if integer else "number"}
-            unit = _unit(header, kinds)
+            unit = _unit(header, kinds, [c.value for c in col if c.is_number])
             if unit:
                 field["unit"] = unit
-            if RATE in kinds:
+            if unit == PROPORTION:
                 field["description"] = "A proportion from 0 to 1 (the workbook shows it as a percentage)."
+            elif unit == FRACTION:
+                field["description"] = "A fraction: 0.5 means 50%, -0.1 means -10% (the workbook shows a percentage)."
             elif RATIO in kinds:
                 field["description"] = "A ratio between counts of different units, not a percentage."
             fields.append(field)

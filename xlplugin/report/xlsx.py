@@ -168,6 +168,8 @@ def _render_sheet(wb, ws, sheet: Sheet, fmts: _Formats) -> None:
 def _chart(wb, spec: Chart):
     if spec.kind == "bar":
         chart = wb.add_chart({"type": "bar"})
+    elif spec.kind == "line":
+        chart = wb.add_chart({"type": "line"})
     else:
         chart = wb.add_chart({"type": "scatter", "subtype": "straight"})
     for s in spec.series:
@@ -182,6 +184,10 @@ def _chart(wb, spec: Chart):
             options["fill"] = {"color": _BAR_COLOUR}
             options["border"] = {"none": True}
             options["gap"] = 60
+        elif s.style == "trend":
+            colour = s.colour or _BAR_COLOUR
+            options["line"] = {"color": colour, "width": 2}
+            options["marker"] = {"type": s.marker, "size": 8, "fill": {"color": colour}, "border": {"color": "#000000"}}
         elif s.style == "points":
             options["marker"] = {
                 "type": "circle",
@@ -194,10 +200,10 @@ def _chart(wb, spec: Chart):
             options["marker"] = {"type": "none"}
             options["line"] = dict(_LINE_STYLES[s.style])
         if s.labels:
-            num_format = spec.x_axis.num_format if spec.kind == "bar" else None
+            num_format = {"bar": spec.x_axis.num_format, "line": "0.0%"}.get(spec.kind)
             options["data_labels"] = {
                 "value": True,
-                "position": "outside_end",
+                "position": "right" if spec.kind == "line" else "outside_end",
                 "num_format": num_format or "General",
                 "font": {"name": FONT, "size": 10},
             }

@@ -1,0 +1,453 @@
+"""Data as it arrives, through the real command line: layouts, workbooks, suppression wording,
+percentages without counts, pipes, and refusals that name the line and column or sheet and cell."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from xlplugin.core.counts import parse_count, percentage_interval
+from xlplugin.core.errors import InputError
+from xlplugin.inputs import ReadOptions, load
+
+ROOT = Path(__file__).resolve().parents[1]
+INPUTS = ROOT / "workbooks" / "examples" / "inputs"
+EXAMPLES = ROOT / "tests" / "data" / "examples"
+MET = EXAMPLES / "met-2020-visits.csv"
+PREVENT = EXAMPLES / "prevent-channel.csv"
+MET_BOOK = INPUTS / "met-2020-visits-foi.xlsx"
+PREVENT_BOOK = INPUTS / "prevent-channel-foi.xlsx"
+
+
+def run(*args, stdin: bytes | None = None, module: str = "xlplugin.cli", shell: str | None = None):
+    env = {k: v for k, v in os.environ.items() if k != "XLPLUGIN_DEBUG"}
+    command = shell if shell is not None else [sys.executable, "-m", module, *map(str, args)]
+    return subprocess.run(
+        command, input=stdin, capture_output=True, env=env, timeout=120, shell=shell is not None, executable=None
+    )
+
+
+def rates_json(*args) -> dict:
+    r = run("rates", *args, "--json")
+    assert r.returncode == 0, r.stderr.decode()
+    return json.loads(r.stdout)
+
+
+# --------------------------------------------------------------------------------------------
+# the same figures in every layout give the same rates
+
+
+def test_met_figures_in_every_workbook_shape_give_the_csv_rates():
+    expected = rates_json(MET)
+    assert expected["programmes"][0]["stages"][3]["count"] == 62  # not vacuous: the Met figures
+    assert rates_json(MET_BOOK) == expected  # the one Excel table, by default
+    assert rates_json(MET_BOOK, "--table", "MetVisits") == expected
+    assert rates_json(MET_BOOK, "--sheet", "Table 1") == expected  # title block; "1,000" typed as text
+    assert rates_json(MET_BOOK, "--range", "Range!B6:F11") == expected
+    assert rates_json(MET_BOOK, "--sheet", "Range", "--range", "B6:F11") == expected
+
+
+def test_met_figures_wide_and_long_give_the_same_rates(tmp_path):
+    wide = tmp_path / "met-wide.csv"
+    wide.write_text(
+        "stage,2020,base,unit\n"
+        "Identified for a visit,1000,,people\n"
+        "Visited,669,Identified for a visit,people\n"
+        "Follow-up engagements,156,Visited,contacts\n"
+        "Interested in diversion,62,Visited,people\n"
+        "Contacted police about diversion,20,none,people\n"
+    )
+    long = tmp_path / "met-long.csv"
+    long.write_text(
+        "Measure,Year,Number,Denominator,Unit\n"
+        "Identified for a visit,2020,1000,,people\n"
+        "Visited,2020,669,Identified for a visit,people\n"
+        "Follow-up engagements,2020,156,Visited,contacts\n"
+        "Interested in diversion,2020,62,Visited,people\n"
+        "Contacted police about diversion,2020,20,none,people\n"
+    )
+    by_stage = rates_json(MET)
+    a, b = rates_json(wide), rates_json(long)
+    assert a == b
+    assert a["programmes"][0]["name"] == "2020"
+    a["programmes"][0]["name"] = None  # a single-programme CSV has no programme name
+    assert a == by_stage
+
+
+def test_prevent_figures_in_every_layout_give_the_same_rates():
+    expected = rates_json(PREVENT)
+    names = [p["name"] for p in expected["programmes"]]
+    assert names == [
+        "Year ending March 2019",
+        "Year ending March 2020",
+        "Year ending March 2021",
+        "Year ending March 2024",
+    ]
+    assert rates_json(INPUTS / "prevent-channel-wide.csv") == expected
+    assert rates_json(INPUTS / "prevent-channel-long.csv") == expected
+    assert rates_json(PREVENT_BOOK) == expected  # title, source and note rows above, a footnote below
+
+
+def test_rates_says_which_layout_and_which_columns_it_took():
+    r = run("rates", INPUTS / "prevent-channel-long.csv")
+    err = r.stderr.decode()
+    assert r.returncode == 0, err
+    assert "layout: long" in err
+    assert "'year' as programme, 'measure' as stage, 'value' as count, 'denominator' as base" in err
+    r = run("rates", INPUTS / "prevent-channel-wide.csv")
+    assert "layout: wide (each of 'Year ending March 2019'," in r.stderr.decode()
+
+
+def test_layout_override_and_programme_column(tmp_path):
+    path = tmp_path / "forces.csv"
+    path.write_text("stage,Kent,Essex\nReferred,100,80\nAdopted,10,8\n")
+    r = run("rates", path, "--json")
+    assert r.returncode == 2  # no digit in the column names: not taken as wide on a guess
+    doc = rates_json(path, "--layout", "wide")
+    assert [p["name"] for p in doc["programmes"]] == ["Kent", "Essex"]
+    assert doc["programmes"][1]["stages"][1]["rate"] == pytest.approx(0.1)
+
+    ambiguous = tmp_path / "open-data.csv"
+    ambiguous.write_text("year,area,stage,value\n2021,Kent,Referred,100\n2021,Kent,Adopted,10\n")
+    r = run("rates", ambiguous)
+    assert r.returncode == 2
+    err = r.stderr.decode()
+    assert "ambiguous: 'year' (A) and 'area' (B) could each be the programme column" in err
+    assert "--programme-column" in err and "line 1" in err
+    doc = rates_json(ambiguous, "--programme-column", "area")
+    assert [p["name"] for p in doc["programmes"]] == ["Kent"]
+
+
+# --------------------------------------------------------------------------------------------
+# FOI suppression wording
+
+FORMS = [
+    ("1-4", 1, 4),
+    ("0-4", 0, 4),
+    ("fewer than 5", 0, 4),
+    ("less than 5", 0, 4),
+    ("under 5", 0, 4),
+    ("<5", 0, 4),
+    ("<=5", 0, 5),
+    ("≤5", 0, 5),
+    ("5 or fewer", 0, 5),
+    ("up to 5", 0, 5),
+    ("-", 0, None),
+    ("..", 0, None),
+    ("*", 0, 4),
+    ("[c]", 0, 4),
+    ("c", 0, 4),
+    ("~", 0, 4),
+    ("[x]", 0, None),
+    ("[z]", 0, None),
+    ("x", 0, None),
+    ("z", 0, None),
+    ("low", 0, 4),
+    ("redacted", 0, 4),
+    ("Fewer than 10", 0, 9),
+]
+
+
+@pytest.mark.parametrize("text, low, high", FORMS, ids=[f[0] for f in FORMS])
+def test_each_suppression_form_is_its_interval_and_keeps_its_text(text, low, high):
+    count = parse_count(text)
+    assert (count.low, count.high) == (low, high)
+    assert str(count) == text  # shown as published
+    assert count.exact is None
+
+
+def test_suppression_forms_through_the_command_line(tmp_path):
+    path = tmp_path / "foi.csv"
+    rows = "".join(
+        f'"Stage {i} ({text})",{text if "," not in text else chr(34) + text + chr(34)},A\n'
+        for i, (text, _l, _h) in enumerate(FORMS)
+    )
+    path.write_text("stage,count,base\nA,1000,\n" + rows, encoding="utf-8")
+    doc = rates_json(path)
+    got = [(s["count_low"], s["count_high"]) for s in doc["programmes"][0]["stages"][1:]]
+    assert got == [(low, high) for _t, low, high in FORMS]
+
+
+def test_a_dash_may_mean_zero():
+    assert parse_count("-", dash="zero").exact == 0
+    assert parse_count("-").high is None
+
+
+def test_a_range_from_high_to_low_is_refused():
+    with pytest.raises(ValueError, match="from high to low"):
+        parse_count("4-1")
+
+
+# --------------------------------------------------------------------------------------------
+# percentages without counts
+
+
+def test_percentage_intervals_at_their_stated_precision():
+    assert percentage_interval("42%", 230_000, 230_000) == (95_450, 97_749)
+    assert percentage_interval("9%", 669, 669) == (57, 63)
+    assert percentage_interval("9.3%", 669, 669) == (62, 62)  # 61.9.. to 62.5..: only 62
+    assert percentage_interval("0%", 669, 669) == (0, 3)  # under 0.5%: 3/669 = 0.448%
+    # every whole number in the interval rounds (half up) to the percentage, and its neighbours do not
+    for percent, base in (("42%", 230_000), ("9%", 669), ("12.3%", 669), ("6%", 1000)):
+        low, high = percentage_interval(percent, base, base)
+        p = float(percent.rstrip("%"))
+        places = len(percent.rstrip("%").split(".")[1]) if "." in percent else 0
+        for n in (low, high):
+            assert abs(round(100 * n / base + 1e-12, places) - p) < 1e-9 or abs(100 * n / base - p) <= 0.5 * 10**-places
+        assert 100 * (low - 1) / base < p - 0.5 * 10**-places
+        assert 100 * (high + 1) / base >= p + 0.5 * 10**-places
+
+
+def test_nine_percent_of_669_through_the_command_line():
+    doc = rates_json(INPUTS / "met-2020-visits-percentages.csv")
+    stage = doc["programmes"][0]["stages"][2]
+    assert stage["stage"] == "Interested in diversion"
+    assert (stage["count"], stage["count_low"], stage["count_high"]) == (None, 57, 63)
+    assert "from_percentage" in stage["flags"]
+    assert stage["rate_low"] == pytest.approx(57 / 669) and stage["rate_high"] == pytest.approx(63 / 669)
+
+
+def test_forty_two_percent_of_230000():
+    doc = rates_json(INPUTS / "restart-scheme-percentages.csv")
+    stage = doc["programmes"][0]["stages"][1]
+    assert (stage["count_low"], stage["count_high"]) == (95_450, 97_749)
+    assert stage["flags"] == ["from_percentage"]
+
+
+def test_claims_read_a_table_with_counts_from_percentages():
+    # the exact stages are explained as before; claims over inexact counts are the claims issue's work
+    r = run("claim", "66.9%", INPUTS / "met-2020-visits-percentages.csv", "--json")
+    assert r.returncode == 0, r.stderr.decode()
+    doc = json.loads(r.stdout)
+    assert [(m["numerator"], m["denominator"]) for m in doc["matches"]] == [(["Visited"], "Identified for a visit")]
+
+
+def test_a_proportion_column_is_read_as_percentages(tmp_path):
+    path = tmp_path / "rates.csv"
+    path.write_text("stage,count,rate\nVisited,669,\nInterested,,0.09\n")
+    stage = rates_json(path)["programmes"][0]["stages"][1]
+    assert (stage["count_low"], stage["count_high"]) == (57, 63)
+
+
+def test_counts_and_percentages_that_disagree_are_reported_with_their_cell(tmp_path):
+    path = tmp_path / "both.csv"
+    path.write_text(
+        "stage,count,percent,base\nVisited,669,,\nInterested in diversion,62,9%,\nContacted,80,9%,Visited\n"
+    )
+    r = run("rates", path, "--json")
+    assert r.returncode == 0, r.stderr.decode()
+    err = r.stderr.decode()
+    assert "line 3" not in err  # 62 is 9.27%: agrees
+    assert f"{path}, line 4, column 'count': the count 80 and the percentage 9% of Visited (669) disagree" in err
+    assert "9% of 669 is 57 to 63" in err and err.count("disagreement") == 1
+
+
+def test_a_disagreement_in_a_workbook_names_the_cell(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "Data"
+    for row in (["stage", "count", "percent"], ["Visited", 669, None], ["Interested", 70, 0.09]):
+        ws.append(row)
+    path = tmp_path / "both.xlsx"
+    book.save(path)
+    r = run("rates", path)
+    assert r.returncode == 0, r.stderr.decode()
+    assert "Data!B3: the count 70 and the percentage 9% of Visited (669) disagree: 9% of 669 is 57 to 63" in (
+        r.stderr.decode()
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# workbooks: refusals name the sheet and cell
+
+
+def _book(tmp_path, rows, name="bad.xlsx", title="Sheet1", edit=None) -> Path:
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = title
+    for row in rows:
+        ws.append(row)
+    if edit:
+        edit(ws)
+    path = tmp_path / name
+    book.save(path)
+    return path
+
+
+def test_a_bad_count_in_a_workbook_names_sheet_and_cell(tmp_path):
+    path = _book(
+        tmp_path, [["A title"], [], ["stage", "count"], ["Visited", 669], ["Interested", "lots"]], title="Table 1"
+    )
+    r = run("rates", path)
+    assert r.returncode == 2 and r.stdout == b""
+    assert f"{path}, 'Table 1'!B5: 'lots' is not a count" in r.stderr.decode()
+
+
+def test_a_merged_header_is_refused_with_its_cell(tmp_path):
+    path = _book(tmp_path, [["stage", "count", None], ["Visited", 669, 1]], edit=lambda ws: ws.merge_cells("B1:C1"))
+    r = run("rates", path)
+    assert r.returncode == 2
+    assert "Sheet1!B1: cells B1:C1 are merged in the table's header" in r.stderr.decode()
+
+
+def test_a_hidden_row_is_refused_with_its_cell(tmp_path):
+    def hide(ws):
+        ws.row_dimensions[3].hidden = True
+
+    path = _book(tmp_path, [["stage", "count"], ["Visited", 669], ["Interested", 62]], edit=hide)
+    r = run("rates", path)
+    assert r.returncode == 2
+    assert "Sheet1!A3: this row is hidden" in r.stderr.decode()
+
+
+def test_footnotes_below_are_skipped_but_more_data_is_refused(tmp_path):
+    good = _book(tmp_path, [["stage", "count"], ["Visited", 669], ["Interested", 62], ["Note: figures to June"]])
+    doc = rates_json(good)
+    assert [s["stage"] for s in doc["programmes"][0]["stages"]] == ["Visited", "Interested"]
+    bad = _book(tmp_path, [["stage", "count"], ["Visited", 669], [], ["Other", 5]], name="two.xlsx")
+    r = run("rates", bad)
+    assert r.returncode == 2
+    assert "Sheet1!A4: more data follows the table after a blank row" in r.stderr.decode()
+
+
+def test_workbook_options_are_checked(tmp_path):
+    r = run("rates", MET_BOOK, "--sheet", "Nope")
+    assert (
+        r.returncode == 2
+        and "there is no worksheet 'Nope'; worksheets: 'Table 1', 'Figures', 'Range'" in r.stderr.decode()
+    )
+    r = run("rates", MET_BOOK, "--table", "Nope")
+    assert r.returncode == 2 and "there is no Excel table 'Nope'; tables: 'MetVisits'" in r.stderr.decode()
+    r = run("rates", MET_BOOK, "--range", "B6")
+    assert r.returncode == 2 and "option --range" in r.stderr.decode()
+    r = run("rates", MET, "--sheet", "Table 1")
+    assert r.returncode == 2 and "--sheet chooses data in a workbook, but this is a CSV file" in r.stderr.decode()
+
+
+def test_a_file_named_xlsx_that_is_not_a_workbook(tmp_path):
+    path = tmp_path / "fake.xlsx"
+    path.write_bytes(MET.read_bytes())
+    r = run("rates", path)
+    assert r.returncode == 2 and "named as a workbook but is not one" in r.stderr.decode()
+
+
+# --------------------------------------------------------------------------------------------
+# pipes and standard input
+
+
+def test_standard_input_dash():
+    expected = rates_json(MET)
+    r = run("rates", "-", "--json", stdin=MET.read_bytes())
+    assert r.returncode == 0, r.stderr.decode()
+    assert json.loads(r.stdout) == expected
+    r = run("rates", "-", "--json", "--format", "xlsx", stdin=MET_BOOK.read_bytes())
+    assert json.loads(r.stdout) == expected
+    r = run("rates", "-", "--json", stdin=MET_BOOK.read_bytes())  # a workbook tells by its bytes
+    assert json.loads(r.stdout) == expected
+    r = run("rates", "-", "--format", "csv", stdin=MET_BOOK.read_bytes())
+    assert r.returncode == 2 and "--format csv, but this is an Excel workbook" in r.stderr.decode()
+
+
+def test_printf_pipe_dev_stdin_and_process_substitution():
+    if not Path("/dev/stdin").exists():
+        pytest.skip("no /dev/stdin on this system")
+    py, met = sys.executable, str(MET)
+    expected = run("rates", MET).stdout
+    assert b"9.27% of Visited" in expected
+    forms = {
+        "printf | rates -": f"printf 'stage,count\\nIdentified,1000\\nVisited,669\\n' | {py} -m xlplugin rates -",
+        "rates /dev/stdin < f": f"{py} -m xlplugin rates /dev/stdin < '{met}'",
+        "rates <(cat f)": f"{py} -m xlplugin rates <(cat '{met}')",
+        "python -m xlplugin rates f": f"{py} -m xlplugin rates '{met}'",
+    }
+    for label, command in forms.items():
+        r = subprocess.run(["bash", "-c", command], capture_output=True, timeout=120)
+        assert r.returncode == 0, (label, r.stderr.decode())
+        if label.startswith("printf"):
+            assert b"66.90% of Identified" in r.stdout, label
+        else:
+            assert r.stdout == expected, label
+
+
+def test_report_from_standard_input(tmp_path):
+    out = tmp_path / "met.xlsx"
+    r = run("report", "-", "-o", out, stdin=MET.read_bytes())
+    assert r.returncode == 0, r.stderr.decode()
+    assert out.read_bytes()[:2] == b"PK"
+
+
+def test_load_hands_on_bytes_digest_and_table():
+    import hashlib
+
+    loaded = load(MET_BOOK, options=ReadOptions(sheet="Table 1"))
+    assert loaded.data == MET_BOOK.read_bytes()
+    assert loaded.sha256 == hashlib.sha256(MET_BOOK.read_bytes()).hexdigest()
+    assert loaded.format == "xlsx" and loaded.layout == "one-row-per-stage"
+    assert loaded.table.header == ["stage", "count", "base", "unit", "note"]
+    assert loaded.table.lines[0] == 5 and loaded.table.rows[0][1] == "1,000"
+    spec = load(EXAMPLES / "met-2020-visits.toml")
+    assert spec.spec is not None and spec.path == MET and spec.data == MET.read_bytes()
+
+
+# --------------------------------------------------------------------------------------------
+# hostile workbooks are refused before openpyxl sees them
+
+
+def test_hostile_workbooks_as_input_are_refused_before_openpyxl(tmp_path, monkeypatch):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bombs", ROOT / "fuzz" / "bombs.py")
+    bombs = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("bombs", bombs)
+    spec.loader.exec_module(bombs)
+    base = tmp_path / "base.xlsx"
+    base.write_bytes(MET_BOOK.read_bytes())
+    cases = {
+        "billion laughs": bombs.billion_laughs(base, tmp_path / "laughs.xlsx", bombs.first_sheet(base)),
+        "billion laughs in workbook.xml": bombs.billion_laughs(base, tmp_path / "laughs-wb.xlsx", "xl/workbook.xml"),
+        "external entity": bombs.external_entity(base, tmp_path / "xxe.xlsx"),
+        "zip bomb": bombs.zip_bomb(base, tmp_path / "bomb.xlsx", uncompressed=300 * bombs.MB),
+        "lying zip bomb": bombs.zip_bomb(base, tmp_path / "liar.xlsx", uncompressed=300 * bombs.MB, declare=1000),
+    }
+    words = {
+        "billion laughs": "DTD",
+        "billion laughs in workbook.xml": "DTD",
+        "external entity": "DTD",
+        "zip bomb": "zip bomb",
+        "lying zip bomb": "bomb.bin",
+    }
+    monkeypatch.setitem(sys.modules, "openpyxl", None)  # any import of openpyxl now fails
+    for name, path in cases.items():
+        with pytest.raises(InputError) as err:
+            load(path)
+        assert words[name] in str(err.value), (name, str(err.value))
+        assert "openpyxl" not in str(err.value), name
+    # and the guard is real: a good workbook does reach openpyxl, which is blocked here
+    with pytest.raises(InputError, match="needs openpyxl"):
+        load(base)
+
+
+def test_hostile_workbook_through_rates_under_a_memory_limit(tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bombs", ROOT / "fuzz" / "bombs.py")
+    bombs = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("bombs", bombs)
+    spec.loader.exec_module(bombs)
+    base = tmp_path / "base.xlsx"
+    base.write_bytes(MET_BOOK.read_bytes())
+    for path, word in (
+        (bombs.billion_laughs(base, tmp_path / "laughs.xlsx", bombs.first_sheet(base)), "DTD"),
+        (bombs.zip_bomb(base, tmp_path / "bomb.xlsx"), "zip bomb"),
+        (bombs.zip_bomb(base, tmp_path / "sheet.xlsx", part=bombs.first_sheet(base), declare=4000), "sheet1.xml"),
+    ):
+        code, err, _seconds, _peak = bombs.run_cli("rates", path)
+        assert code == 2, err
+        assert word in err and "Traceback" not in err

@@ -1,0 +1,125 @@
+"""Spiegelhalter's overdispersion adjustment on 43 areas, against independent computations.
+
+Oracles: statsmodels' DerSimonian-Laird tau^2 (with no winsorising, I phi is Cochran's Q about
+the pooled rate, so tau^2 must equal statsmodels' to rounding), and a separate numpy
+implementation of the winsorised estimate (numpy's default percentile is R's type 7, which the
+FunnelPlotR package uses). Tolerances: 1e-9 for phi and tau^2, 1e-6 for limits.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from xlplugin.core import overdispersion as od
+from xlplugin.core.funnel import StageRecord, build_funnel
+from xlplugin.core.funnel_plot import funnel_plot
+
+np = pytest.importorskip("numpy")
+meta = pytest.importorskip("statsmodels.stats.meta_analysis")
+scipy_stats = pytest.importorskip("scipy.stats")
+
+AREAS = Path(__file__).parent / "data" / "comparison" / "areas-43.csv"
+
+
+def _records():
+    with AREAS.open(newline="") as f:
+        return [
+            StageRecord(stage=r["stage"], count=r["count"], base=r["base"], programme=r["programme"], line=i)
+            for i, r in enumerate(csv.DictReader(f), 2)
+        ]
+
+
+def _points():
+    funnel = build_funnel(_records())
+    return [
+        (p.stage("Disclosures").count.low, p.stage("Right-to-ask applications").count.low) for p in funnel.programmes
+    ]
+
+
+def _numpy_reference(points, winsor=0.1):
+    x = np.array([a for a, _ in points], float)
+    n = np.array([b for _, b in points], float)
+    theta = x.sum() / n.sum()
+    s = np.sqrt(theta * (1 - theta) / n)
+    z = (x / n - theta) / s
+    lo, hi = np.percentile(z, [100 * winsor, 100 * (1 - winsor)])
+    zw = np.clip(z, lo, hi)
+    k = len(z)
+    phi = np.mean(zw**2)
+    w = 1 / s**2
+    tau2 = max(0.0, (k * phi - (k - 1)) / (w.sum() - (w**2).sum() / w.sum()))
+    return theta, phi, tau2
+
+
+def test_43_areas_has_43_areas():
+    assert len(_points()) == 43
+
+
+def test_unwinsorised_tau2_is_dersimonian_laird():
+    points = _points()
+    d = od.estimate(points, od.ADDITIVE, winsor=0.0)
+    x = np.array([a for a, _ in points], float)
+    n = np.array([b for _, b in points], float)
+    res = meta.combine_effects(x / n, d.target * (1 - d.target) / n, method_re="dl")
+    assert d.tau2 == pytest.approx(res.tau2, abs=1e-9)
+    assert len(points) * d.phi == pytest.approx(res.q, rel=1e-9)
+
+
+def test_winsorised_phi_tau2_and_limits_match_numpy_reference():
+    points = _points()
+    theta, phi, tau2 = _numpy_reference(points)
+    d = od.estimate(points)
+    assert d.target == pytest.approx(theta, abs=1e-12)
+    assert d.phi == pytest.approx(phi, abs=1e-9)
+    assert d.tau2 == pytest.approx(tau2, abs=1e-9)
+    assert d.overdispersed and d.adjustment == od.ADDITIVE
+    for n in (23, 100, 1000, 4100):
+        s2 = theta * (1 - theta) / n
+        for conf in (0.95, 0.998):
+            z = scipy_stats.norm.ppf(0.5 + conf / 2)
+            assert od.limits(d, n, conf) == pytest.approx(
+                (max(0, theta - z * np.sqrt(s2 + tau2)), min(1, theta + z * np.sqrt(s2 + tau2))), abs=1e-6
+            )
+            assert od.limits(d, n, conf, od.MULTIPLICATIVE) == pytest.approx(
+                (max(0, theta - z * np.sqrt(phi * s2)), min(1, theta + z * np.sqrt(phi * s2))), abs=1e-6
+            )
+            assert od.limits(d, n, conf, od.NONE) == pytest.approx(
+                (max(0, theta - z * np.sqrt(s2)), min(1, theta + z * np.sqrt(s2))), abs=1e-6
+            )
+
+
+def test_fewer_areas_flagged_after_adjustment():
+    fp = funnel_plot(build_funnel(_records()))
+    assert fp is not None and fp.dispersion.adjustment == od.ADDITIVE
+    plain_95 = sum(p.outside_95_plain for p in fp.points)
+    adjusted_95 = sum(p.outside_95 for p in fp.points)
+    plain_998 = sum(p.outside_998_plain for p in fp.points)
+    adjusted_998 = sum(p.outside_998 for p in fp.points)
+    assert adjusted_95 < plain_95 and adjusted_998 < plain_998
+    assert plain_95 > 43 // 2  # the plain limits cry wolf on these data
+    # the adjusted z-score of each point, recomputed from the numpy reference
+    theta, _phi, tau2 = _numpy_reference(_points())
+    for p in fp.points:
+        z = (p.rate - theta) / np.sqrt(theta * (1 - theta) / p.n + tau2)
+        assert p.z == pytest.approx(z, abs=1e-9)
+        assert p.p_value == pytest.approx(2 * scipy_stats.norm.sf(abs(z)), abs=1e-12)
+        assert p.p_plain == pytest.approx(scipy_stats.binomtest(p.x, p.n, theta).pvalue, rel=1e-6)
+
+
+def test_not_overdispersed_data_keep_plain_limits():
+    # rates exactly at the target: phi is 0, auto keeps the plain limits
+    points = [(50, 100), (100, 200), (150, 300), (200, 400)]
+    d = od.estimate(points)
+    assert d.phi == 0.0 and not d.overdispersed and d.adjustment == od.NONE
+    assert od.estimate(points, od.MULTIPLICATIVE).adjustment == od.MULTIPLICATIVE
+    with pytest.raises(ValueError):
+        od.estimate(points, "sideways")
+
+
+def test_quantile_is_type_7():
+    values = [3.0, 1.0, 4.0, 1.5, 9.0, 2.6]
+    for q in (0.0, 0.1, 0.5, 0.9, 1.0):
+        assert od.quantile(values, q) == pytest.approx(float(np.percentile(values, 100 * q)), abs=1e-12)

@@ -1,0 +1,153 @@
+"""The report for periods (changes, trend chart) and for areas (funnel plot with overdispersion)."""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import pytest
+from test_report import NS, Package, build
+
+from xlplugin.core import overdispersion as od
+from xlplugin.core.funnel_plot import funnel_plot
+from xlplugin.inputs.spec import load_input
+
+DATA = Path(__file__).parent / "data" / "comparison"
+WYP = DATA / "west-yorkshire-clares-law.csv"
+AREAS = DATA / "areas-43.csv"
+
+sm_proportion = pytest.importorskip("statsmodels.stats.proportion")
+
+
+@pytest.fixture(scope="module")
+def wyp(tmp_path_factory):
+    return build(tmp_path_factory.mktemp("wyp"), WYP)
+
+
+@pytest.fixture(scope="module")
+def areas(tmp_path_factory):
+    return build(tmp_path_factory.mktemp("areas"), AREAS)
+
+
+def _table(pkg: Package, sheet: str, first_header: str) -> tuple[list[str], list[dict]]:
+    """The sheet's table as header names and rows of cells (dicts as Package.cells gives)."""
+    cells = pkg.cells(sheet)
+    header_row = next(
+        int(re.sub(r"\D", "", ref)) for ref, c in cells.items() if ref.startswith("A") and c["v"] == first_header
+    )
+    cols = sorted({re.sub(r"\d", "", ref) for ref in cells}, key=lambda c: (len(c), c))
+    headers = [cells.get(f"{c}{header_row}", {}).get("v") for c in cols]
+    rows = []
+    r = header_row + 1
+    while f"A{r}" in cells:
+        rows.append({h: cells.get(f"{c}{r}") for c, h in zip(cols, headers, strict=True) if h})
+        r += 1
+    return [h for h in headers if h], rows
+
+
+def _evaluate(formula: str, cells: dict) -> float:
+    """A formula of + - * / ^, SQRT, MIN and MAX over cell references, as Excel would compute it."""
+
+    def ref(m):
+        return repr(float(cells[m.group(0)]["v"]))
+
+    text = re.sub(r"\b[A-Z]{1,3}\d+\b", ref, formula).replace("^", "**")
+    text = text.replace("SQRT", "sqrt").replace("MIN", "min").replace("MAX", "max")
+    return eval(text, {"__builtins__": {}}, {"sqrt": math.sqrt, "min": min, "max": max})  # noqa: S307
+
+
+def test_west_yorkshire_changes_sheet(wyp):
+    _, pkg = wyp
+    headers, rows = _table(pkg, "Changes", "Stage")
+    (row,) = rows
+    lo, hi = sm_proportion.confint_proportions_2indep(46, 101, 21, 68, method="newcomb", compare="diff")
+    assert row["Stage"]["v"] == "Disclosures"
+    assert (row["From (period)"]["v"], row["To (period)"]["v"]) == ("2016", "2017")
+    assert float(row["Change (points)"]["v"]) == pytest.approx(100 * (46 / 101 - 21 / 68), abs=1e-9)
+    assert float(row["95% CI lower (points)"]["v"]) == pytest.approx(100 * lo, abs=1e-9)
+    assert float(row["95% CI upper (points)"]["v"]) == pytest.approx(100 * hi, abs=1e-9)
+    assert row["Verdict"]["v"] == "no clear change"
+    # every figure is a formula over the counts whose arithmetic gives the cached value
+    cells = pkg.cells("Changes")
+    formulas = [(ref, c) for ref, c in cells.items() if c["f"]]
+    assert len(formulas) == 6
+    for ref, c in formulas:
+        assert _evaluate(c["f"], cells) == pytest.approx(float(c["v"]), abs=1e-9), ref
+    # the cell shows points with their sign: +14.7, -0.4, +28.4
+    style = row["Change (points)"]["s"]
+    styles = pkg.xml("xl/styles.xml")
+    xf = styles.find("m:cellXfs", NS)[style]
+    fmt = next(f for f in styles.find("m:numFmts", NS) if f.get("numFmtId") == xf.get("numFmtId"))
+    assert fmt.get("formatCode") == "+0.0;-0.0;0.0"
+
+
+def test_west_yorkshire_trend_chart_alt_text_states_the_figures(wyp):
+    _, pkg = wyp
+    assert "Trend chart" in pkg.sheets() and "Funnel plot" not in pkg.sheets()
+    drawings = [n for n in pkg.names() if n.startswith("xl/drawings/drawing")]
+    alts = [el.get("descr") for n in drawings for el in pkg.xml(n).iter() if el.get("descr")]
+    trend = next(a for a in alts if a.startswith("Line chart"))
+    for figure in (
+        "2016 30.9% (21.2% to 42.6%)",
+        "2017 45.5% (36.2% to 55.2%)",
+        "+14.7 points (-0.4 to +28.4)",
+        "no clear change",
+    ):
+        assert figure in trend
+    line = [n for n in pkg.charts() if pkg.xml(n).find(".//c:lineChart", NS) is not None]
+    (chart,) = line
+    assert pkg.xml(chart).find(".//c:errBars", NS) is not None
+
+
+def test_areas_funnel_plot_table_and_labels(areas):
+    _, pkg = areas
+    funnel, _spec, _path = load_input(AREAS)
+    fp = funnel_plot(funnel)
+    assert fp.dispersion.adjustment == od.ADDITIVE
+    headers, rows = _table(pkg, "Funnel plot", "Programme")
+    assert len(rows) == 43
+    by_name = {p.name: p for p in fp.points}
+    for row in rows:
+        p = by_name[row["Programme"]["v"]]
+        assert float(row["z-score (number)"]["v"]) == pytest.approx(p.z_plain, abs=1e-12)
+        assert float(row["Adjusted z-score (number)"]["v"]) == pytest.approx(p.z, abs=1e-12)
+        assert float(row["Adjusted p-value (number)"]["v"]) == pytest.approx(p.p_value, abs=1e-12)
+    plain_out = sum(r["Against the plain limits"]["v"] != "Within the limits" for r in rows)
+    adjusted_out = sum(r["Against the adjusted limits"]["v"] != "Within the limits" for r in rows)
+    assert adjusted_out < plain_out
+    # the description says which adjustment is drawn
+    cells = pkg.cells("Funnel plot")
+    assert "additive, random-effects, overdispersion adjustment" in cells["A2"]["v"]
+    # every point carries a data label read from its programme's cell
+    (scatter,) = [n for n in pkg.charts() if pkg.xml(n).find(".//c:scatterChart", NS) is not None]
+    root = pkg.xml(scatter)
+    points = root.find(".//c:ser", NS)
+    labels = points.findall("c:dLbls/c:dLbl", NS)
+    assert len(labels) == 43
+    refs = [lbl.find("c:tx/c:strRef/c:f", NS).text for lbl in labels]
+    first_ref = next(k for k, c in cells.items() if c["v"] == rows[0]["Programme"]["v"])
+    assert refs[0] == f"'Funnel plot'!$A${first_ref[1:]}"
+    assert len(set(refs)) == 43
+    # the adjusted limits are drawn: the 95% upper line at the largest denominator
+    headers, lim_rows = _table(pkg, "Funnel plot limits", "Denominator (number)")
+    last = lim_rows[-1]
+    n = float(last["Denominator (number)"]["v"])
+    assert float(last["Adjusted 95% upper limit (%)"]["v"]) == pytest.approx(
+        od.limits(fp.dispersion, n, 0.95)[1], abs=1e-12
+    )
+    assert float(last["95% upper limit (%)"]["v"]) == pytest.approx(
+        od.limits(fp.dispersion, n, 0.95, od.NONE)[1], abs=1e-12
+    )
+
+
+def test_overdispersion_none_draws_plain_limits(tmp_path):
+    _, pkg = build(tmp_path, AREAS, overdispersion="none")
+    headers, rows = _table(pkg, "Funnel plot", "Programme")
+    assert "Adjusted z-score (number)" not in headers
+    assert "plain limits" in pkg.cells("Funnel plot")["A2"]["v"]
+
+
+def test_periods_option_turns_areas_into_periods(tmp_path):
+    _, pkg = build(tmp_path, AREAS, periods=True)
+    assert "Changes" in pkg.sheets() and "Funnel plot" not in pkg.sheets()
