@@ -158,7 +158,7 @@ def test_refresh_from_records(tmp_path):
     book = xlplugin.write_report(RECORDS, tmp_path / "r.xlsx", timestamp=STAMP)
     newer = [dict(r) for r in RECORDS]
     newer[2]["count"] = 70
-    xlplugin.refresh(book, newer)
+    xlplugin.refresh_workbook(book, newer)  # not `refresh`: that name is the subpackage
     sheet = load_workbook(book).sheet("Funnel")
     counts = [c.value for c in sheet.cells.values() if c.kind == "n"]
     assert 70 in counts and 62 not in counts

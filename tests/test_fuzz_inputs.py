@@ -399,6 +399,7 @@ UDFS = [
     udfs.UPTAKE_BOUNDS,
     udfs.UPTAKE_COMPARE,
     udfs.UPTAKE_LIMITS,
+    udfs.UPTAKE_CASES,
 ]
 ERRORS = {"#DIV/0!", "#NUM!", "#VALUE!", "#N/A"}
 hostile_scalars = st.one_of(

@@ -65,6 +65,9 @@ def _run_cli(args: list[str], delay: float, log: Path) -> None:
     fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     os.dup2(fd, 2)
     os.dup2(fd, 1)
+    # pytest's capture replaces sys.stdout/err with its own files: write to the log's descriptors
+    sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115 - the child exits through os._exit
+    sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
     time.sleep(delay)
     from xlplugin.cli import main
 

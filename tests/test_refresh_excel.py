@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -156,3 +157,37 @@ def test_main_uses_the_calling_workbook(tmp_path, monkeypatch):
     excel_refresh.main()
     assert _rows(book)[0] == [["A", 10, None, None], ["B", 5, None, None]]
     assert book.app.alerts == ["Refresh from CSV: 2 stages written to 'Try it'."]
+
+
+def test_a_workbook_and_a_wide_table_go_through_the_same_loader(tmp_path):
+    root = Path(__file__).resolve().parents[1] / "workbooks" / "examples" / "inputs"
+    book = FakeBook(path_cell=str(root / "met-2020-visits-foi.xlsx"))  # its one Excel table
+    assert excel_refresh.refresh_open_workbook(book) == 5
+    rows, _ = _rows(book)
+    assert rows[0] == ["Identified for a visit", 1000, None, "people"]
+    assert rows[4] == ["Contacted police about diversion", 20, "none", "people"]
+    wide = tmp_path / "wide.csv"
+    wide.write_text("Description,2021/22\nReferred,6406\nAdopted,804\n", encoding="utf-8")
+    book = FakeBook(path_cell=str(wide))
+    assert excel_refresh.refresh_open_workbook(book) == 2
+    assert _rows(book)[0] == [["Referred", 6406, None, None], ["Adopted", 804, None, None]]
+
+
+def test_several_programmes_write_nothing_and_say_why():
+    root = Path(__file__).resolve().parents[1] / "workbooks" / "examples" / "inputs"
+    book = FakeBook(path_cell=str(root / "prevent-channel-wide.csv"))
+    before = dict(book.sheets[excel_refresh.SHEET].cells)
+    assert excel_refresh.refresh_open_workbook(book) == 0
+    assert book.sheets[excel_refresh.SHEET].cells == before and book.sheets[excel_refresh.SHEET].writes == 0
+    (alert,) = book.app.alerts
+    assert alert.startswith("Refresh from CSV: nothing was changed.")
+    assert "holds 4 programmes ('Year ending March 2019', 'Year ending March 2020'" in alert
+    assert "the 'Try it' sheet holds one funnel" in alert
+
+
+def test_a_count_known_only_as_a_percentage_is_refused():
+    root = Path(__file__).resolve().parents[1] / "workbooks" / "examples" / "inputs"
+    book = FakeBook(path_cell=str(root / "met-2020-visits-percentages.csv"))
+    assert excel_refresh.refresh_open_workbook(book) == 0
+    assert book.sheets[excel_refresh.SHEET].writes == 0
+    assert "'Interested in diversion' is known only as 9% of 669 (57 to 63)" in book.app.alerts[0]

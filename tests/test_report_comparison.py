@@ -118,7 +118,7 @@ def test_areas_funnel_plot_table_and_labels(areas):
     assert adjusted_out < plain_out
     # the description says which adjustment is drawn
     cells = pkg.cells("Funnel plot")
-    assert "additive, random-effects, overdispersion adjustment" in cells["A2"]["v"]
+    assert "limits adjusted for overdispersion (additive random effects)" in cells["A2"]["v"]
     # every point carries a data label read from its programme's cell
     (scatter,) = [n for n in pkg.charts() if pkg.xml(n).find(".//c:scatterChart", NS) is not None]
     root = pkg.xml(scatter)
@@ -151,3 +151,56 @@ def test_overdispersion_none_draws_plain_limits(tmp_path):
 def test_periods_option_turns_areas_into_periods(tmp_path):
     _, pkg = build(tmp_path, AREAS, periods=True)
     assert "Changes" in pkg.sheets() and "Funnel plot" not in pkg.sheets()
+
+
+MET = Path(__file__).parent / "data" / "examples" / "met-2020-visits.toml"
+A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+
+
+@pytest.fixture(scope="module")
+def met(tmp_path_factory):
+    return build(tmp_path_factory.mktemp("met"), MET)
+
+
+def test_met_denominators_chart_one_numerator_and_the_12_percent_hatched(met):
+    _, pkg = met
+    headers, rows = _table(pkg, "Denominators chart", "Definition")
+    labels = [r["Definition"]["v"] for r in rows]
+    # one numerator (the claims' "Interested in diversion"), not 66.9% and 68.9% of other numerators
+    assert labels == [
+        "62 of 669 visited",
+        "62 of 1,000 identified for a visit",
+        "(62 + 20) of 669 visited",
+        "(62 + 20) of 1,000 identified for a visit",
+    ]
+    assert [r["Bar label"]["v"] for r in rows][2] == "12.3% (not a subset)"
+    charts = [n for n in pkg.charts() if "Interested in diversion: rate by denominator" in pkg.zip.read(n).decode()]
+    (chart,) = charts
+    ser = pkg.xml(chart).find(".//c:ser", NS)
+    hatched = {
+        int(dpt.find("c:idx", NS).get("val"))
+        for dpt in ser.findall("c:dPt", NS)
+        if dpt.find(f".//{A}pattFill") is not None
+    }
+    assert hatched == {2, 3}  # the two sums with the 20 who phoned in
+    for dpt in ser.findall("c:dPt", NS):
+        assert dpt.find(f".//{A}ln/{A}prstDash", NS).get("val") == "dash"  # an outline, not only a colour
+    label_refs = [lbl.find("c:tx/c:strRef/c:f", NS).text for lbl in ser.findall("c:dLbls/c:dLbl", NS)]
+    assert len(label_refs) == 4 and all(ref.startswith("'Denominators chart'!$H$") for ref in label_refs)
+    drawings = [n for n in pkg.names() if n.startswith("xl/drawings/drawing")]
+    alts = [el.get("descr") for n in drawings for el in pkg.xml(n).iter() if el.get("descr")]
+    alt = next(a for a in alts if "rates of interested in diversion" in a)
+    assert "(62 + 20) of 669 visited: 12.3% (10.0% to 15.0%), hatched: the numerator is not a subset" in alt
+
+
+def test_notes_column_never_says_none(met, wyp):
+    _, pkg = met
+    headers, rows = _table(pkg, "Funnel", "Stage")
+    notes = {r["Stage"]["v"]: r["Notes"]["v"] for r in rows}
+    assert notes["Visited"] == "[z]"  # no note for this stage
+    assert notes["Identified for a visit"].startswith("[note ")
+    assert "None" not in {c["v"] for c in pkg.cells("Funnel").values()}
+    # no stage has a note: no Notes column at all
+    _, pkg = wyp
+    headers, _rows = _table(pkg, "Funnel", "Programme")
+    assert "Notes" not in headers and headers[-1] == "Drop-off from base (number)"

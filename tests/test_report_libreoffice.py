@@ -46,6 +46,7 @@ CASES = {
     "prevent": ("prevent-channel.csv", {}),
     "met-99-jeffreys": ("met-2020-visits.toml", {"confidence": 0.99, "method": "jeffreys"}),
     "suppressed": ("suppressed.csv", {}),
+    "outside-base": ("outside-base.csv", {}),
 }
 
 SUPPRESSED_CSV = """programme,stage,count,base,unit,rounding,note
@@ -64,10 +65,25 @@ rounded to the nearest 10, and a programme and stages named like formulas (Libre
 them as the text they are: the checks compare names, and no cell may be an error)."""
 
 
+OUTSIDE_BASE_CSV = """stage,count,base,unit
+Identified for a visit,1000,,people
+Visited,669,Identified for a visit,people
+Interested in diversion,62,Visited,people
+Contacted police about diversion,20,none,people
+Took up diversion after phoning,5,Contacted police about diversion,people
+Called back,700,none,people
+"""
+"""A stage whose base is a stage outside the funnel ("of the 20 who phoned in, 5 took up
+diversion"), and an outside stage so large that a sum with it exceeds the denominator (no
+proportion interval: [z])."""
+
+WRITTEN = {"suppressed.csv": SUPPRESSED_CSV, "outside-base.csv": OUTSIDE_BASE_CSV}
+
+
 def _input(folder: Path, name: str) -> Path:
-    if name == "suppressed.csv":
+    if name in WRITTEN:
         path = folder / name
-        path.write_text(SUPPRESSED_CSV, encoding="utf-8")
+        path.write_text(WRITTEN[name], encoding="utf-8")
         return path
     return EXAMPLES / name
 
@@ -259,26 +275,33 @@ def check_denominators(check, path, sheets, funnel, confidence, method):
 
 
 def check_denominators_chart(check, path, sheets, funnel, confidence, method):
-    """Rows are the drawable definitions (a rate, same units) in the Denominators table's order;
-    each label names the counts."""
+    """Each row is a drawable definition (a rate with its interval, same units) of one numerator,
+    found by its label (which names the counts), in the Denominators table's order."""
     found = table_rows(path, sheets, TABLE_NAMES["denominators_chart"])
     if found is None:
         return
     headers, rows = found
-    drawn = [
+    drawable = [
         (p, d)
         for p, d in _definitions(funnel, confidence, method)
-        if d.rate_range.rate is not None and not d.mixed_units
+        if d.rate_range.rate is not None and d.rate_range.ci_lower is not None and not d.mixed_units
     ]
-    check.require(len(rows) == len(drawn), f"denominators chart: {len(rows)} rows, expected {len(drawn)}")
+    check.require(bool(rows), "denominators chart: no rows")
     lower, upper = _column(headers, "CI lower (%)"), _column(headers, "CI upper (%)")
     label_header = headers[0]
     others = [h for h in headers if h not in (label_header, "Rate (%)", lower, upper)]
     to_upper = next((h for h in others if "upper" in h.lower()), None)  # error-bar lengths, if shown
     to_lower = next((h for h in others if "lower" in h.lower()), None)
-    for row, (programme, d) in zip(rows, drawn, strict=False):
+    matched = []
+    for row in rows:
         label = row[label_header]
         where = f"Denominators chart {label}"
+        candidates = [(i, p, d) for i, (p, d) in enumerate(drawable) if _names_definition(label, p, d, funnel)]
+        check.require(len(candidates) == 1, f"{where}: matches {len(candidates)} drawable definitions")
+        if len(candidates) != 1:
+            continue
+        index, programme, d = candidates[0]
+        matched.append((index, d.numerator[0]))
         rr = d.rate_range
         check.require(
             f"of {d.den_count.exact:,} " in label and all(f"{c:,}" in label for c in _parts(programme, d)),
@@ -291,6 +314,22 @@ def check_denominators_chart(check, path, sheets, funnel, confidence, method):
             check.number(f"{where} to upper", row[to_upper], rr.ci_upper - rr.rate)
         if to_lower:
             check.number(f"{where} to lower", row[to_lower], rr.rate - rr.ci_lower)
+    check.require([i for i, _ in matched] == sorted(i for i, _ in matched), "denominators chart: rows out of order")
+    check.require(len({n for _, n in matched}) <= 1, "denominators chart: more than one numerator drawn")
+
+
+def _names_definition(label: str, programme, d, funnel) -> bool:
+    """Does a chart label such as "(62 + 20) of 669 visited" (after "Programme: ") name definition d?"""
+    if len(funnel.programmes) > 1:
+        if not label.startswith(f"{programme.name}: "):
+            return False
+        label = label[len(programme.name) + 2 :]
+    parts = [f"{c:,}" for c in _parts(programme, d)]
+    if len(parts) != len(d.numerator):
+        return False
+    numerator = parts[0] if len(parts) == 1 else "(" + " + ".join(parts) + ")"
+    head = f"{numerator} of {d.den_count.exact:,} "
+    return label.startswith(head) and label[len(head) :].lower() == d.denominator.lower()
 
 
 def _parts(programme, d) -> list[int]:
@@ -369,25 +408,29 @@ def check_funnel_plot(check, path, sheets, funnel):
     found = table_rows(path, sheets, TABLE_NAMES["funnel_plot"])
     if found is None:
         return
+    from xlplugin.core import overdispersion as od
+    from xlplugin.core.funnel_plot import funnel_plot
+
     headers, rows = found
-    by_name = {p.name: p for p in funnel.programmes}
-    stage_names = {s.name.lower() for p in funnel.programmes for s in p.stages}
-    num_header, den_header = [h for h in headers if _strip_unit(h).lower() in stage_names]  # numerator first
-    counts = []
-    for row in rows:
-        programme = by_name[row["Programme"]]
-        x = _stage_named(programme, _strip_unit(num_header)).count.exact
-        n = _stage_named(programme, _strip_unit(den_header)).count.exact
-        counts.append((row, programme, x, n))
-    pooled = sum(x for _, _, x, _ in counts) / sum(n for _, _, _, n in counts)
+    fp = funnel_plot(funnel)
+    check.require(fp is not None, "a funnel plot sheet, but the core draws no funnel plot")
+    if fp is None:
+        return
+    points = {p.name: p for p in fp.points}
+    num_header, den_header = headers[1], headers[2]
     p_header = next(h for h in headers if "p-value" in h)
-    for row, programme, x, n in counts:
-        where = f"Funnel plot [{programme.name}]"
-        check.number(f"{where} numerator", row[num_header], x)
-        check.number(f"{where} denominator", row[den_header], n)
-        check.number(f"{where} rate", row["Rate (%)"], x / n)
-        check.number(f"{where} pooled rate", row["Pooled rate (%)"], pooled)
-        check.number(f"{where} p-value", row[p_header], binom_two_sided_p(x, n, pooled))
+    target = fp.dispersion.target
+    for row in rows:
+        p = points[row["Programme"]]
+        where = f"Funnel plot [{p.name}]"
+        check.number(f"{where} numerator", row[num_header], p.x)
+        check.number(f"{where} denominator", row[den_header], p.n)
+        check.number(f"{where} rate", row["Rate (%)"], p.x / p.n)
+        check.number(f"{where} target", row["Target rate (%)"], target)
+        check.number(f"{where} z", row["z-score (number)"], p.z_plain)
+        check.number(f"{where} p-value", row[p_header], binom_two_sided_p(p.x, p.n, target))
+        if "Adjusted z-score (number)" in row:
+            check.number(f"{where} adjusted z", row["Adjusted z-score (number)"], p.z)
     limits = table_rows(path, sheets, TABLE_NAMES["funnel_plot_limits"])
     check.require(limits is not None, "funnel plot without its limits table")
     if limits is None:
@@ -396,12 +439,17 @@ def check_funnel_plot(check, path, sheets, funnel):
     check.require(len(limit_rows) >= 10, f"funnel plot limits: only {len(limit_rows)} rows")
     for row in limit_rows:
         n = lo.parse_cell(row["Denominator (number)"])
-        check.number(f"Funnel plot limits n={n} pooled", row["Pooled rate (%)"], pooled)
+        check.number(f"Funnel plot limits n={n} target", row["Target rate (%)"], target)
         for header in limit_headers:
-            match = re.match(r"^([\d.]+)% (lower|upper) limit \(%\)$", header)
+            match = re.match(r"^(Adjusted )?([\d.]+)% (lower|upper) limit \(%\)$", header)
             if match:
-                bounds = funnel_limits(pooled, n, float(match.group(1)) / 100, "normal")
-                check.number(f"Funnel plot limits n={n} {header}", row[header], bounds[match.group(2) == "upper"])
+                kind = fp.dispersion.adjustment if match.group(1) else od.NONE
+                bounds = od.limits(fp.dispersion, n, float(match.group(2)) / 100, kind)
+                plain = funnel_limits(target, n, float(match.group(2)) / 100, "normal")
+                if kind == od.NONE:  # the plain limits are PHE's normal limits
+                    side = match.group(3) == "upper"
+                    check.require(abs(bounds[side] - plain[side]) < 1e-12, f"plain limits n={n} {header}")
+                check.number(f"Funnel plot limits n={n} {header}", row[header], bounds[match.group(3) == "upper"])
 
 
 def _strip_unit(header: str) -> str:

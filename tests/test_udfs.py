@@ -35,6 +35,8 @@ UDFS = [
     udfs.UPTAKE_BOUNDS,
     udfs.UPTAKE_COMPARE,
     udfs.UPTAKE_LIMITS,
+    udfs.UPTAKE_VERDICT,
+    udfs.UPTAKE_CASES,
     udfs.UPTAKE_CHECK,
 ]
 ERRORS = {"#DIV/0!", "#NUM!", "#VALUE!", "#N/A"}
@@ -358,6 +360,12 @@ BAD_INPUTS = [
     ("explain: unreadable claim", EXPL, ("most of them", STAGES, COUNTS), "#VALUE!"),
     ("explain: ragged stages", EXPL, ("9%", [["A"], ["B", "C"]], COUNTS[:2]), "#VALUE!"),
     ("explain: inf count", EXPL, ("9%", STAGES[:2], [[math.inf], [5.0]]), "#NUM!"),
+    ("explain: a count claim is not one pair's rate", EXPL, ("62 people", STAGES, COUNTS), "#VALUE!"),
+    # UPTAKE_VERDICT
+    ("verdict: empty claim", udfs.UPTAKE_VERDICT, ("", STAGES, COUNTS), "#N/A"),
+    ("verdict: unreadable claim", udfs.UPTAKE_VERDICT, ("most of them", STAGES, COUNTS), "#VALUE!"),
+    ("verdict: ragged stages", udfs.UPTAKE_VERDICT, ("9%", [["A"], ["B", "C"]], COUNTS[:2]), "#VALUE!"),
+    ("verdict: text count", udfs.UPTAKE_VERDICT, ("9%", STAGES[:2], [[1000.0], ["many"]]), "#VALUE!"),
     # UPTAKE_BOUNDS
     ("bounds: empty numerator", BOUNDS, (None, 669.0), "#N/A"),
     ("bounds: unknown marker", BOUNDS, ("[q]", 669.0), "#VALUE!"),
@@ -383,6 +391,10 @@ BAD_INPUTS = [
     ("limits: fractional denominator", LIM, (0.09, 66.9), [["#NUM!", "#NUM!"]]),
     ("limits: unknown method", LIM, (0.09, 669.0, 0.95, "poisson"), "#VALUE!"),
     ("limits: two-column denominators", LIM, (0.09, [[669.0, 1000.0]]), "#VALUE!"),
+    # UPTAKE_CASES
+    ("cases: empty range", udfs.UPTAKE_CASES, (None,), "#N/A"),
+    ("cases: unparseable stage cell", udfs.UPTAKE_CASES, ([[1.0, "perhaps"]],), "#VALUE!"),
+    ("cases: ordered not a boolean", udfs.UPTAKE_CASES, ([[1.0, 0.0]], "sometimes"), "#VALUE!"),
     # UPTAKE_CHECK
     ("check: empty text", udfs.UPTAKE_CHECK, ("", STAGES, COUNTS), "#N/A"),
     ("check: number instead of text", udfs.UPTAKE_CHECK, (9.0, STAGES, COUNTS), "#VALUE!"),
@@ -1201,7 +1213,7 @@ def public_udfs():
     ]
 
 
-def test_the_module_defines_exactly_the_eight_functions():
+def test_the_module_defines_exactly_the_listed_functions():
     assert sorted(f.__name__ for f in public_udfs()) == sorted(f.__name__ for f in UDFS)
 
 
@@ -1242,7 +1254,8 @@ def test_optional_arguments_are_those_the_specification_names():
     assert params(udfs.UPTAKE_CI)[2:] == [("confidence", 0.95), ("method", "wilson")]
     assert params(udfs.UPTAKE_FUNNEL) == [("stages", empty), ("counts", empty), ("bases", None), ("units", None)]
     assert params(udfs.UPTAKE_CLAIM) == [("claim", empty), ("numerator", empty), ("denominator", empty)]
-    assert params(udfs.UPTAKE_EXPLAIN)[3:] == [("bases", None)]
+    assert params(udfs.UPTAKE_EXPLAIN)[3:] == [("bases", None), ("units", None)]
+    assert params(udfs.UPTAKE_VERDICT)[3:] == [("bases", None), ("units", None), ("programme", None)]
     assert params(udfs.UPTAKE_BOUNDS)[2:] == [("confidence", 0.95), ("rounding", None)]
     assert params(udfs.UPTAKE_COMPARE)[4:] == [("confidence", 0.95)]
     assert params(udfs.UPTAKE_LIMITS)[2:] == [("confidence", 0.95), ("method", "normal")]

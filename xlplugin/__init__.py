@@ -20,7 +20,7 @@ _API = (
     "explain_claim",
     "funnel_table",
     "read_funnel",
-    "refresh",
+    "refresh_workbook",
     "report_bytes",
     "write_report",
 )

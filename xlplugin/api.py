@@ -31,7 +31,7 @@ __all__ = [
     "explain_claim",
     "funnel_table",
     "read_funnel",
-    "refresh",
+    "refresh_workbook",
     "report_bytes",
     "write_report",
 ]
@@ -303,13 +303,13 @@ def write_report(data: object, path: str | os.PathLike, *, name: str = "data.csv
         return build_report(source, path, **options)
 
 
-def refresh(workbook: str | os.PathLike, data: object, *, name: str = "data.csv", **options) -> Path:
+def refresh_workbook(workbook: str | os.PathLike, data: object, *, name: str = "data.csv", **options) -> Path:
     """Bring a report workbook up to date from new data, keeping what the user added
     (options as `xlplugin refresh`: output, backup, force)."""
-    from xlplugin.refresh import refresh_workbook
+    from xlplugin.refresh import refresh_workbook as refresh
 
     with _DataFile(data, name) as source:
-        return refresh_workbook(workbook, source, **options)
+        return refresh(workbook, source, **options)
 
 
 def check_workbook(path: str | os.PathLike, *, as_frame: bool | None = False):

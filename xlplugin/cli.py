@@ -93,6 +93,8 @@ def _add_input_options(p: argparse.ArgumentParser, format_flag: str = "--format"
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from xlplugin.cases.cli import add_case_options
+
     parser = _Parser(
         prog="xlplugin",
         description="Funnel and uptake rates whose denominators are always stated.",
@@ -107,14 +109,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_comparison_options(p)
     p.add_argument("--json", action="store_true", help="print JSON (a stable interface; see README)")
     _add_input_options(p)
+    add_case_options(p, sql=True)
     p.set_defaults(run=cmd_rates)
 
     p = sub.add_parser("claim", help="which numerator/denominator definitions reproduce a claim")
     p.add_argument("claim", metavar="TEXT", help='the claim, e.g. "9%%", "just over 6%%", "one in 16"')
     p.add_argument("input", metavar="INPUT", help="funnel CSV or report spec (.toml)")
+    p.add_argument("--programme", metavar="NAME", help="check the claim in this programme or period only")
     _add_suppressed(p)
     p.add_argument("--json", action="store_true", help="print JSON (a stable interface; see README)")
     _add_input_options(p)
+    add_case_options(p)
     p.set_defaults(run=cmd_claim)
 
     p = sub.add_parser("check", help="find every figure in an article and check it against the figures")
@@ -125,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON (a stable interface; see README)")
     p.add_argument("-o", "--output", metavar="REPORT.xlsx", help="also write the workbook with the claims table")
     p.add_argument("--force", action="store_true", help="overwrite REPORT.xlsx if it exists")
+    add_case_options(p)
     p.set_defaults(run=cmd_check)
 
     p = sub.add_parser("report", help="write the FOI-summary workbook")
@@ -138,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timestamp", metavar="ISO", help="generated time to record (for byte-identical rebuilds)")
     _add_comparison_options(p)
     _add_input_options(p, format_flag="--input-format")
+    add_case_options(p)
     p.set_defaults(run=cmd_report)
 
     p = sub.add_parser("refresh", help="update a workbook from a new CSV, keeping everything else")
@@ -188,6 +195,12 @@ def read_options(args):
 
 def _load(args):
     """The input, read once (`xlplugin.inputs.load`); its notes (layout, columns taken) go to stderr."""
+    from xlplugin.cases import cli as cases
+
+    cases.refuse_case_options_without_cases(args)
+    if cases.wants_cases(args):  # one row per case: count the funnel first (xlplugin.cases)
+        args.case_funnel = cases.load(args, args.input)
+        return args.case_funnel
     from xlplugin.inputs.loader import load
 
     loaded = load(args.input, suppressed=args.suppressed, options=read_options(args))
@@ -199,7 +212,12 @@ def _load(args):
 def cmd_rates(args) -> int:
     from xlplugin.core.rates import funnel_rates
 
+    if getattr(args, "sql", None) and args.cases:
+        from xlplugin.cases.cli import print_sql
+
+        return print_sql(args)
     funnel = _load(args).funnel
+    case_funnel = getattr(args, "case_funnel", None)
     tables = [(p, funnel_rates(p, args.confidence, args.method)) for p in funnel.programmes]
     periods, changes, plot = _comparison(funnel, args)
     if args.json:
@@ -215,10 +233,14 @@ def cmd_rates(args) -> int:
             doc["changes"] = [c.as_json() for c in changes]
         if plot is not None:
             doc["funnel_plot"] = plot.as_json()
+        if case_funnel is not None:
+            doc["cases"] = case_funnel.as_json()
         print(json.dumps(doc, indent=2, ensure_ascii=False))
         return EXIT_OK
     from xlplugin.textreport import changes_text, funnel_plot_text, rates_table
 
+    if case_funnel is not None:
+        print(case_funnel.summary() + "\n")
     print(rates_table(tables, args.confidence, args.method))
     if periods is not None:
         print("\n" + changes_text(changes, args.confidence))
@@ -240,38 +262,27 @@ def _comparison(funnel, args):
 
 
 def cmd_claim(args) -> int:
-    from xlplugin.core.claims import ClaimError, explain_claim, parse_claim
+    from xlplugin.core.claims import ClaimError, check_claim, parse_claim, verdict_words
 
     try:
         claim = parse_claim(args.claim)
     except ClaimError as exc:
         raise InputError(str(exc)) from None
     funnel = _load(args).funnel
-    matches = explain_claim(claim, funnel)
+    try:
+        verdict = check_claim(claim, funnel, args.programme)
+    except ClaimError as exc:
+        raise InputError(f"{args.input}: {exc}") from None
     if args.json:
         import json
 
-        doc = {
-            "claim": args.claim,
-            "low": float(claim.low),
-            "high": float(claim.high),
-            "matches": [
-                {
-                    "programme": m.programme,
-                    "numerator": list(m.numerator),
-                    "denominator": m.denominator,
-                    "value": float(m.value),
-                    "subset": m.subset,
-                    "mixed_units": m.mixed_units,
-                }
-                for m in matches
-            ],
-        }
-        print(json.dumps(doc, indent=2, ensure_ascii=False))
+        from xlplugin.textreport import verdict_json
+
+        print(json.dumps(verdict_json(args.claim, verdict), indent=2, ensure_ascii=False))
         return EXIT_OK
     from xlplugin.textreport import claim_text
 
-    print(claim_text(args.claim, claim, matches))
+    print(claim_text(args.claim, verdict, verdict_words(verdict, funnel)))
     return EXIT_OK
 
 
@@ -282,6 +293,14 @@ def cmd_check(args) -> int:
 
 
 def cmd_report(args) -> int:
+    from xlplugin.cases import cli as cases
+
+    cases.refuse_case_options_without_cases(args)
+    if cases.wants_cases(args):
+        from xlplugin.cases.report import build_case_report
+
+        print(f"wrote {build_case_report(args)}")
+        return EXIT_OK
     from xlplugin.report import build_report
 
     out = build_report(
@@ -304,10 +323,11 @@ def cmd_report(args) -> int:
 
 
 def cmd_refresh(args) -> int:
-    from xlplugin import refresh
+    # by full name: the subpackage `xlplugin.refresh`, whatever the API facade has cached
+    from xlplugin.refresh import refresh_table, refresh_workbook
 
     if args.table:
-        out = refresh.refresh_table(
+        out = refresh_table(
             args.workbook,
             args.csv,
             args.table,
@@ -319,9 +339,7 @@ def cmd_refresh(args) -> int:
     else:
         if args.sheet:
             raise InputError("--sheet goes with --table NAME")
-        out = refresh.refresh_workbook(
-            args.workbook, args.csv, output=args.output, backup=args.backup, force=args.force
-        )
+        out = refresh_workbook(args.workbook, args.csv, output=args.output, backup=args.backup, force=args.force)
     print(f"wrote {out}")
     return EXIT_OK
 

@@ -89,23 +89,92 @@ def rates_table(tables, confidence: float, method: str) -> str:
     return "\n\n".join(blocks)
 
 
-def claim_text(text: str, claim, matches) -> str:
-    """What the claim means and which definitions reproduce it."""
+def _num(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def verdict_json(text: str, verdict) -> dict:
+    """The `claim --json` document (fields documented in the README)."""
+    claim = verdict.claim
+    scale = 100 if claim.kind == "change" and claim.points else 1  # a points claim's values are in points
+
+    def scaled(value):
+        return None if value is None else float(value * scale)
+
+    matches = []
+    for m in verdict.matches:
+        row = {
+            "programme": m.programme,
+            "numerator": list(m.numerator),
+            "denominator": m.denominator,
+            "complement": m.complement,
+            "value": scaled(m.value),
+            "value_low": scaled(m.value_low),
+            "value_high": scaled(m.value_high),
+            "subset": m.subset,
+            "mixed_units": m.mixed_units,
+            "certain": m.certain,
+        }
+        if claim.kind in ("change", "ratio"):
+            row.update({"from": m.from_programme, "to": m.to_programme, "stage": m.stage})
+        matches.append(row)
+    return {
+        "claim": text,
+        "kind": claim.kind,
+        "programme": verdict.programme,
+        "low": scaled(claim.low),
+        "high": scaled(claim.high),
+        "verdict": verdict.verdict,
+        "matches": matches,
+        "nearest": [
+            {
+                "programme": n.programme,
+                "numerator": list(n.numerator),
+                "denominator": n.denominator,
+                "complement": n.complement,
+                "value": scaled(n.value),
+                "reads_as": n.reads_as,
+            }
+            for n in verdict.nearest
+        ],
+        "reason": verdict.reason or None,
+    }
+
+
+def claim_text(text: str, verdict, words: str) -> str:
+    """What the claim means, its verdict, and which definitions give it."""
+    claim = verdict.claim
     lo = "(" if claim.low_open else "["
-    hi = ")" if claim.high_open else "]"
-    lines = [f'"{text}" means a rate in {lo}{pct(float(claim.low), 3)}, {pct(float(claim.high), 3)}{hi}.']
-    if not matches:
-        lines.append("No numerator/denominator definition in this file reproduces it.")
-    for m in matches:
+    hi = ")" if claim.high_open or claim.high is None else "]"
+    if claim.kind == "rate":
+        meaning = f"a rate in {lo}{pct(float(claim.low), 3)}, {pct(float(claim.high), 3)}{hi}"
+    else:
+        meaning = f"a {claim.kind} in {claim}"
+    lines = [f'"{text}" means {meaning}.', f"Verdict: {verdict.verdict} ({words})."]
+    for m in verdict.matches:
         where = f"[{m.programme}] " if m.programme else ""
-        num = " + ".join(m.numerator)
+        if m.from_programme is not None:
+            where = f"[{m.from_programme} -> {m.to_programme}] "
         flags = []
         if not m.subset:
             flags.append("numerator is NOT a subset of the denominator")
         if m.mixed_units:
             flags.append("different units")
+        if not m.certain:
+            flags.append("only for some of the counts the figures allow")
         extra = f"  ({'; '.join(flags)})" if flags else ""
-        lines.append(f"  {where}{num} / {m.denominator} = {pct(float(m.value), 2)}{extra}")
+        if m.value is not None and m.denominator is not None and claim.kind == "rate":
+            shown = f" = {pct(float(m.value), 2)}"
+        elif m.value is not None:
+            shown = f" = {float(m.value):,.4g}"
+        else:
+            top = "no limit" if m.value_high is None else f"{float(m.value_high):.4g}"
+            shown = f" in {float(m.value_low or 0):.4g} to {top}"
+        lines.append(f"  {where}{m.words}{shown}{extra}")
+    for n in verdict.nearest:
+        where = f"[{n.programme}] " if n.programme else ""
+        den = f" / {n.denominator}" if n.denominator else ""
+        lines.append(f"  nearest: {where}{' + '.join(n.numerator)}{den}, which reads as {n.reads_as}")
     return "\n".join(lines)
 
 

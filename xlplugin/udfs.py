@@ -6,6 +6,7 @@ xlwings configuration and xlwings Lite/Server refer to.
 
 from xlplugin.excel.functions import (
     UPTAKE_BOUNDS,
+    UPTAKE_CASES,
     UPTAKE_CHECK,
     UPTAKE_CI,
     UPTAKE_CLAIM,
@@ -14,6 +15,7 @@ from xlplugin.excel.functions import (
     UPTAKE_FUNNEL,
     UPTAKE_LIMITS,
     UPTAKE_RATE,
+    UPTAKE_VERDICT,
 )
 
 __all__ = [
@@ -25,5 +27,7 @@ __all__ = [
     "UPTAKE_BOUNDS",
     "UPTAKE_COMPARE",
     "UPTAKE_LIMITS",
+    "UPTAKE_VERDICT",
+    "UPTAKE_CASES",
     "UPTAKE_CHECK",
 ]

@@ -7,6 +7,7 @@ ended by a line `---` (as the collected articles do) is checked from after that 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 
@@ -16,6 +17,14 @@ from xlplugin.articles.context import Window, sentence_spans
 from xlplugin.articles.words import content_stems, stem
 from xlplugin.core.funnel import Funnel
 
+#: "16% last year", "23% the year before": a figure about an earlier period than the text's own.
+_PAST_RE = re.compile(
+    r"\s*(?:(?P<one>last year|the previous year|the preceding year|a year earlier|the year before that)"
+    r"|(?P<before>the year before))\b",
+    re.IGNORECASE,
+)
+_FROM_TO_RE = re.compile(r"\bfrom\s+$", re.IGNORECASE)
+_TO_RE = re.compile(r"\s+to\s+\d[\d.,]*\s*(?:%|per\s?cent)", re.IGNORECASE)
 _HEADER_RE = re.compile(r"\A(?:[A-Za-z_][\w \-]*:[^\n]*\n)+---[ \t]*\n")
 
 
@@ -38,6 +47,8 @@ class CheckedClaim:
             return "nearest: " + "; ".join(d.text for d in self.verdict.nearest)
         if self.verdict.matches:
             return "only by coincidence: " + self.verdict.matches[0].text
+        if self.verdict.reason:
+            return self.verdict.reason
         return ""
 
     def as_json(self) -> dict:
@@ -50,6 +61,7 @@ class CheckedClaim:
             "verdict": self.verdict.verdict,
             "programme": self.verdict.programme,
             "definition": self.definition,
+            "reason": self.verdict.reason,
             "matches": [m.as_json() for m in self.verdict.matches],
             "nearest": [m.as_json() for m in self.verdict.nearest],
         }
@@ -102,13 +114,58 @@ def vocabulary(funnel: Funnel) -> frozenset[str]:
 def find_claims(text: str, funnel: Funnel | None = None) -> tuple[list[cl.Finding], list[cl.Finding]]:
     """(claims, ignored) findings of a text, in text order: no verdicts yet."""
     vocab = vocabulary(funnel) if funnel is not None else frozenset()
-    found, ignored = [], []
+    counts = frozenset(
+        float(s.count.exact)
+        for p in (funnel.programmes if funnel else ())
+        for s in p.stages
+        if s.count.exact is not None
+    )
+    found: list[cl.Finding] = []
+    ignored: list[cl.Finding] = []
     for expr in finder.find_expressions(text, body_start(text)):
-        f = cl.classify(text, expr, vocab)
+        f = cl.classify(text, expr, vocab, counts)
         if f is None:
             continue
+        previous = found[-1] if found else None
+        if (
+            f.kind == cl.RATE
+            and previous is not None
+            and previous.kind == cl.CHANGE
+            and re.fullmatch(r"\s*(?:,|and|or|, and)\s*", text[previous.quote_end : f.quote_start])
+        ):
+            f = dataclasses.replace(f, kind=cl.CHANGE)  # "decreasing by 7% and 0.6% respectively"
         (found if f.kind else ignored).append(f)
     return found, ignored
+
+
+_ELSEWHERE_RE = re.compile(
+    r"\s+(?:in|for|at|across)\s+(?:the\s+)?(?P<name>[A-Z][\w’'\-]+(?:\s+(?:of\s+|and\s+)?[A-Z][\w’'\-]+)*)"
+)
+
+
+def own_names(text: str, funnel: Funnel) -> str:
+    """The text's own subject, for telling claims about someone else: its first two paragraphs
+    (headline and standfirst) and the names of the figures' programmes and stages, lower case."""
+    paragraphs = [p for p in text[body_start(text) :].split("\n\n") if p.strip()][:2]
+    names = [p.name or "" for p in funnel.programmes] + [s.name for p in funnel.programmes for s in p.stages]
+    return " ".join(paragraphs + names).lower()
+
+
+def elsewhere(text: str, f: cl.Finding, ignored: list[cl.Finding], spans, funnel: Funnel, own: str) -> str:
+    """Why a claim is about a population the figures do not cover, or "": "32.89% in
+    Warwickshire" in a West Yorkshire story; "Of the 21 forces who provided data, 36.42%"."""
+    m = _ELSEWHERE_RE.match(text, f.quote_end)
+    if m and m.group("name").lower() not in own and not re.fullmatch(cl.MONTHS, m.group("name").lower()):
+        return f"it is about {m.group('name')}, which the figures do not cover"
+    sentence = next(((s, e) for s, e in spans if s <= f.quote_start < e), None)
+    if sentence is None:
+        return ""
+    programmes = " ".join(p.name or "" for p in funnel.programmes)
+    for i in ignored:
+        in_sentence = sentence[0] <= i.quote_start < sentence[1]
+        if in_sentence and i.reason.startswith("a count of") and i.expression.text not in programmes:
+            return f"it is about the {i.quote(text)} the sentence names, which the figures do not cover"
+    return ""
 
 
 def _windows(text: str, findings: list[cl.Finding]) -> list[Window]:
@@ -133,6 +190,26 @@ def _windows(text: str, findings: list[cl.Finding]) -> list[Window]:
     return out
 
 
+def past_period(text: str, finding: cl.Finding, funnel: Funnel) -> tuple[str | None, str]:
+    """For a figure followed by "last year" or "the year before" after one said of "this year"
+    ("13% this year versus 16% last year"): the programme (period) it is about, counting back from
+    the latest, when the programmes are periods; else why it cannot be checked. ("", "") when the
+    figure is not set against this year's."""
+    m = _PAST_RE.match(text, finding.quote_end)
+    before = text[max(0, finding.quote_start - 120) : finding.quote_start]
+    back = 1
+    if _FROM_TO_RE.search(before) and _TO_RE.match(text, finding.quote_end):
+        m = _TO_RE.match(text, finding.quote_end)  # "fell from 16% to 13%": the 16% is the year before
+    elif not m or "this year" not in before.lower():
+        return "", ""
+    elif m.group("before") and re.search(r"last year|previous year", before, re.IGNORECASE):
+        back = 2
+    periods = sorted(p.name for p in funnel.programmes if p.name and re.search(r"\d", p.name))
+    if len(periods) > back:
+        return periods[-1 - back], ""
+    return None, f"it is about an earlier period ({m.group(0).strip()}) than the figures hold"
+
+
 def check_text(
     text: str, funnel: Funnel, *, source: str = "", input_name: str = "", programme: str | None = None
 ) -> CheckResult:
@@ -140,22 +217,63 @@ def check_text(
     found, ignored = find_claims(text, funnel)
     windows = _windows(text, found)
     result = CheckResult(source, input_name)
+    spans = sentence_spans(text, body_start(text))
+    own = own_names(text, funnel)
     for f, window in zip(found, windows, strict=True):
-        if f.kind == cl.RATE:
-            v = verdicts.check_rate(f, funnel, window, programme)
-        elif f.kind == cl.COUNT:
-            v = verdicts.check_count(f, funnel, window, programme)
-        elif f.kind == cl.CHANGE:
-            v = verdicts.check_change(f, funnel, window, text)
-        else:
-            v = verdicts.check_ratio(f, funnel, window, programme)
-        if programme is not None and v.programme is None:
-            v = verdicts.Verdict(v.verdict, v.matches, v.nearest, programme)
-        line = f.expression.line
-        result.claims.append(CheckedClaim(f.quote(text), f.quote_start, f.quote_end, line, f.kind or "", v, f))
+        why = elsewhere(text, f, ignored, spans, funnel, own)
+        if why:
+            result.claims.append(_checked(text, f, verdicts.Verdict(verdicts.NOT_CHECKABLE, reason=why)))
+            continue
+        pinned = programme
+        if f.kind in (cl.RATE, cl.COUNT) and programme is None:
+            earlier, why = past_period(text, f, funnel)
+            if why:
+                result.claims.append(_checked(text, f, verdicts.Verdict(verdicts.NOT_CHECKABLE, reason=why)))
+                continue
+            pinned = earlier or None
+        about = last_count_stage(result.claims, f, spans) if f.kind == cl.CHANGE else None
+        beside = count_beside(text, f, found) if f.kind == cl.RATE else None
+        v = verdicts.check_finding(f, text, funnel, window, pinned, about, beside)
+        result.claims.append(_checked(text, f, v))
     for f in ignored:
         result.ignored.append(Ignored(f.quote(text), f.quote_start, f.quote_end, f.expression.line, f.reason))
     return result
+
+
+_BESIDE_BEFORE_RE = re.compile(r"\s*(?:,|;|\(|,?\s*or|–|-)\s*$")
+_BESIDE_AFTER_RE = re.compile(r"\s*\(\s*$")
+
+
+def count_beside(text: str, f: cl.Finding, found: list[cl.Finding]) -> int | None:
+    """A count stated right beside a rate: "679 or 10%", "(1,770; 36%)", "61 per cent (3,704)"."""
+    for g in found:
+        if g.kind != cl.COUNT or g.expression.value is None or not float(g.expression.value).is_integer():
+            continue
+        if 0 <= f.quote_start - g.expression.end <= 6 and _BESIDE_BEFORE_RE.fullmatch(
+            text[g.expression.end : f.quote_start]
+        ):
+            return int(g.expression.value)
+        if 0 <= g.expression.start - f.quote_end <= 3 and _BESIDE_AFTER_RE.fullmatch(
+            text[f.quote_end : g.expression.start]
+        ):
+            return int(g.expression.value)
+    return None
+
+
+def last_count_stage(done: list[CheckedClaim], f: cl.Finding, spans) -> str | None:
+    """The stage of the count stated last before `f` in its sentence ("18,081 stops and searches
+    under section 60 ..., an increase of 35%": the change is about section 60 searches)."""
+    sentence = next(((s, e) for s, e in spans if s <= f.quote_start < e), None)
+    for c in reversed(done):
+        if sentence is None or c.start < sentence[0]:
+            return None
+        if c.kind == cl.COUNT and c.verdict.best is not None:
+            return c.verdict.best.numerator[0]
+    return None
+
+
+def _checked(text: str, f: cl.Finding, v: verdicts.Verdict) -> CheckedClaim:
+    return CheckedClaim(f.quote(text), f.quote_start, f.quote_end, f.expression.line, f.kind or "", v, f)
 
 
 def claims_text(result: CheckResult) -> str:

@@ -21,7 +21,7 @@ from xlplugin.articles.words import PERSON_NOUNS, STOPWORDS, split_words, stem
 
 RATE, COUNT, CHANGE, RATIO = "rate", "count", "change", "ratio"
 
-_MONTHS = (
+MONTHS = _MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december"
     "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
 )
@@ -157,7 +157,8 @@ class Finding:
 def _words_after(text: str, end: int, limit: int = 6) -> list[tuple[str, int, int]]:
     """Following words (lower case, with offsets) up to a sentence or clause break."""
     out = []
-    for m in re.finditer(r"[A-Za-z][A-Za-z’'\-]*|\d+(?:[.,]\d+)*|[^\sA-Za-z0-9]", text[end : end + 120]):
+    chunk = text[end : end + 120].split("\n", 1)[0]  # a line ends the phrase
+    for m in re.finditer(r"[A-Za-z][A-Za-z’'\-]*|\d+(?:[.,]\d+)*|[^\sA-Za-z0-9]", chunk):
         token = m.group(0)
         if not token[0].isalnum():
             if token in "-–" and not out:
@@ -187,8 +188,26 @@ def _qualifier(text: str, start: int) -> tuple[str, int]:
     return re.sub(r"\s+", " ", m.group("q").lower()), start - (len(text[max(0, start - 40) : start]) - m.start("q"))
 
 
-def classify(text: str, expr: Expression, vocabulary: frozenset[str] = frozenset()) -> Finding | None:
-    """Classify one expression; `vocabulary` is the stems of the table's stage names and units.
+def _change_start(text: str, start: int) -> int | None:
+    """Where the words that make a number a change begin: "an increase of 1.5%", "fell by 1%",
+    "down 12%"; None when there are none."""
+    chunk = text[max(0, start - 40) : start]
+    m = re.search(r"(?:\b(?:an?|the)\s+)?\b([A-Za-z]+)\s+(?:by|of)\s+$", chunk)
+    if not (m and stem(m.group(1)) in _CHANGE_BEFORE):
+        m = re.search(r"\b([A-Za-z]+)\s+$", chunk)
+        if not (m and stem(m.group(1)) in _CHANGE_BEFORE and m.group(1).lower() not in ("to", "higher", "lower")):
+            return None
+    return start - len(chunk) + m.start()
+
+
+def classify(
+    text: str,
+    expr: Expression,
+    vocabulary: frozenset[str] = frozenset(),
+    counts: frozenset[float] = frozenset(),
+) -> Finding | None:
+    """Classify one expression; `vocabulary` is the stems of the table's stage names and units,
+    `counts` its stages' counts (a bare number equal to one is a count claim, "(6,817)").
     None for an expression not worth listing at all ("one of these things")."""
     after = _words_after(text, expr.end)
     after_words = [w for w, _s, _e in after]
@@ -199,8 +218,9 @@ def classify(text: str, expr: Expression, vocabulary: frozenset[str] = frozenset
     def ignore(reason: str, end: int | None = None) -> Finding:
         return Finding(expr, None, reason, q_start if qualifier else expr.start, end or expr.end, qualifier)
 
-    def claim(kind: str, end: int | None = None, noun: str = "") -> Finding:
-        return Finding(expr, kind, "", q_start if qualifier else expr.start, end or expr.end, qualifier, noun)
+    def claim(kind: str, end: int | None = None, noun: str = "", start: int | None = None) -> Finding:
+        begin = start if start is not None else q_start if qualifier else expr.start
+        return Finding(expr, kind, "", begin, end or expr.end, qualifier, noun)
 
     first = after_words[0] if after_words else ""
     second = after_words[1] if len(after_words) > 1 else ""
@@ -209,6 +229,10 @@ def classify(text: str, expr: Expression, vocabulary: frozenset[str] = frozenset
 
     if expr.form == finder.TIME:
         return ignore("a time of day")
+    if expr.form == finder.YEAR:
+        return ignore("a year")
+    if re.search(r"\d(?:st|nd|rd|th)$", expr.text):
+        return ignore("a date" if re.fullmatch(_MONTHS, first) else "an ordinal (a rank, not a count)")
     # dates: "17 June 2021", "June 17", "May 2020"
     if expr.form in (finder.NUMBER, finder.RANGE) and whole and "," not in expr.text:
         if re.fullmatch(_MONTHS, first) and value is not None and 1 <= value <= 31:
@@ -217,7 +241,7 @@ def classify(text: str, expr: Expression, vocabulary: frozenset[str] = frozenset
             return ignore("a date")
         if before and before[-1] in ("the",) and re.fullmatch(_MONTHS, second or "") and first == "of":
             return ignore("a date")
-        year = re.fullmatch(r"\d{4}(?:\s*[-–/]\s*\d{2,4})?", expr.text)
+        year = re.fullmatch(r"\d{4}(?:\s*(?:[-–/]|to)\s*\d{2,4})?", expr.text)
         if (
             value is not None
             and 1900 <= value <= 2100
@@ -249,8 +273,16 @@ def classify(text: str, expr: Expression, vocabulary: frozenset[str] = frozenset
                 STOPWORDS
             ):
                 return ignore("part of a name")
-    # ages: "aged 15", "15-year-old", "under-18s"
-    if before and before[-1] in ("aged", "age", "ages", "ageing"):
+    # ages: "aged 15", "15-year-old", "under-18s", "children under 15", "have been under 15"
+    if re.search(r"\b(?:aged|ages?)\s+$", text[max(0, expr.start - 12) : expr.start], re.IGNORECASE):
+        return ignore("an age or age band")
+    if (
+        qualifier in ("under", "over")
+        and value is not None
+        and value <= 25
+        and len(before) > 1
+        and (stem(before[-2]) in PERSON_NOUNS or before[-2] in ("been", "are", "were", "is", "was", "aged"))
+    ):
         return ignore("an age or age band")
     tail = text[expr.end : expr.end + 20].lower()
     if re.match(r"[\s\-–]*(?:year|yr)s?[\s\-–]*olds?\b", tail) or re.match(r"s\b", tail):
@@ -269,10 +301,9 @@ def classify(text: str, expr: Expression, vocabulary: frozenset[str] = frozenset
         return ignore("a frequency")
 
     if expr.form == finder.PERCENT or expr.form == finder.RANGE and re.search(r"%|cent|pc", expr.text):
-        if any(stem(w) in _CHANGE_BEFORE for w in before[-2:]) and before and before[-1] == "by":
-            return claim(CHANGE)
-        if before and stem(before[-1]) in _CHANGE_BEFORE and before[-1] not in ("to", "higher", "lower"):
-            return claim(CHANGE)
+        change_start = _change_start(text, q_start if qualifier else expr.start)
+        if change_start is not None:
+            return claim(CHANGE, start=change_start)
         if first and stem(first) in _CHANGE_AFTER and not (first in ("more", "fewer", "less") and second == "than"):
             return claim(CHANGE, after[0][2])
         return claim(RATE)
@@ -282,6 +313,9 @@ def classify(text: str, expr: Expression, vocabulary: frozenset[str] = frozenset
     if expr.form in (finder.FRACTION, finder.K_IN_M):
         if expr.form == finder.FRACTION and (first in ("of", "an", "a") and second in _DURATION_UNITS):
             return ignore("a duration")
+        change_start = _change_start(text, q_start if qualifier else expr.start)
+        if change_start is not None:
+            return claim(CHANGE, start=change_start)  # "an increase of more than a quarter"
         return claim(RATE)
     if expr.form == finder.MULTIPLE or first == "times":
         word = expr.text.lower()
@@ -316,6 +350,8 @@ def classify(text: str, expr: Expression, vocabulary: frozenset[str] = frozenset
         return claim(COUNT, after[1][2])
     if before and before[-1] in ("the", "of", "from", "among", "out") or qualifier:
         return claim(COUNT)
+    if value is not None and value >= 10 and value in counts:
+        return claim(COUNT)  # "(6,817)", "1,921; 28%": a count the table holds, stated bare
     return ignore("a number with no unit the figures count")
 
 
@@ -325,9 +361,11 @@ def _noun(after: list[tuple[str, int, int]], vocabulary: frozenset[str]) -> tupl
     known = PERSON_NOUNS | vocabulary | _ORGANISATION_NOUNS
     for i, (word, _s, end) in enumerate(after[:6]):
         if stem(word) in known:
-            # "156 follow up engagements": run on to a later known word close by
+            if stem(word) in PERSON_NOUNS:
+                return word, end
+            # "156 follow up engagements": run on to a later word of the table close by
             for later, _s2, later_end in after[i + 1 : i + 3]:
-                if stem(later) in known:
+                if stem(later) in vocabulary:
                     word, end = later, later_end
             return word, end
         if word in ("were", "was", "had", "have", "has", "are", "is", "who", "which", "that", "and", "but", "to"):

@@ -14,9 +14,17 @@ from xlplugin.core.errors import InputError, Problem
 def run_check(args) -> int:
     from xlplugin.articles.check import check_text, claims_text
     from xlplugin.articles.readers import read_article
+    from xlplugin.cases import cli as cases
     from xlplugin.inputs.spec import load_input
 
-    funnel, spec, csv_path = load_input(args.input, suppressed=args.suppressed)
+    cases.refuse_case_options_without_cases(args)
+    if cases.wants_cases(args):  # one row per case (xlplugin.cases): the funnel is counted first
+        if args.output:
+            raise InputError(Problem("-o with --cases: write the workbook with `xlplugin report --cases`", column="-o"))
+        case_funnel = cases.load(args, args.input)
+        funnel, spec, csv_path = case_funnel.funnel, None, case_funnel.path
+    else:
+        funnel, spec, csv_path = load_input(args.input, suppressed=args.suppressed)
     if args.programme is not None and args.programme not in [p.name for p in funnel.programmes]:
         known = ", ".join(f"'{p.name}'" for p in funnel.programmes if p.name) or "none (the file has one programme)"
         raise InputError(
@@ -39,10 +47,17 @@ def run_check(args) -> int:
     return 0
 
 
-def _claim_text(claim) -> str:
-    from xlplugin.articles.verdicts import _claim_text as text
+def _claim_text(claim) -> str | None:
+    """The rate as the claims table reads it ("just over 6%"), or None when it cannot."""
+    from xlplugin.core.claims import QUALIFIERS, ClaimError, parse_claim
 
-    return text(claim.finding)
+    f = claim.finding
+    qualifier = f.qualifier if f.qualifier in QUALIFIERS else ""
+    text = f"{qualifier} {f.expression.text}".strip()
+    try:
+        return text if parse_claim(text).kind == "rate" else None
+    except ClaimError:
+        return None
 
 
 def write_report(result, input_path, spec, csv_path, output, *, force: bool, suppressed):
@@ -59,10 +74,13 @@ def write_report(result, input_path, spec, csv_path, output, *, force: bool, sup
         if c.kind != "rate" or c.verdict.verdict == "not_checkable":
             continue
         best = c.verdict.best
+        text = _claim_text(c)
+        if text is None:
+            continue
         by = f"{publisher or 'Not stated'}, {result.source} line {c.line}: \u201c{c.quote}\u201d ({c.verdict.verdict})"
         entries.append(
             ClaimSpec(
-                text=_claim_text(c),
+                text=text,
                 by=by,
                 numerator=best.numerator if best else None,
                 denominator=best.denominator if best else None,

@@ -46,10 +46,29 @@ class Window:
     counts: tuple[float, ...]
 
 
+#: A stem in more stage names than this says little about which stage is meant ("referred").
+COMMON_STEM_STAGES = 2
+
+
 def stage_words(name: str, note: str = "") -> tuple[frozenset[str], frozenset[str]]:
     """The stems that stand for a stage: its name's, and its note's."""
     name_stems = frozenset(content_stems(name))
     return name_stems, frozenset(content_stems(note)) - name_stems
+
+
+def programme_words(stages: list[tuple[str, str]]) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+    """Each stage's (name, note) stems, keeping of its name only the stems few other stages
+    share, unless that leaves none: "Referred by the police" is the police, not "referred"."""
+    words = {name: stage_words(name, note) for name, note in stages}
+    seen: dict[str, int] = {}
+    for name_stems, _note in words.values():
+        for s in name_stems:
+            seen[s] = seen.get(s, 0) + 1
+    out = {}
+    for name, (name_stems, note_stems) in words.items():
+        distinctive = frozenset(s for s in name_stems if seen[s] <= COMMON_STEM_STAGES) or name_stems
+        out[name] = (distinctive, note_stems)
+    return out
 
 
 def support(
@@ -58,7 +77,8 @@ def support(
     programme: str | None = None,
 ) -> float:
     """How well the window supports a definition over `stages`, each (name, count, name stems,
-    note stems); with `programme`, its name stated in the window scores too."""
+    note stems); with `programme`, its name stated in the window scores too, but only beside some
+    other support (a year named is not, alone, a definition)."""
     points = 0.0
     for _name, count, name_stems, note_stems in stages:
         if count is not None and float(count) in window.counts:
@@ -67,6 +87,6 @@ def support(
             points += NAME_POINTS
         elif note_stems & window.stems:
             points += NOTE_POINTS
-    if programme and re.search(rf"(?<!\w){re.escape(programme)}(?!\w)", window.text, re.IGNORECASE):
+    if points and programme and re.search(rf"(?<!\w){re.escape(programme)}(?!\w)", window.text, re.IGNORECASE):
         points += PROGRAMME_POINTS
     return points

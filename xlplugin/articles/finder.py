@@ -24,6 +24,7 @@ FRACTION = "fraction"
 K_IN_M = "k_in_m"
 RANGE = "range"
 TIME = "time"
+YEAR = "year"
 MULTIPLE = "multiple"
 
 _UNITS = {
@@ -93,6 +94,8 @@ _PERCENT_SIGN = r"\s*(?:%|per[ \-]?cent\b|percent\b|pc\b|pct\b)"
 _TOKEN_RE = re.compile(
     rf"""
     (?P<time>\b\d{{1,2}}:\d{{2}}\b(?:\s*[ap]\.?m\b\.?)?|\b\d{{1,2}}(?:\.\d{{2}})?\s*[ap]\.?m\b\.?)
+    |(?P<year>\b(?:1[89]|20)\d{{2}}/\d{{2}}(?:\d{{2}})?\b)
+    |(?P<ordinal>(?<![\w.,])\d{{1,4}}(?:st|nd|rd|th)\b)
     |(?P<range>(?<![\w.,])(?:{_DIGITS})\s*(?:-|–|—|to)\s*(?:{_DIGITS})(?:{_PERCENT_SIGN})?(?!\d|,\d|\.\d))
     |(?P<digits>(?<![\w.,])(?:{_DIGITS})(?!\d|,\d|\.\d)(?:{_PERCENT_SIGN}|{_SCALE_SUFFIX}))
     |(?P<fraction>\b(?:(?:a|an|one|two|three|four|five|six|seven|eight|nine)[ \-]+)?(?:{_FRACTION_WORD})\b)
@@ -183,6 +186,10 @@ def find_expressions(text: str, start: int = 0, end: int | None = None) -> list[
         s, e = m.start(), m.end()
         if kind == "time":
             raw.append(Expression(s, e, token, TIME, None, lines.line(s)))
+        elif kind == "year":
+            raw.append(Expression(s, e, token, YEAR, None, lines.line(s)))
+        elif kind == "ordinal":
+            raw.append(Expression(s, e, token, NUMBER, float(token[:-2]), lines.line(s)))
         elif kind == "range":
             raw.append(Expression(s, e, token, RANGE, _digits_value(token), lines.line(s)))
         elif kind == "digits":

@@ -1,31 +1,31 @@
 """A claim found in a text, checked against the funnel: its definitions ranked by context, and a verdict.
 
-This is the article checker's adapter over `xlplugin.core.claims`: rates are read and matched by
-`parse_claim`/`explain_claim`; counts, changes and ratios are matched here. The verdicts are the
-claims vocabulary (PRODUCT.md, "Kinds and verdicts"): reproduced, possible, reproduced_invalid,
-not_reproduced, not_checkable. A definition that only arithmetic supports (no stage word, count
-or programme name in the claim's sentence or the one before) is coincidental: it is listed, but
-never gives the verdict.
+The arithmetic is the claims module's (`xlplugin.core.claims.check_claim`: kinds, exact
+intervals, inexact counts, complements, changes and ratios between programmes). What this
+adapter adds is the text: each definition that gives the claim is scored by the claim's context
+(`context.support`), the verdict comes from the best supported definition, and a definition
+that only arithmetic supports is coincidental: it is listed, but never gives the verdict.
+Verdicts are the claims vocabulary: reproduced, possible, reproduced_invalid, not_reproduced,
+not_checkable.
 """
 
 from __future__ import annotations
 
-import math
+import re
 from dataclasses import dataclass, field
-from decimal import Decimal
 from fractions import Fraction
 
 from xlplugin.articles import classify as cl
-from xlplugin.articles import finder
-from xlplugin.articles.context import Window, stage_words, support
+from xlplugin.articles.context import NAME_POINTS, Window, programme_words, stage_words, support
+from xlplugin.articles.words import STOPWORDS
 from xlplugin.core import claims
 from xlplugin.core.funnel import Funnel, Programme
 
-REPRODUCED = "reproduced"
-POSSIBLE = "possible"
-REPRODUCED_INVALID = "reproduced_invalid"
-NOT_REPRODUCED = "not_reproduced"
-NOT_CHECKABLE = "not_checkable"
+REPRODUCED = claims.REPRODUCED
+POSSIBLE = claims.POSSIBLE
+REPRODUCED_INVALID = claims.REPRODUCED_INVALID
+NOT_REPRODUCED = claims.NOT_REPRODUCED
+NOT_CHECKABLE = claims.NOT_CHECKABLE
 
 VERDICT_WORDS = {
     REPRODUCED: "reproduced",
@@ -35,24 +35,34 @@ VERDICT_WORDS = {
     NOT_CHECKABLE: "not checkable against these figures",
 }
 
-#: Qualifiers that say nothing about precision (PRODUCT.md: "just 6%" is "6%").
-_EMPHASIS = {"just", "only", "a mere", "merely", "barely", "a further", "another", "a total of", "in total", "all"}
+#: A stated count equal to a stage's is evidence by itself, unless it is a small number.
+EXACT_COUNT_POINTS = 1.0
+SMALL_COUNT = 10
+#: Words that add to a count already stated without bounding it ("a further 20").
+_ADDING = {"a further", "another", "all"}
 
 
 @dataclass(frozen=True)
 class Definition:
-    """One way the figures give a claim: numerator stage(s) over a denominator (None for a count),
-    or from one programme to another (a change); `support` is its context score."""
+    """One way the figures give (or come near) a claim, with its context score and its words."""
 
     programme: str | None
     numerator: tuple[str, ...]
     denominator: str | None
-    value: float
+    value: float | None
     subset: bool
     mixed_units: bool
     support: float
     text: str
+    complement: bool = False
+    certain: bool = True
+    from_programme: str | None = None
     to_programme: str | None = None
+    reads_as: str | None = None
+
+    @property
+    def valid(self) -> bool:
+        return self.subset and not self.mixed_units
 
     @property
     def coincidental(self) -> bool:
@@ -63,15 +73,19 @@ class Definition:
             "programme": self.programme,
             "numerator": list(self.numerator),
             "denominator": self.denominator,
+            "complement": self.complement,
             "value": self.value,
             "subset": self.subset,
             "mixed_units": self.mixed_units,
+            "certain": self.certain,
             "support": self.support,
             "coincidental": self.coincidental,
             "definition": self.text,
         }
-        if self.to_programme is not None:
-            doc["to_programme"] = self.to_programme
+        if self.from_programme is not None or self.to_programme is not None:
+            doc["from_programme"], doc["to_programme"] = self.from_programme, self.to_programme
+        if self.reads_as is not None:
+            doc["reads_as"] = self.reads_as
         return doc
 
 
@@ -81,311 +95,287 @@ class Verdict:
     matches: list[Definition] = field(default_factory=list)
     nearest: list[Definition] = field(default_factory=list)
     programme: str | None = None
+    reason: str = ""
 
     @property
     def best(self) -> Definition | None:
+        """The definition the verdict comes from: the best supported one."""
         supported = [m for m in self.matches if not m.coincidental]
         return supported[0] if supported else None
-
-
-class _Stages:
-    """Each stage's words and exact count, computed once per programme."""
-
-    def __init__(self, programme: Programme):
-        self.programme = programme
-        self.words = {s.name: stage_words(s.name, s.note) for s in programme.stages}
-
-    def entry(self, name: str):
-        stage = self.programme.stage(name)
-        name_stems, note_stems = self.words[name]
-        return (name, stage.count.exact, name_stems, note_stems)
 
 
 def _n(value: int | None) -> str:
     return f"{value:,}" if value is not None else "?"
 
 
-def _pct(value: Fraction | float, places: int = 1) -> str:
-    return f"{float(value) * 100:.{places}f}%"
+def _pct(value: Fraction | float) -> str:
+    return f"{float(value) * 100:.1f}%"
 
 
 def _label(name: str) -> str:
-    return name[:1].lower() + name[1:] if not name[:2].isupper() else name
+    return name if name[:2].isupper() else name[:1].lower() + name[1:]
 
 
-def _rate_text(programme: Programme, numerator: tuple[str, ...], denominator: str, value: Fraction) -> str:
-    parts = " + ".join(f"{_n(programme.stage(n).count.exact)} {_label(n)}" for n in numerator)
-    return f"{parts} of {_n(programme.stage(denominator).count.exact)} {_label(denominator)} = {_pct(value)}"
+def _count(p: Programme, name: str) -> str:
+    count = p.stage(name).count
+    return _n(count.exact) if count.exact is not None else str(count)
 
 
-def _claim_text(finding: cl.Finding) -> str:
-    qualifier = "" if finding.qualifier in _EMPHASIS else finding.qualifier
-    return f"{qualifier} {finding.expression.text}".strip()
+def _programme(funnel: Funnel, name: str | None) -> Programme:
+    return next((p for p in funnel.programmes if p.name == name), funnel.programmes[0])
 
 
-def _programmes(funnel: Funnel, only: str | None) -> list[Programme]:
-    return [p for p in funnel.programmes if only is None or p.name == only]
+def _value_text(m: claims.ClaimMatch, show) -> str:
+    if m.value is not None:
+        return show(m.value)
+    high = "no limit" if m.value_high is None else show(m.value_high)
+    return f"{show(m.value_low)} to {high}" if m.value_low is not None else "?"
 
 
-def _rank(defs: list[Definition]) -> list[Definition]:
-    """Best supported first; among equals, valid (subset, same units) definitions first."""
-    return sorted(defs, key=lambda d: (-d.support, not (d.subset and not d.mixed_units)))
-
-
-def check_rate(finding: cl.Finding, funnel: Funnel, window: Window, only: str | None = None) -> Verdict:
-    try:
-        interval = claims.parse_claim(_claim_text(finding))
-    except claims.ClaimError:
-        return Verdict(NOT_CHECKABLE)
-    defs = []
-    for m in claims.explain_claim(interval, Funnel(tuple(_programmes(funnel, only)))):
-        programme = next(p for p in funnel.programmes if p.name == m.programme)
-        stages = _Stages(programme)
-        entries = [stages.entry(n) for n in (*m.numerator, m.denominator)]
-        score = support(window, entries, m.programme if len(funnel.programmes) > 1 else None)
-        text = _rate_text(programme, m.numerator, m.denominator, m.value)
-        if m.mixed_units:
-            text += " (different units)"
-        elif not m.subset:
-            text += " (numerator not a subset of the denominator)"
-        defs.append(
-            Definition(m.programme, m.numerator, m.denominator, float(m.value), m.subset, m.mixed_units, score, text)
+def definition_text(m: claims.ClaimMatch, funnel: Funnel, kind: str) -> str:
+    """ "62 interested in diversion of 1,000 identified for a visit = 6.2%", "669 visited"."""
+    p = _programme(funnel, m.programme)
+    several = len(funnel.programmes) > 1
+    where = f"{m.programme}: " if several and m.programme and kind in (cl.RATE, cl.COUNT) else ""
+    if kind == cl.COUNT or m.denominator is None and kind != cl.CHANGE:
+        name = m.numerator[0]
+        return f"{where}{_count(p, name)} {_label(name)}" + (" (other units)" if m.mixed_units else "")
+    if kind == cl.CHANGE:
+        stage = m.stage or " + ".join(m.numerator)
+        what = (
+            _label(stage)
+            if m.denominator is None
+            else f"{' + '.join(map(_label, m.numerator))} of {_label(m.denominator)}"
         )
-    defs = _rank(defs)
-    best = next((d for d in defs if not d.coincidental), None)
-    if best is not None:
-        verdict = REPRODUCED if best.subset and not best.mixed_units else REPRODUCED_INVALID
-        return Verdict(verdict, defs, [], best.programme)
-    nearest = _nearest_rates(funnel, interval, window, only)
-    if not any(d.support > 0 for d in nearest):
-        return Verdict(NOT_CHECKABLE, defs, nearest)
-    return Verdict(NOT_REPRODUCED, defs, nearest, nearest[0].programme if nearest else None)
+        return f"{what}, {m.from_programme} to {m.to_programme}: {_value_text(m, lambda v: f'{float(v) * 100:+.1f}%')}"
+    if kind == cl.RATIO:
+        shown = _value_text(m, lambda v: f"{float(v):.2f}")
+        num = " + ".join(map(_label, m.numerator))
+        if m.from_programme is not None:
+            return f"{num} of {_label(m.denominator)}, {m.to_programme} over {m.from_programme} = {shown} times"
+        q = _programme(funnel, m.programme)
+        top = f"{_count(q, m.numerator[0])} {_label(m.numerator[0])}"
+        return f"{top} / {_count(q, m.denominator)} {_label(m.denominator)} = {shown} times"
+    parts = " + ".join(f"{_count(p, n)} {_label(n)}" for n in m.numerator)
+    text = f"{where}{parts} of {_count(p, m.denominator)} {_label(m.denominator)}"
+    if m.complement:
+        without = " + ".join(map(_label, m.numerator))
+        text = f"{where}{_label(m.denominator)} without {without}: 1 − ({parts}) / {_count(p, m.denominator)}"
+    text += f" = {_value_text(m, _pct)}"
+    if m.mixed_units:
+        text += " (different units)"
+    elif not m.subset:
+        text += " (numerator not a subset of the denominator)"
+    return text
 
 
-def _published_as(value: Fraction, claim: claims.ClaimInterval) -> str:
-    """What a value would have been published as, at the claim's precision."""
-    width = claim.high - claim.low
-    places = 0
-    if 0 < width * 100 < Decimal("0.5"):
-        places = max(0, -math.floor(math.log10(float(width * 100))))
-    return _pct(value, places)
+def _score(funnel: Funnel, window: Window, programme: str | None, names: tuple[str, ...], finding) -> float:
+    p = _programme(funnel, programme)
+    words = _words(p)
+    entries = []
+    for name in names:
+        if name not in p._index:
+            continue
+        name_stems, note_stems = words[name]
+        entries.append((name, p.stage(name).count.exact, name_stems, note_stems))
+    several = len(funnel.programmes) > 1
+    return support(window, entries, programme if several else None)
 
 
-def _nearest_rates(
-    funnel: Funnel, interval: claims.ClaimInterval, window: Window, only: str | None
-) -> list[Definition]:
-    """The valid single-stage definitions closest to the claim, best supported first (at most 3)."""
+_WORDS: dict[int, tuple[Programme, dict]] = {}
+
+
+def _words(p: Programme) -> dict:
+    """`programme_words` of a programme, computed once (programmes are immutable)."""
+    cached = _WORDS.get(id(p))
+    if cached is None or cached[0] is not p:
+        if len(_WORDS) > 256:
+            _WORDS.clear()
+        cached = (p, programme_words([(s.name, s.note) for s in p.stages]))
+        _WORDS[id(p)] = cached
+    return cached[1]
+
+
+def _valid_nearest(parsed: claims.Claim, funnel: Funnel, window: Window, programme: str | None) -> list[Definition]:
+    """The valid single-stage rate definitions the text points to, nearest the claim first (at
+    most 3): what the claim should have said when only coincidences reproduce it."""
     out = []
-    middle = (interval.low + interval.high) / 2
-    for programme in _programmes(funnel, only):
-        stages = _Stages(programme)
-        for num in programme.stages:
-            for den in programme.stages:
+    middle = (parsed.low + (parsed.high if parsed.high is not None else parsed.low)) / 2
+    for p in funnel.programmes:
+        if programme is not None and p.name != programme:
+            continue
+        for num in p.stages:
+            for den in p.stages:
                 n, d = num.count.exact, den.count.exact
-                if num is den or n is None or not d or not programme.is_subset(num.name, den.name):
+                if num is den or n is None or not d or not p.is_subset(num.name, den.name) or num.unit != den.unit:
                     continue
-                if num.unit != den.unit:
+                score = _score(funnel, window, p.name, (num.name, den.name), None)
+                if score <= 0:
                     continue
                 value = Fraction(n, d)
-                score = support(window, [stages.entry(num.name), stages.entry(den.name)])
-                text = _rate_text(programme, (num.name,), den.name, value)
-                text += f", published as {_published_as(value, interval)}"
-                out.append(
-                    (
-                        -score,
-                        abs(value - middle),
-                        Definition(programme.name, (num.name,), den.name, float(value), True, False, score, text),
-                    )
-                )
+                reads = parsed.reads_as(value)
+                text = f"{_count(p, num.name)} {_label(num.name)} of {_count(p, den.name)} {_label(den.name)}"
+                text += f" = {_pct(value)}, published as {reads}"
+                defn = Definition(p.name, (num.name,), den.name, float(value), True, False, score, text, reads_as=reads)
+                out.append((-score, abs(value - middle), defn))
     out.sort(key=lambda t: (t[0], t[1]))
     return [d for _s, _dist, d in out[:3]]
 
 
-def count_interval(finding: cl.Finding) -> tuple[float, float, bool, bool]:
-    """The counts a stated count allows: (low, high, low_open, high_open). A bare count is exact;
-    "about 700" is 700 give or take half its last non-zero place; "over 600" is (600, inf)."""
-    value = finding.expression.value or 0.0
-    kind = claims.QUALIFIERS.get(finding.qualifier, None)
-    digits = finding.expression.text.replace(",", "").split(".")[0].strip()
-    zeros = len(digits) - len(digits.rstrip("0")) if digits.isdigit() else 0
-    half = 10**zeros / 2 if zeros else 0.5
-    inf = math.inf
-    if kind is None:
-        return value, value, False, False
-    return {
-        claims.BARE: (value - half, value + half, False, False),
-        claims.JUST_OVER: (value, value + half, True, False),
-        claims.JUST_UNDER: (value - half, value, False, True),
-        claims.OVER: (value, inf, True, False),
-        claims.UNDER: (0.0, value, False, True),
-        claims.AT_LEAST: (value, inf, False, False),
-        claims.AT_MOST: (0.0, value, False, False),
-    }[kind]
-
-
-def _inside(x: float, bounds: tuple[float, float, bool, bool]) -> bool:
-    low, high, low_open, high_open = bounds
-    return (x > low if low_open else x >= low) and (x < high if high_open else x <= high)
-
-
-def check_count(finding: cl.Finding, funnel: Funnel, window: Window, only: str | None = None) -> Verdict:
-    bounds = count_interval(finding)
-    value = finding.expression.value or 0.0
-    defs = []
-    nearest = []
-    noun = finding.noun
-    for programme in _programmes(funnel, only):
-        stages = _Stages(programme)
-        for stage in programme.stages:
-            entry = stages.entry(stage.name)
-            score = support(
-                window, [(*entry[:1], None, *entry[2:])], programme.name if len(funnel.programmes) > 1 else None
-            )
-            if noun and noun.lower() in stage.unit.lower():
-                score += 0.5
-            low, high = stage.count.low, stage.count.high
-            text = f"{stage.count} {_label(stage.name)}"
-            exact = stage.count.exact
-            if exact is not None and _inside(exact, bounds):
-                # a stated count equal to a stage's is itself evidence unless it is a small number
-                score += 1.0 if value >= 10 else 0.0
-                defs.append(Definition(programme.name, (stage.name,), None, float(exact), True, False, score, text))
-            elif exact is None and high is not None and (_inside(low, bounds) or _inside(high, bounds)):
-                defs.append(
-                    Definition(programme.name, (stage.name,), None, float(low), True, False, score - 0.01, text)
-                )
-            elif score > 0:
-                nearest.append(Definition(programme.name, (stage.name,), None, float(low), True, False, score, text))
-    defs = _rank(defs)
-    best = next((d for d in defs if not d.coincidental), None)
-    if best is not None:
-        stage = next(p for p in funnel.programmes if p.name == best.programme).stage(best.numerator[0])
-        verdict = REPRODUCED if stage.count.exact is not None else POSSIBLE
-        return Verdict(verdict, defs, [], best.programme)
-    nearest = _rank(nearest)[:3]
-    if not nearest:
-        return Verdict(NOT_CHECKABLE, defs, [])
-    return Verdict(NOT_REPRODUCED, defs, nearest, nearest[0].programme)
-
-
-def _stated(finding: cl.Finding) -> tuple[float, float, bool, bool]:
-    """A change or ratio as stated: value and half a unit of its last digit, then the qualifier."""
-    expr = finding.expression
-    value = expr.value or 0.0
-    if expr.form == finder.MULTIPLE or expr.form in (finder.NUMBER, finder.WORDS) and value.is_integer():
-        half = 0.5 if expr.form != finder.MULTIPLE or value >= 1 else 0.05
-    else:
-        text = expr.text.split("%")[0].split(" ")[0]
-        decimals = len(text.split(".")[1]) if "." in text else 0
-        half = 0.5 / 10**decimals
-    kind = claims.QUALIFIERS.get(finding.qualifier, claims.BARE)
-    return {
-        claims.BARE: (value - half, value + half, False, False),
-        claims.JUST_OVER: (value, value + half, True, False),
-        claims.JUST_UNDER: (value - half, value, False, True),
-        claims.OVER: (value, math.inf, True, False),
-        claims.UNDER: (-math.inf, value, False, True),
-        claims.AT_LEAST: (value, math.inf, False, False),
-        claims.AT_MOST: (-math.inf, value, False, False),
-    }[kind]
-
-
-def _falling(text: str) -> bool:
-    return any(
-        w in text.lower()
-        for w in (
-            "fell",
-            "fall",
-            "drop",
-            "down",
-            "decreas",
-            "declin",
-            "reduc",
-            "cut",
-            "lower",
-            "halved",
-            "fewer",
-            "less",
-        )
+def _definition(m: claims.ClaimMatch, funnel: Funnel, kind: str, score: float) -> Definition:
+    return Definition(
+        m.programme,
+        m.numerator,
+        m.denominator,
+        None if m.value is None else float(m.value),
+        m.subset,
+        m.mixed_units,
+        score,
+        definition_text(m, funnel, kind),
+        m.complement,
+        m.certain,
+        m.from_programme,
+        m.to_programme,
     )
 
 
-def check_change(finding: cl.Finding, funnel: Funnel, window: Window, text: str) -> Verdict:
-    """A change between two programmes (periods) of the same stage: relative change of its count
-    ("rose by 48.5%", "doubled") or percentage points of its rate of base ("up 5 points")."""
-    programmes = list(funnel.programmes)
-    if len(programmes) < 2:
-        return Verdict(NOT_CHECKABLE)
-    expr = finding.expression
-    around = text[max(0, finding.quote_start - 40) : finding.quote_end + 20]
-    sign = -1.0 if _falling(around) else 1.0
-    points = "point" in text[finding.quote_start : finding.quote_end + 25].lower()
-    if expr.form == finder.MULTIPLE:
-        bounds = _stated(finding)  # a factor
-    else:
-        low, high, lo_open, hi_open = _stated(finding)
-        bounds = (low, high, lo_open, hi_open)
-    defs = []
-    for i, a in enumerate(programmes):
-        for b in programmes[i + 1 :]:
-            for stage in a.stages:
-                if stage.name not in b._index:
-                    continue
-                sa, sb = stage, b.stage(stage.name)
-                x, y = sa.count.exact, sb.count.exact
-                if x is None or y is None or x == 0:
-                    continue
-                if expr.form == finder.MULTIPLE:
-                    value = y / x
-                    ok = _inside(value, bounds)
-                    shown = f"{_n(y)} / {_n(x)} = {value:.2f} times"
-                elif points:
-                    if sa.base is None or sb.base is None:
-                        continue
-                    da, db = a.stage(sa.base).count.exact, b.stage(sb.base).count.exact
-                    if not da or not db:
-                        continue
-                    value = (y / db - x / da) * 100
-                    ok = _inside(sign * value, bounds) if sign > 0 else _inside(-value, bounds)
-                    shown = f"{_pct(x / da)} to {_pct(y / db)} = {value:+.1f} points"
-                else:
-                    value = (y - x) / x * 100
-                    ok = _inside(abs(value), bounds) and (value >= 0) == (sign > 0)
-                    shown = f"{_n(x)} to {_n(y)} = {value:+.1f}%"
-                if not ok:
-                    continue
-                stages = _Stages(a)
-                score = (
-                    support(window, [stages.entry(stage.name)])
-                    + support(Window(window.text, frozenset(), ()), [], a.name)
-                    + support(Window(window.text, frozenset(), ()), [], b.name)
-                )
-                label = f"{_label(stage.name)}, {a.name} to {b.name}: {shown}"
-                defs.append(Definition(a.name, (stage.name,), None, value, True, False, score, label, b.name))
-    defs = _rank(defs)
-    best = next((d for d in defs if not d.coincidental), None)
-    if best is not None:
-        return Verdict(REPRODUCED, defs, [], best.programme)
-    return Verdict(NOT_CHECKABLE if not defs else NOT_REPRODUCED, defs, [])
+def _numerator_supported(funnel: Funnel, window: Window, m: claims.ClaimMatch, beside: int | None) -> bool:
+    """Does the text say who a rate counts? Its numerator's count or words must be there; a count
+    stated right beside the rate must be the numerator's."""
+    p = _programme(funnel, m.programme)
+    counts = [p.stage(n).count.exact for n in m.numerator]
+    if beside is not None and not m.complement:
+        return None not in counts and sum(c for c in counts if c is not None) == beside
+    return _score(funnel, window, m.programme, m.numerator, None) > 0
 
 
-def check_ratio(finding: cl.Finding, funnel: Funnel, window: Window, only: str | None = None) -> Verdict:
-    """ "twice as many", "three times as likely": one stage's count over another's, as a factor."""
-    bounds = _stated(finding)
+_VOCAB: dict[int, tuple[Funnel, str]] = {}
+
+
+def _vocabulary(funnel: Funnel) -> str:
+    """The stage names and units, lower case, for "does the table count this noun"."""
+    cached = _VOCAB.get(id(funnel))
+    if cached is None or cached[0] is not funnel:
+        names = " ".join(f"{s.name} {s.unit}" for p in funnel.programmes for s in p.stages).lower()
+        cached = (funnel, names)
+        _VOCAB.clear()
+        _VOCAB[id(funnel)] = cached
+    return cached[1]
+
+
+def _best_stage(funnel: Funnel, window: Window) -> str | None:
+    """The stage whose name the window speaks of most (None when it names none)."""
+    best, best_score = None, 0.0
+    for p in funnel.programmes:
+        for stage in p.stages:
+            name_stems, _note = stage_words(stage.name, stage.note)
+            score = len(name_stems & window.stems) / max(1, len(name_stems))
+            if score > best_score:
+                best, best_score = stage.name, score
+    return best
+
+
+def _claim_text(finding: cl.Finding, text: str, vocabulary: str = "") -> str:
+    """The words the claims parser reads: the quote, with a count's noun kept next to its number."""
+    quote = finding.quote(text)
+    if finding.kind == cl.COUNT:
+        qualifier = "" if finding.qualifier in _ADDING else finding.qualifier
+        number = f"{qualifier} {finding.expression.text}".strip()
+        # the noun goes with the number only when the table has that word: the claims module
+        # would otherwise call "1,071 cases" a count of something the table does not count
+        noun = finding.noun if finding.noun.lower().rstrip("s") in vocabulary else ""
+        if not finding.noun:  # the word after the number says what it counts ("438,000 burglaries")
+            m = re.match(r"\s+([A-Za-z]{3,})\b", text[finding.expression.end : finding.expression.end + 40])
+            noun = m.group(1) if m and m.group(1).lower() not in STOPWORDS else ""
+        return f"{number} {noun}".strip()
+    return re.sub(r"\s+", " ", quote)
+
+
+def check_finding(
+    finding: cl.Finding,
+    text: str,
+    funnel: Funnel,
+    window: Window,
+    programme: str | None = None,
+    about: str | None = None,
+    beside: int | None = None,
+) -> Verdict:
+    """The verdict on one claim found in `text`, from its best supported definition. `about` is
+    the stage a change is about when the text says it (the count stated before it in its sentence);
+    `beside` a count stated right beside a rate ("679 or 10%"), which must be its numerator."""
+    try:
+        parsed = claims.parse_claim(_claim_text(finding, text, _vocabulary(funnel)))
+        core = claims.check_claim(parsed, funnel, programme)
+    except (claims.ClaimError, ValueError) as exc:
+        return Verdict(NOT_CHECKABLE, programme=programme, reason=str(exc))
+    kind = finding.kind or parsed.kind
     defs = []
-    for programme in _programmes(funnel, only):
-        stages = _Stages(programme)
-        for a in programme.stages:
-            for b in programme.stages:
-                x, y = a.count.exact, b.count.exact
-                if a is b or x is None or not y or not _inside(x / y, bounds):
-                    continue
-                score = support(window, [stages.entry(a.name), stages.entry(b.name)])
-                text = f"{_n(x)} {_label(a.name)} / {_n(y)} {_label(b.name)} = {x / y:.2f} times"
-                mixed = a.unit != b.unit
-                defs.append(Definition(programme.name, (a.name,), b.name, x / y, not mixed, mixed, score, text))
-    defs = _rank(defs)
+    for m in core.matches:
+        if kind == cl.RATE and not _numerator_supported(funnel, window, m, beside):
+            score = 0.0  # nothing in the text says who the claim counts: coincidence
+            defs.append(_definition(m, funnel, kind, score))
+            continue
+        if kind == cl.CHANGE:
+            names = (m.stage,) if m.stage else m.numerator
+            score = _score(funnel, window, m.to_programme, names, finding)
+            score += _score(funnel, window, m.from_programme, (), finding)
+        else:
+            names = (*m.numerator, *([m.denominator] if m.denominator else []))
+            score = _score(funnel, window, m.programme, names, finding)
+        if kind == cl.COUNT:
+            # the count's own number is not "stated beside it"; its equality to a stage's is evidence
+            score = _score(funnel, Window(window.text, window.stems, ()), m.programme, names, finding)
+            if m.value is not None and m.value >= SMALL_COUNT:
+                score += EXACT_COUNT_POINTS
+        defs.append(_definition(m, funnel, kind, score))
+    defs.sort(key=lambda d: (-d.support, not d.valid, not d.certain))
     best = next((d for d in defs if not d.coincidental), None)
     if best is not None:
-        return Verdict(REPRODUCED if not best.mixed_units else REPRODUCED_INVALID, defs, [], best.programme)
-    return Verdict(NOT_CHECKABLE, defs, [])
+        verdict = REPRODUCED if best.valid and best.certain else POSSIBLE if best.valid else REPRODUCED_INVALID
+        return Verdict(verdict, defs, [], best.programme if programme is None else programme)
+    nearest = []
+    for n in core.nearest:
+        names = (*n.numerator, *([n.denominator] if n.denominator else []))
+        score = _score(funnel, window, n.programme, names, finding)
+        p = _programme(funnel, n.programme)
+        if n.denominator:
+            words = " + ".join(f"{_count(p, x)} {_label(x)}" for x in n.numerator)
+            shown = f"{words} of {_count(p, n.denominator)} {_label(n.denominator)} = {_pct(n.value)}"
+        else:
+            shown = f"{_count(p, n.numerator[0])} {_label(n.numerator[0])}"
+        shown += f", published as {n.reads_as}"
+        nearest.append(
+            Definition(
+                n.programme,
+                n.numerator,
+                n.denominator,
+                float(n.value),
+                True,
+                False,
+                score,
+                shown,
+                n.complement,
+                True,
+                n.from_programme,
+                n.to_programme,
+                n.reads_as,
+            )
+        )
+    nearest.sort(key=lambda d: -d.support)
+    if kind == cl.CHANGE and not defs:
+        stage = about or _best_stage(funnel, window)
+        if stage is not None and sum(stage in p._index for p in funnel.programmes) < 2:
+            reason = f"the figures have {_label(stage)} for one period only"
+            return Verdict(NOT_CHECKABLE, defs, [], programme, reason)
+    if defs and kind == cl.RATE:
+        nearest = _valid_nearest(parsed, funnel, window, programme)
+        if nearest:
+            return Verdict(NOT_REPRODUCED, defs, nearest, nearest[0].programme if programme is None else programme)
+    if defs:
+        reason = "only definitions that nothing in the text points to give it (coincidence)"
+        return Verdict(NOT_CHECKABLE, defs, nearest, programme, reason)
+    # a note's word alone (0.5) is too little to say which definition a wrong figure meant
+    if core.verdict == NOT_REPRODUCED and any(d.support >= NAME_POINTS for d in nearest):
+        return Verdict(NOT_REPRODUCED, defs, nearest, nearest[0].programme if programme is None else programme)
+    reason = core.reason or "nothing in the text ties it to a stage of the figures"
+    return Verdict(NOT_CHECKABLE, defs, nearest, programme, reason)

@@ -1802,12 +1802,12 @@ def _why_invalid(claim: Claim, m: ClaimMatch, progs: list[Programme]) -> str:
     return f"the {parts} {'is' if parts == '1' else 'are'} not known to be among the {den}"
 
 
-def _nearest_label(n: Nearest, progs: list[Programme]) -> str:
+def _nearest_label(n: Nearest, progs: list[Programme], show_where: bool) -> str:
     p = _programme_named(progs, n.programme)
     if n.from_programme is not None:
         what = " + ".join(n.numerator) + (f" of {n.denominator}" if n.denominator else "")
         return f"{what} from {n.from_programme} to {n.to_programme}"
-    where = f"{n.programme}: " if len(progs) > 1 and n.programme else ""
+    where = f"{n.programme}: " if show_where and len(progs) > 1 and n.programme else ""
     if n.denominator is None:
         return where + n.numerator[0]
     if n.complement:
@@ -1826,6 +1826,9 @@ def verdict_words(verdict: Verdict, funnel_or_programmes: Funnel | Programme | S
     progs = _programmes(funnel_or_programmes)
     named = [n for n in verdict.holds_in if n]
     where = f" in {', '.join(named)}" if len(progs) > 1 and named and verdict.programme is None else ""
+    earning = [m for m in verdict.matches if _earns(m, verdict.verdict) and m.from_programme is not None]
+    if verdict.claim.kind in (CHANGE, RATIO) and earning:
+        where = f" from {earning[0].from_programme} to {earning[0].to_programme}"
     if verdict.verdict == REPRODUCED:
         return f"Reproduced{where}"
     if verdict.verdict == POSSIBLE:
@@ -1847,6 +1850,6 @@ def verdict_words(verdict: Verdict, funnel_or_programmes: Funnel | Programme | S
             shown = ("+" if n.value > 0 else "") + _percent(n.value, claim.decimals + 1)
         else:
             shown = _percent(n.value, claim.decimals + 1)
-        bits.append(f"{_nearest_label(n, progs)} is {shown}, which reads as {n.reads_as}")
+        bits.append(f"{_nearest_label(n, progs, verdict.programme is None)} is {shown}, which reads as {n.reads_as}")
     said = claim.reads_as(claim.value) if claim.value is not None and claim.kind in (RATE, COUNT) else claim.text
     return f"Not reproduced: nearest, {'; '.join(bits)}, not {said}"

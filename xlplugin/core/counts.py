@@ -26,14 +26,19 @@ DASHES = frozenset({"-", "\u2013", "\u2014"})
 #: The default range a suppressed small count may take (PRODUCT.md: 0 to 4).
 DEFAULT_SUPPRESSED = (0, 4)
 
-_INT_RE = re.compile(r"^[+]?\d{1,3}(,\d{3})+$|^[+]?\d+$")
-_N = r"(\d{1,3}(?:,\d{3})+|\d+)"
+# ASCII digits only: `\d` would also read '1٣4' (Arabic-Indic three) as 134
+_INT_RE = re.compile(r"^[+]?[0-9]{1,3}(,[0-9]{3})+$|^[+]?[0-9]+$")
+_N = r"([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)"
 #: `<5`, `fewer than 5`, `less than 5`, `under 5`, `below 5`: 0 to N-1.
 _LESS_RE = re.compile(r"^(?:<|fewer\s+than|less\s+than|under|below)\s*" + _N + r"$")
 #: `<=5`, `≤5`, `up to 5`, `at most 5`, `5 or fewer`, `5 or less`: 0 to N.
 _AT_MOST_RE = re.compile(r"^(?:<=|=<|≤|up\s+to|at\s+most)\s*" + _N + r"$|^" + _N + r"\s*or\s+(?:fewer|less|under)$")
 #: `1-4`, `0-4`, `1 to 4`: the range itself.
 _RANGE_RE = re.compile(r"^" + _N + r"\s*(?:-|\u2013|to)\s*" + _N + r"$")
+#: A dot followed by groups of three zeros: a thousands separator or a decimal point? (1.000)
+_DOT_THOUSANDS = re.compile(r"[0-9]{1,3}(?:\.000)+")
+#: Counts above this cannot be held exactly in a spreadsheet cell (15 significant digits).
+MAX_COUNT = 10**15
 
 
 @dataclass(frozen=True)
@@ -196,12 +201,23 @@ def parse_count(
             raise ValueError(f"a count cannot be negative ({text})")
         if re.fullmatch(r"[+-]?\d[\d,]*\.\d*[1-9]\d*", compact):
             raise ValueError(f"a count must be a whole number, not {text}")
+        if _DOT_THOUSANDS.fullmatch(compact):
+            raise ValueError(
+                f"'{text}' is ambiguous: one thousand where '.' groups thousands, one where it is the decimal "
+                f"point; write {compact.replace('.', '')} or {compact.split('.')[0]}"
+            )
         compact = re.sub(r"\.0*$", "", compact)
         if not _INT_RE.match(compact):
             raise ValueError(
                 f"'{text}' is not a count: use a whole number (1,000 is fine), <N for a suppressed count, or [c] / [x]"
             )
-        n = int(compact.replace(",", "").lstrip("+"))
+        digits = compact.replace(",", "").lstrip("+")
+        if len(digits.lstrip("0")) > 16:  # refused below; never int() a 309-digit string
+            shown = text if len(text) <= 24 else text[:20] + "..."
+            raise ValueError(f"'{shown}' is over 10^15, more than a spreadsheet cell holds exactly")
+        n = int(digits)
+    if n > MAX_COUNT:
+        raise ValueError(f"{n:,} is over 10^15, more than a spreadsheet cell holds exactly")
     if rounding:
         low, high = rounded_interval(n, rounding)
         return Count(low, high, ROUNDED, text)

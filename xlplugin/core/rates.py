@@ -234,6 +234,11 @@ def _label(num: Count, den_stage: Stage) -> str:
     return f"{_fmt(num)} of {_fmt(den_stage.count)} {name}"
 
 
+def _may_exceed(num: Count, den: Count) -> bool:
+    """Can the numerator be more than the denominator? Then it is not a proportion of it."""
+    return den.high is not None and num.low > den.high or num.is_exact and den.is_exact and num.low > den.low
+
+
 def denominator_table(programme: Programme, confidence: float = 0.95, method: str = "wilson") -> list[Definition]:
     """Each numerator against each candidate denominator, so differing published rates sit side by side.
 
@@ -248,8 +253,10 @@ def denominator_table(programme: Programme, confidence: float = 0.95, method: st
     for s in inside:
         numerators.append((s, (s,)))
     for s in inside:
+        chain = set(programme.ancestors(s.name))
         for o in outside:
-            if o.unit == s.unit:
+            # an outside stage that s is nested in ("of the 20 who phoned in, 5 ...") already counts s
+            if o.unit == s.unit and o.name not in chain:
                 numerators.append((s, (s, o)))
     out = []
     for anchor, parts in numerators:
@@ -259,7 +266,8 @@ def denominator_table(programme: Programme, confidence: float = 0.95, method: st
             den = programme.stage(den_name)
             mixed = den.unit != anchor.unit
             subset = len(parts) == 1 and not mixed
-            if mixed:
+            if mixed or _may_exceed(num, den.count):
+                # a ratio (other units), or a sum that can be larger than the denominator: no proportion interval
                 r = ratio(num, den.count)
                 rr = RateRange(r, r, r, None, None)
             else:

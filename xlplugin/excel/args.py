@@ -329,3 +329,16 @@ def optional_column(value, length: int, text: bool = False) -> list | None:
     if len(values) > length:
         raise ExcelError(VALUE, "the optional column is longer than the stages")
     return values + [None] * (length - len(values))
+
+
+#: Excel's day 0: serial numbers count days from here (Lotus's 1900 leap-year bug is after day 60).
+EXCEL_EPOCH = _dt.datetime(1899, 12, 30)
+
+
+def stage_cell(value):
+    """A case-record stage cell: numbers other than 0 and 1 are date serials (xlwings Lite passes dates so)."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and value not in (0, 1):
+        if not math.isfinite(value) or not 1 < value < 2958466:  # up to 9999-12-31
+            return "unparseable"
+        return EXCEL_EPOCH + _dt.timedelta(days=float(value))
+    return value

@@ -28,7 +28,7 @@ except ModuleNotFoundError as exc:  # the command line and the library work with
     missing.name = "xlwings"
     raise missing from None
 
-from xlplugin.core import claims, intervals, rates
+from xlplugin.core import cases, claims, intervals, rates
 from xlplugin.core.counts import parse_count, parse_rounding
 from xlplugin.core.errors import InputError
 from xlplugin.core.funnel import Funnel, StageRecord, build_funnel
@@ -61,7 +61,7 @@ SUPPRESSED = "[c]"
 NOT_AVAILABLE = "[x]"
 
 FUNNEL_HEADER = ["stage", "count", "base", "% of base", "CI lower", "CI upper", "% of first stage", "drop-off"]
-EXPLAIN_HEADER = ["numerator", "denominator", "rate", "numerator within denominator", "note"]
+EXPLAIN_HEADER = ["numerator", "denominator", "rate", "numerator within denominator", "note", "verdict"]
 
 _CI_ALIASES = {"clopper_pearson": "exact", "clopperpearson": "exact", "wilsoncc": "wilson_cc"}
 
@@ -260,6 +260,11 @@ def UPTAKE_CI(
 
 def _read_funnel(stages, counts, bases=None, units=None):
     """A one-programme funnel from Excel columns, or ExcelError (#NUM! for bad counts)."""
+    return _read_programmes(stages, counts, bases, units).programmes[0]
+
+
+def _read_programmes(stages, counts, bases=None, units=None, programmes=None) -> Funnel:
+    """A funnel from Excel columns, with an optional programme (or period) column."""
     names = xa.text_cells(xa.column(stages))
     values = xa.column(counts)
     shorter = min(len(names), len(values))
@@ -271,6 +276,7 @@ def _read_funnel(stages, counts, bases=None, units=None):
         raise ExcelError(NA, "the stages are empty")
     base_values = xa.optional_column(bases, len(names), text=True)
     unit_values = xa.optional_column(units, len(names), text=True)
+    programme_values = xa.optional_column(programmes, len(names), text=True)
     records = []
     for i, (name, value) in enumerate(zip(names, values, strict=False)):
         stage = _label_text(name, "stage name")
@@ -281,9 +287,10 @@ def _read_funnel(stages, counts, bases=None, units=None):
             raise ExcelError(VALUE, str(exc)) from None
         base = _label_text(base_values[i], "base", required=False) if base_values else None
         unit = _label_text(unit_values[i], "unit", required=False) if unit_values else None
-        records.append(StageRecord(stage=stage, count=published, base=base, unit=unit, line=i + 1))
+        programme = _label_text(programme_values[i], "programme", required=False) if programme_values else None
+        records.append(StageRecord(stage=stage, count=published, base=base, unit=unit, programme=programme, line=i + 1))
     try:
-        return build_funnel(records).programmes[0]
+        return build_funnel(records)
     except InputError as exc:
         literal = NUM if all(p.column == "count" for p in exc.problems) else VALUE
         raise ExcelError(literal, str(exc)) from None
@@ -398,12 +405,15 @@ def UPTAKE_CLAIM(
     claim: Annotated[
         Any, {"doc": "The claim as published, e.g. 9%, just over 6%, one in 16, 12 per cent.", "err_to_str": True}
     ],
-    numerator: Annotated[Any, {"doc": "Count of those who took up, e.g. 62.", "err_to_str": True}],
+    numerator: Annotated[Any, {"doc": "Count of those who took up, e.g. 62 (or <5, [c]).", "err_to_str": True}],
     denominator: Annotated[Any, {"doc": "Count they are a subset of, e.g. 669.", "err_to_str": True}],
 ):
-    """TRUE if numerator/denominator reproduces the claim at its stated precision, else FALSE."""
+    """TRUE if numerator/denominator reproduces the claim at its precision for every count allowed, else FALSE."""
     claim_text = xa.text(claim, "claim")
-    x, n = count(numerator), count(denominator)
+    try:
+        x, n = count(numerator), count(denominator)
+    except ExcelError:
+        return _claim_of_published(claim_text, numerator, denominator)
     if n == 0:
         return DIV0
     if x > n:
@@ -412,49 +422,114 @@ def UPTAKE_CLAIM(
         interval = claims.parse_claim(claim_text)
     except ValueError:
         return VALUE
+    if interval.kind != claims.RATE:
+        return VALUE  # a count, change or ratio is not a claim about one pair
     return bool(claims.claim_matches(interval, x, n))
+
+
+def _claim_of_published(claim_text: str, numerator, denominator):
+    """UPTAKE_CLAIM for published counts such as <5 or [c]: TRUE only if every count they allow
+    reproduces the claim."""
+    num, den = _published(numerator, None), _published(denominator, None)
+    if den.high is not None and den.high == 0:
+        return DIV0
+    if den.high is not None and num.low > den.high:
+        return NUM
+    try:
+        interval = claims.parse_claim(claim_text)
+    except ValueError:
+        return VALUE
+    if interval.kind != claims.RATE:
+        return VALUE
+    return claims.claim_holds(interval, num, den) == claims.REPRODUCED
+
+
+_BASES_DOC = (
+    "Optional column: the stage each stage is a subset of; blank means the stage above; none means outside the funnel."
+)
+_UNITS_DOC = "Optional column: what each stage counts (e.g. people, contacts); blank means not stated."
 
 
 @func
 @arg("stages", ndim=2)
 @arg("counts", ndim=2)
 @arg("bases", ndim=2)
+@arg("units", ndim=2)
 @_guard
 def UPTAKE_EXPLAIN(
     claim: Annotated[Any, {"doc": "The claim as published, e.g. 9% or just over 6%.", "err_to_str": True}],
     stages: Annotated[Any, {"doc": "Column of stage names in funnel order.", "err_to_str": True}],
     counts: Annotated[Any, {"doc": "Column of counts, one per stage.", "err_to_str": True}],
-    bases: Annotated[
-        Any,
-        {
-            "doc": (
-                "Optional column: the stage each stage is a subset of; blank means the stage above; none means "
-                "outside the funnel."
-            ),
-            "err_to_str": True,
-        },
-    ] = None,
+    bases: Annotated[Any, {"doc": _BASES_DOC, "err_to_str": True}] = None,
+    units: Annotated[Any, {"doc": _UNITS_DOC, "err_to_str": True}] = None,
 ):
-    """Table of the numerator/denominator definitions that reproduce the claim; flags numerators outside their base."""
+    """Definitions that reproduce the claim, with a verdict each; flags numerators not in the denominator."""
     claim_text = xa.text(claim, "claim")
-    programme = _read_funnel(stages, counts, bases)
+    programme = _read_funnel(stages, counts, bases, units)
     try:
         interval = claims.parse_claim(claim_text)
     except ValueError:
         return VALUE
-    funnel = Funnel((programme,))
-    matches = claims.explain_claim(interval, funnel)
+    if interval.kind != claims.RATE:
+        return VALUE
+    matches = claims.check_claim(interval, Funnel((programme,))).matches
     if not matches:
         return NA
     out = [list(EXPLAIN_HEADER)]
     for m in matches:
         note = []
+        if m.complement:
+            note.append(f"complement: {m.words}")
         if m.mixed_units:
-            note.append("mixed units: a ratio, not a proportion")
+            num_unit = programme.stage(m.numerator[0]).unit
+            den_unit = programme.stage(m.denominator).unit if m.denominator else ""
+            note.append(f"mixed units ({num_unit} per {den_unit}): a ratio, not a proportion")
         elif not m.subset:
             note.append("numerator not a subset of the denominator")
-        out.append([" + ".join(m.numerator), m.denominator, _finite(float(m.value)), bool(m.subset), "; ".join(note)])
+        if not m.certain:
+            note.append("only some of the counts allowed give it")
+        numerator = " + ".join(m.numerator)
+        if m.complement:
+            numerator = f"{m.denominator} − {numerator}"
+        value = SUPPRESSED if m.value is None else _finite(float(m.value))
+        verdict = (
+            claims.REPRODUCED if m.valid and m.certain else claims.POSSIBLE if m.valid else claims.REPRODUCED_INVALID
+        )
+        out.append([numerator, m.denominator, value, bool(m.subset), "; ".join(note), verdict])
     return out
+
+
+@func
+@arg("stages", ndim=2)
+@arg("counts", ndim=2)
+@arg("bases", ndim=2)
+@arg("units", ndim=2)
+@arg("programme", ndim=2)
+@_guard
+def UPTAKE_VERDICT(
+    claim: Annotated[
+        Any, {"doc": "The claim as published: 9%, just 6%, 62 people, rose by 48.5%.", "err_to_str": True}
+    ],
+    stages: Annotated[Any, {"doc": "Column of stage names in funnel order.", "err_to_str": True}],
+    counts: Annotated[Any, {"doc": "Column of counts, one per stage; <5, [c] and 1,000 are read.", "err_to_str": True}],
+    bases: Annotated[Any, {"doc": _BASES_DOC, "err_to_str": True}] = None,
+    units: Annotated[Any, {"doc": _UNITS_DOC, "err_to_str": True}] = None,
+    programme: Annotated[
+        Any,
+        {
+            "doc": "Optional column: the programme or year of each stage (a change compares the last two).",
+            "err_to_str": True,
+        },
+    ] = None,
+):
+    """The claim's verdict: reproduced, possible, reproduced_invalid, not_reproduced or not_checkable."""
+    claim_text = xa.text(claim, "claim")
+    funnel = _read_programmes(stages, counts, bases, units, programme)
+    try:
+        parsed = claims.parse_claim(claim_text)
+    except ValueError:
+        return VALUE
+    return claims.check_claim(parsed, funnel).verdict
 
 
 @func
@@ -565,6 +640,58 @@ def UPTAKE_LIMITS(
     if len(dens[0]) != 1:
         raise ExcelError(VALUE, "give a single column of denominators")
     return [_limits_of(rate, n, level, how) for (n,) in dens]
+
+
+# ------------------------------------------------------------------ case records
+
+
+@func
+@arg("stage_columns", ndim=2)
+@_guard
+def UPTAKE_CASES(
+    stage_columns: Annotated[
+        Any,
+        {
+            "doc": "Case rows, one column per stage in funnel order (a header row may name them); "
+            "a stage is reached by 1, yes, TRUE, Y, x or a date.",
+            "err_to_str": True,
+        },
+    ],
+    ordered: Annotated[
+        Any,
+        {
+            "doc": "TRUE: a stage counts only after every earlier one, not dated before it. Default FALSE.",
+            "err_to_str": True,
+        },
+    ] = False,
+):
+    """Funnel from case rows: {count, base} per stage, for UPTAKE_FUNNEL (blank base: the stage above)."""
+    rows = table(stage_columns)
+    header = None
+    first = rows[0]
+    if all(isinstance(v, str) and v.strip() for v in first) and all(
+        cases.classify(v)[0] == cases.UNPARSEABLE for v in first
+    ):
+        header, rows = [v.strip() for v in first], rows[1:]
+    width = len(first)
+    names = header or [f"stage {k}" for k in range(1, width + 1)]
+    if ordered is None or (isinstance(ordered, str) and not ordered.strip()):
+        ordered = False
+    if isinstance(ordered, str) and ordered.strip().upper() in ("TRUE", "FALSE"):
+        ordered = ordered.strip().upper() == "TRUE"
+    if isinstance(ordered, int | float) and not isinstance(ordered, bool) and ordered in (0, 1):
+        ordered = bool(ordered)
+    if not isinstance(ordered, bool):
+        raise ExcelError(VALUE, "ordered must be TRUE or FALSE")
+    cells = [[xa.stage_cell(v) for v in row] for row in rows]
+    if any(cases.classify(v)[0] == cases.UNPARSEABLE for row in cells for v in row):
+        raise ExcelError(VALUE, "a stage cell is neither a flag (1, yes, TRUE, Y, x; 0, no, FALSE, N) nor a date")
+    query = cases.CaseQuery(columns=tuple(names), ordered=ordered)
+    if not cells:
+        return [[0, ""] for _ in names]
+    (group,) = cases.count_cases(cells, query)
+    records = cases.funnel_records([group], query)
+    return [[group.counted[i], r.base or ""] for i, r in enumerate(records)]
 
 
 CHECK_HEADER = ["quote", "kind", "verdict", "definition", "value"]

@@ -2,10 +2,14 @@
 
 Why a separate module: the button runs inside Excel through xlwings, on the workbook the user
 has open, so it cannot rewrite the file on disk (Excel holds it); it changes cell values through
-xlwings instead, after the same validation `xlplugin report`/`refresh` use (`read_funnel_table`),
-so a bad CSV changes nothing. The CSV comes from the cell named ``xlplugin_csv`` when the
-workbook has one, or else from Excel's file picker. Rows go under the header in row 5 of the
-"Try it" sheet (stage, count, base, unit); rows left over from a longer funnel are cleared.
+xlwings instead, after reading the file through the same loader every command uses
+(`xlplugin.inputs.load`: a CSV or a workbook, one row per stage, wide or long), so a bad file
+changes nothing. The file comes from the cell named ``xlplugin_csv`` when the workbook has one, or
+else from Excel's file picker. Rows go under the header in row 5 of the "Try it" sheet (stage,
+count, base, unit); rows left over from a longer funnel are cleared. Figures the sheet cannot hold
+(several programmes, or a count known only as a percentage) are refused with an alert saying why,
+and nothing is written: the sheet holds one funnel, and duplicate stage rows would turn its
+``UPTAKE_FUNNEL`` into ``#VALUE!``.
 
 Text is written with a leading apostrophe, Excel's "this is text" prefix, so a stage named
 ``=HYPERLINK(...)`` or ``+cmd|...`` stays text; counts that read as numbers become numbers.
@@ -25,6 +29,7 @@ COLUMNS = ("stage", "count", "base", "unit")
 PATH_NAME = "xlplugin_csv"
 MAX_SCAN_ROWS = 1000
 TEXT_PREFIX = "'"
+FILE_FILTER = "Funnel data (*.csv;*.xlsx;*.xlsm),*.csv;*.xlsx;*.xlsm"
 
 
 def _csv_path(book) -> str | None:
@@ -35,7 +40,7 @@ def _csv_path(book) -> str | None:
     if isinstance(value, str) and value.strip():
         return value.strip()
     try:
-        chosen = book.app.api.GetOpenFilename("CSV files (*.csv),*.csv")
+        chosen = book.app.api.GetOpenFilename(FILE_FILTER)
     except Exception:
         return None
     return chosen if isinstance(chosen, str) and chosen else None
@@ -54,14 +59,44 @@ def _cell(text: str):
 
 
 def rows_for(path: str) -> list[list]:
-    """The funnel CSV's stage, count, base and unit columns, validated as a funnel first."""
-    from xlplugin.inputs.csvinput import read_funnel_table
+    """The funnel's stage, count, base and unit, read through `load` and validated first.
 
-    _funnel, table = read_funnel_table(path)  # raises InputError naming file, line and column
-    positions = [table.index(name) for name in COLUMNS]
+    InputError (nothing to write) for figures the sheet cannot hold: several programmes, or a
+    count known only from a percentage (the sheet's count column holds counts).
+    """
+    from xlplugin.core.counts import FROM_PERCENTAGE
+    from xlplugin.core.errors import Problem
+    from xlplugin.core.funnel import OUTSIDE
+    from xlplugin.inputs.loader import load
+
+    loaded = load(path)  # raises InputError naming file, line and column (or sheet and cell)
+    programmes = loaded.funnel.programmes
+    if len(programmes) > 1:
+        names = ", ".join(f"'{p.name}'" for p in programmes[:4]) + (", ..." if len(programmes) > 4 else "")
+        raise InputError(
+            Problem(
+                f"the file holds {len(programmes)} programmes ({names}), but the '{SHEET}' sheet holds one funnel; "
+                "save one programme's rows as their own file, or use `xlplugin report` for all of them",
+                loaded.name,
+            )
+        )
     out = []
-    for row in table.rows:
-        out.append([_cell(row[i]) if i is not None and i < len(row) else None for i in positions])
+    previous = None
+    for stage in programmes[0].stages:
+        if stage.count.kind == FROM_PERCENTAGE:
+            raise InputError(
+                Problem(
+                    f"the count of '{stage.name}' is known only as {stage.count} ({stage.count.low:,} to "
+                    f"{stage.count.high:,}); the '{SHEET}' sheet's count column holds counts",
+                    loaded.name,
+                    stage.line,
+                )
+            )
+        # an empty base means the previous stage, on the sheet as in a CSV
+        base = OUTSIDE if stage.outside else ("" if stage.base in (None, previous) else stage.base)
+        unit = stage.unit if "unit" in loaded.roles else ""  # a unit nobody stated is not written
+        out.append([_cell(stage.name), _cell(str(stage.count)), _cell(base), _cell(unit)])
+        previous = stage.name
     return out
 
 

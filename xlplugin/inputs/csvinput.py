@@ -525,10 +525,11 @@ def _clip(text: str, length: int = 40) -> str:
 # numbers in cells
 
 
-_PLAIN_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?")
-_GROUPED_NUMBER = re.compile(r"-?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?")
-_PLAIN_NUMBER_DECIMAL_COMMA = re.compile(r"-?(?:0|[1-9]\d*)(?:,\d+)?")
-_GROUPED_NUMBER_DECIMAL_COMMA = re.compile(r"-?[1-9]\d{0,2}(?:\.\d{3})+(?:,\d+)?")
+# re.ASCII: `\d` would also match '٣', which float() then reads as 3
+_PLAIN_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?", re.ASCII)
+_GROUPED_NUMBER = re.compile(r"-?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?", re.ASCII)
+_PLAIN_NUMBER_DECIMAL_COMMA = re.compile(r"-?(?:0|[1-9]\d*)(?:,\d+)?", re.ASCII)
+_GROUPED_NUMBER_DECIMAL_COMMA = re.compile(r"-?[1-9]\d{0,2}(?:\.\d{3})+(?:,\d+)?", re.ASCII)
 
 
 def parse_number(text: str, decimal: str = ".") -> int | float | None:

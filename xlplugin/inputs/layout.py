@@ -210,7 +210,9 @@ def read_layout(
         programmes.extend(built.programmes)
     if funnel_problems:
         raise InputError(funnel_problems)
-    return Layout(Funnel(tuple(programmes), table.name), layout, roles, notes)
+    # a programme column headed 'period' or 'year' declares its values times (core.periods)
+    periods = layout != WIDE and _key(roles.get("programme", "")) in ("period", "year")
+    return Layout(Funnel(tuple(programmes), table.name, periods=periods), layout, roles, notes)
 
 
 _UNSET = object()

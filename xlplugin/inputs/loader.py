@@ -16,7 +16,7 @@ workbooks `sheet`, `table`, `cell_range`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from xlplugin.core.counts import DEFAULT_SUPPRESSED
@@ -59,6 +59,7 @@ class Loaded:
     funnel: Funnel
     layout: str  # "one-row-per-stage", "wide" or "long"
     notes: tuple[str, ...] = ()  # the layout and columns taken; count/percentage disagreements
+    roles: dict[str, str] = field(default_factory=dict)  # role ("stage", "count", "unit"...) -> header as spelled
     spec: ReportSpec | None = None  # the report spec, when the input was one
     spec_path: Path | None = None
 
@@ -133,6 +134,7 @@ def _load_data(
         funnel=layout.funnel,
         layout=layout.layout,
         notes=tuple(layout.notes),
+        roles=dict(layout.roles),
     )
 
 

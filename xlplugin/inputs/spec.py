@@ -26,7 +26,9 @@ SPEC_KEYS = (
     "title", "summary", "publisher", "published", "foi_reference", "source_url",
     "source_name", "contact", "next_update", "data", "claims",
 )  # fmt: skip
-CLAIM_KEYS = ("text", "by", "numerator", "denominator")
+CLAIM_KEYS = ("text", "by", "numerator", "denominator", "programme", "from", "to")
+#: A claim's keys that name a programme (or period) of the data, and the ClaimSpec field each fills.
+CLAIM_PROGRAMME_KEYS = {"programme": "programme", "from": "from_programme", "to": "to_programme"}
 #: A spec is a page of text; this only stops a wrong file being parsed.
 MAX_SPEC_BYTES = 1024 * 1024
 #: Excel refuses hyperlinks longer than this.
@@ -44,6 +46,9 @@ class ClaimSpec:
     numerator: tuple[str, ...] | None = None
     denominator: str | None = None
     line: int | None = None  # where its [[claims]] table starts in the spec
+    programme: str | None = None  # the programme (or period) the claim is about
+    from_programme: str | None = None  # a change: from this programme (default: the one before `to`)
+    to_programme: str | None = None  # a change: to this programme (default: the last)
 
 
 @dataclass(frozen=True)
@@ -336,11 +341,21 @@ def _claim(entry: dict, number: int, line: int | None, lines: dict[str, int], pr
             "both, or neither"
         )
 
+    programmes: dict[str, str | None] = {}
+    for key, field_name in CLAIM_PROGRAMME_KEYS.items():
+        value = entry.get(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)  # programme = 2019
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            claim_problem(f"{label}: '{key}' must be a programme (or year) name in quotes, e.g. {key} = \"2019\"", key)
+            value = None
+        programmes[field_name] = value.strip() if isinstance(value, str) else None
+
     for message, where in errors:
         problem(message, where)
     if errors:
         return None
-    return ClaimSpec(text, by, numerator, denominator, line)
+    return ClaimSpec(text, by, numerator, denominator, line, **programmes)
 
 
 # --------------------------------------------------------------------------------------------
@@ -393,7 +408,20 @@ def looks_like_spec(data: bytes, label: str) -> bool:
 def check_claim_stages(spec: ReportSpec, funnel: Funnel, label: str) -> None:
     """Every stage a claim names exists, numerator and denominator within one programme."""
     problems = []
+    names = [p.name for p in funnel.programmes]
     for number, claim in enumerate(spec.claims, start=1):
+        for key, field_name in CLAIM_PROGRAMME_KEYS.items():
+            wanted_programme = getattr(claim, field_name, None)
+            if wanted_programme is not None and wanted_programme not in names:
+                known = ", ".join(f"'{n}'" for n in names if n) or "none (the data has one, unnamed)"
+                problems.append(
+                    Problem(
+                        f"claim {number} ('{claim.text}') names the {key} '{wanted_programme}', which is not in "
+                        f"{funnel.source or 'the data'}; programmes are {known}",
+                        label,
+                        claim.line,
+                    )
+                )
         if claim.numerator is None or claim.denominator is None:
             continue
         wanted = list(claim.numerator) + [claim.denominator]
@@ -457,6 +485,11 @@ def spec_as_record(spec: ReportSpec) -> dict:
                 "by": c.by,
                 **({"numerator": list(c.numerator)} if c.numerator is not None else {}),
                 **({"denominator": c.denominator} if c.denominator is not None else {}),
+                **{
+                    key: getattr(c, field_name)
+                    for key, field_name in CLAIM_PROGRAMME_KEYS.items()
+                    if getattr(c, field_name) is not None
+                },
             }
             for c in spec.claims
         ]
@@ -499,5 +532,13 @@ def spec_from_record(record: object, label: str) -> ReportSpec:
         denominator = item.get("denominator")
         if denominator is not None and not isinstance(denominator, str):
             raise damaged("a claim's denominator is not a stage name")
-        claims.append(ClaimSpec(item["text"], item["by"], tuple(numerator) if numerator else None, denominator))
+        programmes = {}
+        for key, field_name in CLAIM_PROGRAMME_KEYS.items():
+            value = item.get(key)
+            if value is not None and not isinstance(value, str):
+                raise damaged(f"a claim's {key} is not a programme name")
+            programmes[field_name] = value
+        claims.append(
+            ClaimSpec(item["text"], item["by"], tuple(numerator) if numerator else None, denominator, **programmes)
+        )
     return ReportSpec(**values, claims=tuple(claims))

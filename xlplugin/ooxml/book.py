@@ -281,6 +281,41 @@ class Book:
         for i, other in enumerate(self.sheets):
             other.index = i
 
+    def move_sheet(self, sheet: Sheet, index: int) -> None:
+        """Move `sheet` to position `index` of the tab order.
+
+        Sheet-scoped defined names (``localSheetId``) and the active and first visible tab follow
+        their sheets; nothing else in the workbook refers to a sheet by position.
+        """
+        old = list(self.sheets)
+        new = [s for s in old if s is not sheet]
+        new.insert(index, sheet)
+        if new == old:
+            return
+        moved = {old.index(s): i for i, s in enumerate(new)}  # old position -> new position
+        data = self.current(self.workbook_part)
+        root = scan(data, self._where(self.workbook_part))
+        els = root.find("sheets").findall("sheet")  # self.sheets lists these very elements, in order
+        chunk = b"".join(data[els[old.index(s)].start : els[old.index(s)].end] for s in new)
+        edits = [(els[0].start, els[-1].end, chunk)]
+        names = root.find("definedNames")
+        if names is not None:
+            for el in names.findall("definedName"):
+                local = as_index(el.attrs.get("localSheetId"))
+                if local is not None and local in moved and moved[local] != local:
+                    edits.append(set_attr(data, el, "localSheetId", str(moved[local])))
+        views = root.find("bookViews")
+        if views is not None:
+            for view in views.findall("workbookView"):
+                for attr in ("activeTab", "firstSheet"):
+                    value = as_index(view.attrs.get(attr))
+                    if value is not None and value in moved and moved[value] != value:
+                        edits.append(set_attr(data, view, attr, str(moved[value])))
+        self.put(self.workbook_part, splice(data, edits))
+        self.sheets = new
+        for i, other in enumerate(self.sheets):
+            other.index = i
+
     def remove_defined_name(self, name: str) -> None:
         """Remove every defined name called `name` (case-insensitively)."""
         data = self.current(self.workbook_part)

@@ -594,11 +594,28 @@ def transplant(book: Book, fresh: Package, layout, owned: dict[str, str], extras
         _copy_sheet_rels(book, fresh, fresh_sheet.part, part, renames, next_table_id, kept, drawing)
     for key, name in new_names:
         _add_defined_name(book, key, name)
+    _order_like_contents(book, layout, {**owned, **dict(new_names)}, {key for key, _ in new_names})
     styles = merger.result()
     if styles is not None:
         book.put(_styles_part(book), styles)
     book.drop_calc_chain()
     book.request_full_calculation()
+
+
+def _order_like_contents(book: Book, layout, names: dict[str, str], new: set[str]) -> None:
+    """Put the report's sheets in the order of its contents sheet: a new sheet goes right after the one
+    before it in the layout, an owned sheet found out of order moves after its predecessor; the
+    user's own sheets stay where they are."""
+    last = -1
+    for sheet in layout.sheets:
+        found = book.sheet_named(names[sheet.key])
+        if found is None:
+            continue
+        if sheet.key in new and found.index != last + 1:
+            book.move_sheet(found, last + 1 if found.index > last else last)
+        elif found.index < last:
+            book.move_sheet(found, last)
+        last = found.index
 
 
 def _styles_part(book: Book) -> str:

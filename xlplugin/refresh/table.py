@@ -61,6 +61,7 @@ from xlplugin.ooxml.package import (
     xml_attr,
     xml_text,
 )
+from xlplugin.refresh.references import dangling_references, unescape
 
 TABLE_STYLE = "TableStyleMedium2"
 
@@ -149,18 +150,27 @@ def read_grid(csv_path, decimal: str | None = None) -> Grid:
 
 
 def decimal_mark(table) -> str:
-    """'.' unless a ';'-separated file shows decimal commas (``66,9``) and no decimal points."""
+    """The decimal mark of a CSV's numbers, by the rule funnel counts follow (csvinput.localise_count).
+
+    A `;`-separated file comes from a decimal-comma locale: `1.000; 2.500; 12.345` are thousands,
+    `66,9` a decimal. Only when such a file shows decimal points (``66.9``, ``0.25``) and no
+    decimal commas is its mark '.'. Every other file uses '.' (and `,` groups thousands).
+    """
     if getattr(table, "delimiter", ",") != ";":
         return "."
     comma = point = 0
     for row in table.rows[:1000]:
         for cell in row:
             t = cell.strip()
-            if re.fullmatch(r"-?\d+,\d{1,2}|-?\d+,\d{4,}", t):
+            if _COMMA_DECIMAL.fullmatch(t):
                 comma += 1
-            elif re.fullmatch(r"-?\d+\.\d{1,2}|-?\d+\.\d{4,}", t):
+            elif _POINT_DECIMAL.fullmatch(t):
                 point += 1
-    return "," if comma > point else "."
+    return "." if point > comma else ","
+
+
+_COMMA_DECIMAL = re.compile(r"-?[0-9]+,[0-9]{1,2}|-?[0-9]+,[0-9]{4,}")
+_POINT_DECIMAL = re.compile(r"-?[0-9]+\.[0-9]{1,2}|-?[0-9]+\.[0-9]{4,}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -414,6 +424,8 @@ def replace_table(book: Book, table: Table, grid: Grid, *, force: bool = False) 
                     where,
                 )
             )
+    if not force:
+        _refuse_dangling(book, table, grid)
     sheet_part = table.sheet.part
     data = book.current(sheet_part)
     kept_columns = _same_name_columns(table, grid, c1)
@@ -443,6 +455,26 @@ def replace_table(book: Book, table: Table, grid: Grid, *, force: bool = False) 
     )
     book.drop_calc_chain()
     book.request_full_calculation()
+
+
+def _refuse_dangling(book: Book, table: Table, grid: Grid) -> None:
+    """Formulas that name a column the new CSV no longer has would be deleted by Excel's repair."""
+    columns = scan(table.data).find("tableColumns")
+    found_columns = columns.findall("tableColumn") if columns is not None else []
+    old = [unescape_xstring(c.attrs.get("name", "")) for c in found_columns]
+    kept = {h.lower() for h in grid.header}
+    removed = [name for name in old if name.lower() not in kept]
+    found = dangling_references(book, {table.name, table.display_name}, removed)
+    if found:
+        shown = "; ".join(map(str, found[:10])) + (" ..." if len(found) > 10 else "")
+        raise InputError(
+            Problem(
+                f"the new CSV has no column {', '.join(repr(r) for r in removed)} of table "
+                f"{table.display_name!r}, but formulas use it: {shown}. Excel would delete them; "
+                "keep the column, change the formulas, or use --force",
+                str(book.path),
+            )
+        )
 
 
 def _same_name_columns(table: Table, grid: Grid, first_col: int) -> set[int]:
@@ -741,10 +773,11 @@ def update_references(book: Book, table: Table, old_rect, new_rect, grid: Grid, 
         for el in names.findall("definedName"):
             if el.empty:
                 continue
-            text = data[el.open_end : el.close_start].decode("utf-8")
+            # matched as the formula it is: 'Q1 &amp; Q2'!$B$2 in the XML is 'Q1 & Q2'!$B$2
+            text = unescape(data[el.open_end : el.close_start].decode("utf-8"))
             new = adjust_formula(text, sheet_name, old_rect, new_rect, local=False)
             if new != text:
-                edits.append((el.open_end, el.close_start, new.encode("utf-8")))
+                edits.append((el.open_end, el.close_start, xml_text(new).encode("utf-8")))
     if edits:
         book.put(book.workbook_part, splice(data, edits))
     for part in book.package.names():

@@ -28,6 +28,8 @@ METHOD_NAMES = {
 #: Charts list at most this many bars / programmes; beyond it the table alone carries the figures.
 MAX_CHART_BARS = 40
 MAX_CLUSTERED_PROGRAMMES = 8
+#: A chart at most this tall (pixels) prints whole on a landscape A4 page at 100%.
+MAX_CHART_HEIGHT = 660
 FUNNEL_PLOT_POINTS = 41
 #: Alt text is read aloud: keep it to a paragraph.
 MAX_ALT_TEXT = 1500
@@ -48,6 +50,8 @@ class Source(NamedTuple):
     rows: tuple[tuple[str, ...], ...]
     encoding: str = "utf-8"
     delimiter: str = ","
+    #: How the table was derived when it is not the input as given (a case-records query), line by line.
+    derived: tuple[str, ...] = ()
 
 
 class Options(NamedTuple):

@@ -144,6 +144,9 @@ class Series(NamedTuple):
     labels: bool = False
     point_labels: tuple[tuple[str, int, int], ...] = ()  # a text label per point, from cells
     colour: str | None = None
+    point_styles: tuple[
+        str, ...
+    ] = ()  # per point: "" as the series, "invalid" hatched and outlined (not by colour alone)
     marker: str = "circle"  # for line charts: each series its own marker shape, so colour is not the only cue
 
 

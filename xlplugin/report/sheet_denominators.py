@@ -7,6 +7,7 @@ from xlplugin.core.rates import Definition, denominator_table, singular
 from xlplugin.report import ownership
 from xlplugin.report.common import (
     MAX_CHART_BARS,
+    MAX_CHART_HEIGHT,
     SHORTHAND,
     Context,
     clip,
@@ -107,8 +108,7 @@ def denominators_sheet(ctx: Context, defs) -> Sheet:
         ),
         Line(
             "A rate is a proportion only when every unit in the numerator is among the denominator's, in the same "
-            "units; "
-            "the last two columns say so in words."
+            "units; the last two columns say so in words."
         ),
         Line(f"The confidence interval (CI) columns give a {conf} interval {ctx.ci_note()}."),
     ]
@@ -128,7 +128,9 @@ def denominators_sheet(ctx: Context, defs) -> Sheet:
             cells.append(count_cell(d.num_count) if d.num_count.kind != "exact" else Cell(d.num_count.low, COUNT))
             cells.append(count_cell(d.den_count))
             rr = d.rate_range
-            reason = "z" if d.mixed_units else missing_reason(d.num_count, d.den_count)
+            # [z] also for a sum larger than its denominator: a rate, but no proportion interval
+            no_interval = rr.rate is not None and rr.ci_lower is None
+            reason = "z" if d.mixed_units or no_interval else missing_reason(d.num_count, d.den_count)
             if d.mixed_units:
                 cells.append(shorthand("z"))
             elif rr.rate is not None:
@@ -179,10 +181,40 @@ def denominators_sheet(ctx: Context, defs) -> Sheet:
     )
 
 
+def chart_numerator(ctx: Context, defs) -> str | None:
+    """The numerator the denominators chart draws: the one the claims are about, else the last stage
+    of the first programme that has more than one definition (one numerator at a time, so rates of
+    different numerators are not squashed side by side)."""
+    anchors = [d.numerator[0] for _, d in defs]
+    claims = getattr(ctx.spec, "claims", ()) if ctx.spec is not None else ()
+    named = [c.numerator[0] for c in claims if c.numerator and c.numerator[0] in anchors]
+    if named:
+        return max(dict.fromkeys(named), key=named.count)
+    several = [a for a in dict.fromkeys(anchors) if anchors.count(a) > 1 or ctx.several]
+    return (several or anchors or [None])[-1]
+
+
+def _valid(d: Definition) -> bool:
+    return d.subset and not d.mixed_units
+
+
+def _bar_label(p: Programme, d: Definition) -> str:
+    if _valid(d):
+        return f"{pct_text(d.rate_range.rate)} (a proportion)"
+    return f"{pct_text(d.rate_range.rate)} (not a subset)"
+
+
 def denominators_chart_sheet(ctx: Context, defs) -> Sheet | None:
-    """Bars of each proportion with its confidence interval as error bars."""
+    """Bars of one numerator's rates with their confidence intervals as error bars; a definition whose
+    numerator is not a subset of its denominator is hatched, outlined and labelled as such."""
     o = ctx.options
-    drawn = [(p, d) for p, d in defs if not d.mixed_units and d.rate_range.rate is not None]
+    numerator = chart_numerator(ctx, defs)
+    candidates = [(p, d) for p, d in defs if d.numerator[0] == numerator]
+    drawn = [
+        (p, d)
+        for p, d in candidates
+        if not d.mixed_units and d.rate_range.rate is not None and d.rate_range.ci_lower is not None
+    ]
     if not drawn or len(drawn) > MAX_CHART_BARS:
         return None
     name = "Denominators chart"
@@ -195,21 +227,29 @@ def denominators_chart_sheet(ctx: Context, defs) -> Sheet | None:
             f"{conf} CI upper (%)",
             "CI upper minus rate (%)",
             "Rate minus CI lower (%)",
+            "Numerator within denominator",
+            "Bar label",
         ]
     )
     lines = [
-        Line(
-            "The chart below draws the figures in this table: each rate as a bar, its confidence interval as a line "
-            "across the bar's end."
-        ),
-        Line("The last two columns are the lengths of the interval lines either side of each rate."),
+        Line(f"The chart below draws this table: the rates of one numerator, {lower_first(numerator or '')}."),
+        Line("Each rate is a bar, its confidence interval a line across the bar's end."),
+        Line("Columns E and F are the lengths of the interval lines either side of each rate."),
     ]
-    skipped = len(defs) - len(drawn)
+    if any(not _valid(d) for _, d in drawn):
+        lines.append(
+            Line("A bar whose numerator is not a subset of its denominator is hatched and outlined with a dashed line.")
+        )
+    others = sorted({d.numerator[0] for _, d in defs} - {numerator})
+    if others:
+        lines.append(Line("Other numerators are on the Denominators sheet: " + ", ".join(others) + "."))
+    skipped = len(candidates) - len(drawn)
     if skipped:
         lines.append(
             Line(
                 f"{skipped} definition{'s are' if skipped != 1 else ' is'} not drawn: a ratio of different units, "
-                "or a rate from a suppressed, rounded or unavailable count (see the Denominators sheet)."
+                "a sum larger than its denominator, or a rate from a suppressed, rounded or unavailable count "
+                "(see the Denominators sheet)."
             )
         )
     lines = split_long(lines)
@@ -232,6 +272,8 @@ def denominators_chart_sheet(ctx: Context, defs) -> Sheet | None:
                 Cell(rr.ci_upper, RATE),
                 Cell(up, RATE, f_up),
                 Cell(down, RATE, f_down),
+                Cell("Yes" if _valid(d) else "No, not a subset", TEXT),
+                Cell(_bar_label(p, d), TEXT),
             )
         )
     table = Table(
@@ -247,33 +289,37 @@ def denominators_chart_sheet(ctx: Context, defs) -> Sheet | None:
             error_minus=Range(name, first, 5, last, 5),
             error_plus_data=tuple(plus),
             error_minus_data=tuple(minus),
+            point_labels=tuple((name, r, 7) for r in range(first, last + 1)),
+            point_styles=tuple("" if _valid(d) else "invalid" for _, d in drawn),
         ),
     )
     alt = clip(
-        f"Horizontal bar chart of rates with {conf} confidence intervals, one bar per definition: "
+        f"Horizontal bar chart of the rates of {lower_first(numerator or '')} with {conf} confidence intervals, "
+        "one bar per denominator: "
         + "; ".join(
             f"{definition_label(p, d, ctx.several)}: {pct_text(d.rate_range.rate)} "
             f"({pct_text(d.rate_range.ci_lower)} to {pct_text(d.rate_range.ci_upper)})"
+            + ("" if _valid(d) else ", hatched: the numerator is not a subset of the denominator")
             for p, d in drawn
         )
         + "."
     )
     chart = Chart(
         kind="bar",
-        title=f"Rate by definition, with {conf} confidence intervals",
+        title=f"{numerator}: rate by denominator, with {conf} confidence intervals",
         alt_text=alt,
         series=series,
         x_axis=Axis("Rate (%)", "0%", minimum=0),
         y_axis=Axis("Programme and definition" if ctx.several else "Definition", reverse=True),
         row=table.last_row + 2,
         width=820,
-        height=max(320, min(1000, 70 + 30 * len(drawn))),
+        height=max(320, min(MAX_CHART_HEIGHT, 70 + 30 * len(drawn))),
     )
     return Sheet(
         key="denominators_chart",
         name=name,
-        title="Chart: the same figures, different denominators",
-        description=f"Each rate as a horizontal bar labelled by its definition, with its {conf} confidence interval.",
+        title="Chart: the same numerator, different denominators",
+        description=f"One numerator's rates as horizontal bars labelled by their definition, with {conf} intervals.",
         lines=tuple(lines),
         table=table,
         chart=chart,

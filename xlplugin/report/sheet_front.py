@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from xlplugin.core.funnel import Programme
+from xlplugin.core.periods import parse_period, period_programmes
 from xlplugin.report import ownership
 from xlplugin.report.common import (
     METHOD_NAMES,
@@ -57,8 +59,13 @@ def data_sheet(ctx: Context) -> Sheet:
         Line(f"SHA-256 of the source file: {src.sha256}"),
         Line(f"Generated: {o.generated.isoformat()}"),
         Line(f"Made by: xlplugin {o.version}"),
-        Line("The table is the input file as given, one row per line; whole numbers are stored as numbers."),
     ]
+    if src.derived:  # the table was counted from the source file (case records): say how
+        lines += [Line(text) for text in src.derived]
+    else:
+        lines.append(
+            Line("The table is the input file as given, one row per line; whole numbers are stored as numbers.")
+        )
     if dropped:
         lines.append(Line("Left out because every cell is empty in the input: " + ", ".join(dropped) + "."))
     rows = []
@@ -179,9 +186,15 @@ def cover_sheet(ctx: Context, title: str) -> Sheet:
         lines.append(Line(f"Freedom of Information reference: {get('foi_reference')}"))
     if get("next_update"):
         lines.append(Line(f"Next update: {get('next_update')}"))
-    if len(ctx.funnel.programmes) == 1 and ctx.funnel.programmes[0].name:
-        lines.append(Line(f"Programme: {ctx.funnel.programmes[0].name}"))
+    lines += figures_lines(ctx)
     lines.append(Line(f"Data: {ctx.source.name} (see the Data sheet for its checksum)"))
+    if spec is not None and getattr(spec, "data", None) is None:  # a refresh from a CSV kept the recorded spec
+        lines.append(
+            Line(
+                "The title, publisher, dates and claims were given for the figures first published; the figures "
+                f"are now those of {ctx.source.name}."
+            )
+        )
     lines.append(Line(f"Workbook generated: {o.generated:%Y-%m-%d %H:%M} UTC by xlplugin {o.version}"))
     if get("source_url"):
         lines.append(Line("Source", HEADING2))
@@ -192,7 +205,10 @@ def cover_sheet(ctx: Context, title: str) -> Sheet:
     lines.append(Line("How to read the rates", HEADING2))
     conf = conf_text(o.confidence)
     lines += [
-        Line("Every rate names its numerator and its denominator, for example '62 of 669 visited'."),
+        Line(
+            "Every rate names its numerator and its denominator"
+            + (f", for example '{example}'." if (example := worked_example(ctx)) else ".")
+        ),
         Line("Rate of base: a stage's count divided by the count of the stage it is a subset of (its base)."),
         Line("Rate of first stage: a stage's count divided by the count of the first stage."),
         Line(
@@ -216,6 +232,52 @@ def cover_sheet(ctx: Context, title: str) -> Sheet:
         )
     summary = get("summary") or auto_summary(ctx)
     return Sheet(key="cover", name="Cover", title=title, description=summary, lines=tuple(lines), first_col_width=88)
+
+
+def _example_stage(p: Programme):
+    """The stage the cover's example divides: the last in the funnel, of the first stage's units, with a base."""
+    for s in reversed(p.stages):
+        if s.outside or s.base is None or s.unit != p.first.unit:
+            continue
+        base = p.stage(s.base)
+        if s.count.is_exact and base.count.is_exact and base.unit == s.unit:
+            return s, base
+    return None
+
+
+def _latest(ctx: Context) -> tuple[Programme, list[Programme] | None]:
+    """The programme the cover quotes (the latest period, or the first programme) and the periods, if any."""
+    periods = period_programmes(ctx.funnel, ctx.options.periods)
+    return (periods[-1] if periods else ctx.funnel.programmes[0]), periods
+
+
+def worked_example(ctx: Context) -> str | None:
+    """The cover's example of a stated rate, from the workbook's own figures: "62 of 669 visited"."""
+    p, _periods = _latest(ctx)
+    found = _example_stage(p)
+    if found is None:
+        return None
+    s, base = found
+    where = f" ({p.name})" if ctx.several and p.name else ""
+    return f"{count_text(s.count.low)} of {count_text(base.count.low)} {lower_first(base.name)}{where}"
+
+
+def figures_lines(ctx: Context) -> list[Line]:
+    """What the data say about themselves: the period or programmes covered and the first stage's count."""
+    progs = ctx.funnel.programmes
+    p, periods = _latest(ctx)
+    out = []
+    if periods:
+        out.append(Line(f"Periods covered: {periods[0].name} to {periods[-1].name} ({len(periods)} periods)"))
+    elif len(progs) == 1 and p.name:
+        out.append(Line(f"{'Period' if parse_period(p.name) else 'Programme'}: {p.name}"))
+    elif len(progs) > 1:
+        out.append(Line(f"Programmes: {len(progs)} ({progs[0].name} to {progs[-1].name}, in file order)"))
+    first = count_text(p.first.count.low) if p.first.count.is_exact else str(p.first.count)
+    where = f" in {p.name}" if ctx.several and p.name else ""
+    unit = "unit not stated" if p.first.unit == "not stated" else p.first.unit
+    out.append(Line(f"First stage{where}: {first} {lower_first(p.first.name)} ({unit})"))
+    return out
 
 
 def auto_summary(ctx: Context) -> str:

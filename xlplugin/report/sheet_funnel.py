@@ -6,6 +6,7 @@ from xlplugin.core.rates import FIRST_STAGE, MIXED_UNITS, OUTSIDE_FUNNEL, funnel
 from xlplugin.report import ownership
 from xlplugin.report.common import (
     MAX_CHART_BARS,
+    MAX_CHART_HEIGHT,
     MAX_CLUSTERED_PROGRAMMES,
     SHORTHAND,
     Context,
@@ -136,23 +137,29 @@ def funnel_sheet(ctx: Context) -> Sheet:
                             "rates from them are shown as the lowest and highest possible.",
                         )
                     )
-                cells.append(Cell(" ".join(markers) if markers else "None", TEXT))
+                cells.append(Cell(" ".join(markers), TEXT) if markers else shorthand("z"))
                 out.append(cells)
         return out
 
     rows = build(0)  # first pass: registers notes in order, finds the shorthand used
+    # no stage has a note: leave the Notes column out rather than fill it with [z]
+    with_notes = any(row[-1].value != "[z]" for row in rows)
+    if not with_notes:
+        headers = headers[:-1]
     for row in rows:
-        for c in row:
+        for c in row if with_notes else row[:-1]:
             if isinstance(c.value, str) and c.value in SHORTHAND:
                 used_short.add(c.value)
     lines += [Line(SHORTHAND[k]) for k in ("[c]", "[x]", "[z]") if k in used_short]
-    lines.append(Line("The Notes column refers to the Notes sheet; 'None' means the stage has no note."))
+    if with_notes:
+        lines.append(Line("The Notes column refers to the Notes sheet; [z] there means the stage has no note."))
     lines = split_long(lines)
     top = 2 + len(lines)
-    rows = build(top)
+    rows = build(top) if with_notes else [row[:-1] for row in build(top)]
     hdrs = unique_headers(headers)
     widths = list(column_widths(hdrs, rows))
-    widths[col["Notes"]] = max(widths[col["Notes"]], 12)
+    if with_notes:
+        widths[col["Notes"]] = max(widths[col["Notes"]], 12)
     title = "Funnel: every stage with its count, base and rates"
     description = (
         "Each stage's count and base, its rate of base with a confidence interval, rate of first stage and drop-off"
@@ -239,7 +246,7 @@ def funnel_chart_sheet(ctx: Context) -> Sheet | None:
         y_axis=Axis("Programme and stage" if several else "Stage", reverse=True),
         row=table.last_row + 2,
         width=760,
-        height=max(300, min(1000, 80 + 34 * len(drawn))),
+        height=max(300, min(MAX_CHART_HEIGHT, 80 + 34 * len(drawn))),
     )
     return Sheet(
         key="funnel_chart",

@@ -129,6 +129,11 @@ ADJUSTMENT_TEXT = {
     od.MULTIPLICATIVE: "limits widened by the multiplicative overdispersion factor (Spiegelhalter 2005)",
     od.ADDITIVE: "limits widened by the additive, random-effects, overdispersion adjustment (Spiegelhalter 2005)",
 }
+ADJUSTMENT_SHORT = {
+    od.NONE: "plain limits",
+    od.MULTIPLICATIVE: "limits adjusted for overdispersion (multiplicative)",
+    od.ADDITIVE: "limits adjusted for overdispersion (additive random effects)",
+}
 
 
 def _verdict(outside_95: bool, outside_998: bool, above: bool) -> str:
@@ -176,32 +181,27 @@ def funnel_plot_sheets(ctx: Context) -> list[Sheet]:
     headers_t = unique_headers(headers)
     lines = [
         Line(
-            f"Each programme's rate of {lower_first(num_name)} out of {lower_first(den_name)}, against its "
-            f"denominator. The target is the pooled rate: all programmes' {lower_first(num_name)} divided by all their "
-            f"{lower_first(den_name)}."
+            f"Each programme's rate of {lower_first(num_name)} out of {lower_first(den_name)}, against its denominator."
         ),
-        Line(
-            "Against the plain limits: an exact two-sided binomial test against the target (p below 0.05 is outside "
-            "the 95% limits, below 0.002 outside the 99.8% limits)."
-        ),
+        Line(f"The target is the pooled rate: all {lower_first(num_name)} divided by all {lower_first(den_name)}."),
+        Line("Plain limits: an exact two-sided binomial test against the target."),
+        Line("Outside the 95% limits means p below 0.05; outside the 99.8% limits, p below 0.002."),
         Line(
             f"Overdispersion (Spiegelhalter 2005): phi = {d.phi:.3f} from z-scores winsorised at 10% each end, "
-            f"tau squared = {d.tau2:.6f}; "
-            + (
-                "the areas vary more than chance allows, so "
+            f"tau squared = {d.tau2:.6f}."
+        ),
+        Line(
+            (
+                "The areas vary more than chance allows: "
                 if d.overdispersed
-                else "the areas vary no more than chance allows; "
+                else "The areas vary no more than chance allows: "
             )
             + f"the chart draws {ADJUSTMENT_TEXT[d.adjustment]}."
         ),
     ]
     if adjusted:
-        lines.append(
-            Line(
-                "Against the adjusted limits: the adjusted z-score is the difference from the target divided by the "
-                "widened spread, its p-value two-sided normal."
-            )
-        )
+        lines.append(Line("Adjusted z-score: the difference from the target divided by the widened spread."))
+        lines.append(Line("Adjusted p-value: two-sided, from the normal distribution."))
     lines.append(Line("The control limits drawn in the chart below are in the table on the Funnel plot limits sheet."))
     if fp.skipped:
         lines.append(Line(f"{fp.skipped} programme(s) without exact counts for both stages are left out."))
@@ -331,7 +331,8 @@ def funnel_plot_sheets(ctx: Context) -> list[Sheet]:
         + "; ".join(f"{pt.name}: {pct_text(pt.rate)} of {count_text(pt.n)}" for pt in fp.points)
         + "."
     )
-    y_max = max(max(pt.rate for pt in fp.points), max(c[drawn + 3].value for c in lim_rows))
+    # the axis shows every point and the limits at the smallest denominator drawn (not the funnel's mouth)
+    y_max = max(max(pt.rate for pt in fp.points), od.limits(d, n_min, 0.998, d.adjustment)[1])
     chart = Chart(
         kind="scatter",
         title=f"Funnel plot: {lower_first(num_name)} as a rate of {lower_first(den_name)}",
@@ -349,8 +350,7 @@ def funnel_plot_sheets(ctx: Context) -> list[Sheet]:
         name=name,
         title=f"Funnel plot: {lower_first(num_name)} out of {lower_first(den_name)}, by programme",
         description=(
-            f"Each programme's rate against its denominator, with 95% and 99.8% limits around the target; "
-            f"{ADJUSTMENT_TEXT[d.adjustment]}."
+            f"Each programme's rate against its denominator, with 95% and 99.8% {ADJUSTMENT_SHORT[d.adjustment]}."
         ),
         lines=tuple(lines),
         table=table,

@@ -18,6 +18,7 @@ import xlsxwriter
 
 from xlplugin.core.errors import InputError, Problem
 from xlplugin.report import ownership, postpass
+from xlplugin.report.common import MIN_PRINT_SCALE, print_scale
 from xlplugin.report.model import HEADING2, NUMBER_FORMATS, SHORT, Cell, Chart, Layout, Sheet, a1, quote_sheet
 from xlplugin.report.textfit import FONT, FONT_SIZE
 from xlplugin.report.textfit import row_height as _row_height
@@ -28,6 +29,11 @@ _LINE_STYLES = {
     "dotted": {"color": "#404040", "width": 1.25, "dash_type": "round_dot"},
 }
 _BAR_COLOUR = "#1F4E79"
+#: A bar that is not a valid rate: hatched and outlined with a dashed line, so it differs by more than colour.
+_INVALID_POINT = {
+    "pattern": {"pattern": "wide_upward_diagonal", "fg_color": "#C00000", "bg_color": "#FFFFFF"},
+    "border": {"color": "#000000", "width": 1.5, "dash_type": "dash"},
+}
 
 
 def _safe_text(text: str) -> str:
@@ -83,27 +89,33 @@ def _write_cell(
 
 
 def _render_sheet(wb, ws, sheet: Sheet, fmts: _Formats) -> None:
+    heights: dict[int, float] = {}  # rows given an explicit height, for the print plan
+
+    def set_row(row: int, height: float) -> None:
+        heights[row] = height
+        ws.set_row(row, height)
+
     ws.write_string(0, 0, sheet.title, fmts.title)
-    ws.set_row(0, 21)
+    set_row(0, 21)
     is_cover = sheet.key == "cover"
     ws.write_string(1, 0, sheet.description, fmts.cover_body if is_cover else fmts.body)
     if is_cover and sheet.first_col_width:
         height = _row_height([(sheet.description, sheet.first_col_width)])
         if height:
-            ws.set_row(1, height)
+            set_row(1, height)
     for i, line in enumerate(sheet.lines):
         row = 2 + i
         if line.link:
             ws.write_url(row, 0, line.link, fmts.link, string=line.text)
         elif line.style == HEADING2:
             ws.write_string(row, 0, line.text, fmts.heading2)
-            ws.set_row(row, 21 if is_cover else 18)
+            set_row(row, 21 if is_cover else 18)
         else:
             ws.write_string(row, 0, line.text, fmts.cover_body if is_cover else fmts.body)
             if is_cover and sheet.first_col_width:
                 height = _row_height([(line.text, sheet.first_col_width)])
                 if height:
-                    ws.set_row(row, height)
+                    set_row(row, height)
     if sheet.first_col_width:
         ws.set_column(0, 0, sheet.first_col_width)
     table = sheet.table
@@ -138,13 +150,13 @@ def _render_sheet(wb, ws, sheet: Sheet, fmts: _Formats) -> None:
         widths = list(table.widths) + [8.43] * (len(table.headers) - len(table.widths))
         height = _row_height(list(zip(table.headers, widths, strict=False)))
         if height:
-            ws.set_row(table.top, height)
+            set_row(table.top, height)
         for i, row in enumerate(table.rows):
             for j, cell in enumerate(row):
                 _write_cell(ws, table.first_data_row + i, table.left + j, cell, fmts, numeric[j], indented[j])
             height = _row_height([(str(c.value), w) for c, w in zip(row, widths, strict=False) if not c.is_number])
             if height:
-                ws.set_row(table.first_data_row + i, height)
+                set_row(table.first_data_row + i, height)
     if sheet.chart is not None:
         chart = _chart(wb, sheet.chart)
         ws.insert_chart(
@@ -159,10 +171,38 @@ def _render_sheet(wb, ws, sheet: Sheet, fmts: _Formats) -> None:
         ws.set_landscape()
     else:
         ws.set_portrait()
-    ws.fit_to_pages(1, 0)
+    plan = _print_plan(sheet, heights)
+    if plan == FIT_PAGE:
+        ws.fit_to_pages(1, 1)
+    else:
+        ws.fit_to_pages(1, 0)
+    if plan == BREAK and sheet.chart is not None:
+        ws.set_h_pagebreaks([sheet.chart.row - 1])  # the blank row above the chart starts the page
     ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
     if is_cover:
         ws.hide_gridlines(2)
+
+
+#: Printable height of A4 (0.6 inch top and bottom margins), in points, portrait and landscape.
+PAGE_HEIGHT_PT = {False: 842 - 86.4, True: 595 - 86.4}
+#: How a sheet prints: one page wide (rows run on), one whole page, or a page break before the chart.
+FIT_WIDTH, FIT_PAGE, BREAK = "width", "page", "break"
+
+
+def _print_plan(sheet: Sheet, heights: dict[int, float]) -> str:
+    """Keep every chart whole on one printed page: fit the sheet to one page when that keeps text at 8 pt
+    or more, else start the chart on a page of its own (it is sized to fit one)."""
+    if sheet.chart is None:
+        return FIT_WIDTH
+    scale = print_scale(sheet)
+    page = PAGE_HEIGHT_PT[sheet.landscape]
+    above = sum(heights.get(r, 15.0) for r in range(sheet.chart.row)) + 10  # the chart sits a little below its row
+    total = above + sheet.chart.height * 0.75
+    if total * scale <= page:
+        return FIT_WIDTH
+    if page / total >= MIN_PRINT_SCALE:
+        return FIT_PAGE
+    return BREAK
 
 
 def _chart(wb, spec: Chart):
@@ -212,9 +252,11 @@ def _chart(wb, spec: Chart):
                 "custom": [
                     {"value": f"={quote_sheet(sheet)}!{a1(row, col, True)}"} for sheet, row, col in s.point_labels
                 ],
-                "position": "right",
-                "font": {"name": FONT, "size": 9},
+                "position": "outside_end" if spec.kind == "bar" else "right",
+                "font": {"name": FONT, "size": 9 if spec.kind == "scatter" else 10},
             }
+        if s.point_styles:
+            options["points"] = [_INVALID_POINT if style == "invalid" else None for style in s.point_styles]
         if s.error_plus is not None:
             options["y_error_bars"] = {
                 "type": "custom",

@@ -1,0 +1,107 @@
+"""Refresh keeps the cover's data-driven fields and the tab order true to the new figures."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+
+from xlplugin.ooxml.book import open_book
+from xlplugin.ooxml.package import open_package, write_package
+from xlplugin.refresh import refresh_table, refresh_workbook
+from xlplugin.report import build_report
+
+EXAMPLES = Path(__file__).parent / "data" / "examples"
+MET_SPEC = EXAMPLES / "met-2020-visits.toml"
+MET_CSV = EXAMPLES / "met-2020-visits.csv"
+PREVENT = EXAMPLES / "prevent-channel.csv"
+MET_2022 = Path(__file__).parent / "data" / "comparison" / "met-2022-visits.csv"
+STAMP = "2026-01-01T00:00:00Z"
+
+openpyxl = pytest.importorskip("openpyxl")
+
+
+def _tabs(path: Path) -> list[str]:
+    wb = zipfile.ZipFile(path).read("xl/workbook.xml").decode()
+    return re.findall(r'<sheet [^>]*name="([^"]+)"', wb)
+
+
+def _contents(path: Path) -> list[str]:
+    book = openpyxl.load_workbook(path)
+    rows = [r[0].value for r in book["Contents"].iter_rows(min_row=1)]
+    return rows[rows.index("Sheet name") + 1 :]
+
+
+def _cover(path: Path) -> list[str]:
+    return [r[0].value for r in openpyxl.load_workbook(path)["Cover"].iter_rows(max_col=1) if r[0].value]
+
+
+def test_cover_example_and_period_come_from_the_data():
+    from xlplugin.report import load_report_layout
+
+    met = load_report_layout(MET_SPEC, timestamp=STAMP).sheet("cover")
+    texts = [line.text for line in met.lines]
+    assert "Every rate names its numerator and its denominator, for example '62 of 669 visited'." in texts
+    assert "First stage: 1,000 identified for a visit (people)" in texts
+    prevent = load_report_layout(PREVENT, timestamp=STAMP).sheet("cover")
+    texts = [line.text for line in prevent.lines]
+    assert "Periods covered: Year ending March 2019 to Year ending March 2024 (4 periods)" in texts
+    assert any("for example '512 of 893 discussed at a Channel panel (Year ending March 2024)'" in t for t in texts)
+    assert not any("62 of 669" in t for t in texts)
+
+
+def test_met_refreshed_from_2022_csv_states_2022_and_the_new_example(tmp_path):
+    report = tmp_path / "met.xlsx"
+    build_report(MET_SPEC, report, timestamp=STAMP)
+    out = refresh_workbook(report, MET_2022, output=tmp_path / "met-2022.xlsx")
+    cover = _cover(out)
+    assert "Period: 2022" in cover
+    assert "First stage: 1,200 identified for a visit (people)" in cover
+    assert "Every rate names its numerator and its denominator, for example '97 of 804 visited'." in cover
+    assert not any("62 of 669" in line for line in cover)
+    # lines that state the data's period or figures say 2022, never 2020
+    data_lines = [line for line in cover if line.startswith(("Period", "First stage", "Data:", "Every rate"))]
+    assert data_lines and not any("2020" in line for line in data_lines)
+    # the title and dates are the spec's, and the cover says so
+    assert any(
+        line.startswith("The title, publisher, dates and claims were given for the figures first") for line in cover
+    )
+    assert _tabs(out)[0] == "Cover" and [t for t in _tabs(out) if t != "Contents"] == _contents(out)
+
+
+def test_refresh_that_adds_sheets_keeps_tab_order_equal_to_contents(tmp_path):
+    report = tmp_path / "met.xlsx"
+    build_report(MET_CSV, report, timestamp=STAMP)
+    refresh_table(report, MET_CSV, "Mine", sheet="My sheet")  # the user's own sheet, at the end
+    out = refresh_workbook(report, PREVENT, output=tmp_path / "prevent.xlsx")
+    tabs = _tabs(out)
+    assert {"Programmes", "Changes", "Trend chart"} <= set(tabs)
+    owned = [t for t in tabs if t not in ("Contents", "My sheet")]
+    assert owned == _contents(out)
+    assert tabs[-1] == "My sheet"  # the user's sheet stays where it was, after the report's
+    assert tabs.index("Trend chart") < tabs.index("Data")
+
+
+def test_move_sheet_keeps_local_names_and_active_tab(tmp_path):
+    path = tmp_path / "three.xlsx"
+    wb = xlsxwriter.Workbook(path)
+    for name in ("A", "B", "C"):
+        wb.add_worksheet(name).write(0, 0, name)
+    wb.define_name("B!here", "=B!$A$1")
+    wb.worksheets()[1].activate()
+    wb.close()
+    with open_package(path) as package:
+        book = open_book(package, path)
+        book.move_sheet(book.sheet_named("B"), 2)
+        book.move_sheet(book.sheet_named("A"), 1)
+        assert [s.name for s in book.sheets] == ["C", "A", "B"]
+        write_package(package, tmp_path / "moved.xlsx", book.changes)
+    moved = openpyxl.load_workbook(tmp_path / "moved.xlsx")
+    assert moved.sheetnames == ["C", "A", "B"]
+    assert moved.active.title == "B"
+    assert "here" in moved["B"].defined_names
+    data = zipfile.ZipFile(tmp_path / "moved.xlsx").read("xl/workbook.xml").decode()
+    assert 'localSheetId="2"' in data and 'activeTab="2"' in data
