@@ -79,3 +79,15 @@ def test_python_m_accessibility_still_works(tmp_path):
     path = build_report(MET, tmp_path / "met.xlsx", timestamp=STAMP)
     done = subprocess.run([sys.executable, "-m", "xlplugin.accessibility", str(path)], capture_output=True, text=True)
     assert done.returncode == 0 and "passes all" in done.stdout
+
+
+def test_ods_is_checked_with_the_same_essentials(tmp_path):
+    from xlplugin.accessibility.ods import ODS_CHECKS
+
+    path = build_report(MET, tmp_path / "met.ods", publish=True, timestamp=STAMP)
+    code, doc = _json(path)
+    assert code == 0 and doc["passes"] is True and doc["checks"] == len(ODS_CHECKS)
+    assert doc["findings"] == [] and doc["warnings"] == []
+    with_formulas = build_report(PREVENT, tmp_path / "prevent.ods", timestamp=STAMP)
+    code, doc = _json(with_formulas)
+    assert code == 0 and {w["check"] for w in doc["warnings"]} == {"formulas", "cover_contact", "cover_next_update"}

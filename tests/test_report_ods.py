@@ -273,3 +273,72 @@ def test_the_ods_charts_render(built, tmp_path):
     pngs = lo.to_pdf_pngs(built["prevent", False], tmp_path)
     assert len(pngs) >= len(OdsBook(built["prevent", False]).sheets)
     assert all(p.stat().st_size > 1500 for p in pngs)
+
+
+# ------------------------------------------------------------------------------------------
+# The accessibility checker reads .ods too
+
+
+@pytest.mark.parametrize("publish", [False, True], ids=["formulas", "publish"])
+@pytest.mark.parametrize("case", list(xlsx_checks.CASES))
+def test_checker_passes_the_ods(built, case, publish):
+    from xlplugin.accessibility import check_workbook
+
+    findings = check_workbook(built[case, publish])
+    assert findings == [], "\n".join(map(str, findings))
+
+
+def _spoil(source: Path, target: Path, part: str, old: bytes, new: bytes) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(source) as package:
+        entries = [(info, package.read(info)) for info in package.infolist()]
+    with zipfile.ZipFile(target, "w") as out:
+        for info, data in entries:
+            if info.filename == part:
+                assert old in data, (part, old)
+                data = data.replace(old, new, 1)
+            out.writestr(info, data)
+    return target
+
+
+def _element(data: bytes, tag: bytes) -> bytes:
+    """The first <tag>...</tag> in data."""
+    start = data.index(b"<" + tag + b">")
+    end = data.index(b"</" + tag + b">", start) + len(tag) + 3
+    return data[start:end]
+
+
+@pytest.mark.parametrize(
+    "part, old, new, check",
+    [
+        ("content.xml", b'table:style-name="Heading_20_1"', b'table:style-name="body"', "title_in_a1"),
+        ("content.xml", b"svg:desc", b"<svg:desc></svg:desc>", "charts"),
+        (
+            "content.xml",
+            b'table:display-filter-buttons="false"',
+            b'table:display-filter-buttons="true"',
+            "no_filter_buttons",
+        ),
+        ("meta.xml", b"dc:title", b"", "document_properties"),
+        (
+            "content.xml",
+            b"<text:a xlink:href=\"#'Notes'.A1\"",
+            b"<text:a xlink:href=\"#'Nowhere'.A1\"",
+            "contents_links",
+        ),
+    ],
+    ids=["heading", "alt text", "filter buttons", "title", "contents link"],
+)
+def test_checker_finds_what_is_wrong_in_an_ods(built, tmp_path, part, old, new, check):
+    """Each essential can fail: one thing spoilt in the Met .ods is reported under its check."""
+    import zipfile
+
+    from xlplugin.accessibility import check_workbook
+
+    source = built["met", False]
+    if not old.startswith((b"<", b"table:")):  # a whole element, replaced
+        old = _element(zipfile.ZipFile(source).read(part), old)
+    spoiled = _spoil(source, tmp_path / "spoiled.ods", part, old, new)
+    found = {f.check for f in check_workbook(spoiled)}
+    assert check in found, found

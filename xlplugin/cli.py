@@ -347,9 +347,11 @@ def cmd_refresh(args) -> int:
 def cmd_check_workbook(args) -> int:
     """Exit 0 when the workbook passes every accessibility check (warnings are advice), 1 when not."""
     from xlplugin.accessibility.checker import CHECKS
+    from xlplugin.accessibility.ods import ODS_CHECKS, is_ods
     from xlplugin.accessibility.publishing import check_for_publication
 
     findings, warnings = check_for_publication(args.workbook)
+    checks = len(ODS_CHECKS) if is_ods(args.workbook) else len(CHECKS)
     if args.json:
         import json
 
@@ -359,7 +361,7 @@ def cmd_check_workbook(args) -> int:
         doc = {
             "file": args.workbook,
             "passes": not findings,
-            "checks": len(CHECKS),
+            "checks": checks,
             "findings": [record(f) for f in findings],
             "warnings": [record(f) for f in warnings],
         }
@@ -371,7 +373,7 @@ def cmd_check_workbook(args) -> int:
             print(f"{args.workbook}: warning: {f}")
         if not findings:
             print(
-                f"{args.workbook}: passes all {len(CHECKS)} accessibility checks"
+                f"{args.workbook}: passes all {checks} accessibility checks"
                 + (f" ({len(warnings)} warnings)" if warnings else "")
             )
     return 1 if findings else EXIT_OK

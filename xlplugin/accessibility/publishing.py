@@ -78,7 +78,11 @@ def publishing_warnings(workbook: Workbook) -> list[Finding]:
 def check_for_publication(path: str | Path) -> tuple[list[Finding], list[Finding]]:
     """(accessibility findings, publishing warnings) for the workbook at `path`."""
     from xlplugin.accessibility.checker import CHECKS
+    from xlplugin.accessibility.ods import check_ods, is_ods, load_ods, publishing_warnings_ods
 
+    if is_ods(path):
+        book = load_ods(path)
+        return check_ods(book), publishing_warnings_ods(book)
     workbook = load_workbook(path)
     findings = [f for name in CHECKS for f in CHECKS[name](workbook)]
     return findings, publishing_warnings(workbook)
