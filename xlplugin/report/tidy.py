@@ -122,7 +122,7 @@ def _table_files(name: str, title: str, description: str, table: Table) -> tuple
         for j, what in plan:
             cell = row[j]
             if what == "value":
-                line.append(_number_text(cell.value) if cell.is_number else "")
+                line.append(_number_text(cell.value) if isinstance(cell.value, (int, float)) and cell.is_number else "")
             elif what == "status":
                 line.append("" if cell.is_number else str(cell.value))
             elif what == "text_status":
