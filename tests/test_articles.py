@@ -175,3 +175,46 @@ def test_uptake_check_imports_no_reader():
     first, second = proc.stdout.splitlines()
     assert "'9%', 'rate', 'reproduced'" in first
     assert second == "[]"
+
+
+def test_fast_exact_matching_agrees_with_the_claims_module_on_every_collected_text():
+    """The adapter's exact-count shortcut finds the definitions `check_claim` finds, in order."""
+    from xlplugin.articles import verdicts
+    from xlplugin.core import claims
+
+    checked = 0
+    for tsv in sorted(DATA.glob("*.expected.tsv")):
+        base = tsv.with_name(tsv.name.removesuffix(".expected.tsv"))
+        funnel, _spec, _path = load_input(base.with_suffix(".csv"))
+        text = base.with_suffix(".txt").read_text(encoding="utf-8")
+        for c in check_text(text, funnel).claims:
+            try:
+                parsed = claims.parse_claim(verdicts.claim_text(c.finding, text, verdicts._vocabulary(funnel)))
+            except claims.ClaimError:
+                continue
+            for programme in [None, *[p.name for p in funnel.programmes if p.name]]:
+                if parsed.kind == "rate":
+                    fast = verdicts.exact_rate_matches(parsed, funnel, programme)
+                elif parsed.kind == "count":
+                    fast = verdicts.exact_count_matches(parsed, funnel, programme)
+                else:
+                    continue
+                core = claims.check_claim(parsed, funnel, programme).matches
+                assert fast == tuple(core), (base.name, c.quote, programme)
+                checked += 1
+    assert checked > 200
+
+
+def test_checking_plain_text_imports_no_reader_nor_spreadsheet_library():
+    code = (
+        "import sys, io, contextlib\n"
+        "from xlplugin.cli import main\n"
+        f"with contextlib.redirect_stdout(io.StringIO()): main(['check', {str(LBC.with_suffix('.txt'))!r},"
+        f" {str(LBC.with_suffix('.csv'))!r}])\n"
+        "print(','.join(m for m in ('trafilatura', 'pypdf', 'docx', 'lxml', 'openpyxl', 'xlsxwriter')"
+        " if m in sys.modules))\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == ""

@@ -48,6 +48,7 @@ def test_mutators_change_the_workbook():
     assert changed >= 45
 
 
+@pytest.mark.libreoffice
 def test_sampled_outputs_open_in_libreoffice(tmp_path):
     """Outputs of mutated workbooks open in LibreOffice whenever the mutated input does."""
     from lo_harness import require_soffice

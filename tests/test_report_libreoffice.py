@@ -275,8 +275,8 @@ def check_denominators(check, path, sheets, funnel, confidence, method):
 
 
 def check_denominators_chart(check, path, sheets, funnel, confidence, method):
-    """Each row is a drawable definition (a rate with its interval, same units) of one numerator,
-    found by its label (which names the counts), in the Denominators table's order."""
+    """Rows are the drawable definitions (a rate with its interval, same units) of one numerator, in
+    the Denominators table's order; each label names the counts."""
     found = table_rows(path, sheets, TABLE_NAMES["denominators_chart"])
     if found is None:
         return
@@ -286,22 +286,31 @@ def check_denominators_chart(check, path, sheets, funnel, confidence, method):
         for p, d in _definitions(funnel, confidence, method)
         if d.rate_range.rate is not None and d.rate_range.ci_lower is not None and not d.mixed_units
     ]
-    check.require(bool(rows), "denominators chart: no rows")
+
+    def names_counts(label: str, programme, d) -> bool:
+        return f"of {d.den_count.exact:,} " in label and all(f"{c:,}" in label for c in _parts(programme, d))
+
+    by_numerator: dict[str, list] = {}
+    for p, d in drawable:
+        by_numerator.setdefault(d.numerator[0], []).append((p, d))
+    drawn = next(
+        (
+            group
+            for group in by_numerator.values()
+            if len(group) == len(rows)
+            and all(names_counts(r[headers[0]], p, d) for r, (p, d) in zip(rows, group, strict=True))
+        ),
+        [],
+    )
+    check.require(len(rows) == len(drawn), f"denominators chart: {len(rows)} rows are not one numerator's definitions")
     lower, upper = _column(headers, "CI lower (%)"), _column(headers, "CI upper (%)")
     label_header = headers[0]
     others = [h for h in headers if h not in (label_header, "Rate (%)", lower, upper)]
     to_upper = next((h for h in others if "upper" in h.lower()), None)  # error-bar lengths, if shown
     to_lower = next((h for h in others if "lower" in h.lower()), None)
-    matched = []
-    for row in rows:
+    for row, (programme, d) in zip(rows, drawn, strict=False):
         label = row[label_header]
         where = f"Denominators chart {label}"
-        candidates = [(i, p, d) for i, (p, d) in enumerate(drawable) if _names_definition(label, p, d, funnel)]
-        check.require(len(candidates) == 1, f"{where}: matches {len(candidates)} drawable definitions")
-        if len(candidates) != 1:
-            continue
-        index, programme, d = candidates[0]
-        matched.append((index, d.numerator[0]))
         rr = d.rate_range
         check.require(
             f"of {d.den_count.exact:,} " in label and all(f"{c:,}" in label for c in _parts(programme, d)),
@@ -314,22 +323,6 @@ def check_denominators_chart(check, path, sheets, funnel, confidence, method):
             check.number(f"{where} to upper", row[to_upper], rr.ci_upper - rr.rate)
         if to_lower:
             check.number(f"{where} to lower", row[to_lower], rr.rate - rr.ci_lower)
-    check.require([i for i, _ in matched] == sorted(i for i, _ in matched), "denominators chart: rows out of order")
-    check.require(len({n for _, n in matched}) <= 1, "denominators chart: more than one numerator drawn")
-
-
-def _names_definition(label: str, programme, d, funnel) -> bool:
-    """Does a chart label such as "(62 + 20) of 669 visited" (after "Programme: ") name definition d?"""
-    if len(funnel.programmes) > 1:
-        if not label.startswith(f"{programme.name}: "):
-            return False
-        label = label[len(programme.name) + 2 :]
-    parts = [f"{c:,}" for c in _parts(programme, d)]
-    if len(parts) != len(d.numerator):
-        return False
-    numerator = parts[0] if len(parts) == 1 else "(" + " + ".join(parts) + ")"
-    head = f"{numerator} of {d.den_count.exact:,} "
-    return label.startswith(head) and label[len(head) :].lower() == d.denominator.lower()
 
 
 def _parts(programme, d) -> list[int]:
@@ -364,7 +357,10 @@ def check_funnel_chart(check, path, sheets, funnel):
             if programme is None:
                 check.require(False, f"funnel chart: no programme for {label!r} in column {header!r}")
                 continue
-            stage = _stage_named(programme, stage_name)
+            stage = _stage_named(programme, stage_name, required=False)
+            if stage is None:  # a stage this programme does not have: shorthand
+                check.number(f"Funnel chart [{programme.name}] {stage_name}", row[header], None)
+                continue
             check.require(not stage.outside, f"funnel chart: draws the outside stage {stage.name!r}")
             if stage.count.kind == "exact":
                 check.number(f"Funnel chart [{programme.name}] {stage.name}", row[header], stage.count.exact)

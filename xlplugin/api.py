@@ -99,7 +99,7 @@ def _as_source(data: object) -> tuple[Path | None, bytes | None, str]:
     if _is_frame(data):
         return None, _frame_csv(data), DATA_NAME
     if isinstance(data, Iterable) and not isinstance(data, Mapping):
-        return None, _records_csv(data), DATA_NAME  # type: ignore[arg-type]
+        return None, _records_csv(data), DATA_NAME
     raise InputError(
         Problem(
             f"data must be a path, CSV text, a list of records or a DataFrame, not {type(data).__name__}", DATA_NAME
@@ -116,7 +116,7 @@ def read_funnel(data: object, *, suppressed: tuple[int, int] = DEFAULT_SUPPRESSE
         return load_input(path, suppressed)[0]
     from xlplugin.inputs.csvinput import read_funnel as read_csv
 
-    return read_csv(raw, suppressed, name=name)  # type: ignore[arg-type]
+    return read_csv(raw, suppressed, name=name)
 
 
 class _DataFile:
@@ -306,7 +306,7 @@ def write_report(data: object, path: str | Path, *, name: str = "data.csv", **op
 
     _report_options(options)
     with _DataFile(data, name) as source:
-        return build_report(source, path, **options)
+        return build_report(source, Path(path), **options)
 
 
 def refresh_workbook(workbook: str | os.PathLike, data: object, *, name: str = "data.csv", **options) -> Path:

@@ -16,7 +16,12 @@ from xlplugin.core.errors import InputError
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
 
-METHOD_CHOICES = ("wilson", "wilson_cc", "exact", "jeffreys", "agresti_coull", "wald")
+
+def _method(text: str) -> str:
+    """An interval method by any of its registered spellings ('clopper-pearson' -> 'exact')."""
+    from xlplugin.core.intervals import method_key
+
+    return method_key(text) or text
 
 
 class _Parser(argparse.ArgumentParser):
@@ -48,7 +53,9 @@ def _suppressed(text: str) -> tuple[int, int]:
 
 def _add_stat_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--confidence", type=_confidence, default=0.95, help="confidence level (default 0.95)")
-    p.add_argument("--method", choices=METHOD_CHOICES, default="wilson", help="interval method (default wilson)")
+    from xlplugin.core.intervals import METHODS
+
+    p.add_argument("--method", type=_method, choices=METHODS, default="wilson", help="interval method (default wilson)")
     _add_suppressed(p)
 
 
@@ -155,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="OUT", help="write here instead of updating WORKBOOK")
     p.add_argument("--backup", action="store_true", help="keep the previous file beside it")
     p.add_argument("--force", action="store_true", help="overwrite cells the user edited in owned sheets")
+    add_case_options(p)
     p.set_defaults(run=cmd_refresh)
 
     p = sub.add_parser(
@@ -326,6 +334,8 @@ def cmd_refresh(args) -> int:
     # by full name: the subpackage `xlplugin.refresh`, whatever the API facade has cached
     from xlplugin.refresh import refresh_table, refresh_workbook
 
+    if args.table and getattr(args, "cases", False):
+        raise InputError("--cases refreshes a report made by `report --cases`; --table writes a CSV as it is")
     if args.table:
         out = refresh_table(
             args.workbook,
@@ -339,7 +349,17 @@ def cmd_refresh(args) -> int:
     else:
         if args.sheet:
             raise InputError("--sheet goes with --table NAME")
-        out = refresh_workbook(args.workbook, args.csv, output=args.output, backup=args.backup, force=args.force)
+        from xlplugin.cases import cli as cases
+
+        cases.refuse_case_options_without_cases(args)
+        prepared = None
+        if cases.wants_cases(args):  # CSV is case records: count the funnel first (xlplugin.cases)
+            from xlplugin.cases.report import prepare
+
+            prepared = prepare(args, args.csv)[:2]
+        out = refresh_workbook(
+            args.workbook, args.csv, output=args.output, backup=args.backup, force=args.force, prepared=prepared
+        )
     print(f"wrote {out}")
     return EXIT_OK
 

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from xlplugin.accessibility.checker import Finding
+from xlplugin.accessibility.model import Finding
 from xlplugin.core.errors import InputError, Problem
 from xlplugin.ooxml.package import DEFAULT_LIMITS, parse_xml
 

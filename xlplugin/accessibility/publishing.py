@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from xlplugin.accessibility.checker import Finding, M, Workbook, load_workbook
+from xlplugin.accessibility.loader import load_workbook
+from xlplugin.accessibility.model import Finding, M, Workbook
 from xlplugin.ooxml.package import open_package
 
 CONTACT = re.compile(r"\b(contact|e-?mail|telephone|phone)\b|@", re.I)
@@ -77,8 +78,8 @@ def publishing_warnings(workbook: Workbook) -> list[Finding]:
 
 def check_for_publication(path: str | Path) -> tuple[list[Finding], list[Finding]]:
     """(accessibility findings, publishing warnings) for the workbook at `path`."""
-    from xlplugin.accessibility.checker import CHECKS
     from xlplugin.accessibility.ods import check_ods, is_ods, load_ods, publishing_warnings_ods
+    from xlplugin.accessibility.rules import CHECKS
 
     if is_ods(path):
         book = load_ods(path)

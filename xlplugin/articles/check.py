@@ -7,6 +7,7 @@ ended by a line `---` (as the collected articles do) is checked from after that 
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import re
 from dataclasses import dataclass, field
@@ -178,15 +179,18 @@ def _windows(text: str, findings: list[cl.Finding]) -> list[Window]:
         if f.kind == cl.COUNT and f.expression.value is not None
     ]
     out = []
-    import bisect
-
+    stems: dict[tuple[int, int], frozenset[str]] = {}
+    positions = [pos for pos, _v in counts_at]
     for f in findings:
         i = max(0, bisect.bisect_right(starts, f.expression.start) - 1)
         lo = spans[i - 1][0] if i > 0 else spans[i][0] if spans else 0
         hi = spans[i][1] if spans else len(text)
         chunk = text[lo:hi]
-        counts = tuple(float(v) for pos, v in counts_at if lo <= pos < hi and pos != f.expression.start)
-        out.append(Window(chunk, frozenset(content_stems(chunk)), counts))
+        if (lo, hi) not in stems:
+            stems[(lo, hi)] = frozenset(content_stems(chunk))
+        first, last = bisect.bisect_left(positions, lo), bisect.bisect_left(positions, hi)
+        counts = tuple(float(v) for pos, v in counts_at[first:last] if pos != f.expression.start)
+        out.append(Window(chunk, stems[(lo, hi)], counts))
     return out
 
 
@@ -207,7 +211,8 @@ def past_period(text: str, finding: cl.Finding, funnel: Funnel) -> tuple[str | N
     periods = sorted(p.name for p in funnel.programmes if p.name and re.search(r"\d", p.name))
     if len(periods) > back:
         return periods[-1 - back], ""
-    return None, f"it is about an earlier period ({m.group(0).strip()}) than the figures hold"
+    said = m.group(0).strip() if m else "an earlier period"
+    return None, f"it is about an earlier period ({said}) than the figures hold"
 
 
 def check_text(

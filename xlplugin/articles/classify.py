@@ -156,7 +156,7 @@ class Finding:
 
 def _words_after(text: str, end: int, limit: int = 6) -> list[tuple[str, int, int]]:
     """Following words (lower case, with offsets) up to a sentence or clause break."""
-    out = []
+    out: list[tuple[str, int, int]] = []
     chunk = text[end : end + 120].split("\n", 1)[0]  # a line ends the phrase
     for m in re.finditer(r"[A-Za-z][A-Za-z’'\-]*|\d+(?:[.,]\d+)*|[^\sA-Za-z0-9]", chunk):
         token = m.group(0)

@@ -34,7 +34,7 @@ def run_check(args) -> int:
     result = check_text(text, funnel, source=name, input_name=str(args.input), programme=args.programme)
     if args.output:
         out = write_report(
-            result, args.input, spec, csv_path, args.output, force=args.force, suppressed=args.suppressed
+            result, text, funnel, spec, csv_path, args.output, force=args.force, suppressed=args.suppressed
         )
     if args.json:
         import json
@@ -47,22 +47,24 @@ def run_check(args) -> int:
     return 0
 
 
-def _claim_text(claim) -> str | None:
-    """The rate as the claims table reads it ("just over 6%"), or None when it cannot."""
-    from xlplugin.core.claims import QUALIFIERS, ClaimError, parse_claim
+def _table_text(claim, text: str, funnel) -> str | None:
+    """The claim as the claims table reads it ("just over 6%", "669"), or None when it cannot."""
+    from xlplugin.articles.verdicts import _vocabulary, claim_text
+    from xlplugin.core.claims import ClaimError, parse_claim
 
-    f = claim.finding
-    qualifier = f.qualifier if f.qualifier in QUALIFIERS else ""
-    text = f"{qualifier} {f.expression.text}".strip()
+    words = claim_text(claim.finding, text, _vocabulary(funnel))
     try:
-        return text if parse_claim(text).kind == "rate" else None
+        parse_claim(words)
     except ClaimError:
         return None
+    return words
 
 
-def write_report(result, input_path, spec, csv_path, output, *, force: bool, suppressed):
-    """The FOI-summary workbook, with the article's rate claims in its claims table (who published
-    them, with the line and quote, and the best supported definition as the stated one)."""
+def write_report(result, text, funnel, spec, csv_path, output, *, force: bool, suppressed):
+    """The FOI-summary workbook, with the article's claims in its claims table: each as the claims
+    table reads it, made by the spec's publisher (or "Not stated") at the article's line, quote
+    and verdict; a rate with its best supported definition as the stated one, a change with its
+    periods. Claims the figures cannot test are left out."""
     from xlplugin.inputs.spec import ClaimSpec, ReportSpec
     from xlplugin.report.build import check_output, load_report_layout, write_atomically
     from xlplugin.report.xlsx import render
@@ -71,19 +73,23 @@ def write_report(result, input_path, spec, csv_path, output, *, force: bool, sup
     publisher = getattr(spec, "publisher", None) if spec is not None else None
     entries = []
     for c in result.claims:
-        if c.kind != "rate" or c.verdict.verdict == "not_checkable":
+        if c.verdict.verdict == "not_checkable":
+            continue
+        words = _table_text(c, text, funnel)
+        if words is None:
             continue
         best = c.verdict.best
-        text = _claim_text(c)
-        if text is None:
-            continue
         by = f"{publisher or 'Not stated'}, {result.source} line {c.line}: \u201c{c.quote}\u201d ({c.verdict.verdict})"
+        rate = c.kind == "rate" and best is not None and best.denominator is not None
         entries.append(
             ClaimSpec(
-                text=text,
+                text=words,
                 by=by,
-                numerator=best.numerator if best else None,
-                denominator=best.denominator if best else None,
+                numerator=best.numerator if rate else None,
+                denominator=best.denominator if rate else None,
+                programme=c.verdict.programme if c.kind != "change" else None,
+                from_programme=best.from_programme if best is not None and c.kind == "change" else None,
+                to_programme=best.to_programme if best is not None and c.kind == "change" else None,
             )
         )
     merged = dataclasses.replace(spec or ReportSpec(), claims=tuple(spec.claims if spec else ()) + tuple(entries))

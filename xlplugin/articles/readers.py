@@ -76,11 +76,10 @@ def read_article(source: str) -> tuple[str, str]:
 
 
 def html_text(data: bytes, name: str = "<html>") -> str:
-    """The main text of a saved web page (trafilatura), paragraphs one a line."""
+    """The main text of a saved web page (trafilatura), paragraphs one a line. No `deduplicate`:
+    its cache is process-wide, so a page read twice would come back empty the second time."""
     trafilatura = _need("trafilatura", "web pages")
-    text = trafilatura.extract(
-        _decode(data, name), include_comments=False, include_tables=True, favor_precision=True, deduplicate=True
-    )
+    text = trafilatura.extract(_decode(data, name), include_comments=False, include_tables=True, favor_precision=True)
     if not text:
         raise InputError(f"{name}: found no article text in this page")
     return text

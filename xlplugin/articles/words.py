@@ -6,6 +6,7 @@ The stemmer only has to make "visited", "visits" and "Visited" meet, and "intere
 
 from __future__ import annotations
 
+import functools
 import re
 
 
@@ -29,6 +30,7 @@ STOPWORDS = frozenset(
 _SUFFIXES = ("ations", "ation", "ments", "ment", "ings", "ing", "ies", "ied", "ed", "es", "s", "al", "ary", "e")
 
 
+@functools.lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A crude stem: lower case, no possessive, common suffixes off, at most six letters."""
     w = word.lower().replace("’", "'")
@@ -58,7 +60,17 @@ PERSON_NOUNS = frozenset(
         "people persons person individuals individual men women boys girls children child kids youths adults "
         "offenders suspects victims pupils students patients residents applicants claimants families households "
         "cases referrals officers staff members participants users clients defendants prisoners detainees "
-        "survivors parents carers teenagers juveniles migrants refugees asylum-seekers voters respondents workers "
+        "survivors parents carers teenagers juveniles migrants refugees voters respondents workers "
         "employees recipients arrests arrested charged convictions referred"
+    )
+)
+
+#: Words for people themselves (not for what is counted about them, such as arrests or cases):
+#: a count of these is in other units than a stage counting searches or claims.
+PEOPLE_WORDS = frozenset(
+    stem(w)
+    for w in split_words(
+        "people persons person individuals individual men women boys girls children child kids youths adults "
+        "offenders suspects victims pupils students patients residents applicants claimants teenagers"
     )
 )

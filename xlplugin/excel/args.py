@@ -278,7 +278,7 @@ def table(value) -> list[list]:
             raise ExcelError(VALUE, "the range is ragged")
         rows = [[v] for v in value]
     else:
-        rows = value
+        rows = list(value)
         width = len(rows[0])
         for row in rows:
             if type(row) is not list and not isinstance(row, (list, tuple)):

@@ -29,7 +29,14 @@ except ModuleNotFoundError as exc:  # the command line and the library work with
     raise missing from None
 
 from xlplugin.core import cases, claims, intervals, rates
-from xlplugin.core.counts import parse_count, parse_rounding
+from xlplugin.core.counts import (
+    CONFIDENTIAL_SYMBOL,
+    NOT_APPLICABLE_SYMBOL,
+    NOT_AVAILABLE_SYMBOL,
+    UNAVAILABLE,
+    parse_count,
+    parse_rounding,
+)
 from xlplugin.core.errors import InputError
 from xlplugin.core.funnel import Funnel, StageRecord, build_funnel
 from xlplugin.excel import args as xa
@@ -56,14 +63,23 @@ CLASSIC = os.name == "nt" and os.environ.get("XLWINGS_ON_SERVER") != "true"
 #: Set to 1 to let unexpected exceptions propagate (debugging); otherwise they become #VALUE!.
 RAISE_ENV = "XLPLUGIN_UDF_RAISE"
 
-NOT_APPLICABLE = "[z]"
-SUPPRESSED = "[c]"
-NOT_AVAILABLE = "[x]"
+NOT_APPLICABLE = NOT_APPLICABLE_SYMBOL
+SUPPRESSED = CONFIDENTIAL_SYMBOL
+NOT_AVAILABLE = NOT_AVAILABLE_SYMBOL
 
-FUNNEL_HEADER = ["stage", "count", "base", "% of base", "CI lower", "CI upper", "% of first stage", "drop-off"]
+FUNNEL_HEADER = [
+    "stage",
+    "count",
+    "base",
+    "% of base",
+    "CI lower",
+    "CI upper",
+    "% of first stage",
+    "drop-off",
+    "ratio to base (other units)",
+    "ratio unit",
+]
 EXPLAIN_HEADER = ["numerator", "denominator", "rate", "numerator within denominator", "note", "verdict"]
-
-_CI_ALIASES = {"clopper_pearson": "exact", "clopperpearson": "exact", "wilsoncc": "wilson_cc"}
 
 
 def _guard(fn):
@@ -150,7 +166,7 @@ _MISSING = object()
 def _rate_column_fast(nums: list[list], dens: list[list]) -> list[list]:
     """Equal-length columns: the hot path for a 100,000-row spill, with count() inlined for the
     common cases (whole, non-negative, at most 10**15 = excel_args.MAX_COUNT); the rest go to _rate_of."""
-    out = []
+    out: list[list[object]] = []
     append = out.append
     for (x,), (n,) in zip(nums, dens, strict=False):
         tx, tn = type(x), type(n)
@@ -251,7 +267,7 @@ def UPTAKE_CI(
 ):
     """Confidence interval {lower, upper} for numerator/denominator; a column of counts spills one row per count."""
     level = xa.confidence(confidence)
-    how = xa.choice(method, intervals.METHODS, "wilson", _CI_ALIASES)
+    how = xa.choice(method, intervals.METHODS, "wilson", intervals.ALIASES)
     nums, dens = _without_empty_tail(table(numerator), table(denominator))
     pairs = _broadcast_rows(nums, dens)
     out = [[NA, NA] if x is _MISSING or n is _MISSING else _ci_of(x, n, level, how) for x, n in pairs]
@@ -321,6 +337,18 @@ def _cell(value, why_missing: str):
 
 def _funnel_row(row: rates.StageRate, stage, first) -> list:
     """One table row. No number: [z] not applicable, [c] suppressed/rounded, [x] not available."""
+    return _funnel_cells(row, stage, first) + _ratio_cells(row)
+
+
+def _ratio_cells(row: rates.StageRate) -> list:
+    """A rate between different units (156 contacts per 669 people) as a number and its unit."""
+    if rates.MIXED_UNITS not in row.flags:
+        return [NOT_APPLICABLE, ""]
+    unit = f"{row.unit} per {rates.singular(row.base_unit or '')}"
+    return [SUPPRESSED if row.rate is None else _finite(row.rate), unit]
+
+
+def _funnel_cells(row: rates.StageRate, stage, first) -> list:
     flags = row.flags
     count_cell = row.count if row.count is not None else str(stage.count)
     if rates.FIRST_STAGE in flags:
@@ -328,22 +356,19 @@ def _funnel_row(row: rates.StageRate, stage, first) -> list:
     if rates.OUTSIDE_FUNNEL in flags:
         return [row.stage, count_cell, "none", *[NOT_APPLICABLE] * 5]
     inexact = [c for c in (stage.count, row.base_count) if c is not None and c.kind != "exact"]
-    gap = (
-        (NOT_AVAILABLE if any(c.kind == "unavailable" for c in inexact) else SUPPRESSED) if inexact else NOT_APPLICABLE
-    )
+    gap = (NOT_AVAILABLE if any(c.kind == UNAVAILABLE for c in inexact) else SUPPRESSED) if inexact else NOT_APPLICABLE
     first_inexact = [c for c in (stage.count, first.count) if c.kind != "exact"]
     first_gap = (
-        (NOT_AVAILABLE if any(c.kind == "unavailable" for c in first_inexact) else SUPPRESSED)
+        (NOT_AVAILABLE if any(c.kind == UNAVAILABLE for c in first_inexact) else SUPPRESSED)
         if first_inexact
         else NOT_APPLICABLE  # not nested in the first stage, or in other units
     )
-    if rates.MIXED_UNITS in flags:
-        share = gap if row.rate is None else f"{row.rate:.3g} {row.unit} per {rates.singular(row.base_unit or '')}"
+    if rates.MIXED_UNITS in flags:  # not a proportion: the ratio has columns of its own
         return [
             row.stage,
             count_cell,
             row.base,
-            share,
+            NOT_APPLICABLE,
             NOT_APPLICABLE,
             NOT_APPLICABLE,
             _cell(row.rate_of_first, first_gap),
@@ -475,7 +500,7 @@ def UPTAKE_EXPLAIN(
     matches = claims.check_claim(interval, Funnel((programme,))).matches
     if not matches:
         return NA
-    out = [list(EXPLAIN_HEADER)]
+    out: list[list[object]] = [list(EXPLAIN_HEADER)]
     for m in matches:
         note = []
         if m.complement:

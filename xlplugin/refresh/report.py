@@ -25,15 +25,18 @@ from __future__ import annotations
 import math
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from xlplugin.core.errors import InputError, Problem
 from xlplugin.ooxml.book import Book, open_book, table_range
+from xlplugin.ooxml.cellref import quote_sheet, unquote_sheet
 from xlplugin.ooxml.cells import read_cell
 from xlplugin.ooxml.package import (
     MalformedPart,
     Package,
+    Relationship,
     as_index,
     check_targets,
     open_package,
@@ -46,6 +49,7 @@ from xlplugin.ooxml.package import (
     xml_text,
 )
 from xlplugin.ooxml.styles import StyleMerger
+from xlplugin.refresh.strings import drop_unused_strings
 
 REL_DRAWING = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/drawing"
 REL_CHART = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/chart"
@@ -96,9 +100,7 @@ def owned_sheets(book: Book) -> dict[str, str]:
             match = re.match(r"\s*=?\s*('(?:[^']|'')+'|[^!]+)!", defined.text)
             if not match:
                 continue
-            name = match.group(1)
-            if name.startswith("'"):
-                name = name[1:-1].replace("''", "'")
+            name = unquote_sheet(match.group(1))
             if book.sheet_named(name) is not None:
                 out[key] = book.sheet_named(name).name
     # a sheet whose name was lost still carries its table
@@ -113,15 +115,19 @@ def owned_sheets(book: Book) -> dict[str, str]:
 # --------------------------------------------------------------------------------------------
 
 
-def refresh_workbook(workbook, csv, *, output=None, backup=False, force=False) -> Path:
-    """Refresh a workbook made by `xlplugin report` from `csv` (a funnel CSV or a TOML spec)."""
+def refresh_workbook(workbook, csv, *, output=None, backup=False, force=False, prepared=None) -> Path:
+    """Refresh a workbook made by `xlplugin report` from `csv` (a funnel CSV or a TOML spec).
+
+    `prepared` (funnel, report Source) stands in for reading `csv`: a funnel counted from case
+    records (`xlplugin.cases.report.prepare`).
+    """
     try:
-        return _refresh_workbook(Path(workbook), csv, output=output, backup=backup, force=force)
+        return _refresh_workbook(Path(workbook), csv, output=output, backup=backup, force=force, prepared=prepared)
     except MalformedPart as exc:  # raised before anything is written; name the file it is in
         raise exc.located(str(workbook)) from None
 
 
-def _refresh_workbook(workbook: Path, csv, *, output, backup, force) -> Path:
+def _refresh_workbook(workbook: Path, csv, *, output, backup, force, prepared=None) -> Path:
     from xlplugin.inputs.spec import is_spec, load_input_table
     from xlplugin.report import ownership
     from xlplugin.report.build import load_report_layout, parse_timestamp
@@ -130,7 +136,8 @@ def _refresh_workbook(workbook: Path, csv, *, output, backup, force) -> Path:
 
     workbook = Path(workbook)
     target = Path(output) if output is not None else workbook
-    load_input_table(csv)  # the CSV (or spec) is validated before the workbook is opened
+    if prepared is None:
+        load_input_table(csv)  # the CSV (or spec) is validated before the workbook is opened
     check_targets(workbook, target, force)
     with open_package(workbook, lock=True) as package:
         record = ownership.read_ownership(custom_properties(package))
@@ -166,18 +173,31 @@ def _refresh_workbook(workbook: Path, csv, *, output, backup, force) -> Path:
         )
         # the one description of the report that `xlplugin report` renders, with the recorded options
         # a bare CSV keeps the title, cover and claims recorded in the workbook; a spec replaces them
-        recorded_spec = None if is_spec(csv) else record_spec_or_none(record, str(workbook))
-        layout = load_report_layout(
-            csv,
-            confidence=options.confidence,
-            method=options.method,
-            publish=options.publish,
-            timestamp=options.generated,
-            suppressed=options.suppressed,
-            spec=recorded_spec,
-            periods=bool(record.get("periods", False)),
-            overdispersion=str(record.get("overdispersion", "auto")),
-        )
+        recorded_spec = None if prepared is None and is_spec(csv) else record_spec_or_none(record, str(workbook))
+        if prepared is not None:  # counted from case records: the funnel and data sheet are given
+            from xlplugin.inputs.spec import check_claim_stages
+            from xlplugin.report.layout import report_layout
+
+            funnel, source = prepared
+            if recorded_spec is not None:
+                check_claim_stages(recorded_spec, funnel, f"{csv} (against the claims recorded in the workbook)")
+            extra = {
+                "periods": bool(record.get("periods", False)),
+                "overdispersion": str(record.get("overdispersion", "auto")),
+            }
+            layout = report_layout(funnel, recorded_spec, source, options._replace(**extra))
+        else:
+            layout = load_report_layout(
+                csv,
+                confidence=options.confidence,
+                method=options.method,
+                publish=options.publish,
+                timestamp=options.generated,
+                suppressed=options.suppressed,
+                spec=recorded_spec,
+                periods=bool(record.get("periods", False)),
+                overdispersion=str(record.get("overdispersion", "auto")),
+            )
         if not force:
             edited = edited_cells(book, owned, options, record_spec_or_none(record, str(workbook)))
             if edited:
@@ -227,6 +247,7 @@ def _refresh_workbook(workbook: Path, csv, *, output, backup, force) -> Path:
         fresh_bytes = render(layout)
         with open_package(fresh_bytes) as fresh:  # in memory: no scratch folder to leave behind
             transplant(book, fresh, layout, owned, extras)
+        drop_unused_strings(book)  # text of the old owned sheets must not stay in sharedStrings.xml
         write_package(package, target, book.changes, backup=backup, force=force)
     _remove_old_scratch()
     return target
@@ -278,13 +299,13 @@ def sheet_values(package: Package, part: str, shared: list[str] | None) -> dict[
     """(row, column) -> value of every cell with a value (numbers as float, text as str)."""
     data = package.read(part)
     root = scan(data, part, stop_at={"f", "is"})
-    out = {}
+    out: dict[tuple[int, int], object] = {}
     for c in root.iter("c"):
         ref = c.attrs.get("r")
         if not ref:
             continue
         kind = c.attrs.get("t", "n")
-        value = None
+        value: object = None
         v = c.find("v")
         if kind == "inlineStr":
             is_el = c.find("is")
@@ -335,18 +356,11 @@ def shared_strings(package: Package, book: Book) -> list[str]:
 
 
 def _unescape(text: str) -> str:
+    """XML text (one pass, character references included), then Excel's ``_xHHHH_`` escapes."""
     from xlplugin.ooxml.cells import unescape_xstring
+    from xlplugin.ooxml.fragments import unescape
 
-    text = re.sub(r"&#(\d+);", lambda m: chr(int(m.group(1))), text)
-    text = re.sub(r"&#x([0-9a-fA-F]+);", lambda m: chr(int(m.group(1), 16)), text)
-    text = (
-        text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", '"')
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
-    )
-    return unescape_xstring(text)
+    return unescape_xstring(unescape(text))
 
 
 def _same(a, b) -> bool:
@@ -434,7 +448,7 @@ def edited_cells(book: Book, owned: dict[str, str], options, spec=None) -> dict[
 
 
 def _quoted(name: str) -> str:
-    return "'" + name.replace("'", "''") + "'"
+    return quote_sheet(name)
 
 
 def user_cells(book: Book, sheet_name: str) -> dict[tuple[int, int], bytes]:
@@ -450,7 +464,7 @@ def user_cells(book: Book, sheet_name: str) -> dict[tuple[int, int], bytes]:
     data = book.package.read(sheet.part)
     root = scan(data, sheet.part, stop_at={"v", "f", "is"})
     sheet_data = root.find("sheetData")
-    out = {}
+    out: dict[tuple[int, int], bytes] = {}
     if sheet_data is None:
         return out
     for row in sheet_data.findall("row"):
@@ -465,7 +479,7 @@ def user_cells(book: Book, sheet_name: str) -> dict[tuple[int, int], bytes]:
     return out
 
 
-def _fresh_occupied(sheet) -> callable:
+def _fresh_occupied(sheet) -> Callable[[int, int], bool]:
     """Is (row, column) (1-based) where the fresh report writes: column A or its table."""
     table = sheet.table
 
@@ -679,7 +693,7 @@ class _UserDrawing:
     close_tag: bytes
     anchors: list[bytes]
     rels: list
-    sheet_rel: object
+    sheet_rel: Relationship
 
     @property
     def keep(self) -> set[str]:
@@ -792,7 +806,9 @@ def _merged_drawing(
     _put_rels(book, user.part, entries)
 
 
-def _drop_owned_parts(book: Book, sheet_part: str, keep: set[str] = frozenset(), rewritten: str | None = None) -> None:
+def _drop_owned_parts(
+    book: Book, sheet_part: str, keep: frozenset[str] | set[str] = frozenset(), rewritten: str | None = None
+) -> None:
     """Remove the parts hanging off an owned sheet (tables, drawings, charts...) and their rels.
 
     Parts in `keep` (the user's pictures and charts on the sheet) are left whole; `rewritten`

@@ -14,11 +14,10 @@ from pathlib import Path
 
 from xlplugin.core.counts import DEFAULT_SUPPRESSED
 from xlplugin.core.errors import InputError, Problem
-from xlplugin.core.intervals import METHODS
+from xlplugin.core.intervals import METHODS, method_key
 from xlplugin.report.layout import Options, Source, report_layout
 from xlplugin.report.model import Layout
 
-ALIASES = {"clopper_pearson": "exact"}
 #: Output formats by file suffix: Office Open XML (XlsxWriter) or OpenDocument (our own writer).
 FORMATS = {".xlsx": "xlsx", ".ods": "ods"}
 
@@ -85,10 +84,9 @@ def check_output(output: str | Path, force: bool, inputs: tuple[Path, ...] = (),
             pass
     if out.exists() and not force:
         raise InputError(Problem("exists; use --force to overwrite it", str(out)))
-    if (folder / f"~${out.name}").exists():
-        raise InputError(
-            Problem("the workbook is open in Excel (its ~$ lock file is beside it); close it first", str(out))
-        )
+    from xlplugin.ooxml.atomic import refuse_if_open_elsewhere
+
+    refuse_if_open_elsewhere(out)  # the one lock-file rule (Excel's ~$ names and LibreOffice's .~lock.NAME#)
     return out
 
 
@@ -121,9 +119,10 @@ def load_report_layout(
     from xlplugin.inputs.loader import load
     from xlplugin.inputs.spec import check_claim_stages
 
-    method = ALIASES.get(method, method)
-    if method not in METHODS:
+    named = method_key(method) if isinstance(method, str) else None
+    if named is None:
         raise InputError(Problem(f"method '{method}' is not one of {', '.join(METHODS)}"))
+    method = named
     if not 0 < confidence < 1:
         raise InputError(Problem(f"confidence must be between 0 and 1 (e.g. 0.95), not {confidence}"))
     generated = parse_timestamp(timestamp)
@@ -150,7 +149,7 @@ def load_report_layout(
         method=method,
         publish=publish,
         generated=generated,
-        suppressed=tuple(suppressed),
+        suppressed=(suppressed[0], suppressed[1]),
         periods=bool(periods),
         overdispersion=overdispersion,
     )

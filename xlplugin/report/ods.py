@@ -19,7 +19,19 @@ import re
 import zipfile
 
 from xlplugin.report import ownership
-from xlplugin.report.model import COUNT, HEADING2, P_VALUE, POINTS, RATE, RATIO, SHORT, Cell, Layout, Sheet
+from xlplugin.report.model import (
+    COUNT,
+    HEADING2,
+    NUMBER_FORMATS,
+    P_VALUE,
+    POINTS,
+    RATE,
+    RATIO,
+    SHORT,
+    Cell,
+    Layout,
+    Sheet,
+)
 from xlplugin.report.odf import NS_ATTRS, cell_address, esc, paragraphs, range_address
 from xlplugin.report.ods_chart import chart_object, chart_ranges
 from xlplugin.report.textfit import FONT, FONT_SIZE, row_height
@@ -42,7 +54,7 @@ _DATA_STYLES = {
     '</number:number-style><number:number-style style:name="N_p"><number:number number:decimal-places="4" '
     'number:min-decimal-places="4" number:min-integer-digits="1"/>'
     '<style:map style:condition="value()&lt;0.0001" style:apply-style-name="N_p_small"/></number:number-style>',
-    # +14.7 / -3.2 / 0.0: a plus sign for a rise (negatives carry their own minus)
+    # "+0.0;-0.0;0.0": a rise shows its sign, as Excel's format does (negatives carry theirs anyway)
     POINTS: '<number:number-style style:name="N_points_up"><number:text>+</number:text><number:number '
     'number:decimal-places="1" number:min-decimal-places="1" number:min-integer-digits="1"/></number:number-style>'
     '<number:number-style style:name="N_points"><number:number number:decimal-places="1" '
@@ -50,6 +62,7 @@ _DATA_STYLES = {
     '<style:map style:condition="value()&gt;0" style:apply-style-name="N_points_up"/></number:number-style>',
 }
 _DATA_STYLE_NAMES = {COUNT: "N_count", RATE: "N_rate", RATIO: "N_ratio", P_VALUE: "N_p", POINTS: "N_points"}
+assert set(_DATA_STYLES) == set(NUMBER_FORMATS)  # every number kind the model knows has an ODF style
 
 _TOP = '<style:table-cell-properties style:vertical-align="top"/>'
 _WRAP = '<style:table-cell-properties fo:wrap-option="wrap" style:vertical-align="top"/>'
@@ -83,8 +96,7 @@ def column_width_cm(width: float) -> str:
 
 
 def of_formula(formula: str) -> str:
-    """An Excel formula of the layout (``=B8/B6``, ``='Sheet'!$A$1``, ``MAX(-1,B2)``) in OpenFormula
-    (``of:=[.B8]/[.B6]``, ``[$'Sheet'.$A$1]``, ``MAX(-1;[.B2])``).
+    """An Excel formula of the layout (``=B8/B6``, ``='Sheet'!$A$1``) in OpenFormula (``of:=[.B8]/[.B6]``).
 
     Only references outside string literals are rewritten; the layout's formulas are arithmetic
     over cell references, composed by xlplugin (never text from the input)."""
@@ -101,7 +113,9 @@ def of_formula(formula: str) -> str:
                 out += f":{prefix}.{last}" if sheet is not None else f":.{last}"
             return f"[{out}]"
 
-        parts[i] = _REF.sub(ref, parts[i]).replace(",", ";")  # OpenFormula separates arguments with ";"
+        # OpenFormula separates function arguments with ';' (commas inside quoted sheet names stay)
+        parts[i] = re.sub(r"('(?:[^']|'')*')|,", lambda m: m.group(1) or ";", parts[i])
+        parts[i] = _REF.sub(ref, parts[i])
     return "of:=" + "".join(parts)
 
 

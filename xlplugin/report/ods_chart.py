@@ -17,13 +17,12 @@ from xlplugin.report.textfit import FONT
 
 _BAR_COLOUR = "#1f4e79"
 #: (stroke, width, colour, dash) per line style of a scatter series.
+_CLASS = {"bar": "chart:bar", "line": "chart:line", "scatter": "chart:scatter"}
 _LINES = {
     "line": ("solid", "0.053cm", "#000000", None),
     "dashed": ("dash", "0.044cm", "#404040", "xlp_dash"),
     "dotted": ("dash", "0.044cm", "#404040", "xlp_dot"),
 }
-#: XlsxWriter's marker names (the layout's) as ODF chart symbol names.
-_SYMBOLS = {"triangle": "arrow-up", "short_dash": "horizontal-bar", "long_dash": "horizontal-bar"}
 _NUMBER_STYLES = {
     "#,##0": '<number:number number:decimal-places="0" number:min-decimal-places="0" number:min-integer-digits="1" '
     'number:grouping="true"/>',
@@ -128,21 +127,20 @@ def _axis(
 
 
 def _series(styles: _ChartStyles, chart: Chart, s: Series) -> str:
-    kind = _CLASSES.get(chart.kind, "chart:scatter")
+    kind = _CLASS.get(chart.kind, "chart:scatter")
     props: list[str] = []
     graphic = ""
     data_style = None
     error = ""
     if s.style == "bar":
-        graphic = f'draw:stroke="none" draw:fill="solid" draw:fill-color="{_BAR_COLOUR}"'
-    elif s.style == "trend":  # a line through markers, each series its own marker shape
-        colour = s.colour or _BAR_COLOUR
-        symbol = _SYMBOLS.get(s.marker, s.marker)
-        props.append(f'chart:symbol-type="named-symbol" chart:symbol-name="{esc(symbol)}" '
+        graphic = f'draw:stroke="none" draw:fill="solid" draw:fill-color="{s.colour or _BAR_COLOUR}"'
+    elif s.style == "trend":  # a line with markers (periods): each series its own symbol and colour
+        symbol = {"circle": "circle", "square": "square", "triangle": "arrow-up", "diamond": "diamond"}.get(s.marker)
+        props.append(f'chart:symbol-type="named-symbol" chart:symbol-name="{symbol or "circle"}" '
                      'chart:symbol-width="0.282cm" chart:symbol-height="0.282cm"')  # fmt: skip
-        graphic = (
-            f'draw:stroke="solid" svg:stroke-width="0.071cm" svg:stroke-color="{colour}" draw:fill-color="{colour}"'
-        )
+        colour = s.colour or _BAR_COLOUR
+        graphic = f'draw:stroke="solid" svg:stroke-width="0.053cm" svg:stroke-color="{colour}" '
+        graphic += f'draw:fill-color="{colour}"'
     elif s.style == "points":
         props.append('chart:symbol-type="named-symbol" chart:symbol-name="circle" chart:symbol-width="0.282cm" '
                      'chart:symbol-height="0.282cm"')  # fmt: skip
@@ -154,9 +152,8 @@ def _series(styles: _ChartStyles, chart: Chart, s: Series) -> str:
         if dash:
             graphic += f' draw:stroke-dash="{dash}"'
     if s.labels:
-        data_style = styles.number({"bar": chart.x_axis.num_format, "line": "0.0%"}.get(chart.kind))
-        position = "right" if chart.kind == "line" else "outside"
-        props.append(f'chart:data-label-number="value" chart:label-position="{position}"')
+        data_style = styles.number({"bar": chart.x_axis.num_format, "line": chart.y_axis.num_format}.get(chart.kind))
+        props.append('chart:data-label-number="value" chart:label-position="outside"')
         props.append(f'chart:link-data-style-to-source="{"false" if data_style else "true"}"')
     if s.error_plus is not None and s.error_minus is not None:
         ranges = (
@@ -180,9 +177,6 @@ def _series(styles: _ChartStyles, chart: Chart, s: Series) -> str:
     return out + error + "</chart:series>"
 
 
-_CLASSES = {"bar": "chart:bar", "line": "chart:line", "scatter": "chart:scatter"}
-
-
 def chart_object(chart: Chart, language: str = "en-GB") -> tuple[str, str]:
     """(content.xml, styles.xml) of the chart's ODF sub-document."""
     styles = _ChartStyles(language)
@@ -200,11 +194,9 @@ def chart_object(chart: Chart, language: str = "en-GB") -> tuple[str, str]:
         x = _axis(styles, "x", chart.y_axis, categories=first.categories, position="0", grid=False, upright=True)
         end = "end" if chart.y_axis.reverse else "0"
         y = _axis(styles, "y", chart.x_axis, categories=None, position=end, grid=True, upright=False)
-    elif chart.kind == "line":  # categories (periods) along the x axis
-        x = _axis(styles, "x", chart.x_axis, categories=first.categories, position="0", grid=False, upright=False)
-        y = _axis(styles, "y", chart.y_axis, categories=None, position="0", grid=True, upright=True)
     else:
-        x = _axis(styles, "x", chart.x_axis, categories=None, position="0", grid=False, upright=False)
+        categories = first.categories if chart.kind == "line" else None  # a line chart's x axis is its periods
+        x = _axis(styles, "x", chart.x_axis, categories=categories, position="0", grid=False, upright=False)
         y = _axis(styles, "y", chart.y_axis, categories=None, position="0", grid=True, upright=True)
     series = "".join(_series(styles, chart, s) for s in chart.series)
     legend = ""
@@ -220,7 +212,7 @@ def chart_object(chart: Chart, language: str = "en-GB") -> tuple[str, str]:
         f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {NS_ATTRS} office:version="1.3">'
         f"<office:automatic-styles>{''.join(styles.items)}</office:automatic-styles>"
         f'<office:body><office:chart><chart:chart svg:width="{width:.3f}cm" svg:height="{height:.3f}cm" '
-        f'chart:class="{_CLASSES.get(chart.kind, "chart:scatter")}" chart:style-name="{root_style}">'
+        f'chart:class="{_CLASS.get(chart.kind, "chart:scatter")}" chart:style-name="{root_style}">'
         f'<chart:title chart:style-name="{title_style}"><text:p>{esc(chart.title)}</text:p></chart:title>'
         f"{legend}"
         f'<chart:plot-area chart:style-name="{plot_style}" table:cell-range-address="'
