@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 # Rebuild the environment when the project's dependencies change.
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv report test bench clean
+.PHONY: venv report test check bench clean
 
 venv: $(STAMP)
 
@@ -21,6 +21,14 @@ $(STAMP): pyproject.toml
 report: venv
 	$(VENV)/bin/xlplugin rates workbooks/examples/met-2020-visits.csv
 	$(PY) tools/build_examples.py
+
+## The gates: lint, format, types, and the tests that need no LibreOffice (CI runs it before `make test`).
+CHECKED := xlplugin tests bench fuzz tools
+check: venv
+	$(VENV)/bin/ruff check $(CHECKED)
+	$(VENV)/bin/ruff format --check $(CHECKED)
+	$(VENV)/bin/mypy
+	$(PY) -m pytest -q -m "not libreoffice and not slow"
 
 ## Run the whole test suite.
 test: venv

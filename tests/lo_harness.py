@@ -63,6 +63,16 @@ class LibreOfficeError(RuntimeError):
     """soffice failed, timed out, or wrote no output."""
 
 
+CURRENT_TEST_MARKED: bool | None = None
+"""Set by tests/conftest.py for each test: does it carry @pytest.mark.libreoffice (None outside pytest)?"""
+
+
+def _check_marker() -> None:
+    """A test that runs LibreOffice without the marker would escape `-m "not libreoffice"` (make check)."""
+    if CURRENT_TEST_MARKED is False:
+        pytest.fail("this test runs LibreOffice: mark it @pytest.mark.libreoffice", pytrace=False)
+
+
 def soffice_path() -> str | None:
     """The soffice executable (env SOFFICE overrides), or None when LibreOffice is missing."""
     override = os.environ.get("SOFFICE")
@@ -78,6 +88,7 @@ def soffice_path() -> str | None:
 
 def require_soffice() -> str:
     """Call at test start: skip locally when LibreOffice is missing, but fail under CI=true."""
+    _check_marker()
     path = soffice_path()
     if path is None:
         message = "LibreOffice (soffice) is not installed"
@@ -108,6 +119,7 @@ def _make_profile(recalc: bool) -> Path:
 
 def _run_soffice(args: list[str], *, recalc: bool, timeout: float) -> subprocess.CompletedProcess:
     """Run soffice headless with a throw-away profile; kill its process group on timeout."""
+    _check_marker()
     soffice = soffice_path()
     if soffice is None:
         raise LibreOfficeError("LibreOffice (soffice) is not installed")

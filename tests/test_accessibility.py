@@ -471,6 +471,7 @@ def test_committed_example_reports_pass(path):
 CORPUS = sorted((Path(__file__).parent / "data" / "xlsx").glob("*.xls[xm]"))
 
 
+@pytest.mark.slow  # tens of seconds: run by `make test`, not by `make check`
 def test_checker_reads_every_real_workbook():
     """On the 80 real workbooks of the corpus the checker reports findings or refuses the file
     with an InputError; it never crashes. (None of them is an accessible publication.)"""
@@ -485,3 +486,44 @@ def test_checker_reads_every_real_workbook():
         except Exception as exc:  # noqa: BLE001 - the point is to list every crash
             crashed.append(f"{path.name}: {type(exc).__name__}: {exc}")
     assert crashed == []
+
+
+def _rewrite_part(path, part, edit):
+    with zipfile.ZipFile(path) as package:
+        entries = {name: package.read(name) for name in package.namelist()}
+    entries[part] = edit(entries[part].decode()).encode()
+    with zipfile.ZipFile(path, "w") as package:
+        for name, data in entries.items():
+            package.writestr(name, data)
+
+
+@pytest.mark.parametrize(
+    "damage, what",
+    [
+        (lambda xml: re.sub(r'<row r="1"', '<row r="x"', xml, count=1), "a row numbered 'x'"),
+        (lambda xml: re.sub(r'<c r="A1"', '<c r="A1B"', xml, count=1), "'A1B'"),
+        (lambda xml: re.sub(r'(<c r="A1"[^>]*?) s="\d+"', r'\1 s="-1"', xml, count=1), "a style at cell A1 '-1'"),
+    ],
+)
+def test_damaged_row_or_cell_is_a_located_refusal(tmp_path, damage, what):
+    """Issue 9: ``<row r="x">`` was a traceback (ValueError); now an InputError naming file and part, exit 2."""
+    path = build_good(tmp_path / "good.xlsx")
+    _rewrite_part(path, "xl/worksheets/sheet1.xml", damage)
+    with pytest.raises(InputError) as caught:
+        acc.check_workbook(path)
+    message = str(caught.value)
+    assert "xl/worksheets/sheet1.xml" in message and what in message and str(path) in message
+    result = subprocess.run([sys.executable, "-m", "xlplugin.accessibility", str(path)], capture_output=True, text=True)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "xl/worksheets/sheet1.xml" in result.stderr
+
+
+def test_checks_are_registered_by_name_in_definition_order():
+    """A check is one decorated function in rules.py; its registered name is the function's without check_."""
+    from xlplugin.accessibility import rules
+
+    assert list(acc.CHECKS)[:3] == ["cover_first", "title_in_a1", "description_in_a2"]
+    assert len(acc.CHECKS) == 32
+    assert all(check.__name__ == f"check_{name}" for name, check in acc.CHECKS.items())
+    with pytest.raises(ValueError, match="two accessibility checks"):
+        rules.rule(rules.check_charts)

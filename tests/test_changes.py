@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from oracles import oracle
 
 from xlplugin.core.changes import CLEAR_FALL, CLEAR_RISE, NO_CLEAR_CHANGE, change_words, period_changes
 from xlplugin.core.funnel import StageRecord, build_funnel
+from xlplugin.core.periods import period_programmes
 
-sm_proportion = pytest.importorskip("statsmodels.stats.proportion")
+sm_proportion = oracle("statsmodels.stats.proportion")
 
 DATA = Path(__file__).parent / "data" / "comparison"
 
@@ -80,3 +82,17 @@ def test_no_change_for_suppressed_or_missing_stage():
         ("2020", "Left", "20", ""),
     ]
     assert period_changes(list(_funnel(rows).programmes)) == []
+
+
+def test_change_claims_take_periods_in_time_order():
+    """A file listing 2017 before 2016: a claim's "previous year" is 2016, as in `period_changes`."""
+    from xlplugin.core.claims import REPRODUCED, check_claim
+
+    rows = [WYP[2], WYP[3], WYP[0], WYP[1]]
+    funnel = _funnel(rows)
+    verdict = check_claim("right-to-ask applications increased by 48.5%", funnel)
+    assert verdict.verdict == REPRODUCED
+    (m,) = [m for m in verdict.matches if m.stage == "Right-to-ask applications"]
+    assert (m.from_programme, m.to_programme) == ("2016", "2017")
+    (c,) = period_changes(period_programmes(funnel) or [])
+    assert (c.start, c.end) == ("2016", "2017")

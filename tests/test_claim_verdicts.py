@@ -392,3 +392,55 @@ def test_a_spec_naming_an_unknown_programme_is_an_input_error(tmp_path):
         build_report(spec, tmp_path / "out.xlsx")
     assert "'1999'" in str(caught.value) and "years.toml" in str(caught.value)
     assert not (tmp_path / "out.xlsx").exists()
+
+
+def _three_years():
+    rows = [("2021", 310), ("2022", 380), ("2023", 450)]
+    return build_funnel(
+        [
+            r
+            for year, agreed in rows
+            for r in (StageRecord("Asked", "1000", programme=year), StageRecord("Agreed", str(agreed), programme=year))
+        ]
+    )
+
+
+def test_points_from_to_and_each_year():
+    f = _three_years()  # 31%, 38%, 45%
+    points = check_claim("up 7 percentage points", f)
+    assert points.verdict == REPRODUCED
+    assert [(m.numerator, m.denominator, m.from_programme, m.to_programme) for m in points.matches] == [
+        (("Agreed",), "Asked", "2022", "2023")
+    ]
+    assert points.matches[0].value == Fraction(7, 100)
+    # "from 31% to 45%" compares the last two unless told which
+    assert check_claim("from 31% to 45%", f).verdict == NOT_REPRODUCED
+    spanned = check_claim("from 31% to 45%", f, from_programme="2021", to_programme="2023")
+    assert spanned.verdict == REPRODUCED and spanned.matches[0].from_programme == "2021"
+    each = check_claim("rose each year", f)
+    assert each.verdict == REPRODUCED and {m.from_programme for m in each.matches} == {"2021"}
+    assert check_claim("has fallen each year", f).verdict == NOT_REPRODUCED
+
+
+def test_ratio_of_rates_compared_with():
+    f = build_funnel(
+        [
+            StageRecord("Stops", "400", programme="A"),
+            StageRecord("Arrests", "100", programme="A"),
+            StageRecord("Stops", "1000", programme="B"),
+            StageRecord("Arrests", "100", programme="B"),
+        ]
+    )
+    verdict = check_claim("one in four of them compared with one in ten", f)
+    assert verdict.verdict == REPRODUCED
+    assert [(m.programme, m.from_programme) for m in verdict.matches] == [("A", "B")]
+    likely = check_claim("2.5 times as likely", f)  # 25% against 10%
+    assert likely.verdict == REPRODUCED and likely.matches[0].value == Fraction(5, 2)
+    four = check_claim("four times as many", f)  # 400 stops, 100 arrests in A
+    assert four.verdict == REPRODUCED and (four.matches[0].numerator, four.matches[0].denominator) == (
+        ("Stops",),
+        "Arrests",
+    )
+    twice = check_claim("twice as many", f)  # 1,000 stops in B against 400 in A: 2.5, half a unit from 2
+    assert [(m.numerator, m.programme, m.from_programme) for m in twice.matches] == [(("Stops",), "B", "A")]
+    assert check_claim("five times as many", f).verdict == NOT_REPRODUCED

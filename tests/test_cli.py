@@ -160,3 +160,18 @@ def test_missing_file_and_bad_options_exit_2(tmp_path):
     assert r.returncode == 2 and "confidence" in r.stderr
     r = run("claim", "lots of people", MET)
     assert r.returncode == 2 and "lots of people" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize(
+    "spelling, method, heading",
+    [("agresticoull", "agresti_coull", "Agresti-Coull"), ("Clopper-Pearson", "exact", "Clopper-Pearson")],
+)
+def test_method_aliases_come_from_the_one_registry(spelling, method, heading):
+    """Issue 9: the CLI had its own list of methods; it now takes every spelling the core registers."""
+    r = run("rates", MET, "--json", "--method", spelling)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["method"] == method
+    r = run("rates", MET, "--method", spelling)
+    assert r.returncode == 0 and f"CI ({heading})" in r.stdout, r.stdout
+    r = run("rates", MET, "--method", "agresti")
+    assert r.returncode == 2 and "invalid choice" in r.stderr

@@ -79,7 +79,7 @@ def test_met_nesting_is_transitive():
     assert not p.is_subset("Contacted police about diversion", "Visited")
     assert p.stage("Contacted police about diversion").outside
     assert p.stage("Follow-up engagements").unit == "contacts"
-    assert p.stage("Visited").unit == "people"
+    assert p.stage("Visited").unit == "not stated"  # no unit column: never assumed to be people
 
 
 def test_default_base_is_previous_stage_and_programmes_group():
@@ -149,3 +149,17 @@ def test_suppressed_below_base_is_accepted():
 def test_empty_is_an_error():
     with pytest.raises(InputError, match="no stages"):
         build_funnel([], source="x.csv")
+
+
+@pytest.mark.parametrize(
+    "text", ["to nearest 5", "nearest 5", "rounded to 5", "rounded to nearest 5", "to the nearest 5", "5"]
+)
+def test_rounding_wordings(text):
+    """Issue 9: the pattern said 'toneareast', so "to nearest 5" was refused."""
+    assert parse_rounding(text) == 5
+
+
+@pytest.mark.parametrize("text", ["toneareast5", "nearest", "to nearest five", "nearest -5"])
+def test_rounding_wordings_refused(text):
+    with pytest.raises(ValueError, match="not understood"):
+        parse_rounding(text)

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from udf_helpers import raising, walk
 
 from xlplugin import cli
+from xlplugin.core import intervals
 from xlplugin.core.claims import ClaimError, explain_claim, parse_claim
 from xlplugin.core.errors import InputError
 from xlplugin.core.funnel import StageRecord, build_funnel
@@ -190,7 +191,7 @@ def _run_cli(argv: list[str]) -> tuple[int, str]:
 @SETTINGS
 @given(
     data=funnel_csvs(),
-    method=st.sampled_from(cli.METHOD_CHOICES),
+    method=st.sampled_from(intervals.METHODS),
     confidence=st.sampled_from(["0.95", "0.5", "99.9%"]),
     as_json=st.booleans(),
 )

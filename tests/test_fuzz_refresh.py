@@ -33,6 +33,7 @@ def _load_target():
 fuzz = _load_target()
 
 
+@pytest.mark.slow  # tens of seconds: run by `make test`, not by `make check`
 def test_short_fuzz_run_has_no_findings():
     stats = fuzz.run(200, seed=2026)
     assert stats.executions == 200
@@ -48,6 +49,7 @@ def test_mutators_change_the_workbook():
     assert changed >= 45
 
 
+@pytest.mark.libreoffice
 def test_sampled_outputs_open_in_libreoffice(tmp_path):
     """Outputs of mutated workbooks open in LibreOffice whenever the mutated input does."""
     from lo_harness import require_soffice

@@ -253,6 +253,7 @@ def test_report_full_width_forms_are_kept_not_normalised(hostile_reports):
     assert "=ZQX(1+1)" not in everything.replace("\uff1dZQX(1+1)", "")
 
 
+@pytest.mark.libreoffice
 def test_report_hostile_text_in_libreoffice(hostile_reports, tmp_path):
     """LibreOffice (recalculating) shows every hostile string as text, and no error values."""
     from lo_harness import export_sheets_csv, require_soffice

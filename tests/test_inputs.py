@@ -219,12 +219,14 @@ def test_forty_two_percent_of_230000():
     assert stage["flags"] == ["from_percentage"]
 
 
-def test_claims_read_a_table_with_counts_from_percentages():
-    # the exact stages are explained as before; claims over inexact counts are the claims issue's work
-    r = run("claim", "66.9%", INPUTS / "met-2020-visits-percentages.csv", "--json")
+def test_a_count_from_a_percentage_is_used_by_claims():
+    r = run("claim", "9%", INPUTS / "met-2020-visits-percentages.csv", "--json")
     assert r.returncode == 0, r.stderr.decode()
     doc = json.loads(r.stdout)
-    assert [(m["numerator"], m["denominator"]) for m in doc["matches"]] == [(["Visited"], "Identified for a visit")]
+    assert doc["verdict"] == "reproduced"
+    (match,) = [m for m in doc["matches"] if m["numerator"] == ["Interested in diversion"]]
+    assert match["denominator"] == "Visited"
+    assert (match["value_low"], match["value_high"]) == (pytest.approx(57 / 669), pytest.approx(63 / 669))
 
 
 def test_a_proportion_column_is_read_as_percentages(tmp_path):
@@ -409,17 +411,27 @@ def test_hostile_workbooks_as_input_are_refused_before_openpyxl(tmp_path, monkey
     spec.loader.exec_module(bombs)
     base = tmp_path / "base.xlsx"
     base.write_bytes(MET_BOOK.read_bytes())
+    parts = ["[Content_Types].xml", "_rels/.rels", "xl/_rels/workbook.xml.rels", "xl/workbook.xml", "xl/styles.xml"]
     cases = {
-        "billion laughs": bombs.billion_laughs(base, tmp_path / "laughs.xlsx", bombs.first_sheet(base)),
-        "billion laughs in workbook.xml": bombs.billion_laughs(base, tmp_path / "laughs-wb.xlsx", "xl/workbook.xml"),
+        f"billion laughs in {part}": bombs.billion_laughs(base, tmp_path / f"laughs{i}.xlsx", part)
+        for i, part in enumerate([*parts, bombs.first_sheet(base)])
+    }
+    words = dict.fromkeys(cases, "DTD")
+    cases |= {
         "external entity": bombs.external_entity(base, tmp_path / "xxe.xlsx"),
+        "external parameter entity": bombs.parameter_entity(base, tmp_path / "param.xlsx"),
+        "quadratic blowup": bombs.quadratic_blowup(base, tmp_path / "quadratic.xlsx"),
+        "100,000-deep nesting": bombs.deep_nesting(base, tmp_path / "deep.xlsx"),
+        "10,001 entries": bombs.many_entries(base, tmp_path / "entries.xlsx"),
         "zip bomb": bombs.zip_bomb(base, tmp_path / "bomb.xlsx", uncompressed=300 * bombs.MB),
         "lying zip bomb": bombs.zip_bomb(base, tmp_path / "liar.xlsx", uncompressed=300 * bombs.MB, declare=1000),
     }
-    words = {
-        "billion laughs": "DTD",
-        "billion laughs in workbook.xml": "DTD",
+    words |= {
         "external entity": "DTD",
+        "external parameter entity": "DTD",
+        "quadratic blowup": "DTD",
+        "100,000-deep nesting": "no <sheets> list",
+        "10,001 entries": "over the 10,000 limit",
         "zip bomb": "zip bomb",
         "lying zip bomb": "bomb.bin",
     }
@@ -434,6 +446,7 @@ def test_hostile_workbooks_as_input_are_refused_before_openpyxl(tmp_path, monkey
         load(base)
 
 
+@pytest.mark.slow  # tens of seconds: run by `make test`, not by `make check`
 def test_hostile_workbook_through_rates_under_a_memory_limit(tmp_path):
     import importlib.util
 
@@ -451,3 +464,41 @@ def test_hostile_workbook_through_rates_under_a_memory_limit(tmp_path):
         code, err, _seconds, _peak = bombs.run_cli("rates", path)
         assert code == 2, err
         assert word in err and "Traceback" not in err
+
+
+def test_openpyxl_is_imported_only_when_a_workbook_is_read():
+    code = (
+        "import sys, io, contextlib\n"
+        "from xlplugin.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
+        "    main(['rates', sys.argv[1]])\n"
+        "print(','.join(m for m in ('openpyxl', 'defusedxml', 'zipfile') if m in sys.modules))\n"
+    )
+    csv = subprocess.run([sys.executable, "-c", code, str(INPUTS / "prevent-channel-wide.csv")], capture_output=True)
+    assert csv.returncode == 0, csv.stderr.decode()
+    assert csv.stdout.decode().strip() == ""
+    book = subprocess.run([sys.executable, "-c", code, str(PREVENT_BOOK)], capture_output=True)
+    assert book.returncode == 0, book.stderr.decode()
+    assert book.stdout.decode().strip() == "openpyxl,defusedxml,zipfile"
+
+
+def test_a_lying_sheet_dimension_and_a_far_row_cost_nothing(tmp_path):
+    """A sheet claiming A1:XFD1048576 with a cell in its last row: read row by row, not padded."""
+    import re
+    import zipfile
+
+    good = _book(tmp_path, [["stage", "count"], ["Visited", 669], ["Interested", 62]], name="good.xlsx")
+    path = tmp_path / "far.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb"<dimension [^>]*/>", b'<dimension ref="A1:XFD1048576"/>', data)
+                far = b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>Source: x</t></is></c></row>'
+                data = data.replace(b"</sheetData>", far + b"</sheetData>")
+            out.writestr(info, data)
+    doc = rates_json(path)
+    assert [(s["stage"], s["count"]) for s in doc["programmes"][0]["stages"]] == [("Visited", 669), ("Interested", 62)]
+    r = run("rates", path, "--range", "A1:XFD20")
+    assert r.returncode == 2 and "16,384 columns wide" in r.stderr.decode()
+    assert rates_json(path, "--range", "A1:B1048576") == doc

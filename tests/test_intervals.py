@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from oracles import oracle
 
 from xlplugin.core import intervals as iv
 from xlplugin.core.intervals import (
@@ -33,9 +34,9 @@ from xlplugin.core.intervals import (
     proportion_ci,
 )
 
-scipy_stats = pytest.importorskip("scipy.stats")
-scipy_special = pytest.importorskip("scipy.special")
-sm_proportion = pytest.importorskip("statsmodels.stats.proportion")
+scipy_stats = oracle("scipy.stats")
+scipy_special = oracle("scipy.special")
+sm_proportion = oracle("statsmodels.stats.proportion")
 
 ORACLES = Path(__file__).parent / "data" / "oracles" / "binomial_ci.csv"
 TOLERANCE = 1e-9

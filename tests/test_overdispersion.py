@@ -12,14 +12,15 @@ import csv
 from pathlib import Path
 
 import pytest
+from oracles import oracle
 
 from xlplugin.core import overdispersion as od
 from xlplugin.core.funnel import StageRecord, build_funnel
 from xlplugin.core.funnel_plot import funnel_plot
 
-np = pytest.importorskip("numpy")
-meta = pytest.importorskip("statsmodels.stats.meta_analysis")
-scipy_stats = pytest.importorskip("scipy.stats")
+np = oracle("numpy")
+meta = oracle("statsmodels.stats.meta_analysis")
+scipy_stats = oracle("scipy.stats")
 
 AREAS = Path(__file__).parent / "data" / "comparison" / "areas-43.csv"
 

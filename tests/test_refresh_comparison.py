@@ -105,3 +105,16 @@ def test_move_sheet_keeps_local_names_and_active_tab(tmp_path):
     assert "here" in moved["B"].defined_names
     data = zipfile.ZipFile(tmp_path / "moved.xlsx").read("xl/workbook.xml").decode()
     assert 'localSheetId="2"' in data and 'activeTab="2"' in data
+
+
+def test_refresh_with_a_spec_updates_title_dates_and_claims(tmp_path):
+    report = tmp_path / "plain.xlsx"
+    build_report(MET_CSV, report, timestamp=STAMP)
+    assert "Claims" not in _tabs(report)
+    out = refresh_workbook(report, MET_SPEC, output=tmp_path / "spec.xlsx")
+    cover = _cover(out)
+    assert cover[0] == "Met Police violence-suppression visits, 2020: uptake of diversion"
+    assert "Published: 17 June 2021" in cover
+    assert not any(line.startswith("The title, publisher, dates and claims were given") for line in cover)
+    assert "Claims" in _tabs(out)
+    assert [t for t in _tabs(out) if t != "Contents"] == _contents(out)

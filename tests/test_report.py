@@ -383,8 +383,12 @@ def test_denominators_say_subset_and_units_in_words(met):
         )
         for v in values
     )
-    assert "Different units: 0.23 contacts per person" in values
+    # the ratio is a number in a cell of its own; the words carry no number
+    assert "Different units: contacts per person" in values
+    assert not any("0.23" in v for v in values)
     cells = pkg.cells("Denominators")
+    ratios = [c for c in cells.values() if c["f"] and c["t"] != "s" and abs(float(c["v"]) - 156 / 669) < 1e-12]
+    assert len(ratios) == 1
     rates = sorted(round(float(c["v"]), 4) for c in cells.values() if c["f"] and "/" in c["f"])
     for expected in (0.062, 0.0927, 0.1226):
         assert expected in rates
@@ -698,3 +702,20 @@ def test_csv_without_spec_gets_a_title_and_summary(tmp_path):
     assert cover["A1"]["v"] == "Funnel and uptake rates: met-2020-visits"
     assert cover["A2"]["v"].startswith("Funnel and uptake rates for 5 stages, from identified for a visit (1,000)")
     assert "Claims" not in pkg.sheets()
+
+
+@pytest.mark.parametrize(
+    "name, lock, program",
+    [
+        ("r.xlsx", "~$r.xlsx", "Excel"),
+        ("r.xlsx", ".~lock.r.xlsx#", "LibreOffice"),
+        ("quarterly.xlsx", "~$arterly.xlsx", "Excel"),  # Office drops the first two characters of a long stem
+    ],
+)
+def test_report_refuses_a_workbook_open_elsewhere_by_the_one_lock_rule(tmp_path, name, lock, program):
+    """Issue 9: report knew only Excel's ``~$NAME``; it now shares refresh's rule (ooxml/atomic.lock_files)."""
+    out = tmp_path / name
+    (tmp_path / lock).write_bytes(b"")
+    with pytest.raises(InputError, match=f"open in {program}"):
+        build_report(MET, out, timestamp=STAMP)
+    assert not out.exists()

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from oracles import oracle
 from test_report import NS, Package, build
 
 from xlplugin.core import overdispersion as od
@@ -17,7 +18,7 @@ DATA = Path(__file__).parent / "data" / "comparison"
 WYP = DATA / "west-yorkshire-clares-law.csv"
 AREAS = DATA / "areas-43.csv"
 
-sm_proportion = pytest.importorskip("statsmodels.stats.proportion")
+sm_proportion = oracle("statsmodels.stats.proportion")
 
 
 @pytest.fixture(scope="module")
@@ -204,3 +205,35 @@ def test_notes_column_never_says_none(met, wyp):
     _, pkg = wyp
     headers, _rows = _table(pkg, "Funnel", "Programme")
     assert "Notes" not in headers and headers[-1] == "Drop-off from base (number)"
+
+
+def test_several_programmes_funnel_chart_is_clustered_with_a_legend(tmp_path):
+    _, pkg = build(tmp_path, Path(__file__).parent / "data" / "examples" / "prevent-channel.csv")
+    headers, rows = _table(pkg, "Funnel chart", "Stage")
+    assert headers == [
+        "Stage",
+        "Year ending March 2019 (people)",
+        "Year ending March 2020 (people)",
+        "Year ending March 2021 (people)",
+        "Year ending March 2024 (people)",
+    ]
+    assert [r["Stage"]["v"] for r in rows] == [
+        "Referred to Prevent",
+        "Discussed at a Channel panel",
+        "Adopted as a Channel case",
+    ]
+    charts = [n for n in pkg.charts() if "by programme" in pkg.zip.read(n).decode()]
+    (chart,) = charts
+    root = pkg.xml(chart)
+    series = root.findall(".//c:ser", NS)
+    assert len(series) == 4 and root.find(".//c:legend", NS) is not None
+    colours = [s.find(f"c:spPr/{A}solidFill/{A}srgbClr", NS).get("val") for s in series]
+    assert len(set(colours)) == 4
+    assert all(s.find("c:dLbls/c:showVal", NS).get("val") == "1" for s in series)  # every bar says its count
+
+
+def test_period_and_area_reports_pass_the_accessibility_checker(wyp, areas):
+    from xlplugin.accessibility import checker as accessibility
+
+    for path, _pkg in (wyp, areas):
+        assert accessibility.check_workbook(path) == []

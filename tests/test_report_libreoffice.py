@@ -275,18 +275,34 @@ def check_denominators(check, path, sheets, funnel, confidence, method):
 
 
 def check_denominators_chart(check, path, sheets, funnel, confidence, method):
-    """Rows are the drawable definitions (a rate with its interval, same units) in the Denominators
-    table's order; each label names the counts."""
+    """Rows are the drawable definitions (a rate with its interval, same units) of one numerator, in
+    the Denominators table's order; each label names the counts."""
     found = table_rows(path, sheets, TABLE_NAMES["denominators_chart"])
     if found is None:
         return
     headers, rows = found
-    drawn = [
+    drawable = [
         (p, d)
         for p, d in _definitions(funnel, confidence, method)
         if d.rate_range.rate is not None and d.rate_range.ci_lower is not None and not d.mixed_units
     ]
-    check.require(len(rows) == len(drawn), f"denominators chart: {len(rows)} rows, expected {len(drawn)}")
+
+    def names_counts(label: str, programme, d) -> bool:
+        return f"of {d.den_count.exact:,} " in label and all(f"{c:,}" in label for c in _parts(programme, d))
+
+    by_numerator: dict[str, list] = {}
+    for p, d in drawable:
+        by_numerator.setdefault(d.numerator[0], []).append((p, d))
+    drawn = next(
+        (
+            group
+            for group in by_numerator.values()
+            if len(group) == len(rows)
+            and all(names_counts(r[headers[0]], p, d) for r, (p, d) in zip(rows, group, strict=True))
+        ),
+        [],
+    )
+    check.require(len(rows) == len(drawn), f"denominators chart: {len(rows)} rows are not one numerator's definitions")
     lower, upper = _column(headers, "CI lower (%)"), _column(headers, "CI upper (%)")
     label_header = headers[0]
     others = [h for h in headers if h not in (label_header, "Rate (%)", lower, upper)]
@@ -341,7 +357,10 @@ def check_funnel_chart(check, path, sheets, funnel):
             if programme is None:
                 check.require(False, f"funnel chart: no programme for {label!r} in column {header!r}")
                 continue
-            stage = _stage_named(programme, stage_name)
+            stage = _stage_named(programme, stage_name, required=False)
+            if stage is None:  # a stage this programme does not have: shorthand
+                check.number(f"Funnel chart [{programme.name}] {stage_name}", row[header], None)
+                continue
             check.require(not stage.outside, f"funnel chart: draws the outside stage {stage.name!r}")
             if stage.count.kind == "exact":
                 check.number(f"Funnel chart [{programme.name}] {stage.name}", row[header], stage.count.exact)

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from oracles import oracle
 from udf_helpers import raising, walk
 
 from xlplugin.core import claims, intervals, rates
@@ -99,22 +100,36 @@ def test_funnel_table_is_the_cores_funnel_rates():
         core["Visited"].ci_upper,
         0.669,
         331,
+        "[z]",
+        "",
     ]
     interested = by_stage["Interested in diversion"]
     r = core["Interested in diversion"]
-    assert interested == ["Interested in diversion", 62, "Visited", r.rate, r.ci_lower, r.ci_upper, 0.062, 607]
+    assert interested == [
+        "Interested in diversion",
+        62,
+        "Visited",
+        r.rate,
+        r.ci_lower,
+        r.ci_upper,
+        0.062,
+        607,
+        "[z]",
+        "",
+    ]
     assert interested[3] == 62 / 669
     # the first stage has no base: its rates do not apply
-    assert by_stage["Identified for a visit"] == ["Identified for a visit", 1000, "", *["[z]"] * 5]
-    # 156 contacts per 669 people is a ratio, never a percentage of people
-    assert by_stage["Follow-up engagements"][3] == "0.233 contacts per person"
-    assert by_stage["Follow-up engagements"][4:] == ["[z]"] * 4
+    assert by_stage["Identified for a visit"] == ["Identified for a visit", 1000, "", *["[z]"] * 6, ""]
+    # 156 contacts per 669 people is a ratio, never a percentage of people: a number with its unit beside it
+    assert by_stage["Follow-up engagements"][3:8] == ["[z]"] * 5
+    assert by_stage["Follow-up engagements"][8:] == [156 / 669, "contacts per person"]
     # the 20 who phoned in are outside the funnel
     assert by_stage["Contacted police about diversion"] == [
         "Contacted police about diversion",
         20,
         "none",
-        *["[z]"] * 5,
+        *["[z]"] * 6,
+        "",
     ]
 
 
@@ -197,8 +212,8 @@ CI_CASES = [(62, 669), (62, 1000), (82, 669), (156, 669), (669, 1000), (0, 10), 
 
 
 def oracle_ci(x: int, n: int, confidence: float, method: str) -> tuple[float, float]:
-    scipy_stats = pytest.importorskip("scipy.stats")
-    proportion = pytest.importorskip("statsmodels.stats.proportion")
+    scipy_stats = oracle("scipy.stats")
+    proportion = oracle("statsmodels.stats.proportion")
     if method == "wilson_cc":
         ci = scipy_stats.binomtest(x, n).proportion_ci(confidence, method="wilsoncc")
         return ci.low, ci.high
@@ -324,7 +339,7 @@ BAD_INPUTS = [
     ("rate: all-blank range", R, ([[None], [None]], 669.0), "#N/A"),
     ("rate: empty list", R, ([], 669.0), "#N/A"),
     # UPTAKE_CI
-    ("ci: confidence 0", CI, (62.0, 669.0, 0.0), "#NUM!"),
+    ("ci: confidence -0.5", CI, (62.0, 669.0, -0.5), "#NUM!"),  # 0 is an empty cell via Office.js: the default
     ("ci: confidence 1", CI, (62.0, 669.0, 1.0), "#NUM!"),
     ("ci: confidence 95 (percent as a number)", CI, (62.0, 669.0, 95.0), "#NUM!"),
     ("ci: confidence nan", CI, (62.0, 669.0, math.nan), "#NUM!"),
@@ -1345,3 +1360,30 @@ def test_classic_xlwings_registers_our_parameters_and_docs(function):
         assert arg["options"]["err_to_str"] is True  # error cells arrive as "#N/A" text, not None
         if parameter.default is not inspect.Parameter.empty:
             assert arg["optional"] == parameter.default
+
+
+@pytest.mark.parametrize(
+    "spelling, method",
+    [
+        ("agresticoull", "agresti_coull"),
+        ("Agresti-Coull", "agresti_coull"),
+        ("wilsoncc", "wilson_cc"),
+        ("Wilson CC", "wilson_cc"),
+        ("clopperpearson", "exact"),
+        ("clopper_pearson", "exact"),
+    ],
+)
+def test_ci_accepts_every_alias_the_core_accepts(spelling, method):
+    """Issue 9: the functions kept their own alias list and =UPTAKE_CI(62,669,0.95,"agresticoull") was #VALUE!."""
+    want = [list(intervals.proportion_ci(62, 669, 0.95, method))]
+    assert udfs.UPTAKE_CI(62.0, 669.0, 0.95, spelling) == want
+    assert list(intervals.proportion_ci(62, 669, 0.95, spelling)) == want[0]
+    assert intervals.method_key(spelling) == method
+
+
+def test_every_registered_alias_reaches_its_method():
+    """One registry: each alias the core lists works in the functions, and names the same interval."""
+    for alias, method in intervals.ALIASES.items():
+        assert udfs.UPTAKE_CI(62.0, 669.0, 0.95, alias) == udfs.UPTAKE_CI(62.0, 669.0, 0.95, method)
+    assert set(intervals.ALIASES.values()) <= set(intervals.METHODS)
+    assert udfs.UPTAKE_CI(62.0, 669.0, 0.95, "agresti") == "#VALUE!"

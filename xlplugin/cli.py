@@ -16,7 +16,12 @@ from xlplugin.core.errors import InputError
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
 
-METHOD_CHOICES = ("wilson", "wilson_cc", "exact", "jeffreys", "agresti_coull", "wald")
+
+def _method(text: str) -> str:
+    """An interval method by any of its registered spellings ('clopper-pearson' -> 'exact')."""
+    from xlplugin.core.intervals import method_key
+
+    return method_key(text) or text
 
 
 class _Parser(argparse.ArgumentParser):
@@ -48,7 +53,9 @@ def _suppressed(text: str) -> tuple[int, int]:
 
 def _add_stat_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--confidence", type=_confidence, default=0.95, help="confidence level (default 0.95)")
-    p.add_argument("--method", choices=METHOD_CHOICES, default="wilson", help="interval method (default wilson)")
+    from xlplugin.core.intervals import METHODS
+
+    p.add_argument("--method", type=_method, choices=METHODS, default="wilson", help="interval method (default wilson)")
     _add_suppressed(p)
 
 
@@ -137,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input", metavar="INPUT", help="funnel CSV or report spec (.toml)")
     p.add_argument("-o", "--output", required=True, metavar="OUT.xlsx|OUT.ods", help="the workbook to write")
     p.add_argument("--format", choices=("xlsx", "ods"), help="xlsx or ods (default: from OUT's suffix)")
+    p.add_argument("--csv", metavar="DIR", help="also write the tidy CSVs (one per table) and datapackage.json to DIR")
     _add_stat_options(p)
     p.add_argument("--publish", action="store_true", help="values only, no formulas (for publication)")
     p.add_argument("--force", action="store_true", help="overwrite OUT.xlsx if it exists")
@@ -154,7 +162,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="OUT", help="write here instead of updating WORKBOOK")
     p.add_argument("--backup", action="store_true", help="keep the previous file beside it")
     p.add_argument("--force", action="store_true", help="overwrite cells the user edited in owned sheets")
+    add_case_options(p)
     p.set_defaults(run=cmd_refresh)
+
+    p = sub.add_parser(
+        "check-workbook", help="check a workbook against the accessibility guidance, with publishing warnings"
+    )
+    p.add_argument("workbook", metavar="FILE", help="the .xlsx/.xlsm to check")
+    p.add_argument("--json", action="store_true", help="print JSON: findings and warnings")
+    p.set_defaults(run=cmd_check_workbook)
 
     p = sub.add_parser("excel-starter", help="build the Excel starter workbook (.xlsm) from xlwings' template")
     p.add_argument("output", metavar="OUT.xlsm")
@@ -308,8 +324,9 @@ def cmd_report(args) -> int:
         overdispersion=args.overdispersion,
         fmt=args.format,
         read_options=read_options(args),
+        csv_dir=args.csv,
     )
-    print(f"wrote {out}")
+    print(f"wrote {out}" + (f" and the tidy CSVs in {args.csv}" if args.csv else ""))
     return EXIT_OK
 
 
@@ -317,6 +334,8 @@ def cmd_refresh(args) -> int:
     # by full name: the subpackage `xlplugin.refresh`, whatever the API facade has cached
     from xlplugin.refresh import refresh_table, refresh_workbook
 
+    if args.table and getattr(args, "cases", False):
+        raise InputError("--cases refreshes a report made by `report --cases`; --table writes a CSV as it is")
     if args.table:
         out = refresh_table(
             args.workbook,
@@ -330,9 +349,54 @@ def cmd_refresh(args) -> int:
     else:
         if args.sheet:
             raise InputError("--sheet goes with --table NAME")
-        out = refresh_workbook(args.workbook, args.csv, output=args.output, backup=args.backup, force=args.force)
+        from xlplugin.cases import cli as cases
+
+        cases.refuse_case_options_without_cases(args)
+        prepared = None
+        if cases.wants_cases(args):  # CSV is case records: count the funnel first (xlplugin.cases)
+            from xlplugin.cases.report import prepare
+
+            prepared = prepare(args, args.csv)[:2]
+        out = refresh_workbook(
+            args.workbook, args.csv, output=args.output, backup=args.backup, force=args.force, prepared=prepared
+        )
     print(f"wrote {out}")
     return EXIT_OK
+
+
+def cmd_check_workbook(args) -> int:
+    """Exit 0 when the workbook passes every accessibility check (warnings are advice), 1 when not."""
+    from xlplugin.accessibility.checker import CHECKS
+    from xlplugin.accessibility.ods import ODS_CHECKS, is_ods
+    from xlplugin.accessibility.publishing import check_for_publication
+
+    findings, warnings = check_for_publication(args.workbook)
+    checks = len(ODS_CHECKS) if is_ods(args.workbook) else len(CHECKS)
+    if args.json:
+        import json
+
+        def record(f) -> dict:
+            return {"check": f.check, "sheet": f.sheet, "where": f.where, "message": f.message}
+
+        doc = {
+            "file": args.workbook,
+            "passes": not findings,
+            "checks": checks,
+            "findings": [record(f) for f in findings],
+            "warnings": [record(f) for f in warnings],
+        }
+        print(json.dumps(doc, indent=2, ensure_ascii=False))
+    else:
+        for f in findings:
+            print(f"{args.workbook}: {f}")
+        for f in warnings:
+            print(f"{args.workbook}: warning: {f}")
+        if not findings:
+            print(
+                f"{args.workbook}: passes all {checks} accessibility checks"
+                + (f" ({len(warnings)} warnings)" if warnings else "")
+            )
+    return 1 if findings else EXIT_OK
 
 
 def cmd_excel_starter(args) -> int:

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
+from xlplugin.core.funnel import NOT_STATED
+from xlplugin.core.intervals import method_label
 from xlplugin.core.rates import MIXED_UNITS, OUTSIDE_FUNNEL, StageRate, singular
 
-_METHOD_NAMES = {
-    "wilson": "Wilson",
-    "wilson_cc": "Wilson (cc)",
-    "exact": "Clopper-Pearson",
-    "jeffreys": "Jeffreys",
-    "agresti_coull": "Agresti-Coull",
-    "wald": "Wald",
-}
+#: Printed under a table with a stage that has no `unit`.
+UNITS_NOT_STATED = "units not stated: assumed to count the same things"
 
 
 def pct(x: float | None, places: int = 1) -> str:
@@ -62,7 +58,7 @@ def _table(header: list[str], rows: list[list[str]], right: frozenset[int] = fro
 def rates_table(tables, confidence: float, method: str) -> str:
     """The funnel table(s) as aligned text, one block per programme."""
     blocks = []
-    ci_head = f"{confidence:.3g} CI ({_METHOD_NAMES.get(method, method)})".replace("0.95 ", "95% ")
+    ci_head = f"{confidence:.3g} CI ({method_label(method, short=True)})".replace("0.95 ", "95% ")
     for programme, rows in tables:
         body = [
             [
@@ -78,6 +74,7 @@ def rates_table(tables, confidence: float, method: str) -> str:
             for r in rows
         ]
         title = f"{programme.name}\n" if programme.name else ""
+        unstated = any(s.unit == NOT_STATED for s in programme.stages)
         blocks.append(
             title
             + _table(
@@ -85,6 +82,7 @@ def rates_table(tables, confidence: float, method: str) -> str:
                 body,
                 right=frozenset({1, 5, 6}),
             )
+            + ("\n" + UNITS_NOT_STATED if unstated else "")
         )
     return "\n\n".join(blocks)
 

@@ -36,8 +36,14 @@ def add_case_options(p: argparse.ArgumentParser, *, sql: bool = False) -> None:
     g.add_argument("--within", metavar="30d", help="a later stage counts only within this time of the first (d, w, h)")
     g.add_argument("--unit", metavar="UNIT", help="what a case is (people, households...); default 'not stated'")
     g.add_argument("--suppress-below", type=_at_least_two, metavar="N", help="write counts 1 to N-1 as [c]")
+    g.add_argument(
+        "--query-result",
+        action="store_true",
+        help="INPUT is the saved result (CSV) of the --sql query run on another engine, with the same options",
+    )
     if sql:
         g.add_argument("--sql", choices=SQL_CHOICES, help="print the query in this SQL dialect and stop")
+        g.add_argument("--sql-table", metavar="NAME", help="with --sql: the table the query reads (default cases)")
 
 
 def wants_cases(args: argparse.Namespace) -> bool:
@@ -62,6 +68,10 @@ def load(args: argparse.Namespace, path: str):
         unit=args.unit,
         suppress_below=args.suppress_below,
     )
+    if args.query_result:
+        from xlplugin.cases.funnel import load_query_result
+
+        return load_query_result(path, query)
     return load_cases(path, query)
 
 
@@ -71,19 +81,33 @@ def refuse_case_options_without_cases(args: argparse.Namespace) -> None:
 
     given = [
         f"--{name.replace('_', '-')}"
-        for name in ("stages", "id", "by", "by_period", "within", "unit", "suppress_below", "sql")
+        for name in ("stages", "id", "by", "by_period", "within", "unit", "suppress_below", "sql", "sql_table")
         if getattr(args, name, None) not in (None, False)
     ]
-    if getattr(args, "ordered", False):
-        given.append("--ordered")
+    given += [f"--{name.replace('_', '-')}" for name in ("ordered", "query_result") if getattr(args, name, False)]
     if given and not wants_cases(args):
         raise InputError(Problem(f"{', '.join(given)} go(es) with --cases (INPUT as one row per case)"))
+    if wants_cases(args) and args.command != "refresh":  # refresh's --table is its own option
+        ignored = [
+            f"--{name.replace('_', '-')}"
+            for name in ("layout", "programme_column", "sheet", "table", "input_format")
+            if getattr(args, name, None) is not None
+        ]
+        if getattr(args, "cell_range", None) is not None:
+            ignored.append("--range")
+        if ignored:
+            raise InputError(
+                Problem(f"{', '.join(ignored)} read(s) a funnel table, not case records: leave it out with --cases")
+            )
 
 
 def print_sql(args: argparse.Namespace) -> int:
     """`rates --cases --sql DIALECT`: the query, resolved against the file's columns, in that dialect."""
-    from xlplugin.cases.sql import transpile
+    from xlplugin.cases.sql import SOURCE, transpile
 
     result = load(args, args.input)
-    print(transpile(result.sql, args.sql) + ";")
+    sql = result.sql
+    if args.sql_table:  # the query reads its table in one place: the first step's FROM
+        sql = sql.replace(f" FROM {SOURCE}), ", f" FROM {args.sql_table}), ", 1)
+    print(transpile(sql, args.sql) + ";")
     return 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from xlplugin.cases.sql import SOURCE, build_sql, literal
-from xlplugin.core.cases import CaseQuery, GroupCounts, group_counts_from_row
+from xlplugin.core.cases import CaseQuery, GroupCounts, counts_from_patterns
 from xlplugin.core.errors import InputError, Problem
 
 EXTRA_MESSAGE = "reading case records needs DuckDB and SQLGlot: pip install 'xlplugin[cases]'"
@@ -32,28 +32,49 @@ def reader_sql(path: Path) -> str:
     name = literal(str(path))
     if suffix in PARQUET_SUFFIXES:
         return f"read_parquet({name})"
-    if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
+    if suffix in (".xls", ".ods"):
         raise InputError(
-            Problem(
-                "case records are read from CSV or Parquet; save the sheet as CSV (a workbook table is not read yet)",
-                str(path),
-            )
+            Problem("case records are read from CSV, Parquet or .xlsx; save the sheet as CSV or .xlsx", str(path))
         )
     return f"read_csv({name}, all_varchar = true, header = true)"
 
 
-def connect(path: Path):
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+
+
+def workbook_as_csv(path: Path, folder: Path) -> Path:
+    """An .xlsx case table (its only Excel table, or its first sheet) as a CSV of the cells' text.
+
+    A workbook holds at most about a million rows and is read whole by any reader, so here,
+    unlike CSV and Parquet, the rows pass through Python (`xlplugin.inputs.xlsxinput`, which
+    names the sheet and cell of any problem); dates become ISO text, TRUE/FALSE stay flags.
+    """
+    import csv
+
+    from xlplugin.inputs.xlsxinput import read_workbook
+
+    table = read_workbook(path.read_bytes(), str(path))
+    out = folder / (path.stem + ".csv")
+    with open(out, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(table.header)
+        writer.writerows(table.rows)
+    return out
+
+
+def connect(path: Path, label: str | None = None):
     """A DuckDB connection with the view `cases` over the file, and the file's column types."""
     duckdb = _duckdb()
+    label = label or str(path)
     if not path.is_file():
-        raise InputError(Problem("does not exist" if not path.exists() else "is not a file", str(path)))
+        raise InputError(Problem("does not exist" if not path.exists() else "is not a file", label))
     con = duckdb.connect()
     try:
         con.execute(f"CREATE VIEW {SOURCE} AS SELECT * FROM {reader_sql(path)}")
         described = con.execute(f"DESCRIBE SELECT * FROM {SOURCE}").fetchall()
     except duckdb.Error as exc:
         con.close()
-        raise InputError(Problem(f"cannot be read as a table of case records: {_first_line(exc)}", str(path))) from None
+        raise InputError(Problem(f"cannot be read as a table of case records: {_first_line(exc)}", label)) from None
     return con, {row[0]: str(row[1]) for row in described}
 
 
@@ -99,7 +120,19 @@ def run(path: str | Path, query: CaseQuery) -> tuple[CaseQuery, str, list[GroupC
     """(the query as resolved against the file, its SQL, the counts per group) for the case file."""
     duckdb = _duckdb()
     path = Path(path)
-    con, types = connect(path)
+    folder = None
+    if path.suffix.lower() in WORKBOOK_SUFFIXES and path.is_file():
+        import shutil
+        import tempfile
+
+        folder = Path(tempfile.mkdtemp(prefix="xlplugin-cases-"))
+        try:
+            con, types = connect(workbook_as_csv(path, folder), str(path))
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+    else:
+        con, types = connect(path)
     try:
         query = resolve_columns(query, list(types), str(path))
         sql = build_sql(query, {c: types[c] for c in query.columns})
@@ -111,6 +144,9 @@ def run(path: str | Path, query: CaseQuery) -> tuple[CaseQuery, str, list[GroupC
             raise InputError(Problem(f"cannot be counted as case records: {_first_line(exc)}", str(path))) from None
     finally:
         con.close()
-    groups = [group_counts_from_row(dict(zip(names, row, strict=True)), len(query.columns), query) for row in rows]
-    groups.sort(key=lambda g: (g.group is None, g.group or ""))
+        if folder is not None:
+            import shutil
+
+            shutil.rmtree(folder, ignore_errors=True)
+    groups = counts_from_patterns((dict(zip(names, row, strict=True)) for row in rows), query)
     return query, sql, groups

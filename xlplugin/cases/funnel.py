@@ -36,6 +36,7 @@ class CaseFunnel:
     groups: tuple[GroupCounts, ...]
     records: tuple[StageRecord, ...]
     path: Path
+    counted_elsewhere: bool = False  # the source file is the saved result of the query run on another engine
 
     @property
     def suppressed(self) -> tuple[int, int]:
@@ -82,15 +83,82 @@ def load_cases(path: str | Path, query: CaseQuery) -> CaseFunnel:
 
     path = Path(path)
     query, sql, groups = run(path, query)
+    if not any(g.rows for g in groups):
+        raise InputError(Problem("there are no case records: the file has a header but no data rows", str(path)))
     records = funnel_records(groups, query)
     if not records:
         what = f"'{query.by}'" if query.by else "a date in the first stage's column"
         raise InputError(Problem(f"no case has {what}, so there is no funnel to count", str(path)))
-    if not any(g.cases for g in groups):
-        raise InputError(Problem("there are no case records: the file has a header but no data rows", str(path)))
     suppressed = (1, query.suppress_below - 1) if query.suppress_below else DEFAULT_SUPPRESSED
     funnel = build_funnel(records, source=str(path), suppressed=suppressed)
     return CaseFunnel(funnel, query, sql, tuple(groups), tuple(records), path)
+
+
+def expected_columns(query: CaseQuery) -> list[str]:
+    """The columns of the query's result, as `xlplugin.cases.sql.build_sql` names them."""
+    n = len(query.columns)
+    names = ["grp"] if (query.by or query.by_period) else []
+    if query.id:
+        names += ["has_id", "dup"] + [f"r_{k}" for k in range(1, n + 1)]
+    else:
+        names += [f"s_{k}" for k in range(1, n + 1)]
+    names += [f"ok_{k}" for k in range(2, n + 1)] if query.ordered else []
+    names += [f"win_{k}" for k in range(2, n + 1)] if query.within_seconds else []
+    names.append("n_cases")
+    if query.id:
+        names += ["n_rows"] + [f"{x}_{k}" for k in range(1, n + 1) for x in ("m", "u")]
+    return names
+
+
+def load_query_result(path: str | Path, query: CaseQuery) -> CaseFunnel:
+    """The funnel from the result of the `--sql` query run on another engine, saved as CSV.
+
+    The query's options (--stages, --id, --ordered ...) must be given again: they say what
+    the columns mean. The result is small (one row per pattern), so Python reads it.
+    """
+    import csv
+
+    from xlplugin.cases.sql import build_sql
+    from xlplugin.core.cases import counts_from_patterns
+
+    path = Path(path)
+    label = str(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(Problem(f"is not UTF-8 text (byte {exc.start})", label)) from None
+    reader = csv.reader(text.splitlines())
+    header = [h.strip().lower() for h in next(reader, [])]  # warehouses may upper-case names
+    expected = expected_columns(query)
+    missing = [c for c in expected if c not in header]
+    extra = [c for c in header if c not in expected]
+    if missing or extra:
+        said = [f"no column(s) {', '.join(missing)}"] if missing else []
+        said += [f"column(s) {', '.join(extra)} these options do not make"] if extra else []
+        raise InputError(
+            Problem(
+                f"is not the result of the query these options make: it has {' and '.join(said)} "
+                f"(expected {', '.join(expected)}); give the same --stages, --id, --by, --by-period, --ordered "
+                "and --within as for --sql",
+                label,
+            )
+        )
+    rows = []
+    for line, values in enumerate(reader, start=2):
+        if not any(v.strip() for v in values):
+            continue
+        row = dict(zip(header, (v.strip() for v in values), strict=False))
+        for column in expected:
+            if column != "grp" and row.get(column, "") not in ("",) and not row[column].lstrip("-").isdigit():
+                raise InputError(Problem(f"'{row[column]}' is not a whole number", label, line, column))
+        rows.append(row)
+    groups = counts_from_patterns(rows, query)
+    if not any(g.rows for g in groups):
+        raise InputError(Problem("the query result has no rows: the case table was empty", label))
+    records = funnel_records(groups, query)
+    suppressed = (1, query.suppress_below - 1) if query.suppress_below else DEFAULT_SUPPRESSED
+    funnel = build_funnel(records, source=label, suppressed=suppressed)
+    return CaseFunnel(funnel, query, build_sql(query), tuple(groups), tuple(records), path, counted_elsewhere=True)
 
 
 def sha256_of(path: Path) -> str:

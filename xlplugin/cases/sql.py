@@ -1,12 +1,16 @@
 """The one SQL query per funnel, written from a `CaseQuery`; and the same query in other dialects.
 
 Pure text building (no engine). The query is written once, in DuckDB's dialect, from portable
-parts only (CASE, SUM, MIN/MAX, TRIM/LOWER, a regular-expression match, TRY_CAST, DATE_DIFF,
-DATE_TRUNC), so that SQLGlot can carry it unchanged in meaning to PostgreSQL, Spark, BigQuery
-and T-SQL. Result columns are named as `xlplugin.core.cases.group_counts_from_row` reads them.
+parts only (CASE, COUNT/SUM, MIN/MAX, TRIM/LOWER, a regular-expression match, TRY_CAST,
+DATE_DIFF, DATE_TRUNC, GROUP BY), so that SQLGlot can carry it unchanged in meaning to
+PostgreSQL, Spark, BigQuery and T-SQL. Result columns are named as
+`xlplugin.core.cases.counts_from_patterns` reads them.
 
-Why three steps (cells, cases, the aggregate): a case may span rows (with `--id`), so each
-stage's reached flag and earliest date are taken per case before the funnel is counted.
+Why patterns: the engine classifies every cell and compares dates, and groups the cases by
+what it found; a funnel has few such patterns (at most a few hundred), so the counting rules
+run once, in Python, over a handful of rows, and any engine's output feeds them alike. A case
+may span rows (with `--id`): each stage's reached flag and earliest date are taken per case
+first.
 """
 
 from __future__ import annotations
@@ -34,54 +38,35 @@ def _in(values: tuple[str, ...]) -> str:
     return "(" + ", ".join(literal(v) for v in values) + ")"
 
 
-def _stage_columns(k: int, column: str, sql_type: str) -> tuple[str, str, list[str]]:
-    """Stage k's cell as (its text or typed value v_k, its date d_k, [m_k, u_k, r_k]).
+def _stage_columns(k: int, column: str, sql_type: str) -> tuple[str, str, str]:
+    """Stage k's cell as (its text or typed value v_k, its date d_k, its state s_k).
 
-    m: missing (empty); u: unparseable; r: reached (a true flag or a date); d: the date, if any.
+    s: 0 not reached (a false flag), 1 reached (a true flag or a date), 2 missing (empty),
+    3 unparseable (`xlplugin.core.cases.STATE_CODES`).
     """
     col, v, d = quote(column), f"v_{k}", f"d_{k}"
     t = sql_type.upper()
     if t in _DATE_TYPES:
-        return (
-            f"{col} AS {v}",
-            f"CAST({v} AS TIMESTAMP) AS {d}",
-            [
-                f"CASE WHEN {v} IS NULL THEN 1 ELSE 0 END AS m_{k}",
-                f"0 AS u_{k}",
-                f"CASE WHEN {v} IS NULL THEN 0 ELSE 1 END AS r_{k}",
-            ],
-        )
+        return f"{col} AS {v}", f"CAST({v} AS TIMESTAMP) AS {d}", f"CASE WHEN {v} IS NULL THEN 2 ELSE 1 END AS s_{k}"
     if t == "BOOLEAN":
         return (
             f"{col} AS {v}",
             f"CAST(NULL AS TIMESTAMP) AS {d}",
-            [
-                f"CASE WHEN {v} IS NULL THEN 1 ELSE 0 END AS m_{k}",
-                f"0 AS u_{k}",
-                f"CASE WHEN {v} THEN 1 ELSE 0 END AS r_{k}",
-            ],
+            f"CASE WHEN {v} IS NULL THEN 2 WHEN {v} THEN 1 ELSE 0 END AS s_{k}",
         )
     if t in _INT_TYPES:
         return (
             f"{col} AS {v}",
             f"CAST(NULL AS TIMESTAMP) AS {d}",
-            [
-                f"CASE WHEN {v} IS NULL THEN 1 ELSE 0 END AS m_{k}",
-                f"CASE WHEN {v} IS NULL OR {v} IN (0, 1) THEN 0 ELSE 1 END AS u_{k}",
-                f"CASE WHEN {v} = 1 THEN 1 ELSE 0 END AS r_{k}",
-            ],
+            f"CASE WHEN {v} IS NULL THEN 2 WHEN {v} = 1 THEN 1 WHEN {v} = 0 THEN 0 ELSE 3 END AS s_{k}",
         )
     # text (CSV cells, or any other type, read as its text)
     return (
         f"TRIM(CAST({col} AS VARCHAR)) AS {v}",
         f"CASE WHEN REGEXP_MATCHES({v}, {literal(ISO_DATE_PATTERN)}) "
         f"THEN TRY_CAST(REPLACE({v}, 'T', ' ') AS TIMESTAMP) END AS {d}",
-        [
-            f"CASE WHEN {v} IS NULL OR {v} = '' THEN 1 ELSE 0 END AS m_{k}",
-            f"CASE WHEN {v} IS NULL OR {v} = '' OR LOWER({v}) IN {_in(TRUE_FLAGS + FALSE_FLAGS)} "
-            f"OR {d} IS NOT NULL THEN 0 ELSE 1 END AS u_{k}",
-            f"CASE WHEN LOWER({v}) IN {_in(TRUE_FLAGS)} OR {d} IS NOT NULL THEN 1 ELSE 0 END AS r_{k}",
-        ],
+        f"CASE WHEN {v} IS NULL OR {v} = '' THEN 2 WHEN LOWER({v}) IN {_in(TRUE_FLAGS)} OR d_{k} IS NOT NULL THEN 1 "
+        f"WHEN LOWER({v}) IN {_in(FALSE_FLAGS)} THEN 0 ELSE 3 END AS s_{k}",
     )
 
 
@@ -90,26 +75,33 @@ def _key(column: str) -> str:
 
 
 def build_sql(query: CaseQuery, types: dict[str, str] | None = None, source: str = SOURCE) -> str:
-    """The DuckDB SQL that counts the funnel of `query` over table `source`.
+    """The DuckDB SQL that counts the patterns of `query` over table `source`.
 
+    It returns one row per pattern (group, each stage reached or its state, in order, within
+    the window) with how many cases, rows and empty or unparseable cells have it; the funnel
+    and every diagnostic are sums over these rows (`xlplugin.core.cases.counts_from_patterns`).
     `types` maps a stage column to its SQL type when the engine knows it (Parquet): dates,
     booleans and integers are then read as such; any other column is read as text.
     """
     types = types or {}
     n = len(query.columns)
     ks = range(1, n + 1)
+    text_types = {k: types.get(c, "VARCHAR").upper() for k, c in zip(ks, query.columns, strict=True)}
     keys = (["cid"] if query.id else []) + (["g"] if query.by else [])
     texts = []
     if query.id:
         texts.append(f"{_key(query.id)} AS cid")
     if query.by:
         texts.append(f"{_key(query.by)} AS g")
+    # dates are read only when something compares them (reading them costs time at scale)
+    dates = bool(query.ordered or query.within_seconds or query.by_period)
     dated, cells = list(keys), list(keys)
     for k, column in zip(ks, query.columns, strict=True):
-        v, d, flags = _stage_columns(k, column, types.get(column, "VARCHAR"))
+        v, d, state = _stage_columns(k, column, text_types[k])
         texts.append(v)
-        dated += [f"v_{k}", d]
-        cells += flags + [f"d_{k}"]
+        textual = text_types[k] not in _DATE_TYPES + ("BOOLEAN",) + _INT_TYPES
+        dated += [f"v_{k}"] + ([d] if dates or textual else [])  # a text cell needs its date to be read
+        cells += [state] + ([f"d_{k}"] if dates else [])
 
     if query.id:
         per_case = [
@@ -118,74 +110,42 @@ def build_sql(query: CaseQuery, types: dict[str, str] | None = None, source: str
             "CASE WHEN cid IS NULL THEN 0 ELSE 1 END AS has_id",
         ]
         for k in ks:
-            per_case += [f"MAX(r_{k}) AS r_{k}", f"MIN(d_{k}) AS d_{k}", f"SUM(m_{k}) AS m_{k}", f"SUM(u_{k}) AS u_{k}"]
+            per_case += [
+                f"MAX(CASE WHEN s_{k} = 1 THEN 1 ELSE 0 END) AS r_{k}",
+                f"SUM(CASE WHEN s_{k} = 2 THEN 1 ELSE 0 END) AS m_{k}",
+                f"SUM(CASE WHEN s_{k} = 3 THEN 1 ELSE 0 END) AS u_{k}",
+            ]
+            per_case += [f"MIN(d_{k}) AS d_{k}"] if dates else []
         group = "cid" + (", g" if query.by else "")
-        cases_cte = f"SELECT cid, {', '.join(per_case)} FROM cells GROUP BY {group}"
-    else:
-        cols = [*(["g"] if query.by else []), "1 AS n", "1 AS has_id"]
-        cols += [f"{x}_{k}" for k in ks for x in ("r", "d", "m", "u")]
-        cases_cte = f"SELECT {', '.join(cols)} FROM cells"
-
-    def ok(k: int) -> str:  # no earlier stage dated after stage k
-        return " AND ".join(f"(d_{j} IS NULL OR d_{k} IS NULL OR d_{j} <= d_{k})" for j in range(1, k)) or "1 = 1"
-
-    def within(k: int) -> str:
-        if not query.within_seconds or k == 1:
-            return "1 = 1"
-        seconds = f"DATE_DIFF('second', d_1, d_{k}) <= {query.within_seconds}"
-        return f"(d_1 IS NOT NULL AND d_{k} IS NOT NULL AND d_1 <= d_{k} AND {seconds})"
-
-    counted: dict[int, str] = {}
-    prefix: dict[int, str] = {}
-    for k in ks:
-        if query.ordered and k > 1:
-            prefix[k] = f"({counted[k - 1]}) AND {ok(k)}"
-        else:
-            prefix[k] = "1 = 1"
-        counted[k] = f"{prefix[k]} AND r_{k} = 1 AND {within(k)}"
-
-    def total(cond: str, alias: str) -> str:
-        return f"SUM(CASE WHEN has_id = 1 AND {cond} THEN 1 ELSE 0 END) AS {alias}"
-
-    out = [
-        "SUM(n) AS n_rows",
-        "SUM(has_id) AS n_cases",
-        "SUM(CASE WHEN has_id = 0 THEN n ELSE 0 END) AS no_id_rows",
-        "SUM(CASE WHEN has_id = 1 AND n > 1 THEN 1 ELSE 0 END) AS dup_ids",
-        "SUM(CASE WHEN has_id = 1 THEN n - 1 ELSE 0 END) AS dup_rows",
-    ]
-    for k in ks:
-        out += [
-            f"SUM(m_{k}) AS m_{k}",
-            f"SUM(u_{k}) AS u_{k}",
-            total(f"r_{k} = 1", f"r_{k}"),
-            total(counted[k], f"c_{k}"),
-        ]
-        for j in range(1, k):
-            out.append(total(f"r_{k} = 1 AND r_{j} = 0", f"ns_{k}_{j}"))
-            if query.within_seconds and not query.ordered:
-                out.append(total(f"({counted[k]}) AND NOT ({counted[j]})", f"nc_{k}_{j}"))
-        if query.ordered and k > 1:
-            out.append(total(f"({counted[k - 1]}) AND r_{k} = 1 AND NOT ({ok(k)})", f"ooo_{k}"))
-        if query.within_seconds and k > 1:
-            base = f"({prefix[k]}) AND r_{k} = 1"
-            out.append(total(f"{base} AND d_1 IS NOT NULL AND d_{k} IS NOT NULL AND NOT {within(k)}", f"ow_{k}"))
-            out.append(total(f"{base} AND (d_1 IS NULL OR d_{k} IS NULL)", f"ud_{k}"))
-
+        cases_from = f"(SELECT cid, {', '.join(per_case)} FROM cells GROUP BY {group}) AS per_case"
+        facts = ["has_id", "CASE WHEN n > 1 THEN 1 ELSE 0 END AS dup"] + [f"r_{k}" for k in ks]
+        sums = ["SUM(n) AS n_rows"] + [f"SUM({x}_{k}) AS {x}_{k}" for k in ks for x in ("m", "u")]
+        passed = ["n"] + [f"{x}_{k}" for k in ks for x in ("m", "u")]
+    else:  # every row is a case
+        cases_from = "cells"
+        facts = [f"s_{k}" for k in ks]
+        sums, passed = [], []
+    if query.ordered:  # no earlier stage dated after this one
+        for k in range(2, n + 1):
+            cond = " AND ".join(f"(d_{j} IS NULL OR d_{k} IS NULL OR d_{j} <= d_{k})" for j in range(1, k))
+            facts.append(f"CASE WHEN {cond} THEN 1 ELSE 0 END AS ok_{k}")
+    if query.within_seconds:  # 0 outside the window, 1 within, 2 no date to tell
+        for k in range(2, n + 1):
+            seconds = f"DATE_DIFF('second', d_1, d_{k}) <= {query.within_seconds}"
+            inside = f"d_1 <= d_{k} AND {seconds}"
+            facts.append(f"CASE WHEN d_1 IS NULL OR d_{k} IS NULL THEN 2 WHEN {inside} THEN 1 ELSE 0 END AS win_{k}")
     if query.by:
-        grp = "g"
+        facts.insert(0, "g AS grp")
     elif query.by_period:
-        grp = f"CAST(CAST(DATE_TRUNC({literal(query.by_period)}, d_1) AS DATE) AS VARCHAR)"
-    else:
-        grp = None
-    select = (f"{grp} AS grp, " if grp else "") + ", ".join(out)
-    tail = f" GROUP BY {grp}" if grp else ""
+        facts.insert(0, f"CAST(CAST(DATE_TRUNC({literal(query.by_period)}, d_1) AS DATE) AS VARCHAR) AS grp")
+    names = [f.rsplit(" AS ", 1)[-1] for f in facts]
     return (
         f"WITH texts AS (SELECT {', '.join(texts)} FROM {source}), "
         f"dated AS (SELECT {', '.join(dated)} FROM texts), "
         f"cells AS (SELECT {', '.join(cells)} FROM dated), "
-        f"per_case AS ({cases_cte}) "
-        f"SELECT {select} FROM per_case{tail}"
+        f"facts AS (SELECT {', '.join(facts + passed)} FROM {cases_from}) "
+        f"SELECT {', '.join(names)}, COUNT(*) AS n_cases{''.join(', ' + x for x in sums)} "
+        f"FROM facts GROUP BY {', '.join(names)}"
     )
 
 

@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from xlplugin.core.errors import InputError, Problem
 from xlplugin.core.funnel import OUTSIDE, StageRecord
@@ -231,12 +232,12 @@ class GroupCounts:
     outside_window: list[int] = field(default_factory=list)
     undated: list[int] = field(default_factory=list)
 
-    def as_json(self, query: CaseQuery) -> dict:
+    def as_json(self, query: CaseQuery) -> dict[str, object]:
         names = query.stage_names
         shown = _shower(query.suppress_below)
         stages = []
         for i, name in enumerate(names):
-            entry: dict = {
+            entry: dict[str, object] = {
                 "stage": name,
                 "column": query.columns[i],
                 "count": shown(self.counted[i]),
@@ -262,32 +263,98 @@ class GroupCounts:
         }
 
 
-def group_counts_from_row(row: dict[str, object], n: int, query: CaseQuery) -> GroupCounts:
-    """Read one result row of the engine's query (columns named as `xlplugin.cases.sql` names them)."""
+# ------------------------------------------------------------------ patterns: what an engine returns
 
-    def num(key: str) -> int:
-        value = row.get(key)
-        return int(value) if value not in (None, "") else 0  # type: ignore[arg-type]
+#: A stage cell's state in a pattern without --id (per row); with --id a pattern holds reached (1/0).
+STATE_CODES = {NOT_REACHED: 0, REACHED: 1, MISSING: 2, UNPARSEABLE: 3}
+#: Whether a later stage is within the window of the first: outside, within, no date to tell.
+WIN_OUTSIDE, WIN_WITHIN, WIN_UNDATED = 0, 1, 2
 
-    group = row.get("grp")
-    if group not in (None, "") and query.by_period:  # the engine gives the period's first day
-        group = period_of(dt.datetime.fromisoformat(str(group)[:10]), query.by_period)
-    g = GroupCounts(group=None if group in (None, "") else str(group))
-    g.rows, g.cases = num("n_rows"), num("n_cases")
-    g.rows_without_id, g.duplicate_ids, g.duplicate_rows = num("no_id_rows"), num("dup_ids"), num("dup_rows")
+
+def _int(value: object) -> int:
+    """A count from an engine: an int, or text from a CSV or psql; empty is 0."""
+    return 0 if value is None or value == "" else int(str(value))
+
+
+def counts_from_patterns(rows: Iterable[Mapping[str, object]], query: CaseQuery) -> list[GroupCounts]:
+    """The funnel's counts from the engine's pattern rows (columns as `xlplugin.cases.sql` names them).
+
+    A pattern is one combination of per-case facts (each stage reached or not, and with dates
+    whether it is in order and within the window), with how many cases, rows and empty or
+    unparseable cells have it. Every count the output shows is a sum over patterns, here, in
+    one place: the engines only classify cells and compare dates.
+    """
+    n = len(query.columns)
+    out: dict[str | None, GroupCounts] = {}
+    for row in rows:
+        group = row.get("grp")
+        if group not in (None, "") and query.by_period:  # the engine gives the period's first day
+            group = period_of(dt.datetime.fromisoformat(str(group)[:10]), query.by_period)
+        name = None if group in (None, "") else str(group)
+        g = out.get(name)
+        if g is None:
+            g = out[name] = _empty_group(name, n)
+        weight = _int(row.get("n_cases"))
+        if query.id:
+            rows_here = _int(row.get("n_rows"))
+            reached = [_int(row.get(f"r_{k}")) == 1 for k in range(1, n + 1)]
+            for i in range(n):
+                g.missing[i] += _int(row.get(f"m_{i + 1}"))
+                g.unparseable[i] += _int(row.get(f"u_{i + 1}"))
+        else:
+            rows_here = weight
+            states = [_int(row.get(f"s_{k}")) for k in range(1, n + 1)]
+            reached = [state == 1 for state in states]
+            for i, state in enumerate(states):
+                g.missing[i] += weight if state == 2 else 0
+                g.unparseable[i] += weight if state == 3 else 0
+        g.rows += rows_here
+        if query.id and _int(row.get("has_id")) == 0:
+            g.rows_without_id += rows_here
+            continue
+        g.cases += weight
+        if query.id and _int(row.get("dup")) == 1:
+            g.duplicate_ids += weight
+            g.duplicate_rows += rows_here - weight
+        in_order = [True] + [_int(row.get(f"ok_{k}", 1)) == 1 for k in range(2, n + 1)]
+        window = [WIN_WITHIN] + [_int(row.get(f"win_{k}", WIN_WITHIN)) for k in range(2, n + 1)]
+        _count_case(g, reached, in_order, window, query, weight)
+    return sorted(out.values(), key=lambda g: (g.group is None, g.group or ""))
+
+
+def _count_case(
+    g: GroupCounts, reached: list[bool], in_order: list[bool], window: list[int], query: CaseQuery, weight: int
+) -> None:
+    """Add `weight` cases with these facts to `g`: the counting rules (module docstring), once."""
+    n = len(reached)
+    within = bool(query.within_seconds)
+    counted = [False] * n
     for i in range(n):
-        k = i + 1
-        g.reached.append(num(f"r_{k}"))
-        g.counted.append(num(f"c_{k}"))
-        g.missing.append(num(f"m_{k}"))
-        g.unparseable.append(num(f"u_{k}"))
-        g.out_of_order.append(num(f"ooo_{k}"))
-        g.outside_window.append(num(f"ow_{k}"))
-        g.undated.append(num(f"ud_{k}"))
+        if reached[i]:
+            g.reached[i] += weight
         for j in range(i):
-            g.not_subset[(i, j)] = num(f"ns_{k}_{j + 1}")
-            g.counted_not_subset[(i, j)] = num(f"nc_{k}_{j + 1}") if f"nc_{k}_{j + 1}" in row else g.not_subset[(i, j)]
-    return g
+            if reached[i] and not reached[j]:
+                g.not_subset[(i, j)] += weight
+        prefix = True
+        if query.ordered and i:
+            prefix = counted[i - 1]
+            if prefix and reached[i] and not in_order[i]:
+                g.out_of_order[i] += weight
+            prefix = prefix and in_order[i]
+        if within and i and prefix and reached[i]:
+            if window[i] == WIN_UNDATED:
+                g.undated[i] += weight
+            elif window[i] == WIN_OUTSIDE:
+                g.outside_window[i] += weight
+        counted[i] = prefix and reached[i] and (not within or i == 0 or window[i] == WIN_WITHIN)
+        if counted[i]:
+            g.counted[i] += weight
+    # only --within without --ordered makes counted stages differ from reached ones in nesting
+    tested = counted if within and not query.ordered else reached
+    for i in range(n):
+        for j in range(i):
+            if tested[i] and not tested[j]:
+                g.counted_not_subset[(i, j)] += weight
 
 
 # ------------------------------------------------------------------ the same counting in Python
@@ -311,21 +378,23 @@ def count_cases(
 ) -> list[GroupCounts]:
     """Count case rows (each a sequence of stage cells) as the SQL does; one GroupCounts per group.
 
-    `ids` and `groups` give each row's id and `--by` value when the query has them. Rows without
-    an id are one pseudo-case per group, left out of the counts (as the SQL's NULL id group).
-    Groups come back sorted by name, the group of cases without a group (None) last.
+    Cells are classified and dates compared here in Python, then the patterns go through
+    `counts_from_patterns` like an engine's. `ids` and `groups` give each row's id and `--by`
+    value. Rows without an id are one pseudo-case per group, left out of the counts.
     """
     n = len(query.columns)
-    per_case: dict[tuple[object, object], list] = {}
+    per_case: dict[tuple[object, object], list[Any]] = {}
     for r, row in enumerate(rows):
         cid = _blank_none(ids[r]) if ids is not None else ("row", r)
         raw_group = _blank_none(groups[r]) if groups is not None else None
         case = per_case.get((raw_group, cid))
         if case is None:
-            case = per_case[(raw_group, cid)] = [[False] * n, [None] * n, 0, cid is not None, [0] * n, [0] * n]
+            case = per_case[(raw_group, cid)] = [[False] * n, [None] * n, 0, cid is not None, [0] * n, [0] * n, None]
         case[2] += 1
+        states = []
         for i in range(n):
             kind, when = classify(row[i] if i < len(row) else None)
+            states.append(STATE_CODES[kind])
             if kind == MISSING:
                 case[4][i] += 1
             elif kind == UNPARSEABLE:
@@ -333,28 +402,36 @@ def count_cases(
             case[0][i] = case[0][i] or kind == REACHED
             if when is not None and (case[1][i] is None or when < case[1][i]):
                 case[1][i] = when
-    out: dict[object, GroupCounts] = {}
-    for (raw_group, _cid), (reached, dates, nrows, has_id, missing, unparseable) in per_case.items():
+        case[6] = states
+    patterns = []
+    for (raw_group, _cid), (reached, dates, nrows, has_id, missing, unparseable, states) in per_case.items():
+        group = raw_group
         if query.by_period:
-            group = period_of(dates[0], query.by_period) if dates[0] is not None else None
+            group = dates[0].date().isoformat() if dates[0] is not None else None
+        pattern: dict[str, object] = {"grp": group, "n_cases": 1}
+        if query.id:
+            pattern.update(n_rows=nrows, has_id=int(has_id), dup=int(nrows > 1))
+            for i in range(n):
+                pattern.update({f"r_{i + 1}": int(reached[i]), f"m_{i + 1}": missing[i], f"u_{i + 1}": unparseable[i]})
         else:
-            group = raw_group
-        g = out.get(group)
-        if g is None:
-            g = out[group] = _empty_group(None if group is None else str(group), n)
-        g.rows += nrows
-        for i in range(n):
-            g.missing[i] += missing[i]
-            g.unparseable[i] += unparseable[i]
-        if not has_id:
-            g.rows_without_id += nrows
-            continue
-        g.cases += 1
-        if nrows > 1:
-            g.duplicate_ids += 1
-            g.duplicate_rows += nrows - 1
-        _count_case(g, reached, dates, query)
-    return sorted(out.values(), key=lambda g: (g.group is None, g.group or ""))
+            pattern.update({f"s_{i + 1}": states[i] for i in range(n)})
+        for i in range(1, n):
+            d, earlier = dates[i], dates[:i]
+            pattern[f"ok_{i + 1}"] = int(all(e is None or d is None or e <= d for e in earlier))
+            d0 = dates[0]
+            if d0 is None or d is None:
+                pattern[f"win_{i + 1}"] = WIN_UNDATED
+            else:
+                inside = d0 <= d and (d - d0).total_seconds() <= (query.within_seconds or 0)
+                pattern[f"win_{i + 1}"] = WIN_WITHIN if inside else WIN_OUTSIDE
+        patterns.append(pattern)
+    if query.by_period:  # as the engine gives it: the first day of the period, in ISO
+        for pattern in patterns:
+            if pattern["grp"] is not None:
+                day = dt.date.fromisoformat(str(pattern["grp"]))
+                month = {"month": day.month, "quarter": 3 * ((day.month - 1) // 3) + 1, "year": 1}[query.by_period]
+                pattern["grp"] = dt.date(day.year, month, 1).isoformat()
+    return counts_from_patterns(patterns, query)
 
 
 def _blank_none(value: object) -> object:
@@ -381,52 +458,10 @@ def _empty_group(name: str | None, n: int) -> GroupCounts:
     )
 
 
-def _count_case(g: GroupCounts, reached: list[bool], dates: list, query: CaseQuery) -> None:
-    n = len(reached)
-    window = query.within_seconds
-
-    def in_order(i: int) -> bool:
-        return all(dates[j] is None or dates[i] is None or dates[j] <= dates[i] for j in range(i))
-
-    def within(i: int) -> bool:
-        if not window or i == 0:
-            return True
-        d0, di = dates[0], dates[i]
-        return d0 is not None and di is not None and d0 <= di and (di - d0).total_seconds() <= window
-
-    counted = [False] * n
-    for i in range(n):
-        if reached[i]:
-            g.reached[i] += 1
-        for j in range(i):
-            if reached[i] and not reached[j]:
-                g.not_subset[(i, j)] += 1
-        prefix = True
-        if query.ordered and i:
-            prefix = counted[i - 1]
-            if prefix and reached[i] and not in_order(i):
-                g.out_of_order[i] += 1
-            prefix = prefix and in_order(i)
-        if window and i and prefix and reached[i]:
-            if dates[0] is None or dates[i] is None:
-                g.undated[i] += 1
-            elif not within(i):
-                g.outside_window[i] += 1
-        counted[i] = prefix and reached[i] and within(i)
-        if counted[i]:
-            g.counted[i] += 1
-    # only --within without --ordered makes counted stages differ from reached ones in nesting
-    tested = counted if window and not query.ordered else reached
-    for i in range(n):
-        for j in range(i):
-            if tested[i] and not tested[j]:
-                g.counted_not_subset[(i, j)] += 1
-
-
 # ------------------------------------------------------------------ counts -> funnel records
 
 
-def _shower(threshold: int | None):
+def _shower(threshold: int | None) -> Callable[[int], int | str]:
     def shown(n: int) -> int | str:
         return SUPPRESSED_TEXT if threshold and 0 < n < threshold else n
 

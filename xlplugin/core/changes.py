@@ -40,7 +40,7 @@ class Change(NamedTuple):
     def words(self) -> str:
         return change_words(self.ci_lower, self.ci_upper)
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, object]:
         return {
             "stage": self.stage,
             "base": self.base,

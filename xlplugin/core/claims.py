@@ -610,9 +610,10 @@ def _named_fraction(body: str, text: str) -> _Read | None:
     elif k_word in ("a", "an"):
         k = 1
     else:
-        k = _UNITS.get(k_word)
-        if k is None or k < 1:
+        known = _UNITS.get(k_word)
+        if known is None or known < 1:
             raise _fail(text, f"'{k_word} {word}' is not a fraction we know")
+        k = known
     if k >= den:
         raise _fail(text, f"'{k_word} {word}' is not less than the whole")
     # the exact fraction as V, half a percentage point either side (PRODUCT.md)
@@ -772,7 +773,13 @@ _PHRASAL = frozenset(
         "counted",
     ]
 )
-_MULTIPLES = {"doubled": 2, "tripled": 3, "trebled": 3, "quadrupled": 4, "halved": Fraction(1, 2)}
+_MULTIPLES: dict[str, Fraction] = {
+    "doubled": Fraction(2),
+    "tripled": Fraction(3),
+    "trebled": Fraction(3),
+    "quadrupled": Fraction(4),
+    "halved": Fraction(1, 2),
+}
 _MULTIPLE_RE = re.compile(
     rf"\b(?:(?P<q>{_QUAL_RE}) )?(?:has |have |had |was |were )?(?P<w>doubled|tripled|trebled|quadrupled|halved)\b"
 )
@@ -846,7 +853,7 @@ def _parse_change(t: str, text: str) -> Claim | None:
         )
     m = _MULTIPLE_RE.search(t)
     if m:
-        k = Fraction(_MULTIPLES[m.group("w")])
+        k = _MULTIPLES[m.group("w")]
         qual = QUALIFIERS.get(m.group("q") or "", BARE)
         if k < 1:  # "halved": fell by a half, the qualifier on the size of the fall
             low, high, lo_open, hi_open = _select(qual, k, k - _HALF_POINT, k + _HALF_POINT, _ONE)
@@ -906,19 +913,21 @@ def _parse_change(t: str, text: str) -> Claim | None:
 def _parse_ratio(t: str, text: str) -> Claim | None:
     m = _COMPARED_RE.match(t)
     if m:
+        parts: tuple[Claim, Claim] | None
         try:
-            a, b = parse_claim(m.group("a")), parse_claim(m.group("b"))
+            parts = (parse_claim(m.group("a")), parse_claim(m.group("b")))
         except ClaimError:
-            a = b = None
-        if a is not None and b is not None and a.kind == b.kind == RATE:
+            parts = None
+        if parts is not None and parts[0].kind == parts[1].kind == RATE:
+            a, b = parts
             return Claim(text, _ZERO, None, kind=RATIO, form="parts", parts=(a, b), of_rates=True)
     m = _RATIO_RE.search(t)
     if not m:
         return None
     word = m.group("k")
-    fixed = {"twice": 2, "double": 2, "thrice": 3, "half": Fraction(1, 2)}
+    fixed = {"twice": Fraction(2), "double": Fraction(2), "thrice": Fraction(3), "half": Fraction(1, 2)}
     if word in fixed:
-        k, decimals = Fraction(fixed[word]), 0
+        k, decimals = fixed[word], 0
     elif word[0].isdigit():
         k, decimals = Fraction(word), (len(word.split(".")[1]) if "." in word else 0)
     else:
@@ -953,21 +962,21 @@ def parse_claim(text: str | Claim) -> Claim:
     t = _normalise(text)
     if not t:
         raise _fail(text, "it is empty")
-    for reader in (_parse_change, _parse_ratio):
-        found = reader(t, text)
+    for kind_reader in (_parse_change, _parse_ratio):
+        found = kind_reader(t, text)
         if found is not None:
             return found
     kind, phrase, rest = _take_qualifier(t)
     negated = _negated(rest)
     body = _OF_TAIL_RE.sub("", rest).strip()
     for value_part, noun in _split_tail(body):
-        for reader in (_percentage, _k_in_m, _named_fraction):
-            read = reader(value_part, text)
+        for read_rate in (_percentage, _k_in_m, _named_fraction):
+            read = read_rate(value_part, text)
             if read is not None:
                 return _rate_claim(text, kind, phrase, body, read, negated)
-        read = _count_value(value_part, _is_approximate(phrase))
-        if read is not None:
-            value, lo, hi, form, _ = read
+        counted = _count_value(value_part, _is_approximate(phrase))
+        if counted is not None:
+            value, lo, hi, form, _ = counted
             low, high, lo_open, hi_open = _select(kind, value, lo, hi, None)
             return Claim(text, low, high, lo_open, hi_open, COUNT, value, phrase, form, 0, noun=noun)
     raise _fail(text, _diagnose(body))
@@ -1256,7 +1265,10 @@ def _select_programmes(progs: Sequence[Programme], name: str | None) -> list[Pro
 
 def _programmes(funnel_or_programmes) -> list[Programme]:
     if isinstance(funnel_or_programmes, Funnel):
-        return list(funnel_or_programmes.programmes)
+        from xlplugin.core.periods import period_programmes
+
+        # periods in time order, so "the previous year" is the one `core.changes` compares with
+        return period_programmes(funnel_or_programmes) or list(funnel_or_programmes.programmes)
     if isinstance(funnel_or_programmes, Programme):
         return [funnel_or_programmes]
     return list(funnel_or_programmes)
@@ -1487,7 +1499,7 @@ def _check_change(claim: Claim, all_progs: list[Programme], pinned, from_p, to_p
     pairs = _pairs(claim, all_progs, pinned, from_p, to_p)
     if isinstance(pairs, str):
         return Verdict(claim, NOT_CHECKABLE, programme=pinned, reason=pairs)
-    per_key: dict[tuple, list[ClaimMatch]] = {}
+    per_key: dict[tuple[object, ...], list[ClaimMatch]] = {}
     near: list[tuple[tuple, Nearest]] = []
     for a_p, b_p in pairs:
         a_bounds, b_bounds = count_bounds(a_p), count_bounds(b_p)
@@ -1501,7 +1513,7 @@ def _check_change(claim: Claim, all_progs: list[Programme], pinned, from_p, to_p
                 found = _count_change(claim, a_bounds[name], b_bounds[name])
                 na, nb = _nominal(a_p.stage(name).count), _nominal(b_p.stage(name).count)
                 value = Fraction(nb, na) - 1 if na and nb is not None and not claim.parts else None
-                key = (0, b_position[name])
+                key: tuple = (0, b_position[name])
                 if found is not None:
                     low, high, certain = found
                     per_key.setdefault(key, []).append(
@@ -1689,20 +1701,35 @@ def _check_ratio(claim: Claim, all_progs: list[Programme], pinned, from_p, to_p)
             for j, t in enumerate(p.stages):
                 if i == j or s.name not in bounds or t.name not in bounds:
                     continue
-                found = _count_ratio(claim, bounds[s.name], bounds[t.name])
-                if found is None:
-                    continue
-                low, high, certain = found
-                ns, nt = _nominal(s.count), _nominal(t.count)
-                value = None if ns is None or not nt else Fraction(ns, nt)
-                mixed = s.unit != t.unit
-                matches.append(
-                    (
-                        (order[id(p)], i, j),
-                        ClaimMatch(p.name, (s.name,), t.name, value, not mixed, mixed, False, low, high, certain),
-                    )
-                )
+                match = _count_ratio_match(claim, p, s.name, bounds[s.name], p, t.name, bounds[t.name])
+                if match is not None:
+                    matches.append(((0, order[id(p)], i, j), match))
+    # one stage in two programmes: "twice as many as the year before"
+    for p in progs:
+        p_bounds = count_bounds(p)
+        for q in all_progs:
+            if q is p or (from_p is not None and q.name != from_p):
+                continue
+            q_bounds = count_bounds(q)
+            for i, s in enumerate(p.stages):
+                if s.name in p_bounds and s.name in q_bounds and _has(q, s.name):
+                    match = _count_ratio_match(claim, p, s.name, p_bounds[s.name], q, s.name, q_bounds[s.name])
+                    if match is not None:
+                        matches.append(((1, order[id(p)], order[id(q)], i), match))
     return _verdict(claim, matches, [], pinned)
+
+
+def _count_ratio_match(claim: Claim, p: Programme, a_name: str, a: Bounds, q: Programme, b_name: str, b: Bounds):
+    """A match when the count of `a_name` in p over `b_name` in q can be the claimed multiple."""
+    found = _count_ratio(claim, a, b)
+    if found is None:
+        return None
+    low, high, certain = found
+    na, nb = _nominal(p.stage(a_name).count), _nominal(q.stage(b_name).count)
+    value = None if na is None or not nb else Fraction(na, nb)
+    mixed = p.stage(a_name).unit != q.stage(b_name).unit
+    across = (q.name, p.name) if q is not p else (None, None)
+    return ClaimMatch(p.name, (a_name,), b_name, value, not mixed, mixed, False, low, high, certain, *across)
 
 
 def _count_ratio(claim: Claim, a: Bounds, b: Bounds):

@@ -10,17 +10,25 @@ import math
 import re
 from dataclasses import dataclass
 
+# The kinds of published count: the one vocabulary the core, the report and the functions share.
 EXACT = "exact"
 SUPPRESSED = "suppressed"
 ROUNDED = "rounded"
 UNAVAILABLE = "unavailable"
+KINDS = (EXACT, SUPPRESSED, ROUNDED, UNAVAILABLE)
+
+# The GSS shorthand symbols a table shows in place of a figure (Analysis Function guidance).
+CONFIDENTIAL_SYMBOL = "[c]"
+NOT_AVAILABLE_SYMBOL = "[x]"
+NOT_APPLICABLE_SYMBOL = "[z]"
+
 #: A count given only as a percentage of a stated base: the whole numbers that percentage allows.
 FROM_PERCENTAGE = "from_percentage"
 
 #: Disclosure-control markers that mean "a small count, suppressed" (GSS `[c]`, and what FOI letters write).
-SUPPRESSION_MARKERS = frozenset({"*", "[c]", "c", "~", "low", "redacted", "[low]", "[redacted]"})
+SUPPRESSION_MARKERS = frozenset({"*", CONFIDENTIAL_SYMBOL, "c", "~", "low", "redacted", "[low]", "[redacted]"})
 #: Markers that mean "not available" (`[x]`) or "not applicable" (`[z]`): no upper bound at all.
-UNAVAILABLE_MARKERS = frozenset({"[x]", "x", "[z]", "z", ".."})
+UNAVAILABLE_MARKERS = frozenset({NOT_AVAILABLE_SYMBOL, "x", NOT_APPLICABLE_SYMBOL, "z", ".."})
 #: A dash: "not available" by default; some tables use it for nil (`dash="zero"`).
 DASHES = frozenset({"-", "\u2013", "\u2014"})
 #: The default range a suppressed small count may take (PRODUCT.md: 0 to 4).
@@ -80,7 +88,7 @@ def parse_rounding(text: str | int | float | None) -> int | None:
     t = text.strip().lower().replace(" ", "")
     if t in ("", "exact", "none", "1"):
         return None
-    m = re.fullmatch(r"(?:nearest|roundedto|toneareast)?(\d+)", t)
+    m = re.fullmatch(r"(?:(?:rounded)?to(?:the)?nearest|roundedto|nearest)?(\d+)", t)
     if not m or int(m.group(1)) < 1:
         raise ValueError(f"rounding '{text}' is not understood: use 'exact', 'nearest5', 'nearest10' or a whole number")
     n = int(m.group(1))

@@ -6,12 +6,15 @@ by line and column, because a user fixing a CSV wants the whole list, not one pe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from xlplugin.core.counts import DEFAULT_SUPPRESSED, Count, parse_count, parse_rounding
 from xlplugin.core.errors import InputError, Problem
 
-DEFAULT_UNIT = "people"
+#: A stage without a `unit` counts things nobody named: never assume people (PRODUCT.md).
+NOT_STATED = "not stated"
+DEFAULT_UNIT = NOT_STATED
 #: The `base` value that puts a stage outside the funnel (like the Met's 20 self-referrals).
 OUTSIDE = "none"
 
@@ -46,7 +49,7 @@ class Stage:
 class Programme:
     name: str | None
     stages: tuple[Stage, ...]
-    _index: dict = field(default_factory=dict, compare=False, repr=False)
+    _index: dict[str, Stage] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self._index.update({s.name: s for s in self.stages})
@@ -113,17 +116,19 @@ def build_funnel(
     for name, recs in groups.items():
         stages: list[Stage] = []
         seen: dict[str, StageRecord] = {}
+        seen_lower: dict[str, StageRecord] = {}  # one look-up per stage: the check stays linear
         for rec in recs:
             stage_name = _clean(rec.stage)
             if not stage_name:
                 problem("the stage name is empty", rec, "stage")
                 continue
-            if stage_name.lower() in {s.lower() for s in seen}:
-                first = next(r for s, r in seen.items() if s.lower() == stage_name.lower())
+            first = seen_lower.get(stage_name.lower())
+            if first is not None:
                 where = f" (first on line {first.line})" if first.line else ""
                 problem(f"stage '{stage_name}' appears twice{where}", rec, "stage")
                 continue
             seen[stage_name] = rec
+            seen_lower[stage_name.lower()] = rec
             try:
                 rounding = parse_rounding(rec.rounding)
             except ValueError as exc:
@@ -165,7 +170,7 @@ def build_funnel(
     return Funnel(tuple(programmes), source)
 
 
-def _check_bases(stages: list[Stage], records: dict[str, StageRecord], problem) -> None:
+def _check_bases(stages: list[Stage], records: dict[str, StageRecord], problem: Callable[..., None]) -> None:
     by_name = {s.name: s for s in stages}
     lower = {s.name.lower(): s.name for s in stages}
     for s in stages:
@@ -174,26 +179,25 @@ def _check_bases(stages: list[Stage], records: dict[str, StageRecord], problem) 
             continue
         if s.base not in by_name:
             hint = f" (did you mean '{lower[s.base.lower()]}'?)" if s.base.lower() in lower else ""
-            known = ", ".join(f"'{n}'" for n in by_name)
+            known = ", ".join(f"'{n}'" for n in list(by_name)[:20]) + (", ..." if len(by_name) > 20 else "")
             problem(f"base '{s.base}' is not a stage of this programme{hint}; stages are {known}", rec, "base")
             continue
         if s.base == s.name:
             problem(f"stage '{s.name}' cannot be its own base", rec, "base")
             continue
-    # circular bases: follow each chain; a repeat means a cycle
-    reported: set[frozenset] = set()
+    # circular bases: follow each chain once (a stage already judged ends the walk); a repeat means a cycle
     in_cycle: set[str] = set()
+    done: set[str] = set()
     for s in stages:
-        chain, node = [s.name], s.base
-        while node is not None and node in by_name and node not in chain:
+        chain, position, node = [s.name], {s.name: 0}, s.base
+        while node is not None and node in by_name and node not in position and node not in done:
+            position[node] = len(chain)
             chain.append(node)
             node = by_name[node].base
-        if node is not None and node in chain:
-            cycle = chain[chain.index(node) :]
-            key = frozenset(cycle)
+        if node is not None and node in position:
+            cycle = chain[position[node] :]
             in_cycle.update(cycle)
-            if key not in reported and len(cycle) > 1:
-                reported.add(key)
+            if len(cycle) > 1:
                 problem(
                     "circular bases: "
                     + " → ".join(f"'{n}'" for n in cycle + [node])
@@ -201,6 +205,7 @@ def _check_bases(stages: list[Stage], records: dict[str, StageRecord], problem) 
                     records[s.name],
                     "base",
                 )
+        done.update(chain)
     # a count above its base's (same unit only: 156 contacts may exceed people visited)
     for s in stages:
         if s.base is None or s.base not in by_name or s.count.kind == "invalid" or s.name in in_cycle:

@@ -32,7 +32,7 @@ class Point(NamedTuple):
     outside_95: bool
     outside_998: bool
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, object]:
         return {
             "name": self.name,
             "numerator": self.x,
@@ -58,7 +58,7 @@ class FunnelPlot(NamedTuple):
     points: tuple[Point, ...]
     skipped: int  # programmes without exact counts of both stages
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, object]:
         d = self.dispersion
         return {
             "numerator": self.numerator,

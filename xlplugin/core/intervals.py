@@ -26,9 +26,17 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 __all__ = [
+    "ALIASES",
+    "INTERVAL_METHODS",
     "METHODS",
+    "Method",
+    "method_key",
+    "method_label",
     "proportion_ci",
     "normal_quantile",
     "diff_ci_newcombe",
@@ -41,14 +49,56 @@ __all__ = [
     "beta_quantile",
 ]
 
-METHODS = ("wilson", "wilson_cc", "exact", "jeffreys", "agresti_coull", "wald")
-_ALIASES = {
-    "clopper_pearson": "exact",
-    "clopperpearson": "exact",
-    "wilsoncc": "wilson_cc",
-    "agresticoull": "agresti_coull",
+
+@dataclass(frozen=True)
+class Method:
+    """An interval method: the one place its name, labels and accepted spellings live.
+
+    Why one registry: the command line, the report, the terminal table and the Excel functions
+    all name methods, and their copies of the aliases had drifted apart.
+    """
+
+    name: str
+    label: str
+    """As the report's notes name it."""
+    short: str
+    """As the terminal table's column heading names it."""
+    aliases: tuple[str, ...] = ()
+
+
+INTERVAL_METHODS: dict[str, Method] = {
+    m.name: m
+    for m in (
+        Method("wilson", "Wilson score", "Wilson"),
+        Method("wilson_cc", "Wilson score with continuity correction", "Wilson (cc)", ("wilsoncc",)),
+        Method("exact", "Clopper-Pearson (exact)", "Clopper-Pearson", ("clopper_pearson", "clopperpearson")),
+        Method("jeffreys", "Jeffreys", "Jeffreys"),
+        Method("agresti_coull", "Agresti-Coull", "Agresti-Coull", ("agresticoull",)),
+        Method("wald", "Wald (normal approximation)", "Wald"),
+    )
 }
+METHODS = tuple(INTERVAL_METHODS)
+ALIASES: dict[str, str] = {alias: m.name for m in INTERVAL_METHODS.values() for alias in m.aliases}
+"""Other accepted spellings (after :func:`method_key`'s normalising) -> the method's name."""
 FUNNEL_METHODS = ("normal", "exact")
+
+_SEPARATORS = re.compile(r"[\s\-]+")
+
+
+def method_key(text: str) -> str | None:
+    """The method `text` names ('Wilson CC', 'clopper-pearson', 'agresticoull'), or None."""
+    key = _SEPARATORS.sub("_", text.strip().lower())
+    key = ALIASES.get(key, key)
+    return key if key in INTERVAL_METHODS else None
+
+
+def method_label(name: str, short: bool = False) -> str:
+    """How the report (or, `short`, the terminal) names method `name`; an unknown name as given."""
+    method = INTERVAL_METHODS.get(name)
+    if method is None:
+        return name
+    return method.short if short else method.label
+
 
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 _TINY = 1e-300
@@ -57,7 +107,7 @@ _TINY = 1e-300
 # ---------------------------------------------------------------- validation
 
 
-def _whole(value, name: str) -> int:
+def _whole(value: object, name: str) -> int:
     """Return value as an int; whole floats are accepted, anything else is a ValueError."""
     if isinstance(value, bool):
         raise ValueError(f"{name} must be a whole number, not {value!r}")
@@ -72,9 +122,9 @@ def _whole(value, name: str) -> int:
     raise ValueError(f"{name} must be a whole number, not {value!r}")
 
 
-def _count_and_total(x, n, x_name: str = "x", n_name: str = "n") -> tuple[int, int]:
-    x = _whole(x, x_name)
-    n = _whole(n, n_name)
+def _count_and_total(x_in: object, n_in: object, x_name: str = "x", n_name: str = "n") -> tuple[int, int]:
+    x = _whole(x_in, x_name)
+    n = _whole(n_in, n_name)
     if n < 0:
         raise ValueError(f"{n_name} must not be negative, got {n}")
     if x < 0:
@@ -86,33 +136,31 @@ def _count_and_total(x, n, x_name: str = "x", n_name: str = "n") -> tuple[int, i
     return x, n
 
 
-def _real(value, name: str) -> float:
+def _real(value: object, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ValueError(f"{name} must be a number, not {value!r}")
     return float(value)
 
 
-def _confidence(confidence) -> float:
+def _confidence(confidence: object) -> float:
     c = _real(confidence, "confidence")
     if not 0.0 < c < 1.0:  # also rejects NaN
         raise ValueError(f"confidence must be strictly between 0 and 1, got {confidence!r}")
     return c
 
 
-def _probability(p, name: str = "p") -> float:
+def _probability(p: object, name: str = "p") -> float:
     v = _real(p, name)
     if not 0.0 <= v <= 1.0:
         raise ValueError(f"{name} must be between 0 and 1, got {p!r}")
     return v
 
 
-def _method(method, choices, aliases=None) -> str:
+def _method(method: object, choices: Sequence[str]) -> str:
     if not isinstance(method, str):
         raise ValueError(f"method must be one of {', '.join(choices)}; got {method!r}")
-    key = method.strip().lower().replace("-", "_").replace(" ", "_")
-    if aliases:
-        key = aliases.get(key, key)
-    if key not in choices:
+    key = method_key(method) if choices is METHODS else _SEPARATORS.sub("_", method.strip().lower())
+    if key is None or key not in choices:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(choices)}")
     return key
 
@@ -190,14 +238,14 @@ _F = (
 )
 
 
-def _poly(coefficients, r: float) -> float:
+def _poly(coefficients: Sequence[float], r: float) -> float:
     total = 0.0
     for c in reversed(coefficients):
         total = total * r + c
     return total
 
 
-def normal_quantile(p) -> float:
+def normal_quantile(p: object) -> float:
     """Standard normal quantile (inverse CDF), Wichura's AS 241 (PPND16): ~1e-16 relative.
 
     ``normal_quantile(0.975)`` is 1.959963984540054.  p must lie strictly in (0, 1).
@@ -312,7 +360,7 @@ def _ibeta_pair(x: float, a: float, b: float) -> tuple[float, float]:
     return 1.0 - upper, upper
 
 
-def beta_cdf(x, a, b) -> float:
+def beta_cdf(x: object, a: object, b: object) -> float:
     """Regularized incomplete beta I_x(a, b): the Beta(a, b) distribution function."""
     a = _real(a, "a")
     b = _real(b, "b")
@@ -390,7 +438,7 @@ def _beta_quantile(a: float, b: float, p: float, upper_tail: bool) -> float:
     raise ArithmeticError(f"beta quantile did not converge (a={a}, b={b}, p={p})")
 
 
-def beta_quantile(p, a, b, upper_tail: bool = False) -> float:
+def beta_quantile(p: object, a: object, b: object, upper_tail: bool = False) -> float:
     """Quantile of Beta(a, b): x with I_x(a, b) = p, or with upper_tail, 1 - I_x(a, b) = p.
 
     Passing the small upper tail (rather than 1 - p) keeps precision for upper limits.
@@ -436,7 +484,7 @@ def _binom_pmf(k: int, n: int, p: float) -> float:
     return _beta_front(p, float(k), float(n - k)) * n / (k * (n - k))
 
 
-def binom_pmf(k, n, p) -> float:
+def binom_pmf(k: object, n: object, p: object) -> float:
     """P(X = k) for X ~ Binomial(n, p), via Loader's saddle-point form (accurate for n ~ 10^6)."""
     n = _whole(n, "n")
     k = _whole(k, "k")
@@ -445,7 +493,7 @@ def binom_pmf(k, n, p) -> float:
     return _binom_pmf(k, n, _probability(p))
 
 
-def binom_cdf(k, n, p) -> float:
+def binom_cdf(k: object, n: object, p: object) -> float:
     """P(X <= k) for X ~ Binomial(n, p)."""
     n = _whole(n, "n")
     if n < 0:
@@ -453,7 +501,7 @@ def binom_cdf(k, n, p) -> float:
     return _binom_tails(_whole(k, "k"), n, _probability(p))[0]
 
 
-def binom_sf(k, n, p) -> float:
+def binom_sf(k: object, n: object, p: object) -> float:
     """P(X > k) for X ~ Binomial(n, p), computed directly (no 1 - cdf cancellation)."""
     n = _whole(n, "n")
     if n < 0:
@@ -464,7 +512,7 @@ def binom_sf(k, n, p) -> float:
 # ---------------------------------------------------------------- intervals
 
 
-def proportion_ci(x, n, confidence=0.95, method="wilson") -> tuple[float, float]:
+def proportion_ci(x: object, n: object, confidence: object = 0.95, method: object = "wilson") -> tuple[float, float]:
     """Two-sided confidence interval (lower, upper) for the proportion x/n, clipped to [0, 1].
 
     ``method`` is one of METHODS (or ``clopper_pearson`` for ``exact``).  x and n are
@@ -472,7 +520,7 @@ def proportion_ci(x, n, confidence=0.95, method="wilson") -> tuple[float, float]
     negative, fractional or too-large x, a confidence outside (0, 1) or an unknown
     method raise ValueError.
     """
-    method = _method(method, METHODS, _ALIASES)
+    method = _method(method, METHODS)
     x, n = _count_and_total(x, n)
     confidence = _confidence(confidence)
     alpha2 = 0.5 * (1.0 - confidence)  # each tail
@@ -518,7 +566,9 @@ def proportion_ci(x, n, confidence=0.95, method="wilson") -> tuple[float, float]
     return _clip(lower), _clip(upper)
 
 
-def diff_ci_newcombe(x1, n1, x2, n2, confidence=0.95) -> tuple[float, float, float]:
+def diff_ci_newcombe(
+    x1: object, n1: object, x2: object, n2: object, confidence: object = 0.95
+) -> tuple[float, float, float]:
     """(difference, lower, upper) for p1 - p2 of two independent proportions.
 
     Newcombe's (1998) hybrid score interval (method 10), built from the two Wilson
@@ -580,7 +630,9 @@ def _binom_quantile_interpolated(n: int, theta: float, tail: float, upper: bool)
     return r - alpha
 
 
-def funnel_limits(target, n, confidence=0.95, method="normal") -> tuple[float, float]:
+def funnel_limits(
+    target: object, n: object, confidence: object = 0.95, method: object = "normal"
+) -> tuple[float, float]:
     """Funnel-plot control limits (lower, upper) for a proportion around ``target`` (Spiegelhalter 2005).
 
     ``normal``: target -/+ z sqrt(target (1 - target) / n), z the two-sided normal
@@ -618,7 +670,7 @@ def funnel_limits(target, n, confidence=0.95, method="normal") -> tuple[float, f
     return _clip(lower), _clip(upper)
 
 
-def binom_two_sided_p(x, n, p) -> float:
+def binom_two_sided_p(x: object, n: object, p: object) -> float:
     """Exact two-sided binomial test p-value for x successes in n trials with probability p.
 
     Same definition as scipy.stats.binomtest(x, n, p).pvalue: the total probability of
@@ -644,7 +696,7 @@ def binom_two_sided_p(x, n, p) -> float:
     return min(1.0, pval)
 
 
-def _binary_search(a, d: float, lo: int, hi: int) -> int:
+def _binary_search(a: Callable[[int], float], d: float, lo: int, hi: int) -> int:
     """Index i in [lo, hi] with a(i) <= d < a(i+1), for a ascending (scipy's search)."""
     while lo < hi:
         mid = lo + (hi - lo) // 2

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from xlplugin.core import counts as kinds
 from xlplugin.core.counts import Count
 from xlplugin.core.funnel import Programme, Stage
 from xlplugin.core.intervals import proportion_ci
@@ -26,10 +27,10 @@ SMALL_COUNT_FLAG = "small_count"
 
 FROM_PERCENTAGE = "from_percentage"
 _KIND_FLAG = {
-    "suppressed": SUPPRESSED,
-    "rounded": ROUNDED,
-    "unavailable": NOT_AVAILABLE,
-    FROM_PERCENTAGE: FROM_PERCENTAGE,
+    kinds.SUPPRESSED: SUPPRESSED,
+    kinds.ROUNDED: ROUNDED,
+    kinds.UNAVAILABLE: NOT_AVAILABLE,
+    kinds.FROM_PERCENTAGE: FROM_PERCENTAGE,
 }
 
 
@@ -66,7 +67,7 @@ class StageRate:
     base_unit: str | None = None
     line: int | None = None
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, object]:
         keys = [
             "stage",
             "count",
@@ -216,7 +217,8 @@ class Definition:
 
 def _sum_counts(counts: list[Count]) -> Count:
     low = sum(c.low for c in counts)
-    high = None if any(c.high is None for c in counts) else sum(c.high for c in counts)
+    highs = [c.high for c in counts if c.high is not None]
+    high = sum(highs) if len(highs) == len(counts) else None
     kinds = {c.kind for c in counts}
     kind = "exact" if kinds == {"exact"} else sorted(kinds - {"exact"})[0]
     return Count(low, high, kind, " + ".join(str(c) for c in counts))

@@ -94,7 +94,7 @@ def _examples() -> list[tuple[str, str, str, tuple[str, ...]]]:
             "UPTAKE_FUNNEL",
             f"=UPTAKE_FUNNEL({STAGES},{COUNTS},{BASES},{UNITS})",
             "The whole funnel: each stage against its base and the first stage. [z] = not applicable.",
-            (g, g, g, p, p, p, p, g),
+            (g, g, g, p, p, p, p, g, g, g),
         ),
         (
             "UPTAKE_EXPLAIN",
@@ -109,7 +109,7 @@ def _evaluate(formula: str):
     """The value our function gives for a worked formula: the cache Excel shows before recalculating."""
     from xlplugin import udfs  # xlwings is only needed here, when building the workbook
 
-    cells = {}
+    cells: dict[str, object] = {}
     for r, (stage, count, base, unit) in enumerate(MET, start=6):
         cells[f"A{r}"], cells[f"B{r}"], cells[f"C{r}"], cells[f"D{r}"] = stage, float(count), base or None, unit
 
@@ -287,7 +287,7 @@ def quickstart_template() -> Path:
     """xlwings' quickstart.xlsm in the installed package (found without importing xlwings)."""
     spec = importlib.util.find_spec("xlwings")
     if spec is None or not spec.origin:
-        raise InputError(Problem("xlwings is not installed: pip install xlwings"))
+        raise InputError(Problem('xlwings is not installed: pip install "xlplugin[excel]"'))
     path = Path(spec.origin).parent / "quickstart.xlsm"
     if not path.is_file():
         raise InputError(Problem(f"the installed xlwings has no quickstart.xlsm ({path})"))
@@ -510,7 +510,11 @@ def _merge_styles(base: str, ours: str) -> tuple[dict[int, int], str]:
 
     def remap(xf: str) -> str:
         for attr, item in (("fontId", "font"), ("fillId", "fill"), ("borderId", "border")):
-            xf = re.sub(rf'{attr}="(\d+)"', lambda m, o=offsets[item], a=attr: f'{a}="{int(m.group(1)) + o}"', xf)
+
+            def shifted(m: re.Match[str], o: int = offsets[item], a: str = attr) -> str:
+                return f'{a}="{int(m.group(1)) + o}"'
+
+            xf = re.sub(rf'{attr}="(\d+)"', shifted, xf)
         return re.sub(r'numFmtId="(\d+)"', lambda m: f'numFmtId="{fmt_map.get(int(m.group(1)), int(m.group(1)))}"', xf)
 
     style_map = {i: len(base_items) + i for i in range(len(our_items))}

@@ -498,7 +498,7 @@ def _rows(reader, label: str, offset: int):
 
 def _refuse_controls(table: Table) -> None:
     """A few control characters in otherwise good text: name each place, so it can be fixed."""
-    problems = []
+    problems: list[Problem] = []
     for line, row in [(table.header_line, table.header)] + list(zip(table.lines, table.rows, strict=False)):
         for i, value in enumerate(row):
             m = CONTROL_CHARACTERS.search(value)

@@ -102,10 +102,10 @@ def assign_roles(table, options: LayoutOptions) -> tuple[dict[str, int], list[Pr
         wanted = _key(options.programme_column)
         chosen = [i for i, h in enumerate(table.header) if _key(h) == wanted]
         if not chosen:
-            found = ", ".join(f"'{h}'" for h in table.header if h) or "none"
+            columns = ", ".join(f"'{h}'" for h in table.header if h) or "none"
             problems.append(
                 Problem(
-                    f"there is no column '{options.programme_column}'; columns found: {found}",
+                    f"there is no column '{options.programme_column}'; columns found: {columns}",
                     table.name,
                     column="--programme-column",
                 )
@@ -115,21 +115,21 @@ def assign_roles(table, options: LayoutOptions) -> tuple[dict[str, int], list[Pr
             for role in list(candidates):
                 candidates[role] = [i for i in candidates[role] if i != chosen[0]]
             candidates.pop("programme", None)
-    for role, found in candidates.items():
-        if not found:
+    for role, indexes in candidates.items():
+        if not indexes:
             continue
-        if len(found) == 1:
-            positions[role] = found[0]
+        if len(indexes) == 1:
+            positions[role] = indexes[0]
             continue
-        canonical = [i for i in found if _key(table.header[i]) == role or _key(table.header[i]) == SYNONYMS[role][0]]
+        canonical = [i for i in indexes if _key(table.header[i]) == role or _key(table.header[i]) == SYNONYMS[role][0]]
         if len(canonical) == 1:
             positions[role] = canonical[0]  # the funnel CSV's own name wins over a synonym
             continue
-        names = " and ".join(f"'{table.header[i]}' ({column_letters(where.first + i + 1)})" for i in found)
+        names = " and ".join(f"'{table.header[i]}' ({column_letters(where.first + i + 1)})" for i in indexes)
         hint = " (choose one with --programme-column NAME)" if role == "programme" else "; rename or delete the others"
         problems.append(
             where.problem(
-                f"the header is ambiguous: {names} could each be the {role} column{hint}", table.header_line, found[1]
+                f"the header is ambiguous: {names} could each be the {role} column{hint}", table.header_line, indexes[1]
             )
         )
     return positions, problems
@@ -269,7 +269,7 @@ def _row_records(table, positions: dict[str, int]) -> list[tuple[object, list[St
     records = [
         StageRecord(
             stage=stage(row),
-            count=localise_count(count(row), delimiter) if "count" in positions else "",
+            count=(localise_count(count(row), delimiter) or "") if "count" in positions else "",
             base=base(row),
             unit=unit(row),
             rounding=rounding(row),
@@ -286,7 +286,7 @@ def _wide_records(
     table, positions: dict[str, int], values: list[int]
 ) -> list[tuple[object, list[StageRecord], int | None]]:
     stage, base, unit, rounding, note = (_getter(positions, k) for k in ("stage", "base", "unit", "rounding", "note"))
-    groups = []
+    groups: list[tuple[object, list[StageRecord], int | None]] = []
     for i in values:
         name = table.header[i] or column_letters(getattr(table, "first_column", 0) + i + 1)
         records = [
@@ -360,9 +360,15 @@ def _resolve_percentages(
         previous[group] = name
         percent = texts.get(rec.line, "")
         given = None
-        if not _is_blank(rec.count):
+        if isinstance(rec.count, Count):
+            given = rec.count
+        elif not _is_blank(rec.count):
             try:
-                given = parse_count(rec.count, None, suppressed, options.dash)
+                given = (
+                    rec.count
+                    if isinstance(rec.count, Count)
+                    else parse_count(rec.count, None, suppressed, options.dash)
+                )
             except ValueError:
                 given = None  # build_funnel reports it, located
         if given is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from xlplugin.core.counts import DEFAULT_SUPPRESSED
 from xlplugin.core.errors import InputError, Problem
@@ -532,7 +533,7 @@ def spec_from_record(record: object, label: str) -> ReportSpec:
         denominator = item.get("denominator")
         if denominator is not None and not isinstance(denominator, str):
             raise damaged("a claim's denominator is not a stage name")
-        programmes = {}
+        programmes: dict[str, Any] = {}  # ClaimSpec's programme fields, by name
         for key, field_name in CLAIM_PROGRAMME_KEYS.items():
             value = item.get(key)
             if value is not None and not isinstance(value, str):

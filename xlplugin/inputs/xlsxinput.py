@@ -30,6 +30,8 @@ _FOOTNOTE = re.compile(r"^\s*(?:\[?notes?\b|source\b|sources\b|\*|†|‡|¹|fig
 _HIDDEN_ROW = re.compile(rb"<(?:\w+:)?row\b[^>]*?\bhidden=\"(?:1|true)\"[^>]*>")
 _ROW_NUMBER = re.compile(rb"\br=\"(\d+)\"")
 _MERGE = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*?\bref=\"([A-Za-z]+\d+(?::[A-Za-z]+\d+)?)\"")
+#: The widest `--range` read: a funnel table has a handful of columns, a wide one a few dozen years.
+MAX_RANGE_COLUMNS = 1_000
 _RANGE = re.compile(r"^(?:(?:'((?:[^']|'')+)'|([^!]+))!)?\$?([A-Za-z]{1,3})\$?(\d+):\$?([A-Za-z]{1,3})\$?(\d+)$")
 
 
@@ -58,13 +60,13 @@ def check_package(data: bytes, label: str):
     except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:
         raise InputError(Problem(f"is a damaged zip package ({exc}), not a readable workbook", label)) from None
     try:
-        pkg._check_directory(label, infos, limits)  # declared sizes, entries, ratios: from the directory alone
+        pkg._check_directory(Path(label), infos, limits)  # declared sizes, entries, ratios: from the directory alone
         package = pkg.Package(Path(label), zf, infos, limits)
         if not package.has("[Content_Types].xml"):
             raise InputError(Problem("is a zip file but not an Excel workbook (no [Content_Types].xml)", label))
         total = 0
         for info in infos:  # inflate every entry once, capped, CRC checked, DTDs and entities refused
-            total += pkg._stream_check(zf, info, limits, label)
+            total += pkg._stream_check(zf, info, limits, Path(label))
             if total > limits.max_total_bytes:
                 raise InputError(
                     Problem(f"the parts inflate to over {limits.max_total_bytes:,} bytes (zip bomb?)", label)
@@ -131,6 +133,8 @@ def read_workbook(
         else:
             chosen = worksheets[0]
         sheet_xml = package.read(chosen.part)
+    except InputError as exc:
+        raise exc.located(label) from None  # a damaged part: name the workbook
     finally:
         package.close()
     rows = _read_rows(data, chosen.name, bounds, label)
@@ -157,7 +161,8 @@ def _parse_range(text: str, sheet: str | None, book, worksheets, label: str):
         )
     quoted, plain, c1, r1, c2, r2 = m.groups()
     named = quoted.replace("''", "'") if quoted else plain
-    chosen = _sheet(book, named or sheet, worksheets, label) if (named or sheet) else worksheets[0]
+    wanted = named or sheet
+    chosen = _sheet(book, wanted, worksheets, label) if wanted else worksheets[0]
     r1, r2 = int(r1), int(r2)
     col1, col2 = column_number(c1.upper()), column_number(c2.upper())
     if r1 > r2 or col1 > col2 or not (r1 >= 1 and r2 <= 1_048_576 and col2 <= 16_384):
@@ -167,6 +172,15 @@ def _parse_range(text: str, sheet: str | None, book, worksheets, label: str):
     if r2 == r1:
         raise InputError(
             Problem(f"the range '{text}' has only one row: it needs a header row and data", label, column="--range")
+        )
+    if col2 - col1 + 1 > MAX_RANGE_COLUMNS:
+        raise InputError(
+            Problem(
+                f"the range '{text}' is {col2 - col1 + 1:,} columns wide; a funnel table has a handful "
+                f"(the limit is {MAX_RANGE_COLUMNS:,})",
+                label,
+                column="--range",
+            )
         )
     return chosen, (r1, col1, r2, col2)
 
@@ -191,16 +205,18 @@ def _read_rows(data: bytes, sheet: str, bounds, label: str) -> list[tuple]:
             ws = book[sheet]
             if bounds:
                 r1, c1, r2, c2 = bounds
-                rows = list(ws.iter_rows(min_row=r1, max_row=r2, min_col=c1, max_col=c2, values_only=True))
-                width = c2 - c1 + 1
-                rows = [tuple(r) + (None,) * (width - len(r)) for r in rows] + [(None,) * width] * (
-                    r2 - r1 + 1 - len(rows)
-                )
+                source = ws.iter_rows(min_row=r1, max_row=r2, min_col=c1, max_col=c2, values_only=True)
             else:
-                rows = []
-                for row in ws.iter_rows(values_only=True):
-                    rows.append(row)
-                    if len(rows) > MAX_ROWS + 1000:
+                # the sheet's own <dimension> is not trusted: a claimed XFD1048576 would pad every row
+                ws.reset_dimensions()
+                source = ws.iter_rows(values_only=True)
+            rows = []
+            filled = 0
+            for row in source:
+                rows.append(row)  # openpyxl yields one shared empty row for each gap: cheap
+                if row and row.count(None) != len(row):
+                    filled += 1
+                    if filled > MAX_ROWS + 1000:
                         raise InputError(Problem(f"the sheet has more than {MAX_ROWS:,} rows, the limit", label))
         except InputError:
             raise
@@ -230,13 +246,20 @@ def _text(value) -> str:
     return str(value)
 
 
+def _row_text(row) -> list[str]:
+    """`_text` of each value, with text, empty cells and whole numbers (most cells) done inline."""
+    return [v if (t := type(v)) is str else "" if v is None else str(v) if t is int else _text(v) for v in row]
+
+
 def _table_from_rows(
     rows: list[tuple], first_row: int, first_col: int, sheet: str, label: str, sheet_xml: bytes, *, explicit: bool
 ) -> Table:
-    text_rows = [[_text(v) for v in row] for row in rows]
+    blank: list[str] = []
+    # an empty row (openpyxl fills gaps in the sheet with them) costs nothing: one shared empty list
+    text_rows = [_row_text(row) if row.count(None) != len(row) else blank for row in rows]
     if explicit:
         header_index, left, right = 0, 0, max((len(r) for r in text_rows), default=0)
-        if not any(c.strip() for c in text_rows[0]):
+        if not text_rows or not any(c.strip() for c in text_rows[0]):
             raise InputError(
                 Problem(
                     "the first row of the range is empty: it must be the header",
@@ -245,7 +268,7 @@ def _table_from_rows(
                 )
             )
     else:
-        header_index = next(
+        found = next(
             (
                 i
                 for i, r in enumerate(text_rows)
@@ -254,7 +277,7 @@ def _table_from_rows(
             ),
             None,
         )
-        if header_index is None:
+        if found is None:
             raise InputError(
                 Problem(
                     f"sheet '{sheet}' has no header row (a row of at least two column names, such as stage and count)",
@@ -262,6 +285,7 @@ def _table_from_rows(
                     cell=f"{sheet_ref(sheet)}!A1",
                 )
             )
+        header_index = found
         header_cells = text_rows[header_index]
         filled = [i for i, c in enumerate(header_cells) if c.strip()]
         left, right = filled[0], filled[-1] + 1
@@ -353,8 +377,8 @@ def _refuse_bad_text(header, body, lines, header_row: int, col0: int, sheet: str
                     f"a cell of {len(value):,} characters is longer than Excel's cell limit of {MAX_FIELD_CHARS:,}"
                 )
                 problems.append(Problem(message, label, cell=where))
-            elif CONTROL_CHARACTERS.search(value):
-                code = ord(CONTROL_CHARACTERS.search(value).group())
+            elif found := CONTROL_CHARACTERS.search(value):
+                code = ord(found.group())
                 problems.append(
                     Problem(f"contains the invisible control character U+{code:04X}; delete it", label, cell=where)
                 )

@@ -182,7 +182,7 @@ def umask() -> int:
 
 def write_file(
     path: Path | str,
-    write: Callable[[BinaryIO], None],
+    write: Callable[[BinaryIO], object],
     *,
     replace: bool,
     expect: Identity | None = None,
@@ -190,8 +190,12 @@ def write_file(
     backup: bool = False,
     hold_lock: bool = False,
     hook: Hook = _no_hook,
+    source: Path | None = None,
 ) -> Path:
     """Write the file `path` with `write(handle)`, atomically; return `path`.
+
+    `source` names the file the new one is made from (a refresh's workbook), for checks that
+    compare the two (the test suite's ooxml-check gate); it is not written to.
 
     `replace`: the file may exist and is replaced (an in-place refresh, `--force`); otherwise it is
     created exclusively and an existing file is refused. `expect`: the identity of the file that
@@ -278,7 +282,7 @@ def _write(
     real: Path,
     folder: Path,
     st: os.stat_result | None,
-    write: Callable[[BinaryIO], None],
+    write: Callable[[BinaryIO], object],
     replace: bool,
     expect: Identity | None,
     force: bool,
@@ -415,7 +419,7 @@ def fsync_folder(folder: Path) -> None:
 def remove_stale(folder: Path, now: float | None = None) -> list[Path]:
     """Remove the temporary files an earlier, killed run left in `folder` (our pattern, over an hour old)."""
     now = time.time() if now is None else now
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(os.scandir(folder))
     except OSError:
@@ -440,7 +444,7 @@ def remove_stale_scratch(temp_root: Path, now: float | None = None) -> list[Path
     import shutil
 
     now = time.time() if now is None else now
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(os.scandir(temp_root))
     except OSError:

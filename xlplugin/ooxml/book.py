@@ -14,22 +14,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from xlplugin.core.errors import InputError, Problem
+from xlplugin.ooxml.cellref import quote_sheet
 from xlplugin.ooxml.cells import read_range
+from xlplugin.ooxml.edit import editing
+from xlplugin.ooxml.fragments import element, unescape, xml_attr
+from xlplugin.ooxml.malformed import MalformedPart, as_index
 from xlplugin.ooxml.package import (
     NS_REL,
-    Element,
-    MalformedPart,
     Package,
-    as_index,
-    prefix_for,
     relative_target,
-    scan,
-    set_attr,
-    splice,
     unused_part_name,
     unused_rid,
-    xml_attr,
 )
+from xlplugin.ooxml.scanner import Edit, Element, prefix_for, scan, set_attr, splice
+from xlplugin.ooxml.schema import append_child, insert_child
 
 REL_WORKSHEET = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
 REL_TABLE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/table"
@@ -109,15 +107,16 @@ class Book:
             for el in names_el.findall("definedName"):
                 text = self.wb_data[el.open_end : el.close_start].decode("utf-8") if not el.empty else ""
                 self.defined_names.append(
-                    DefinedName(el.attrs.get("name", ""), as_index(el.attrs.get("localSheetId")), _unescape(text), el)
+                    DefinedName(el.attrs.get("name", ""), as_index(el.attrs.get("localSheetId")), unescape(text), el)
                 )
         self.tables: list[Table] = []
         for sheet in self.sheets:
             if sheet.part is None or sheet.kind != "worksheet":
                 continue
             for rel in self.package.rels(sheet.part):
-                if rel.type == REL_TABLE and rel.part and self.package.has(rel.part):
-                    part = self.package.find(rel.part)
+                table_part = self.package.find(rel.part) if rel.type == REL_TABLE and rel.part else None
+                if table_part is not None:
+                    part = table_part
                     data = self.package.read(part)
                     root = scan(data, self._where(part), stop_at={"tableColumns", "autoFilter"})
                     table_id = as_index(root.attrs.get("id")) or 0  # only "max + 1" is ever computed from it
@@ -168,7 +167,7 @@ class Book:
             )
         if sheet.part is None:
             self.package.require(sheet.named, rels)
-        if sheet.kind != "worksheet":
+        if sheet.kind != "worksheet" or sheet.part is None:
             raise MalformedPart(
                 rels, f"gives sheet {sheet.name!r} the relationship type {sheet.kind!r}, not a worksheet", self.path
             )
@@ -188,9 +187,7 @@ class Book:
 
     def main_prefix(self) -> str:
         """'x:' when the workbook writes its elements prefixed, else ''."""
-        sheets = self.wb_root.find("sheets")
-        tag = self.wb_data[sheets.start + 1 : sheets.open_end].split()[0].rstrip(b"/>")
-        return tag.decode()[: -len("sheets")]
+        return self.wb_root.require("sheets", self.workbook_part).prefix(self.wb_data)
 
     # ---------------------------------------------------------------------------------------
     # edits shared by every refresh
@@ -202,22 +199,14 @@ class Book:
         self.put(part, sheet_xml)
         rid = self.add_relationship(self.workbook_part, REL_WORKSHEET, part)
         sheet_id = max((s.sheet_id for s in self.sheets), default=0) + 1
-        data = self.current(self.workbook_part)
-        root = scan(data, self._where(self.workbook_part))
-        sheets_el = root.find("sheets")
-        prefix = self.main_prefix()
-        r_prefix = prefix_for(data, root, NS_REL)
-        rid_attr = f'{r_prefix}:id="{rid}"' if r_prefix else f'xmlns:xlpr="{NS_REL}" xlpr:id="{rid}"'
-        element = f'<{prefix}sheet name="{xml_attr(name)}" sheetId="{sheet_id}" {rid_attr}/>'.encode()
-        if sheets_el.empty:
-            edit = (
-                sheets_el.start,
-                sheets_el.end,
-                data[sheets_el.start : sheets_el.end - 2] + b">" + element + f"</{prefix}sheets>".encode(),
+        with editing(self, self.workbook_part, self._where(self.workbook_part)) as wb:
+            sheets_el = wb.root.require("sheets", self.workbook_part)
+            r_prefix = prefix_for(wb.data, wb.root, NS_REL)
+            rid_attrs = [(f"{r_prefix}:id", rid)] if r_prefix else [("xmlns:xlpr", NS_REL), ("xlpr:id", rid)]
+            fragment = element(
+                f"{sheets_el.prefix(wb.data)}sheet", [("name", name), ("sheetId", str(sheet_id)), *rid_attrs]
             )
-        else:
-            edit = (sheets_el.close_start, sheets_el.close_start, element)
-        self.put(self.workbook_part, splice(data, [edit]))
+            wb.add(append_child(wb.data, sheets_el, fragment))
         self.add_override(part, CT_WORKSHEET)
         sheet = Sheet(name, sheet_id, rid, part, "worksheet", len(self.sheets))
         self.sheets.append(sheet)
@@ -235,12 +224,12 @@ class Book:
         data = self.current(self.workbook_part)
         root = scan(data, self._where(self.workbook_part))
         index = sheet.index
-        edits = []
-        sheet_els = root.find("sheets").findall("sheet")
+        edits: list[Edit] = []
+        sheet_els = root.require("sheets", self.workbook_part).findall("sheet")
         target = sheet_els[index]  # self.sheets lists these very elements, in order
         edits.append((target.start, target.end, b""))
         names = root.find("definedNames")
-        quoted = "'" + sheet.name.replace("'", "''") + "'"
+        quoted = quote_sheet(sheet.name)
         pattern = re.compile(
             r"(?:"
             + re.escape(quoted)
@@ -258,9 +247,9 @@ class Book:
                 if local is not None and local > index:
                     edits.append(set_attr(data, el, "localSheetId", str(local - 1)))
                 if not el.empty:
-                    text = data[el.open_end : el.close_start].decode("utf-8")
-                    new = pattern.sub("#REF!", _unescape(text))
-                    if new != _unescape(text):
+                    text = el.text(data)
+                    new = pattern.sub("#REF!", text)
+                    if new != text:
                         edits.append((el.open_end, el.close_start, xml_attr(new).encode("utf-8")))
             if kept == 0:
                 edits = [e for e in edits if not (names.start <= e[0] < names.end)]
@@ -295,7 +284,7 @@ class Book:
         moved = {old.index(s): i for i, s in enumerate(new)}  # old position -> new position
         data = self.current(self.workbook_part)
         root = scan(data, self._where(self.workbook_part))
-        els = root.find("sheets").findall("sheet")  # self.sheets lists these very elements, in order
+        els = root.require("sheets", self.workbook_part).findall("sheet")  # self.sheets lists these, in order
         chunk = b"".join(data[els[old.index(s)].start : els[old.index(s)].end] for s in new)
         edits = [(els[0].start, els[-1].end, chunk)]
         names = root.find("definedNames")
@@ -318,19 +307,16 @@ class Book:
 
     def remove_defined_name(self, name: str) -> None:
         """Remove every defined name called `name` (case-insensitively)."""
-        data = self.current(self.workbook_part)
-        root = scan(data, self._where(self.workbook_part))
-        names = root.find("definedNames")
-        if names is None:
-            return
-        doomed = [el for el in names.findall("definedName") if el.attrs.get("name", "").lower() == name.lower()]
-        if not doomed:
-            return
-        if len(doomed) == len(names.findall("definedName")):
-            edits = [(names.start, names.end, b"")]
-        else:
-            edits = [(el.start, el.end, b"") for el in doomed]
-        self.put(self.workbook_part, splice(data, edits))
+        with editing(self, self.workbook_part, self._where(self.workbook_part)) as wb:
+            names = wb.root.find("definedNames")
+            if names is None:
+                return
+            every = names.findall("definedName")
+            doomed = [el for el in every if el.attrs.get("name", "").lower() == name.lower()]
+            if doomed and len(doomed) == len(every):
+                wb.add((names.start, names.end, b""))
+            else:
+                wb.add(*((el.start, el.end, b"") for el in doomed))
 
     def add_relationship(self, source: str, rel_type: str, target_part: str) -> str:
         """Add a relationship from `source` to `target_part`; returns its new, unused id."""
@@ -338,57 +324,51 @@ class Book:
         folder = posixpath.dirname(source)
         target = relative_target(folder, target_part)
         try:
-            data = self.current(rels_part)
+            self.current(rels_part)
         except KeyError:
-            data = (
+            self.put(
+                rels_part,
                 b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
                 b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-                b"</Relationships>"
+                b"</Relationships>",
             )
             self.add_default_rels()
-        root = scan(data, self._where(rels_part))
-        ids = [el.attrs.get("Id", "") for el in root.findall("Relationship")]
-        rid = unused_rid(ids)()
-        tag = self.wb_prefixed_tag(data, root, "Relationship")
-        element = f'<{tag} Id="{rid}" Type="{rel_type}" Target="{xml_attr(target)}"/>'.encode()
-        self.put(rels_part, splice(data, [_append_child(data, root, element)]))
+        with editing(self, rels_part, self._where(rels_part)) as rels:
+            ids = [el.attrs.get("Id", "") for el in rels.root.findall("Relationship")]
+            rid = unused_rid(ids)()
+            tag = f"{rels.root.prefix(rels.data)}Relationship"
+            rels.add(
+                append_child(rels.data, rels.root, element(tag, [("Id", rid), ("Type", rel_type), ("Target", target)]))
+            )
         return rid
 
     def add_default_rels(self) -> None:
-        data = self.current("[Content_Types].xml")
-        root = scan(data, "[Content_Types].xml")
-        if any(el.attrs.get("Extension", "").lower() == "rels" for el in root.findall("Default")):
-            return
-        tag = self.wb_prefixed_tag(data, root, "Default")
-        element = f'<{tag} Extension="rels" ContentType="{CT_RELS}"/>'.encode()
-        self.put("[Content_Types].xml", splice(data, [_append_child(data, root, element)]))
+        with editing(self, "[Content_Types].xml") as types:
+            if any(el.attrs.get("Extension", "").lower() == "rels" for el in types.root.findall("Default")):
+                return
+            tag = f"{types.root.prefix(types.data)}Default"
+            types.add(
+                append_child(types.data, types.root, element(tag, [("Extension", "rels"), ("ContentType", CT_RELS)]))
+            )
 
     def add_override(self, part: str, content_type: str) -> None:
-        data = self.current("[Content_Types].xml")
-        root = scan(data, "[Content_Types].xml")
-        for el in root.findall("Override"):
-            if el.attrs.get("PartName", "").lstrip("/").lower() == part.lower():
-                return
-        tag = self.wb_prefixed_tag(data, root, "Override")
-        element = f'<{tag} PartName="/{xml_attr(part)}" ContentType="{content_type}"/>'.encode()
-        self.put("[Content_Types].xml", splice(data, [_append_child(data, root, element)]))
+        with editing(self, "[Content_Types].xml") as types:
+            for el in types.root.findall("Override"):
+                if el.attrs.get("PartName", "").lstrip("/").lower() == part.lower():
+                    return
+            tag = f"{types.root.prefix(types.data)}Override"
+            fragment = element(tag, [("PartName", f"/{part}"), ("ContentType", content_type)])
+            types.add(append_child(types.data, types.root, fragment))
 
     def remove_override(self, part: str) -> None:
-        data = self.current("[Content_Types].xml")
-        root = scan(data, "[Content_Types].xml")
-        edits = [
-            (el.start, el.end, b"")
-            for el in root.findall("Override")
-            if el.attrs.get("PartName", "").lstrip("/").lower() == part.lower()
-        ]
-        if edits:
-            self.put("[Content_Types].xml", splice(data, edits))
-
-    @staticmethod
-    def wb_prefixed_tag(data: bytes, root: Element, local: str) -> str:
-        """`local` with the prefix the root element uses for its own namespace."""
-        tag = data[root.start + 1 : root.open_end].split()[0].rstrip(b"/>").decode()
-        return tag.rsplit(":", 1)[0] + ":" + local if ":" in tag else local
+        with editing(self, "[Content_Types].xml") as types:
+            types.add(
+                *(
+                    (el.start, el.end, b"")
+                    for el in types.root.findall("Override")
+                    if el.attrs.get("PartName", "").lstrip("/").lower() == part.lower()
+                )
+            )
 
     def add_app_title(self, name: str) -> None:
         """Add a worksheet title to docProps/app.xml's TitlesOfParts, when the counts add up."""
@@ -412,37 +392,27 @@ class Book:
         offset = 0
         target = None
         for i in range(0, len(variants) - 1, 2):
-            label = b"".join(el.inner(data) for el in variants[i].iter("lpstr")).decode("utf-8", "replace")
+            label = "".join(el.text(data) for el in variants[i].iter("lpstr"))
             count_el = next((el for el in variants[i + 1].children), None)
             if count_el is None:
                 return
-            count = as_index(count_el.inner(data).decode("utf-8").strip())
+            count = as_index(count_el.text(data).strip())
             if count is None:
                 return  # app.xml only lists titles: leave a damaged one alone
-            if target is None and label.strip().lower() in (
-                "worksheets",
-                "arbeitsblätter",
-                "feuilles de calcul",
-                "hojas de cálculo",
-                "werkbladen",
-                "fogli di lavoro",
-            ):
+            if target is None and label.strip().lower() in WORKSHEETS_HEADINGS:
                 target = (count_el, count, offset + count)
             offset += count
         items = tvec.findall("lpstr")
         if target is None or offset != len(items):
             return
         count_el, count, position = target
-        item_tag = (
-            data[items[0].start + 1 : items[0].open_end].split()[0].rstrip(b"/>").decode() if items else "vt:lpstr"
-        )
-        new_item = f"<{item_tag}>{xml_attr(name)}</{item_tag}>".encode()
+        item_tag = items[0].qname(data) if items else "vt:lpstr"
         insert_at = items[position - 1].end if position > 0 else (tvec.open_end if not tvec.empty else None)
         if insert_at is None:
             return
         edits = [
             (count_el.open_end, count_el.close_start, str(count + 1).encode()),
-            (insert_at, insert_at, new_item),
+            (insert_at, insert_at, element(item_tag, text=name)),
             set_attr(data, tvec, "size", str(len(items) + 1)),
         ]
         self.put(app, splice(data, edits))
@@ -457,47 +427,26 @@ class Book:
 
     def remove_relationship(self, source: str, rid: str) -> None:
         rels_part = self.package.rels_name(source)
-        data = self.current(rels_part)
-        root = scan(data, self._where(rels_part))
-        edits = [(el.start, el.end, b"") for el in root.findall("Relationship") if el.attrs.get("Id") == rid]
-        if edits:
-            self.put(rels_part, splice(data, edits))
+        with editing(self, rels_part, self._where(rels_part)) as rels:
+            rels.add(
+                *((el.start, el.end, b"") for el in rels.root.findall("Relationship") if el.attrs.get("Id") == rid)
+            )
 
     def request_full_calculation(self) -> None:
         """``<calcPr fullCalcOnLoad="1"/>``: formulas that read changed cells recalculate on open."""
-        data = self.current(self.workbook_part)
-        root = scan(data, self._where(self.workbook_part))
-        calc = root.find("calcPr")
-        if calc is not None:
-            self.put(self.workbook_part, splice(data, [set_attr(data, calc, "fullCalcOnLoad", "1")]))
-            return
-        # calcPr follows (in schema order) sheets, functionGroups, externalReferences, definedNames.
-        after = None
-        for local in ("definedNames", "externalReferences", "functionGroups", "sheets"):
-            after = root.find(local)
-            if after is not None:
-                break
-        element = f'<{self.main_prefix()}calcPr fullCalcOnLoad="1"/>'.encode()
-        self.put(self.workbook_part, splice(data, [(after.end, after.end, element)]))
+        with editing(self, self.workbook_part, self._where(self.workbook_part)) as wb:
+            calc = wb.root.find("calcPr")
+            if calc is not None:
+                wb.add(set_attr(wb.data, calc, "fullCalcOnLoad", "1"))
+            else:
+                fragment = element(f"{self.main_prefix()}calcPr", [("fullCalcOnLoad", "1")])
+                wb.add(insert_child(wb.data, wb.root, "calcPr", fragment))
 
 
-def _append_child(data: bytes, parent: Element, element: bytes) -> tuple[int, int, bytes]:
-    """An edit that appends `element` as the last child of `parent` (which may be self-closing)."""
-    if parent.empty:
-        tag = data[parent.start + 1 : parent.open_end].split()[0].rstrip(b"/>")
-        opening = data[parent.start : parent.open_end - 2].rstrip() + b">"
-        return (parent.start, parent.end, opening + element + b"</" + tag + b">")
-    return (parent.close_start, parent.close_start, element)
-
-
-def _unescape(text: str) -> str:
-    return (
-        text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", '"')
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
-    )
+#: How app.xml's HeadingPairs names the worksheets, in the languages Excel writes it.
+WORKSHEETS_HEADINGS = frozenset(
+    ("worksheets", "arbeitsblätter", "feuilles de calcul", "hojas de cálculo", "werkbladen", "fogli di lavoro")
+)
 
 
 def open_book(package: Package, path: Path) -> Book:

@@ -6,54 +6,23 @@ never a formula: a cell we write has no ``<f>``, whatever its text starts with.
 
 from __future__ import annotations
 
-import functools
 import re
 
-from xlplugin.ooxml.cellref import column_letters as _letters
-from xlplugin.ooxml.cellref import column_number
-from xlplugin.ooxml.package import MalformedPart, as_index, xml_attr, xml_text
+from xlplugin.ooxml.cellref import MAX_COLUMNS as MAX_COLUMNS
+from xlplugin.ooxml.cellref import MAX_ROWS as MAX_ROWS
+from xlplugin.ooxml.cellref import cell_ref as cell_ref
+from xlplugin.ooxml.cellref import column_letters as column_letters
+from xlplugin.ooxml.cellref import column_number as column_number
+from xlplugin.ooxml.cellref import parse_cell as parse_cell
+from xlplugin.ooxml.cellref import parse_range as parse_range
+from xlplugin.ooxml.cellref import range_ref as range_ref
+from xlplugin.ooxml.fragments import xml_text
+from xlplugin.ooxml.malformed import MalformedPart, as_index
 
-MAX_ROWS = 1_048_576
-MAX_COLUMNS = 16_384
 MAX_CELL_CHARS = 32_767
 
-
-@functools.lru_cache(maxsize=4096)
-def column_letters(index: int) -> str:
-    """1 -> A, 27 -> AA; ValueError outside Excel's grid (cached: refresh names many cells)."""
-    if not 1 <= index <= MAX_COLUMNS:
-        raise ValueError(f"column {index} outside Excel's grid")
-    return _letters(index)
-
-
-def column_index(letters: str) -> int:
-    return column_number(letters.upper())
-
-
-_CELL = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
-
-
-def parse_cell(ref: str) -> tuple[int, int]:
-    """'B3' -> (row 3, column 2); ValueError unless it is a cell inside Excel's grid."""
-    match = _CELL.fullmatch(ref.strip())
-    if not match:
-        raise ValueError(f"not a cell reference: {ref!r}")
-    row, column = int(match.group(2)), column_index(match.group(1))
-    if not (1 <= row <= MAX_ROWS and 1 <= column <= MAX_COLUMNS):
-        raise ValueError(f"{ref!r} is outside Excel's grid")
-    return row, column
-
-
-def cell_ref(row: int, column: int) -> str:
-    return f"{column_letters(column)}{row}"
-
-
-def parse_range(ref: str) -> tuple[int, int, int, int]:
-    """'A1:C5' -> (first row, first column, last row, last column); 'B2' is a one-cell range."""
-    parts = ref.split(":")
-    r1, c1 = parse_cell(parts[0])
-    r2, c2 = parse_cell(parts[-1])
-    return min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
+column_index = column_number
+"""'AA' -> 27 (the name refresh's table code uses)."""
 
 
 def read_cell(ref: str, part: str) -> tuple[int, int]:
@@ -78,10 +47,6 @@ def read_row(text: str, part: str) -> int:
     if row is None or not 1 <= row <= MAX_ROWS:
         raise MalformedPart(part, f"has a row numbered {text!r}, which is not a row of the sheet")
     return row
-
-
-def range_ref(r1: int, c1: int, r2: int, c2: int) -> str:
-    return f"{cell_ref(r1, c1)}:{cell_ref(r2, c2)}"
 
 
 _ESCAPE_LIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
@@ -128,7 +93,3 @@ def number_text(value: int | float) -> str:
     if value == int(value) and abs(value) < 1e15:
         return str(int(value))
     return repr(float(value))
-
-
-def attr(value: str) -> str:
-    return xml_attr(value)

@@ -25,14 +25,25 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
-from xml.parsers import expat
+from typing import TYPE_CHECKING, Any, BinaryIO
+from xml.etree.ElementTree import Element as XmlElement
 
 from defusedxml import ElementTree as SafeET
 
 from xlplugin.core.errors import InputError, Problem
+from xlplugin.ooxml.fragments import xml_attr as xml_attr
+from xlplugin.ooxml.fragments import xml_text as xml_text
+from xlplugin.ooxml.malformed import MalformedPart as MalformedPart
+from xlplugin.ooxml.malformed import as_index as as_index
+from xlplugin.ooxml.malformed import read_int as read_int
+from xlplugin.ooxml.scanner import Element as Element
+from xlplugin.ooxml.scanner import prefix_for as prefix_for
+from xlplugin.ooxml.scanner import remove_attr as remove_attr
+from xlplugin.ooxml.scanner import scan as scan
+from xlplugin.ooxml.scanner import set_attr as set_attr
+from xlplugin.ooxml.scanner import splice as splice
 
 if TYPE_CHECKING:
     from xlplugin.ooxml.atomic import Identity
@@ -64,48 +75,6 @@ DEFAULT_LIMITS = Limits()
 
 def _refuse(path: Path | str, message: str) -> InputError:
     return InputError(Problem(message, str(path)))
-
-
-class MalformedPart(InputError):
-    """A part of the workbook is missing or holds what Excel never writes: refresh refuses it.
-
-    Why one class: every reader of a part (cell and row references, relationship targets,
-    numbers in attributes) meets the same kind of damage, and the user's remedy is the same
-    whichever part it is; the message names the part so they can see what is broken.
-    """
-
-    def __init__(self, part: str, what: str, workbook: Path | str | None = None):
-        self.part = part
-        self.what = what
-        super().__init__(
-            Problem(
-                f"the workbook is damaged: {part} {what}; open and re-save it in Excel, or restore a copy",
-                str(workbook) if workbook is not None else None,
-            )
-        )
-
-    def located(self, file: str) -> MalformedPart:
-        """The same damage, naming the workbook file when it did not yet."""
-        return self if self.problems[0].file else MalformedPart(self.part, self.what, file)
-
-
-_DIGITS = re.compile(r"[0-9]{1,15}")
-
-
-def read_int(text: str | None, part: str, what: str, *, workbook: Path | str | None = None) -> int:
-    """An unsigned whole number from attribute text in `part`; MalformedPart when it is not one.
-
-    Only ASCII digits count: ``int()`` also takes ' 7', '٣' and '1_0', and ``str.isdigit`` passes
-    '²', which ``int()`` refuses.
-    """
-    if text is None or not _DIGITS.fullmatch(text):
-        raise MalformedPart(part, f"has {what} {text!r}, which is not a whole number", workbook)
-    return int(text)
-
-
-def as_index(text: str | None) -> int | None:
-    """`text` as an unsigned whole number when it is one (ASCII digits only), else None."""
-    return int(text) if text is not None and _DIGITS.fullmatch(text) else None
 
 
 # --------------------------------------------------------------------------------------------
@@ -180,10 +149,10 @@ class Package:
             self._cache[info.filename] = data
         return data
 
-    def xml(self, name: str):
+    def xml(self, name: str) -> XmlElement:
         """The part parsed with defusedxml (no DTDs, no entities); MalformedPart when malformed."""
         try:
-            return parse_xml(self.read(name), self.find(name))
+            return parse_xml(self.read(name), self.find(name) or name)
         except MalformedPart as exc:
             raise exc.located(str(self.path)) from None
 
@@ -239,8 +208,9 @@ class Package:
     def main_part(self) -> str:
         """The workbook part named by the package relationships (usually xl/workbook.xml)."""
         for rel in self.rels(""):
-            if rel.type.endswith("/officeDocument") and rel.part and self.has(rel.part):
-                return self.find(rel.part)
+            found_rel = self.find(rel.part) if rel.type.endswith("/officeDocument") and rel.part else None
+            if found_rel is not None:
+                return found_rel
         found = self.find("xl/workbook.xml")
         if found is None:
             raise _refuse(self.path, "not an Excel workbook: it has no workbook part")
@@ -254,7 +224,7 @@ class Package:
     def __enter__(self) -> Package:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
@@ -273,15 +243,18 @@ def relative_target(base_folder: str, part: str) -> str:
     return posixpath.relpath(part, base_folder or ".")
 
 
-def parse_xml(data: bytes, where: str = "XML"):
+def parse_xml(data: bytes, where: str = "XML") -> XmlElement:
     """defusedxml parse; refuses DTDs and entities; malformed XML becomes an InputError."""
     try:
-        return SafeET.fromstring(data, forbid_dtd=True)
+        root: XmlElement = SafeET.fromstring(data, forbid_dtd=True)
+        return root
     except Exception as exc:  # defusedxml and expat raise several types
         raise MalformedPart(where, f"is not readable XML ({type(exc).__name__}: {exc})") from None
 
 
-def open_package(path, limits: Limits = DEFAULT_LIMITS, *, lock: bool = False) -> Package:
+def open_package(
+    path: Path | str | bytes | bytearray, limits: Limits = DEFAULT_LIMITS, *, lock: bool = False
+) -> Package:
     """Open `path` as an xlsx/xlsm package after checking every limit; InputError when refused.
 
     The file is opened once and kept open: every check, every read and the raw copy of a later
@@ -501,8 +474,8 @@ _no_hook: WriteHook = lambda step: None  # noqa: E731
 
 def write_package(
     package: Package,
-    target,
-    changes: dict[str, bytes | None],
+    target: Path | str,
+    changes: dict[str, bytes | None] | dict[str, bytes],
     *,
     backup: bool = False,
     force: bool = False,
@@ -549,6 +522,7 @@ def write_package(
         force=force,
         backup=backup,
         hook=hook,
+        source=package.path if package.identity is not None else None,
     )
 
 
@@ -575,9 +549,9 @@ class _RawCopyUnavailable(Exception):
     pass
 
 
-def _sane_date(date_time) -> tuple:
+def _sane_date(date_time: tuple[int, int, int, int, int, int]) -> tuple[int, int, int, int, int, int]:
     year = date_time[0]
-    return tuple(date_time) if 1980 <= year <= 2107 else (1980, 1, 1, 0, 0, 0)
+    return date_time if 1980 <= year <= 2107 else (1980, 1, 1, 0, 0, 0)
 
 
 def _copy_raw(out: zipfile.ZipFile, package: Package, info: zipfile.ZipInfo) -> None:
@@ -588,6 +562,9 @@ def _copy_raw(out: zipfile.ZipFile, package: Package, info: zipfile.ZipInfo) -> 
     """
     raw_in = package.handle
     if raw_in is None or not all(hasattr(out, attr) for attr in ("fp", "filelist", "NameToInfo", "start_dir")):
+        raise _RawCopyUnavailable
+    fp = out.fp
+    if fp is None:
         raise _RawCopyUnavailable
     raw_in.seek(info.header_offset)
     header = raw_in.read(30)
@@ -608,222 +585,21 @@ def _copy_raw(out: zipfile.ZipFile, package: Package, info: zipfile.ZipInfo) -> 
     clone.compress_size = info.compress_size
     clone.file_size = info.file_size
     zip64 = info.file_size > zipfile.ZIP64_LIMIT or info.compress_size > zipfile.ZIP64_LIMIT
-    clone.header_offset = out.fp.tell()
-    out.fp.write(clone.FileHeader(zip64))
+    clone.header_offset = fp.tell()
+    fp.write(clone.FileHeader(zip64))
     raw_in.seek(data_start)
     remaining = info.compress_size
     while remaining:
         chunk = raw_in.read(min(remaining, 1 << 20))
         if not chunk:
             raise MalformedPart(info.filename, "is truncated")
-        out.fp.write(chunk)
+        fp.write(chunk)
         remaining -= len(chunk)
     out.filelist.append(clone)
     out.NameToInfo[clone.filename] = clone
-    out.start_dir = out.fp.tell()
-    out._didModify = True
-
-
-# --------------------------------------------------------------------------------------------
-# Text-level XML editing
-
-
-@dataclass
-class Element:
-    """One element's byte span in a part: [start, end); its start tag ends at `open_end`."""
-
-    name: str
-    """Namespace-qualified as '{uri}local'."""
-    attrs: dict[str, str]
-    start: int
-    open_end: int
-    close_start: int = -1
-    end: int = -1
-    children: list[Element] = field(default_factory=list)
-    parent: Element | None = field(default=None, repr=False)
-
-    @property
-    def local(self) -> str:
-        return self.name.rsplit("}", 1)[-1]
-
-    @property
-    def empty(self) -> bool:
-        """True for a self-closing tag (<x/>)."""
-        return self.close_start == self.start
-
-    def find(self, local: str) -> Element | None:
-        return next((c for c in self.children if c.local == local), None)
-
-    def findall(self, local: str) -> list[Element]:
-        return [c for c in self.children if c.local == local]
-
-    def iter(self, local: str | None = None):
-        if local is None or self.local == local:
-            yield self
-        for child in self.children:
-            yield from child.iter(local)
-
-    def inner(self, data: bytes) -> bytes:
-        return b"" if self.empty else data[self.open_end : self.close_start]
-
-
-class _Forbidden(Exception):
-    pass
-
-
-def scan(data: bytes, where: str = "XML", *, stop_at: set[str] | None = None) -> Element:
-    """Parse with expat to element byte offsets; DTDs and entity declarations are refused.
-
-    With `stop_at` (local names), children of those elements are not recorded (faster for big
-    sheets whose cells we do not need).
-    """
-    _check_utf8(data, where)
-    parser = expat.ParserCreate(namespace_separator="}")
-    stack: list[Element] = []
-    root_holder: list[Element] = []
-    depth_skip = [0]
-
-    def forbid(*_args):
-        raise _Forbidden("DTDs and entity declarations are not allowed in a workbook")
-
-    def start(name, attrs):
-        if depth_skip[0]:
-            depth_skip[0] += 1
-            return
-        pos = parser.CurrentByteIndex
-        qname = "{" + name if "}" in name else name
-        element = Element(qname, attrs, pos, _tag_end(data, pos))
-        if stack:
-            element.parent = stack[-1]
-            stack[-1].children.append(element)
-        else:
-            root_holder.append(element)
-        stack.append(element)
-        if stop_at and element.local in stop_at:
-            depth_skip[0] = 1
-
-    def end(name):
-        if depth_skip[0] > 1:
-            depth_skip[0] -= 1
-            return
-        pos = parser.CurrentByteIndex
-        element = stack.pop()
-        if depth_skip[0] == 1:
-            depth_skip[0] = 0
-            # we skipped the children: locate our own close tag
-        if data[element.open_end - 2 : element.open_end] == b"/>":  # <x/>: expat reports it after the tag
-            element.close_start = element.start
-            element.end = element.open_end
-        else:
-            element.close_start = pos
-            element.end = data.index(b">", pos) + 1
-
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    parser.StartDoctypeDeclHandler = forbid
-    parser.EntityDeclHandler = forbid
-    parser.UnparsedEntityDeclHandler = forbid
-    parser.ExternalEntityRefHandler = forbid
-    try:
-        parser.Parse(data, True)
-    except _Forbidden as exc:
-        raise MalformedPart(where, f"is refused: {exc}") from None
-    except (expat.ExpatError, LookupError) as exc:  # LookupError: an encoding Python does not know
-        raise MalformedPart(where, f"is not readable XML ({exc})") from None
-    if not root_holder:
-        raise MalformedPart(where, "is empty")
-    return root_holder[0]
-
-
-_DECLARED_ENCODING = re.compile(rb"\s*<\?xml\b[^>]*?\bencoding\s*=\s*[\"']([^\"']*)[\"']")
-_BYTE_OFFSET_ENCODINGS = {b"utf-8", b"utf8", b"us-ascii", b"ascii"}
-
-
-def _check_utf8(data: bytes, where: str) -> None:
-    """Refuse a part in another encoding: `scan`'s byte offsets and text decoding assume UTF-8.
-
-    Excel and LibreOffice always write UTF-8; a UTF-16 or Latin-1 part would be spliced and
-    decoded wrongly, so it is refused rather than edited.
-    """
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise MalformedPart(where, "is encoded as UTF-16; refresh edits only UTF-8 parts, as Excel writes them")
-    match = _DECLARED_ENCODING.match(data[3:] if data.startswith(b"\xef\xbb\xbf") else data)
-    if match and match.group(1).strip().lower() not in _BYTE_OFFSET_ENCODINGS:
-        shown = match.group(1).decode("ascii", "replace")[:40]
-        raise MalformedPart(
-            where, f"declares the encoding {shown!r}; refresh edits only UTF-8 parts, as Excel writes them"
-        )
-
-
-def _tag_end(data: bytes, start: int) -> int:
-    """The index just past the '>' that closes the start tag at `start` (quotes respected)."""
-    i = start
-    quote = 0
-    n = len(data)
-    while i < n:
-        c = data[i]
-        if quote:
-            if c == quote:
-                quote = 0
-        elif c in (0x22, 0x27):
-            quote = c
-        elif c == 0x3E:
-            return i + 1
-        i += 1
-    raise MalformedPart("an XML part", "has an unterminated tag")
-
-
-def splice(data: bytes, edits: Iterable[tuple[int, int, bytes]]) -> bytes:
-    """Replace byte ranges [start, end) by new bytes; ranges must not overlap."""
-    out = []
-    last = 0
-    for start, end, text in sorted(edits, key=lambda e: (e[0], e[1])):
-        if start < last:
-            raise ValueError("overlapping edits")
-        out.append(data[last:start])
-        out.append(text)
-        last = end
-    out.append(data[last:])
-    return b"".join(out)
-
-
-def prefix_for(data: bytes, root: Element, uri: str) -> str | None:
-    """The prefix the part's root declares for `uri` ('' for the default namespace), or None."""
-    tag = data[root.start : root.open_end].decode("utf-8", "replace")
-    for match in re.finditer(r'xmlns(?::([\w.-]+))?\s*=\s*(["\'])(.*?)\2', tag):
-        if match.group(3) == uri:
-            return match.group(1) or ""
-    return None
-
-
-def set_attr(data: bytes, element: Element, name: str, value: str) -> tuple[int, int, bytes]:
-    """An edit that sets attribute `name` (as spelled in the tag) on `element`'s start tag."""
-    tag = data[element.start : element.open_end]
-    pattern = re.compile(rb"(\s" + re.escape(name.encode()) + rb"\s*=\s*)([\"'])(.*?)\2", re.S)
-    match = pattern.search(tag)
-    escaped = xml_attr(value).encode("utf-8")
-    if match:
-        start = element.start + match.start(3)
-        return (start, start + len(match.group(3)), escaped)
-    insert_at = element.open_end - (2 if element.empty and tag.endswith(b"/>") else 1)
-    return (insert_at, insert_at, b" " + name.encode() + b'="' + escaped + b'"')
-
-
-def remove_attr(data: bytes, element: Element, name: str) -> tuple[int, int, bytes] | None:
-    tag = data[element.start : element.open_end]
-    pattern = re.compile(rb"\s" + re.escape(name.encode()) + rb"\s*=\s*([\"']).*?\1", re.S)
-    match = pattern.search(tag)
-    if not match:
-        return None
-    return (element.start + match.start(), element.start + match.end(), b"")
-
-
-def xml_text(value: str) -> str:
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def xml_attr(value: str) -> str:
-    return xml_text(value).replace('"', "&quot;").replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
+    out.start_dir = fp.tell()
+    zip_any: Any = out  # zipfile's private flag: the central directory must be written on close
+    zip_any._didModify = True
 
 
 def unused_rid(existing: Iterable[str]) -> Callable[[], str]:

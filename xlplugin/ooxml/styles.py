@@ -10,13 +10,15 @@ entries are never changed or reordered, so every index already in use keeps its 
 
 from __future__ import annotations
 
+from typing import Any
+
 from xlplugin.ooxml.package import NS_MAIN, Element, MalformedPart, read_int, scan, set_attr, splice, xml_attr
 
 SECTIONS = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles", "dxfs")
 SCHEMA_ORDER = SECTIONS + ("tableStyles", "colors", "extLst")
 
 
-def _canon(data: bytes, element: Element):
+def _canon(data: bytes, element: Element) -> tuple[Any, ...]:
     """An order-insensitive description of an element, for 'the same format' comparisons."""
     attrs = tuple(sorted((k, v) for k, v in element.attrs.items()))
     children = tuple(sorted(_canon(data, child) for child in element.children))

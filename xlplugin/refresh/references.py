@@ -14,26 +14,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from xlplugin.ooxml.book import Book
+from xlplugin.ooxml.fragments import unescape as unescape  # the one XML unescape (tests import it here)
 from xlplugin.ooxml.package import scan
 
 #: Elements whose text is a formula, by local name.
 FORMULA_ELEMENTS = ("f", "formula", "formula1", "formula2")
-_ENTITY = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|lt|gt|amp|quot|apos);")
-_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
-
-
-def unescape(text: str) -> str:
-    """XML character data as the text it stands for (``&amp;`` -> ``&``, ``&#39;`` -> ``'``)."""
-
-    def repl(m: re.Match) -> str:
-        name = m.group(1)
-        if name.startswith("#x"):
-            return chr(int(name[2:], 16))
-        if name.startswith("#"):
-            return chr(int(name[1:]))
-        return _NAMED[name]
-
-    return _ENTITY.sub(repl, text)
 
 
 @dataclass(frozen=True)

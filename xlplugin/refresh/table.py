@@ -12,6 +12,7 @@ before anything is written.
 
 from __future__ import annotations
 
+import bisect
 import posixpath
 import re
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from xlplugin.ooxml.book import (
     validate_sheet_name,
     validate_table_name,
 )
+from xlplugin.ooxml.cellref import unquote_sheet
 from xlplugin.ooxml.cells import (
     MAX_CELL_CHARS,
     MAX_COLUMNS,
@@ -62,6 +64,7 @@ from xlplugin.ooxml.package import (
     xml_text,
 )
 from xlplugin.refresh.references import dangling_references, unescape
+from xlplugin.refresh.strings import drop_unused_strings
 
 TABLE_STYLE = "TableStyleMedium2"
 
@@ -214,6 +217,7 @@ def _refresh_table(workbook: Path, csv, table, *, sheet, output, backup, force) 
                     )
                 )
             replace_table(book, existing, grid, force=force)
+            drop_unused_strings(book)  # the replaced rows' text must not stay in sharedStrings.xml
         else:
             create_table(book, table, sheet or table, grid, force=force)
         write_package(package, target, book.changes, backup=backup, force=force)
@@ -279,7 +283,7 @@ def _unused_table_part(book: Book) -> str:
 
 
 def _column_widths(grid: Grid) -> list[float]:
-    widths = []
+    widths: list[float] = []
     for i, head in enumerate(grid.header):
         longest = len(head)
         for row in grid.rows[:200]:
@@ -620,7 +624,7 @@ def rewrite_cells(
                 new_ref = cell_ref(move_row[1], col).encode()
                 text = re.sub(
                     rb'(\sr\s*=\s*")[A-Za-z]+\d+(")',
-                    lambda m, ref=new_ref: m.group(1) + ref + m.group(2),
+                    rb"\g<1>" + new_ref + rb"\g<2>",
                     text,
                     count=1,
                 )
@@ -677,9 +681,11 @@ def rewrite_cells(
         tag = opening[1:].split()[0].rstrip(b">")
         edits.append((row_el.start, row_el.end, opening + b"".join(t for _, t in cells) + b"</" + tag + b">"))
     missing = sorted(r for r in new_cells if r not in existing_rows)
+    row_numbers = [rr for rr, _ in row_elements]  # in order (checked above): a binary search per new row
     for r in missing:
         text = (f'<{prefix}row r="{r}">' + "".join(t for _, t in new_cells[r]) + f"</{prefix}row>").encode("utf-8")
-        following = next((el for rr, el in row_elements if rr > r), None)
+        at = bisect.bisect_right(row_numbers, r)
+        following = row_elements[at][1] if at < len(row_elements) else None
         if following is not None:
             edits.append((following.start, following.start, text))
         elif sheet_data.empty:
@@ -726,10 +732,7 @@ _AREA = re.compile(
 def _sheet_of(prefix: str | None) -> str | None:
     if not prefix:
         return None
-    name = prefix[:-1]
-    if name.startswith("'"):
-        name = name[1:-1].replace("''", "'")
-    return name
+    return unquote_sheet(prefix[:-1])
 
 
 def adjust_formula(text: str, sheet_name: str, old_rect, new_rect, *, local: bool = False) -> str:
@@ -846,13 +849,7 @@ def update_chart(data: bytes, sheet_name: str, old_rect, new_rect, grid: Grid, w
 
 
 def _unescape(text: str) -> str:
-    return (
-        text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", '"')
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
-    )
+    return unescape(text)  # the one XML unescape (xlplugin.ooxml.fragments), character references too
 
 
 def _reads_table(text: str, sheet_name: str, rect) -> bool:

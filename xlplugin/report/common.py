@@ -12,18 +12,10 @@ from fractions import Fraction
 from typing import NamedTuple
 
 from xlplugin import __version__
+from xlplugin.core.counts import CONFIDENTIAL_SYMBOL, NOT_APPLICABLE_SYMBOL, NOT_AVAILABLE_SYMBOL
 from xlplugin.core.funnel import Funnel, Programme
+from xlplugin.core.intervals import method_label
 from xlplugin.report.model import COUNT, RATE, SHORT, Cell, Line, Note, Sheet
-
-METHOD_NAMES = {
-    "wilson": "Wilson score",
-    "wilson_cc": "Wilson score with continuity correction",
-    "exact": "Clopper-Pearson (exact)",
-    "clopper_pearson": "Clopper-Pearson (exact)",
-    "jeffreys": "Jeffreys",
-    "agresti_coull": "Agresti-Coull",
-    "wald": "Wald (normal approximation)",
-}
 
 #: Charts list at most this many bars / programmes; beyond it the table alone carries the figures.
 MAX_CHART_BARS = 40
@@ -35,9 +27,11 @@ FUNNEL_PLOT_POINTS = 41
 MAX_ALT_TEXT = 1500
 
 SHORTHAND = {
-    "[c]": "[c] = confidential: a small count suppressed to protect individuals, or a figure worked out from one",
-    "[x]": "[x] = not available: the figure is not known exactly (a count was withheld or rounded)",
-    "[z]": "[z] = not applicable (for example, the first stage has no base)",
+    CONFIDENTIAL_SYMBOL: (
+        "[c] = confidential: a small count suppressed to protect individuals, or a figure worked out from one"
+    ),
+    NOT_AVAILABLE_SYMBOL: "[x] = not available: the figure is not known exactly (a count was withheld or rounded)",
+    NOT_APPLICABLE_SYMBOL: "[z] = not applicable (for example, the first stage has no base)",
 }
 
 
@@ -69,8 +63,9 @@ class Options(NamedTuple):
 # small text helpers
 
 
-def count_text(n: int) -> str:
-    return f"{n:,}"
+def count_text(n: int | float | str) -> str:
+    """A count with thousands separators; shorthand ('[c]') as it stands."""
+    return f"{n:,}" if isinstance(n, (int, float)) else n
 
 
 def pct_text(x: float | Fraction, places: int = 1) -> str:
@@ -239,7 +234,7 @@ class Context:
         return self.notes.ref(
             "ci",
             f"Confidence intervals are {conf_text(o.confidence)} intervals for a proportion, by the "
-            f"{METHOD_NAMES.get(o.method, o.method)} method, worked out from the counts alone. They show "
+            f"{method_label(o.method)} method, worked out from the counts alone. They show "
             "the uncertainty from chance, not from errors in recording or from a badly chosen denominator.",
         )
 

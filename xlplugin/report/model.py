@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from xlplugin.ooxml.cellref import column_letters
+from xlplugin.ooxml.cellref import cell_ref, column_letters, quote_sheet
 
 # Number-format kinds a cell can have (the writer maps them to Excel formats).
 TEXT = "text"
@@ -38,19 +38,13 @@ HEADING2 = "heading2"
 
 
 def column_letter(col: int) -> str:
-    """0 -> A, 26 -> AA."""
+    """0 -> A, 26 -> AA (the layout counts from 0, as XlsxWriter does)."""
     return column_letters(col + 1)
 
 
 def a1(row: int, col: int, absolute: bool = False) -> str:
-    if absolute:
-        return f"${column_letter(col)}${row + 1}"
-    return f"{column_letter(col)}{row + 1}"
-
-
-def quote_sheet(name: str) -> str:
-    """A sheet name as a formula reference: always quoted, quotes doubled."""
-    return "'" + name.replace("'", "''") + "'"
+    """(0, 0) -> 'A1': the layout's 0-based position as an A1 reference."""
+    return cell_ref(row + 1, col + 1, absolute)
 
 
 class Cell(NamedTuple):

@@ -113,6 +113,8 @@ def of_formula(formula: str) -> str:
                 out += f":{prefix}.{last}" if sheet is not None else f":.{last}"
             return f"[{out}]"
 
+        # OpenFormula separates function arguments with ';' (commas inside quoted sheet names stay)
+        parts[i] = re.sub(r"('(?:[^']|'')*')|,", lambda m: m.group(1) or ";", parts[i])
         parts[i] = _REF.sub(ref, parts[i])
     return "of:=" + "".join(parts)
 
@@ -261,9 +263,9 @@ def _sheet_xml(sheet: Sheet, styles: _Styles, publish: bool, chart_href: str | N
             heights[table.top] = height
         for i, row in enumerate(table.rows):
             r = table.first_data_row + i
-            out = rows.setdefault(r, {})
+            row_cells = rows.setdefault(r, {})
             for j, cell in enumerate(row):
-                out[table.left + j] = _cell_xml(cell, _cell_style(cell, numeric[j], indented[j]), publish)
+                row_cells[table.left + j] = _cell_xml(cell, _cell_style(cell, numeric[j], indented[j]), publish)
             height = row_height([(str(c.value), w) for c, w in zip(row, all_widths, strict=False) if not c.is_number])
             if height:
                 heights[r] = height

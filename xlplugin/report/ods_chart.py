@@ -17,6 +17,7 @@ from xlplugin.report.textfit import FONT
 
 _BAR_COLOUR = "#1f4e79"
 #: (stroke, width, colour, dash) per line style of a scatter series.
+_CLASS = {"bar": "chart:bar", "line": "chart:line", "scatter": "chart:scatter"}
 _LINES = {
     "line": ("solid", "0.053cm", "#000000", None),
     "dashed": ("dash", "0.044cm", "#404040", "xlp_dash"),
@@ -126,13 +127,20 @@ def _axis(
 
 
 def _series(styles: _ChartStyles, chart: Chart, s: Series) -> str:
-    kind = "chart:bar" if chart.kind == "bar" else "chart:scatter"
+    kind = _CLASS.get(chart.kind, "chart:scatter")
     props: list[str] = []
     graphic = ""
     data_style = None
     error = ""
     if s.style == "bar":
-        graphic = f'draw:stroke="none" draw:fill="solid" draw:fill-color="{_BAR_COLOUR}"'
+        graphic = f'draw:stroke="none" draw:fill="solid" draw:fill-color="{s.colour or _BAR_COLOUR}"'
+    elif s.style == "trend":  # a line with markers (periods): each series its own symbol and colour
+        symbol = {"circle": "circle", "square": "square", "triangle": "arrow-up", "diamond": "diamond"}.get(s.marker)
+        props.append(f'chart:symbol-type="named-symbol" chart:symbol-name="{symbol or "circle"}" '
+                     'chart:symbol-width="0.282cm" chart:symbol-height="0.282cm"')  # fmt: skip
+        colour = s.colour or _BAR_COLOUR
+        graphic = f'draw:stroke="solid" svg:stroke-width="0.053cm" svg:stroke-color="{colour}" '
+        graphic += f'draw:fill-color="{colour}"'
     elif s.style == "points":
         props.append('chart:symbol-type="named-symbol" chart:symbol-name="circle" chart:symbol-width="0.282cm" '
                      'chart:symbol-height="0.282cm"')  # fmt: skip
@@ -144,7 +152,7 @@ def _series(styles: _ChartStyles, chart: Chart, s: Series) -> str:
         if dash:
             graphic += f' draw:stroke-dash="{dash}"'
     if s.labels:
-        data_style = styles.number(chart.x_axis.num_format if chart.kind == "bar" else None)
+        data_style = styles.number({"bar": chart.x_axis.num_format, "line": chart.y_axis.num_format}.get(chart.kind))
         props.append('chart:data-label-number="value" chart:label-position="outside"')
         props.append(f'chart:link-data-style-to-source="{"false" if data_style else "true"}"')
     if s.error_plus is not None and s.error_minus is not None:
@@ -187,7 +195,8 @@ def chart_object(chart: Chart, language: str = "en-GB") -> tuple[str, str]:
         end = "end" if chart.y_axis.reverse else "0"
         y = _axis(styles, "y", chart.x_axis, categories=None, position=end, grid=True, upright=False)
     else:
-        x = _axis(styles, "x", chart.x_axis, categories=None, position="0", grid=False, upright=False)
+        categories = first.categories if chart.kind == "line" else None  # a line chart's x axis is its periods
+        x = _axis(styles, "x", chart.x_axis, categories=categories, position="0", grid=False, upright=False)
         y = _axis(styles, "y", chart.y_axis, categories=None, position="0", grid=True, upright=True)
     series = "".join(_series(styles, chart, s) for s in chart.series)
     legend = ""
@@ -203,7 +212,7 @@ def chart_object(chart: Chart, language: str = "en-GB") -> tuple[str, str]:
         f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {NS_ATTRS} office:version="1.3">'
         f"<office:automatic-styles>{''.join(styles.items)}</office:automatic-styles>"
         f'<office:body><office:chart><chart:chart svg:width="{width:.3f}cm" svg:height="{height:.3f}cm" '
-        f'chart:class="{"chart:bar" if bar else "chart:scatter"}" chart:style-name="{root_style}">'
+        f'chart:class="{_CLASS.get(chart.kind, "chart:scatter")}" chart:style-name="{root_style}">'
         f'<chart:title chart:style-name="{title_style}"><text:p>{esc(chart.title)}</text:p></chart:title>'
         f"{legend}"
         f'<chart:plot-area chart:style-name="{plot_style}" table:cell-range-address="'

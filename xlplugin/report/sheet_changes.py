@@ -100,7 +100,7 @@ def changes_sheet(ctx: Context) -> Sheet | None:
     z = _z_literal(o.confidence)
 
     def build(top: int) -> list[tuple[Cell, ...]]:
-        rows = []
+        rows: list[tuple[Cell, ...]] = []
         f = not o.publish
         for i, c in enumerate(changes):
             row = top + 1 + i
@@ -124,7 +124,7 @@ def changes_sheet(ctx: Context) -> Sheet | None:
                     Cell(c.words, TEXT),
                 )
             )
-        return rows or [tuple(shorthand("z") for _ in headers)]
+        return list(rows) or [tuple(shorthand("z") for _ in headers)]
 
     if any(c.value == "[z]" for r in build(0) for c in r):
         lines.append(Line(SHORTHAND["[z]"] + " (a change in count from 0, or nothing to compare)"))
@@ -199,15 +199,14 @@ def trend_chart_sheet(ctx: Context) -> Sheet | None:
         ]
     )
     lines = [
-        Line(
-            "The chart below draws the figures in this table: each stage's rate of base by period, in time order, "
-            "with its confidence interval as a vertical line."
-        ),
+        Line("The chart below draws this table: each stage's rate of base by period, in time order."),
+        Line("Each rate's confidence interval is a vertical line through it."),
         Line("Each stage has its own marker shape and colour, and is named in the legend."),
     ]
     lines = split_long(lines)
     top = 2 + len(lines)
-    rows = []
+    rows: list[tuple[Cell, ...]] = []
+    highs: list[float] = []
     blocks: list[tuple[str, int, int, list[float], list[float]]] = []
     alt_parts = []
     for stage in stages:
@@ -215,7 +214,7 @@ def trend_chart_sheet(ctx: Context) -> Sheet | None:
         plus, minus, figures = [], [], []
         for p in periods:
             s = p.stage(stage)
-            x, n = s.count.low, p.stage(s.base).count.low
+            x, n = s.count.low, p.stage(s.base or "").count.low  # _trend_stages: every one has a base
             lo, hi = proportion_ci(x, n, o.confidence, o.method)
             rate = x / n
             row = top + 1 + len(rows)
@@ -231,6 +230,7 @@ def trend_chart_sheet(ctx: Context) -> Sheet | None:
                     Cell(rate - lo, RATE, f"={a1(row, 2)}-{a1(row, 3)}" if f else None),
                 )
             )
+            highs.append(hi)
             plus.append(hi - rate)
             minus.append(rate - lo)
             figures.append(f"{p.name} {pct_text(rate)} ({pct_text(lo)} to {pct_text(hi)})")
@@ -269,7 +269,7 @@ def trend_chart_sheet(ctx: Context) -> Sheet | None:
         + ". "
         + (f"Changes: {said}." if said else "")
     )
-    high = max(c[4].value for c in rows)
+    high = max(highs)
     chart = Chart(
         kind="line",
         title=f"Rate by period, with {conf} confidence intervals",

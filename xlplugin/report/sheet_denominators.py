@@ -23,10 +23,28 @@ from xlplugin.report.common import (
     unique_headers,
     value_cell,
 )
-from xlplugin.report.model import COUNT, RATE, TEXT, WRAP, Axis, Cell, Chart, Line, Range, Series, Sheet, Table, a1
+from xlplugin.report.model import (
+    COUNT,
+    RATE,
+    RATIO,
+    TEXT,
+    WRAP,
+    Axis,
+    Cell,
+    Chart,
+    Line,
+    Range,
+    Series,
+    Sheet,
+    Table,
+    a1,
+)
 
 # ------------------------------------------------------------------------------------------
 # the denominators table
+
+#: The column for a numerator counted in other units than its denominator (156 contacts per 669 people).
+RATIO_HEADER = "Ratio, different units (number)"
 
 
 def _outside_parts(p: Programme, d: Definition):
@@ -56,11 +74,7 @@ def _units_text(p: Programme, d: Definition) -> str:
     den = p.stage(d.denominator)
     if not d.mixed_units:
         return f"Same units ({num_unit})"
-    r = d.rate_range.rate
-    per = f"{num_unit} per {singular(den.unit)}"
-    if r is None:
-        return f"Different units: {per}"
-    return f"Different units: {r:.2f} {per}"
+    return f"Different units: {num_unit} per {singular(den.unit)}"
 
 
 def definition_label(p: Programme, d: Definition, several: bool) -> str:
@@ -99,7 +113,11 @@ def denominators_sheet(ctx: Context, defs) -> Sheet:
     ]
     if any_inexact:
         headers += ["Lowest possible rate (%)", "Highest possible rate (%)"]
-    headers += [f"{conf} CI lower (%)", f"{conf} CI upper (%)", "Numerator within denominator", "Units"]
+    headers += [f"{conf} CI lower (%)", f"{conf} CI upper (%)"]
+    any_mixed = any(d.mixed_units for _, d in defs)
+    if any_mixed:  # a rate between different units is a number of its own, never text with a number inside
+        headers += [RATIO_HEADER]
+    headers += ["Numerator within denominator", "Units"]
     col = {h: i for i, h in enumerate(headers)}
     lines = [
         Line(
@@ -147,6 +165,12 @@ def denominators_sheet(ctx: Context, defs) -> Sheet:
                 cells += [shorthand("z"), shorthand("z")]
             else:
                 cells += [value_cell(rr.ci_lower, RATE, reason), value_cell(rr.ci_upper, RATE, reason)]
+            if any_mixed and not d.mixed_units:
+                cells.append(shorthand("z"))
+            elif any_mixed:
+                exact = d.num_count.is_exact and d.den_count.is_exact
+                formula = None if o.publish or not exact else f"={num_ref}/{den_ref}"
+                cells.append(value_cell(rr.rate, RATIO, "c") if formula is None else Cell(rr.rate, RATIO, formula))
             cells.append(Cell(_subset_text(p, d), WRAP))
             cells.append(Cell(_units_text(p, d), TEXT))
             rows.append(cells)
@@ -199,9 +223,8 @@ def _valid(d: Definition) -> bool:
 
 
 def _bar_label(p: Programme, d: Definition) -> str:
-    if _valid(d):
-        return f"{pct_text(d.rate_range.rate)} (a proportion)"
-    return f"{pct_text(d.rate_range.rate)} (not a subset)"
+    rate = pct_text(d.rate_range.rate or 0.0)  # drawn definitions have a rate
+    return f"{rate} (a proportion)" if _valid(d) else f"{rate} (not a subset)"
 
 
 def denominators_chart_sheet(ctx: Context, defs) -> Sheet | None:

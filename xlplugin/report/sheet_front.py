@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 from xlplugin.core.funnel import Programme
+from xlplugin.core.intervals import method_label
 from xlplugin.core.periods import parse_period, period_programmes
+from xlplugin.ooxml.cellref import quote_sheet
 from xlplugin.report import ownership
 from xlplugin.report.common import (
-    METHOD_NAMES,
     SHORTHAND,
     Context,
     column_widths,
@@ -20,7 +21,7 @@ from xlplugin.report.common import (
     split_long,
     unique_headers,
 )
-from xlplugin.report.model import COUNT, HEADING2, TEXT, WRAP, Cell, Line, Note, Sheet, Table, quote_sheet
+from xlplugin.report.model import COUNT, HEADING2, TEXT, WRAP, Cell, Line, Note, Sheet, Table
 
 # ------------------------------------------------------------------------------------------
 # data, notes, contents, cover
@@ -212,7 +213,7 @@ def cover_sheet(ctx: Context, title: str) -> Sheet:
         Line("Rate of base: a stage's count divided by the count of the stage it is a subset of (its base)."),
         Line("Rate of first stage: a stage's count divided by the count of the first stage."),
         Line(
-            f"Each rate has a {conf} confidence interval ({METHOD_NAMES.get(o.method, o.method)} method), "
+            f"Each rate has a {conf} confidence interval ({method_label(o.method)} method), "
             "in separate lower and upper columns."
         ),
         Line(

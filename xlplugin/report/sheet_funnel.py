@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from xlplugin.core.rates import FIRST_STAGE, MIXED_UNITS, OUTSIDE_FUNNEL, funnel_rates
+from xlplugin.core.funnel import NOT_STATED
+from xlplugin.core.rates import FIRST_STAGE, MIXED_UNITS, OUTSIDE_FUNNEL, funnel_rates, singular
 from xlplugin.report import ownership
 from xlplugin.report.common import (
     MAX_CHART_BARS,
@@ -21,10 +22,26 @@ from xlplugin.report.common import (
     unique_headers,
     value_cell,
 )
-from xlplugin.report.model import COUNT, RATE, TEXT, Axis, Cell, Chart, Line, Range, Series, Sheet, Table, a1
+from xlplugin.report.model import COUNT, RATE, RATIO, TEXT, Axis, Cell, Chart, Line, Range, Series, Sheet, Table, a1
 
 # ------------------------------------------------------------------------------------------
 # the funnel table
+
+
+#: Said wherever a stage has no `unit`: rates are still worked out, on an assumption we state.
+UNITS_NOT_STATED = "Units not stated: assumed to count the same things."
+
+#: The funnel table's column for a stage counted in other units than its base (156 contacts per 669 people).
+RATIO_HEADER = "Ratio to base (number)"
+
+
+def _ratio_cells(sr, formula: str | None) -> list[Cell]:
+    if MIXED_UNITS not in sr.flags:
+        return [shorthand("z"), shorthand("z")]
+    unit = f"{sr.unit} per {singular(sr.base_unit or '')}"
+    if sr.rate is None:
+        return [shorthand("c"), Cell(unit, TEXT)]
+    return [Cell(sr.rate, RATIO, formula), Cell(unit, TEXT)]
 
 
 def funnel_sheet(ctx: Context) -> Sheet:
@@ -39,7 +56,11 @@ def funnel_sheet(ctx: Context) -> Sheet:
     if any_inexact:
         headers += ["Lowest possible rate of base (%)", "Highest possible rate of base (%)"]
     headers += [f"{conf} CI lower (%)", f"{conf} CI upper (%)", "Rate of first stage (%)"]
-    headers += ["Drop-off from base (number)", "Notes"]
+    headers += ["Drop-off from base (number)"]
+    any_mixed = any(MIXED_UNITS in r.flags for _, rows in rows_by_programme for r in rows)
+    if any_mixed:  # a rate between different units is a number of its own, never a percentage
+        headers += [RATIO_HEADER, "Ratio unit"]
+    headers += ["Notes"]
     col = {h: i for i, h in enumerate(headers)}
 
     lines = [
@@ -53,6 +74,8 @@ def funnel_sheet(ctx: Context) -> Sheet:
             Line("Rates and drop-offs are formulas over the count cells, so the formula bar shows the division.")
         )
     lines.append(Line(f"The confidence interval (CI) columns give a {conf} interval {ctx.ci_note()}."))
+    if any(s.unit == NOT_STATED for p in ctx.funnel.programmes for s in p.stages):
+        lines.append(Line(UNITS_NOT_STATED))
     # shorthand and notes keys are added once the rows are known
     used_short: set[str] = set()
 
@@ -120,6 +143,8 @@ def funnel_sheet(ctx: Context) -> Sheet:
                     cells.append(Cell(sr.drop_off, COUNT, formula))
                 else:
                     cells.append(shorthand(na))
+                if any_mixed:
+                    cells += _ratio_cells(sr, f"={here}/{base_ref}" if exact_pair and not o.publish else None)
                 markers = []
                 if s.note:
                     markers.append(ctx.stage_note(p, s.name, s.note))
@@ -176,25 +201,76 @@ def funnel_sheet(ctx: Context) -> Sheet:
     )
 
 
-def funnel_chart_sheet(ctx: Context) -> Sheet | None:
-    """Horizontal bars of the counts, stages top-down in funnel order, each bar labelled.
+#: Colours of the clustered funnel chart, one per programme (Okabe and Ito's palette, safe for colour-blind
+#: readers); every bar also carries its count, and the legend and the table say which is which.
+PROGRAMME_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 
-    One series in one colour: with several programmes each bar's label names its programme
-    and stage ("2019: Referred"), so no colour has to carry meaning. (A two-level category
-    axis would be neater in Excel, but LibreOffice draws its outer labels rotated and adrift.)
+
+def funnel_chart_sheet(ctx: Context) -> Sheet | None:
+    """Horizontal bars of the counts, stages top-down in funnel order, each bar labelled with its count.
+
+    With several programmes the bars are clustered by stage, one colour per programme in the
+    table's column order within every cluster (the data table, labels and alt text say which is which).
     """
+    if ctx.several:
+        return _clustered_funnel_chart_sheet(ctx)
     progs = ctx.funnel.programmes
-    several = ctx.several
     drawn = [(p, s) for p in progs for s in p.stages if not s.outside and s.count.kind in ("exact", "rounded")]
-    if not drawn or len(progs) > MAX_CLUSTERED_PROGRAMMES or len(drawn) > MAX_CHART_BARS:
+    if not drawn or len(drawn) > MAX_CHART_BARS:
         return None
     units = sorted({s.unit for _, s in drawn})
-    unit_text = units[0] if len(units) == 1 else "number"
+    unit_text = units[0] if len(units) == 1 and units[0] != NOT_STATED else "number"
     name = "Funnel chart"
-    headers = unique_headers(["Programme and stage" if several else "Stage", f"Count ({unit_text})"])
+    headers = unique_headers(["Stage", f"Count ({unit_text})"])
     lines = [
         Line("The chart below draws the figures in this table: the count at each stage of the funnel, top to bottom."),
     ]
+    lines += _left_out_lines(ctx, units)
+    lines = split_long(lines)
+    top = 2 + len(lines)
+    rows = tuple((Cell(s.name, TEXT), count_cell(s.count)) for _, s in drawn)
+    table = Table(ownership.TABLE_NAMES["funnel_chart"], headers, rows, top, 0, column_widths(headers, rows))
+    first, last = table.first_data_row, table.last_row
+    series = (
+        Series(
+            name_cell=(name, top, 1),
+            values=Range(name, first, 1, last, 1),
+            categories=Range(name, first, 0, last, 0),
+            labels=True,
+        ),
+    )
+    figures_text = "; ".join(f"{s.name} {count_text(int(count_cell(s.count).value))}" for _, s in drawn)
+    alt = clip(
+        "Horizontal bar chart of the count at each stage of the funnel, from the first stage at the top: "
+        + figures_text
+        + "."
+    )
+    chart = Chart(
+        kind="bar",
+        title="Count at each stage of the funnel",
+        alt_text=alt,
+        series=series,
+        x_axis=Axis(f"Count ({unit_text})", "#,##0", minimum=0),
+        y_axis=Axis("Stage", reverse=True),
+        row=table.last_row + 2,
+        width=760,
+        height=max(300, min(MAX_CHART_HEIGHT, 80 + 34 * len(drawn))),
+    )
+    return Sheet(
+        key="funnel_chart",
+        name=name,
+        title="Chart: count at each stage of the funnel",
+        description="Horizontal bars, one per stage in funnel order from the top; each bar is labelled with its count.",
+        lines=tuple(lines),
+        table=table,
+        chart=chart,
+        landscape=True,
+    )
+
+
+def _left_out_lines(ctx: Context, units: list[str]) -> list[Line]:
+    progs = ctx.funnel.programmes
+    lines = []
     if any(s.outside for p in progs for s in p.stages):
         lines.append(
             Line("Stages outside the funnel are not drawn: they are not part of the sequence (see the Funnel sheet).")
@@ -208,51 +284,92 @@ def funnel_chart_sheet(ctx: Context) -> Sheet | None:
         lines.append(
             Line("Stages count different things (" + ", ".join(units) + "): each stage's unit is in the Funnel sheet.")
         )
+    return lines
+
+
+def _clustered_funnel_chart_sheet(ctx: Context) -> Sheet | None:
+    progs = ctx.funnel.programmes
+    stages: list[str] = []
+    for p in progs:
+        for s in p.stages:
+            if not s.outside and s.name not in stages:
+                stages.append(s.name)
+
+    def drawable(p, stage: str):
+        try:
+            s = p.stage(stage)
+        except KeyError:
+            return None
+        return s if not s.outside and s.count.kind in ("exact", "rounded") else None
+
+    drawn = [(p, s) for p in progs for name in stages if (s := drawable(p, name)) is not None]
+    if not drawn or len(progs) > MAX_CLUSTERED_PROGRAMMES or len(drawn) > MAX_CHART_BARS:
+        return None
+    units = sorted({s.unit for _, s in drawn})
+    unit_text = units[0] if len(units) == 1 else "number"
+    name = "Funnel chart"
+    headers = unique_headers(["Stage"] + [f"{p.name} ({unit_text})" for p in progs])
+    lines = [
+        Line("The chart below draws the figures in this table: the count at each stage, top to bottom, by programme."),
+        Line("Each stage has one bar per programme, top to bottom in the table's column order, each with its count."),
+    ]
+    lines += _left_out_lines(ctx, units)
+    rows = []
+    for stage in stages:
+        cells = [Cell(stage, TEXT)]
+        for p in progs:
+            s = drawable(p, stage)
+            if s is not None:
+                cells.append(count_cell(s.count))
+            else:
+                try:
+                    cells.append(shorthand(missing_reason(p.stage(stage).count)))
+                except KeyError:
+                    cells.append(shorthand("z"))
+        rows.append(tuple(cells))
+    used = {c.value for r in rows for c in r[1:] if isinstance(c.value, str)}
+    if "[z]" in used:
+        lines.append(Line("[z] = not applicable: the programme has no such stage"))
+    lines += [Line(SHORTHAND[k]) for k in ("[c]", "[x]") if k in used]
     lines = split_long(lines)
     top = 2 + len(lines)
-    rows = tuple((Cell(f"{p.name}: {s.name}" if several else s.name, TEXT), count_cell(s.count)) for p, s in drawn)
-    table = Table(ownership.TABLE_NAMES["funnel_chart"], headers, rows, top, 0, column_widths(headers, rows))
+    table = Table(ownership.TABLE_NAMES["funnel_chart"], headers, tuple(rows), top, 0, column_widths(headers, rows))
     first, last = table.first_data_row, table.last_row
-    value_col = len(headers) - 1
-    series = (
+    series = tuple(
         Series(
-            name_cell=(name, top, value_col),
-            values=Range(name, first, value_col, last, value_col),
+            name_cell=(name, top, 1 + k),
+            values=Range(name, first, 1 + k, last, 1 + k),
             categories=Range(name, first, 0, last, 0),
             labels=True,
-        ),
+            colour=PROGRAMME_COLOURS[k],
+        )
+        for k in range(len(progs))
     )
-    if several:
-        parts = []
-        for p in progs:
-            figures = ", ".join(f"{s.name} {count_text(count_cell(s.count).value)}" for q, s in drawn if q is p)
-            parts.append(f"{p.name}: {figures}")
-        figures_text = ". ".join(parts)
-    else:
-        figures_text = "; ".join(f"{s.name} {count_text(count_cell(s.count).value)}" for _, s in drawn)
+    parts = []
+    for p in progs:
+        figures = ", ".join(f"{s.name} {count_text(int(count_cell(s.count).value))}" for q, s in drawn if q is p)
+        parts.append(f"{p.name}: {figures}")
     alt = clip(
-        "Horizontal bar chart of the count at each stage of the funnel, from the first stage at the top"
-        + (", grouped by programme" if several else "")
-        + ": "
-        + figures_text
-        + "."
+        "Horizontal bar chart of the count at each stage of the funnel, from the first stage at the top, "
+        "one bar per programme within each stage: " + ". ".join(parts) + "."
     )
     chart = Chart(
         kind="bar",
-        title="Count at each stage of the funnel",
+        title="Count at each stage of the funnel, by programme",
         alt_text=alt,
         series=series,
         x_axis=Axis(f"Count ({unit_text})", "#,##0", minimum=0),
-        y_axis=Axis("Programme and stage" if several else "Stage", reverse=True),
+        y_axis=Axis("Stage", reverse=True),
         row=table.last_row + 2,
         width=760,
-        height=max(300, min(MAX_CHART_HEIGHT, 80 + 34 * len(drawn))),
+        height=max(320, min(MAX_CHART_HEIGHT, 90 + len(stages) * (18 * len(progs) + 24))),
+        legend=True,
     )
     return Sheet(
         key="funnel_chart",
         name=name,
-        title="Chart: count at each stage of the funnel",
-        description="Horizontal bars, one per stage in funnel order from the top; each bar is labelled with its count.",
+        title="Chart: count at each stage of the funnel, by programme",
+        description="Horizontal bars clustered by stage, one per programme, each labelled with its count.",
         lines=tuple(lines),
         table=table,
         chart=chart,

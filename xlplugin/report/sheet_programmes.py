@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from xlplugin.core import overdispersion as od
+from xlplugin.core.funnel import NOT_STATED
 from xlplugin.core.funnel_plot import Point, funnel_plot, plot_definition
 from xlplugin.core.periods import period_programmes
 from xlplugin.report import ownership
@@ -59,7 +60,8 @@ def programmes_sheet(ctx: Context) -> Sheet | None:
                 stage_names.append(s.name)
                 units[s.name] = s.unit
     definition = plot_definition(ctx.funnel)
-    headers = ["Programme"] + [f"{n} ({units[n]})" for n in stage_names]
+    # a unit nobody stated is a plain number in a header, never "people"
+    headers = ["Programme"] + [f"{n} ({'number' if units[n] == NOT_STATED else units[n]})" for n in stage_names]
     if definition:
         num, den = definition
         headers += [f"{num} as a rate of {lower_first(den)} (%)", f"{conf} CI lower (%)", f"{conf} CI upper (%)"]
@@ -75,7 +77,7 @@ def programmes_sheet(ctx: Context) -> Sheet | None:
 
     def build(top: int):
         rows = []
-        used = set()
+        used: set[str] = set()
         for i, p in enumerate(progs):
             row = top + 1 + i
             cells = [Cell(p.name or "", TEXT)]

@@ -17,9 +17,10 @@ import io
 import xlsxwriter
 
 from xlplugin.core.errors import InputError, Problem
+from xlplugin.ooxml.cellref import quote_sheet
 from xlplugin.report import ownership, postpass
 from xlplugin.report.common import MIN_PRINT_SCALE, print_scale
-from xlplugin.report.model import HEADING2, NUMBER_FORMATS, SHORT, Cell, Chart, Layout, Sheet, a1, quote_sheet
+from xlplugin.report.model import HEADING2, NUMBER_FORMATS, SHORT, Cell, Chart, Layout, Sheet, a1
 from xlplugin.report.textfit import FONT, FONT_SIZE
 from xlplugin.report.textfit import row_height as _row_height
 
@@ -151,10 +152,10 @@ def _render_sheet(wb, ws, sheet: Sheet, fmts: _Formats) -> None:
         height = _row_height(list(zip(table.headers, widths, strict=False)))
         if height:
             set_row(table.top, height)
-        for i, row in enumerate(table.rows):
-            for j, cell in enumerate(row):
+        for i, cells in enumerate(table.rows):
+            for j, cell in enumerate(cells):
                 _write_cell(ws, table.first_data_row + i, table.left + j, cell, fmts, numeric[j], indented[j])
-            height = _row_height([(str(c.value), w) for c, w in zip(row, widths, strict=False) if not c.is_number])
+            height = _row_height([(str(c.value), w) for c, w in zip(cells, widths, strict=False) if not c.is_number])
             if height:
                 set_row(table.first_data_row + i, height)
     if sheet.chart is not None:
@@ -221,7 +222,7 @@ def _chart(wb, spec: Chart):
             options["categories"] = s.categories.as_list()
 
         if s.style == "bar":
-            options["fill"] = {"color": _BAR_COLOUR}
+            options["fill"] = {"color": s.colour or _BAR_COLOUR}
             options["border"] = {"none": True}
             options["gap"] = 60
         elif s.style == "trend":

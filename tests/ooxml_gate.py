@@ -1,0 +1,146 @@
+"""The Excel-fidelity gate: ooxml-check on every workbook the tests make xlplugin write.
+
+Why: no Excel runs here, and LibreOffice opens files Excel would repair. The project's shared
+checker (``../shared/ooxml-check/ooxml_check.py``: the ISO/IEC 29500 Transitional schemas plus
+Excel's package and SpreadsheetML rules) is the closest proxy. Under ``CI=true`` (or
+``XLPLUGIN_OOXML_GATE=1``) every workbook written through `xlplugin.ooxml.atomic.write_file` in
+the test process is kept, with the file it replaced, and at the end of the session each is
+checked: a new file must have no error, a replaced one no error its predecessor lacked
+(``--diff``). Any such error fails the session. Under CI the checker must be there (the test
+`test_ooxml_gate.py::test_the_checker_is_there` fails otherwise); locally a missing checker skips.
+
+Tests that deliberately write what Excel never would (package-layer tests splicing junk parts)
+carry ``@pytest.mark.ooxml_gate_exempt``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def checker_path() -> Path | None:
+    """``ooxml_check.py`` in ../shared (beside the clone, or beside a worktree's parent), or $XLPLUGIN_OOXML_CHECK."""
+    given = os.environ.get("XLPLUGIN_OOXML_CHECK")
+    candidates = (
+        [Path(given)]
+        if given
+        else [ROOT.parent / "shared" / "ooxml-check", ROOT.parent.parent / "shared" / "ooxml-check"]
+    )
+    for folder in candidates:
+        script = folder / "ooxml_check.py" if folder.is_dir() else folder
+        if script.is_file():
+            return script
+    return None
+
+
+def load_checker():
+    script = checker_path()
+    if script is None:
+        return None
+    import sys
+
+    if "ooxml_check" in sys.modules:
+        return sys.modules["ooxml_check"]
+    spec = importlib.util.spec_from_file_location("ooxml_check", script)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["ooxml_check"] = module  # its dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+def active() -> bool:
+    return os.environ.get("CI") == "true" or os.environ.get("XLPLUGIN_OOXML_GATE") == "1"
+
+
+def introduced_errors(checker, before: Path | None, after: Path) -> list:
+    """The errors `after` has that `before` (None: a new file) lacks."""
+    if before is None:
+        return [f for f in checker.check(str(after)) if f.severity == "error"]
+    introduced, _resolved = checker.diff(str(before), str(after))
+    return [f for f in introduced if f.severity == "error"]
+
+
+@dataclass
+class Written:
+    test: str
+    before: Path | None
+    after: Path
+
+
+class Recorder:
+    """Keeps a copy of each workbook written (and of the one it replaced) while the tests run."""
+
+    def __init__(self) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="xlplugin-ooxml-gate-"))
+        self.written: list[Written] = []
+        self.test = ""
+        self.exempt = False
+        self._original = None
+
+    def install(self) -> None:
+        from xlplugin.ooxml import atomic
+
+        self._original = atomic.write_file
+        original = self._original
+
+        pid = os.getpid()
+
+        def recording(path, write, **kwargs):
+            if self.exempt or os.getpid() != pid:  # a forked child (another user, maybe) cannot report back
+                return original(path, write, **kwargs)
+            real = atomic.real_path(Path(path))
+            before = self._keep(real, "before")
+            if before is None and kwargs.get("source") is not None:  # a new file made from another
+                before = self._keep(Path(kwargs["source"]), "before")
+            result = original(path, write, **kwargs)
+            after = self._keep(real, "after")
+            if after is not None:
+                self.written.append(Written(self.test, before, after))
+            return result
+
+        atomic.write_file = recording
+
+    def _keep(self, path: Path, kind: str) -> Path | None:
+        if not _is_zip(path):
+            return None
+        copy = self.folder / f"{len(self.written):05d}-{kind}{path.suffix}"
+        try:
+            shutil.copyfile(path, copy)
+        except OSError:  # unreadable to us (another user's file): not checked
+            return None
+        return copy
+
+    def uninstall(self) -> None:
+        if self._original is not None:
+            from xlplugin.ooxml import atomic
+
+            atomic.write_file = self._original
+
+    def verdict(self) -> tuple[int, list[str]]:
+        """(workbooks checked, one line per introduced error)."""
+        checker = load_checker()
+        if checker is None:
+            return 0, ["the ooxml-check gate is on but ../shared/ooxml-check/ooxml_check.py is missing"]
+        problems = []
+        for item in self.written:
+            for finding in introduced_errors(checker, item.before, item.after):
+                problems.append(f"{item.test}: {finding.rule} /{finding.part}: {finding.message}")
+        return len(self.written), problems
+
+    def cleanup(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _is_zip(path: Path) -> bool:
+    try:
+        return path.is_file() and zipfile.is_zipfile(path)
+    except OSError:
+        return False

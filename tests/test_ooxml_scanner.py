@@ -1,0 +1,263 @@
+"""The OOXML editing layer's specification, table-driven over fragments that trip up text editing.
+
+Each row is a fragment as some application might write it; the layer must find the right
+element, read its attribute spans, name and text, and make edits that change only the bytes
+meant (prefixes, other attributes, CDATA and character references survive by construction).
+"""
+
+from __future__ import annotations
+
+import pytest
+from defusedxml import ElementTree as SafeET
+
+from xlplugin.core.errors import InputError
+from xlplugin.ooxml.edit import editing
+from xlplugin.ooxml.fragments import element, unescape, xml_attr, xml_text
+from xlplugin.ooxml.scanner import prefix_for, remove_attr, scan, set_attr, splice
+from xlplugin.ooxml.schema import CHILD_ORDER, append_child, insert_child
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+
+# --------------------------------------------------------------------------------------------
+# set_attr / remove_attr: (fragment, element local name, attribute, new value, expected part)
+
+ATTRIBUTE_EDITS = [
+    # the review's bug: another attribute's value holds a look-alike of the one edited (the old
+    # regex edited s="3" inside title='...' in the second row)
+    (
+        '<a><definedName comment=" localSheetId=&quot;1&quot;" localSheetId="2">x</definedName></a>',
+        "definedName",
+        "localSheetId",
+        "1",
+        '<a><definedName comment=" localSheetId=&quot;1&quot;" localSheetId="1">x</definedName></a>',
+    ),
+    (
+        '<a><c title=\' s="3"\' s="4"/></a>',
+        "c",
+        "s",
+        "7",
+        '<a><c title=\' s="3"\' s="7"/></a>',
+    ),
+    # the look-alike only: the attribute is added, the other value is untouched
+    (
+        '<a><c note=" r=&quot;B2&quot;"/></a>',
+        "c",
+        "r",
+        "A1",
+        '<a><c note=" r=&quot;B2&quot;" r="A1"/></a>',
+    ),
+    # a longer name ending in the edited one (idx vs fooidx) is not it
+    ('<a><c fooidx="9" idx="1"/></a>', "c", "idx", "2", '<a><c fooidx="9" idx="2"/></a>'),
+    # single quotes, whitespace around '=', a newline between attributes
+    ("<a><v x = '1'\n   y=\"2\"/></a>", "v", "x", "3", "<a><v x = '3'\n   y=\"2\"/></a>"),
+    # prefixed elements and a prefixed attribute (as spelled)
+    (
+        f'<x:a xmlns:x="{MAIN}" xmlns:r="{REL}"><x:sheet name="S" r:id="rId1"/></x:a>',
+        "sheet",
+        "r:id",
+        "rId9",
+        f'<x:a xmlns:x="{MAIN}" xmlns:r="{REL}"><x:sheet name="S" r:id="rId9"/></x:a>',
+    ),
+    # a value needing escapes
+    ('<a><b t="1"/></a>', "b", "t", 'a<"b"&\n', '<a><b t="a&lt;&quot;b&quot;&amp;&#10;"/></a>'),
+    # an empty element written open/close gets the attribute in its start tag
+    ("<a><b></b></a>", "b", "k", "v", '<a><b k="v"></b></a>'),
+]
+
+
+@pytest.mark.parametrize("fragment, local, name, value, expected", ATTRIBUTE_EDITS)
+def test_set_attr_edits_only_the_attribute(fragment, local, name, value, expected):
+    data = fragment.encode()
+    target = next(scan(data).iter(local))
+    out = splice(data, [set_attr(data, target, name, value)])
+    assert out.decode() == expected
+    SafeET.fromstring(out)  # still well-formed
+
+
+@pytest.mark.parametrize(
+    "fragment, local, name, expected",
+    [
+        (
+            '<a><d comment=" hidden=&quot;1&quot;" hidden="1"/></a>',
+            "d",
+            "hidden",
+            '<a><d comment=" hidden=&quot;1&quot;"/></a>',
+        ),
+        ('<a><d comment=" hidden=&quot;1&quot;"/></a>', "d", "hidden", None),
+        # the old regex removed ` hidden="1"` from inside the single-quoted comment
+        ("<a><d comment=' hidden=\"1\"'/></a>", "d", "hidden", None),
+        ("<a><d  a='1'  b='2'/></a>", "d", "a", "<a><d  b='2'/></a>"),
+    ],
+)
+def test_remove_attr(fragment, local, name, expected):
+    data = fragment.encode()
+    target = next(scan(data).iter(local))
+    edit = remove_attr(data, target, name)
+    if expected is None:
+        assert edit is None
+    else:
+        assert edit is not None and splice(data, [edit]).decode() == expected
+
+
+# --------------------------------------------------------------------------------------------
+# names, namespaces and text: (fragment, local, namespace, qualified name, prefix, text)
+
+READINGS = [
+    (f'<x:sst xmlns:x="{MAIN}"><x:si><x:t>a</x:t></x:si></x:sst>', "t", MAIN, "x:t", "x:", "a"),
+    (f'<sst xmlns="{MAIN}"><si><t>a &amp; b &lt; c</t></si></sst>', "t", MAIN, "t", "", "a & b < c"),
+    # character references, decimal and hex; '&amp;lt;' is the text '&lt;', not '<'
+    ("<a><t>&#65;&#x42;&amp;lt;</t></a>", "t", "", "t", "", "AB&lt;"),
+    # CDATA is kept verbatim: no reference inside it is resolved
+    ("<a><t>x<![CDATA[<b>&amp;]]>y</t></a>", "t", "", "t", "", "x<b>&amp;y"),
+    # self-closing and empty elements have no text
+    ("<a><t/></a>", "t", "", "t", "", ""),
+    ("<a><t></t></a>", "t", "", "t", "", ""),
+    # an element's text includes its children's, in document order
+    ("<a><is><r><t>one </t></r><r><t>two</t></r></is></a>", "is", "", "is", "", "one two"),
+    # a comment inside text is not text
+    ("<a><t>a<!-- no -->b</t></a>", "t", "", "t", "", "ab"),
+]
+
+
+@pytest.mark.parametrize("fragment, local, ns, qname, prefix, text", READINGS)
+def test_qualified_name_namespace_and_text(fragment, local, ns, qname, prefix, text):
+    data = fragment.encode()
+    found = next(scan(data).iter(local))
+    assert found.namespace == ns
+    assert found.qname(data) == qname
+    assert found.prefix(data) == prefix
+    assert found.text(data) == text
+    parsed = SafeET.fromstring(data)  # the same text as a real XML parser reads
+    same = next(parsed.iter(f"{{{ns}}}{local}" if ns else local))
+    assert "".join(same.itertext()) == text
+
+
+def test_namespace_aware_lookup():
+    """A look-alike local name in another namespace is not the element asked for."""
+    data = (f'<x:worksheet xmlns:x="{MAIN}" xmlns:o="urn:other"><o:sheetData/><x:sheetData/></x:worksheet>').encode()
+    root = scan(data)
+    assert root.find("sheetData") is not None and root.find("sheetData").qname(data) == "o:sheetData"
+    assert root.find("sheetData", MAIN).qname(data) == "x:sheetData"
+    assert [e.qname(data) for e in root.findall("sheetData", MAIN)] == ["x:sheetData"]
+    assert [e.qname(data) for e in root.iter("sheetData", "urn:other")] == ["o:sheetData"]
+    with pytest.raises(InputError, match="has no <cols>"):
+        root.require("cols", "xl/worksheets/sheet1.xml")
+
+
+@pytest.mark.parametrize(
+    "root_tag, uri, expected",
+    [
+        (f'<a xmlns="{MAIN}" xmlns:r="{REL}">', REL, "r"),
+        (f'<a xmlns="{MAIN}" xmlns:r="{REL}">', MAIN, ""),
+        (f"<x:a xmlns:x='{MAIN}'>", REL, None),
+        # a value that merely mentions the URI is not a declaration of it
+        (f'<a title="xmlns:r=&quot;{REL}&quot;">', REL, None),
+    ],
+)
+def test_prefix_for(root_tag, uri, expected):
+    data = (root_tag + "</" + root_tag[1:].split()[0].rstrip(">") + ">").encode()
+    assert prefix_for(data, scan(data), uri) == expected
+
+
+# --------------------------------------------------------------------------------------------
+# schema order and mc:AlternateContent
+
+
+def _children(data: bytes) -> list[str]:
+    return [c.qname(data) for c in scan(data).children]
+
+
+@pytest.mark.parametrize(
+    "fragment, local, expected",
+    [
+        # calcPr goes after definedNames, before extLst
+        (
+            f'<workbook xmlns="{MAIN}"><sheets/><definedNames/><extLst/></workbook>',
+            "calcPr",
+            ["sheets", "definedNames", "calcPr", "extLst"],
+        ),
+        (f'<workbook xmlns="{MAIN}"><sheets/></workbook>', "calcPr", ["sheets", "calcPr"]),
+        # a prefixed worksheet; a vendor's unknown child is passed over
+        (
+            f'<x:worksheet xmlns:x="{MAIN}" xmlns:v="urn:v"><x:sheetData/><v:own/><x:tableParts/></x:worksheet>',
+            "drawing",
+            ["x:sheetData", "v:own", "drawing", "x:tableParts"],
+        ),
+        # an mc:AlternateContent stands where its choice's element stands (here: legacyDrawing)
+        (
+            f'<worksheet xmlns="{MAIN}" xmlns:mc="{MC}"><sheetData/>'
+            f'<mc:AlternateContent><mc:Choice Requires="x14"><legacyDrawing/></mc:Choice>'
+            "<mc:Fallback><legacyDrawing/></mc:Fallback></mc:AlternateContent></worksheet>",
+            "drawing",
+            ["sheetData", "drawing", "mc:AlternateContent"],
+        ),
+    ],
+)
+def test_insert_child_in_schema_order(fragment, local, expected):
+    data = fragment.encode()
+    out = splice(data, [insert_child(data, scan(data), local, element(local))])
+    assert _children(out) == expected
+    SafeET.fromstring(out)
+
+
+def test_insert_child_refuses_what_the_schema_does_not_allow_and_appends_to_a_self_closing_parent():
+    data = f'<workbook xmlns="{MAIN}"/>'.encode()
+    with pytest.raises(ValueError, match="not a child of <workbook>"):
+        insert_child(data, scan(data), "sheetData", b"<sheetData/>")
+    out = splice(data, [insert_child(data, scan(data), "sheets", b"<sheets/>")])
+    assert out.decode() == f'<workbook xmlns="{MAIN}"><sheets/></workbook>'
+    prefixed = b'<x:Relationships xmlns:x="urn:r" />'
+    out = splice(prefixed, [append_child(prefixed, scan(prefixed), b"<x:R/>")])
+    assert out.decode() == '<x:Relationships xmlns:x="urn:r"><x:R/></x:Relationships>'
+    assert set(CHILD_ORDER) >= {"workbook", "worksheet", "styleSheet", "table"}
+
+
+# --------------------------------------------------------------------------------------------
+# the fragment writer and the edit helper
+
+
+@pytest.mark.parametrize(
+    "text", ["plain", "a & b", "<tag>", "quote \" and apostrophe '", "tab\tnew\nline\rcr", "&amp; already", "é ✓"]
+)
+def test_escape_round_trip(text):
+    assert unescape(xml_attr(text)) == text
+    assert unescape(xml_text(text)) == text
+    parsed = SafeET.fromstring(element("v", [("a", text)], text=text))
+    assert parsed.get("a") == text and parsed.text == text
+
+
+def test_element_writer():
+    assert element("x:c", [("r", "A1"), ("t", "inlineStr")]) == b'<x:c r="A1" t="inlineStr"/>'
+    assert element("t", text="") == b"<t></t>"
+    assert element("is", children=b"<t>a</t>") == b"<is><t>a</t></is>"
+    assert element("t", text="=1+1") == b"<t>=1+1</t>"  # text stays text: no formula is ever made here
+
+
+class _Store:
+    def __init__(self, parts: dict[str, bytes]):
+        self.parts = parts
+        self.puts: list[str] = []
+
+    def current(self, part: str) -> bytes:
+        return self.parts[part]
+
+    def put(self, part: str, data: bytes | None) -> None:
+        self.puts.append(part)
+        assert data is not None
+        self.parts[part] = data
+
+
+def test_editing_puts_back_only_when_something_changed():
+    store = _Store({"p.xml": b'<a><b v="1"/></a>'})
+    with editing(store, "p.xml") as edit:
+        pass
+    assert store.puts == []
+    with editing(store, "p.xml") as edit:
+        edit.add(set_attr(edit.data, edit.root.require("b", "p.xml"), "v", "2"), None)
+    assert store.puts == ["p.xml"] and store.parts["p.xml"] == b'<a><b v="2"/></a>'
+    with pytest.raises(RuntimeError), editing(store, "p.xml") as edit:
+        edit.add(set_attr(edit.data, edit.root.require("b", "p.xml"), "v", "3"))
+        raise RuntimeError("a failure half-way")
+    assert store.parts["p.xml"] == b'<a><b v="2"/></a>'  # nothing put on failure
