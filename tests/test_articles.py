@@ -199,6 +199,8 @@ def test_fast_exact_matching_agrees_with_the_claims_module_on_every_collected_te
                     fast = verdicts.exact_count_matches(parsed, funnel, programme)
                 else:
                     continue
+                if fast is None:
+                    continue  # inexact counts: the claims module weighs them itself
                 core = claims.check_claim(parsed, funnel, programme).matches
                 assert fast == tuple(core), (base.name, c.quote, programme)
                 checked += 1

@@ -116,10 +116,10 @@ def find_claims(text: str, funnel: Funnel | None = None) -> tuple[list[cl.Findin
     """(claims, ignored) findings of a text, in text order: no verdicts yet."""
     vocab = vocabulary(funnel) if funnel is not None else frozenset()
     counts = frozenset(
-        float(s.count.exact)
+        value
         for p in (funnel.programmes if funnel else ())
         for s in p.stages
-        if s.count.exact is not None
+        if (value := verdicts.published(s.count)) is not None
     )
     found: list[cl.Finding] = []
     ignored: list[cl.Finding] = []

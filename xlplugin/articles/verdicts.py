@@ -405,11 +405,20 @@ def _definition(m: claims.ClaimMatch, funnel: Funnel, kind: str, score: float) -
     )
 
 
+def published(count) -> float | None:
+    """The number a table shows for a count: the exact count, or the rounded figure as published
+    ("520,000" to the nearest 1,000); None for a suppressed or unavailable one."""
+    if count.exact is not None:
+        return float(count.exact)
+    digits = re.sub(r"[,\s]", "", count.text or "")
+    return float(digits) if count.kind == "rounded" and re.fullmatch(r"\d+", digits) else None
+
+
 def _numerator_supported(funnel: Funnel, window: Window, m: claims.ClaimMatch, beside: int | None) -> bool:
     """Does the text say who a rate counts? Its numerator's count or words must be there; a count
     stated right beside the rate must be the numerator's."""
     p = _programme(funnel, m.programme)
-    counts = [p.stage(n).count.exact for n in m.numerator]
+    counts = [published(p.stage(n).count) for n in m.numerator]
     if beside is not None and not m.complement:
         return None not in counts and sum(c for c in counts if c is not None) == beside
     return _score(funnel, window, m.programme, m.numerator, None) > 0
