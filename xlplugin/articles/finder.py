@@ -167,6 +167,29 @@ def _fraction_value(text: str) -> float | None:
     return k / den if k else None
 
 
+#: Words an expression can start with; the big pattern is only tried where one starts (or a digit).
+_STARTERS = frozenset(["a", "an", *_UNITS, *_TENS, *_SCALES, *FRACTIONS, *MULTIPLES])
+_CANDIDATE_RE = re.compile(r"[A-Za-z]+|\.?\d")
+
+
+def _matches(text: str, start: int, stop: int):
+    """`_TOKEN_RE.finditer(text, start, stop)`, trying the pattern only where a token can start:
+    at a digit (or a point before one) and at a number word, not at every character."""
+    pos = start
+    for c in _CANDIDATE_RE.finditer(text, start, stop):
+        at = c.start()
+        if at < pos:
+            continue
+        if c.group(0)[0].isalpha() and c.group(0).lower() not in _STARTERS:
+            continue
+        m = _TOKEN_RE.match(text, at, stop)
+        if m is None and c.group(0).startswith("."):
+            m = _TOKEN_RE.match(text, at + 1, stop)
+        if m is not None and m.end() > m.start():
+            yield m
+            pos = m.end()
+
+
 class _Lines:
     def __init__(self, text: str):
         self._starts = [0] + [m.end() for m in re.finditer("\n", text)]
@@ -180,7 +203,7 @@ def find_expressions(text: str, start: int = 0, end: int | None = None) -> list[
     lines = _Lines(text)
     stop = len(text) if end is None else end
     raw: list[Expression] = []
-    for m in _TOKEN_RE.finditer(text, start, stop):
+    for m in _matches(text, start, stop):
         kind = m.lastgroup
         token = m.group(0)
         s, e = m.start(), m.end()
