@@ -5,6 +5,7 @@ tests run this file as a subprocess:
 
     python3 refresh_uno_user.py edit REPORT.xlsx OUT.xlsx CELL  # add the user's things (A5 = Funnel CELL * 2)
     python3 refresh_uno_user.py inspect WORKBOOK.xlsx       # recalculate, print what is there as JSON
+    python3 refresh_uno_user.py hand-edit REPORT.xlsx OUT.xlsx KIND SHEET CELL  # one edit of owned content
 
 It starts its own headless soffice with a fresh profile listening on a private pipe.
 """
@@ -130,6 +131,34 @@ def edit(office: Office, source: str, target: str, count_cell: str) -> None:
     doc.close(True)
 
 
+def hand_edit(office: Office, source: str, target: str, kind: str, sheet_name: str, cell: str) -> None:
+    """One edit a user makes in LibreOffice to what the report owns, saved as xlsx."""
+    doc = office.load(source)
+    sheets = doc.Sheets
+    if kind == "delete-sheet":
+        sheets.removeByName(sheet_name)
+    else:
+        sheet = sheets.getByName(sheet_name)
+        target_cell = sheet.getCellRangeByName(cell)
+        if kind == "type":
+            target_cell.setString("n/a")
+        elif kind == "rename":
+            target_cell.setString("Edited: " + target_cell.getString())
+        elif kind == "insert-column":
+            address = target_cell.getCellAddress()
+            sheet.Columns.insertByIndex(address.Column, 1)  # inside the table: LibreOffice grows it
+            sheet.getCellByPosition(address.Column, address.Row).setString("My column")
+            sheet.getCellByPosition(address.Column, address.Row + 1).setValue(7)
+        elif kind == "insert-row":
+            address = target_cell.getCellAddress()
+            sheet.Rows.insertByIndex(address.Row, 1)
+            sheet.getCellByPosition(address.Column, address.Row).setString("My stage")
+        else:
+            raise SystemExit(f"unknown edit {kind}")
+    doc.storeToURL(uno.systemPathToFileUrl(os.path.abspath(target)), (_prop("FilterName", "Calc MS Excel 2007 XML"),))
+    doc.close(True)
+
+
 def inspect(office: Office, path: str) -> dict:
     doc = office.load(path)
     doc.calculateAll()
@@ -199,6 +228,9 @@ def main(argv):
     try:
         if argv[0] == "edit":
             edit(office, argv[1], argv[2], argv[3])
+            print(json.dumps({"ok": True}))
+        elif argv[0] == "hand-edit":
+            hand_edit(office, *argv[1:6])
             print(json.dumps({"ok": True}))
         elif argv[0] == "inspect":
             print(json.dumps(inspect(office, argv[1])))

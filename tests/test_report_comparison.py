@@ -212,10 +212,10 @@ def test_several_programmes_funnel_chart_is_clustered_with_a_legend(tmp_path):
     headers, rows = _table(pkg, "Funnel chart", "Stage")
     assert headers == [
         "Stage",
-        "Year ending March 2019 (people)",
-        "Year ending March 2020 (people)",
-        "Year ending March 2021 (people)",
-        "Year ending March 2024 (people)",
+        "Year ending March 2019 (number)",
+        "Year ending March 2020 (number)",
+        "Year ending March 2021 (number)",
+        "Year ending March 2024 (number)",
     ]
     assert [r["Stage"]["v"] for r in rows] == [
         "Referred to Prevent",

@@ -306,7 +306,7 @@ def _clustered_funnel_chart_sheet(ctx: Context) -> Sheet | None:
     if not drawn or len(progs) > MAX_CLUSTERED_PROGRAMMES or len(drawn) > MAX_CHART_BARS:
         return None
     units = sorted({s.unit for _, s in drawn})
-    unit_text = units[0] if len(units) == 1 else "number"
+    unit_text = units[0] if len(units) == 1 and units[0] != NOT_STATED else "number"
     name = "Funnel chart"
     headers = unique_headers(["Stage"] + [f"{p.name} ({unit_text})" for p in progs])
     lines = [
