@@ -148,7 +148,7 @@ def _want_frame(as_frame: bool | None) -> bool:
     if as_frame is False:
         return False
     try:
-        import pandas  # type: ignore[import-untyped]  # noqa: F401
+        import pandas  # noqa: F401
     except ImportError:
         if as_frame:
             raise ImportError(
@@ -162,7 +162,7 @@ def _want_frame(as_frame: bool | None) -> bool:
 def _out(records: list[dict], as_frame: bool | None):
     if not _want_frame(as_frame):
         return records
-    import pandas  # type: ignore[import-untyped]
+    import pandas
 
     return pandas.DataFrame.from_records(records, columns=list(records[0]) if records else None)
 

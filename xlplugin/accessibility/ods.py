@@ -190,10 +190,10 @@ def load_ods(path: str | Path) -> OdsBook:
                 span = min(int(cell_el.get(q("table:number-columns-repeated"), "1")), _MAX_REPEAT)
                 cell = _cell(cell_el)
                 for frame in cell_el.iter(q("draw:frame")):
-                    title, desc = frame.find(q("svg:title")), frame.find(q("svg:desc"))
+                    frame_title, desc = frame.find(q("svg:title")), frame.find(q("svg:desc"))
                     frames.append(
                         (
-                            (title.text or "") if title is not None else "",
+                            (frame_title.text or "") if frame_title is not None else "",
                             (desc.text or "") if desc is not None else "",
                             frame.find(q("draw:object")) is not None,
                         )
@@ -218,10 +218,10 @@ def load_ods(path: str | Path) -> OdsBook:
         tables.append(OdsTable(rng.get(q("table:name")) or "", sheet, (top, left, bottom, right), buttons))
     title = language = None
     if meta is not None:
-        found = meta.find(f".//{q('dc:title')}")
-        title = found.text if found is not None else None
-        found = meta.find(f".//{q('dc:language')}")
-        language = found.text if found is not None else None
+        title_el = meta.find(f".//{q('dc:title')}")
+        title = title_el.text if title_el is not None else None
+        language_el = meta.find(f".//{q('dc:language')}")
+        language = language_el.text if language_el is not None else None
     return OdsBook(path, sheets, tables, title, language, styles, headers_footers)
 
 

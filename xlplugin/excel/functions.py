@@ -18,7 +18,8 @@ import os
 from typing import Annotated, Any
 
 try:
-    from xlwings import arg, func, ret  # noqa: F401  (ret: part of the documented surface)
+    from xlwings import arg, ret  # noqa: F401  (ret: part of the documented surface)
+    from xlwings import func as _xlwings_func
 except ModuleNotFoundError as exc:  # the command line and the library work without it
     if exc.name != "xlwings":
         raise
@@ -48,10 +49,9 @@ logger = logging.getLogger(__name__)
 #: xlwings Lite and Server show in Excel.
 CATEGORY = "xlplugin"
 HELP_URL = "https://pypi.org/project/xlplugin/"
-_xlwings_func = func
 
 
-def func(f=None, **options):  # noqa: F811 - xlwings' func, with our category and help URL
+def func(f=None, **options):  # xlwings' func, with our category and help URL
     """`@func` / `@func(...)` as xlwings', registering every function in the xlplugin category."""
     options = {"category": CATEGORY, "help_url": HELP_URL, **options}
     return _xlwings_func(**options) if f is None else _xlwings_func(**options)(f)

@@ -29,6 +29,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from xlplugin.core.errors import InputError, Problem
 from xlplugin.ooxml.book import Book, open_book, table_range
@@ -457,7 +458,7 @@ def edited_cells(book: Book, owned: dict[str, str], options, spec=None) -> dict[
         return cache[sheet_part]
 
     data_values = values_of(data_table.sheet.part)
-    layouts = []
+    layouts: list[dict[str, Any]] = []
     variant = None
     for header, rows in _data_readings(data_values, data_table):
         text = "\n".join(",".join('"' + cell.replace('"', '""') + '"' for cell in row) for row in [header] + rows)
