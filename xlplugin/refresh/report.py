@@ -986,6 +986,7 @@ def _drop_owned_parts(
         rels = package.rels_name(part)
         if package.has(rels):
             book.put(rels, None)
+            book.remove_override(rels)  # LibreOffice lists .rels parts in [Content_Types].xml too
     for child in seen:
         if rewritten is not None and child.lower() == rewritten.lower():
             continue
@@ -1033,6 +1034,8 @@ def _put_rels(book: Book, part: str, entries: list[str]) -> None:
     """Write `part`'s relationships (or remove the rels part when there are none)."""
     rels_part = book.package.rels_name(part)
     if not entries:
+        if book.package.has(rels_part):
+            book.remove_override(rels_part)
         book.put(rels_part, None)
         return
     book.put(
