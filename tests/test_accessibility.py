@@ -471,6 +471,7 @@ def test_committed_example_reports_pass(path):
 CORPUS = sorted((Path(__file__).parent / "data" / "xlsx").glob("*.xls[xm]"))
 
 
+@pytest.mark.slow  # tens of seconds: run by `make test`, not by `make check`
 def test_checker_reads_every_real_workbook():
     """On the 80 real workbooks of the corpus the checker reports findings or refuses the file
     with an InputError; it never crashes. (None of them is an accessible publication.)"""

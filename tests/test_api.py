@@ -7,6 +7,7 @@ a list of records or a DataFrame.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import zipfile
@@ -114,14 +115,27 @@ def test_denominators_name_the_founding_figures(no_pandas):
 
 @pytest.mark.parametrize(
     "claim, verdict",
-    [("9%", "yes"), ("just over 6%", "yes"), ("12%", "only if not a subset"), ("50%", "no")],
+    [("9%", "reproduced"), ("just over 6%", "reproduced"), ("12%", "reproduced_invalid"), ("50%", "not_reproduced")],
 )
 def test_check_claim_never_says_yes_for_a_non_subset(claim, verdict):
     doc = xlplugin.check_claim(claim, MET_CSV)
     assert doc["verdict"] == verdict
-    assert doc["consistent"] is (verdict == "yes")
-    if verdict == "only if not a subset":
+    if verdict == "reproduced_invalid":
         assert doc["matches"] and not any(m["subset"] for m in doc["matches"])
+    if verdict == "reproduced":
+        assert any(m["subset"] and not m["mixed_units"] for m in doc["matches"])
+    cli = subprocess.run(
+        [sys.executable, "-m", "xlplugin.cli", "claim", claim, str(MET_CSV), "--json"], capture_output=True, text=True
+    )
+    assert json.loads(cli.stdout) == doc  # the same document as the command line's
+
+
+def test_explain_claim_lists_the_definitions():
+    matches = xlplugin.explain_claim("12%", MET_CSV)
+    assert [(m["numerator"], m["denominator"], m["subset"]) for m in matches] == [
+        (["Interested in diversion", "Contacted police about diversion"], "Visited", False)
+    ]
+    assert matches[0]["value"] == pytest.approx(82 / 669, abs=1e-15)
 
 
 def test_bad_data_names_where(no_pandas):
@@ -136,8 +150,8 @@ def test_bad_data_names_where(no_pandas):
 
 def test_write_report_from_records_to_xlsx_and_ods(tmp_path):
     xlsx = xlplugin.write_report(RECORDS, tmp_path / "r.xlsx", timestamp=STAMP, name="met.csv")
-    ods = xlplugin.write_report(RECORDS, tmp_path / "r.ods", timestamp=STAMP)
-    assert xlsx.exists() and ods.exists()
+    ods = xlplugin.write_report(RECORDS, tmp_path / "r.ods", timestamp=STAMP, csv_dir=tmp_path / "csv")
+    assert xlsx.exists() and ods.exists() and (tmp_path / "csv" / "funnel.csv").exists()
     with zipfile.ZipFile(xlsx) as z:
         data_sheet = [n for n in z.namelist() if n.startswith("xl/worksheets/")]
         assert data_sheet and b"met.csv" in z.read("xl/sharedStrings.xml")

@@ -33,6 +33,7 @@ def _load_target():
 fuzz = _load_target()
 
 
+@pytest.mark.slow  # tens of seconds: run by `make test`, not by `make check`
 def test_short_fuzz_run_has_no_findings():
     stats = fuzz.run(200, seed=2026)
     assert stats.executions == 200

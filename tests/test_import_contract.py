@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from pathlib import Path
 
@@ -115,3 +116,12 @@ def test_the_contract_sees_the_modules_and_catches_a_breach(tmp_path):
     names = [name for _, name in _imports(planted, tmp_path / "xlplugin")]
     assert names == ["os", "xlplugin.report", "xlplugin.core"]
     assert {"os"} <= IO_MODULES and "xlplugin" not in sys.stdlib_module_names
+
+
+def test_the_readme_house_table_names_every_folder():
+    """The README's "The house" table is the layout: every subpackage is in it, and nothing else is."""
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    table = readme.split("### The house", 1)[1].split("###", 1)[0]
+    named = set(re.findall(r"`xlplugin/([a-z_]+)/`", table))
+    folders = {p.parent.name for p in PACKAGE.glob("*/__init__.py")}
+    assert named == folders

@@ -446,6 +446,7 @@ def test_hostile_workbooks_as_input_are_refused_before_openpyxl(tmp_path, monkey
         load(base)
 
 
+@pytest.mark.slow  # tens of seconds: run by `make test`, not by `make check`
 def test_hostile_workbook_through_rates_under_a_memory_limit(tmp_path):
     import importlib.util
 

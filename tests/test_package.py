@@ -328,6 +328,7 @@ def _zip_bomb(path: Path, uncompressed: int) -> Path:
     return path
 
 
+@pytest.mark.slow  # tens of seconds: run by `make test`, not by `make check`
 def test_zip_bomb_refused_under_a_memory_limit(tmp_path):
     """Issue 6: an 800 MB-uncompressed bomb is refused (exit 2) under a 2.5 GB address-space limit."""
     import subprocess

@@ -121,6 +121,7 @@ def _one_refresh_seconds(versions, tmp_path) -> float:
     return time.perf_counter() - start
 
 
+@pytest.mark.slow  # tens of seconds: run by `make test`, not by `make check`
 def test_two_refreshes_at_once_never_tear_or_lose_a_refresh(versions, tmp_path):
     rng = random.Random(10)
     window = _one_refresh_seconds(versions, tmp_path)
@@ -159,6 +160,7 @@ def test_two_refreshes_at_once_never_tear_or_lose_a_refresh(versions, tmp_path):
     assert sum(outcomes.values()) == TWO_REFRESH_TRIALS
 
 
+@pytest.mark.slow  # tens of seconds: run by `make test`, not by `make check`
 def test_a_save_by_another_program_during_a_refresh_is_never_undone(versions, tmp_path):
     rng = random.Random(11)
     window = _one_refresh_seconds(versions, tmp_path)

@@ -59,8 +59,12 @@ def test_package_is_an_ods(built):
 
 def test_every_table_is_a_database_range_with_one_header_row(built):
     book = OdsBook(built["prevent", False])
-    names = {table.name for _, table in book.tables}
-    assert {TABLE_NAMES["funnel"], TABLE_NAMES["denominators"], TABLE_NAMES["changes"]} <= names
+    names = [table.name for _, table in book.tables]
+    from xlplugin.report import load_report_layout
+
+    layout = load_report_layout(PREVENT, timestamp=STAMP)
+    assert sorted(names) == sorted(s.table.name for s in layout.sheets if s.table is not None)
+    assert {TABLE_NAMES["funnel"], TABLE_NAMES["denominators"]} <= set(names)
     for sheet, table in book.tables:
         assert table.contains_header == "true"
         top, left, bottom, right = table.bounds
@@ -104,22 +108,35 @@ def test_contents_links_go_to_every_sheet(built):
     assert links == [f"#'{name}'.A1" for name in list(book.sheets)[:1] + list(book.sheets)[2:]]
 
 
-def test_charts_are_native_with_title_and_description(built):
-    book = OdsBook(built["prevent", False])
+@pytest.mark.parametrize("case", ["met", "prevent", "suppressed"])
+def test_charts_are_native_with_title_and_description(built, case):
+    """Every chart of the layout is an ODF chart object of the same kind and series, whose frame
+    has the chart's title and alt text."""
+    import re
+
+    from xlplugin.report import load_report_layout
+
+    name, options = xlsx_checks.CASES[case]
+    layout = load_report_layout(xlsx_checks._input(built["folder"], name), timestamp=STAMP, **options)
+    charts = [s.chart for s in layout.sheets if s.chart is not None]
+    book = OdsBook(built[case, False])
     frames = [f for cells in book.sheets.values() for c in cells.values() for f in c.frames]
-    assert len(frames) == 3
-    for title, desc, href in frames:
-        assert title and desc and len(desc) > 40
-        chart = book.xml(f"{href.removeprefix('./')}/content.xml")
-        kind = chart.find(".//{urn:oasis:names:tc:opendocument:xmlns:chart:1.0}chart").get(
-            "{urn:oasis:names:tc:opendocument:xmlns:chart:1.0}class"
-        )
-        assert kind in ("chart:bar", "chart:scatter", "chart:line")
-    denominators = book.parts["Object 2/content.xml"].decode()
-    assert 'chart:error-category="cell-range"' in denominators and "chart:error-indicator" in denominators
-    trend = book.parts["Object 3/content.xml"].decode()  # Prevent's years: a trend, not a funnel plot
-    assert trend.count("<chart:series") == 2 and 'chart:class="chart:line"' in trend
-    assert "chart:error-indicator" in trend
+    assert len(frames) == len(charts) >= 2
+    classes = {"bar": "chart:bar", "line": "chart:line", "scatter": "chart:scatter"}
+    for chart, (title, desc, href) in zip(charts, frames, strict=True):
+        assert (title, desc) == (chart.title, chart.alt_text)
+        content = book.parts[f"{href.removeprefix('./')}/content.xml"].decode()
+        assert f'chart:class="{classes[chart.kind]}"' in content
+        assert content.count("<chart:series") == len(chart.series)
+        errors = sum(1 for s in chart.series if s.error_plus is not None)
+        assert content.count("<chart:error-indicator") == errors
+        if chart.kind == "scatter":
+            assert content.count("<chart:domain") == len(chart.series)
+        book.xml(f"{href.removeprefix('./')}/content.xml")  # well-formed
+        assert re.search(r"<chart:title[^>]*><text:p>", content)
+    assert any(
+        "chart:error-indicator" in book.parts[f"{h.removeprefix('./')}/content.xml"].decode() for _, _, h in frames
+    )
 
 
 def test_chart_ranges_point_at_the_table(built):
@@ -141,6 +158,16 @@ def test_text_from_the_csv_is_never_a_formula(built):
     assert any(c.text == "@SUM(1+1)" and c.formula is None for cells in book.sheets.values() for c in cells.values())
 
 
+def test_every_number_kind_has_an_odf_style():
+    """A kind the model adds (with its Excel format) must get its ODF number style too."""
+    from xlplugin.report import ods
+    from xlplugin.report.model import NUMBER_FORMATS
+
+    assert set(ods._DATA_STYLES) == set(NUMBER_FORMATS) == set(ods._DATA_STYLE_NAMES)
+    for kind, name in ods._DATA_STYLE_NAMES.items():
+        assert f'style:name="{name}"' in ods._DATA_STYLES[kind]
+
+
 def test_ods_is_byte_reproducible():
     a = build_report_bytes(MET, "ods", timestamp=STAMP)
     assert a == build_report_bytes(MET, "ods", timestamp=STAMP)
@@ -154,7 +181,8 @@ def test_ods_is_byte_reproducible():
         ("=D12-E12", "of:=[.D12]-[.E12]"),
         ("='Funnel chart'!$A$1", "of:=[$'Funnel chart'.$A$1]"),
         ("=SUM(B2:B9)", "of:=SUM([.B2:.B9])"),
-        ('=IF(A1="B2",1,0)', 'of:=IF([.A1]="B2";1;0)'),
+        ('=IF(A1="B2,C3",1,0)', 'of:=IF([.A1]="B2,C3";1;0)'),
+        ("=100*MAX(-1,(F11/G11)-1.96^2)", "of:=100*MAX(-1;([.F11]/[.G11])-1.96^2)"),
         ("='It''s'!A1", "of:=[$'It''s'.A1]"),
     ],
 )
@@ -245,3 +273,72 @@ def test_the_ods_charts_render(built, tmp_path):
     pngs = lo.to_pdf_pngs(built["prevent", False], tmp_path)
     assert len(pngs) >= len(OdsBook(built["prevent", False]).sheets)
     assert all(p.stat().st_size > 1500 for p in pngs)
+
+
+# ------------------------------------------------------------------------------------------
+# The accessibility checker reads .ods too
+
+
+@pytest.mark.parametrize("publish", [False, True], ids=["formulas", "publish"])
+@pytest.mark.parametrize("case", list(xlsx_checks.CASES))
+def test_checker_passes_the_ods(built, case, publish):
+    from xlplugin.accessibility import check_workbook
+
+    findings = check_workbook(built[case, publish])
+    assert findings == [], "\n".join(map(str, findings))
+
+
+def _spoil(source: Path, target: Path, part: str, old: bytes, new: bytes) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(source) as package:
+        entries = [(info, package.read(info)) for info in package.infolist()]
+    with zipfile.ZipFile(target, "w") as out:
+        for info, data in entries:
+            if info.filename == part:
+                assert old in data, (part, old)
+                data = data.replace(old, new, 1)
+            out.writestr(info, data)
+    return target
+
+
+def _element(data: bytes, tag: bytes) -> bytes:
+    """The first <tag>...</tag> in data."""
+    start = data.index(b"<" + tag + b">")
+    end = data.index(b"</" + tag + b">", start) + len(tag) + 3
+    return data[start:end]
+
+
+@pytest.mark.parametrize(
+    "part, old, new, check",
+    [
+        ("content.xml", b'table:style-name="Heading_20_1"', b'table:style-name="body"', "title_in_a1"),
+        ("content.xml", b"svg:desc", b"<svg:desc></svg:desc>", "charts"),
+        (
+            "content.xml",
+            b'table:display-filter-buttons="false"',
+            b'table:display-filter-buttons="true"',
+            "no_filter_buttons",
+        ),
+        ("meta.xml", b"dc:title", b"", "document_properties"),
+        (
+            "content.xml",
+            b"<text:a xlink:href=\"#'Notes'.A1\"",
+            b"<text:a xlink:href=\"#'Nowhere'.A1\"",
+            "contents_links",
+        ),
+    ],
+    ids=["heading", "alt text", "filter buttons", "title", "contents link"],
+)
+def test_checker_finds_what_is_wrong_in_an_ods(built, tmp_path, part, old, new, check):
+    """Each essential can fail: one thing spoilt in the Met .ods is reported under its check."""
+    import zipfile
+
+    from xlplugin.accessibility import check_workbook
+
+    source = built["met", False]
+    if not old.startswith((b"<", b"table:")):  # a whole element, replaced
+        old = _element(zipfile.ZipFile(source).read(part), old)
+    spoiled = _spoil(source, tmp_path / "spoiled.ods", part, old, new)
+    found = {f.check for f in check_workbook(spoiled)}
+    assert check in found, found

@@ -34,13 +34,15 @@ def test_met_example_spec():
     assert spec.published == dt.date(2021, 6, 17)
     assert spec.source_url == "https://www.lbc.co.uk/news/met-police-anti-violence-scheme-only-62-offenders/"
     assert spec.publisher == "Metropolitan Police Service (FOI response), as reported by LBC"
-    assert (spec.foi_reference, spec.contact, spec.next_update) == (None, None, None)
+    assert spec.foi_reference is None
+    assert spec.contact.startswith("Metropolitan Police Service, Freedom of Information team")
+    assert spec.next_update == "None planned: a one-off Freedom of Information response"
     assert spec.data == EXAMPLES / "met-2020-visits.csv"
     assert spec.path == EXAMPLES / "met-2020-visits.toml"
     assert spec.claims == (
-        ClaimSpec("just over 6%", "LBC", ("Interested in diversion",), "Identified for a visit", 9),
-        ClaimSpec("9%", "Metropolitan Police", ("Interested in diversion",), "Visited", 15),
-        ClaimSpec("12%", "Metropolitan Police", None, None, 21),
+        ClaimSpec("just over 6%", "LBC", ("Interested in diversion",), "Identified for a visit", 11),
+        ClaimSpec("9%", "Metropolitan Police", ("Interested in diversion",), "Visited", 17),
+        ClaimSpec("12%", "Metropolitan Police", None, None, 23),
     )
 
 

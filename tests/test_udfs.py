@@ -339,7 +339,7 @@ BAD_INPUTS = [
     ("rate: all-blank range", R, ([[None], [None]], 669.0), "#N/A"),
     ("rate: empty list", R, ([], 669.0), "#N/A"),
     # UPTAKE_CI
-    ("ci: confidence 0", CI, (62.0, 669.0, 0.0), "#NUM!"),
+    ("ci: confidence -0.5", CI, (62.0, 669.0, -0.5), "#NUM!"),  # 0 is an empty cell via Office.js: the default
     ("ci: confidence 1", CI, (62.0, 669.0, 1.0), "#NUM!"),
     ("ci: confidence 95 (percent as a number)", CI, (62.0, 669.0, 95.0), "#NUM!"),
     ("ci: confidence nan", CI, (62.0, 669.0, math.nan), "#NUM!"),

@@ -80,9 +80,10 @@ def test_published_counts_keep_markers_for_parse_count():
 
 def test_confidence_levels():
     assert xa.confidence(None) == 0.95 and xa.confidence("") == 0.95
+    assert xa.confidence(0) == 0.95 and xa.confidence(0.0) == 0.95  # an empty cell as Office.js may send it
     assert xa.confidence(0.99) == 0.99 and xa.confidence("99%") == 0.99 and xa.confidence("0.9") == 0.9
     for bad, expected in [
-        (0, "#NUM!"),
+        (-0.5, "#NUM!"),
         (1, "#NUM!"),
         (95, "#NUM!"),
         (math.nan, "#NUM!"),

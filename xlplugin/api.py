@@ -148,7 +148,7 @@ def _want_frame(as_frame: bool | None) -> bool:
     if as_frame is False:
         return False
     try:
-        import pandas  # noqa: F401
+        import pandas  # type: ignore[import-untyped]  # noqa: F401
     except ImportError:
         if as_frame:
             raise ImportError(
@@ -162,7 +162,7 @@ def _want_frame(as_frame: bool | None) -> bool:
 def _out(records: list[dict], as_frame: bool | None):
     if not _want_frame(as_frame):
         return records
-    import pandas
+    import pandas  # type: ignore[import-untyped]
 
     return pandas.DataFrame.from_records(records, columns=list(records[0]) if records else None)
 
@@ -228,9 +228,9 @@ def denominators(
     return _out(rows, as_frame)
 
 
-def explain_claim(claim: str, data: object, *, suppressed: tuple[int, int] = DEFAULT_SUPPRESSED) -> dict:
-    """Which definitions reproduce a published claim ("9%", "just over 6%", "one in 16"):
-    the `claim --json` document, simplest definitions first."""
+def explain_claim(claim: str, data: object, *, suppressed: tuple[int, int] = DEFAULT_SUPPRESSED) -> list[dict]:
+    """Every numerator/denominator definition that reproduces a published claim ("9%", "just
+    over 6%", "one in 16"), simplest first, each saying whether it is a proportion at all."""
     from xlplugin.core.claims import ClaimError, parse_claim
     from xlplugin.core.claims import explain_claim as explain
 
@@ -239,33 +239,39 @@ def explain_claim(claim: str, data: object, *, suppressed: tuple[int, int] = DEF
     except ClaimError as exc:
         raise InputError(str(exc)) from None
     funnel = read_funnel(data, suppressed=suppressed)
-    return {
-        "claim": claim,
-        "low": float(parsed.low),
-        "high": float(parsed.high),
-        "matches": [
-            {
-                "programme": m.programme,
-                "numerator": list(m.numerator),
-                "denominator": m.denominator,
-                "value": float(m.value),
-                "subset": m.subset,
-                "mixed_units": m.mixed_units,
-            }
-            for m in explain(parsed, funnel)
-        ],
-    }
+    return [
+        {
+            "programme": m.programme,
+            "numerator": list(m.numerator),
+            "denominator": m.denominator,
+            "value": None if m.value is None else float(m.value),
+            "subset": m.subset,
+            "mixed_units": m.mixed_units,
+        }
+        for m in explain(parsed, funnel)
+    ]
 
 
-def check_claim(claim: str, data: object, *, suppressed: tuple[int, int] = DEFAULT_SUPPRESSED) -> dict:
-    """`explain_claim` plus a verdict: "yes" when a definition whose numerator is a subset of its
-    denominator (same units) reproduces the claim; "only if not a subset" when only definitions
-    that are not proportions do; "no" when none does. Never "yes" for a non-subset definition."""
-    doc = explain_claim(claim, data, suppressed=suppressed)
-    proper = [m for m in doc["matches"] if m["subset"] and not m["mixed_units"]]
-    doc["verdict"] = "yes" if proper else ("only if not a subset" if doc["matches"] else "no")
-    doc["consistent"] = bool(proper)
-    return doc
+def check_claim(
+    claim: str,
+    data: object,
+    *,
+    programme: str | None = None,
+    suppressed: tuple[int, int] = DEFAULT_SUPPRESSED,
+) -> dict:
+    """The verdict on a published claim against the figures: the `claim --json` document, whose
+    `verdict` is one of reproduced, possible, reproduced_invalid (only by a numerator that is not a
+    subset of its denominator, or different units: never a yes), not_reproduced, not_checkable."""
+    from xlplugin.core.claims import ClaimError, parse_claim
+    from xlplugin.core.claims import check_claim as check
+    from xlplugin.textreport import verdict_json
+
+    try:
+        parsed = parse_claim(claim)
+        verdict = check(parsed, read_funnel(data, suppressed=suppressed), programme)
+    except ClaimError as exc:
+        raise InputError(str(exc)) from None
+    return verdict_json(claim, verdict)
 
 
 # ------------------------------------------------------------------------------------------
@@ -273,7 +279,7 @@ def check_claim(claim: str, data: object, *, suppressed: tuple[int, int] = DEFAU
 
 
 def _report_options(options: dict) -> dict:
-    known = {"confidence", "method", "publish", "timestamp", "suppressed", "force", "fmt"}
+    known = {"confidence", "method", "publish", "timestamp", "suppressed", "force", "fmt", "csv_dir"}
     unknown = sorted(set(options) - known)
     if unknown:
         raise TypeError(f"unknown report option(s): {', '.join(unknown)} (known: {', '.join(sorted(known))})")
@@ -285,16 +291,16 @@ def report_bytes(data: object, fmt: str = "xlsx", *, name: str = "data.csv", **o
     from xlplugin.report.build import build_report_bytes
 
     _report_options(options)
-    options.pop("force", None)
-    options.pop("fmt", None)
+    for writing_only in ("force", "fmt", "csv_dir"):
+        options.pop(writing_only, None)
     with _DataFile(data, name) as path:
         return build_report_bytes(path, fmt, **options)
 
 
-def write_report(data: object, path: str | os.PathLike, *, name: str = "data.csv", **options) -> Path:
+def write_report(data: object, path: str | Path, *, name: str = "data.csv", **options) -> Path:
     """Write the FOI-summary workbook (.xlsx or .ods, by suffix) for `data` to `path`.
 
-    Options: confidence, method, publish, timestamp, suppressed, force, fmt. Data given in
+    Options: confidence, method, publish, timestamp, suppressed, force, fmt, csv_dir. Data given in
     memory is recorded on the Data sheet as `name`. Nothing is written on bad input."""
     from xlplugin.report.build import build_report
 

@@ -144,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input", metavar="INPUT", help="funnel CSV or report spec (.toml)")
     p.add_argument("-o", "--output", required=True, metavar="OUT.xlsx|OUT.ods", help="the workbook to write")
     p.add_argument("--format", choices=("xlsx", "ods"), help="xlsx or ods (default: from OUT's suffix)")
+    p.add_argument("--csv", metavar="DIR", help="also write the tidy CSVs (one per table) and datapackage.json to DIR")
     _add_stat_options(p)
     p.add_argument("--publish", action="store_true", help="values only, no formulas (for publication)")
     p.add_argument("--force", action="store_true", help="overwrite OUT.xlsx if it exists")
@@ -163,6 +164,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="overwrite cells the user edited in owned sheets")
     add_case_options(p)
     p.set_defaults(run=cmd_refresh)
+
+    p = sub.add_parser(
+        "check-workbook", help="check a workbook against the accessibility guidance, with publishing warnings"
+    )
+    p.add_argument("workbook", metavar="FILE", help="the .xlsx/.xlsm to check")
+    p.add_argument("--json", action="store_true", help="print JSON: findings and warnings")
+    p.set_defaults(run=cmd_check_workbook)
 
     p = sub.add_parser("excel-starter", help="build the Excel starter workbook (.xlsm) from xlwings' template")
     p.add_argument("output", metavar="OUT.xlsm")
@@ -316,8 +324,9 @@ def cmd_report(args) -> int:
         overdispersion=args.overdispersion,
         fmt=args.format,
         read_options=read_options(args),
+        csv_dir=args.csv,
     )
-    print(f"wrote {out}")
+    print(f"wrote {out}" + (f" and the tidy CSVs in {args.csv}" if args.csv else ""))
     return EXIT_OK
 
 
@@ -353,6 +362,41 @@ def cmd_refresh(args) -> int:
         )
     print(f"wrote {out}")
     return EXIT_OK
+
+
+def cmd_check_workbook(args) -> int:
+    """Exit 0 when the workbook passes every accessibility check (warnings are advice), 1 when not."""
+    from xlplugin.accessibility.checker import CHECKS
+    from xlplugin.accessibility.ods import ODS_CHECKS, is_ods
+    from xlplugin.accessibility.publishing import check_for_publication
+
+    findings, warnings = check_for_publication(args.workbook)
+    checks = len(ODS_CHECKS) if is_ods(args.workbook) else len(CHECKS)
+    if args.json:
+        import json
+
+        def record(f) -> dict:
+            return {"check": f.check, "sheet": f.sheet, "where": f.where, "message": f.message}
+
+        doc = {
+            "file": args.workbook,
+            "passes": not findings,
+            "checks": checks,
+            "findings": [record(f) for f in findings],
+            "warnings": [record(f) for f in warnings],
+        }
+        print(json.dumps(doc, indent=2, ensure_ascii=False))
+    else:
+        for f in findings:
+            print(f"{args.workbook}: {f}")
+        for f in warnings:
+            print(f"{args.workbook}: warning: {f}")
+        if not findings:
+            print(
+                f"{args.workbook}: passes all {checks} accessibility checks"
+                + (f" ({len(warnings)} warnings)" if warnings else "")
+            )
+    return 1 if findings else EXIT_OK
 
 
 def cmd_excel_starter(args) -> int:

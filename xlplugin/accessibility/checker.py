@@ -21,6 +21,10 @@ def check_workbook(path, checks=None) -> list[Finding]:
 
     Raises InputError when the file is not a readable xlsx package.
     """
+    from xlplugin.accessibility.ods import check_ods, is_ods, load_ods
+
+    if is_ods(path):  # the same essentials, read from ODF (xlplugin.accessibility.ods)
+        return [f for f in check_ods(load_ods(path)) if checks is None or f.check in checks]
     workbook = load_workbook(path)
     findings: list[Finding] = []
     for name in checks or CHECKS:

@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from xlplugin.core.errors import InputError, Problem
 from xlplugin.core.funnel import OUTSIDE, StageRecord
@@ -231,12 +232,12 @@ class GroupCounts:
     outside_window: list[int] = field(default_factory=list)
     undated: list[int] = field(default_factory=list)
 
-    def as_json(self, query: CaseQuery) -> dict:
+    def as_json(self, query: CaseQuery) -> dict[str, object]:
         names = query.stage_names
         shown = _shower(query.suppress_below)
         stages = []
         for i, name in enumerate(names):
-            entry: dict = {
+            entry: dict[str, object] = {
                 "stage": name,
                 "column": query.columns[i],
                 "count": shown(self.counted[i]),
@@ -382,7 +383,7 @@ def count_cases(
     value. Rows without an id are one pseudo-case per group, left out of the counts.
     """
     n = len(query.columns)
-    per_case: dict[tuple[object, object], list] = {}
+    per_case: dict[tuple[object, object], list[Any]] = {}
     for r, row in enumerate(rows):
         cid = _blank_none(ids[r]) if ids is not None else ("row", r)
         raw_group = _blank_none(groups[r]) if groups is not None else None
@@ -460,7 +461,7 @@ def _empty_group(name: str | None, n: int) -> GroupCounts:
 # ------------------------------------------------------------------ counts -> funnel records
 
 
-def _shower(threshold: int | None):
+def _shower(threshold: int | None) -> Callable[[int], int | str]:
     def shown(n: int) -> int | str:
         return SUPPRESSED_TEXT if threshold and 0 < n < threshold else n
 

@@ -1501,7 +1501,6 @@ def _check_change(claim: Claim, all_progs: list[Programme], pinned, from_p, to_p
         return Verdict(claim, NOT_CHECKABLE, programme=pinned, reason=pairs)
     per_key: dict[tuple[object, ...], list[ClaimMatch]] = {}
     near: list[tuple[tuple, Nearest]] = []
-    key: tuple[object, ...]
     for a_p, b_p in pairs:
         a_bounds, b_bounds = count_bounds(a_p), count_bounds(b_p)
         b_position = {s.name: i for i, s in enumerate(b_p.stages)}

@@ -13,6 +13,18 @@ The rules, in one place:
 - "1,000" and "62.0" are counts; negative, fractional, infinite, NaN or above 10^15
   (beyond Excel's 15 significant digits): `#NUM!`;
 - a range has its trailing blank rows dropped; rows of unequal length: `#VALUE!`.
+
+Office.js (xlwings Lite and Server): some Excel builds send an empty cell inside a range as 0
+rather than null (office-js issues 4702, 5262, 1951: seen in Excel on the web and in Excel
+for Windows and Mac builds of 2023-2025 when a range reaches past the data). So:
+- a numeric 0 in a text range (stage names, bases, units) is an empty cell (`text_cells`);
+- trailing rows whose cells are all 0 or blank are dropped from label-and-count ranges and
+  from paired count columns (`drop_empty_tail`): a growing range such as A2:A1000 adds no rows;
+- 0 for an optional confidence level or method means "the default".
+A real count of 0 keeps its row wherever any other cell of the row is filled.
+
+Classic xlwings (Windows, COM): a string over 255 characters anywhere in a returned array makes
+the whole spill `#VALUE!` (xlwings issue 456), so `clip_strings` shortens them there.
 """
 
 from __future__ import annotations
@@ -71,6 +83,47 @@ def passed_error(text: str) -> ExcelError:
 
 def is_blank(value) -> bool:
     return value is None or (type(value) is str and value.strip() == "")
+
+
+def is_zero(value) -> bool:
+    """A numeric 0 (not FALSE): what Office.js may send for an empty cell."""
+    return type(value) in (int, float) and value == 0
+
+
+def is_empty_cell(value) -> bool:
+    """Blank, or the 0 some Excel builds send through Office.js for an empty cell."""
+    return is_blank(value) or is_zero(value)
+
+
+def text_cells(values: list) -> list:
+    """A text range (stage names, bases, units) with each numeric 0 read as an empty cell."""
+    return [None if is_zero(v) else v for v in values]
+
+
+def drop_empty_tail(*columns: list) -> list[list]:
+    """The columns padded to one length, without the trailing rows in which every cell is 0 or blank."""
+    length = max(len(c) for c in columns)
+    padded = [list(c) + [None] * (length - len(c)) for c in columns]
+    while length and all(is_empty_cell(c[length - 1]) for c in padded):
+        length -= 1
+    return [c[:length] for c in padded]
+
+
+#: Classic xlwings turns a whole returned array into #VALUE! if one string in it is longer.
+CLASSIC_MAX_STRING = 255
+
+
+def clip_strings(result, limit: int = CLASSIC_MAX_STRING):
+    """An array result with every string over `limit` characters shortened (ending in an ellipsis)."""
+    if not isinstance(result, list):
+        return result
+
+    def clip(value):
+        if isinstance(value, str) and len(value) > limit:
+            return value[: limit - 1] + "\u2026"
+        return value
+
+    return [[clip(v) for v in row] if isinstance(row, list) else clip(row) for row in result]
 
 
 def _number_from_text(text: str) -> float | None:
@@ -162,8 +215,8 @@ def _fraction_from(value, what: str) -> float:
 
 
 def confidence(value, default: float = 0.95) -> float:
-    """Confidence level strictly between 0 and 1 ('95%' is read as 0.95); blank -> default."""
-    if is_blank(value):
+    """Confidence level strictly between 0 and 1 ('95%' is read as 0.95); blank or 0 -> default."""
+    if is_empty_cell(value):  # 0: an empty cell as Office.js may send it
         return default
     level = _fraction_from(value, "confidence level")
     if not 0.0 < level < 1.0:
@@ -182,8 +235,8 @@ def proportion(value) -> float:
 
 
 def choice(value, allowed: tuple[str, ...], default: str, aliases: dict | None = None) -> str:
-    """A method name, case- and space-insensitive ('Wilson CC' -> 'wilson_cc'); blank -> default."""
-    if is_blank(value):
+    """A method name, case- and space-insensitive ('Wilson CC' -> 'wilson_cc'); blank or 0 -> default."""
+    if is_empty_cell(value):  # 0: an empty cell as Office.js may send it
         return default
     if not isinstance(value, str):
         raise ExcelError(VALUE, f"choose one of {', '.join(allowed)}")
@@ -255,9 +308,11 @@ def column(value) -> list:
     raise ExcelError(VALUE, "give a single column (or a single row)")
 
 
-def optional_column(value, length: int) -> list | None:
-    """An optional column matching `length` rows; None when the argument is omitted or blank."""
-    if value is None or (not isinstance(value, (list, tuple)) and is_blank(value)):
+def optional_column(value, length: int, text: bool = False) -> list | None:
+    """An optional column matching `length` rows; None when the argument is omitted or blank.
+
+    `text`: a column of labels (bases, units), where a numeric 0 is an empty cell (Office.js)."""
+    if value is None or (not isinstance(value, (list, tuple)) and (is_empty_cell(value) if text else is_blank(value))):
         return None
     try:
         values = column(value)
@@ -265,6 +320,12 @@ def optional_column(value, length: int) -> list | None:
         if exc.literal == NA:  # an all-blank range: as if omitted
             return None
         raise
+    if text:
+        values = text_cells(values)
+        while len(values) > length and is_blank(values[-1]):
+            values.pop()
+        if all(is_blank(v) for v in values):
+            return None
     if len(values) > length:
         raise ExcelError(VALUE, "the optional column is longer than the stages")
     return values + [None] * (length - len(values))

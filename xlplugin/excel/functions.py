@@ -17,7 +17,16 @@ import math
 import os
 from typing import Annotated, Any
 
-from xlwings import arg, func, ret  # noqa: F401  (ret: part of the documented surface)
+try:
+    from xlwings import arg, func, ret  # noqa: F401  (ret: part of the documented surface)
+except ModuleNotFoundError as exc:  # the command line and the library work without it
+    if exc.name != "xlwings":
+        raise
+    missing = ModuleNotFoundError(
+        'the Excel functions (xlplugin.udfs) need xlwings, which is not installed: pip install "xlplugin[excel]"'
+    )
+    missing.name = "xlwings"
+    raise missing from None
 
 from xlplugin.core import cases, claims, intervals, rates
 from xlplugin.core.counts import (
@@ -34,6 +43,22 @@ from xlplugin.excel import args as xa
 from xlplugin.excel.args import DIV0, NA, NUM, VALUE, ExcelError, count, table
 
 logger = logging.getLogger(__name__)
+
+#: Where the functions are registered: classic xlwings' function category, and the help link
+#: xlwings Lite and Server show in Excel.
+CATEGORY = "xlplugin"
+HELP_URL = "https://pypi.org/project/xlplugin/"
+_xlwings_func = func
+
+
+def func(f=None, **options):  # noqa: F811 - xlwings' func, with our category and help URL
+    """`@func` / `@func(...)` as xlwings', registering every function in the xlplugin category."""
+    options = {"category": CATEGORY, "help_url": HELP_URL, **options}
+    return _xlwings_func(**options) if f is None else _xlwings_func(**options)(f)
+
+
+#: Classic xlwings (Windows COM add-in) rather than xlwings Lite/Server (Office.js).
+CLASSIC = os.name == "nt" and os.environ.get("XLWINGS_ON_SERVER") != "true"
 
 #: Set to 1 to let unexpected exceptions propagate (debugging); otherwise they become #VALUE!.
 RAISE_ENV = "XLPLUGIN_UDF_RAISE"
@@ -56,6 +81,11 @@ FUNNEL_HEADER = [
 ]
 EXPLAIN_HEADER = ["numerator", "denominator", "rate", "numerator within denominator", "note", "verdict"]
 
+_BASES_DOC = (
+    "Optional column: the stage each stage is a subset of; blank means the stage above; none means outside the funnel."
+)
+_UNITS_DOC = "Optional column: what each stage counts (e.g. people, contacts); blank means not stated."
+
 
 def _guard(fn):
     """Turn an unexpected exception into #VALUE! (logged); XLPLUGIN_UDF_RAISE=1 re-raises."""
@@ -63,7 +93,8 @@ def _guard(fn):
     @functools.wraps(fn)
     def guarded(*args, **kwargs):
         try:
-            return fn(*args, **kwargs)
+            result = fn(*args, **kwargs)
+            return xa.clip_strings(result) if CLASSIC else result  # xlwings issue 456
         except ExcelError as exc:
             return exc.literal
         except Exception:
@@ -163,6 +194,16 @@ def _broadcast_rows(a: list[list], b: list[list]) -> list[tuple]:
     return [(_pick(a, r, 0), _pick(b, r, 0)) for r in range(rows)]
 
 
+def _without_empty_tail(nums: list[list], dens: list[list]) -> tuple[list[list], list[list]]:
+    """Two count columns of several rows without the trailing rows where both are 0 or blank
+    (a range grown past the data, as Office.js may send it: see xlplugin.excel.args)."""
+    if len(nums) > 1 and len(dens) > 1 and len(nums[0]) == len(dens[0]) == 1:
+        a, b = xa.drop_empty_tail([r[0] for r in nums], [r[0] for r in dens])
+        if a:
+            return [[v] for v in a], [[v] for v in b]
+    return nums, dens
+
+
 # ------------------------------------------------------------------ the functions
 
 
@@ -183,7 +224,7 @@ def UPTAKE_RATE(
     ],
 ):
     """The proportion numerator/denominator (0 to 1). Columns broadcast row by row and spill; a bad row errs alone."""
-    nums, dens = table(numerator), table(denominator)
+    nums, dens = _without_empty_tail(table(numerator), table(denominator))
     if len(nums) == len(dens) == 1 and len(nums[0]) == len(dens[0]) == 1:
         return _rate_of(nums[0][0], dens[0][0])
     if len(nums[0]) == len(dens[0]) == 1:  # columns (or a column and one cell): the hot path
@@ -232,7 +273,7 @@ def UPTAKE_CI(
     """Confidence interval {lower, upper} for numerator/denominator; a column of counts spills one row per count."""
     level = xa.confidence(confidence)
     how = xa.choice(method, intervals.METHODS, "wilson", intervals.ALIASES)
-    nums, dens = table(numerator), table(denominator)
+    nums, dens = _without_empty_tail(table(numerator), table(denominator))
     pairs = _broadcast_rows(nums, dens)
     out = [[NA, NA] if x is _MISSING or n is _MISSING else _ci_of(x, n, level, how) for x, n in pairs]
     return out
@@ -245,13 +286,18 @@ def _read_funnel(stages, counts, bases=None, units=None):
 
 def _read_programmes(stages, counts, bases=None, units=None, programmes=None) -> Funnel:
     """A funnel from Excel columns, with an optional programme (or period) column."""
-    names = xa.column(stages)
+    names = xa.text_cells(xa.column(stages))
     values = xa.column(counts)
-    if len(values) != len(names):
+    shorter = min(len(names), len(values))
+    # Office.js may send a grown range's empty cells as 0: rows with neither a stage nor a count go
+    names, values = xa.drop_empty_tail(names, values)
+    if len(names) > shorter:
         raise ExcelError(VALUE, "stages and counts must have the same number of rows")
-    base_values = xa.optional_column(bases, len(names))
-    unit_values = xa.optional_column(units, len(names))
-    programme_values = xa.optional_column(programmes, len(names))
+    if not names:
+        raise ExcelError(NA, "the stages are empty")
+    base_values = xa.optional_column(bases, len(names), text=True)
+    unit_values = xa.optional_column(units, len(names), text=True)
+    programme_values = xa.optional_column(programmes, len(names), text=True)
     records = []
     for i, (name, value) in enumerate(zip(names, values, strict=False)):
         stage = _label_text(name, "stage name")
@@ -372,9 +418,7 @@ def UPTAKE_FUNNEL(
             "err_to_str": True,
         },
     ] = None,
-    units: Annotated[
-        Any, {"doc": "Optional column: what each stage counts (people by default; e.g. contacts).", "err_to_str": True}
-    ] = None,
+    units: Annotated[Any, {"doc": _UNITS_DOC, "err_to_str": True}] = None,
 ):
     """Funnel table with a header row: stage, count, base, % of base, CI lower, CI upper, % of first stage, drop-off."""
     programme = _read_funnel(stages, counts, bases, units)
@@ -426,12 +470,6 @@ def _claim_of_published(claim_text: str, numerator, denominator):
     if interval.kind != claims.RATE:
         return VALUE
     return claims.claim_holds(interval, num, den) == claims.REPRODUCED
-
-
-_BASES_DOC = (
-    "Optional column: the stage each stage is a subset of; blank means the stage above; none means outside the funnel."
-)
-_UNITS_DOC = "Optional column: what each stage counts (e.g. people, contacts); blank means not stated."
 
 
 @func

@@ -287,7 +287,7 @@ def quickstart_template() -> Path:
     """xlwings' quickstart.xlsm in the installed package (found without importing xlwings)."""
     spec = importlib.util.find_spec("xlwings")
     if spec is None or not spec.origin:
-        raise InputError(Problem("xlwings is not installed: pip install xlwings"))
+        raise InputError(Problem('xlwings is not installed: pip install "xlplugin[excel]"'))
     path = Path(spec.origin).parent / "quickstart.xlsm"
     if not path.is_file():
         raise InputError(Problem(f"the installed xlwings has no quickstart.xlsm ({path})"))

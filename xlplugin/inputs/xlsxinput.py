@@ -188,7 +188,7 @@ def _parse_range(text: str, sheet: str | None, book, worksheets, label: str):
 def _read_rows(data: bytes, sheet: str, bounds, label: str) -> list[tuple]:
     """Cell values of the sheet (or of `bounds`), as openpyxl reads them in read-only mode."""
     try:
-        import openpyxl  # type: ignore[import-untyped]
+        import openpyxl
     except ImportError:  # pragma: no cover - openpyxl is a dependency; say so if someone removed it
         raise InputError(Problem("reading a workbook needs openpyxl: pip install openpyxl", label)) from None
     import warnings
@@ -246,12 +246,17 @@ def _text(value) -> str:
     return str(value)
 
 
+def _row_text(row) -> list[str]:
+    """`_text` of each value, with text, empty cells and whole numbers (most cells) done inline."""
+    return [v if (t := type(v)) is str else "" if v is None else str(v) if t is int else _text(v) for v in row]
+
+
 def _table_from_rows(
     rows: list[tuple], first_row: int, first_col: int, sheet: str, label: str, sheet_xml: bytes, *, explicit: bool
 ) -> Table:
     blank: list[str] = []
     # an empty row (openpyxl fills gaps in the sheet with them) costs nothing: one shared empty list
-    text_rows = [[_text(v) for v in row] if row.count(None) != len(row) else blank for row in rows]
+    text_rows = [_row_text(row) if row.count(None) != len(row) else blank for row in rows]
     if explicit:
         header_index, left, right = 0, 0, max((len(r) for r in text_rows), default=0)
         if not text_rows or not any(c.strip() for c in text_rows[0]):

@@ -16,7 +16,7 @@ from xlplugin.ooxml.cellref import column_number as column_number
 from xlplugin.ooxml.cellref import parse_cell as parse_cell
 from xlplugin.ooxml.cellref import parse_range as parse_range
 from xlplugin.ooxml.cellref import range_ref as range_ref
-from xlplugin.ooxml.fragments import xml_attr, xml_text
+from xlplugin.ooxml.fragments import xml_text
 from xlplugin.ooxml.malformed import MalformedPart, as_index
 
 MAX_CELL_CHARS = 32_767
@@ -93,7 +93,3 @@ def number_text(value: int | float) -> str:
     if value == int(value) and abs(value) < 1e15:
         return str(int(value))
     return repr(float(value))
-
-
-def attr(value: str) -> str:
-    return xml_attr(value)

@@ -144,11 +144,11 @@ def _refresh_workbook(workbook: Path, csv, *, output, backup, force, prepared=No
             funnel, source = prepared
             if recorded_spec is not None:
                 check_claim_stages(recorded_spec, funnel, f"{csv} (against the claims recorded in the workbook)")
-            extra = {
-                "periods": bool(record.get("periods", False)),
-                "overdispersion": str(record.get("overdispersion", "auto")),
-            }
-            layout = report_layout(funnel, recorded_spec, source, options._replace(**extra))
+            recorded = options._replace(
+                periods=bool(record.get("periods", False)),
+                overdispersion=str(record.get("overdispersion", "auto")),
+            )
+            layout = report_layout(funnel, recorded_spec, source, recorded)
         else:
             layout = load_report_layout(
                 csv,

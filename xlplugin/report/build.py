@@ -172,6 +172,22 @@ def build_report_bytes(input_path: str | Path, fmt: str = "xlsx", **options) -> 
     return render_layout(load_report_layout(input_path, **options), fmt)
 
 
+def check_csv_folder(folder: str | Path, names: list[str] | None, force: bool) -> Path:
+    """The folder for the tidy CSVs (created if missing, its parent must exist); InputError if a
+    file we would write is already there without `force`."""
+    out = Path(folder)
+    if out.exists() and not out.is_dir():
+        raise InputError(Problem("--csv needs a folder, but this is a file", str(out)))
+    parent = out.parent if str(out.parent) else Path(".")
+    if not parent.is_dir():
+        raise InputError(Problem(f"the folder '{parent}' does not exist", str(out)))
+    if names and out.is_dir() and not force:
+        there = [n for n in names if (out / n).exists()]
+        if there:
+            raise InputError(Problem(f"{there[0]} exists in the --csv folder; use --force to overwrite it", str(out)))
+    return out
+
+
 def build_report(
     input_path: str | Path,
     output_path: str | Path,
@@ -186,12 +202,16 @@ def build_report(
     overdispersion: str = "auto",
     fmt: str | None = None,
     read_options=None,
+    csv_dir: str | Path | None = None,
 ) -> Path:
-    """Write the FOI-summary workbook for INPUT to OUTPUT (.xlsx or .ods); InputError (nothing written) on bad input."""
+    """Write the FOI-summary workbook for INPUT to OUTPUT (.xlsx or .ods); InputError (nothing written) on bad input.
+
+    With `csv_dir`, also the tidy CSV companion (one CSV per table and datapackage.json) there."""
     out = check_output(output_path, force, (Path(input_path),), fmt)
-    data = build_report_bytes(
+    if csv_dir is not None:
+        check_csv_folder(csv_dir, None, force)
+    layout = load_report_layout(
         input_path,
-        output_format(out, fmt),
         confidence=confidence,
         method=method,
         publish=publish,
@@ -201,7 +221,18 @@ def build_report(
         overdispersion=overdispersion,
         read_options=read_options,
     )
-    # check again: the file may have appeared while we were working
+    data = render_layout(layout, output_format(out, fmt))
+    tidy: dict[str, bytes] = {}
+    if csv_dir is not None:
+        from xlplugin.report.tidy import tidy_files
+
+        tidy = tidy_files(layout)
+    # check again: the files may have appeared while we were working
     check_output(out, force, (Path(input_path),), fmt)
+    if csv_dir is not None:
+        folder = check_csv_folder(csv_dir, list(tidy), force)
+        folder.mkdir(exist_ok=True)
     write_atomically(out, data, force=force)
+    for name, content in tidy.items():
+        write_atomically(folder / name, content, force=True)  # check_csv_folder has refused what --force must allow
     return out

@@ -1,0 +1,104 @@
+"""`xlplugin report -o OUT.ods` as a whole process, against the least our ODS writer costs.
+
+1. The Met example report as .ods against a process that saves an empty one-sheet ODS with the
+   same library (stdlib zipfile writing ODF XML text, as `xlplugin.report.ods` does): what a user
+   waits for beyond the floor (interpreter start, zip). Aim <= 2x.
+2. The same report as .ods against it as .xlsx (whole processes): what choosing ODS costs.
+3. In process: rendering the 500-programme layout against the 50-programme one (3 stages each):
+   linear cost means about 10x.
+
+Runs alternate (ours, baseline, ...) so drift hits both; each ratio is a median of pair ratios.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+from timing import alternate, run_process
+
+ROOT = Path(__file__).resolve().parent.parent
+MET = ROOT / "workbooks" / "examples" / "met-2020-visits.toml"
+RUNS = 7
+
+# The floor: the same library (stdlib zipfile writing ODF XML text) saving a one-sheet ODS, without
+# importing xlplugin (whose report package would pull in the whole layout).
+EMPTY_ODS = """import sys, zipfile
+NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+      'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"')
+content = ('<?xml version="1.0" encoding="UTF-8"?><office:document-content ' + NS + ' office:version="1.3">'
+           '<office:body><office:spreadsheet><table:table table:name="Sheet1"><table:table-row>'
+           '<table:table-cell/></table:table-row></table:table></office:spreadsheet></office:body>'
+           '</office:document-content>')
+manifest = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+            'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.3">'
+            '<manifest:file-entry manifest:full-path="/" manifest:media-type='
+            '"application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry '
+            'manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>')
+with zipfile.ZipFile(sys.argv[1], "w") as z:
+    z.writestr(zipfile.ZipInfo("mimetype", (1980, 1, 1, 0, 0, 0)), "application/vnd.oasis.opendocument.spreadsheet")
+    z.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
+    z.writestr("META-INF/manifest.xml", manifest, zipfile.ZIP_DEFLATED)
+"""
+
+
+def _programmes_csv(path: Path, programmes: int) -> Path:
+    lines = ["programme,stage,count,base"]
+    for i in range(programmes):
+        referred = 2000 + (i * 7919) % 5000
+        discussed = referred // 4 + (i * 31) % 100
+        adopted = discussed // 2 + (i * 17) % 50
+        lines += [f"Area {i:04d},Referred,{referred},", f"Area {i:04d},Discussed,{discussed},Referred",
+                  f"Area {i:04d},Adopted,{adopted},Discussed"]  # fmt: skip
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def run() -> list[dict]:
+    sys.path.insert(0, str(ROOT))
+    from xlplugin.report.build import load_report_layout
+    from xlplugin.report.ods import render
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        env_cmd = [sys.executable, "-m", "xlplugin.cli", "report", str(MET), "-o", str(folder / "met.ods")]
+        ours = [*env_cmd, "--force", "--timestamp", "2021-06-17T00:00:00Z"]
+        floor = [sys.executable, "-c", EMPTY_ODS, str(folder / "empty.ods")]
+        report = alternate(lambda: run_process(ours, cwd=ROOT), lambda: run_process(floor, cwd=ROOT), RUNS)
+        xlsx = [sys.executable, "-m", "xlplugin.cli", "report", str(MET), "-o", str(folder / "met.xlsx")]
+        xlsx += ["--force", "--timestamp", "2021-06-17T00:00:00Z"]
+        against_xlsx = alternate(lambda: run_process(ours, cwd=ROOT), lambda: run_process(xlsx, cwd=ROOT), RUNS)
+        small = load_report_layout(_programmes_csv(folder / "p50.csv", 50), timestamp="2021-06-17")
+        large = load_report_layout(_programmes_csv(folder / "p500.csv", 500), timestamp="2021-06-17")
+        growth = alternate(lambda: render(large), lambda: render(small), 5)
+    return [
+        {
+            "benchmark": "report -o .ods: Met example (whole process)",
+            "baseline": "python saving an empty one-sheet ODS with zipfile (the same library)",
+            "ratio": report.ratio,
+            "aim": "<= 2x",
+            "notes": f"medians of {RUNS} alternated runs: {report.ours * 1000:.0f} ms vs "
+            f"{report.baseline * 1000:.0f} ms",
+        },
+        {
+            "benchmark": "report -o .ods: Met example (whole process)",
+            "baseline": "report -o .xlsx: the same (whole process)",
+            "ratio": against_xlsx.ratio,
+            "aim": "<= 1x (no dearer than the xlsx)",
+            "notes": f"medians of {RUNS} alternated runs: {against_xlsx.ours * 1000:.0f} ms vs "
+            f"{against_xlsx.baseline * 1000:.0f} ms",
+        },
+        {
+            "benchmark": "ODS render: 500-programme layout (in process)",
+            "baseline": "ODS render: 50-programme layout",
+            "ratio": growth.ratio,
+            "aim": "<= 10x (10x the data; linear growth)",
+            "notes": f"medians of 5 alternated runs: {growth.ours * 1000:.0f} ms vs {growth.baseline * 1000:.0f} ms",
+        },
+    ]
+
+
+if __name__ == "__main__":
+    for row in run():
+        print(f"{row['benchmark']}: {row['ratio']:.2f}x (aim {row['aim']}; {row['notes']})")
