@@ -87,3 +87,23 @@ def test_only_withdrawn_strings_are_emptied(tmp_path):
         strings = book.current("xl/sharedStrings.xml")
     assert b"kept" in strings and b"secret" not in strings and b"orphan" in strings
     assert strings.count(b"<si>") == 3  # indices stay where they were
+
+
+@pytest.mark.libreoffice
+def test_content_types_lose_the_overrides_of_deleted_parts(tmp_path):
+    """After a LibreOffice re-save (which lists .rels parts as overrides), no override names a deleted part."""
+    lo_harness.require_soffice()
+    old_csv, new_csv = tmp_path / "old.csv", tmp_path / "new.csv"
+    old_csv.write_text(OLD, encoding="utf-8")
+    new_csv.write_text(NEW.replace("Interested in diversion,62", "Interested in diversion,70"), encoding="utf-8")
+    report = tmp_path / "report.xlsx"
+    assert main(["report", str(old_csv), "-o", str(report)]) == 0
+    resaved = lo_harness.convert(report, "xlsx", tmp_path / "resaved")
+    assert main(["refresh", str(resaved), str(new_csv)]) == 0
+    with zipfile.ZipFile(resaved) as zf:
+        names = {n.lower() for n in zf.namelist()}
+        types = zf.read("[Content_Types].xml").decode()
+    import re
+
+    overrides = [p.lstrip("/").lower() for p in re.findall(r'PartName="([^"]+)"', types)]
+    assert [p for p in overrides if p not in names] == []

@@ -512,12 +512,21 @@ def spec_from_record(record: object, label: str) -> ReportSpec:
     if not isinstance(record, dict):
         raise damaged("not a table of keys")
     values: dict = {}
+    found: list[str] = []
+
+    def problem(message: str, line: int | None = None) -> None:
+        found.append(message)
+
     for key in _TEXT_FIELDS:
         value = record.get(key)
         if value is not None:
             if not isinstance(value, str):
                 raise damaged(f"'{key}' is not text")
-            values[key] = value
+            # the same checks as a spec file's (http(s) links only, no control characters, lengths)
+            checked = _url(value, None, problem) if key == "source_url" else _text(value, key, None, problem)
+            if found:
+                raise damaged(found[0])
+            values[key] = checked
     if record.get("published") is not None:
         try:
             values["published"] = dt.date.fromisoformat(str(record["published"]))

@@ -457,10 +457,9 @@ def validate_sheet_name(name: str, where: str = "--sheet") -> list[Problem]:
     problems = []
     if not name or not name.strip():
         problems.append(Problem("a sheet name cannot be empty", column=where))
-    if len(name) > 31:
-        problems.append(
-            Problem(f"sheet name {name!r} is {len(name)} characters; Excel allows at most 31", column=where)
-        )
+    units = len(name.encode("utf-16-le")) // 2  # Excel counts UTF-16 units: an emoji is two
+    if units > 31:
+        problems.append(Problem(f"sheet name {name!r} is {units} characters; Excel allows at most 31", column=where))
     bad = sorted(set(name) & SHEET_NAME_FORBIDDEN)
     if bad:
         problems.append(
@@ -475,6 +474,26 @@ def validate_sheet_name(name: str, where: str = "--sheet") -> list[Problem]:
     return problems
 
 
+#: Names Excel keeps for itself (built-in defined names, the booleans), compared case-insensitively.
+RESERVED_NAMES = frozenset(
+    {
+        "print_area",
+        "print_titles",
+        "criteria",
+        "extract",
+        "database",
+        "consolidate_area",
+        "sheet_title",
+        "auto_open",
+        "auto_close",
+        "auto_activate",
+        "auto_deactivate",
+        "recorder",
+        "_filterdatabase",
+        "true",
+        "false",
+    }
+)
 _CELL_LIKE = re.compile(r"[A-Za-z]{1,3}\d+")
 _R1C1_LIKE = re.compile(r"[Rr]\d*[Cc]\d*|[Rr]\d*|[Cc]\d*")
 
@@ -496,6 +515,8 @@ def validate_table_name(name: str, where: str = "--table") -> list[Problem]:
                 column=where,
             )
         )
+    if name.lower() in RESERVED_NAMES or name.lower().startswith(("_xlnm.", "_xlfn.", "_xludf.")):
+        problems.append(Problem(f"{name!r} is a name Excel reserves for itself; choose another", column=where))
     if _CELL_LIKE.fullmatch(name) or _R1C1_LIKE.fullmatch(name):
         problems.append(
             Problem(

@@ -7,8 +7,9 @@ the user's styles.xml by `StyleMerger`), its tables (ids made unique), drawings 
 Owned sheets are found by their ``xlp_sheet_<key>`` defined names (which follow a renamed
 sheet and survive Excel and LibreOffice re-saves), not by part names. Everything the report
 does not own is copied unchanged. Before anything is written, the owned cells the user has
-edited are found by rendering the report the workbook *should* hold (from its own data sheet)
-and comparing; refresh refuses, naming the cells, unless `force`.
+edited are found (`xlplugin.refresh.edits`) and refresh refuses, naming them, unless `force`;
+what the workbook records about itself is read by `xlplugin.refresh.owned`; text only the old
+owned sheets showed is emptied from the shared strings (`xlplugin.refresh.strings`).
 
 Owned sheets the new data no longer needs (e.g. the funnel plot when fewer programmes remain)
 are removed; new ones (e.g. claims) are added at the end. What the user put *on* an owned sheet
@@ -22,8 +23,6 @@ hand-edited table cells, or user cells where the new figures go or on a sheet th
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 import posixpath
 import re
 from collections.abc import Callable
@@ -33,13 +32,12 @@ from typing import Any
 
 from xlplugin.core.errors import InputError, Problem
 from xlplugin.ooxml.book import Book, open_book, table_range
-from xlplugin.ooxml.cellref import quote_sheet, unquote_sheet
+from xlplugin.ooxml.cellref import quote_sheet
 from xlplugin.ooxml.cells import read_cell
 from xlplugin.ooxml.package import (
     MalformedPart,
     Package,
     Relationship,
-    as_index,
     check_targets,
     open_package,
     scan,
@@ -51,13 +49,19 @@ from xlplugin.ooxml.package import (
     xml_text,
 )
 from xlplugin.ooxml.styles import StyleMerger
+from xlplugin.refresh.edits import edited_cells, shared_strings, sheet_values  # noqa: F401 - re-exported
+from xlplugin.refresh.owned import (  # noqa: F401 - re-exported
+    CUSTOM_PROPS,
+    _recorded_method,
+    _suppressed,
+    custom_properties,
+    owned_sheets,
+    record_spec_or_none,
+)
 from xlplugin.refresh.strings import drop_unused_strings
 
 REL_DRAWING = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/drawing"
 REL_CHART = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/chart"
-CUSTOM_PROPS = "docProps/custom.xml"
-#: The data sheet is the input itself (what the others are compared against), not compared.
-NOT_COMPARED = {"data"}
 #: Relationship types whose target parts belong to an owned sheet (replaced with it).
 OWNED_PART_TYPES = (
     "/table",
@@ -70,48 +74,6 @@ OWNED_PART_TYPES = (
 )
 #: Relationship types of things a user adds to an owned sheet that refresh carries over (comments).
 KEPT_TYPES = ("/comments", "/vmlDrawing", "/threadedComment")
-
-
-# --------------------------------------------------------------------------------------------
-# reading what the workbook says about itself
-
-
-def custom_properties(package: Package) -> dict[str, str]:
-    name = package.find(CUSTOM_PROPS)
-    if name is None:
-        return {}
-    root = package.xml(name)
-    out = {}
-    for prop in root:
-        key = prop.get("name")
-        if key is None:
-            continue
-        value = next((child.text or "" for child in prop), "")
-        out[key] = value
-    return out
-
-
-def owned_sheets(book: Book) -> dict[str, str]:
-    """Sheet key -> the user's current sheet name, from the ``xlp_sheet_<key>`` defined names."""
-    from xlplugin.report import ownership
-
-    out = {}
-    for defined in book.defined_names:
-        if defined.name.lower().startswith(ownership.SHEET_NAME_PREFIX) and defined.local_sheet_id is None:
-            key = defined.name[len(ownership.SHEET_NAME_PREFIX) :]
-            match = re.match(r"\s*=?\s*('(?:[^']|'')+'|[^!]+)!", defined.text)
-            if not match:
-                continue
-            name = unquote_sheet(match.group(1))
-            if book.sheet_named(name) is not None:
-                out[key] = book.sheet_named(name).name
-    # a sheet whose name was lost still carries its table
-    inverse = {v.lower(): k for k, v in ownership.TABLE_NAMES.items()}
-    for table in book.tables:
-        key = inverse.get(table.display_name.lower())
-        if key and key not in out:
-            out[key] = table.sheet.name
-    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -262,341 +224,6 @@ def _remove_old_scratch() -> None:
     from xlplugin.ooxml.atomic import remove_stale_scratch
 
     remove_stale_scratch(Path(tempfile.gettempdir()))
-
-
-def record_spec_or_none(record: dict, label: str):
-    """The report spec recorded in the workbook (title, cover, claims), if it has one."""
-    from xlplugin.inputs.spec import spec_from_record
-
-    return None if record.get("spec") is None else spec_from_record(record["spec"], label)
-
-
-def _recorded_method(record: dict, workbook: Path) -> tuple[float, str]:
-    """The confidence level and interval method the workbook records (ranges are checked by the layout)."""
-    confidence = record.get("confidence", 0.95)
-    method = record.get("method", "wilson")
-    if isinstance(confidence, bool) or not isinstance(confidence, (int, float)):
-        raise MalformedPart(
-            CUSTOM_PROPS, f"records the confidence level {confidence!r}, which is not a number", workbook
-        )
-    if not isinstance(method, str):
-        raise MalformedPart(CUSTOM_PROPS, f"records the interval method {method!r}, which is not a name", workbook)
-    return float(confidence), method
-
-
-def _suppressed(record: dict) -> tuple[int, int]:
-    value = record.get("suppressed", (0, 4))
-    try:
-        low, high = int(value[0]), int(value[1])
-    except (TypeError, ValueError, IndexError, KeyError, OverflowError):
-        return (0, 4)
-    return (low, high)
-
-
-# --------------------------------------------------------------------------------------------
-# finding the user's edits to owned cells
-
-
-def sheet_values(package: Package, part: str, shared: list[str] | None) -> dict[tuple[int, int], object]:
-    """(row, column) -> value of every cell with a value (numbers as float, text as str)."""
-    data = package.read(part)
-    root = scan(data, part, stop_at={"f", "is"})
-    out: dict[tuple[int, int], object] = {}
-    for c in root.iter("c"):
-        ref = c.attrs.get("r")
-        if not ref:
-            continue
-        kind = c.attrs.get("t", "n")
-        value: object = None
-        v = c.find("v")
-        if kind == "inlineStr":
-            is_el = c.find("is")
-            if is_el is not None:
-                inner = is_el.inner(data).decode("utf-8")
-                value = _unescape("".join(re.findall(r"<(?:\w+:)?t(?:\s[^>]*)?>(.*?)</(?:\w+:)?t>", inner, re.S)))
-        elif v is not None:
-            text = _unescape(v.inner(data).decode("utf-8"))
-            if kind == "s":
-                index = as_index(text.strip())
-                if index is None or index >= len(shared or []):
-                    raise MalformedPart(
-                        part, f"has a cell {ref} showing shared string {text!r}, which the workbook does not have"
-                    )
-                value = shared[index]
-            elif kind == "n":
-                value = _cell_number(text, part, ref) if text.strip() else None
-            else:  # str, e, b, d (an ISO date): compared as text
-                value = text
-        if value is not None and value != "":
-            out[read_cell(ref, part)] = value
-    return out
-
-
-def _cell_number(text: str, part: str, ref: str) -> float:
-    """The value of a number cell; MalformedPart for what Excel never writes (text, inf, nan)."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value):
-        raise MalformedPart(part, f"has a number cell {ref} holding {text[:40]!r}, which is not a number")
-    return value
-
-
-def shared_strings(package: Package, book: Book) -> list[str]:
-    for rel in book.wb_rels:
-        if rel.type.endswith("/sharedStrings") and rel.part:
-            data = package.read(package.require(rel.part, package.rels_name(book.workbook_part)))
-            root = scan(data, rel.part)
-            out = []
-            for si in root.findall("si"):
-                inner = si.inner(data).decode("utf-8")
-                inner = re.sub(r"<(?:\w+:)?rPh\b.*?</(?:\w+:)?rPh>", "", inner, flags=re.S)
-                out.append(_unescape("".join(re.findall(r"<(?:\w+:)?t(?:\s[^>]*)?>(.*?)</(?:\w+:)?t>", inner, re.S))))
-            return out
-    return []
-
-
-def _unescape(text: str) -> str:
-    """XML text (one pass, character references included), then Excel's ``_xHHHH_`` escapes."""
-    from xlplugin.ooxml.cells import unescape_xstring
-    from xlplugin.ooxml.fragments import unescape
-
-    return unescape_xstring(unescape(text))
-
-
-def _same(a, b) -> bool:
-    if isinstance(a, float) or isinstance(b, float):
-        try:
-            x, y = float(a), float(b)
-        except (TypeError, ValueError):
-            return False
-        return abs(x - y) <= 1e-9 * max(1.0, abs(x), abs(y))
-    return str(a).strip() == str(b).strip()
-
-
-def _data_table_rows(values: dict, table) -> tuple[list[str], list[list[str]]]:
-    """The input CSV again, from the data sheet's table (the report's own inverse of its data sheet)."""
-    from xlplugin.report.sheet_front import input_from_data_table
-
-    r1, c1, r2, c2 = table_range(table)
-    header = [values.get((r1, c)) for c in range(c1, c2 + 1)]
-    rows = [[values.get((r, c)) for c in range(c1, c2 + 1)] for r in range(r1 + 1, r2 + 1)]
-    return input_from_data_table(header, rows)
-
-
-def sheet_formulas(package: Package, part: str) -> dict[tuple[int, int], str]:
-    """(row, column) -> the formula text of every formula cell (unescaped, without '=')."""
-    data = package.read(part)
-    root = scan(data, part, stop_at={"f", "is", "v"})
-    out = {}
-    for c in root.iter("c"):
-        f = c.find("f")
-        ref = c.attrs.get("r")
-        if f is not None and ref and not f.empty:
-            out[read_cell(ref, part)] = _unescape(f.inner(data).decode("utf-8")).strip()
-    return out
-
-
-#: At most this many [z] notes are tried both ways (2**N renderings of the expected report).
-MAX_AMBIGUOUS_NOTES = 5
-
-
-def _data_readings(values: dict, table) -> list[tuple[list[str], list[list[str]]]]:
-    """The data sheet's rows, read each way its [z] notes allow.
-
-    The data sheet shows an empty input cell as [z], so a note that really was "[z]" reads back
-    as empty. Each of the first few [z] notes is tried both ways; the report matches if its
-    cells match one of the readings, so a literal [z] in the input is not a hand edit.
-    """
-    import itertools
-
-    header, rows = _data_table_rows(values, table)
-    r1, c1, _, _ = table_range(table)
-    note = next((j for j, h in enumerate(header) if h.strip().lower() == "note"), None)
-    if note is None:
-        return [(header, rows)]
-    ambiguous = [i for i in range(len(rows)) if values.get((r1 + 1 + i, c1 + note)) == "[z]"][:MAX_AMBIGUOUS_NOTES]
-    readings = []
-    for choice in itertools.product((False, True), repeat=len(ambiguous)):
-        copy = [list(row) for row in rows]
-        for i, literal in zip(ambiguous, choice, strict=True):
-            if literal:
-                copy[i][note] = "[z]"
-        readings.append((header, copy))
-    return readings
-
-
-def edited_cells(book: Book, owned: dict[str, str], options, spec=None) -> dict[str, list[str]]:
-    """Owned cells that differ, by position and content, from what the report made of its own data.
-
-    The report the workbook should hold is rendered again from its data sheet (the input as
-    given) with the recorded options, and every owned table is compared cell by cell, its
-    header and its size too (a renamed header, an inserted or deleted row or column are edits).
-    A missing or unreadable data sheet is an edit. Not edits: what a re-saving program changed
-    without changing what is shown (a formula whose cached value another writer dropped), and
-    a [z] the input itself held. Titles and provenance lines carry the generation time and are
-    not compared.
-    """
-    from xlplugin.inputs import csvinput
-    from xlplugin.ooxml.cells import cell_ref
-    from xlplugin.report import ownership
-    from xlplugin.report.layout import Source, report_layout
-
-    package = book.package
-    data_name = owned.get("data")
-    data_table = book.table_named(ownership.TABLE_NAMES["data"])
-    if data_table is None:
-        where = data_name or "Data"
-        return {where: [f"the data table {ownership.TABLE_NAMES['data']} (the sheet or its table was deleted)"]}
-    shared = shared_strings(package, book)
-    cache: dict[str, dict] = {}
-
-    def values_of(sheet_part: str) -> dict:
-        if sheet_part not in cache:
-            cache[sheet_part] = sheet_values(package, sheet_part, shared)
-        return cache[sheet_part]
-
-    data_values = values_of(data_table.sheet.part)
-    layouts: list[dict[str, Any]] = []
-    variant = None
-    for header, rows in _data_readings(data_values, data_table):
-        text = "\n".join(",".join('"' + cell.replace('"', '""') + '"' for cell in row) for row in [header] + rows)
-        try:
-            old_table = csvinput.read_table(text.encode("utf-8"), name="data sheet")
-            funnel = csvinput.funnel_from_table(old_table, options.suppressed)
-        except InputError as exc:
-            if layouts:
-                continue  # the second reading only adds a chance to match
-            return {data_table.sheet.name: _data_problems(exc, data_table, header)}
-        source = Source("data", "", tuple(old_table.header), tuple(tuple(r) for r in old_table.rows))
-        layouts.append({sheet.key: sheet for sheet in report_layout(funnel, spec, source, options).sheets})
-        if variant is None:
-            # the same report from another file at another time: what differs depends on them (not compared)
-            other = source._replace(name="another-file.csv", sha256="0" * 64)
-            later = options._replace(generated=options.generated + dt.timedelta(days=400, seconds=1))
-            variant = {sheet.key: sheet for sheet in report_layout(funnel, spec, other, later).sheets}
-    edited: dict[str, list[str]] = {}
-    for key, sheet in layouts[0].items():
-        if key not in owned or key in NOT_COMPARED:
-            continue
-        _edited_text(book, owned[key], sheet, variant.get(key), values_of, edited)
-        if sheet.table is None:
-            continue
-        user_table = book.table_named(sheet.table.name)
-        if user_table is None:
-            edited.setdefault(owned[key], []).append(f"the table {sheet.table.name} (deleted)")
-            continue
-        values = values_of(user_table.sheet.part)
-        formulas = sheet_formulas(package, user_table.sheet.part)
-        top, left, bottom, right = table_range(user_table)
-        found = edited.setdefault(user_table.sheet.name, [])
-        size = (bottom - top, right - left + 1)
-        sized = [alt[key] for alt in layouts if key in alt and alt[key].table is not None]
-        sheet = next((alt for alt in sized if (len(alt.table.rows), len(alt.table.headers)) == size), sheet)
-        expected = (len(sheet.table.rows), len(sheet.table.headers))
-        if size != expected:
-            found.append(
-                f"{range_text(top, left, bottom, right)} (the table {sheet.table.name} was "
-                f"{range_text(top, left, top + expected[0], left + expected[1] - 1)}: rows or columns added or removed)"
-            )
-        alternatives = [layout.get(key) for layout in layouts]
-        for j, head in enumerate(sheet.table.headers):
-            got = values.get((top, left + j))
-            if str(got or "").strip() != head.strip():
-                found.append(cell_ref(top, left + j))
-        for i, row in enumerate(sheet.table.rows):
-            for j in range(len(row)):
-                position = (top + 1 + i, left + j)
-                if not _stable(sheet, variant.get(key), i, j):
-                    continue  # a file name, hash or time: not the report's figures
-                if not any(
-                    _matches(values.get(position), formulas.get(position), _cell_at(alt, i, j))
-                    for alt in alternatives
-                    if alt is not None
-                ):
-                    found.append(cell_ref(*position))
-        if not found:
-            del edited[user_table.sheet.name]
-    return edited
-
-
-def _stable(sheet, other, i: int, j: int) -> bool:
-    """Is table cell (i, j) the same whichever file and time the report was made from?"""
-    mine, theirs = _cell_at(sheet, i, j), _cell_at(other, i, j)
-    return theirs is not None and mine is not None and mine.value == theirs.value
-
-
-def _edited_text(book: Book, sheet_name: str, sheet, other, values_of, edited: dict) -> None:
-    """Column A of an owned sheet (title, description, lines): text the report would not write is an edit.
-
-    Judged by content, not row (a refresh from a recorded spec adds a line): each text cell
-    above the sheet's table must be one of the lines the report writes. A line that depends on
-    the source file's name, hash or the generation time matches by the part that does not.
-    """
-    import os
-
-    from xlplugin.ooxml.cells import cell_ref
-
-    user_sheet = book.sheet_named(sheet_name)
-    if user_sheet is None or user_sheet.part is None or other is None:
-        return
-    values = values_of(book.sheet_part(user_sheet))
-    mine = [sheet.title, sheet.description, *(line.text for line in sheet.lines)]
-    theirs = [other.title, other.description, *(line.text for line in other.lines)]
-    exact = {t.strip() for t in mine} | {t.strip() for t in theirs}
-    prefixes = [os.path.commonprefix([a, b]) for a, b in zip(mine, theirs, strict=False) if a != b]
-    prefixes = [p for p in prefixes if len(p) >= 5]
-    last = sheet.table.top if sheet.table is not None else len(mine) + 2
-    for (r, c), got in sorted(values.items()):
-        if c != 1 or r > last or got is None:
-            continue
-        text = str(got).strip()
-        if text in exact or any(text.startswith(p) for p in prefixes):
-            continue
-        edited.setdefault(user_sheet.name, []).append(cell_ref(r, 1))
-
-
-def range_text(r1: int, c1: int, r2: int, c2: int) -> str:
-    from xlplugin.ooxml.cells import cell_ref
-
-    return f"{cell_ref(r1, c1)}:{cell_ref(r2, c2)}"
-
-
-def _cell_at(sheet, i: int, j: int):
-    if sheet is None or sheet.table is None or i >= len(sheet.table.rows) or j >= len(sheet.table.rows[i]):
-        return None
-    return sheet.table.rows[i][j]
-
-
-def _matches(got, formula: str | None, cell) -> bool:
-    """Does a cell show what the report writes there? Our formula counts even without its cached value."""
-    if cell is None:
-        return got is None
-    want = cell.value
-    if cell.formula and formula is not None and formula.lstrip("=") == cell.formula.lstrip("="):
-        return True  # another writer (openpyxl) dropped the cached value; the formula is ours
-    if want == "" and got is None:
-        return True
-    return got is not None and _same(got, want)
-
-
-def _data_problems(exc: InputError, table, header: list[str]) -> list[str]:
-    """The cells of the data sheet that no longer read as the report's input (its CSV line -> row)."""
-    from xlplugin.ooxml.cells import cell_ref
-
-    top, left, _, _ = table_range(table)
-    out = []
-    for problem in exc.problems[:12]:
-        cell = ""
-        if problem.line is not None:
-            column = next(
-                (j for j, h in enumerate(header) if problem.column and h.lower() == problem.column.lower()), None
-            )
-            row = top + problem.line - 1
-            cell = cell_ref(row, left + column) if column is not None else f"row {row}"
-        out.append(f"{cell} ({problem.message})" if cell else f"the data table ({problem.message})")
-    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -987,6 +614,7 @@ def _drop_owned_parts(
         rels = package.rels_name(part)
         if package.has(rels):
             book.put(rels, None)
+            book.remove_override(rels)  # LibreOffice lists .rels parts in [Content_Types].xml too
     for child in seen:
         if rewritten is not None and child.lower() == rewritten.lower():
             continue
@@ -1034,6 +662,8 @@ def _put_rels(book: Book, part: str, entries: list[str]) -> None:
     """Write `part`'s relationships (or remove the rels part when there are none)."""
     rels_part = book.package.rels_name(part)
     if not entries:
+        if book.package.has(rels_part):
+            book.remove_override(rels_part)
         book.put(rels_part, None)
         return
     book.put(
