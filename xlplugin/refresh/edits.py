@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from typing import Any
 
 from xlplugin.core.errors import InputError
 from xlplugin.ooxml.book import Book, table_range
@@ -182,7 +183,7 @@ def edited_cells(book: Book, owned: dict[str, str], options, spec=None) -> dict[
         return cache[sheet_part]
 
     data_values = values_of(data_table.sheet.part)
-    layouts = []
+    layouts: list[dict[str, Any]] = []
     variant = None
     for header, rows in _data_readings(data_values, data_table):
         text = "\n".join(",".join('"' + cell.replace('"', '""') + '"' for cell in row) for row in [header] + rows)
