@@ -28,7 +28,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from xlplugin.core.errors import InputError, Problem
 from xlplugin.ooxml.book import Book, open_book, table_range
