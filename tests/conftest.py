@@ -44,6 +44,10 @@ def pytest_sessionfinish(session, exitstatus) -> None:
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     lines = [f"ooxml-check gate: {checked} workbooks written by the tests checked, {len(problems)} introduced error(s)"]
     lines += problems[:200]
+    known = getattr(_recorder, "known", [])
+    if known:
+        lines.append(f"ooxml-check gate: {len(known)} finding(s) of known defects (tests/ooxml_gate.py KNOWN_DEFECTS):")
+        lines += known[:50]
     if reporter is not None:
         reporter.ensure_newline()
     for line in lines:

@@ -66,3 +66,19 @@ def test_a_new_report_has_no_errors(checker, tmp_path):
         build_report(examples / name, out)
         errors = ooxml_gate.introduced_errors(checker, None, out)
         assert errors == [], [f"{f.rule} /{f.part}: {f.message}" for f in errors]
+
+
+def test_only_listed_defects_are_known_and_an_ods_is_not_checked(tmp_path):
+    import zipfile
+
+    assert ooxml_gate.is_known("tests/test_fuzz_refresh.py::test_short_fuzz_run_has_no_findings", "TB-SHARED-PART")
+    assert not ooxml_gate.is_known("tests/test_fuzz_refresh.py::test_short_fuzz_run_has_no_findings", "CT-NONE")
+    assert not ooxml_gate.is_known("tests/test_report.py::test_x", "WB-NAME-DUP")
+    ods = tmp_path / "a.ods"
+    with zipfile.ZipFile(ods, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+    xlsx = tmp_path / "a.xlsx"
+    with zipfile.ZipFile(xlsx, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+    assert not ooxml_gate._is_zip(ods)
+    assert ooxml_gate._is_zip(xlsx)
