@@ -175,3 +175,20 @@ def test_method_aliases_come_from_the_one_registry(spelling, method, heading):
     assert r.returncode == 0 and f"CI ({heading})" in r.stdout, r.stdout
     r = run("rates", MET, "--method", "agresti")
     assert r.returncode == 2 and "invalid choice" in r.stderr
+
+
+def test_a_reader_that_stops_early_is_not_an_error(tmp_path):
+    """`xlplugin rates f.csv | head -1`: no "Broken pipe" message, exit 0."""
+    import subprocess
+    import sys
+
+    csv = tmp_path / "f.csv"
+    csv.write_text("stage,count\n" + "".join(f"S{i},{1000 - i}\n" for i in range(400)), encoding="utf-8")
+    code = f"import sys; from xlplugin.cli import main; sys.exit(main(['rates', {str(csv)!r}]))"
+    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert p.stdout is not None
+    p.stdout.readline()
+    p.stdout.close()  # the reader goes away
+    err = p.stderr.read().decode() if p.stderr else ""
+    assert p.wait(timeout=120) == 0, err
+    assert "Broken pipe" not in err and "nothing was written" not in err, err

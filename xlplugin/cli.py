@@ -426,6 +426,10 @@ def main(argv: list[str] | None = None) -> int:
         name = exc.filename or ""
         print(f"xlplugin {args.command}: cannot open '{name}': {exc.strerror}", file=sys.stderr)
         return EXIT_INPUT
+    except BrokenPipeError:  # `xlplugin rates f.csv | head`: the reader stopped; not an error (before OSError)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush does not complain again
+        return EXIT_OK
     except OSError as exc:  # the environment (disk full, name too long...): plain words, exit 2, never "a bug"
         from xlplugin.ooxml.atomic import environment_error
 
@@ -434,8 +438,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt as exc:  # a WriteInterrupted says whether the file was replaced
         print(f"xlplugin: {exc if getattr(exc, 'path', None) else 'interrupted; nothing was written'}", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return EXIT_OK
     except Exception as exc:  # an internal error: say so plainly, traceback only when asked
         if os.environ.get("XLPLUGIN_DEBUG"):
             raise
