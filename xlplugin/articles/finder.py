@@ -17,6 +17,8 @@ import bisect
 import re
 from dataclasses import dataclass
 
+from xlplugin.core.numberwords import SCALES, TENS, UNDER_TWENTY
+
 PERCENT = "percent"
 NUMBER = "number"
 WORDS = "words"
@@ -27,30 +29,7 @@ TIME = "time"
 YEAR = "year"
 MULTIPLE = "multiple"
 
-_UNITS = {
-    "zero": 0,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "thirteen": 13,
-    "fourteen": 14,
-    "fifteen": 15,
-    "sixteen": 16,
-    "seventeen": 17,
-    "eighteen": 18,
-    "nineteen": 19,
-}
-_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
-_SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000}
+_UNITS, _TENS, _SCALES = UNDER_TWENTY, TENS, SCALES  # numbers in words: core/numberwords.py
 #: Named fractions' denominators ("a third", "two thirds").
 FRACTIONS = {
     "half": 2,

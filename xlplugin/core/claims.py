@@ -75,6 +75,7 @@ from numbers import Integral, Rational
 
 from xlplugin.core.counts import Count
 from xlplugin.core.funnel import Funnel, Programme
+from xlplugin.core.numberwords import ONES, SCALES, TEENS, TENS
 
 __all__ = [
     "ACCEPTED_FORMS",
@@ -218,41 +219,7 @@ QUALIFIERS: dict[str, str] = {
 _QUALIFIER_ORDER = sorted(QUALIFIERS, key=len, reverse=True)
 _QUAL_RE = "|".join(re.escape(q) for q in _QUALIFIER_ORDER)
 
-_UNITS = {
-    "zero": 0,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-}
-_TEENS = {
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "thirteen": 13,
-    "fourteen": 14,
-    "fifteen": 15,
-    "sixteen": 16,
-    "seventeen": 17,
-    "eighteen": 18,
-    "nineteen": 19,
-}
-_TENS = {
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-    "sixty": 60,
-    "seventy": 70,
-    "eighty": 80,
-    "ninety": 90,
-}
-_SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
+_UNITS, _TEENS, _TENS, _SCALES = ONES, TEENS, TENS, SCALES  # numbers in words: core/numberwords.py
 
 #: Named fractions' denominators, singular and plural ("a third", "two thirds").
 _ORDINALS = {
