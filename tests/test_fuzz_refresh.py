@@ -200,3 +200,76 @@ def test_other_table_with_a_bad_ref_is_refused_not_a_crash(tmp_path, bad):
     before = book.read_bytes()
     (tmp_path / "t.csv").write_text("Name,Sales\na,1\nb,2\n", encoding="utf-8")
     _assert_refused_unchanged(_cli("refresh", book, tmp_path / "t.csv", "--table", "Sales_Alice"), book, before)
+
+
+# Found by the ooxml-check gate on fuzzed workbooks: a new sheet must not inherit what a damaged
+# package still says about a part or relationship it lost (TB-SHARED-PART, RID-UNRESOLVED).
+
+TABLE_MULTIPLE = CORPUS / "calamine__table-multiple.xlsx"
+WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
+
+
+def _add_fresh_table(tmp_path: Path, edit) -> dict[str, str]:
+    book = _rewrite(TABLE_MULTIPLE, tmp_path / "book.xlsx", edit)
+    (tmp_path / "t.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    from xlplugin.refresh import refresh_table
+
+    refresh_table(book, tmp_path / "t.csv", "Fresh")
+    with zipfile.ZipFile(book) as z:
+        return {name: z.read(name).decode("utf-8") for name in z.namelist() if name.endswith((".xml", ".rels"))}
+
+
+def _new_sheet(parts: dict[str, str]) -> tuple[str, str]:
+    """(r:id, worksheet part) of the sheet Fresh."""
+    import re
+
+    rid = re.search(r'<sheet name="Fresh"[^>]*r:id="([^"]+)"', parts["xl/workbook.xml"]).group(1)
+    target = re.search(rf'Id="{rid}"[^>]*Target="([^"]+)"', parts[WORKBOOK_RELS]).group(1)
+    return rid, target
+
+
+def test_a_new_sheet_never_takes_the_id_of_a_lost_relationship(tmp_path):
+    def edit(name, data):
+        if name == "xl/workbook.xml":  # Sheet3 names rId7, which the relationships (rId1-rId6) lack
+            data = data.replace(
+                b'<sheet name="Sheet3" sheetId="3" r:id="rId3"/>', b'<sheet name="Sheet3" sheetId="3" r:id="rId7"/>'
+            )
+            assert b'"rId7"' in data
+        return data
+
+    parts = _add_fresh_table(tmp_path, edit)
+    rid, target = _new_sheet(parts)
+    assert rid == "rId8" and target == "worksheets/sheet4.xml"
+    assert 'Id="rId7"' not in parts[WORKBOOK_RELS]  # Sheet3 still names nothing, not the new sheet
+
+
+def test_a_new_sheet_never_takes_the_name_of_a_lost_part(tmp_path):
+    # sheet3.xml lost, but the workbook's relationship and sheet3.xml.rels still claim its name
+    parts = _add_fresh_table(tmp_path, lambda name, data: None if name == "xl/worksheets/sheet3.xml" else data)
+    _rid, target = _new_sheet(parts)
+    assert target == "worksheets/sheet4.xml" and "xl/worksheets/sheet3.xml" not in parts
+
+
+def test_a_tab_past_the_last_sheet_does_not_become_the_new_one(tmp_path):
+    def edit(name, data):
+        if name == "xl/workbook.xml":
+            data = data.replace(b'<workbookView xWindow="720"', b'<workbookView activeTab="3" xWindow="720"')
+        return data
+
+    parts = _add_fresh_table(tmp_path, edit)
+    assert '<workbookView activeTab="0" xWindow="720"' in parts["xl/workbook.xml"]
+
+
+def test_relationships_stored_under_another_spelling_are_refused_when_one_is_added(tmp_path):
+    renamed = tmp_path / "renamed.xlsx"
+    with zipfile.ZipFile(TABLE_MULTIPLE) as zin, zipfile.ZipFile(renamed, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == WORKBOOK_RELS:
+                info.filename = WORKBOOK_RELS.upper()
+            zout.writestr(info, data)
+    before = renamed.read_bytes()
+    (tmp_path / "t.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    result = _cli("refresh", renamed, tmp_path / "t.csv", "--table", "Fresh")
+    _assert_refused_unchanged(result, renamed, before)
+    assert "XL/_RELS/WORKBOOK.XML.RELS is not spelled 'xl/_rels/workbook.xml.rels'" in result.stderr

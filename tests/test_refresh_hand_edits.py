@@ -100,3 +100,27 @@ def test_an_openpyxl_resave_is_not_an_edit(report, tmp_path, capsys):
     load_workbook(report).save(resaved)
     code, err = _refresh(resaved, tmp_path, capsys)
     assert code == 0, err
+
+
+def test_forced_refresh_after_the_data_sheet_was_deleted_names_it_once(report, tmp_path, capsys):
+    """A deleted sheet leaves its name as #REF! (LibreOffice keeps it): --force replaces it, not adds a twin."""
+    import re
+    import zipfile
+
+    edited = tmp_path / "deleted.xlsx"
+    with zipfile.ZipFile(report) as zin, zipfile.ZipFile(edited, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "xl/workbook.xml":
+                data, sheets = re.subn(rb'<sheet name="Data"[^>]*/>', b"", data)
+                data, names = re.subn(rb'(<definedName name="xlp_sheet_data"[^>]*>)[^<]*', rb"\1#REF!", data)
+                assert (sheets, names) == (1, 1)
+            zout.writestr(info, data)
+    code, err = _refresh(edited, tmp_path, capsys)
+    assert code == 2 and "the data table xlp_data" in err, err
+    code, err = _refresh(edited, tmp_path, capsys, "--force")
+    assert code == 0, err
+    with zipfile.ZipFile(edited) as z:
+        workbook = z.read("xl/workbook.xml").decode()
+    assert re.findall(r'<definedName name="xlp_sheet_data"[^>]*>([^<]*)<', workbook) == ["'Data'!$A$1"]
+    assert workbook.count('name="xlp_sheet_data"') == 1

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import zipfile
@@ -19,7 +20,7 @@ import pytest
 import xlsxwriter
 
 from xlplugin.cli import main
-from xlplugin.refresh.references import referenced_columns, unescape
+from xlplugin.refresh.references import referenced_columns, unescape, without_columns
 
 SHEETS = ["Q1 data", "Q1 & Q2", "It's"]
 MORE = "Item,Amount\na,10\nb,20\nc,30\nd,100\ne,200\n"  # 360 in all (was 60)
@@ -82,7 +83,7 @@ def test_libreoffice_sums_the_stretched_names(tmp_path):
 def test_a_removed_column_used_by_formulas_is_refused(tmp_path, capsys):
     book = _book(tmp_path / "book.xlsx", "Q1 data", structured=True)
     before = book.read_bytes()
-    fewer = _csv(tmp_path, "Item,Cost\na,1\n")
+    fewer = _csv(tmp_path, "Item,Cost\na,1\n", "fewer.csv")
     assert main(["refresh", str(book), str(fewer), "--table", "Exp"]) == 2
     err = capsys.readouterr().err
     assert "no column 'Amount' of table 'Exp'" in err
@@ -91,7 +92,20 @@ def test_a_removed_column_used_by_formulas_is_refused(tmp_path, capsys):
     assert book.read_bytes() == before
     # a kept column is no reason to refuse; --force writes it
     assert main(["refresh", str(book), str(_csv(tmp_path, "Item,Amount,Cost\na,1,2\n")), "--table", "Exp"]) == 0
+    capsys.readouterr()
     assert main(["refresh", str(book), str(fewer), "--table", "Exp", "--force"]) == 0
+    err = capsys.readouterr().err
+    # forced: every reference to the gone column reads #REF!, as Excel's column delete leaves it
+    assert "sheet 'Q1 data' cell D2: =SUM(Exp[Amount]) used column 'Amount' of table 'Exp'" in err
+    assert "defined name 'AmountColumn': =Exp[[#Headers],[Amount]] used column 'Amount'" in err
+    assert "now reads #REF!" in err
+    with zipfile.ZipFile(book) as zf:
+        workbook = zf.read("xl/workbook.xml").decode()
+        sheet = zf.read("xl/worksheets/sheet1.xml").decode()
+    assert '<definedName name="AmountColumn">#REF!</definedName>' in workbook
+    cell = re.search(r'<c r="D2"[^>]*>.*?</c>', sheet).group()
+    assert 't="e"' in cell and "<f>SUM(#REF!)</f>" in cell and "<v>#REF!</v>" in cell
+    assert "Amount]" not in sheet + workbook
 
 
 @pytest.mark.parametrize(
@@ -108,6 +122,20 @@ def test_a_removed_column_used_by_formulas_is_refused(tmp_path, capsys):
 )
 def test_structured_reference_columns(formula, columns):
     assert referenced_columns(formula, "Exp") == columns
+
+
+@pytest.mark.parametrize(
+    "formula,expected",
+    [
+        ("SUM(Exp[Amount])", "SUM(#REF!)"),
+        ("Exp[[#Headers],[Amount]]&Exp[Item]", "#REF!&Exp[Item]"),
+        ("SUM(Exp[[Item]:[Amount]])+SUM(exp[amount])", "SUM(#REF!)+SUM(#REF!)"),
+        ("Exp[@Amount]*2+MyExp[Amount]", "#REF!*2+MyExp[Amount]"),
+        ("'Q1 data'!B2+Exp[#All]", "'Q1 data'!B2+Exp[#All]"),
+    ],
+)
+def test_references_to_a_removed_column_become_ref_errors(formula, expected):
+    assert without_columns(formula, ["Exp"], ["Amount"]) == expected
 
 
 def test_unescape():

@@ -153,10 +153,14 @@ def test_lock_file_refused_and_backup_kept(tmp_path, charted):
 
 def test_header_escaping_and_column_names(tmp_path, charted):
     csv = _csv(tmp_path, 'Region,"Amount\n(GBP)",_x0041_\nA,1,2\n')
-    out = refresh_table(charted, csv, "Sales", force=True, output=tmp_path / "out.xlsx")
+    notes: list[str] = []
+    out = refresh_table(charted, csv, "Sales", force=True, output=tmp_path / "out.xlsx", notes=notes)
     table = _entries(out)["xl/tables/table1.xml"].decode()
     assert 'name="Amount_x000a_(GBP)"' in table
     assert 'name="_x005F_x0041_"' in table
+    # 'Amount' went: D1's SUM(Sales[Amount]) is #REF!, not left dangling, and the note names D1
+    assert "<f>SUM(#REF!)</f>" in _entries(out)["xl/worksheets/sheet1.xml"].decode()
+    assert len(notes) == 1 and notes[0].startswith("sheet 'Data' cell D1: =SUM(Sales[Amount]) used column 'Amount'")
 
 
 def test_calc_chain_dropped_when_table_replaced(tmp_path):

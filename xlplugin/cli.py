@@ -337,6 +337,7 @@ def cmd_refresh(args) -> int:
     if args.table and getattr(args, "cases", False):
         raise InputError("--cases refreshes a report made by `report --cases`; --table writes a CSV as it is")
     if args.table:
+        notes: list[str] = []
         out = refresh_table(
             args.workbook,
             args.csv,
@@ -345,7 +346,10 @@ def cmd_refresh(args) -> int:
             output=args.output,
             backup=args.backup,
             force=args.force,
+            notes=notes,
         )
+        for note in notes:
+            print(f"xlplugin refresh: {note}", file=sys.stderr)
     else:
         if args.sheet:
             raise InputError("--sheet goes with --table NAME")

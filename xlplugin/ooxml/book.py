@@ -8,6 +8,7 @@ splicing text into the original parts (see `xlplugin.ooxml.package.scan`), and w
 
 from __future__ import annotations
 
+import contextlib
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ CT_RELS = "application/vnd.openxmlformats-package.relationships+xml"
 #: Characters Excel refuses in a sheet name.
 SHEET_NAME_FORBIDDEN = set("[]:*?/\\")
 RESERVED_SHEET_NAMES = {"history"}
+_NAMED_RID = re.compile(rb"""=\s*["'](rId[0-9]+)["']""")
 
 
 @dataclass
@@ -156,6 +158,26 @@ class Book:
     def all_part_names(self) -> list[str]:
         return self.package.names() + [n for n in self.changes if not self.package.has(n)]
 
+    def unused_part(self, pattern: str) -> str:
+        """A new part name ``pattern.format(n)`` that nothing in the package already claims.
+
+        Not only the parts present: a part a damaged package lost is still the target of its
+        relationships, may still have its own ``.rels`` and its content-type override, and a new
+        part by that name would inherit them all (an old sheet would show the new one).
+        """
+        claimed: list[str] = []
+        with contextlib.suppress(InputError):  # a damaged [Content_Types].xml is refused where it is edited
+            claimed += self.package.content_types()[1]
+        for name in self.package.names():
+            folder, base = posixpath.split(name)
+            if posixpath.basename(folder).lower() != "_rels" or not base.lower().endswith(".rels"):
+                continue
+            source = posixpath.join(posixpath.dirname(folder), base[: -len(".rels")])
+            claimed.append(source)
+            with contextlib.suppress(InputError):  # damaged relationships: their part's name is claimed all the same
+                claimed += [rel.part for rel in self.package.rels(source) if rel.part]
+        return unused_part_name(self.all_part_names(), pattern, claimed)
+
     def sheet_part(self, sheet: Sheet) -> str:
         """The worksheet part of `sheet`; MalformedPart when workbook.xml names one that is not there."""
         rels = self.package.rels_name(self.workbook_part)
@@ -195,7 +217,7 @@ class Book:
     def add_worksheet(self, name: str, sheet_xml: bytes) -> tuple[str, Sheet]:
         """Append a worksheet part named `name` at the end of <sheets>; returns (part, Sheet)."""
         folder = posixpath.dirname(self.workbook_part)
-        part = unused_part_name(self.all_part_names(), posixpath.join(folder, "worksheets", "sheet{}.xml"))
+        part = self.unused_part(posixpath.join(folder, "worksheets", "sheet{}.xml"))
         self.put(part, sheet_xml)
         rid = self.add_relationship(self.workbook_part, REL_WORKSHEET, part)
         sheet_id = max((s.sheet_id for s in self.sheets), default=0) + 1
@@ -207,6 +229,13 @@ class Book:
                 f"{sheets_el.prefix(wb.data)}sheet", [("name", name), ("sheetId", str(sheet_id)), *rid_attrs]
             )
             wb.add(append_child(wb.data, sheets_el, fragment))
+            views = wb.root.find("bookViews")
+            for view in views.findall("workbookView") if views is not None else []:
+                for attr in ("activeTab", "firstSheet"):
+                    value, index = view.attrs.get(attr), as_index(view.attrs.get(attr))
+                    if value is not None and (index is None or index >= len(self.sheets)):
+                        # a tab past the last sheet (Excel repairs it): the new sheet must not become it
+                        wb.add(set_attr(wb.data, view, attr, "0"))
         self.add_override(part, CT_WORKSHEET)
         sheet = Sheet(name, sheet_id, rid, part, "worksheet", len(self.sheets))
         self.sheets.append(sheet)
@@ -321,6 +350,13 @@ class Book:
     def add_relationship(self, source: str, rel_type: str, target_part: str) -> str:
         """Add a relationship from `source` to `target_part`; returns its new, unused id."""
         rels_part = self.package.rels_name(source)
+        stored = self.package.find(rels_part)
+        if stored is not None and stored != rels_part:
+            # Excel (and ooxml-check) read a part's relationships at exactly this name: one added
+            # to a part stored as XL/_RELS/WORKBOOK.XML.RELS would name nothing
+            raise MalformedPart(
+                stored, f"is not spelled {rels_part!r}, the name Excel reads relationships from", self.path
+            )
         folder = posixpath.dirname(source)
         target = relative_target(folder, target_part)
         try:
@@ -335,12 +371,24 @@ class Book:
             self.add_default_rels()
         with editing(self, rels_part, self._where(rels_part)) as rels:
             ids = [el.attrs.get("Id", "") for el in rels.root.findall("Relationship")]
-            rid = unused_rid(ids)()
+            rid = unused_rid(ids + self._ids_named_in(source))()
             tag = f"{rels.root.prefix(rels.data)}Relationship"
             rels.add(
                 append_child(rels.data, rels.root, element(tag, [("Id", rid), ("Type", rel_type), ("Target", target)]))
             )
         return rid
+
+    def _ids_named_in(self, source: str) -> list[str]:
+        """The ``rIdN`` values the stored part `source` names in attributes, resolved or not.
+
+        A damaged part may name an id its relationships lack (``<sheet r:id="rId2"/>`` after its
+        relationship was lost): a new relationship with that id would make it point at the new
+        part too (two sheets on one worksheet), so such ids are never handed out. A part this
+        refresh adds names only the ids it is about to be given.
+        """
+        if not self.package.has(source):
+            return []
+        return [m.decode("ascii") for m in _NAMED_RID.findall(self.package.read(source))]
 
     def add_default_rels(self) -> None:
         with editing(self, "[Content_Types].xml") as types:

@@ -42,7 +42,6 @@ from xlplugin.ooxml.package import (
     scan,
     set_attr,
     splice,
-    unused_part_name,
     write_package,
     xml_attr,
     xml_text,
@@ -714,7 +713,7 @@ def _copy_sheet_rels(
 def _copy_part(book: Book, fresh: Package, part: str, renames, next_table_id) -> str:
     folder, base = posixpath.split(part)
     stem = re.sub(r"\d*\.xml$", "", base)
-    new_part = unused_part_name(book.all_part_names(), posixpath.join(folder, stem + "{}.xml"))
+    new_part = book.unused_part(posixpath.join(folder, stem + "{}.xml"))
     data = _rename_refs(fresh.read(part), renames)
     if "/tables/" in part:
         next_table_id[0] += 1
@@ -733,6 +732,9 @@ def _copy_part(book: Book, fresh: Package, part: str, renames, next_table_id) ->
 def _add_defined_name(book: Book, key: str, sheet_name: str) -> None:
     from xlplugin.report import ownership
 
+    # a sheet deleted by hand leaves its name behind (LibreOffice keeps it as #REF!): it goes,
+    # or the workbook would hold the name twice and Excel would repair it
+    book.remove_defined_name(ownership.sheet_defined_name(key))
     data = book.current(book.workbook_part)
     root = scan(data)
     prefix = book.main_prefix()

@@ -58,12 +58,11 @@ from xlplugin.ooxml.package import (
     scan,
     set_attr,
     splice,
-    unused_part_name,
     write_package,
     xml_attr,
     xml_text,
 )
-from xlplugin.refresh.references import dangling_references, unescape
+from xlplugin.refresh.references import Skip, break_references, dangling_references, unescape
 from xlplugin.refresh.strings import drop_unused_strings
 
 TABLE_STYLE = "TableStyleMedium2"
@@ -179,21 +178,24 @@ _POINT_DECIMAL = re.compile(r"-?[0-9]+\.[0-9]{1,2}|-?[0-9]+\.[0-9]{4,}")
 # --------------------------------------------------------------------------------------------
 
 
-def refresh_table(workbook, csv, table, *, sheet=None, output=None, backup=False, force=False) -> Path:
+def refresh_table(workbook, csv, table, *, sheet=None, output=None, backup=False, force=False, notes=None) -> Path:
     """Write `csv` as the Excel table `table` into `workbook`; return the file written.
 
     Creates sheet `sheet` (default: the table name) at the end when the table does not exist, or
     replaces the existing table's rows and resizes it. Refuses (InputError) before writing when
     the CSV, the names or the workbook are unusable, when the workbook is open in Excel, or when
-    the resized table would cover the user's cells (unless `force`).
+    the resized table would cover the user's cells (unless `force`). What a forced refresh changed
+    beyond the table (formulas whose column went) is appended to `notes`, a list, when given.
     """
     try:
-        return _refresh_table(Path(workbook), csv, table, sheet=sheet, output=output, backup=backup, force=force)
+        return _refresh_table(
+            Path(workbook), csv, table, sheet=sheet, output=output, backup=backup, force=force, notes=notes
+        )
     except MalformedPart as exc:  # raised before anything is written; name the file it is in
         raise exc.located(str(workbook)) from None
 
 
-def _refresh_table(workbook: Path, csv, table, *, sheet, output, backup, force) -> Path:
+def _refresh_table(workbook: Path, csv, table, *, sheet, output, backup, force, notes) -> Path:
     target = Path(output) if output is not None else workbook
     problems = validate_table_name(table)
     if sheet is not None:
@@ -216,7 +218,7 @@ def _refresh_table(workbook: Path, csv, table, *, sheet, output, backup, force) 
                         column="--sheet",
                     )
                 )
-            replace_table(book, existing, grid, force=force)
+            replace_table(book, existing, grid, force=force, notes=notes)
             drop_unused_strings(book)  # the replaced rows' text must not stay in sharedStrings.xml
         else:
             create_table(book, table, sheet or table, grid, force=force)
@@ -279,7 +281,7 @@ def create_table(book: Book, name: str, sheet_name: str, grid: Grid, *, force: b
 
 def _unused_table_part(book: Book) -> str:
     folder = posixpath.dirname(book.workbook_part)
-    return unused_part_name(book.all_part_names(), posixpath.join(folder, "tables", "table{}.xml"))
+    return book.unused_part(posixpath.join(folder, "tables", "table{}.xml"))
 
 
 def _column_widths(grid: Grid) -> list[float]:
@@ -379,8 +381,13 @@ def table_xml(table_id: int, name: str, ref: str, header: list[str]) -> bytes:
 # replacing an existing table
 
 
-def replace_table(book: Book, table: Table, grid: Grid, *, force: bool = False) -> None:
-    """Replace the rows of `table` with the CSV's and resize it; update names and charts."""
+def replace_table(book: Book, table: Table, grid: Grid, *, force: bool = False, notes: list[str] | None = None) -> None:
+    """Replace the rows of `table` with the CSV's and resize it; update names and charts.
+
+    Forced, formulas naming a column the CSV no longer has are rewritten to ``#REF!``; each is
+    added to `notes`.
+    """
+    notes = notes if notes is not None else []
     root = table.root
     where = str(book.path)
     if root.attrs.get("tableType") in ("queryTable", "xml"):
@@ -428,8 +435,18 @@ def replace_table(book: Book, table: Table, grid: Grid, *, force: bool = False) 
                     where,
                 )
             )
+    removed = [name for name in _column_names(table) if name.lower() not in {h.lower() for h in grid.header}]
+    rewritten = Skip(table.part, table.sheet.part, (min(r1, new_rect[0]), c1, max(r2, new_r2), max(c2, new_c2)))
     if not force:
-        _refuse_dangling(book, table, grid)
+        _refuse_dangling(book, table, removed, rewritten)
+    else:
+        broken = break_references(book, {table.name, table.display_name}, removed, skip=rewritten)
+        notes += [
+            f"{site.where}: ={site.formula} used column {', '.join(map(repr, removed))} of table "
+            f"{table.display_name!r}, which the new CSV does not have: it now reads #REF! (as when the column "
+            "is deleted in Excel)"
+            for site in broken
+        ]
     sheet_part = table.sheet.part
     data = book.current(sheet_part)
     kept_columns = _same_name_columns(table, grid, c1)
@@ -461,14 +478,17 @@ def replace_table(book: Book, table: Table, grid: Grid, *, force: bool = False) 
     book.request_full_calculation()
 
 
-def _refuse_dangling(book: Book, table: Table, grid: Grid) -> None:
-    """Formulas that name a column the new CSV no longer has would be deleted by Excel's repair."""
+def _column_names(table: Table) -> list[str]:
     columns = scan(table.data).find("tableColumns")
-    found_columns = columns.findall("tableColumn") if columns is not None else []
-    old = [unescape_xstring(c.attrs.get("name", "")) for c in found_columns]
-    kept = {h.lower() for h in grid.header}
-    removed = [name for name in old if name.lower() not in kept]
-    found = dangling_references(book, {table.name, table.display_name}, removed)
+    return [
+        unescape_xstring(c.attrs.get("name", ""))
+        for c in (columns.findall("tableColumn") if columns is not None else [])
+    ]
+
+
+def _refuse_dangling(book: Book, table: Table, removed: list[str], rewritten: Skip) -> None:
+    """Formulas that name a column the new CSV no longer has would be deleted by Excel's repair."""
+    found = dangling_references(book, {table.name, table.display_name}, removed, skip=rewritten)
     if found:
         shown = "; ".join(map(str, found[:10])) + (" ..." if len(found) > 10 else "")
         raise InputError(
