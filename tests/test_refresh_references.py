@@ -30,8 +30,8 @@ def _quoted(sheet: str) -> str:
     return "'" + sheet.replace("'", "''") + "'"
 
 
-def _book(path: Path, sheet: str, *, structured: bool = False) -> Path:
-    wb = xlsxwriter.Workbook(str(path))
+def exp_table(wb, sheet: str):
+    """Sheet `sheet` of XlsxWriter workbook `wb` with table Exp (Item, Amount) in A1:B4: 10, 20, 30."""
     ws = wb.add_worksheet(sheet)
     ws.add_table(
         "A1:B4",
@@ -41,6 +41,12 @@ def _book(path: Path, sheet: str, *, structured: bool = False) -> Path:
             "data": [["a", 10], ["b", 20], ["c", 30]],
         },
     )
+    return ws
+
+
+def _book(path: Path, sheet: str, *, structured: bool = False) -> Path:
+    wb = xlsxwriter.Workbook(str(path))
+    ws = exp_table(wb, sheet)
     wb.define_name("Amounts", f"={_quoted(sheet)}!$B$2:$B$4")
     ws.write_formula("D1", "=SUM(Amounts)", None, 60)
     if structured:

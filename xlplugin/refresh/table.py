@@ -803,6 +803,13 @@ def update_references(book: Book, table: Table, old_rect, new_rect, grid: Grid, 
                 edits.append((el.open_end, el.close_start, xml_text(new).encode("utf-8")))
     if edits:
         book.put(book.workbook_part, splice(data, edits))
+    for sheet in book.sheets:
+        if sheet.part is None or sheet.kind != "worksheet":
+            continue
+        own = sheet.part.lower() == (table.sheet.part or "").lower()
+        updated = update_sheet_ranges(book.current(sheet.part), sheet.part, sheet_name, old_rect, new_rect, own=own)
+        if updated is not None:
+            book.put(sheet.part, updated)
     for part in book.package.names():
         content_type = book.package.content_type(part) or ""
         if "pivotCacheDefinition" in content_type:
@@ -817,6 +824,47 @@ def update_references(book: Book, table: Table, old_rect, new_rect, grid: Grid, 
         updated = update_chart(book.current(part), sheet_name, old_rect, new_rect, grid, where=part)
         if updated is not None:
             book.put(part, updated)
+
+
+#: Where a worksheet keeps ranges that conditional formats and data validations cover and read.
+_RULES = ("conditionalFormatting", "dataValidation")
+_RULE_FORMULAS = ("formula", "formula1", "formula2", "f")
+
+
+def update_sheet_ranges(data: bytes, part: str, sheet_name: str, old_rect, new_rect, *, own: bool) -> bytes | None:
+    """Conditional formats and data validations over the table's rows follow it to its new rows.
+
+    On the table's own sheet (`own`) their ranges (``sqref``, also the x14 ``<xm:sqref>`` of
+    Excel 2010 rules) and the references in their formulas are stretched like a defined name;
+    on other sheets only formulas that name the table's sheet (``'Q1 data'!$A$2:$A$4``, a list
+    validation's source) are. None when nothing changes.
+    """
+    if not any(rule.encode() in data for rule in _RULES):
+        return None
+    root = scan(data, part, stop_at={"sheetData"})
+    edits = []
+    for el in root.iter():
+        if el.local in _RULES and own and "sqref" in el.attrs:
+            new = adjust_formula(el.attrs["sqref"], sheet_name, old_rect, new_rect, local=True)
+            if new != el.attrs["sqref"]:
+                edits.append(set_attr(data, el, "sqref", new))
+        elif el.local in (*_RULE_FORMULAS, "sqref") and not el.empty and _inside_rule(el):
+            if el.local == "sqref" and not own:
+                continue
+            text = unescape(el.inner(data).decode("utf-8"))
+            new = adjust_formula(text, sheet_name, old_rect, new_rect, local=own)
+            if new != text:
+                edits.append((el.open_end, el.close_start, xml_text(new).encode("utf-8")))
+    return splice(data, edits) if edits else None
+
+
+def _inside_rule(element: Element) -> bool:
+    parent = element.parent
+    while parent is not None:
+        if parent.local in _RULES:
+            return True
+        parent = parent.parent
+    return False
 
 
 def update_pivot_cache(data: bytes, table: Table, old_rect, new_rect, where: str = "pivot cache") -> bytes | None:
