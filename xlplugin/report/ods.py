@@ -33,7 +33,7 @@ from xlplugin.report.model import (
     Sheet,
 )
 from xlplugin.report.odf import NS_ATTRS, cell_address, esc, paragraphs, range_address
-from xlplugin.report.ods_chart import chart_object, chart_ranges
+from xlplugin.report.ods_chart import chart_object, chart_ranges, sheet_cells
 from xlplugin.report.textfit import FONT, FONT_SIZE, row_height
 
 MIMETYPE = "application/vnd.oasis.opendocument.spreadsheet"
@@ -465,11 +465,12 @@ def render(layout: Layout) -> bytes:
     """The workbook as .ods bytes: content, styles, meta, settings and one object per chart."""
     hrefs: dict[str, str] = {}
     objects: list[tuple[str, tuple[str, str]]] = []
+    cells = sheet_cells(layout.sheets) if any(s.chart is not None for s in layout.sheets) else {}
     for sheet in layout.sheets:
         if sheet.chart is not None:
             name = f"Object {len(objects) + 1}"
             hrefs[sheet.key] = name
-            objects.append((name, chart_object(sheet.chart, layout.language)))
+            objects.append((name, chart_object(sheet.chart, layout.language, cells)))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as package:
         _write(package, "mimetype", MIMETYPE, compress=False)  # first and stored: the ODF signature
