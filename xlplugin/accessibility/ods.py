@@ -9,6 +9,14 @@ table a named database range with one header row of unique text starting in colu
 merged cells, no filter buttons, numbers stored as numbers, no headers or footers, charts with
 a title and a description. The zip is read within the same size and zip-bomb limits as an xlsx
 (`xlplugin.ooxml.package.Limits`), and its XML without DTDs or entities.
+
+The rules of `xlplugin.accessibility.rules` that read only cells, tables, links, drawing objects
+and macros (`MODEL_CHECKS`: notes, blank rows and columns, empty cells, the shorthand key, units in
+headers, intervals in one cell, link text, text boxes, macros) run unchanged on the same model
+the xlsx loader builds (`as_workbook`). Not applied to .ods yet (`NOT_YET_FOR_ODS`): the checks
+that read SpreadsheetML styles and views (`opens_at_a1`, `number_formats`, `fonts`,
+`no_rotated_text`, `no_superscript`, `no_fills_or_colour`); ODF says the same things in its own
+cell styles and settings.xml, which this reader does not map yet.
 """
 
 from __future__ import annotations
@@ -17,8 +25,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from xlplugin.accessibility.model import Finding
+from xlplugin.accessibility.model import Cell, Finding, Frame, Hyperlink, Sheet, Styles, Table, Workbook
 from xlplugin.core.errors import InputError, Problem
+from xlplugin.ooxml.cellref import cell_ref
 from xlplugin.ooxml.package import DEFAULT_LIMITS, parse_xml
 
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
@@ -61,6 +70,7 @@ class OdsCell:
     formula: str | None
     links: list[tuple[str, str]] = field(default_factory=list)  # (href, text)
     spans: bool = False
+    value: float | None = None  # office:value of a number (float, percentage, currency)
 
 
 @dataclass
@@ -70,6 +80,7 @@ class OdsSheet:
     frames: list[tuple[str, str, bool]]  # (title, description, is a chart)
     hidden_rows: list[int]
     hidden_cols: list[int]
+    text_shapes: list[str] = field(default_factory=list)  # names of text boxes and shapes holding text
 
 
 @dataclass
@@ -89,6 +100,7 @@ class OdsBook:
     language: str | None
     styles: dict[str, tuple[str | None, str | None]]  # style name -> (display name, parent)
     headers_footers: bool
+    has_macros: bool = False  # Basic/ or Scripts/ in the package
 
 
 def _paragraph(p) -> str:
@@ -113,9 +125,15 @@ def _cell(element) -> OdsCell:
         int(element.get(q("table:number-columns-spanned"), "1")) > 1
         or int(element.get(q("table:number-rows-spanned"), "1")) > 1
     )
+    value = None
+    if element.get(q("office:value-type")) in ("float", "percentage", "currency"):
+        try:
+            value = float(element.get(q("office:value"), ""))
+        except ValueError:
+            value = None
     return OdsCell(
         element.get(q("office:value-type")), text, element.get(q("table:style-name")), element.get(q("table:formula")),
-        links, spans,
+        links, spans, value,
     )  # fmt: skip
 
 
@@ -204,7 +222,9 @@ def load_ods(path: str | Path) -> OdsBook:
                             cells[row + r + 1, c + k + 1] = cell
                 c += span
             row += repeat
-        sheets.append(OdsSheet(table.get(q("table:name")) or "", cells, frames, hidden_rows, hidden_cols))
+        sheets.append(
+            OdsSheet(table.get(q("table:name")) or "", cells, frames, hidden_rows, hidden_cols, _text_shapes(table))
+        )
     tables = []
     for rng in spreadsheet.iter(q("table:database-range")):
         ref = rng.get(q("table:target-range-address")) or ""
@@ -222,7 +242,26 @@ def load_ods(path: str | Path) -> OdsBook:
         title = title_el.text if title_el is not None else None
         language_el = meta.find(f".//{q('dc:language')}")
         language = language_el.text if language_el is not None else None
-    return OdsBook(path, sheets, tables, title, language, styles, headers_footers)
+    return OdsBook(path, sheets, tables, title, language, styles, headers_footers, _MACROS in parts)
+
+
+#: The key `_read_parts` adds when the package holds Basic or script code (no part has this name).
+_MACROS = "\0macros"
+#: Drawing shapes that can hold text (a text box is a draw:frame with a draw:text-box).
+_SHAPES = ("draw:custom-shape", "draw:rect", "draw:ellipse", "draw:polygon", "draw:path", "draw:line")
+
+
+def _text_shapes(table) -> list[str]:
+    """Names of the text boxes and shapes with text drawn on a sheet (in cells or table:shapes)."""
+    out = []
+    for frame in table.iter(q("draw:frame")):
+        if frame.find(q("draw:text-box")) is not None:
+            out.append(frame.get(q("draw:name")) or "text box")
+    for tag in _SHAPES:
+        for shape in table.iter(q(tag)):
+            if "".join(_paragraph(p) for p in shape.iter(q("text:p"))).strip():
+                out.append(shape.get(q("draw:name")) or tag.split(":")[1])
+    return out
 
 
 def _read_parts(path: Path, names: tuple[str, ...]) -> dict[str, bytes]:
@@ -243,6 +282,8 @@ def _read_parts(path: Path, names: tuple[str, ...]) -> dict[str, bytes]:
             if len(infos) > limits.max_entries:
                 raise refuse(f"the package has {len(infos):,} entries, over the limit of {limits.max_entries:,}")
             out = {}
+            if any(i.filename.startswith(("Basic/", "Scripts/")) for i in infos):
+                out[_MACROS] = b""
             for info in infos:
                 if info.filename not in names:
                     continue
@@ -273,8 +314,17 @@ def _sheet(book: OdsBook, name: str) -> OdsSheet | None:
     return next((s for s in book.sheets if s.name == name), None)
 
 
+#: The rules of `xlplugin.accessibility.rules` run as they are on `as_workbook(book)`: they read
+#: cells, tables, links, drawing objects and the macro flag, which ODF and xlsx share.
+MODEL_CHECKS = (
+    "notes", "no_blank_rows_or_columns", "no_empty_cells", "shorthand_key", "units_in_headers", "ci_columns",
+    "hyperlink_text", "no_text_boxes", "no_macros",
+)  # fmt: skip
+#: The rules that read SpreadsheetML styles and sheet views, not mapped from ODF yet.
+NOT_YET_FOR_ODS = ("opens_at_a1", "number_formats", "fonts", "no_rotated_text", "no_superscript", "no_fills_or_colour")
+
 #: The checks that apply to an .ods (the xlsx checks of the same names).
-ODS_CHECKS = (
+ODS_CHECKS = MODEL_CHECKS + (
     "cover_first", "title_in_a1", "description_in_a2", "contents_links", "tab_names", "no_blank_sheets",
     "document_properties", "tables_marked_up", "one_table_per_sheet", "table_names", "table_headers",
     "tables_start_in_column_a", "no_merged_cells", "no_filter_buttons", "numbers_as_numbers", "no_headers_footers",
@@ -282,11 +332,54 @@ ODS_CHECKS = (
 )  # fmt: skip
 
 
+_NUMBER_TYPES = ("float", "percentage", "currency")
+
+
+def _model_cell(row: int, col: int, cell: OdsCell) -> Cell:
+    if cell.value_type in _NUMBER_TYPES and cell.value is not None:
+        return Cell(row, col, "n", cell.value, 0, cell.formula)
+    if cell.value_type == "boolean":
+        return Cell(row, col, "b", cell.text, 0, cell.formula)
+    if cell.value_type is None and not cell.text:
+        return Cell(row, col, "", None, 0, cell.formula)
+    return Cell(row, col, "s", cell.text, 0, cell.formula)
+
+
+def as_workbook(book: OdsBook) -> Workbook:
+    """The .ods as the model the xlsx loader builds (`xlplugin.accessibility.model`), for the
+    rules that need no SpreadsheetML styles: cells (numbers as "n", text as "s"), database ranges
+    as tables with one header row, links in cells as hyperlinks, charts and text shapes as frames."""
+    sheets = []
+    for sheet in book.sheets:
+        model = Sheet(sheet.name, "content.xml", "worksheet", "visible")
+        for (row, col), cell in sheet.cells.items():
+            model.cells[row, col] = _model_cell(row, col, cell)
+            for href, text in cell.links:
+                location = href[1:] if href.startswith("#") else None
+                model.hyperlinks.append(Hyperlink(cell_ref(row, col), location, None if location else href, text))
+        for title, desc, is_chart in sheet.frames:
+            model.frames.append(Frame("chart" if is_chart else "picture", title, desc, False, None))
+        model.frames += [Frame("shape", name, "", True, None) for name in sheet.text_shapes]
+        for t in book.tables:
+            if t.sheet == sheet.name:
+                top, left, bottom, right = t.bounds
+                headers = [sheet.cells.get((top, c)) for c in range(left, right + 1)]
+                columns = [h.text if h is not None else "" for h in headers]
+                ref = f"{cell_ref(top, left)}:{cell_ref(bottom, right)}"
+                model.tables.append(Table(t.name, "content.xml", ref, 1, 0, columns, t.filter_buttons))
+        sheets.append(model)
+    no_styles = Styles({}, [], [], [], [], [], [])
+    return Workbook(book.path, sheets, no_styles, 0, 0, book.title, book.language, book.has_macros, {})
+
+
 def check_ods(book: OdsBook) -> list[Finding]:
     """Every applicable essential, with the xlsx checks' names."""
-    f: list[Finding] = []
+    from xlplugin.accessibility.rules import CHECKS
+
+    workbook = as_workbook(book)
+    f = [finding for name in MODEL_CHECKS for finding in CHECKS[name](workbook)]
     if not book.sheets:
-        return [Finding("cover_first", None, None, "the workbook has no sheets")]
+        return [Finding("cover_first", None, None, "the workbook has no sheets")] + f
     if "cover" not in book.sheets[0].name.lower():
         f.append(Finding("cover_first", book.sheets[0].name, None, "the first sheet is not a cover sheet"))
     for sheet in book.sheets:
