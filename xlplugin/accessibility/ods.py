@@ -10,13 +10,10 @@ merged cells, no filter buttons, numbers stored as numbers, no headers or footer
 a title and a description. The zip is read within the same size and zip-bomb limits as an xlsx
 (`xlplugin.ooxml.package.Limits`), and its XML without DTDs or entities.
 
-The rules of `xlplugin.accessibility.rules` that read only cells, tables, links, drawing objects
-and macros (`MODEL_CHECKS`: notes, blank rows and columns, empty cells, the shorthand key, units in
-headers, intervals in one cell, link text, text boxes, macros) run unchanged on the same model
-the xlsx loader builds (`as_workbook`). Not applied to .ods yet (`NOT_YET_FOR_ODS`): the checks
-that read SpreadsheetML styles and views (`opens_at_a1`, `number_formats`, `fonts`,
-`no_rotated_text`, `no_superscript`, `no_fills_or_colour`); ODF says the same things in its own
-cell styles and settings.xml, which this reader does not map yet.
+The other rules of `xlplugin.accessibility.rules` (`MODEL_CHECKS`) run unchanged on the model
+the xlsx loader builds, translated from the ODF by `xlplugin.accessibility.ods_model` (cells,
+tables, links, frames, macros, cell styles as number formats, fonts, fills and alignment, and
+settings.xml as the views): every one of the 32 checks applies to an .ods.
 """
 
 from __future__ import annotations
@@ -25,9 +22,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from xlplugin.accessibility.model import Cell, Finding, Frame, Hyperlink, Sheet, Styles, Table, Workbook
+from xlplugin.accessibility.model import Finding
 from xlplugin.core.errors import InputError, Problem
-from xlplugin.ooxml.cellref import cell_ref
 from xlplugin.ooxml.package import DEFAULT_LIMITS, parse_xml
 
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
@@ -41,6 +37,9 @@ _NS = {
     "xlink": "http://www.w3.org/1999/xlink",
     "dc": "http://purl.org/dc/elements/1.1/",
     "meta": "urn:oasis:names:tc:opendocument:xmlns:meta:1.0",
+    "number": "urn:oasis:names:tc:opendocument:xmlns:datastyle:1.0",
+    "fo": "urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0",
+    "config": "urn:oasis:names:tc:opendocument:xmlns:config:1.0",
 }
 _NUMBER_TEXT = re.compile(r"^\s*[-+]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?\s*%?\s*$")
 _SHORTHAND = re.compile(r"^\s*\[[a-z]\]\s*$")
@@ -71,6 +70,7 @@ class OdsCell:
     links: list[tuple[str, str]] = field(default_factory=list)  # (href, text)
     spans: bool = False
     value: float | None = None  # office:value of a number (float, percentage, currency)
+    runs: list[str] = field(default_factory=list)  # style names of the text:span runs
 
 
 @dataclass
@@ -101,6 +101,7 @@ class OdsBook:
     styles: dict[str, tuple[str | None, str | None]]  # style name -> (display name, parent)
     headers_footers: bool
     has_macros: bool = False  # Basic/ or Scripts/ in the package
+    xml: dict = field(default_factory=dict)  # part name -> parsed root (content, styles, settings)
 
 
 def _paragraph(p) -> str:
@@ -131,9 +132,10 @@ def _cell(element) -> OdsCell:
             value = float(element.get(q("office:value"), ""))
         except ValueError:
             value = None
+    runs = [span.get(q("text:style-name")) or "" for span in element.iter(q("text:span"))]
     return OdsCell(
         element.get(q("office:value-type")), text, element.get(q("table:style-name")), element.get(q("table:formula")),
-        links, spans, value,
+        links, spans, value, runs,
     )  # fmt: skip
 
 
@@ -159,12 +161,13 @@ _MAX_REPEAT = 10_000
 def load_ods(path: str | Path) -> OdsBook:
     """Read what the checks need from an .ods (size-checked; XML without DTDs or entities)."""
     path = Path(path)
-    parts = _read_parts(path, ("content.xml", "meta.xml", "styles.xml"))
+    parts = _read_parts(path, ("content.xml", "meta.xml", "styles.xml", "settings.xml"))
     if "content.xml" not in parts:
         raise InputError(Problem("is not an OpenDocument spreadsheet (no content.xml)", str(path)))
     content = parse_xml(parts["content.xml"], "content.xml")
     meta = parse_xml(parts["meta.xml"], "meta.xml") if "meta.xml" in parts else None
     styles_root = parse_xml(parts["styles.xml"], "styles.xml") if "styles.xml" in parts else None
+    settings = parse_xml(parts["settings.xml"], "settings.xml") if "settings.xml" in parts else None
     styles: dict[str, tuple[str | None, str | None]] = {}
     for root in (styles_root, content):
         if root is None:
@@ -191,10 +194,12 @@ def load_ods(path: str | Path) -> OdsBook:
         hidden_rows: list[int] = []
         hidden_cols: list[int] = []
         col = 0
+        column_styles: list[str | None] = []
         for column in table.iter(q("table:table-column")):
             repeat = min(int(column.get(q("table:number-columns-repeated"), "1")), _MAX_REPEAT)
             if column.get(q("table:visibility"), "visible") != "visible":
                 hidden_cols += range(col + 1, col + repeat + 1)
+            column_styles += [column.get(q("table:default-cell-style-name"))] * min(repeat, 1024)
             col += repeat
         row = 0
         for row_el in table.iter(q("table:table-row")):
@@ -207,6 +212,8 @@ def load_ods(path: str | Path) -> OdsBook:
                     continue
                 span = min(int(cell_el.get(q("table:number-columns-repeated"), "1")), _MAX_REPEAT)
                 cell = _cell(cell_el)
+                if cell.style is None and c < len(column_styles):
+                    cell.style = column_styles[c]
                 for frame in cell_el.iter(q("draw:frame")):
                     frame_title, desc = frame.find(q("svg:title")), frame.find(q("svg:desc"))
                     frames.append(
@@ -242,7 +249,9 @@ def load_ods(path: str | Path) -> OdsBook:
         title = title_el.text if title_el is not None else None
         language_el = meta.find(f".//{q('dc:language')}")
         language = language_el.text if language_el is not None else None
-    return OdsBook(path, sheets, tables, title, language, styles, headers_footers, _MACROS in parts)
+    roots = {"content.xml": content, "styles.xml": styles_root, "settings.xml": settings}
+    xml = {name: root for name, root in roots.items() if root is not None}
+    return OdsBook(path, sheets, tables, title, language, styles, headers_footers, _MACROS in parts, xml)
 
 
 #: The key `_read_parts` adds when the package holds Basic or script code (no part has this name).
@@ -314,14 +323,12 @@ def _sheet(book: OdsBook, name: str) -> OdsSheet | None:
     return next((s for s in book.sheets if s.name == name), None)
 
 
-#: The rules of `xlplugin.accessibility.rules` run as they are on `as_workbook(book)`: they read
-#: cells, tables, links, drawing objects and the macro flag, which ODF and xlsx share.
+#: The rules of `xlplugin.accessibility.rules` run as they are on `ods_model.as_workbook(book)`.
 MODEL_CHECKS = (
-    "notes", "no_blank_rows_or_columns", "no_empty_cells", "shorthand_key", "units_in_headers", "ci_columns",
+    "notes", "opens_at_a1", "no_blank_rows_or_columns", "no_empty_cells", "shorthand_key", "units_in_headers",
+    "number_formats", "ci_columns", "fonts", "no_rotated_text", "no_superscript", "no_fills_or_colour",
     "hyperlink_text", "no_text_boxes", "no_macros",
 )  # fmt: skip
-#: The rules that read SpreadsheetML styles and sheet views, not mapped from ODF yet.
-NOT_YET_FOR_ODS = ("opens_at_a1", "number_formats", "fonts", "no_rotated_text", "no_superscript", "no_fills_or_colour")
 
 #: The checks that apply to an .ods (the xlsx checks of the same names).
 ODS_CHECKS = MODEL_CHECKS + (
@@ -332,48 +339,9 @@ ODS_CHECKS = MODEL_CHECKS + (
 )  # fmt: skip
 
 
-_NUMBER_TYPES = ("float", "percentage", "currency")
-
-
-def _model_cell(row: int, col: int, cell: OdsCell) -> Cell:
-    if cell.value_type in _NUMBER_TYPES and cell.value is not None:
-        return Cell(row, col, "n", cell.value, 0, cell.formula)
-    if cell.value_type == "boolean":
-        return Cell(row, col, "b", cell.text, 0, cell.formula)
-    if cell.value_type is None and not cell.text:
-        return Cell(row, col, "", None, 0, cell.formula)
-    return Cell(row, col, "s", cell.text, 0, cell.formula)
-
-
-def as_workbook(book: OdsBook) -> Workbook:
-    """The .ods as the model the xlsx loader builds (`xlplugin.accessibility.model`), for the
-    rules that need no SpreadsheetML styles: cells (numbers as "n", text as "s"), database ranges
-    as tables with one header row, links in cells as hyperlinks, charts and text shapes as frames."""
-    sheets = []
-    for sheet in book.sheets:
-        model = Sheet(sheet.name, "content.xml", "worksheet", "visible")
-        for (row, col), cell in sheet.cells.items():
-            model.cells[row, col] = _model_cell(row, col, cell)
-            for href, text in cell.links:
-                location = href[1:] if href.startswith("#") else None
-                model.hyperlinks.append(Hyperlink(cell_ref(row, col), location, None if location else href, text))
-        for title, desc, is_chart in sheet.frames:
-            model.frames.append(Frame("chart" if is_chart else "picture", title, desc, False, None))
-        model.frames += [Frame("shape", name, "", True, None) for name in sheet.text_shapes]
-        for t in book.tables:
-            if t.sheet == sheet.name:
-                top, left, bottom, right = t.bounds
-                headers = [sheet.cells.get((top, c)) for c in range(left, right + 1)]
-                columns = [h.text if h is not None else "" for h in headers]
-                ref = f"{cell_ref(top, left)}:{cell_ref(bottom, right)}"
-                model.tables.append(Table(t.name, "content.xml", ref, 1, 0, columns, t.filter_buttons))
-        sheets.append(model)
-    no_styles = Styles({}, [], [], [], [], [], [])
-    return Workbook(book.path, sheets, no_styles, 0, 0, book.title, book.language, book.has_macros, {})
-
-
 def check_ods(book: OdsBook) -> list[Finding]:
     """Every applicable essential, with the xlsx checks' names."""
+    from xlplugin.accessibility.ods_model import as_workbook
     from xlplugin.accessibility.rules import CHECKS
 
     workbook = as_workbook(book)

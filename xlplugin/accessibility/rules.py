@@ -405,11 +405,7 @@ def check_no_blank_sheets(wb: Workbook) -> list[Finding]:
 
 @rule
 def check_opens_at_a1(wb: Workbook) -> list[Finding]:
-    """The workbook opens on the first sheet, and every sheet has A1 selected and in view.
-
-    Not applied to .ods yet (`accessibility.ods.NOT_YET_FOR_ODS`): it reads SpreadsheetML styles or sheet
-    views, which the ODS reader does not map from ODF's cell styles and settings.xml.
-    """
+    """The workbook opens on the first sheet, and every sheet has A1 selected and in view."""
     findings = []
     if wb.active_tab != 0:
         findings.append(
@@ -736,11 +732,7 @@ def check_numbers_as_numbers(wb: Workbook) -> list[Finding]:
 @rule
 def check_number_formats(wb: Workbook) -> list[Finding]:
     """Per numeric table column: one number format; whole-number counts ``#,##0``; percentages
-    to one decimal place (``0.0%``). Columns whose header mentions "year" are exempt.
-
-    Not applied to .ods yet (`accessibility.ods.NOT_YET_FOR_ODS`): it reads SpreadsheetML styles or sheet
-    views, which the ODS reader does not map from ODF's cell styles and settings.xml.
-    """
+    to one decimal place (``0.0%``). Columns whose header mentions "year" are exempt."""
     findings = []
     styles = wb.styles
     for sheet in wb.worksheets:
@@ -823,11 +815,7 @@ def _used_fonts(wb: Workbook):
 
 @rule
 def check_fonts(wb: Workbook) -> list[Finding]:
-    """Text is in a sans-serif font of at least 10 pt (default font, cell styles, rich text).
-
-    Not applied to .ods yet (`accessibility.ods.NOT_YET_FOR_ODS`): it reads SpreadsheetML styles or sheet
-    views, which the ODS reader does not map from ODF's cell styles and settings.xml.
-    """
+    """Text is in a sans-serif font of at least 10 pt (default font, cell styles, rich text)."""
     findings = []
     reported: set[tuple] = set()
     for font, sheet, where in _used_fonts(wb):
@@ -846,11 +834,7 @@ def check_fonts(wb: Workbook) -> list[Finding]:
 
 @rule
 def check_no_rotated_text(wb: Workbook) -> list[Finding]:
-    """No rotated or vertical text in used cells.
-
-    Not applied to .ods yet (`accessibility.ods.NOT_YET_FOR_ODS`): it reads SpreadsheetML styles or sheet
-    views, which the ODS reader does not map from ODF's cell styles and settings.xml.
-    """
+    """No rotated or vertical text in used cells."""
     findings = []
     for style, (sheet, where) in sorted(_used_styles(wb).items()):
         xf = wb.styles.xf(style)
@@ -862,11 +846,7 @@ def check_no_rotated_text(wb: Workbook) -> list[Finding]:
 
 @rule
 def check_no_superscript(wb: Workbook) -> list[Finding]:
-    """No superscript or subscript (screen readers do not announce it: write [note 1] instead).
-
-    Not applied to .ods yet (`accessibility.ods.NOT_YET_FOR_ODS`): it reads SpreadsheetML styles or sheet
-    views, which the ODS reader does not map from ODF's cell styles and settings.xml.
-    """
+    """No superscript or subscript (screen readers do not announce it: write [note 1] instead)."""
     findings = []
     for font, sheet, where in _used_fonts(wb):
         align = font.find(f"{M}vertAlign")
@@ -878,11 +858,7 @@ def check_no_superscript(wb: Workbook) -> list[Finding]:
 @rule
 def check_no_fills_or_colour(wb: Workbook) -> list[Finding]:
     """No cell fills, and no font colour (other than automatic/black) except on hyperlinks: colour
-    must not carry meaning, and the checker cannot tell decoration from meaning.
-
-    Not applied to .ods yet (`accessibility.ods.NOT_YET_FOR_ODS`): it reads SpreadsheetML styles or sheet
-    views, which the ODS reader does not map from ODF's cell styles and settings.xml.
-    """
+    must not carry meaning, and the checker cannot tell decoration from meaning."""
     findings = []
     styles = wb.styles
     link_cells = {(s.name, cell_name(r, c)) for s in wb.worksheets for (r, c) in _hyperlink_cells(s)}
