@@ -247,6 +247,43 @@ def test_labelled_points_carry_their_label_text(built, tmp_path, case):
     assert scatter == (1 if case == "areas" else 0)
 
 
+@pytest.mark.parametrize("case", ["met"])  # the Met denominators chart draws valid and invalid bars
+def test_invalid_bars_are_hatched_not_only_coloured(built, case):
+    """A bar whose numerator is not a subset of its denominator is hatched with a dashed outline (the
+    sheet's own description says so), the others solid: one chart:data-point style per point."""
+    from xlplugin.report import load_report_layout
+
+    name, options = xlsx_checks.CASES[case]
+    layout = load_report_layout(xlsx_checks._input(built["folder"], name), timestamp=STAMP, **options)
+    book = OdsBook(built[case, False])
+    roots = dict((title, root) for root, title in _chart_objects(book))
+    seen = set()
+    for chart in (s.chart for s in layout.sheets if s.chart is not None):
+        root = roots[chart.title]
+        fills = {
+            st.get(q("style:name")): st.find(q("style:graphic-properties"))
+            for st in root.iter(q("style:style"))
+            if st.get(q("style:family")) == "chart"
+        }
+        for s, element in zip(chart.series, root.iter(q("chart:series")), strict=True):
+            if not s.point_styles:
+                continue
+            points = element.findall(q("chart:data-point"))
+            assert len(points) == len(s.point_styles)
+            for style, point in zip(s.point_styles, points, strict=True):
+                graphic = fills[point.get(q("chart:style-name"))]
+                fill = graphic.get(q("draw:fill")) if graphic is not None else None
+                stroke = graphic.get(q("draw:stroke")) if graphic is not None else None
+                assert (fill, stroke) == (("hatch", "dash") if style == "invalid" else (None, None)), (
+                    chart.title,
+                    style,
+                )
+                seen.add(style)
+    assert seen == {"", "invalid"}
+    hatch = book.xml("Object 2/styles.xml").find(f".//{q('draw:hatch')}")
+    assert hatch is not None and hatch.get(q("draw:name")) == "xlp_hatch"
+
+
 def test_text_from_the_csv_is_never_a_formula(built):
     book = OdsBook(built["suppressed", False])
     texts = [c for cells in book.sheets.values() for c in cells.values() if "HYPERLINK" in c.text]

@@ -5,8 +5,8 @@ only ODF can express its way); this module translates an `OdsBook` into
 `xlplugin.accessibility.model` terms, once, for the rules of `xlplugin.accessibility.rules`:
 
 - cells: numbers (float, percentage, currency) as "n" with their value, text as "s";
-- database ranges as tables with one header row; links in cells as hyperlinks; charts, pictures
-  and text shapes as frames; Basic or script code as macros;
+- database ranges as tables with one header row; links in cells as hyperlinks; charts and text
+  boxes or shapes holding text as frames; Basic or script code as macros;
 - cell styles (the cell's own, else its column's default, else "Default"; each resolved through
   its parents to the default style) as SpreadsheetML-like style records: a number format code
   translated from the ODF data style (``#,##0``, ``0.0%``), a font (``name``, ``sz``, ``color``,
@@ -228,8 +228,9 @@ def as_workbook(book: OdsBook) -> Workbook:
             for href, text in cell.links:
                 location = href[1:] if href.startswith("#") else None
                 model.hyperlinks.append(Hyperlink(cell_ref(row, col), location, None if location else href, text))
-        for title, desc, is_chart in sheet.frames:
-            model.frames.append(Frame("chart" if is_chart else "picture", title, desc, False, None))
+        for title, desc, is_chart in sheet.frames:  # other frames: pictures, or text boxes (below)
+            if is_chart:
+                model.frames.append(Frame("chart", title, desc, False, None))
         model.frames += [Frame("shape", name, "", True, None) for name in sheet.text_shapes]
         for t in book.tables:
             if t.sheet == sheet.name:

@@ -8,9 +8,11 @@ LibreOffice itself writes for the same charts: a horizontal bar chart is ``chart
 at the top, and the value axis then sits at the axis's end; error bars are ``cell-range``
 error indicators over the table's "CI upper minus rate" and "rate minus CI lower" columns.
 
-Two things make the chart stand on its own, as LibreOffice writes them: points with a text label
-of their own (the funnel plot's programme names, the denominators chart's definitions) carry it
-as ``<chart:data-label>`` text of their ``<chart:data-point>``; and the chart document holds a
+An invalid point (a numerator not a subset of its denominator) is hatched with a dashed outline,
+as in the xlsx, so it is told apart without colour. Two things make the chart stand on its own,
+as LibreOffice writes them: points with a text label of their own (the funnel plot's programme
+names, the denominators chart's bar labels) carry it as ``<chart:data-label>`` text of their
+``<chart:data-point>``; and the chart document holds a
 cached copy of every value it draws (its own ``table:table`` named "local-table", one column per
 range, each headed by the range's address in ``svg:desc``), so a viewer that does not recalculate,
 or reads the chart object alone, still draws the same figures.
@@ -166,22 +168,33 @@ def _range_cells(r: Range, cells: Cells) -> list[Cell | None]:
     ]
 
 
-def _point_labels(styles: _ChartStyles, chart: Chart, s: Series, cells: Cells) -> str:
-    """One ``<chart:data-point>`` per point, its label the text of its label cell (as LibreOffice
-    stores a custom label: ``chart:data-label`` with the text in a span)."""
+#: An invalid point (a numerator not a subset of its denominator): hatched, with a dashed outline,
+#: so it is told apart without colour (as the xlsx's pattern fill and dashed border).
+_INVALID_POINT = (
+    'draw:fill="hatch" draw:fill-hatch-name="xlp_hatch" draw:fill-hatch-solid="true" draw:fill-color="#ffffff" '
+    'draw:stroke="dash" draw:stroke-dash="xlp_dash" svg:stroke-width="0.053cm" svg:stroke-color="#000000"'
+)
+
+
+def _data_points(styles: _ChartStyles, chart: Chart, s: Series, cells: Cells) -> str:
+    """One ``<chart:data-point>`` per point: its label the text of its label cell (as LibreOffice
+    stores a custom label: ``chart:data-label`` with the text in a span), and an invalid point
+    hatched (`_INVALID_POINT`)."""
     position = "outside" if chart.kind == "bar" else "right"
-    style = styles.add(
-        f'chart:data-label-number="value" chart:label-position="{position}"',
-        text=_text(9 if chart.kind == "scatter" else 10, language=styles.language),
-    )
+    label_props = f'chart:data-label-number="value" chart:label-position="{position}"' if s.point_labels else ""
+    text = _text(9 if chart.kind == "scatter" else 10, language=styles.language) if s.point_labels else ""
+    named: dict[bool, str] = {}
     out = []
-    for sheet, row, col in s.point_labels:
-        cell = cells.get((sheet, row, col))
-        text = "" if cell is None else str(cell.value)
-        out.append(
-            f'<chart:data-point chart:style-name="{style}"><chart:data-label><text:p><text:span>{esc(text)}'
-            "</text:span></text:p></chart:data-label></chart:data-point>"
-        )
+    for i in range(max(len(s.point_labels), len(s.point_styles))):
+        invalid = i < len(s.point_styles) and s.point_styles[i] == "invalid"
+        if invalid not in named:
+            named[invalid] = styles.add(label_props, _INVALID_POINT if invalid else "", text)
+        label = ""
+        if i < len(s.point_labels):
+            cell = cells.get(s.point_labels[i])
+            words = "" if cell is None else str(cell.value)
+            label = f"<chart:data-label><text:p><text:span>{esc(words)}</text:span></text:p></chart:data-label>"
+        out.append(f'<chart:data-point chart:style-name="{named[invalid]}">{label}</chart:data-point>')
     return "".join(out)
 
 
@@ -297,7 +310,7 @@ def _series(styles: _ChartStyles, chart: Chart, s: Series, cells: Cells) -> str:
     )
     if chart.kind == "scatter" and s.categories is not None:
         out += f'<chart:domain table:cell-range-address="{esc(_address(s.categories))}"/>'
-    points = _point_labels(styles, chart, s, cells) if s.point_labels else ""
+    points = _data_points(styles, chart, s, cells) if s.point_labels or s.point_styles else ""
     return out + error + points + "</chart:series>"
 
 
@@ -351,6 +364,7 @@ def chart_object(chart: Chart, language: str = "en-GB", cells: Cells | None = No
         '<office:styles><draw:stroke-dash draw:name="xlp_dash" draw:style="rect" draw:dots1="1" '
         'draw:dots1-length="0.25cm" draw:distance="0.12cm"/>'
         '<draw:stroke-dash draw:name="xlp_dot" draw:style="round" draw:dots1="1" draw:dots1-length="0.02cm" '
-        'draw:distance="0.1cm"/></office:styles></office:document-styles>'
+        'draw:distance="0.1cm"/><draw:hatch draw:name="xlp_hatch" draw:style="single" draw:color="#c00000" '
+        'draw:distance="0.12cm" draw:rotation="450"/></office:styles></office:document-styles>'
     )
     return content, chart_styles
