@@ -124,3 +124,37 @@ def test_quantile_is_type_7():
     values = [3.0, 1.0, 4.0, 1.5, 9.0, 2.6]
     for q in (0.0, 0.1, 0.5, 0.9, 1.0):
         assert od.quantile(values, q) == pytest.approx(float(np.percentile(values, 100 * q)), abs=1e-12)
+
+
+REFERENCE = Path(__file__).parent / "data" / "reference"
+
+
+def test_phi_reproduces_funnelplotr_published_value():
+    # FunnelPlotR 0.6.0's own test: phi 2.948033 (published to 6 decimals, so |error| < 5e-7) for six
+    # standardised ratios under its default SHMI method: z = sqrt(E) log(O / E), truncated 10% each end
+    with (REFERENCE / "funnelplotr-classes-example.csv").open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    observed = [float(r["numerator"]) for r in rows]
+    expected = [float(r["denominator"]) for r in rows]
+    z = [float(np.sqrt(e) * np.log(o / e)) for o, e in zip(observed, expected, strict=True)]
+    s = [float(1 / np.sqrt(e)) for e in expected]
+    phi, tau2 = od.phi_tau2(z, s, 0.1, od.TRUNCATE)
+    assert phi == pytest.approx(2.948033, abs=5e-7)
+    # winsorising (this package's default for proportions) is a different estimate on the same data
+    assert od.phi_tau2(z, s, 0.1, od.WINSORISE)[0] < 2.5
+    # tau^2 by FunnelPlotR's tau_func (R/od_adjustment.R) on the six kept groups, in numpy
+    w = 1 / np.array(s) ** 2
+    assert tau2 == pytest.approx((6 * phi - 5) / (w.sum() - (w**2).sum() / w.sum()), abs=1e-12)
+    assert tau2 > 0
+
+
+def test_truncation_drops_the_extreme_tenths_by_rank():
+    # 20 areas: ranks 1, 2 (floor(10 r / 21) = 0) and 19, 20 (= 9) are dropped, as FunnelPlotR's truncation
+    z = [float(v) for v in range(-10, 10)]
+    kept = od.trimmed(z, 0.1, od.TRUNCATE)
+    assert [v for v, k in zip(z, kept, strict=True) if k is None] == [-10.0, -9.0, 8.0, 9.0]
+    phi, _ = od.phi_tau2(z, [1.0] * 20, 0.1, od.TRUNCATE)
+    assert phi == pytest.approx(sum(v * v for v in range(-8, 8)) / 16, abs=1e-12)
+    assert od.average_ranks([2.0, 1.0, 2.0, 3.0]) == [2.5, 1.0, 2.5, 4.0]
+    with pytest.raises(ValueError):
+        od.trimmed(z, 0.1, "sideways")
