@@ -19,8 +19,8 @@ import xlsxwriter
 from xlplugin.core.errors import InputError, Problem
 from xlplugin.ooxml.cellref import quote_sheet
 from xlplugin.report import ownership, postpass
-from xlplugin.report.common import MIN_PRINT_SCALE, print_scale
 from xlplugin.report.model import HEADING2, NUMBER_FORMATS, SHORT, Cell, Chart, Layout, Sheet, a1
+from xlplugin.report.pages import BREAK, FIT_PAGE, break_row, print_plan
 from xlplugin.report.textfit import FONT, FONT_SIZE
 from xlplugin.report.textfit import row_height as _row_height
 
@@ -172,38 +172,16 @@ def _render_sheet(wb, ws, sheet: Sheet, fmts: _Formats) -> None:
         ws.set_landscape()
     else:
         ws.set_portrait()
-    plan = _print_plan(sheet, heights)
+    plan = print_plan(sheet, heights)
     if plan == FIT_PAGE:
         ws.fit_to_pages(1, 1)
     else:
         ws.fit_to_pages(1, 0)
-    if plan == BREAK and sheet.chart is not None:
-        ws.set_h_pagebreaks([sheet.chart.row - 1])  # the blank row above the chart starts the page
+    if plan == BREAK and (row := break_row(sheet)) is not None:
+        ws.set_h_pagebreaks([row])  # the blank row above the chart starts the page
     ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
     if is_cover:
         ws.hide_gridlines(2)
-
-
-#: Printable height of A4 (0.6 inch top and bottom margins), in points, portrait and landscape.
-PAGE_HEIGHT_PT = {False: 842 - 86.4, True: 595 - 86.4}
-#: How a sheet prints: one page wide (rows run on), one whole page, or a page break before the chart.
-FIT_WIDTH, FIT_PAGE, BREAK = "width", "page", "break"
-
-
-def _print_plan(sheet: Sheet, heights: dict[int, float]) -> str:
-    """Keep every chart whole on one printed page: fit the sheet to one page when that keeps text at 8 pt
-    or more, else start the chart on a page of its own (it is sized to fit one)."""
-    if sheet.chart is None:
-        return FIT_WIDTH
-    scale = print_scale(sheet)
-    page = PAGE_HEIGHT_PT[sheet.landscape]
-    above = sum(heights.get(r, 15.0) for r in range(sheet.chart.row)) + 10  # the chart sits a little below its row
-    total = above + sheet.chart.height * 0.75
-    if total * scale <= page:
-        return FIT_WIDTH
-    if page / total >= MIN_PRINT_SCALE:
-        return FIT_PAGE
-    return BREAK
 
 
 def _chart(wb, spec: Chart):
