@@ -11,7 +11,7 @@ from oracles import oracle
 from test_report import NS, Package, build
 
 from xlplugin.core import overdispersion as od
-from xlplugin.core.funnel_plot import funnel_plot
+from xlplugin.core.funnel_plot import funnel_plot, plain_limits
 from xlplugin.inputs.spec import load_input
 
 DATA = Path(__file__).parent / "data" / "comparison"
@@ -137,8 +137,10 @@ def test_areas_funnel_plot_table_and_labels(areas):
     assert float(last["Adjusted 95% upper limit (%)"]["v"]) == pytest.approx(
         od.limits(fp.dispersion, n, 0.95)[1], abs=1e-12
     )
+    # the plain limits are exact binomial (tests/test_funnel_plot_exact.py checks them against scipy)
+    assert n == int(n)
     assert float(last["95% upper limit (%)"]["v"]) == pytest.approx(
-        od.limits(fp.dispersion, n, 0.95, od.NONE)[1], abs=1e-12
+        plain_limits(fp.dispersion.target, int(n), 0.95)[1], abs=1e-12
     )
 
 
