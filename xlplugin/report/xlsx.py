@@ -13,6 +13,8 @@ document dates come from the layout).
 from __future__ import annotations
 
 import io
+import re
+from collections.abc import Callable
 
 import xlsxwriter
 
@@ -159,7 +161,7 @@ def _render_sheet(wb, ws, sheet: Sheet, fmts: _Formats) -> None:
             if height:
                 set_row(table.first_data_row + i, height)
     if sheet.chart is not None:
-        chart = _chart(wb, sheet.chart)
+        chart = _chart(wb, sheet.chart, lambda ref: _label_text(sheet, ref))
         ws.insert_chart(
             sheet.chart.row,
             sheet.chart.col,
@@ -184,7 +186,33 @@ def _render_sheet(wb, ws, sheet: Sheet, fmts: _Formats) -> None:
         ws.hide_gridlines(2)
 
 
-def _chart(wb, spec: Chart):
+def _label_text(sheet: Sheet, ref: tuple[str, int, int]) -> str | None:
+    """The text of a label cell of `sheet`'s own table (None when the cell is elsewhere)."""
+    name, row, col = ref
+    table = sheet.table
+    if table is None or name != sheet.name or not table.first_data_row <= row <= table.last_row:
+        return None
+    cells = table.rows[row - table.first_data_row]
+    j = col - table.left
+    return str(cells[j].value) if 0 <= j < len(cells) else None
+
+
+#: Label text XlsxWriter would take for a cell reference (its own test, in Chart._set_custom_labels).
+_LOOKS_LIKE_REF = re.compile(r"^=?[^!]+!\$?[A-Z]+\$?\d+")
+
+
+def _point_label(ref: tuple[str, int, int], text: str | None) -> dict:
+    """One point's label: its cell's text as static rich text, which LibreOffice shows as well as Excel (a label
+    that is a reference to the cell, Excel's form, LibreOffice leaves blank); refresh rewrites it with the chart.
+    Text from the data never becomes a formula: text XlsxWriter would read as a reference ("+cmd|' /C calc'!A0")
+    and empty text get the reference to the label's own cell instead."""
+    if not text or _LOOKS_LIKE_REF.match(text):
+        sheet, row, col = ref
+        return {"value": f"={quote_sheet(sheet)}!{a1(row, col, True)}"}
+    return {"value": text}
+
+
+def _chart(wb, spec: Chart, label_text: Callable[[tuple[str, int, int]], str | None] = lambda ref: None):
     if spec.kind == "bar":
         chart = wb.add_chart({"type": "bar"})
     elif spec.kind == "line":
@@ -228,9 +256,8 @@ def _chart(wb, spec: Chart):
             }
         if s.point_labels:
             options["data_labels"] = {
-                "custom": [
-                    {"value": f"={quote_sheet(sheet)}!{a1(row, col, True)}"} for sheet, row, col in s.point_labels
-                ],
+                "value": True,  # each label shown (LibreOffice needs the flag); its text replaces the value
+                "custom": [_point_label(ref, label_text(ref)) for ref in s.point_labels],
                 "position": "outside_end" if spec.kind == "bar" else "right",
                 "font": {"name": FONT, "size": 9 if spec.kind == "scatter" else 10},
             }
