@@ -158,3 +158,46 @@ def test_truncation_drops_the_extreme_tenths_by_rank():
     assert od.average_ranks([2.0, 1.0, 2.0, 3.0]) == [2.5, 1.0, 2.5, 4.0]
     with pytest.raises(ValueError):
         od.trimmed(z, 0.1, "sideways")
+
+
+def _funnelplotr_pr(points, trim_by=0.1):
+    """FunnelPlotR 0.6.0's proportion path, transcribed into numpy from its R source (R/od_adjustment.R:
+    transformed_zscore, winsorisation, phi_func, tau_func; R/calculate_limits.R, data_type "PR")."""
+    num = np.array([a for a, _ in points], float)
+    den = np.array([b for _, b in points], float)
+    target = np.arcsin(np.sqrt(num.sum() / den.sum()))
+    y = np.arcsin(np.sqrt(num / den))
+    s = 1 / (2 * np.sqrt(den))
+    uz = (y - target) / s
+    lz, hz = np.percentile(uz, [100 * trim_by, 100 * (1 - trim_by)])  # R's quantile type 7
+    wz = np.where(uz < lz, lz, np.where(uz > hz, hz, uz))
+    n = len(wz)
+    phi = (1 / n) * np.sum(wz**2)
+    tau2 = (
+        0.0
+        if n * phi < n - 1
+        else max(0.0, (n * phi - (n - 1)) / (np.sum(1 / s**2) - np.sum((1 / s**2) ** 2) / np.sum(1 / s**2)))
+    )
+
+    def lims(number, z):
+        sn = 1 / (2 * np.sqrt(number))
+        return np.sin(target - z * np.sqrt(sn**2 + tau2)) ** 2, np.sin(target + z * np.sqrt(sn**2 + tau2)) ** 2
+
+    return phi, tau2, lims
+
+
+def test_arcsine_scale_matches_funnelplotr_proportions():
+    # no published FunnelPlotR value exists for proportions: its R code, transcribed (above), is the reference;
+    # FunnelPlotR's z of 1.959964 and 3.090232 are rounded, so limits agree to 1e-6 (phi, tau^2 to 1e-9)
+    points = _points()
+    phi, tau2, lims = _funnelplotr_pr(points)
+    d = od.estimate(points, od.ADDITIVE, scale=od.ARCSINE)
+    assert d.phi == pytest.approx(phi, abs=1e-9) and d.tau2 == pytest.approx(tau2, abs=1e-9)
+    assert d.phi > 1 and d.tau2 > 0
+    for n in (23, 100, 1000, 4100):
+        assert od.limits(d, n, 0.95) == pytest.approx(lims(n, 1.959964), abs=1e-6)
+        assert od.limits(d, n, 0.998) == pytest.approx(lims(n, 3.090232), abs=1e-6)
+    # the plain-scale estimate (this package's default) is a different, close, number
+    assert od.estimate(points, od.ADDITIVE).phi != pytest.approx(d.phi, abs=1e-3)
+    with pytest.raises(ValueError):
+        od.estimate(points, scale="log")

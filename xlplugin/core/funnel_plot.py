@@ -129,8 +129,11 @@ def plot_definition(funnel: Funnel) -> tuple[str, str] | None:
     return None
 
 
-def funnel_plot(funnel: Funnel, adjustment: str = od.AUTO) -> FunnelPlot | None:
-    """The funnel plot of the programmes (areas), or None with fewer than three comparable ones."""
+def funnel_plot(funnel: Funnel, adjustment: str = od.AUTO, scale: str = od.PLAIN) -> FunnelPlot | None:
+    """The funnel plot of the programmes (areas), or None with fewer than three comparable ones.
+
+    `scale` ARCSINE estimates the overdispersion and draws the adjusted limits on the arcsine scale
+    (FunnelPlotR's proportions); the plain limits are exact binomial either way."""
     definition = plot_definition(funnel)
     if definition is None or len(funnel.programmes) < MIN_PROGRAMMES:
         return None
@@ -144,7 +147,7 @@ def funnel_plot(funnel: Funnel, adjustment: str = od.AUTO) -> FunnelPlot | None:
             pairs.append((p, cx.low, cn.low))
     if len(pairs) < MIN_PROGRAMMES:
         return None
-    d = od.estimate([(x, n) for _, x, n in pairs], adjustment)
+    d = od.estimate([(x, n) for _, x, n in pairs], adjustment, scale=scale)
     points = []
     for p, x, n in pairs:
         z_plain = od.z_score(d, x, n, od.NONE)
