@@ -30,11 +30,11 @@ __all__ = ["MIN_PRINT_SCALE", "Options", "Source", "print_scale", "print_width_p
 def report_layout(funnel: Funnel, spec, source: Source, options: Options | None = None) -> Layout:
     """Every owned sheet of the report, in order: cover, contents, notes, tables and charts, data."""
     options = options if options is not None else Options()
-    retitled = None
+    retitled, given = None, spec  # the record keeps the spec as given, so every refresh retitles from it
     names = [p.name for p in funnel.programmes]
     if spec is not None and getattr(spec, "title", None) and options.previous_periods is not None:
         retitled = retitle(spec.title, list(options.previous_periods), names)
-        if retitled.replaced:  # refresh keeps the build's record: each refresh retitles the spec's own title
+        if retitled.replaced:
             spec = dataclasses.replace(spec, title=retitled.title)
     ctx = Context(funnel, spec, source, options)
     title = (getattr(spec, "title", None) if spec is not None else None) or default_title(ctx)
@@ -69,7 +69,7 @@ def report_layout(funnel: Funnel, spec, source: Source, options: Options | None 
         suppressed=list(options.suppressed),
         **({"periods": True} if options.periods else {}),
         **({"overdispersion": options.overdispersion} if options.overdispersion != "auto" else {}),
-        **({"spec": spec_as_record(spec)} if spec is not None else {}),
+        **({"spec": spec_as_record(given)} if given is not None else {}),
         **({"data_periods": [p.label for p in stated]} if (stated := stated_periods(names)) else {}),
     )
     props = {
