@@ -176,3 +176,19 @@ def test_periods_recorded_at_build_are_what_a_refresh_retitles(tmp_path):
     later.write_text(data.read_text(encoding="utf-8").replace("2019/20,", "2021/22,"), encoding="utf-8")
     cover = _cover(refresh_workbook(report, later, output=tmp_path / "later.xlsx"))
     assert cover[0] == "Visits 2020/21 to 2021/22"
+
+
+def test_a_title_period_that_cannot_be_placed_is_kept_and_named_on_the_cover():
+    from xlplugin.inputs.spec import ReportSpec
+    from xlplugin.report import load_report_layout
+
+    spec = ReportSpec(title="Visits 2019 and 2020")
+    layout = load_report_layout(MET_2022, timestamp=STAMP, spec=spec, previous_periods=())
+    cover = layout.sheet("cover")
+    assert cover.title == "Visits 2019 and 2020"
+    texts = [line.text for line in cover.lines]
+    assert any(t.startswith("The title names 2019 and 2020, which these figures may not cover") for t in texts)
+    assert not any(t.startswith("Title updated") for t in texts)
+    # a build (no previous periods: not a refresh) never retitles
+    built = load_report_layout(MET_2022, timestamp=STAMP, spec=spec).sheet("cover")
+    assert not any("The title names" in line.text for line in built.lines)
