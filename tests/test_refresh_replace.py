@@ -13,6 +13,7 @@ import xlsxwriter
 from xlplugin.core.errors import InputError
 from xlplugin.ooxml.book import open_book
 from xlplugin.ooxml.package import open_package
+from xlplugin.ooxml.schema import CHILD_ORDER
 from xlplugin.refresh import refresh_table
 
 DATA = Path(__file__).parent / "data" / "xlsx"
@@ -297,75 +298,34 @@ def test_interrupted_refresh_leaves_original_identical(tmp_path, charted, monkey
 # --------------------------------------------------------------------------------------------
 # new parts follow the schema's element order (Excel repairs files that do not)
 
-WORKSHEET_ORDER = [
-    "sheetPr",
-    "dimension",
-    "sheetViews",
-    "sheetFormatPr",
-    "cols",
-    "sheetData",
-    "sheetCalcPr",
-    "sheetProtection",
-    "protectedRanges",
-    "scenarios",
-    "autoFilter",
-    "sortState",
-    "dataConsolidate",
-    "customSheetViews",
-    "mergeCells",
-    "phoneticPr",
-    "conditionalFormatting",
-    "dataValidations",
-    "hyperlinks",
-    "printOptions",
-    "pageMargins",
-    "pageSetup",
-    "headerFooter",
-    "rowBreaks",
-    "colBreaks",
-    "customProperties",
-    "cellWatches",
-    "ignoredErrors",
-    "smartTags",
-    "drawing",
-    "legacyDrawing",
-    "legacyDrawingHF",
-    "drawingHF",
-    "picture",
-    "oleObjects",
-    "controls",
-    "webPublishItems",
-    "tableParts",
-    "extLst",
-]
-WORKBOOK_ORDER = [
-    "fileVersion",
-    "fileSharing",
-    "workbookPr",
-    "AlternateContent",
-    "revisionPtr",
-    "absPath",
-    "workbookProtection",
-    "bookViews",
-    "sheets",
-    "functionGroups",
-    "externalReferences",
-    "definedNames",
-    "calcPr",
-    "oleSize",
-    "customWorkbookViews",
-    "pivotCaches",
-    "smartTagPr",
-    "smartTagTypes",
-    "webPublishing",
-    "fileRecoveryPr",
-    "webPublishObjects",
-    "extLst",
-]
-TABLE_ORDER = ["autoFilter", "sortState", "tableColumns", "tableStyleInfo", "extLst"]
+WORKSHEET_ORDER = CHILD_ORDER["worksheet"]
+# Excel writes mc:AlternateContent (x15ac:absPath) and xr:revisionPtr after workbookPr: not in
+# CT_Workbook, but where they stand in every workbook Excel saves.
+_BOOK = CHILD_ORDER["workbook"]
+WORKBOOK_ORDER = (*_BOOK[:3], "AlternateContent", "revisionPtr", "absPath", *_BOOK[3:])
+TABLE_ORDER = CHILD_ORDER["table"]
 
 
-def _in_order(children: list[str], order: list[str]) -> bool:
+@pytest.mark.parametrize(
+    "parent, openpyxl_class",
+    [
+        ("workbook", "openpyxl.packaging.workbook.WorkbookPackage"),
+        ("table", "openpyxl.worksheet.table.Table"),
+        ("styleSheet", "openpyxl.styles.stylesheet.Stylesheet"),
+    ],
+)
+def test_schema_order_agrees_with_openpyxl(parent, openpyxl_class):
+    """The order new parts are checked against (xlplugin/ooxml/schema.py) is openpyxl's, whose
+    serialisable classes list their children in schema order (without extLst); openpyxl has no such
+    list for a worksheet, whose order is CT_Worksheet's as the table writes it."""
+    import importlib
+
+    module, name = openpyxl_class.rsplit(".", 1)
+    elements = getattr(importlib.import_module(module), name).__elements__
+    assert CHILD_ORDER[parent] == (*elements, "extLst")
+
+
+def _in_order(children: list[str], order: tuple[str, ...]) -> bool:
     positions = [order.index(c) for c in children if c in order]
     return positions == sorted(positions) and all(c in order for c in children)
 
