@@ -37,6 +37,7 @@ from pathlib import Path
 
 import pytest
 from defusedxml import ElementTree as SafeET
+from oracles import unavailable
 
 CSV_FILTER_ALL_SHEETS = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
 """Every sheet, raw values (token 9 false: full precision), text unquoted."""
@@ -91,10 +92,7 @@ def require_soffice() -> str:
     _check_marker()
     path = soffice_path()
     if path is None:
-        message = "LibreOffice (soffice) is not installed"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message + " and CI=true requires it", pytrace=False)
-        pytest.skip(message)
+        unavailable("LibreOffice (soffice) is not installed")
     return path
 
 
@@ -102,9 +100,7 @@ def require_pdftoppm() -> str:
     """As :func:`require_soffice`, for poppler's pdftoppm."""
     path = shutil.which("pdftoppm")
     if path is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("pdftoppm (poppler-utils) is not installed and CI=true requires it", pytrace=False)
-        pytest.skip("pdftoppm (poppler-utils) is not installed")
+        unavailable("pdftoppm (poppler-utils) is not installed")
     return path
 
 

@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from helpers import rezip
 
 from xlplugin.core.errors import InputError
 from xlplugin.ooxml.cells import parse_cell, read_cell, read_range, read_row
@@ -30,16 +31,6 @@ Identified for a visit,1000,,people
 Visited,669,Identified for a visit,people
 Interested in diversion,62,Visited,people
 """
-
-
-def rezip(source: Path, target: Path, edit) -> Path:
-    """A copy of `source` with each entry passed through `edit(name, data)` (None drops it)."""
-    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            data = edit(info.filename, zin.read(info))
-            if data is not None:
-                zout.writestr(info, data)
-    return target
 
 
 def in_part(part: str, change):

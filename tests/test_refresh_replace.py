@@ -9,6 +9,7 @@ from pathlib import Path
 import lo_harness
 import pytest
 import xlsxwriter
+from helpers import add_table, zip_entries
 
 from xlplugin.core.errors import InputError
 from xlplugin.ooxml.book import open_book
@@ -19,25 +20,13 @@ from xlplugin.refresh import refresh_table
 DATA = Path(__file__).parent / "data" / "xlsx"
 
 
-def _entries(path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as zf:
-        return {i.filename: zf.read(i) for i in zf.infolist()}
-
-
 @pytest.fixture
 def charted(tmp_path) -> Path:
     """A table Sales (A1:B4) with a bar chart on its columns, a defined name, a formula and a note."""
     path = tmp_path / "charted.xlsx"
     wb = xlsxwriter.Workbook(str(path))
     ws = wb.add_worksheet("Data")
-    ws.add_table(
-        "A1:B4",
-        {
-            "name": "Sales",
-            "columns": [{"header": "Region"}, {"header": "Amount"}],
-            "data": [["North", 10], ["South", 20], ["East", 30]],
-        },
-    )
+    add_table(ws, "A1:B4", "Sales", ["Region", "Amount"], [["North", 10], ["South", 20], ["East", 30]])
     ws.write_formula("D1", "=SUM(Sales[Amount])", None, 60)
     ws.write_string("F10", "user note")
     chart = wb.add_chart({"type": "bar"})
@@ -60,7 +49,7 @@ def _csv(tmp_path, text, name="new.csv") -> Path:
 def test_longer_table_updates_ref_names_chart_and_caches(tmp_path, charted):
     csv = _csv(tmp_path, 'Region,Amount\nNorth,1\nSouth,2\nEast,3\nWest,4\nCentre,"1,500"\n')
     out = refresh_table(charted, csv, "sales", output=tmp_path / "out.xlsx")  # name matched case-insensitively
-    before, after = _entries(charted), _entries(out)
+    before, after = zip_entries(charted), zip_entries(out)
     table = after["xl/tables/table1.xml"].decode()
     assert 'ref="A1:B6"' in table and '<autoFilter ref="A1:B6"/>' in table
     workbook = after["xl/workbook.xml"].decode()
@@ -89,7 +78,7 @@ def test_longer_table_updates_ref_names_chart_and_caches(tmp_path, charted):
 def test_shorter_table_clears_old_rows(tmp_path, charted):
     csv = _csv(tmp_path, "Region,Amount\nOnly,7\n")
     out = refresh_table(charted, csv, "Sales", output=tmp_path / "out.xlsx")
-    after = _entries(out)
+    after = zip_entries(out)
     sheet = after["xl/worksheets/sheet1.xml"].decode()
     assert 'ref="A1:B2"' in after["xl/tables/table1.xml"].decode()
     assert not re.search(r'<c r="[AB][34]"', sheet)
@@ -104,7 +93,7 @@ def test_resize_over_user_cells_is_refused_unless_forced(tmp_path, charted):
     assert "D1" in str(err.value) and "F10" in str(err.value) and "--force" in str(err.value)
     assert charted.read_bytes() == before
     out = refresh_table(charted, csv, "Sales", force=True, output=tmp_path / "forced.xlsx")
-    assert 'ref="A1:F13"' in _entries(out)["xl/tables/table1.xml"].decode()
+    assert 'ref="A1:F13"' in zip_entries(out)["xl/tables/table1.xml"].decode()
 
 
 def test_table_on_another_sheet_and_names_taken(tmp_path, charted):
@@ -155,7 +144,7 @@ def test_lock_file_refused_and_backup_kept(tmp_path, charted):
 def test_header_escaping_and_column_names(tmp_path, charted):
     csv = _csv(tmp_path, 'Region,"Amount\n(GBP)",_x0041_\nA,1,2\n')
     out = refresh_table(charted, csv, "Sales", force=True, output=tmp_path / "out.xlsx")
-    table = _entries(out)["xl/tables/table1.xml"].decode()
+    table = zip_entries(out)["xl/tables/table1.xml"].decode()
     assert 'name="Amount_x000a_(GBP)"' in table
     assert 'name="_x005F_x0041_"' in table
 
@@ -164,7 +153,7 @@ def test_calc_chain_dropped_when_table_replaced(tmp_path):
     source = DATA / "poi__ConditionalFormattingSamples.xlsx"
     csv = _csv(tmp_path, "Book,Pages\nA,1\nB,2\n")
     out = refresh_table(source, csv, "Table1", output=tmp_path / "out.xlsx")
-    after = _entries(out)
+    after = zip_entries(out)
     assert not any(name.lower().endswith("calcchain.xml") for name in after)
     assert "calcChain" not in after["[Content_Types].xml"].decode()
     assert "calcChain" not in after["xl/_rels/workbook.xml.rels"].decode()
@@ -362,7 +351,7 @@ def test_new_and_edited_parts_keep_schema_order(tmp_path, source):
 
 def test_pivot_cache_reading_the_table_refreshes_on_load(tmp_path):
     source = DATA / "sheetjs__pivot_table_named_range.xlsx"
-    data = _entries(source)["xl/pivotCache/pivotCacheDefinition1.xml"]
+    data = zip_entries(source)["xl/pivotCache/pivotCacheDefinition1.xml"]
     stripped = tmp_path / "stripped.xlsx"  # the same workbook without refreshOnLoad, to see it set
     with zipfile.ZipFile(source) as zin, zipfile.ZipFile(stripped, "w", zipfile.ZIP_DEFLATED) as zout:
         for info in zin.infolist():
@@ -370,10 +359,10 @@ def test_pivot_cache_reading_the_table_refreshes_on_load(tmp_path):
             if info.filename == "xl/pivotCache/pivotCacheDefinition1.xml":
                 body = body.replace(b' refreshOnLoad="1"', b"")
             zout.writestr(info.filename, body)
-    assert b"refreshOnLoad" not in _entries(stripped)["xl/pivotCache/pivotCacheDefinition1.xml"]
+    assert b"refreshOnLoad" not in zip_entries(stripped)["xl/pivotCache/pivotCacheDefinition1.xml"]
     csv = _csv(tmp_path, "Foo,Bar,Baz,Qux,Quux\n1,2,3,4,5\n6,7,8,9,10\n")
     out = refresh_table(stripped, csv, "Table1", output=tmp_path / "out.xlsx")
-    after = _entries(out)["xl/pivotCache/pivotCacheDefinition1.xml"]
+    after = zip_entries(out)["xl/pivotCache/pivotCacheDefinition1.xml"]
     assert b'refreshOnLoad="1"' in after and b'<worksheetSource name="Table1"/>' in after
     assert data != after or b"refreshOnLoad" in data
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import lo_harness
 import pytest
+from helpers import zip_entries
 
 from xlplugin.core.errors import InputError
 from xlplugin.ooxml.book import open_book
@@ -32,11 +33,6 @@ Interested in diversion,90,Visited,people,"Expressed interest in diversionary ac
 Started diversion,40,Interested in diversion,people,
 Contacted police about diversion,25,none,people,"Contacted the numbers on the letter"
 """
-
-
-def _entries(path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as zf:
-        return {i.filename: zf.read(i) for i in zf.infolist()}
 
 
 @pytest.fixture
@@ -86,9 +82,9 @@ def _add_user_sheet(path: Path) -> None:
 
 def test_refresh_updates_owned_sheets_and_keeps_the_rest(tmp_path, report, new_csv):
     _add_user_sheet(report)
-    before = _entries(report)
+    before = zip_entries(report)
     out = refresh_workbook(report, new_csv, output=tmp_path / "out.xlsx")
-    after = _entries(out)
+    after = zip_entries(out)
     with open_package(out) as package:
         book = open_book(package, out)
         names = [s.name for s in book.sheets]
