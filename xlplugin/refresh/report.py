@@ -47,6 +47,7 @@ from xlplugin.ooxml.package import (
     xml_attr,
     xml_text,
 )
+from xlplugin.ooxml.schema import CHILD_ORDER
 from xlplugin.ooxml.styles import StyleMerger
 from xlplugin.refresh.edits import edited_cells, shared_strings, sheet_values  # noqa: F401 - re-exported
 from xlplugin.refresh.owned import (  # noqa: F401 - re-exported
@@ -535,17 +536,13 @@ def _renamed(rel, new_id: str):
     return Relationship(new_id, rel.type, rel.target, rel.external, rel.part)
 
 
-_AFTER_DRAWING = (
-    b"legacyDrawing",
-    b"legacyDrawingHF",
-    b"drawingHF",
-    b"picture",
-    b"oleObjects",
-    b"controls",
-    b"webPublishItems",
-    b"tableParts",
-    b"extLst",
-)
+def _after(local: str) -> tuple[bytes, ...]:
+    """The worksheet children the schema puts after `local`."""
+    order = CHILD_ORDER["worksheet"]
+    return tuple(name.encode() for name in order[order.index(local) + 1 :])
+
+
+_AFTER_DRAWING = _after("drawing")
 
 
 def _add_drawing_element(data: bytes) -> bytes:
@@ -621,16 +618,7 @@ def _drop_owned_parts(
         book.remove_override(child)
 
 
-_AFTER_LEGACY_DRAWING = (
-    b"legacyDrawingHF",
-    b"drawingHF",
-    b"picture",
-    b"oleObjects",
-    b"controls",
-    b"webPublishItems",
-    b"tableParts",
-    b"extLst",
-)
+_AFTER_LEGACY_DRAWING = _after("legacyDrawing")
 
 
 def _keep_comments(data: bytes, kept) -> bytes:
