@@ -49,3 +49,9 @@ def rezip(source, target, edit):
             if data is not None:
                 zout.writestr(info, data)
     return target
+
+
+def write(path, text: str):
+    """`text` as a UTF-8 file at `path`; the path."""
+    path.write_text(text, encoding="utf-8")
+    return path
