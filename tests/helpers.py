@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 import zipfile
+from pathlib import Path
 
 
 def add_table(sheet, ref: str, name: str | None, columns: list, data: list | None = None, **options) -> None:
@@ -55,3 +58,13 @@ def write(path, text: str):
     """`text` as a UTF-8 file at `path`; the path."""
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def fuzz_module(name: str):
+    """fuzz/NAME.py as a module (fuzz/ is a folder of scripts, not a package), imported once."""
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parents[1] / "fuzz" / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]

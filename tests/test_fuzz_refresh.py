@@ -7,7 +7,6 @@ sample of the written ones must open in LibreOffice whenever the mutated input d
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import random
 import shutil
@@ -17,21 +16,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from helpers import rezip
+from helpers import fuzz_module, rezip
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "data" / "xlsx"
 
 
-def _load_target():
-    spec = importlib.util.spec_from_file_location("fuzz_refresh", ROOT / "fuzz" / "fuzz_refresh.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["fuzz_refresh"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-fuzz = _load_target()
+fuzz = fuzz_module("fuzz_refresh")
 
 
 @pytest.mark.slow  # tens of seconds: run by `make test`, not by `make check`
