@@ -11,6 +11,7 @@ from xlplugin.report.common import (
     MAX_CLUSTERED_PROGRAMMES,
     SHORTHAND,
     Context,
+    chart_sheet,
     clip,
     column_widths,
     conf_text,
@@ -223,16 +224,8 @@ def _funnel_chart(lines, table: Table, series, alt: str, unit_text: str, *, heig
         description = (
             "Horizontal bars, one per stage in funnel order from the top; each bar is labelled with its count."
         )
-    return Sheet(
-        key="funnel_chart",
-        name="Funnel chart",
-        title=f"Chart: count at each stage of the funnel{suffix}",
-        description=description,
-        lines=tuple(lines),
-        table=table,
-        chart=chart,
-        landscape=True,
-    )
+    title = f"Chart: count at each stage of the funnel{suffix}"
+    return chart_sheet("funnel_chart", "Funnel chart", title, description, lines, table, chart)
 
 
 #: Colours of the clustered funnel chart, one per programme (Okabe and Ito's palette, safe for colour-blind

@@ -21,6 +21,7 @@ from xlplugin.report.common import (
     pct_text,
     shorthand,
     split_long,
+    table_sheet,
     unique_headers,
     value_cell,
 )
@@ -112,16 +113,11 @@ def programmes_sheet(ctx: Context) -> Sheet | None:
         if k in used:
             lines.append(Line(SHORTHAND[k]))
     lines = split_long(lines)
-    top = 2 + len(lines)
-    rows, _ = build(top)
-    return Sheet(
-        key="programmes",
-        name="Programmes",
-        title="Programmes side by side",
-        description="The count at each stage for every programme, and one rate compared across programmes.",
-        lines=tuple(lines),
-        table=Table(ownership.TABLE_NAMES["programmes"], hdrs, tuple(rows), top, 0, column_widths(hdrs, rows)),
-        landscape=len(hdrs) > 5,
+    rows, _ = build(2 + len(lines))  # the table's top row: its formulas point at their own cells
+    about = "The count at each stage for every programme, and one rate compared across programmes."
+    widths = column_widths(hdrs, rows)
+    return table_sheet(
+        "programmes", "Programmes", "Programmes side by side", about, lines, hdrs, rows, widths, landscape=len(hdrs) > 5
     )
 
 
