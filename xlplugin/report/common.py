@@ -308,7 +308,8 @@ def table_sheet(key: str, name: str, title: str, description: str, lines, header
     """An owned sheet: `lines`, then its one table at the sheet's `table_top`, named as
     `ownership.TABLE_NAMES[key]` records it."""
     sheet = Sheet(key=key, name=name, title=title, description=description, lines=tuple(lines), landscape=landscape)
-    table = Table(ownership.TABLE_NAMES[key], tuple(headers), tuple(rows), sheet.table_top, 0, tuple(widths))
+    rows = tuple(tuple(row) for row in rows)
+    table = Table(ownership.TABLE_NAMES[key], tuple(headers), rows, sheet.table_top, 0, tuple(widths))
     return sheet._replace(table=table)
 
 

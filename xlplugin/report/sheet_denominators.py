@@ -22,6 +22,7 @@ from xlplugin.report.common import (
     pct_text,
     shorthand,
     split_long,
+    table_sheet,
     unique_headers,
     value_cell,
 )
@@ -193,18 +194,12 @@ def denominators_sheet(ctx: Context, defs) -> Sheet:
     hdrs = unique_headers(headers)
     widths = list(column_widths(hdrs, rows, maximum=20))
     widths[col["Numerator within denominator"]] = 30
-    return Sheet(
-        key="denominators",
-        name="Denominators",
-        title="Denominators: one numerator, every denominator",
-        description=(
-            "Each numerator against each stage it could be divided by: the rate, its confidence interval, "
-            "and whether it is a proportion."
-        ),
-        lines=tuple(lines),
-        table=Table(ownership.TABLE_NAMES["denominators"], hdrs, tuple(map(tuple, rows)), top, 0, tuple(widths)),
-        landscape=True,
+    title = "Denominators: one numerator, every denominator"
+    about = (
+        "Each numerator against each stage it could be divided by: the rate, its confidence interval, "
+        "and whether it is a proportion."
     )
+    return table_sheet("denominators", "Denominators", title, about, lines, hdrs, rows, widths)
 
 
 def chart_numerator(ctx: Context, defs) -> str | None:

@@ -20,6 +20,7 @@ from xlplugin.report.common import (
     missing_reason,
     shorthand,
     split_long,
+    table_sheet,
     unique_headers,
     value_cell,
 )
@@ -191,15 +192,7 @@ def funnel_sheet(ctx: Context) -> Sheet:
         "Each stage's count and base, its rate of base with a confidence interval, rate of first stage and drop-off"
         + (", by programme." if several else ".")
     )
-    return Sheet(
-        key="funnel",
-        name="Funnel",
-        title=title,
-        description=description,
-        lines=tuple(lines),
-        table=Table(ownership.TABLE_NAMES["funnel"], hdrs, tuple(map(tuple, rows)), top, 0, tuple(widths)),
-        landscape=True,
-    )
+    return table_sheet("funnel", "Funnel", title, description, lines, hdrs, rows, widths)
 
 
 def _funnel_chart(lines, table: Table, series, alt: str, unit_text: str, *, height: int, by_programme=False) -> Sheet:
