@@ -595,31 +595,7 @@ def layout_of_table(table: Table, suppressed: tuple[int, int] = DEFAULT_SUPPRESS
     """`funnel_from_table`, also saying which layout and columns were taken (a `Layout`)."""
     from xlplugin.inputs.layout import read_layout
 
-    layout = read_layout(table, suppressed, options)
-    _refuse_too_many_stage_pairs(layout.funnel, table.name)
-    return layout
-
-
-#: Most stage pairs (each stage against itself and every earlier stage of its programme, summed
-#: over programmes). The report tabulates rates over such pairs, so its size grows with the
-#: square of a programme's stages: a 30 KB CSV of one 1,000-stage chain made `report` run for
-#: three minutes and exhaust 2.5 GB. 100,000 allows a 400-stage funnel, or 16,000 areas of
-#: 3 stages (about half a minute and under 1 GB for the report); real funnels have dozens.
-MAX_STAGE_PAIRS = 100_000
-
-
-def _refuse_too_many_stage_pairs(funnel: Funnel, name: str) -> None:
-    sizes = [len(p.stages) for p in funnel.programmes]
-    pairs = sum(k * (k + 1) // 2 for k in sizes)
-    if pairs > MAX_STAGE_PAIRS:
-        raise InputError(
-            Problem(
-                f"the funnel is too large to report: {len(sizes):,} programme(s) of up to {max(sizes):,} stages make "
-                f"{pairs:,} stage pairs (each stage with every earlier one), over the limit of {MAX_STAGE_PAIRS:,} "
-                "(e.g. 400 stages in one programme, or 16,000 programmes of 3 stages); a funnel has dozens of stages",
-                name,
-            )
-        )
+    return read_layout(table, suppressed, options)
 
 
 _DOT_GROUPED = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,0+)?")
