@@ -189,7 +189,8 @@ def decode(data: bytes, name: str = "<data>") -> tuple[str, str]:
        of ISO-8859-1 for every printable character, so German or French ISO-8859 exports read
        correctly too. Every byte decodes, so this cannot fail; a file in another legacy
        encoding (Mac Roman, cp1250) would show wrong accented letters, which is why the
-       report's data sheet shows the input as read.
+       report's data sheet shows the input as read. A file some of whose lines are UTF-8 and
+       others not is refused instead (`_refuse_mixed_encodings`).
     """
     if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")):
         raise InputError(
@@ -216,8 +217,57 @@ def decode(data: bytes, name: str = "<data>") -> tuple[str, str]:
         try:
             text, encoding = data.decode("utf-8"), "utf-8"
         except UnicodeDecodeError:
+            _refuse_mixed_encodings(data, name)
             text, encoding = codecs.charmap_decode(data, "strict", _CP1252_TABLE)[0], "cp1252"
     return text, encoding
+
+
+_LINE_ENDS = re.compile(rb"\r\n|\r|\n")
+
+
+def _refuse_mixed_encodings(data: bytes, name: str) -> None:
+    """A file that is not UTF-8 as a whole, but some of whose lines are: refused, naming one of each.
+
+    Such a file was pasted together (lines from a UTF-8 export appended to a cp1252 one, or the
+    reverse); read as cp1252 the UTF-8 lines become mojibake (`CafÃ©`), read as UTF-8 the others
+    fail. A line counts as UTF-8 when it has non-ASCII bytes, decodes as UTF-8, and every character
+    it then has is one cp1252 could have held: a cp1252 line that happens to be valid UTF-8 decodes
+    to characters outside that repertoire (`é££` to a CJK ideograph), so a pure cp1252 file still reads.
+    """
+    first_utf8: tuple[int, str] | None = None
+    first_other: tuple[int, int, str] | None = None
+    for number, line in enumerate(_LINE_ENDS.split(data), start=1):
+        if line.isascii():
+            continue
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if first_other is None:
+                first_other = (number, line[exc.start], bytes([line[exc.start]]).decode("cp1252", "replace"))
+        else:
+            if first_utf8 is None and _cp1252_can_hold(text):
+                first_utf8 = (number, next(c for c in text if not c.isascii()))
+        if first_utf8 is not None and first_other is not None:
+            break
+    if first_utf8 is None or first_other is None:
+        return
+    (u_line, u_char), (o_line, o_byte, o_char) = first_utf8, first_other
+    raise InputError(
+        Problem(
+            f"the file mixes two encodings: line {u_line} is UTF-8 (it has '{u_char}') but line {o_line} is not "
+            f"(its byte 0x{o_byte:02X} is '{o_char}' in Windows cp1252); read either way, one of them would be "
+            "garbled: fix the lines in one encoding and save the file as CSV UTF-8",
+            name,
+        )
+    )
+
+
+def _cp1252_can_hold(text: str) -> bool:
+    try:
+        text.encode("cp1252")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _strict(data: bytes, bom: int, encoding: str, name: str) -> str:
