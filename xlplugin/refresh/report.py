@@ -162,7 +162,11 @@ def _refresh_workbook(workbook: Path, csv, *, output, backup, force, prepared=No
                 overdispersion=str(record.get("overdispersion", "auto")),
             )
         if not force:
-            edited = edited_cells(book, owned, options, record_spec_or_none(record, str(workbook)))
+            as_recorded = options._replace(
+                periods=bool(record.get("periods", False)),
+                overdispersion=str(record.get("overdispersion", "auto")),
+            )
+            edited = edited_cells(book, owned, as_recorded, record_spec_or_none(record, str(workbook)))
             if edited:
                 shown = "; ".join(
                     f"sheet {sheet!r} {', '.join(cells[:12])}{' ...' if len(cells) > 12 else ''}"
