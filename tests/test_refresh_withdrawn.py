@@ -145,16 +145,20 @@ def test_app_titles_follow_the_sheets_a_refresh_removes_and_adds(tmp_path):
     assert "Funnel plot limits" in names and titles == names
     assert main(["refresh", str(book), str(single)]) == 0
     names, titles, ranges = _sheets_and_titles(book)
-    assert titles == names == [
-        "Cover",
-        "Contents",
-        "Notes",
-        "Funnel",
-        "Funnel chart",
-        "Denominators",
-        "Denominators chart",
-        "Data",
-    ]
+    assert (
+        titles
+        == names
+        == [
+            "Cover",
+            "Contents",
+            "Notes",
+            "Funnel",
+            "Funnel chart",
+            "Denominators",
+            "Denominators chart",
+            "Data",
+        ]
+    )
     assert "xlp_sheet_programmes" not in ranges and "xlp_sheet_funnel" in ranges
     # unzipped, no part names the withdrawn sheets any more
     holding = [name for name, text in _texts(book).items() if "Funnel plot limits" in text or "Programmes" in text]
