@@ -167,8 +167,12 @@ def _refresh_workbook(workbook: Path, csv, *, output, backup, force, prepared=No
                 previous_periods=previous,
             )
         if not force:
-            # as the last refresh from a CSV rendered it: the kept title retitled to the data's periods
-            shown_as = options._replace(previous_periods=previous)
+            # as the last refresh rendered it: the recorded options, the kept title retitled to the data's periods
+            shown_as = options._replace(
+                periods=bool(record.get("periods", False)),
+                overdispersion=str(record.get("overdispersion", "auto")),
+                previous_periods=previous,
+            )
             edited = edited_cells(book, owned, shown_as, record_spec_or_none(record, str(workbook)))
             if edited:
                 shown = _cells_by_sheet(edited)
@@ -184,6 +188,9 @@ def _refresh_workbook(workbook: Path, csv, *, output, backup, force, prepared=No
         fresh_keys = {sheet.key for sheet in layout.sheets}
         extras = {key: user_cells(book, name) for key, name in owned.items()}
         collisions = _collisions(extras, owned, layout)
+        for key in [key for key in owned if key not in fresh_keys]:
+            if _comment_rels(book, owned[key]):  # the user's comments would go with the sheet
+                collisions.setdefault(owned[key], []).append("comments")
         if collisions and not force:
             shown = _cells_by_sheet(collisions)
             raise InputError(
@@ -205,7 +212,7 @@ def _refresh_workbook(workbook: Path, csv, *, output, backup, force, prepared=No
         for key in [key for key in owned if key not in fresh_keys]:
             # the new data has no such sheet (e.g. fewer programmes): it goes, with its parts
             sheet = book.sheet_named(owned.pop(key))
-            _drop_owned_parts(book, sheet.part)
+            _drop_owned_parts(book, sheet.part, types=OWNED_PART_TYPES + KEPT_TYPES)  # its comments go with it
             book.remove_sheet(sheet)
             book.remove_defined_name(ownership.sheet_defined_name(key))
         fresh_bytes = render(layout)
@@ -417,6 +424,7 @@ def transplant(book: Book, fresh: Package, layout, owned: dict[str, str], extras
     for key, name in new_names:
         _add_defined_name(book, key, name)
     _order_like_contents(book, layout, {**owned, **dict(new_names)}, {key for key, _ in new_names})
+    book.sync_app_titles()  # the new sheets' defined names, now added
     styles = merger.result()
     if styles is not None:
         book.put(_styles_part(book), styles)
@@ -610,13 +618,26 @@ def _merged_drawing(
     _put_rels(book, user.part, entries)
 
 
+def _comment_rels(book: Book, sheet_name: str) -> list:
+    sheet = book.sheet_named(sheet_name)
+    if sheet is None or sheet.part is None:
+        return []
+    return [rel for rel in book.package.rels(sheet.part) if any(rel.type.endswith(t) for t in KEPT_TYPES)]
+
+
 def _drop_owned_parts(
-    book: Book, sheet_part: str, keep: frozenset[str] | set[str] = frozenset(), rewritten: str | None = None
+    book: Book,
+    sheet_part: str,
+    keep: frozenset[str] | set[str] = frozenset(),
+    rewritten: str | None = None,
+    types: tuple[str, ...] = OWNED_PART_TYPES,
 ) -> None:
     """Remove the parts hanging off an owned sheet (tables, drawings, charts...) and their rels.
 
     Parts in `keep` (the user's pictures and charts on the sheet) are left whole; `rewritten`
     (the user's drawing, which refresh rewrites) is searched for our charts but not removed.
+    `types` are the relationship types followed (a sheet removed whole takes its comments too:
+    left behind, unreferenced, their text and authors would still be in the file).
     """
     package = book.package
     keep_lower = {k.lower() for k in keep}
@@ -628,7 +649,7 @@ def _drop_owned_parts(
             if rel.external or not rel.part or not package.has(rel.part):
                 continue
             child = package.find(rel.part)
-            if child in seen or child.lower() in keep_lower or not any(rel.type.endswith(t) for t in OWNED_PART_TYPES):
+            if child in seen or child.lower() in keep_lower or not any(rel.type.endswith(t) for t in types):
                 continue
             seen.add(child)
             todo.append(child)
