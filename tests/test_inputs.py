@@ -247,6 +247,27 @@ def test_counts_and_percentages_that_disagree_are_reported_with_their_cell(tmp_p
     assert "line 3" not in err  # 62 is 9.27%: agrees
     assert f"{path}, line 4, column 'count': the count 80 and the percentage 9% of Visited (669) disagree" in err
     assert "9% of 669 is 57 to 63" in err and err.count("disagreement") == 1
+    (found,) = json.loads(r.stdout)["disagreements"]  # and in the JSON, located
+    assert found == {
+        "file": str(path),
+        "line": 4,
+        "column": "count",
+        "cell": None,
+        "programme": None,
+        "stage": "Contacted",
+        "count": "80",
+        "percent": "9%",
+        "base": "Visited",
+        "base_count": "669",
+        "allowed_low": 57,
+        "allowed_high": 63,
+        "message": "the count 80 and the percentage 9% of Visited (669) disagree: 9% of 669 is 57 to 63",
+    }
+
+
+def test_figures_that_agree_have_no_disagreements_in_the_json():
+    assert rates_json(INPUTS / "met-2020-visits-percentages.csv")["disagreements"] == []
+    assert rates_json(MET)["disagreements"] == []
 
 
 def test_a_disagreement_in_a_workbook_names_the_cell(tmp_path):
@@ -258,11 +279,14 @@ def test_a_disagreement_in_a_workbook_names_the_cell(tmp_path):
         ws.append(row)
     path = tmp_path / "both.xlsx"
     book.save(path)
-    r = run("rates", path)
+    r = run("rates", path, "--json")
     assert r.returncode == 0, r.stderr.decode()
     assert "Data!B3: the count 70 and the percentage 9% of Visited (669) disagree: 9% of 669 is 57 to 63" in (
         r.stderr.decode()
     )
+    (found,) = json.loads(r.stdout)["disagreements"]
+    assert (found["cell"], found["line"], found["count"], found["percent"]) == ("Data!B3", None, "70", "9%")
+    assert (found["allowed_low"], found["allowed_high"]) == (57, 63)
 
 
 # --------------------------------------------------------------------------------------------

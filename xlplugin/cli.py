@@ -224,7 +224,8 @@ def cmd_rates(args) -> int:
         from xlplugin.cases.cli import print_sql
 
         return print_sql(args)
-    funnel = _load(args).funnel
+    loaded = _load(args)
+    funnel = loaded.funnel
     case_funnel = getattr(args, "case_funnel", None)
     tables = [(p, funnel_rates(p, args.confidence, args.method)) for p in funnel.programmes]
     periods, changes, plot = _comparison(funnel, args)
@@ -235,6 +236,7 @@ def cmd_rates(args) -> int:
             "confidence": args.confidence,
             "method": args.method,
             "programmes": [{"name": p.name, "stages": [r.as_json() for r in rows]} for p, rows in tables],
+            "disagreements": [d.as_json() for d in getattr(loaded, "disagreements", ())],
         }
         if periods is not None:
             doc["periods"] = [p.name for p in periods]

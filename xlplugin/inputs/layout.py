@@ -48,6 +48,30 @@ class LayoutOptions:
     dash: str = "unavailable"
 
 
+@dataclass(frozen=True)
+class Disagreement:
+    """A published count that its published percentage does not allow (a GRIM-style check).
+
+    `where` locates the count cell (line and column, or `Sheet1!B7`); `low`/`high` are the counts
+    the percentage allows (`high` None when unbounded). The count is the one used."""
+
+    where: Problem
+    stage: str
+    programme: str | None
+    count: str
+    percent: str
+    base: str
+    base_count: str
+    low: int
+    high: int | None
+
+    def as_json(self) -> dict:
+        """The `disagreements` entry of `rates --json` (README, JSON interface)."""
+        where = {key: getattr(self.where, key) for key in ("file", "line", "column", "cell")}
+        said = {key: getattr(self, key) for key in ("programme", "stage", "count", "percent", "base", "base_count")}
+        return {**where, **said, "allowed_low": self.low, "allowed_high": self.high, "message": self.where.message}
+
+
 @dataclass
 class Layout:
     """The funnel, the layout detected, and what a user should be told (roles taken, disagreements)."""
@@ -56,6 +80,7 @@ class Layout:
     layout: str
     roles: dict[str, str]  # role -> header as spelled
     notes: list[str] = field(default_factory=list)
+    disagreements: list[Disagreement] = field(default_factory=list)
 
 
 def _key(header: str) -> str:
@@ -188,11 +213,13 @@ def read_layout(
         notes.append(f"layout: {layout}" + (f" (columns taken: {taken})" if taken else ""))
     funnel_problems: list[Problem] = []
     programmes: list[Programme] = []
+    disagreements: list[Disagreement] = []
     for _name, recs, count_position in groups:
-        recs, percent_notes, percent_problems = _resolve_percentages(
+        recs, disagreed, percent_problems = _resolve_percentages(
             recs, positions, count_position, suppressed, options, where
         )
-        notes.extend(percent_notes)
+        disagreements.extend(disagreed)
+        notes.extend(f"disagreement: {d.where}" for d in disagreed)
         funnel_problems.extend(percent_problems)
         try:
             built = build_funnel(recs, source=table.name, suppressed=suppressed, dash=options.dash)
@@ -212,7 +239,7 @@ def read_layout(
         raise InputError(funnel_problems)
     # a programme column headed 'period' or 'year' declares its values times (core.periods)
     periods = layout != WIDE and _key(roles.get("programme", "")) in ("period", "year")
-    return Layout(Funnel(tuple(programmes), table.name, periods=periods), layout, roles, notes)
+    return Layout(Funnel(tuple(programmes), table.name, periods=periods), layout, roles, notes, disagreements)
 
 
 _UNSET = object()
@@ -330,7 +357,7 @@ def _resolve_percentages(
     suppressed: tuple[int, int],
     options: LayoutOptions,
     where: _Where,
-) -> tuple[list[StageRecord], list[str], list[Problem]]:
+) -> tuple[list[StageRecord], list[Disagreement], list[Problem]]:
     """Counts from a percent column where the count is blank; a GRIM-style check where both are given.
 
     The percentage is of the stage's base (default the previous stage): its count interval is every
@@ -349,7 +376,7 @@ def _resolve_percentages(
         proportions = False
     counts: dict[tuple[object, str], Count] = {}
     previous: dict[object, str] = {}
-    notes: list[str] = []
+    found: list[Disagreement] = []
     problems: list[Problem] = []
     out: list[StageRecord] = []
     for rec in records:
@@ -406,5 +433,6 @@ def _resolve_percentages(
                 f"the count {given} and the percentage {shown} of {base_name} ({base}) disagree: "
                 f"{shown} of {base} is {allowed}"
             )
-            notes.append("disagreement: " + str(where.problem(message, rec.line, count_position)))
-    return out, notes, problems
+            located = where.problem(message, rec.line, count_position)
+            found.append(Disagreement(located, name, group, str(given), shown, base_name or "", str(base), low, high))
+    return out, found, problems

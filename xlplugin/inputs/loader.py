@@ -23,7 +23,7 @@ from xlplugin.core.counts import DEFAULT_SUPPRESSED
 from xlplugin.core.errors import InputError, Problem
 from xlplugin.core.funnel import Funnel
 from xlplugin.inputs.csvinput import STDIN, STDIN_LABEL, Table, read_bytes
-from xlplugin.inputs.layout import LayoutOptions
+from xlplugin.inputs.layout import Disagreement, LayoutOptions
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost more than it saves
 if TYPE_CHECKING:
@@ -62,6 +62,7 @@ class Loaded:
     roles: dict[str, str] = field(default_factory=dict)  # role ("stage", "count", "unit"...) -> header as spelled
     spec: ReportSpec | None = None  # the report spec, when the input was one
     spec_path: Path | None = None
+    disagreements: tuple[Disagreement, ...] = ()  # published counts their percentages do not allow
 
 
 def load(
@@ -135,6 +136,7 @@ def _load_data(
         layout=layout.layout,
         notes=tuple(layout.notes),
         roles=dict(layout.roles),
+        disagreements=tuple(layout.disagreements),
     )
 
 
