@@ -526,3 +526,117 @@ def test_a_lying_sheet_dimension_and_a_far_row_cost_nothing(tmp_path):
     r = run("rates", path, "--range", "A1:XFD20")
     assert r.returncode == 2 and "16,384 columns wide" in r.stderr.decode()
     assert rates_json(path, "--range", "A1:B1048576") == doc
+
+
+# --------------------------------------------------------------------------------------------
+# check and refresh read INPUT as rates does
+
+
+NEW_MET = (
+    "stage,count,base,unit\n"
+    "Identified for a visit,1200,,people\n"
+    "Visited,800,Identified for a visit,people\n"
+    "Interested in diversion,90,Visited,people\n"
+)
+
+
+def _report(tmp_path, source: Path = MET) -> Path:
+    out = tmp_path / "report.xlsx"
+    r = run("report", source, "-o", out, "--timestamp", "2021-06-17")
+    assert r.returncode == 0, r.stderr.decode()
+    return out
+
+
+def _funnel_counts(path: Path) -> list[tuple]:
+    """(programme, stage, count) of each row of a report's funnel table, read back with openpyxl."""
+    openpyxl = pytest.importorskip("openpyxl")
+    ws = openpyxl.load_workbook(path)["Funnel"]
+    rows = [[c.value for c in row] for row in ws[ws.tables["xlp_funnel"].ref]]
+    header = [str(h).lower() for h in rows[0]]
+    where = [header.index(h) if h in header else None for h in ("programme", "stage", "count (number)")]
+    return [tuple(None if i is None else r[i] for i in where) for r in rows[1:]]
+
+
+def test_refresh_reads_standard_input_once(tmp_path):
+    book = _report(tmp_path)
+    assert (None, "Visited", 669) in _funnel_counts(book)  # not vacuous: the old figures first
+    new = tmp_path / "new.csv"
+    new.write_text(NEW_MET)
+    r = subprocess.run(
+        ["bash", "-c", f"cat '{new}' | '{sys.executable}' -m xlplugin refresh '{book}' -"],
+        capture_output=True,
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stderr.decode()
+    assert [(s, c) for _, s, c in _funnel_counts(book)] == [
+        ("Identified for a visit", 1200),
+        ("Visited", 800),
+        ("Interested in diversion", 90),
+    ]
+
+
+def test_refresh_from_a_workbook_with_input_options(tmp_path):
+    book = _report(tmp_path)
+    rows = [[int(v) if v.isdigit() else v or None for v in line.split(",")] for line in NEW_MET.splitlines()]
+    new = _book(tmp_path, [["New figures"], [], *rows], name="new.xlsx", title="Data")
+    r = run("refresh", book, new, "--input-sheet", "Data", "-o", tmp_path / "a.xlsx")
+    assert r.returncode == 0, r.stderr.decode()
+    expected = [("Identified for a visit", 1200), ("Visited", 800), ("Interested in diversion", 90)]
+    assert [(s, c) for _, s, c in _funnel_counts(tmp_path / "a.xlsx")] == expected
+    r = run("refresh", book, new, "--input-range", "Data!A3:D6", "-o", tmp_path / "b.xlsx")
+    assert r.returncode == 0, r.stderr.decode()
+    assert [(s, c) for _, s, c in _funnel_counts(tmp_path / "b.xlsx")] == expected
+    r = run("refresh", book, new, "--input-sheet", "Nope", "-o", tmp_path / "c.xlsx")
+    assert r.returncode == 2 and "Nope" in r.stderr.decode() and not (tmp_path / "c.xlsx").exists()
+    r = run("refresh", book, new, "--sheet", "Data")  # refresh's own --sheet goes with --table
+    assert r.returncode == 2 and "--input-sheet" in r.stderr.decode()
+
+
+def test_refresh_from_a_wide_table_equals_refresh_from_the_long_one(tmp_path):
+    book = _report(tmp_path, PREVENT)
+    first = _funnel_counts(book)
+    assert ("Referred to Prevent", 6922) in [(s, c) for _, s, c in first]
+    for source, extra in (
+        (INPUTS / "prevent-channel-wide.csv", ()),
+        (INPUTS / "prevent-channel-long.csv", ()),
+        (PREVENT_BOOK, ("--input-format", "xlsx")),
+    ):
+        out = tmp_path / f"{source.stem}.xlsx"
+        r = run("refresh", book, source, *extra, "-o", out)
+        assert r.returncode == 0, (source, r.stderr.decode())
+        assert _funnel_counts(out) == first, source
+    r = run("refresh", book, INPUTS / "prevent-channel-wide.csv", "--layout", "long", "-o", tmp_path / "x.xlsx")
+    assert r.returncode == 2 and "the header has no 'count' column" in r.stderr.decode()  # --layout is heard
+
+
+def test_refresh_table_writes_a_workbook_range_as_a_table(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    target = _book(tmp_path, [["my", "sheet"], [1, 2]], name="target.xlsx")
+    r = run("refresh", target, MET_BOOK, "--table", "Fresh", "--input-range", "Range!B6:F11")
+    assert r.returncode == 0, r.stderr.decode()
+    ws = openpyxl.load_workbook(target)["Fresh"]
+    rows = [[c.value for c in row] for row in ws[ws.tables["Fresh"].ref]]
+    assert rows[0] == ["stage", "count", "base", "unit", "note"]
+    assert [(r[0], r[1]) for r in rows[1:3]] == [("Identified for a visit", 1000), ("Visited", 669)]  # numbers
+    r = run("refresh", target, MET_BOOK, "--table", "Again", "--layout", "wide")
+    assert r.returncode == 2 and "--layout reads a funnel" in r.stderr.decode()
+
+
+def test_check_reads_input_as_rates_does(tmp_path):
+    article = ROOT / "tests" / "data" / "articles" / "01-lbc-met-visits-2021.txt"
+    expected = run("check", article, MET, "--json")
+    assert expected.returncode == 0, expected.stderr.decode()
+    doc = json.loads(expected.stdout)
+    assert doc["claims"], "not vacuous: the article has claims"
+    for extra in (("--sheet", "Table 1"), ("--table", "MetVisits"), ("--range", "Range!B6:F11")):
+        r = run("check", article, MET_BOOK, *extra, "--json")
+        assert r.returncode == 0, (extra, r.stderr.decode())
+        got = json.loads(r.stdout)
+        assert {**got, "input": None} == {**doc, "input": None}, extra
+    r = run("check", article, "-", "--json", "--format", "xlsx", stdin=MET_BOOK.read_bytes())
+    assert r.returncode == 0, r.stderr.decode()
+    assert json.loads(r.stdout)["claims"] == doc["claims"]
+    out = tmp_path / "claims.xlsx"
+    r = run("check", article, "-", "-o", out, stdin=MET.read_bytes())  # the workbook from standard input, read once
+    assert r.returncode == 0, r.stderr.decode()
+    assert (None, "Visited", 669) in _funnel_counts(out)

@@ -63,6 +63,8 @@ class Loaded:
     spec: ReportSpec | None = None  # the report spec, when the input was one
     spec_path: Path | None = None
     disagreements: tuple[Disagreement, ...] = ()  # published counts their percentages do not allow
+    options: ReadOptions = field(default_factory=ReadOptions)  # how it was read (for `reread`)
+    suppressed: tuple[int, int] = DEFAULT_SUPPRESSED
 
 
 def load(
@@ -74,15 +76,53 @@ def load(
 ) -> Loaded:
     """Read `source` (a path, `-` for standard input, or bytes) once; InputError naming where it is wrong."""
     options = options or ReadOptions()
+    data, path, label = _read_once(source, options, name)
+    kind = _kind(path, data, options.format, label)
+    if kind == "spec":
+        return _load_spec(data, path, label, suppressed, options)
+    return _load_data(data, path, label, kind, suppressed, options)
+
+
+def load_table(source: str | Path | bytes, *, options: ReadOptions | None = None, name: str | None = None) -> Table:
+    """The data of `source` as a plain table of text (a CSV, or a workbook's sheet, table or range), read once.
+
+    For `refresh --table`, which writes a table as it is: no layout, no funnel. A report spec is refused.
+    """
+    options = options or ReadOptions()
+    data, path, label = _read_once(source, options, name)
+    kind = _kind(path, data, options.format, label)
+    if kind == "spec":
+        raise InputError(Problem("this is a report spec, not a table: give the CSV or workbook it names", label))
+    return _read_data_table(data, label, kind, options)
+
+
+def _read_once(source: str | Path | bytes, options: ReadOptions, name: str | None) -> tuple[bytes, Path | None, str]:
+    """The bytes of `source` (a path, `-` or bytes), its path (None for standard input or bytes), and its label."""
     if options.format is not None and options.format not in FORMATS:
         raise InputError(Problem(f"format '{options.format}' is not one of {', '.join(FORMATS)}", column="--format"))
     is_stdin = not isinstance(source, (bytes, bytearray, memoryview)) and str(source) == STDIN
     data, label = read_bytes(source, name or (STDIN_LABEL if is_stdin else None), workbook_limit=MAX_WORKBOOK_BYTES)
     path = None if is_stdin or isinstance(source, (bytes, bytearray, memoryview)) else Path(source)
-    kind = _kind(path, data, options.format, label)
-    if kind == "spec":
-        return _load_spec(data, path, label, suppressed, options)
-    return _load_data(data, path, label, kind, suppressed, options)
+    return data, path, label
+
+
+def reread(loaded: Loaded, suppressed: tuple[int, int]) -> Loaded:
+    """`loaded` with its funnel read again from its table (already in memory) for another suppressed range.
+
+    `refresh` validates the new data before it opens the workbook, whose record then says the range.
+    """
+    if tuple(suppressed) == loaded.suppressed:
+        return loaded
+    from xlplugin.inputs.csvinput import layout_of_table
+
+    layout = layout_of_table(loaded.table, suppressed, loaded.options)
+    return replace(
+        loaded,
+        funnel=layout.funnel,
+        notes=tuple(layout.notes),
+        disagreements=tuple(layout.disagreements),
+        suppressed=(suppressed[0], suppressed[1]),
+    )
 
 
 def _kind(path: Path | None, data: bytes, fmt: str | None, label: str) -> str:
@@ -111,19 +151,9 @@ def _load_data(
 ) -> Loaded:
     import hashlib
 
-    from xlplugin.inputs.csvinput import layout_of_table, read_table
+    from xlplugin.inputs.csvinput import layout_of_table
 
-    if kind == "xlsx":
-        from xlplugin.inputs.xlsxinput import read_workbook
-
-        table = read_workbook(data, label, sheet=options.sheet, table=options.table, cell_range=options.cell_range)
-    else:
-        for option, flag in ((options.sheet, "--sheet"), (options.table, "--table"), (options.cell_range, "--range")):
-            if option is not None:
-                raise InputError(
-                    Problem(f"{flag} chooses data in a workbook, but this is a CSV file", label, column=flag)
-                )
-        table = read_table(data, label)
+    table = _read_data_table(data, label, kind, options)
     layout = layout_of_table(table, suppressed, options)
     return Loaded(
         name=label,
@@ -137,7 +167,23 @@ def _load_data(
         notes=tuple(layout.notes),
         roles=dict(layout.roles),
         disagreements=tuple(layout.disagreements),
+        options=options,
+        suppressed=(suppressed[0], suppressed[1]),
     )
+
+
+def _read_data_table(data: bytes, label: str, kind: str, options: ReadOptions) -> Table:
+    """The bytes of a CSV or a workbook as a table of text; a workbook's sheet, table or range as chosen."""
+    from xlplugin.inputs.csvinput import read_table
+
+    if kind == "xlsx":
+        from xlplugin.inputs.xlsxinput import read_workbook
+
+        return read_workbook(data, label, sheet=options.sheet, table=options.table, cell_range=options.cell_range)
+    for option, flag in ((options.sheet, "--sheet"), (options.table, "--table"), (options.cell_range, "--range")):
+        if option is not None:
+            raise InputError(Problem(f"{flag} chooses data in a workbook, but this is a CSV file", label, column=flag))
+    return read_table(data, label)
 
 
 def _load_spec(data: bytes, path: Path | None, label: str, suppressed: tuple[int, int], options: ReadOptions) -> Loaded:
