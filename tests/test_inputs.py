@@ -178,6 +178,48 @@ def test_a_dash_may_mean_zero():
     assert parse_count("-").high is None
 
 
+def _counts_of(doc: dict) -> list[tuple]:
+    return [(s["stage"], s["count_low"], s["count_high"]) for s in doc["programmes"][0]["stages"]]
+
+
+def test_which_tokens_mean_not_available_or_zero_is_configurable(tmp_path):
+    path = tmp_path / "missing.csv"
+    path.write_text("stage,count\nReferred,100\nAssessed,\u2013\nStarted,n/a\nLeft,-9\nOther,..\n")
+    r = run("rates", path)  # by default 'n/a' and '-9' are not counts, named by line
+    assert r.returncode == 2
+    assert "line 4, column 'count': 'n/a' is not a count" in r.stderr.decode()
+    assert "line 5, column 'count': a count cannot be negative (-9)" in r.stderr.decode()
+    unbounded = [("Referred", 100, 100)] + [(s, 0, None) for s in ("Assessed", "Started", "Left", "Other")]
+    assert _counts_of(rates_json(path, "--not-available", "..,-,N/A,-9")) == unbounded
+    zeroed = rates_json(path, "--not-available", "n/a, -9, ..", "--zero", "-")  # an en dash is a '-'
+    assert _counts_of(zeroed)[1] == ("Assessed", 0, 0) and _counts_of(zeroed)[2:] == unbounded[2:]
+    assert _counts_of(rates_json(path, "--not-available", "n/a,-9,..", "--dash", "zero"))[1] == ("Assessed", 0, 0)
+    r = run("rates", path, "--not-available", "n/a,-9")  # '..' is the publisher's, and now not listed
+    assert r.returncode == 2 and "line 6, column 'count': '..' is not a count" in r.stderr.decode()
+    r = run("rates", path, "--not-available", "n/a,-", "--zero", "-")
+    assert r.returncode == 2 and "option --not-available: '-' cannot mean both" in r.stderr.decode()
+    r = run("rates", path, "--zero=-,,x")  # a list that starts with a dash is given with '='
+    assert r.returncode == 2 and "option --zero: the zero tokens are separated by commas" in r.stderr.decode()
+
+
+def test_the_not_available_tokens_reach_every_reader(tmp_path):
+    """A workbook, a wide table, and the commands other than rates read them too."""
+    book = _book(tmp_path, [["stage", "count"], ["Referred", 100], ["Assessed", "-"]], name="dash.xlsx")
+    assert _counts_of(rates_json(book, "--zero", "-"))[1] == ("Assessed", 0, 0)
+    wide = tmp_path / "wide.csv"
+    wide.write_text("stage,2020,2021\nReferred,100,90\nAssessed,-,n/a\n")
+    doc = rates_json(wide, "--zero", "-", "--not-available", "n/a")
+    assert [(p["name"], p["stages"][1]["count_high"]) for p in doc["programmes"]] == [("2020", 0), ("2021", None)]
+    r = run("claim", "0%", wide, "--zero", "-", "--not-available", "n/a", "--programme", "2020", "--json")
+    assert r.returncode == 0, r.stderr.decode()
+    assert json.loads(r.stdout)["verdict"] == "reproduced"
+    out = tmp_path / "r.xlsx"
+    r = run("report", wide, "-o", out, "--zero", "-", "--not-available", "n/a")
+    assert r.returncode == 0, r.stderr.decode()
+    r = run("refresh", out, wide, "--not-available", "..")  # 'n/a' is no longer read: refused, nothing written
+    assert r.returncode == 2 and "'n/a' is not a count" in r.stderr.decode()
+
+
 def test_a_range_from_high_to_low_is_refused():
     with pytest.raises(ValueError, match="from high to low"):
         parse_count("4-1")

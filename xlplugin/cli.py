@@ -97,6 +97,12 @@ def _add_input_options(p: argparse.ArgumentParser, format_flag: str = "--format"
     g.add_argument("--layout", choices=("one-row-per-stage", "wide", "long"), help="override the detected layout")
     g.add_argument("--programme-column", metavar="NAME", help="the column that names programmes (long tables)")
     g.add_argument("--dash", choices=("unavailable", "zero"), default="unavailable", help="what a '-' count means")
+    g.add_argument(
+        "--not-available",
+        metavar="TOKEN[,TOKEN]",
+        help="the counts that mean not available, besides [x], x, [z], z (default: ..,-)",
+    )
+    g.add_argument("--zero", metavar="TOKEN[,TOKEN]", help="the counts that mean nil, 0 (such as -)")
 
     def flags(name: str) -> list[str]:
         return [f"--input-{name}"] if own_table else [f"--{name}", f"--input-{name}"]
@@ -207,6 +213,8 @@ def read_options(args):
         layout=args.layout,
         programme_column=args.programme_column,
         dash=args.dash,
+        not_available=args.not_available,
+        zero=args.zero,
         format=args.input_format,
         sheet=args.input_sheet,
         table=args.input_table,

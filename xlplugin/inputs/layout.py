@@ -13,7 +13,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from xlplugin.core.counts import DEFAULT_SUPPRESSED, FROM_PERCENTAGE, Count, parse_count, percentage_interval
+from xlplugin.core.counts import (
+    DEFAULT_SUPPRESSED,
+    FROM_PERCENTAGE,
+    Count,
+    Missing,
+    parse_count,
+    percentage_interval,
+)
 from xlplugin.core.errors import InputError, Problem
 from xlplugin.core.funnel import OUTSIDE, Funnel, Programme, StageRecord, build_funnel
 from xlplugin.ooxml.cellref import column_letters
@@ -41,11 +48,22 @@ _WIDE_FIXED = ("stage", "base", "unit", "rounding", "note")
 
 @dataclass(frozen=True)
 class LayoutOptions:
-    """What the user said on the command line: `--layout`, `--programme-column`, `--dash`."""
+    """What the user said on the command line: `--layout`, `--programme-column`, `--dash`,
+    `--not-available`, `--zero` (comma-separated tokens; None: the default, `core.counts.Missing`)."""
 
     layout: str | None = None
     programme_column: str | None = None
     dash: str = "unavailable"
+    not_available: str | None = None
+    zero: str | None = None
+
+    def missing(self) -> Missing:
+        """The tokens that mean not available or zero; InputError naming the option at fault."""
+        try:
+            return Missing.parse(self.not_available, self.zero, self.dash)
+        except ValueError as exc:
+            option = "--zero" if "zero tokens" in str(exc) else "--dash" if "dash" in str(exc) else "--not-available"
+            raise InputError(Problem(str(exc), column=option)) from None
 
 
 @dataclass(frozen=True)
@@ -168,6 +186,7 @@ def read_layout(
     where = _Where(table)
     if options.layout is not None and options.layout not in LAYOUTS:
         raise InputError(Problem(f"layout '{options.layout}' is not one of {', '.join(LAYOUTS)}", column="--layout"))
+    missing = options.missing()
     positions, problems = assign_roles(table, options)
     if problems:
         raise InputError(problems)
@@ -216,13 +235,13 @@ def read_layout(
     disagreements: list[Disagreement] = []
     for _name, recs, count_position in groups:
         recs, disagreed, percent_problems = _resolve_percentages(
-            recs, positions, count_position, suppressed, options, where
+            recs, positions, count_position, suppressed, missing, where
         )
         disagreements.extend(disagreed)
         notes.extend(f"disagreement: {d.where}" for d in disagreed)
         funnel_problems.extend(percent_problems)
         try:
-            built = build_funnel(recs, source=table.name, suppressed=suppressed, dash=options.dash)
+            built = build_funnel(recs, source=table.name, suppressed=suppressed, dash=missing)
         except InputError as exc:
             spots = {
                 "count": count_position,
@@ -355,7 +374,7 @@ def _resolve_percentages(
     positions: dict[str, int],
     count_position: int | None,
     suppressed: tuple[int, int],
-    options: LayoutOptions,
+    missing: Missing,
     where: _Where,
 ) -> tuple[list[StageRecord], list[Disagreement], list[Problem]]:
     """Counts from a percent column where the count is blank; a GRIM-style check where both are given.
@@ -391,11 +410,7 @@ def _resolve_percentages(
             given = rec.count
         elif not _is_blank(rec.count):
             try:
-                given = (
-                    rec.count
-                    if isinstance(rec.count, Count)
-                    else parse_count(rec.count, None, suppressed, options.dash)
-                )
+                given = rec.count if isinstance(rec.count, Count) else parse_count(rec.count, None, suppressed, missing)
             except ValueError:
                 given = None  # build_funnel reports it, located
         if given is not None:
