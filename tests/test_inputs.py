@@ -3,6 +3,7 @@ percentages without counts, pipes, and refusals that name the line and column or
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import subprocess
@@ -276,6 +277,51 @@ def test_a_proportion_column_is_read_as_percentages(tmp_path):
     path.write_text("stage,count,rate\nVisited,669,\nInterested,,0.09\n")
     stage = rates_json(path)["programmes"][0]["stages"][1]
     assert (stage["count_low"], stage["count_high"]) == (57, 63)
+
+
+def _half_up_counts(percent: str, base: int) -> list[int]:
+    """Every whole n of `base` whose percentage, rounded half up to the places `percent` shows, is it."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    digits = percent.rstrip("%")
+    quantum = Decimal(1).scaleb(-len(digits.partition(".")[2]))
+    return [n for n in range(base + 1) if (Decimal(100 * n) / base).quantize(quantum, ROUND_HALF_UP) == Decimal(digits)]
+
+
+def test_a_wide_table_of_percentages_below_a_row_of_counts(tmp_path):
+    wide = INPUTS / "prevent-channel-wide-percentages.csv"
+    doc = rates_json(wide)
+    truth = {(p["name"], s["stage"]): s["count"] for p in rates_json(PREVENT)["programmes"] for s in p["stages"]}
+    header = wide.read_text().splitlines()[0].split(",")
+    cells = {line.split(",")[0]: line for line in wide.read_text().splitlines()[1:]}
+    for programme in doc["programmes"]:
+        first, discussed, adopted = programme["stages"]
+        assert first["count"] == truth[(programme["name"], first["stage"])] and first["flags"] == ["first_stage"]
+        # the brute-force oracle: the counts of the (exact) base whose percentage reads as published
+        published = cells[discussed["stage"]].split(",")[header.index(programme["name"])]
+        allowed = _half_up_counts(published, first["count"])
+        assert (discussed["count_low"], discussed["count_high"]) == (allowed[0], allowed[-1])
+        assert discussed["count"] is None and "from_percentage" in discussed["flags"]
+        for stage in (discussed, adopted):  # the published figures the percentages came from are inside
+            assert stage["count_low"] <= truth[(programme["name"], stage["stage"])] <= stage["count_high"]
+    # read as the same percentages in one row per stage (a long table with a percent column) are
+    long = tmp_path / "long.csv"
+    rows = ["programme,stage,count,percent,base"]
+    for line in wide.read_text().splitlines()[1:]:
+        stage, *values, base = next(csv.reader([line]))
+        for year, value in zip(header[1:-1], values, strict=True):
+            count, percent = ("", value) if value.endswith("%") else (value.replace(",", ""), "")
+            rows.append(f"{year},{stage},{count},{percent},{base}")
+    long.write_text("\n".join(rows) + "\n")
+    assert rates_json(long)["programmes"] == doc["programmes"]
+
+
+def test_a_percentage_in_a_wide_table_without_a_count_above_names_its_cell(tmp_path):
+    path = tmp_path / "wide.csv"
+    path.write_text("stage,2020,2021\nReferred,42%,100\nAssessed,50%,50%\n")
+    r = run("rates", path)
+    assert r.returncode == 2
+    assert f"{path}, line 2, column '2020': a percentage needs a count to be a percentage of" in r.stderr.decode()
 
 
 def test_counts_and_percentages_that_disagree_are_reported_with_their_cell(tmp_path):

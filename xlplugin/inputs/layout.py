@@ -11,7 +11,7 @@ workbook cell) of the value at fault.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from xlplugin.core.counts import (
     DEFAULT_SUPPRESSED,
@@ -381,13 +381,18 @@ def _resolve_percentages(
 
     The percentage is of the stage's base (default the previous stage): its count interval is every
     whole number consistent with the percentage at its stated precision (`percentage_interval`).
+    A count cell written as a percentage (`42%`: a wide table's cells below a row of counts) is
+    read the same way, in its own column (programme).
     """
     i = positions.get("percent")
-    if i is None:
+    in_count = {rec.line for rec in records if isinstance(rec.count, str) and rec.count.strip().endswith("%")}
+    if i is None and not in_count:
         return records, [], []
     table = where.table
     rows_by_line = dict(zip(table.lines, table.rows, strict=True))
-    texts = {rec.line: rows_by_line[rec.line][i].strip() for rec in records if rec.line in rows_by_line}
+    texts = {}
+    if i is not None:
+        texts = {rec.line: rows_by_line[rec.line][i].strip() for rec in records if rec.line in rows_by_line}
     numbers = [t for t in texts.values() if t and not t.endswith("%")]
     try:
         proportions = bool(numbers) and all(float(t) <= 1 for t in numbers)
@@ -404,7 +409,10 @@ def _resolve_percentages(
         base_text = (rec.base or "").strip()
         base_name = None if base_text.lower() == OUTSIDE else (base_text or previous.get(group))
         previous[group] = name
-        percent = texts.get(rec.line, "")
+        percent, spot = texts.get(rec.line, ""), i
+        if rec.line in in_count and isinstance(rec.count, str):
+            percent, spot = rec.count.strip(), count_position
+            rec = replace(rec, count="")
         given = None
         if isinstance(rec.count, Count):
             given = rec.count
@@ -423,14 +431,14 @@ def _resolve_percentages(
             if given is None:
                 why = "it has no base stage" if not base_name else f"its base '{base_name}' has no count above it"
                 problems.append(
-                    where.problem(f"a percentage needs a count to be a percentage of, and {why}", rec.line, i)
+                    where.problem(f"a percentage needs a count to be a percentage of, and {why}", rec.line, spot)
                 )
             out.append(rec)
             continue
         try:
             low, high = percentage_interval(_percent_text(percent, proportions), base.low, base.high)
         except ValueError as exc:
-            problems.append(where.problem(str(exc), rec.line, i))
+            problems.append(where.problem(str(exc), rec.line, spot))
             out.append(rec)
             continue
         shown = percent if percent.endswith("%") else _percent_text(percent, proportions) + "%"
