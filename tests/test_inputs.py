@@ -316,6 +316,39 @@ def test_a_wide_table_of_percentages_below_a_row_of_counts(tmp_path):
     assert rates_json(long)["programmes"] == doc["programmes"]
 
 
+def test_cells_formatted_as_percentages_read_as_they_show(tmp_path):
+    """A workbook's 0.231 formatted 0.0% is the 23.1% its cell shows: the CSV's figures, not a count of 0.231."""
+    wide = INPUTS / "prevent-channel-wide-percentages.csv"
+    lines = list(csv.reader(wide.read_text().splitlines()))
+
+    def percent_cells(ws):
+        for row in ws.iter_rows(min_row=3):
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.endswith("%"):
+                    cell.number_format = "0.0%"
+                    cell.value = float(cell.value[:-1]) / 100 + 0.00004  # stored more precisely than shown
+
+    rows = [
+        ["Prevent referrals by year"],
+        [],
+        *([v.replace(",", "") if v[:1].isdigit() and "%" not in v else v for v in r] for r in lines),
+    ]
+    rows = [[int(v) if isinstance(v, str) and v.isdigit() else v or None for v in r] for r in rows]
+    book = _book(tmp_path, rows, name="percent.xlsx", title="Table 1", edit=percent_cells)
+    assert rates_json(book) == rates_json(wide)
+    assert rates_json(book)["programmes"][0]["stages"][1]["count_high"] == 1328  # not vacuous: 23.1% of 5,737
+
+
+@pytest.mark.parametrize(
+    "code, decimals",
+    [("0%", 0), ("0.0%", 1), ("#,##0.00%", 2), ("0.0%;[Red]-0.0%", 1), ('0" %"', None), ("0\\%", None), ("0.0", None)],
+)
+def test_which_number_formats_show_a_percentage(code, decimals):
+    from xlplugin.inputs.xlsxinput import _percent_decimals
+
+    assert _percent_decimals(code) == decimals
+
+
 def test_a_percentage_in_a_wide_table_without_a_count_above_names_its_cell(tmp_path):
     path = tmp_path / "wide.csv"
     path.write_text("stage,2020,2021\nReferred,42%,100\nAssessed,50%,50%\n")
@@ -442,7 +475,8 @@ def test_workbook_options_are_checked(tmp_path):
     r = run("rates", MET_BOOK, "--range", "B6")
     assert r.returncode == 2 and "option --range" in r.stderr.decode()
     r = run("rates", MET, "--sheet", "Table 1")
-    assert r.returncode == 2 and "--sheet chooses data in a workbook, but this is a CSV file" in r.stderr.decode()
+    assert r.returncode == 2
+    assert "--sheet (--input-sheet) chooses data in a workbook, but this is a CSV file" in r.stderr.decode()
 
 
 def test_a_file_named_xlsx_that_is_not_a_workbook(tmp_path):

@@ -181,8 +181,11 @@ def _read_data_table(data: bytes, label: str, kind: str, options: ReadOptions) -
 
         return read_workbook(data, label, sheet=options.sheet, table=options.table, cell_range=options.cell_range)
     for option, flag in ((options.sheet, "--sheet"), (options.table, "--table"), (options.cell_range, "--range")):
-        if option is not None:
-            raise InputError(Problem(f"{flag} chooses data in a workbook, but this is a CSV file", label, column=flag))
+        if option is not None:  # (`refresh` spells them --input-sheet, --input-table, --input-range)
+            also = flag.replace("--", "--input-")
+            raise InputError(
+                Problem(f"{flag} ({also}) chooses data in a workbook, but this is a CSV file", label, column=flag)
+            )
     return read_table(data, label)
 
 
