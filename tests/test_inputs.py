@@ -51,6 +51,8 @@ def test_met_figures_in_every_workbook_shape_give_the_csv_rates():
     assert rates_json(MET_BOOK, "--sheet", "Table 1") == expected  # title block; "1,000" typed as text
     assert rates_json(MET_BOOK, "--range", "Range!B6:F11") == expected
     assert rates_json(MET_BOOK, "--sheet", "Range", "--range", "B6:F11") == expected
+    assert rates_json(MET_BOOK, "--input-sheet", "Range", "--input-range", "B6:F11") == expected  # refresh's names
+    assert rates_json(MET_BOOK, "--input-table", "MetVisits", "--input-format", "xlsx") == expected
 
 
 def test_met_figures_wide_and_long_give_the_same_rates(tmp_path):

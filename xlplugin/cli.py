@@ -88,11 +88,14 @@ def _add_input_options(p: argparse.ArgumentParser, format_flag: str = "--format"
     `report` spends `--format` on what it writes (xlsx or ods), so there INPUT's is `--input-format`.
     `refresh` (`own_table`) spends `--sheet` and `--table` on the table it writes into WORKBOOK, so
     there INPUT's sheet, table and range are only `--input-sheet`, `--input-table`, `--input-range`
-    (every command accepts those spellings too).
+    (every command accepts those spellings too, and `--input-format`).
     """
     g = p.add_argument_group("reading INPUT (a CSV, an .xlsx/.xlsm workbook, a .toml spec, or - for standard input)")
     g.add_argument(
-        format_flag, dest="input_format", choices=("csv", "xlsx"), help="what INPUT is, when its bytes cannot tell"
+        *dict.fromkeys((format_flag, "--input-format")),
+        dest="input_format",
+        choices=("csv", "xlsx"),
+        help="what INPUT is, when its bytes cannot tell",
     )
     g.add_argument("--layout", choices=("one-row-per-stage", "wide", "long"), help="override the detected layout")
     g.add_argument("--programme-column", metavar="NAME", help="the column that names programmes (long tables)")
@@ -170,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_case_options(p)
     p.set_defaults(run=cmd_report)
 
-    p = sub.add_parser("refresh", help="update a workbook from a new CSV, keeping everything else")
+    p = sub.add_parser("refresh", help="update a workbook from new data (a CSV or a workbook), keeping everything else")
     p.add_argument("workbook", metavar="WORKBOOK", help="the .xlsx/.xlsm to update")
     p.add_argument(
         "input", metavar="INPUT", help="the new data: a CSV, a workbook, a report spec, or - for standard input"
