@@ -228,6 +228,28 @@ def test_a_range_from_high_to_low_is_refused():
         parse_count("4-1")
 
 
+def test_a_report_remembers_its_tokens_for_refresh(tmp_path):
+    """Made with --zero - --not-available n/a, a report refreshes from the same file without them
+    (its own data sheet, checked for hand edits, is read the same way); options given override."""
+    import zipfile
+
+    path = tmp_path / "tokens.csv"
+    path.write_text("stage,count\nReferred,100\nAssessed,-\nStarted,n/a\n")
+    book = tmp_path / "r.xlsx"
+    r = run("report", path, "-o", book, "--zero", "-", "--not-available", "n/a")
+    assert r.returncode == 0, r.stderr.decode()
+    with zipfile.ZipFile(book) as z:
+        assert b'"missing":{"not_available":["n/a"],"zero":["-"]}' in z.read("docProps/custom.xml")
+    assert _funnel_counts(book)[1] == (None, "Assessed", 0)
+    path.write_text("stage,count\nReferred,120\nAssessed,-\nStarted,n/a\n")
+    r = run("refresh", book, path)
+    assert r.returncode == 0, r.stderr.decode()
+    assert [c for _p, _s, c in _funnel_counts(book)][:2] == [120, 0]
+    r = run("refresh", book, path, "--not-available", "n/a,-", "-o", tmp_path / "na.xlsx")  # '-' not available now
+    assert r.returncode == 0, r.stderr.decode()
+    assert _funnel_counts(tmp_path / "na.xlsx")[1] == (None, "Assessed", "[x]")
+
+
 # --------------------------------------------------------------------------------------------
 # percentages without counts
 

@@ -141,6 +141,20 @@ class Missing:
                 raise ValueError(f"'{both[0]}' cannot mean both not available and zero")
         return cls(frozenset(unavailable), frozenset(zeros))
 
+    def as_record(self) -> dict[str, list[str]]:
+        """The tokens as a report records them (`Missing.from_record` reads them back)."""
+        return {"not_available": sorted(self.not_available), "zero": sorted(self.zero)}
+
+    @classmethod
+    def from_record(cls, record: object) -> Missing:
+        """`as_record` read back; anything else (an older report, a damaged record) is the default."""
+        if not isinstance(record, dict):
+            return cls()
+        unavailable, zero = record.get("not_available"), record.get("zero")
+        if not all(isinstance(v, list) and all(isinstance(t, str) for t in v) for v in (unavailable, zero)):
+            return cls()
+        return cls(frozenset(map(_token, unavailable or ())), frozenset(map(_token, zero or ())))
+
     def read(self, shown: str) -> Count | None:
         """The count a token stands for (not available, or 0), or None when it is not one of ours."""
         t = _token(shown)
@@ -152,7 +166,7 @@ class Missing:
 
 
 def _tokens(text: str | None, what: str) -> set[str]:
-    if text is None:
+    if text is None or not text.strip():
         return set()
     tokens = [_token(t) for t in text.split(",")]
     if any(not t for t in tokens):

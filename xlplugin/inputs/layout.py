@@ -57,6 +57,11 @@ class LayoutOptions:
     not_available: str | None = None
     zero: str | None = None
 
+    @staticmethod
+    def tokens_of(missing: Missing) -> dict[str, str]:
+        """The `not_available` and `zero` fields that stand for `missing` (a report's recorded reading)."""
+        return {"not_available": ",".join(sorted(missing.not_available)), "zero": ",".join(sorted(missing.zero))}
+
     def missing(self) -> Missing:
         """The tokens that mean not available or zero; InputError naming the option at fault."""
         try:

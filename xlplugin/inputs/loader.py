@@ -106,21 +106,25 @@ def _read_once(source: str | Path | bytes, options: ReadOptions, name: str | Non
     return data, path, label
 
 
-def reread(loaded: Loaded, suppressed: tuple[int, int]) -> Loaded:
-    """`loaded` with its funnel read again from its table (already in memory) for another suppressed range.
+def reread(loaded: Loaded, suppressed: tuple[int, int], options: ReadOptions | None = None) -> Loaded:
+    """`loaded` with its funnel read again from its table (already in memory), for another suppressed
+    range or other reading options (`options`; the layout and the not-available and zero tokens).
 
-    `refresh` validates the new data before it opens the workbook, whose record then says the range.
+    `refresh` validates the new data before it opens the workbook, whose record then says the range
+    and the tokens the report was made with.
     """
-    if tuple(suppressed) == loaded.suppressed:
+    options = options or loaded.options
+    if tuple(suppressed) == loaded.suppressed and options == loaded.options:
         return loaded
     from xlplugin.inputs.csvinput import layout_of_table
 
-    layout = layout_of_table(loaded.table, suppressed, loaded.options)
+    layout = layout_of_table(loaded.table, suppressed, options)
     return replace(
         loaded,
         funnel=layout.funnel,
         notes=tuple(layout.notes),
         disagreements=tuple(layout.disagreements),
+        options=options,
         suppressed=(suppressed[0], suppressed[1]),
     )
 

@@ -95,7 +95,30 @@ def refresh_workbook(
         raise exc.located(str(workbook)) from None
 
 
+def _reading(workbook: Path, read_options):
+    """`read_options`, or without --dash, --not-available and --zero the tokens the report was made
+    with (its record), so new data is read as the report read its own. The record is only peeked
+    at: a workbook that cannot be read is refused later, after the data is validated."""
+    import dataclasses
+
+    from xlplugin.core.counts import Missing
+    from xlplugin.inputs.layout import LayoutOptions
+    from xlplugin.inputs.loader import ReadOptions
+    from xlplugin.report import ownership
+
+    options = read_options or ReadOptions()
+    if options.dash != "unavailable" or options.not_available is not None or options.zero is not None:
+        return options
+    try:
+        with open_package(workbook) as package:
+            record = ownership.read_ownership(custom_properties(package)) or {}
+    except Exception:  # noqa: BLE001 - any fault is reported by the real open, in its order
+        return options
+    return dataclasses.replace(options, **LayoutOptions.tokens_of(Missing.from_record(record.get("missing"))))
+
+
 def _refresh_workbook(workbook: Path, csv, *, output, backup, force, prepared=None, read_options=None) -> Path:
+    from xlplugin.core.counts import Missing
     from xlplugin.inputs.loader import load
     from xlplugin.report import ownership
     from xlplugin.report.build import load_report_layout, parse_timestamp
@@ -106,7 +129,7 @@ def _refresh_workbook(workbook: Path, csv, *, output, backup, force, prepared=No
     target = Path(output) if output is not None else workbook
     loaded = None
     if prepared is None:  # the data is read once (standard input too) and validated before the workbook is opened
-        loaded = load(csv, options=read_options)
+        loaded = load(csv, options=_reading(workbook, read_options))
     check_targets(workbook, target, force)
     with open_package(workbook, lock=True) as package:
         record = ownership.read_ownership(custom_properties(package))
@@ -139,6 +162,7 @@ def _refresh_workbook(workbook: Path, csv, *, output, backup, force, prepared=No
             publish=bool(record.get("publish", False)),
             generated=parse_timestamp(None),
             suppressed=_suppressed(record),
+            missing=Missing.from_record(record.get("missing")),  # how the data sheet's own counts were read
         )
         # the one description of the report that `xlplugin report` renders, with the recorded options
         # a bare CSV keeps the title, cover and claims recorded in the workbook; a spec replaces them

@@ -157,6 +157,7 @@ def load_report_layout(
         suppressed=(suppressed[0], suppressed[1]),
         periods=bool(periods),
         overdispersion=overdispersion,
+        missing=loaded.options.missing(),
     )
     return report_layout(funnel, spec, source, options)
 

@@ -9,6 +9,7 @@ run in sheet order, the notes sheet is made last), so every note is used and def
 
 from __future__ import annotations
 
+from xlplugin.core.counts import DEFAULT_MISSING
 from xlplugin.core.funnel import Funnel
 from xlplugin.inputs.spec import spec_as_record
 from xlplugin.report import ownership
@@ -59,6 +60,7 @@ def report_layout(funnel: Funnel, spec, source: Source, options: Options | None 
         suppressed=list(options.suppressed),
         **({"periods": True} if options.periods else {}),
         **({"overdispersion": options.overdispersion} if options.overdispersion != "auto" else {}),
+        **({"missing": options.missing.as_record()} if options.missing != DEFAULT_MISSING else {}),
         **({"spec": spec_as_record(spec)} if spec is not None else {}),
     )
     props = {
