@@ -110,6 +110,7 @@ def load_report_layout(
     overdispersion: str = "auto",
     read_options=None,
     loaded=None,
+    previous_periods: tuple[str, ...] | None = None,
 ) -> Layout:
     """Read and validate INPUT (a funnel CSV or a TOML spec) and lay out the report's owned parts.
 
@@ -117,6 +118,8 @@ def load_report_layout(
     `spec` (a ReportSpec) stands in for a spec when INPUT is a bare CSV: refresh passes the
     one recorded in the workbook, so title, cover and claims survive a refresh from a CSV.
     `loaded` (`xlplugin.inputs.load`) is INPUT already read, so standard input is read once.
+    `previous_periods` (the periods the workbook's old data stated) lets the kept title's period follow
+    the new data's (`xlplugin.core.retitle`).
     """
     from xlplugin.inputs.loader import load, reread
     from xlplugin.inputs.spec import check_claim_stages
@@ -158,6 +161,7 @@ def load_report_layout(
         periods=bool(periods),
         overdispersion=overdispersion,
         missing=loaded.options.missing(),
+        previous_periods=previous_periods if spec is not None and spec is not read_spec else None,
     )
     return report_layout(funnel, spec, source, options)
 
