@@ -766,6 +766,8 @@ def test_refresh_table_writes_a_workbook_range_as_a_table(tmp_path):
     assert [(r[0], r[1]) for r in rows[1:3]] == [("Identified for a visit", 1000), ("Visited", 669)]  # numbers
     r = run("refresh", target, MET_BOOK, "--table", "Again", "--layout", "wide")
     assert r.returncode == 2 and "--layout reads a funnel" in r.stderr.decode()
+    r = run("refresh", target, MET_BOOK, "--table", "Again", "--zero", "-")
+    assert r.returncode == 2 and "option --zero: --zero reads a funnel" in r.stderr.decode()
 
 
 def test_check_reads_input_as_rates_does(tmp_path):

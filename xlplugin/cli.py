@@ -363,7 +363,14 @@ def cmd_refresh(args) -> int:
     if args.table and getattr(args, "cases", False):
         raise InputError("--cases refreshes a report made by `report --cases`; --table writes a CSV as it is")
     if args.table:
-        for given, flag in ((args.layout, "--layout"), (args.programme_column, "--programme-column")):
+        funnel_only = (
+            (args.layout, "--layout"),
+            (args.programme_column, "--programme-column"),
+            (args.not_available, "--not-available"),
+            (args.zero, "--zero"),
+            ("zero" if args.dash == "zero" else None, "--dash"),
+        )
+        for given, flag in funnel_only:
             if given is not None:
                 raise InputError(Problem(f"{flag} reads a funnel; --table writes INPUT as it is", column=flag))
         out = refresh_table(

@@ -10,8 +10,10 @@ SHA-256 and the parsed funnel together, so nothing downstream opens the file aga
     loaded.funnel, loaded.table, loaded.sha256, loaded.notes
 
 Options (`ReadOptions`): `format` ("csv"/"xlsx", when the bytes cannot tell), `layout`
-(`one-row-per-stage`/`wide`/`long`), `programme_column`, `dash` ("unavailable"/"zero"), and for
-workbooks `sheet`, `table`, `cell_range`.
+(`one-row-per-stage`/`wide`/`long`), `programme_column`, `dash` ("unavailable"/"zero"),
+`not_available` and `zero` (comma-separated tokens, `core.counts.Missing`), and for workbooks
+`sheet`, `table`, `cell_range`. `load_table` reads a plain table the same way (for `refresh
+--table`); `reread` reads a loaded table again with another suppressed range or options.
 """
 
 from __future__ import annotations
