@@ -166,6 +166,7 @@ def edited_cells(book: Book, owned: dict[str, str], options, spec=None) -> dict[
     provenance lines are compared exactly too: an edit that keeps a line's fixed start is an edit.
     """
     from xlplugin.inputs import csvinput
+    from xlplugin.inputs.layout import LayoutOptions
     from xlplugin.ooxml.cells import cell_ref
     from xlplugin.report import ownership
     from xlplugin.report.layout import Source, report_layout
@@ -201,7 +202,8 @@ def edited_cells(book: Book, owned: dict[str, str], options, spec=None) -> dict[
         text = "\n".join(",".join('"' + cell.replace('"', '""') + '"' for cell in row) for row in [header] + rows)
         try:
             old_table = csvinput.read_table(text.encode("utf-8"), name="data sheet")
-            funnel = csvinput.funnel_from_table(old_table, options.suppressed)
+            reading = LayoutOptions(**LayoutOptions.tokens_of(options.missing))  # the tokens it was made with
+            funnel = csvinput.funnel_from_table(old_table, options.suppressed, reading)
         except InputError as exc:
             if layouts:
                 continue  # the second reading only adds a chance to match
