@@ -18,6 +18,7 @@ from pathlib import Path
 import lo_harness
 import pytest
 import xlsxwriter
+from helpers import add_table
 
 from xlplugin.cli import main
 from xlplugin.refresh.references import referenced_columns, unescape, without_columns
@@ -33,14 +34,7 @@ def _quoted(sheet: str) -> str:
 def exp_table(wb, sheet: str):
     """Sheet `sheet` of XlsxWriter workbook `wb` with table Exp (Item, Amount) in A1:B4: 10, 20, 30."""
     ws = wb.add_worksheet(sheet)
-    ws.add_table(
-        "A1:B4",
-        {
-            "name": "Exp",
-            "columns": [{"header": "Item"}, {"header": "Amount"}],
-            "data": [["a", 10], ["b", 20], ["c", 30]],
-        },
-    )
+    add_table(ws, "A1:B4", "Exp", ["Item", "Amount"], [["a", 10], ["b", 20], ["c", 30]])
     return ws
 
 

@@ -24,9 +24,12 @@ class Grid:
     source: str
 
 
-def read_grid(csv_path, decimal: str | None = None) -> Grid:
-    """Read the CSV and type its cells: numbers (``1,000`` too) or text; never a formula."""
-    table = csvinput.read_table(csv_path)
+def read_grid(csv_path, decimal: str | None = None, read_options=None) -> Grid:
+    """Read the CSV (or a workbook's sheet, table or range: `read_options`, an `inputs.ReadOptions`),
+    once, and type its cells: numbers (``1,000`` too) or text; never a formula."""
+    from xlplugin.inputs.loader import load_table
+
+    table = load_table(csv_path, options=read_options)
     problems: list[Problem] = []
     header = [h.strip() for h in table.header]
     seen: dict[str, int] = {}

@@ -64,8 +64,12 @@ __all__ = [
 ]
 
 
-def refresh_table(workbook, csv, table, *, sheet=None, output=None, backup=False, force=False, notes=None) -> Path:
+def refresh_table(
+    workbook, csv, table, *, sheet=None, output=None, backup=False, force=False, read_options=None, notes=None
+) -> Path:
     """Write `csv` as the Excel table `table` into `workbook`; return the file written.
+
+    `csv` is a CSV, a workbook (its data chosen by `read_options`: sheet, table, range) or `-`.
 
     Creates sheet `sheet` (default: the table name) at the end when the table does not exist, or
     replaces the existing table's rows and resizes it. Refuses (InputError) before writing when
@@ -75,13 +79,21 @@ def refresh_table(workbook, csv, table, *, sheet=None, output=None, backup=False
     """
     try:
         return _refresh_table(
-            Path(workbook), csv, table, sheet=sheet, output=output, backup=backup, force=force, notes=notes
+            Path(workbook),
+            csv,
+            table,
+            sheet=sheet,
+            output=output,
+            backup=backup,
+            force=force,
+            options=read_options,
+            notes=notes,
         )
     except MalformedPart as exc:  # raised before anything is written; name the file it is in
         raise exc.located(str(workbook)) from None
 
 
-def _refresh_table(workbook: Path, csv, table, *, sheet, output, backup, force, notes) -> Path:
+def _refresh_table(workbook: Path, csv, table, *, sheet, output, backup, force, options=None, notes=None) -> Path:
     target = Path(output) if output is not None else workbook
     problems = validate_table_name(table)
     if sheet is not None:
@@ -90,7 +102,7 @@ def _refresh_table(workbook: Path, csv, table, *, sheet, output, backup, force, 
         problems.append(Problem(f"table name {table!r} is too long to be a sheet name; give --sheet", column="--table"))
     if problems:
         raise InputError(problems)
-    grid = read_grid(csv)
+    grid = read_grid(csv, read_options=options)
     check_targets(workbook, target, force)
     with open_package(workbook, lock=True) as package:
         book = open_book(package, workbook)
