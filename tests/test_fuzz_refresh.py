@@ -255,3 +255,15 @@ def test_relationships_stored_under_another_spelling_are_refused_when_one_is_add
     result = _cli("refresh", renamed, tmp_path / "t.csv", "--table", "Fresh")
     _assert_refused_unchanged(result, renamed, before)
     assert "XL/_RELS/WORKBOOK.XML.RELS is not spelled 'xl/_rels/workbook.xml.rels'" in result.stderr
+
+
+def test_a_new_sheet_never_takes_the_sheet_id_of_a_damaged_sheet(tmp_path):
+    import re
+
+    def edit(name, data):
+        if name == "xl/workbook.xml":  # Sheet3's element damaged: its sheetId 3 is still spelled (and in calcChain)
+            data = data.replace(b'<sheet name="Sheet3" sheetId="3"', b'<c name="Sheet3" sheetId="3"')
+        return data
+
+    parts = _add_fresh_table(tmp_path, edit)
+    assert re.findall(r'<sheet name="Fresh" sheetId="(\d+)"', parts["xl/workbook.xml"]) == ["4"]

@@ -40,6 +40,7 @@ CT_RELS = "application/vnd.openxmlformats-package.relationships+xml"
 #: Characters Excel refuses in a sheet name.
 SHEET_NAME_FORBIDDEN = set("[]:*?/\\")
 RESERVED_SHEET_NAMES = {"history"}
+_SHEET_ID = re.compile(rb"""\bsheetId\s*=\s*["']([0-9]{1,9})["']""")
 _NAMED_RID = re.compile(rb"""=\s*["'](rId[0-9]+)["']""")
 
 
@@ -220,7 +221,10 @@ class Book:
         part = self.unused_part(posixpath.join(folder, "worksheets", "sheet{}.xml"))
         self.put(part, sheet_xml)
         rid = self.add_relationship(self.workbook_part, REL_WORKSHEET, part)
-        sheet_id = max((s.sheet_id for s in self.sheets), default=0) + 1
+        # every sheetId the part spells, not only the <sheet>s': a damaged one's id (still named
+        # by calcChain.xml) must not be handed to the new sheet
+        spelled = [int(m) for m in _SHEET_ID.findall(self.current(self.workbook_part))]
+        sheet_id = max([s.sheet_id for s in self.sheets] + spelled, default=0) + 1
         with editing(self, self.workbook_part, self._where(self.workbook_part)) as wb:
             sheets_el = wb.root.require("sheets", self.workbook_part)
             r_prefix = prefix_for(wb.data, wb.root, NS_REL)

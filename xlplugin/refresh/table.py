@@ -78,22 +78,12 @@ def refresh_table(
     beyond the table (formulas whose column went) is appended to `notes`, a list, when given.
     """
     try:
-        return _refresh_table(
-            Path(workbook),
-            csv,
-            table,
-            sheet=sheet,
-            output=output,
-            backup=backup,
-            force=force,
-            options=read_options,
-            notes=notes,
-        )
+        return _refresh_table(Path(workbook), csv, table, sheet, output, backup, force, read_options, notes)
     except MalformedPart as exc:  # raised before anything is written; name the file it is in
         raise exc.located(str(workbook)) from None
 
 
-def _refresh_table(workbook: Path, csv, table, *, sheet, output, backup, force, options=None, notes=None) -> Path:
+def _refresh_table(workbook: Path, csv, table, sheet, output, backup, force, options, notes) -> Path:
     target = Path(output) if output is not None else workbook
     problems = validate_table_name(table)
     if sheet is not None:
