@@ -1470,7 +1470,7 @@ def _check_change(claim: Claim, all_progs: list[Programme], pinned, from_p, to_p
     for a_p, b_p in pairs:
         a_bounds, b_bounds = count_bounds(a_p), count_bounds(b_p)
         b_position = {s.name: i for i, s in enumerate(b_p.stages)}
-        shared = [s.name for s in b_p.stages if s.name in a_bounds and s.name in b_bounds and _has(a_p, s.name)]
+        shared = [s.name for s in b_p.stages if s.name in a_bounds and s.name in b_bounds and a_p.has(s.name)]
         # counts of one stage
         if not claim.points:
             for name in shared:
@@ -1510,7 +1510,7 @@ def _check_change(claim: Claim, all_progs: list[Programme], pinned, from_p, to_p
         if claim.parts and claim.parts[0].kind == COUNT:
             continue
         for numerator, den, subset, _mixed in _definitions(b_p, b_bounds):
-            if not subset or len(numerator) > 1 or not all(_has(a_p, n) for n in (*numerator, den)):
+            if not subset or len(numerator) > 1 or not all(a_p.has(n) for n in (*numerator, den)):
                 continue
             if not all(n in a_bounds for n in (*numerator, den)) or not all(
                 a_p.is_subset(n, den) and a_p.same_unit(n, den) for n in numerator
@@ -1557,14 +1557,6 @@ def _check_change(claim: Claim, all_progs: list[Programme], pinned, from_p, to_p
             )
         matches.append((key, last))
     return _verdict(claim, matches, near if not claim.each else [], pinned)
-
-
-def _has(p: Programme, name: str) -> bool:
-    try:
-        p.stage(name)
-    except KeyError:
-        return False
-    return True
 
 
 def _count_change(claim: Claim, a: Bounds, b: Bounds):
@@ -1638,7 +1630,7 @@ def _check_ratio(claim: Claim, all_progs: list[Programme], pinned, from_p, to_p)
                 pb, qb = count_bounds(p), count_bounds(q)
                 position = {s.name: k for k, s in enumerate(p.stages)}
                 for numerator, den, subset, _mixed in _definitions(p, pb):
-                    if not subset or len(numerator) > 1 or not all(_has(q, n) and n in qb for n in (*numerator, den)):
+                    if not subset or len(numerator) > 1 or not all(q.has(n) and n in qb for n in (*numerator, den)):
                         continue
                     if not all(q.is_subset(n, den) and q.same_unit(n, den) for n in numerator):
                         continue
@@ -1678,7 +1670,7 @@ def _check_ratio(claim: Claim, all_progs: list[Programme], pinned, from_p, to_p)
                 continue
             q_bounds = count_bounds(q)
             for i, s in enumerate(p.stages):
-                if s.name in p_bounds and s.name in q_bounds and _has(q, s.name):
+                if s.name in p_bounds and s.name in q_bounds and q.has(s.name):
                     match = _count_ratio_match(claim, p, s.name, p_bounds[s.name], q, s.name, q_bounds[s.name])
                     if match is not None:
                         matches.append(((1, order[id(p)], order[id(q)], i), match))

@@ -57,6 +57,10 @@ class Programme:
     def stage(self, name: str) -> Stage:
         return self._index[name]
 
+    def has(self, name: str) -> bool:
+        """Whether the programme has a stage of this name (`stage(name)` would not raise KeyError)."""
+        return name in self._index
+
     @property
     def first(self) -> Stage:
         return self.stages[0]

@@ -130,7 +130,7 @@ def _verdict_for(c, ctx: Context) -> tuple[Verdict, Funnel, str]:
     funnel = ctx.funnel
     if c.numerator and c.denominator and claim.kind == core.RATE:
         wanted = list(c.numerator) + [c.denominator]
-        candidates = [q for q in funnel.programmes if all(has_stage(q, s) for s in wanted)]
+        candidates = [q for q in funnel.programmes if all(q.has(s) for s in wanted)]
         if c.programme is not None:
             candidates = [q for q in candidates if q.name == c.programme] or candidates
         p = candidates[0] if candidates else funnel.programmes[0]
@@ -215,11 +215,3 @@ def claims_sheet(ctx: Context) -> Sheet | None:
         table=Table(ownership.TABLE_NAMES["claims"], headers, tuple(rows), top, 0, widths),
         landscape=True,
     )
-
-
-def has_stage(programme: Programme, stage: str) -> bool:
-    try:
-        programme.stage(stage)
-    except KeyError:
-        return False
-    return True

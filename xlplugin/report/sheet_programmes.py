@@ -41,7 +41,6 @@ from xlplugin.report.model import (
     Table,
     a1,
 )
-from xlplugin.report.sheet_claims import has_stage
 
 # ------------------------------------------------------------------------------------------
 # several programmes: side by side, and the funnel plot
@@ -83,10 +82,10 @@ def programmes_sheet(ctx: Context) -> Sheet | None:
             row = top + 1 + i
             cells = [Cell(p.name or "", TEXT)]
             for n in stage_names:
-                cells.append(count_cell(p.stage(n).count) if has_stage(p, n) else shorthand("z"))
+                cells.append(count_cell(p.stage(n).count) if p.has(n) else shorthand("z"))
             if definition:
                 num, den = definition
-                if has_stage(p, num) and has_stage(p, den) and p.is_subset(num, den) and p.same_unit(num, den):
+                if p.has(num) and p.has(den) and p.is_subset(num, den) and p.same_unit(num, den):
                     from xlplugin.core.rates import rate_range
 
                     rr = rate_range(p.stage(num).count, p.stage(den).count, o.confidence, o.method)
