@@ -57,8 +57,7 @@ class Programme:
     def stage(self, name: str) -> Stage:
         return self._index[name]
 
-    def has(self, name: str) -> bool:
-        """Whether the programme has a stage of this name (`stage(name)` would not raise KeyError)."""
+    def has_stage(self, name: str) -> bool:
         return name in self._index
 
     @property

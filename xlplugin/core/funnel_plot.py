@@ -132,7 +132,7 @@ def funnel_plot(funnel: Funnel, adjustment: str = od.AUTO, scale: str = od.PLAIN
     num, den = definition
     pairs: list[tuple[Programme, int, int]] = []
     for p in funnel.programmes:
-        if not (p.has(num) and p.has(den)):
+        if not (p.has_stage(num) and p.has_stage(den)):
             continue
         cx, cn = p.stage(num).count, p.stage(den).count
         if cx.is_exact and cn.is_exact and cn.low > 0 and p.is_subset(num, den):

@@ -427,7 +427,7 @@ def check_claim_stages(spec: ReportSpec, funnel: Funnel, label: str) -> None:
         if claim.numerator is None or claim.denominator is None:
             continue
         wanted = list(claim.numerator) + [claim.denominator]
-        if any(all(p.has(s) for s in wanted) for p in funnel.programmes):
+        if any(all(p.has_stage(s) for s in wanted) for p in funnel.programmes):
             continue
         everywhere = [s for p in funnel.programmes for s in (st.name for st in p.stages)]
         missing = [s for s in dict.fromkeys(wanted) if s not in everywhere]

@@ -47,6 +47,7 @@ from xlplugin.ooxml.package import (
     xml_attr,
     xml_text,
 )
+from xlplugin.ooxml.schema import CHILD_ORDER
 from xlplugin.ooxml.styles import StyleMerger
 from xlplugin.refresh.edits import edited_cells, shared_strings, sheet_values  # noqa: F401 - re-exported
 from xlplugin.refresh.owned import (  # noqa: F401 - re-exported
@@ -170,10 +171,7 @@ def _refresh_workbook(workbook: Path, csv, *, output, backup, force, prepared=No
             shown_as = options._replace(previous_periods=previous)
             edited = edited_cells(book, owned, shown_as, record_spec_or_none(record, str(workbook)))
             if edited:
-                shown = "; ".join(
-                    f"sheet {sheet!r} {', '.join(cells[:12])}{' ...' if len(cells) > 12 else ''}"
-                    for sheet, cells in edited.items()
-                )
+                shown = _cells_by_sheet(edited)
                 raise InputError(
                     Problem(
                         f"cells that refresh would overwrite were edited by hand: {shown} (they no "
@@ -187,10 +185,7 @@ def _refresh_workbook(workbook: Path, csv, *, output, backup, force, prepared=No
         extras = {key: user_cells(book, name) for key, name in owned.items()}
         collisions = _collisions(extras, owned, layout)
         if collisions and not force:
-            shown = "; ".join(
-                f"sheet {sheet!r} {', '.join(refs[:12])}{' ...' if len(refs) > 12 else ''}"
-                for sheet, refs in collisions.items()
-            )
+            shown = _cells_by_sheet(collisions)
             raise InputError(
                 Problem(
                     f"cells you added to the report's sheets are where the new figures go (or on a "
@@ -297,6 +292,13 @@ def _fresh_occupied(sheet) -> Callable[[int, int], bool]:
         )
 
     return occupied
+
+
+def _cells_by_sheet(cells: dict[str, list[str]]) -> str:
+    """`sheet 'Funnel' B5, B6; sheet 'Notes' A9`, at most twelve cells a sheet."""
+    return "; ".join(
+        f"sheet {sheet!r} {', '.join(refs[:12])}{' ...' if len(refs) > 12 else ''}" for sheet, refs in cells.items()
+    )
 
 
 def _collisions(extras: dict, owned: dict[str, str], layout) -> dict[str, list[str]]:
@@ -559,17 +561,13 @@ def _renamed(rel, new_id: str):
     return Relationship(new_id, rel.type, rel.target, rel.external, rel.part)
 
 
-_AFTER_DRAWING = (
-    b"legacyDrawing",
-    b"legacyDrawingHF",
-    b"drawingHF",
-    b"picture",
-    b"oleObjects",
-    b"controls",
-    b"webPublishItems",
-    b"tableParts",
-    b"extLst",
-)
+def _after(local: str) -> tuple[bytes, ...]:
+    """The worksheet children the schema puts after `local`."""
+    order = CHILD_ORDER["worksheet"]
+    return tuple(name.encode() for name in order[order.index(local) + 1 :])
+
+
+_AFTER_DRAWING = _after("drawing")
 
 
 def _add_drawing_element(data: bytes) -> bytes:
@@ -645,16 +643,7 @@ def _drop_owned_parts(
         book.remove_override(child)
 
 
-_AFTER_LEGACY_DRAWING = (
-    b"legacyDrawingHF",
-    b"drawingHF",
-    b"picture",
-    b"oleObjects",
-    b"controls",
-    b"webPublishItems",
-    b"tableParts",
-    b"extLst",
-)
+_AFTER_LEGACY_DRAWING = _after("legacyDrawing")
 
 
 def _keep_comments(data: bytes, kept) -> bytes:
