@@ -29,9 +29,9 @@ def pytest_configure(config) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item, nextitem):  # setup (fixtures write workbooks too), call and teardown
-    if _recorder is not None:
+    if _recorder is not None:  # through the environment: child processes the test runs are gated too
         _recorder.test = item.nodeid
-        _recorder.exempt = item.get_closest_marker("ooxml_gate_exempt") is not None
+        _recorder.set_exempt(item.get_closest_marker("ooxml_gate_exempt") is not None)
     return (yield)
 
 
@@ -42,7 +42,11 @@ def pytest_sessionfinish(session, exitstatus) -> None:
     checked, problems = _recorder.verdict()
     _recorder.cleanup()
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    lines = [f"ooxml-check gate: {checked} workbooks written by the tests checked, {len(problems)} introduced error(s)"]
+    runs = getattr(_recorder, "checker_runs", checked)
+    lines = [
+        f"ooxml-check gate: {checked} workbooks written by the tests (and the processes they ran) checked "
+        f"({runs} distinct), {len(problems)} introduced error(s)"
+    ]
     lines += problems[:200]
     known = getattr(_recorder, "known", [])
     if known:

@@ -3,11 +3,18 @@
 Why: no Excel runs here, and LibreOffice opens files Excel would repair. The project's shared
 checker (``../shared/ooxml-check/ooxml_check.py``: the ISO/IEC 29500 Transitional schemas plus
 Excel's package and SpreadsheetML rules) is the closest proxy. Under ``CI=true`` (or
-``XLPLUGIN_OOXML_GATE=1``) every workbook written through `xlplugin.ooxml.atomic.write_file` in
-the test process is kept, with the file it replaced, and at the end of the session each is
-checked: a new file must have no error, a replaced one no error its predecessor lacked
-(``--diff``). Any such error fails the session. Under CI the checker must be there (the test
+``XLPLUGIN_OOXML_GATE=1``) every workbook written through `xlplugin.ooxml.atomic.write_file`, in
+the test process or in a child process a test runs (``python -m xlplugin.cli ...``), is kept, with
+the file it replaced, and at the end of the session each is checked: a new file must have no
+error, a replaced one no error its predecessor lacked (``--diff``). Any such error fails the
+session, naming the test that wrote the file. Under CI the checker must be there (the test
 `test_ooxml_gate.py::test_the_checker_is_there` fails otherwise); locally a missing checker skips.
+
+How child processes are seen: the gate sets ``XLPLUGIN_WRITE_LOG`` (atomic.WRITE_LOG) in the
+environment, which children inherit; the writer then copies the file before and after each write
+beside that log and appends a JSON line, with the test's id from ``XLPLUGIN_WRITE_LOG_TEST``
+(set by tests/conftest.py around each test). The checker runs once per distinct pair of contents
+(sha256): the same workbook written by many tests is checked once.
 
 Tests that deliberately write what Excel never would (package-layer tests splicing junk parts)
 carry ``@pytest.mark.ooxml_gate_exempt``.
@@ -16,6 +23,7 @@ carry ``@pytest.mark.ooxml_gate_exempt``.
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import shutil
 import tempfile
@@ -80,49 +88,57 @@ class Recorder:
 
     def __init__(self) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="xlplugin-ooxml-gate-"))
-        self.written: list[Written] = []
-        self.test = ""
+        self.log = self.folder / "written.jsonl"
         self.exempt = False
-        self._original = None
+        self.known: list[str] = []
+        self._saved: dict[str, str | None] = {}
+
+    @property
+    def test(self) -> str:
+        return os.environ.get(_WRITE_LOG_TEST, "")
+
+    @test.setter
+    def test(self, nodeid: str) -> None:
+        os.environ[_WRITE_LOG_TEST] = nodeid
 
     def install(self) -> None:
-        from xlplugin.ooxml import atomic
+        for name in (_WRITE_LOG, _WRITE_LOG_TEST):
+            self._saved[name] = os.environ.get(name)
+        os.environ[_WRITE_LOG] = str(self.log)
 
-        self._original = atomic.write_file
-        original = self._original
-
-        pid = os.getpid()
-
-        def recording(path, write, **kwargs):
-            if self.exempt or os.getpid() != pid:  # a forked child (another user, maybe) cannot report back
-                return original(path, write, **kwargs)
-            real = atomic.real_path(Path(path))
-            before = self._keep(real, "before")
-            if before is None and kwargs.get("source") is not None:  # a new file made from another
-                before = self._keep(Path(kwargs["source"]), "before")
-            result = original(path, write, **kwargs)
-            after = self._keep(real, "after")
-            if after is not None:
-                self.written.append(Written(self.test, before, after))
-            return result
-
-        atomic.write_file = recording
-
-    def _keep(self, path: Path, kind: str) -> Path | None:
-        if not _is_zip(path):
-            return None
-        copy = self.folder / f"{len(self.written):05d}-{kind}{path.suffix}"
-        try:
-            shutil.copyfile(path, copy)
-        except OSError:  # unreadable to us (another user's file): not checked
-            return None
-        return copy
+    def set_exempt(self, exempt: bool) -> None:
+        """An exempt test (and its children) writes unlogged: the variable is out of the environment."""
+        self.exempt = exempt
+        if exempt:
+            os.environ.pop(_WRITE_LOG, None)
+        else:
+            os.environ[_WRITE_LOG] = str(self.log)
 
     def uninstall(self) -> None:
-        if self._original is not None:
-            from xlplugin.ooxml import atomic
+        for name, value in self._saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
-            atomic.write_file = self._original
+    @property
+    def written(self) -> list[Written]:
+        """What the writer logged, in order, from this process and its children."""
+        out = []
+        try:
+            lines = self.log.read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            return []
+        for line in lines:
+            try:
+                entry = json.loads(line)
+            except ValueError:  # a child killed mid-line
+                continue
+            after = Path(entry["after"])
+            if _is_zip(after):
+                before = Path(entry["before"]) if entry.get("before") else None
+                out.append(Written(entry.get("test", ""), before if before and _is_zip(before) else None, after))
+        return out
 
     def verdict(self) -> tuple[int, list[str]]:
         """(workbooks checked, one line per introduced error); known defects are kept in `self.known`."""
@@ -130,15 +146,31 @@ class Recorder:
         if checker is None:
             return 0, ["the ooxml-check gate is on but ../shared/ooxml-check/ooxml_check.py is missing"]
         problems = []
-        self.known: list[str] = []
-        for item in self.written:
-            for finding in introduced_errors(checker, item.before, item.after):
+        self.known = []
+        cache: dict[tuple[str | None, str], list] = {}
+        written = self.written
+        for item in written:
+            key = (_digest(item.before) if item.before else None, _digest(item.after))
+            if key not in cache:
+                cache[key] = introduced_errors(checker, item.before, item.after)
+            for finding in cache[key]:
                 line = f"{item.test}: {finding.rule} /{finding.part}: {finding.message}"
                 (self.known if is_known(item.test, finding.rule) else problems).append(line)
-        return len(self.written), problems
+        self.checker_runs = len(cache)
+        return len(written), problems
 
     def cleanup(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+_WRITE_LOG = "XLPLUGIN_WRITE_LOG"  # xlplugin.ooxml.atomic.WRITE_LOG (not imported: the gate loads first)
+_WRITE_LOG_TEST = "XLPLUGIN_WRITE_LOG_TEST"
+
+
+def _digest(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 #: Defects the gate has found and that are not fixed yet: (test id prefix, rule). They are printed

@@ -172,3 +172,17 @@ def test_a_small_csv_whose_report_would_be_quadratic_is_refused(folder, command)
 def test_a_long_but_sane_funnel_is_accepted(folder):
     code, err, _seconds, _peak = bombs.run_cli("rates", _chain(folder / "chain400.csv", 400), timeout=120)
     assert code == 0, err
+
+
+def test_a_437_kb_csv_of_32000_stages_is_refused_for_its_stage_pairs(folder):
+    """The issue's file: 32,000 stages in 437 KB once took 38 s to be refused (the duplicate-stage
+    check ran before the limit). The limit is now judged on the table, before any funnel is built."""
+    source = folder / "stages32000.csv"
+    source.write_text("stage,count,base\n" + "".join(f"S{i},{32_000 - i},\n" for i in range(32_000)))
+    assert 400_000 < source.stat().st_size < 450_000
+    code, err, _seconds, _peak = bombs.run_cli("rates", source, timeout=120)
+    assert code == 2, err
+    assert (
+        "the funnel is too large to report: 1 programme(s) of up to 32,000 stages make 512,016,000 stage pairs"
+    ) in err and "over the limit of 100,000" in err, err
+    assert "Traceback" not in err

@@ -9,6 +9,7 @@ tests/ooxml_gate.py.)
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import ooxml_gate
@@ -79,3 +80,43 @@ def test_only_listed_defects_are_known_and_an_ods_is_not_checked(tmp_path):
         z.writestr("[Content_Types].xml", "<Types/>")
     assert not ooxml_gate._is_zip(ods)
     assert ooxml_gate._is_zip(xlsx)
+
+
+def test_workbooks_written_by_child_processes_are_logged_with_their_test(tmp_path):
+    """The gate sees what `xlplugin ...` run as a subprocess writes: each write, with the file it replaced."""
+    import subprocess
+    import sys
+
+    met = Path(__file__).parent / "data" / "examples" / "met-2020-visits.csv"
+    out, other = tmp_path / "report.xlsx", tmp_path / "exempt.xlsx"
+
+    def cli(*args) -> None:
+        done = subprocess.run([sys.executable, "-m", "xlplugin.cli", *map(str, args)], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+
+    recorder = ooxml_gate.Recorder()
+    recorder.install()
+    try:
+        recorder.test = "tests/test_x.py::test_child"
+        cli("report", met, "-o", out, "--timestamp", "2024-01-02T03:04:05")
+        first = out.read_bytes()
+        cli("refresh", out, met)
+        recorder.set_exempt(True)
+        cli("report", met, "-o", other)
+        recorder.set_exempt(False)
+        written = recorder.written
+    finally:
+        recorder.uninstall()
+    try:
+        assert [(w.test, w.before is None) for w in written] == [
+            ("tests/test_x.py::test_child", True),
+            ("tests/test_x.py::test_child", False),
+        ]
+        assert written[0].after.read_bytes() == first == written[1].before.read_bytes()
+        assert written[1].after.read_bytes() == out.read_bytes() != first
+        assert os.environ.get("XLPLUGIN_WRITE_LOG_TEST") != "tests/test_x.py::test_child"  # restored
+        if ooxml_gate.load_checker() is not None:
+            checked, problems = recorder.verdict()
+            assert (checked, problems, recorder.checker_runs) == (2, [], 2)
+    finally:
+        recorder.cleanup()

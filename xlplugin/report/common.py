@@ -12,7 +12,13 @@ from fractions import Fraction
 from typing import NamedTuple
 
 from xlplugin import __version__
-from xlplugin.core.counts import CONFIDENTIAL_SYMBOL, NOT_APPLICABLE_SYMBOL, NOT_AVAILABLE_SYMBOL
+from xlplugin.core.counts import (
+    CONFIDENTIAL_SYMBOL,
+    DEFAULT_MISSING,
+    NOT_APPLICABLE_SYMBOL,
+    NOT_AVAILABLE_SYMBOL,
+    Missing,
+)
 from xlplugin.core.funnel import Funnel, Programme
 from xlplugin.core.intervals import method_label
 from xlplugin.report import ownership
@@ -58,6 +64,7 @@ class Options(NamedTuple):
     version: str = __version__
     periods: bool = False  # --periods: the programmes are times even if their names do not say so
     overdispersion: str = "auto"  # funnel-plot limits for areas (core.overdispersion.ADJUSTMENTS)
+    missing: Missing = DEFAULT_MISSING  # which counts meant not available or zero (--not-available, --zero)
     # a refresh from a bare CSV: the periods the old data stated (the title's may be retitled), else None
     previous_periods: tuple[str, ...] | None = None
 
