@@ -75,6 +75,7 @@ from numbers import Integral, Rational
 
 from xlplugin.core.counts import Count
 from xlplugin.core.funnel import Funnel, Programme
+from xlplugin.core.lazyre import lazy
 from xlplugin.core.numberwords import FRACTIONS as _ORDINALS
 from xlplugin.core.numberwords import ONES, SCALES, TEENS, TENS
 
@@ -246,16 +247,16 @@ _CLAIM_WORDS = frozenset(
 )
 
 _PERCENT_SIGN = r"(?:%|per\s?cent|percent|pct|pc|p\.c\.?)"
-_PERCENT_RE = re.compile(rf"(?P<num>\d+(?:\.\d+)?|\.\d+)\s*{_PERCENT_SIGN}")
-_WORD_PERCENT_RE = re.compile(r"(?P<words>[a-z]+(?: [a-z]+){0,3})\s*(?:%|per\s?cent|percent)")
+_PERCENT_RE = lazy(rf"(?P<num>\d+(?:\.\d+)?|\.\d+)\s*{_PERCENT_SIGN}")
+_WORD_PERCENT_RE = lazy(r"(?P<words>[a-z]+(?: [a-z]+){0,3})\s*(?:%|per\s?cent|percent)")
 _COUNT = r"\d{1,3}(?:,\d{3})+|\d+|[a-z]+(?: [a-z]+){0,2}"
 # M may be followed by plain words ("one in five adults"); _k_in_m decides what M is.
 _M_AND_WORDS = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?: .*)?|[a-z].*"
-_K_IN_M_RE = re.compile(rf"(?P<k>{_COUNT}) in (?:every )?(?P<m>{_M_AND_WORDS})")
-_NAMED_RE = re.compile(r"(?:(?P<k>[a-z]+) )?(?P<word>[a-z]+)")
-_OF_TAIL_RE = re.compile(r"\s+of(?:\s.*)?$")
-_INT_RE = re.compile(r"(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?P<scale>k|m|bn| thousand| million)?")
-_NEGATION_RE = re.compile(r"\b(?:no|not|without|never|none|didn't|did not|failed to|fail to|neither|nor)\b")
+_K_IN_M_RE = lazy(rf"(?P<k>{_COUNT}) in (?:every )?(?P<m>{_M_AND_WORDS})")
+_NAMED_RE = lazy(r"(?:(?P<k>[a-z]+) )?(?P<word>[a-z]+)")
+_OF_TAIL_RE = lazy(r"\s+of(?:\s.*)?$")
+_INT_RE = lazy(r"(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?P<scale>k|m|bn| thousand| million)?")
+_NEGATION_RE = lazy(r"\b(?:no|not|without|never|none|didn't|did not|failed to|fail to|neither|nor)\b")
 
 #: Person words: a count claim of these is not a count of contacts or visits.
 _PERSON_WORDS = frozenset(
@@ -679,7 +680,7 @@ _DOWN = [
     "shrunk",
     "slumped",
 ]
-_DIRECTION_RE = re.compile(r"\b(?P<w>" + "|".join(sorted(_UP + _DOWN, key=len, reverse=True)) + r")\b")
+_DIRECTION_RE = lazy(r"\b(?P<w>" + "|".join(sorted(_UP + _DOWN, key=len, reverse=True)) + r")\b")
 #: Words before "up"/"down" that make it part of a verb, not a direction ("take up").
 _PHRASAL = frozenset(
     [
@@ -725,20 +726,18 @@ _MULTIPLES: dict[str, Fraction] = {
     "quadrupled": Fraction(4),
     "halved": Fraction(1, 2),
 }
-_MULTIPLE_RE = re.compile(
+_MULTIPLE_RE = lazy(
     rf"\b(?:(?P<q>{_QUAL_RE}) )?(?:has |have |had |was |were )?(?P<w>doubled|tripled|trebled|quadrupled|halved)\b"
 )
-_RATIO_RE = re.compile(
+_RATIO_RE = lazy(
     rf"(?:^|\b)(?:(?P<q>{_QUAL_RE}) )?(?P<k>twice|double|thrice|half|\d+(?:\.\d+)?|[a-z]+(?: [a-z]+)??)(?: times)? "
     r"(?:as (?P<as>many|much|likely|often|high|large|big|common|frequent)"
     r"|(?P<more>more likely|less likely|more|higher|greater|larger|bigger))\b"
 )
-_FROM_TO_RE = re.compile(r"\bfrom (?P<a>.+?) to (?P<b>.+?)(?: in .*| over .*| between .*)?$")
-_COMPARED_RE = re.compile(r"^(?P<a>.+?),? (?:compared (?:with|to)|against|versus|vs\.?) (?P<b>.+)$")
-_POINTS_RE = re.compile(
-    r"(?P<num>\d+(?:\.\d+)?|[a-z]+) ?(?:percentage points?|percent points?|% points?|points?|pp|ppts?)\b"
-)
-_EACH_RE = re.compile(r"\b(?:each|every) (?:year|month|quarter|period|time)\b|\byear on year\b|\bsuccessive\b")
+_FROM_TO_RE = lazy(r"\bfrom (?P<a>.+?) to (?P<b>.+?)(?: in .*| over .*| between .*)?$")
+_COMPARED_RE = lazy(r"^(?P<a>.+?),? (?:compared (?:with|to)|against|versus|vs\.?) (?P<b>.+)$")
+_POINTS_RE = lazy(r"(?P<num>\d+(?:\.\d+)?|[a-z]+) ?(?:percentage points?|percent points?|% points?|points?|pp|ppts?)\b")
+_EACH_RE = lazy(r"\b(?:each|every) (?:year|month|quarter|period|time)\b|\byear on year\b|\bsuccessive\b")
 
 
 def _rate_or_count(t: str, text: str) -> Claim:

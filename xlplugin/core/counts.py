@@ -10,6 +10,8 @@ import math
 import re
 from dataclasses import dataclass
 
+from xlplugin.core.lazyre import lazy
+
 # The kinds of published count: the one vocabulary the core, the report and the functions share.
 EXACT = "exact"
 SUPPRESSED = "suppressed"
@@ -36,16 +38,16 @@ CONFIGURABLE_UNAVAILABLE = ("..", "-")
 DEFAULT_SUPPRESSED = (0, 4)
 
 # ASCII digits only: `\d` would also read '1٣4' (Arabic-Indic three) as 134
-_INT_RE = re.compile(r"^[+]?[0-9]{1,3}(,[0-9]{3})+$|^[+]?[0-9]+$")
+_INT_RE = lazy(r"^[+]?[0-9]{1,3}(,[0-9]{3})+$|^[+]?[0-9]+$")
 _N = r"([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)"
 #: `<5`, `fewer than 5`, `less than 5`, `under 5`, `below 5`: 0 to N-1.
-_LESS_RE = re.compile(r"^(?:<|fewer\s+than|less\s+than|under|below)\s*" + _N + r"$")
+_LESS_RE = lazy(r"^(?:<|fewer\s+than|less\s+than|under|below)\s*" + _N + r"$")
 #: `<=5`, `≤5`, `up to 5`, `at most 5`, `5 or fewer`, `5 or less`: 0 to N.
-_AT_MOST_RE = re.compile(r"^(?:<=|=<|≤|up\s+to|at\s+most)\s*" + _N + r"$|^" + _N + r"\s*or\s+(?:fewer|less|under)$")
+_AT_MOST_RE = lazy(r"^(?:<=|=<|≤|up\s+to|at\s+most)\s*" + _N + r"$|^" + _N + r"\s*or\s+(?:fewer|less|under)$")
 #: `1-4`, `0-4`, `1 to 4`: the range itself.
-_RANGE_RE = re.compile(r"^" + _N + r"\s*(?:-|\u2013|to)\s*" + _N + r"$")
+_RANGE_RE = lazy(r"^" + _N + r"\s*(?:-|\u2013|to)\s*" + _N + r"$")
 #: A dot followed by groups of three zeros: a thousands separator or a decimal point? (1.000)
-_DOT_THOUSANDS = re.compile(r"[0-9]{1,3}(?:\.000)+")
+_DOT_THOUSANDS = lazy(r"[0-9]{1,3}(?:\.000)+")
 #: Counts above this cannot be held exactly in a spreadsheet cell (15 significant digits).
 MAX_COUNT = 10**15
 

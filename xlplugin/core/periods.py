@@ -9,8 +9,9 @@ Pure: no I/O.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, NamedTuple
+
+from xlplugin.core.lazyre import LazyPattern, lazy
 
 if TYPE_CHECKING:
     from xlplugin.core.funnel import Funnel, Programme
@@ -65,17 +66,17 @@ def _second_year(first: int, text: str) -> int | None:
     return second if second == first + 1 else None
 
 
-_PATTERNS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(rf"^(?:fy\s*)?{_YEAR}\s*[/-]\s*(\d\d(?:\d\d)?)$"), "financial_year"),
+_PATTERNS: list[tuple[LazyPattern, str]] = [
+    (lazy(rf"^(?:fy\s*)?{_YEAR}\s*[/-]\s*(\d\d(?:\d\d)?)$"), "financial_year"),
     (
-        re.compile(rf"^(?:the\s+)?(?:year|12 months|twelve months)\s+(?:ending|ended|to)\s+{_MONTH}\s+{_YEAR}$"),
+        lazy(rf"^(?:the\s+)?(?:year|12 months|twelve months)\s+(?:ending|ended|to)\s+{_MONTH}\s+{_YEAR}$"),
         "year_ending",
     ),
-    (re.compile(rf"^{_YEAR}\s*[-\s]?\s*q([1-4])$"), "quarter"),
-    (re.compile(rf"^q([1-4])\s*[-\s]?\s*{_YEAR}$"), "quarter_first"),
-    (re.compile(rf"^{_MONTH}\s*[-\s]?\s*{_YEAR}$"), "month"),
-    (re.compile(rf"^{_YEAR}\s*-\s*(0[1-9]|1[0-2])$"), "iso_month"),
-    (re.compile(rf"^(?:calendar\s+year\s+)?{_YEAR}$"), "year"),
+    (lazy(rf"^{_YEAR}\s*[-\s]?\s*q([1-4])$"), "quarter"),
+    (lazy(rf"^q([1-4])\s*[-\s]?\s*{_YEAR}$"), "quarter_first"),
+    (lazy(rf"^{_MONTH}\s*[-\s]?\s*{_YEAR}$"), "month"),
+    (lazy(rf"^{_YEAR}\s*-\s*(0[1-9]|1[0-2])$"), "iso_month"),
+    (lazy(rf"^(?:calendar\s+year\s+)?{_YEAR}$"), "year"),
 ]
 
 

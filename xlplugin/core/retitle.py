@@ -23,12 +23,13 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from xlplugin.core.lazyre import lazy
 from xlplugin.core.periods import MONTHS, Period, parse_period
 
 _MONTH = "(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 _YEAR = r"(?:19|20)\d\d"
 #: Spans of a title that may be periods, longest forms first; each is checked with `parse_period`.
-_CANDIDATE = re.compile(
+_CANDIDATE = lazy(
     rf"(?<![\w/])(?:"
     rf"(?:the\s+)?(?:year|12 months|twelve months)\s+(?:ending|ended|to)\s+{_MONTH}\s+{_YEAR}"
     rf"|(?:fy\s*)?{_YEAR}\s*[/-]\s*\d\d(?:\d\d)?(?![\d/-])"

@@ -26,6 +26,7 @@ from pathlib import Path
 from xlplugin.core.counts import DEFAULT_SUPPRESSED
 from xlplugin.core.errors import InputError, Problem
 from xlplugin.core.funnel import Funnel
+from xlplugin.core.lazyre import lazy
 from xlplugin.ooxml.cellref import column_letters
 
 #: Largest file we read (bytes). Checked before reading, so a huge file costs nothing.
@@ -52,7 +53,7 @@ _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical 
 # from the five bytes cp1252 leaves undefined). None belongs in a text CSV. U+FFFE and U+FFFF
 # (valid UTF-8, but not characters) are refused too: XML cannot hold them, so a writer that
 # passes them through (chart alt text) would make a workbook Excel has to repair.
-CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+CONTROL_CHARACTERS = lazy("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 
 # cp1252 leaves 0x81, 0x8D, 0x8F, 0x90 and 0x9D undefined; Windows itself maps them to the
 # C1 control of the same number. A 256-character charmap gives that behaviour in one fast
@@ -598,10 +599,10 @@ def _clip(text: str, length: int = 40) -> str:
 
 
 # re.ASCII: `\d` would also match '٣', which float() then reads as 3
-_PLAIN_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?", re.ASCII)
-_GROUPED_NUMBER = re.compile(r"-?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?", re.ASCII)
-_PLAIN_NUMBER_DECIMAL_COMMA = re.compile(r"-?(?:0|[1-9]\d*)(?:,\d+)?", re.ASCII)
-_GROUPED_NUMBER_DECIMAL_COMMA = re.compile(r"-?[1-9]\d{0,2}(?:\.\d{3})+(?:,\d+)?", re.ASCII)
+_PLAIN_NUMBER = lazy(r"-?(?:0|[1-9]\d*)(?:\.\d+)?", re.ASCII)
+_GROUPED_NUMBER = lazy(r"-?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?", re.ASCII)
+_PLAIN_NUMBER_DECIMAL_COMMA = lazy(r"-?(?:0|[1-9]\d*)(?:,\d+)?", re.ASCII)
+_GROUPED_NUMBER_DECIMAL_COMMA = lazy(r"-?[1-9]\d{0,2}(?:\.\d{3})+(?:,\d+)?", re.ASCII)
 
 
 def parse_number(text: str, decimal: str = ".") -> int | float | None:
@@ -670,9 +671,9 @@ def layout_of_table(table: Table, suppressed: tuple[int, int] = DEFAULT_SUPPRESS
     return read_layout(table, suppressed, options)
 
 
-_DOT_GROUPED = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,0+)?")
-_COMMA_ZEROS = re.compile(r"(\d+),0+")
-_COMMA_GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+")
+_DOT_GROUPED = lazy(r"\d{1,3}(?:\.\d{3})+(?:,0+)?")
+_COMMA_ZEROS = lazy(r"(\d+),0+")
+_COMMA_GROUPED = lazy(r"\d{1,3}(?:,\d{3})+")
 
 
 def localise_count(text: str | None, delimiter: str) -> str | None:

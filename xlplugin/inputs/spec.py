@@ -15,6 +15,7 @@ from typing import Any
 from xlplugin.core.counts import DEFAULT_SUPPRESSED
 from xlplugin.core.errors import InputError, Problem
 from xlplugin.core.funnel import Funnel
+from xlplugin.core.lazyre import lazy
 from xlplugin.inputs.csvinput import CONTROL_CHARACTERS, MAX_FIELD_CHARS, Table, decode, read_bytes
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost more than it saves
@@ -35,7 +36,7 @@ MAX_SPEC_BYTES = 1024 * 1024
 #: Excel refuses hyperlinks longer than this.
 MAX_URL_CHARS = 2079
 
-_ISO_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATE_RE = lazy(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(frozen=True)
@@ -73,8 +74,8 @@ class ReportSpec:
 # --------------------------------------------------------------------------------------------
 # where keys are, for messages (tomllib keeps no positions)
 
-_HEADER_RE = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?")
-_KEY_RE = re.compile(r"""^\s*(?:"([^"]+)"|'([^']+)'|([A-Za-z0-9_-]+))\s*=""")
+_HEADER_RE = lazy(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?")
+_KEY_RE = lazy(r"""^\s*(?:"([^"]+)"|'([^']+)'|([A-Za-z0-9_-]+))\s*=""")
 
 
 def _key_lines(text: str) -> tuple[dict[str, int], list[tuple[int, dict[str, int]]]]:

@@ -122,7 +122,6 @@ def load_report_layout(
     the new data's (`xlplugin.core.retitle`).
     """
     from xlplugin.inputs.loader import load, reread
-    from xlplugin.inputs.spec import check_claim_stages
 
     named = method_key(method) if isinstance(method, str) else None
     if named is None:
@@ -139,6 +138,8 @@ def load_report_layout(
     if read_spec is not None or spec is None:
         spec = read_spec
     else:
+        from xlplugin.inputs.spec import check_claim_stages  # a bare CSV's run never imports the spec reader
+
         check_claim_stages(spec, funnel, f"{loaded.name} (against the claims recorded in the workbook)")
     source = Source(
         name=loaded.path.name if loaded.path is not None else loaded.name,

@@ -14,12 +14,10 @@ import dataclasses
 from xlplugin.core.counts import DEFAULT_MISSING
 from xlplugin.core.funnel import Funnel
 from xlplugin.core.retitle import retitle, stated_periods
-from xlplugin.inputs.spec import spec_as_record
 from xlplugin.report import ownership
 from xlplugin.report.common import MIN_PRINT_SCALE, Context, Options, Source, oriented, print_scale, print_width_pt
 from xlplugin.report.model import Layout, Sheet
 from xlplugin.report.sheet_changes import changes_sheet, trend_chart_sheet
-from xlplugin.report.sheet_claims import claims_sheet
 from xlplugin.report.sheet_denominators import denominators, denominators_chart_sheet, denominators_sheet
 from xlplugin.report.sheet_front import contents_sheet, cover_sheet, data_sheet, default_title, notes_sheet
 from xlplugin.report.sheet_funnel import funnel_chart_sheet, funnel_sheet
@@ -48,9 +46,12 @@ def report_layout(funnel: Funnel, spec, source: Source, options: Options | None 
     dchart = denominators_chart_sheet(ctx, defs)
     if dchart:
         body.append(dchart)
-    claims = claims_sheet(ctx)
-    if claims:
-        body.append(claims)
+    if getattr(spec, "claims", None):  # only a spec with claims pays for importing the claim parser
+        from xlplugin.report.sheet_claims import claims_sheet
+
+        claims = claims_sheet(ctx)
+        if claims:
+            body.append(claims)
     programmes = programmes_sheet(ctx)
     if programmes:
         body.append(programmes)
@@ -62,6 +63,8 @@ def report_layout(funnel: Funnel, spec, source: Source, options: Options | None 
     notes_page = notes_sheet(notes)
     contents = contents_sheet([cover, notes_page] + body)
     sheets = tuple(oriented(s) for s in (cover, contents, notes_page, *body))
+    if spec is not None:
+        from xlplugin.inputs.spec import spec_as_record
     record = ownership.ownership_record(
         options.version,
         confidence=options.confidence,
