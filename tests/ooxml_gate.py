@@ -6,8 +6,10 @@ Excel's package and SpreadsheetML rules) is the closest proxy. Under ``CI=true``
 ``XLPLUGIN_OOXML_GATE=1``) every workbook written through `xlplugin.ooxml.atomic.write_file` in
 the test process is kept, with the file it replaced, and at the end of the session each is
 checked: a new file must have no error, a replaced one no error its predecessor lacked
-(``--diff``). Any such error fails the session. Under CI the checker must be there (the test
-`test_ooxml_gate.py::test_the_checker_is_there` fails otherwise); locally a missing checker skips.
+(``--diff``). Any such error fails the session. Under pytest-xdist each worker checks what its
+tests wrote and sends its verdict to the controller, which adds them up and reports once. Under CI
+the checker must be there (the test `test_ooxml_gate.py::test_the_checker_is_there` fails
+otherwise); locally a missing checker skips.
 
 Tests that deliberately write what Excel never would (package-layer tests splicing junk parts)
 carry ``@pytest.mark.ooxml_gate_exempt``.
@@ -137,8 +139,38 @@ class Recorder:
                 (self.known if is_known(item.test, finding.rule) else problems).append(line)
         return len(self.written), problems
 
+    def summary(self) -> dict:
+        """This process's verdict as plain data (an xdist worker sends it to the controller)."""
+        checked, problems = self.verdict()
+        return {"checked": checked, "problems": problems, "known": self.known}
+
     def cleanup(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def merge(summaries: list[dict]) -> dict:
+    """One verdict from several processes' `Recorder.summary()` (the controller and each xdist worker):
+    counts add up; a line two processes both give (the missing-checker line) is said once."""
+    checked, problems, known = 0, [], []
+    for s in summaries:
+        checked += s["checked"]
+        problems += [line for line in s["problems"] if line not in problems]
+        known += s["known"]
+    return {"checked": checked, "problems": problems, "known": known}
+
+
+def report_lines(verdict: dict) -> list[str]:
+    """What the session prints at its end."""
+    problems, known = verdict["problems"], verdict["known"]
+    lines = [
+        f"ooxml-check gate: {verdict['checked']} workbooks written by the tests checked, "
+        f"{len(problems)} introduced error(s)"
+    ]
+    lines += problems[:200]
+    if known:
+        lines.append(f"ooxml-check gate: {len(known)} finding(s) of known defects (tests/ooxml_gate.py KNOWN_DEFECTS):")
+        lines += known[:50]
+    return lines
 
 
 #: Defects the gate has found and that are not fixed yet: (test id prefix, rule). They are printed

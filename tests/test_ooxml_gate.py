@@ -82,3 +82,26 @@ def test_only_listed_defects_are_known_and_an_ods_is_not_checked(tmp_path):
         z.writestr("[Content_Types].xml", "<Types/>")
     assert not ooxml_gate._is_zip(ods)
     assert ooxml_gate._is_zip(xlsx)
+
+
+def test_worker_verdicts_add_up_and_a_shared_line_is_said_once():
+    """Under pytest-xdist each worker sends `Recorder.summary()`; the controller merges them."""
+    missing = "the ooxml-check gate is on but ../shared/ooxml-check/ooxml_check.py is missing"
+    controller = {"checked": 0, "problems": [], "known": []}
+    one = {"checked": 3, "problems": ["t.py::a: CT-NONE /x: bad"], "known": ["t.py::k: RID-UNRESOLVED /y: m"]}
+    two = {"checked": 4, "problems": ["t.py::b: WB-NAME-DUP /z: twice", missing], "known": []}
+    three = {"checked": 0, "problems": [missing], "known": ["t.py::j: TB-SHARED-PART /w: n"]}
+    verdict = ooxml_gate.merge([controller, one, two, three])
+    assert verdict == {
+        "checked": 7,
+        "problems": ["t.py::a: CT-NONE /x: bad", "t.py::b: WB-NAME-DUP /z: twice", missing],
+        "known": ["t.py::k: RID-UNRESOLVED /y: m", "t.py::j: TB-SHARED-PART /w: n"],
+    }
+    lines = ooxml_gate.report_lines(verdict)
+    assert lines[0] == "ooxml-check gate: 7 workbooks written by the tests checked, 3 introduced error(s)"
+    assert lines[1:4] == verdict["problems"]
+    assert lines[4].startswith("ooxml-check gate: 2 finding(s) of known defects")
+    assert lines[5:] == verdict["known"]
+    assert ooxml_gate.report_lines(ooxml_gate.merge([controller])) == [
+        "ooxml-check gate: 0 workbooks written by the tests checked, 0 introduced error(s)"
+    ]
