@@ -31,6 +31,9 @@ from xlplugin.ooxml.cells import parse_cell
 from xlplugin.ooxml.package import open_package, scan
 from xlplugin.refresh import refresh_table
 
+# under pytest-xdist (--dist loadgroup) the module runs on one worker, which refreshes the corpus once
+pytestmark = pytest.mark.xdist_group("refresh-corpus")
+
 DATA = Path(__file__).parent / "data" / "xlsx"
 CORPUS = sorted(p for p in DATA.iterdir() if p.suffix in (".xlsx", ".xlsm"))
 TABLE = "xlp_refresh_test"
