@@ -13,13 +13,12 @@ median of alternated runs (2n, n, 2n, n, ...). XLPLUGIN_BENCH_RUNS sets the runs
 from __future__ import annotations
 
 import contextlib
-import os
 import tempfile
 from pathlib import Path
 
-from timing import alternate
+from timing import alternate, runs
 
-RUNS = int(os.environ.get("XLPLUGIN_BENCH_RUNS", "3"))
+RUNS = runs(3)
 AIM = "<= 2.5 (linear: 2.0)"
 
 

@@ -16,11 +16,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from timing import alternate, run_process
+from timing import alternate, run_process, runs
 
 ROOT = Path(__file__).resolve().parent.parent
 MET = ROOT / "workbooks" / "examples" / "met-2020-visits.toml"
-RUNS = 7
+RUNS = runs(7)
 
 # The floor: the same library (stdlib zipfile writing ODF XML text) saving a one-sheet ODS, without
 # importing xlplugin (whose report package would pull in the whole layout).

@@ -15,11 +15,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from timing import alternate, run_process
+from timing import alternate, run_process, runs
 
 ROOT = Path(__file__).resolve().parent.parent
 MET = ROOT / "workbooks" / "examples" / "met-2020-visits.toml"
-RUNS = 7
+RUNS = runs(7)
 
 EMPTY_WORKBOOK = "import sys, xlsxwriter\nwb = xlsxwriter.Workbook(sys.argv[1])\nwb.add_worksheet()\nwb.close()\n"
 
