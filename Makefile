@@ -22,9 +22,9 @@ report: venv
 	$(VENV)/bin/xlplugin rates workbooks/examples/met-2020-visits.csv
 	$(PY) tools/build_examples.py
 
-# pytest-xdist: one worker per core; a module whose expensive fixture all its tests share carries
-# @pytest.mark.xdist_group and runs on one worker (--dist loadgroup), so the fixture is built once.
-PARALLEL := -n auto --dist loadgroup
+# pytest-xdist: one worker per core; the modules listed in tests/xdist_groups.py (a shared expensive
+# fixture, or in-place refreshes of committed workbooks) each run on one worker.
+PARALLEL := -n auto
 
 ## The gates: lint, format, types, and the tests that need no LibreOffice (CI runs it before `make test`).
 CHECKED := xlplugin tests bench fuzz tools

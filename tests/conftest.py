@@ -6,6 +6,7 @@ from __future__ import annotations
 import lo_harness
 import ooxml_gate
 import pytest
+import xdist_groups
 
 
 @pytest.fixture(autouse=True)
@@ -34,6 +35,14 @@ def pytest_runtest_protocol(item, nextitem):  # setup (fixtures write workbooks 
         _recorder.test = item.nodeid
         _recorder.exempt = item.get_closest_marker("ooxml_gate_exempt") is not None
     return (yield)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """pytest-xdist's default `--dist load`, but the modules in tests/xdist_groups.py each on one worker."""
+    if config.getvalue("dist") in ("load", "loadgroup"):
+        return xdist_groups.make_scheduler(config, log)
+    return None
 
 
 @pytest.hookimpl(optionalhook=True)

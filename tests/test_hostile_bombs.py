@@ -16,9 +16,6 @@ from pathlib import Path
 
 import pytest
 
-# under pytest-xdist (--dist loadgroup) the module runs on one worker, which builds the bombs once
-pytestmark = pytest.mark.xdist_group("bombs")
-
 ROOT = Path(__file__).resolve().parents[1]
 MET_CSV = ROOT / "tests" / "data" / "examples" / "met-2020-visits.csv"
 

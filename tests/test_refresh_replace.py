@@ -17,10 +17,6 @@ from xlplugin.refresh import refresh_table
 
 DATA = Path(__file__).parent / "data" / "xlsx"
 
-# refresh locks its input, and these tests refresh corpus workbooks in place (the output elsewhere), as
-# test_refresh_table.py does: under pytest-xdist (--dist loadgroup) both run on one worker, in turn
-pytestmark = pytest.mark.xdist_group("refresh-corpus")
-
 
 def _entries(path) -> dict[str, bytes]:
     with zipfile.ZipFile(path) as zf:

@@ -31,10 +31,6 @@ from xlplugin.ooxml.cells import parse_cell
 from xlplugin.ooxml.package import open_package, scan
 from xlplugin.refresh import refresh_table
 
-# under pytest-xdist (--dist loadgroup) the module runs on one worker, which refreshes the corpus once (and
-# test_refresh_replace.py, which refreshes corpus workbooks in place too, runs on the same one)
-pytestmark = pytest.mark.xdist_group("refresh-corpus")
-
 DATA = Path(__file__).parent / "data" / "xlsx"
 CORPUS = sorted(p for p in DATA.iterdir() if p.suffix in (".xlsx", ".xlsm"))
 TABLE = "xlp_refresh_test"
