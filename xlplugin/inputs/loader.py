@@ -16,6 +16,7 @@ workbooks `sheet`, `table`, `cell_range`.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -53,7 +54,6 @@ class Loaded:
     name: str  # how messages name the data file (the path as typed, or "standard input")
     path: Path | None  # the data file; None for standard input
     data: bytes  # the data file's bytes as read
-    sha256: str
     format: str  # "csv" or "xlsx"
     table: Table  # the data as text (header and rows), as the report's data sheet shows it
     funnel: Funnel
@@ -62,6 +62,13 @@ class Loaded:
     roles: dict[str, str] = field(default_factory=dict)  # role ("stage", "count", "unit"...) -> header as spelled
     spec: ReportSpec | None = None  # the report spec, when the input was one
     spec_path: Path | None = None
+
+    @functools.cached_property
+    def sha256(self) -> str:
+        """The data file's SHA-256 (hex), worked out when first asked for: `rates` never pays for hashlib."""
+        import hashlib
+
+        return hashlib.sha256(self.data).hexdigest()
 
 
 def load(
@@ -108,8 +115,6 @@ def _kind(path: Path | None, data: bytes, fmt: str | None, label: str) -> str:
 def _load_data(
     data: bytes, path: Path | None, label: str, kind: str, suppressed: tuple[int, int], options: ReadOptions
 ) -> Loaded:
-    import hashlib
-
     from xlplugin.inputs.csvinput import layout_of_table, read_table
 
     if kind == "xlsx":
@@ -128,7 +133,6 @@ def _load_data(
         name=label,
         path=path,
         data=data,
-        sha256=hashlib.sha256(data).hexdigest(),
         format=kind,
         table=table,
         funnel=layout.funnel,
