@@ -31,9 +31,9 @@ def pytest_configure(config) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item, nextitem):  # setup (fixtures write workbooks too), call and teardown
-    if _recorder is not None:
+    if _recorder is not None:  # through the environment: child processes the test runs are gated too
         _recorder.test = item.nodeid
-        _recorder.exempt = item.get_closest_marker("ooxml_gate_exempt") is not None
+        _recorder.set_exempt(item.get_closest_marker("ooxml_gate_exempt") is not None)
     return (yield)
 
 

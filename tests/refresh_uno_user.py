@@ -144,6 +144,8 @@ def hand_edit(office: Office, source: str, target: str, kind: str, sheet_name: s
             target_cell.setString("n/a")
         elif kind == "rename":
             target_cell.setString("Edited: " + target_cell.getString())
+        elif kind == "append":  # keeps the line's start (a provenance line's fixed words)
+            target_cell.setString(target_cell.getString() + " (checked by J. Bloggs)")
         elif kind == "insert-column":
             address = target_cell.getCellAddress()
             sheet.Columns.insertByIndex(address.Column, 1)  # inside the table: LibreOffice grows it

@@ -187,3 +187,40 @@ def test_check_workbook_returns_findings_as_records(tmp_path):
     wb.close()
     findings = xlplugin.check_workbook(path)
     assert findings and set(findings[0]) == {"check", "sheet", "where", "message"}
+
+
+MET_BOOK = Path(__file__).parent.parent / "workbooks" / "examples" / "inputs" / "met-2020-visits-foi.xlsx"
+PREVENT_WIDE = MET_BOOK.parent / "prevent-channel-wide.csv"
+
+
+def test_workbooks_and_layouts_read_through_the_loader(no_pandas, tmp_path):
+    from xlplugin.inputs import ReadOptions
+
+    expected = xlplugin.funnel_table(MET_CSV)
+    assert _by_stage(expected)["Visited"]["count"] == 669  # not vacuous
+    assert xlplugin.funnel_table(MET_BOOK) == expected  # a path
+    assert xlplugin.funnel_table(MET_BOOK.read_bytes()) == expected  # a workbook's bytes
+    assert xlplugin.funnel_table(MET_BOOK, read_options=ReadOptions(cell_range="Range!B6:F11")) == expected
+    assert xlplugin.check_claim("12%", MET_BOOK, read_options=ReadOptions(sheet="Table 1"))["verdict"] == (
+        "reproduced_invalid"
+    )
+    prevent = xlplugin.funnel_table(EXAMPLES / "prevent-channel.csv")
+    assert xlplugin.funnel_table(PREVENT_WIDE) == prevent
+    with pytest.raises(xlplugin.InputError, match="no sheet|'Nope'"):
+        xlplugin.read_funnel(MET_BOOK, read_options=ReadOptions(sheet="Nope"))
+    # the writers too: a report and a refresh from a workbook's bytes
+    book = xlplugin.write_report(MET_BOOK.read_bytes(), tmp_path / "r.xlsx", timestamp=STAMP)
+    with zipfile.ZipFile(book) as z:
+        assert b"data.xlsx" in z.read("xl/sharedStrings.xml")
+    newer = tmp_path / "newer.csv"
+    newer.write_text(CSV_TEXT.replace("62", "70"))
+    xlplugin.refresh_workbook(book, newer)
+    assert _counts(book) >= {70} and 62 not in _counts(book)
+    xlplugin.refresh_workbook(book, MET_BOOK, read_options=ReadOptions(table="MetVisits"))
+    assert 62 in _counts(book) and 70 not in _counts(book)
+
+
+def _counts(book) -> set:
+    from xlplugin.accessibility import load_workbook
+
+    return {c.value for c in load_workbook(book).sheet("Funnel").cells.values() if c.kind == "n"}

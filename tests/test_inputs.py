@@ -3,6 +3,7 @@ percentages without counts, pipes, and refusals that name the line and column or
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import subprocess
@@ -10,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import fuzz_module
 
 from xlplugin.core.counts import parse_count, percentage_interval
 from xlplugin.core.errors import InputError
@@ -50,6 +52,8 @@ def test_met_figures_in_every_workbook_shape_give_the_csv_rates():
     assert rates_json(MET_BOOK, "--sheet", "Table 1") == expected  # title block; "1,000" typed as text
     assert rates_json(MET_BOOK, "--range", "Range!B6:F11") == expected
     assert rates_json(MET_BOOK, "--sheet", "Range", "--range", "B6:F11") == expected
+    assert rates_json(MET_BOOK, "--input-sheet", "Range", "--input-range", "B6:F11") == expected  # refresh's names
+    assert rates_json(MET_BOOK, "--input-table", "MetVisits", "--input-format", "xlsx") == expected
 
 
 def test_met_figures_wide_and_long_give_the_same_rates(tmp_path):
@@ -126,31 +130,15 @@ def test_layout_override_and_programme_column(tmp_path):
 # --------------------------------------------------------------------------------------------
 # FOI suppression wording
 
-FORMS = [
-    ("1-4", 1, 4),
-    ("0-4", 0, 4),
-    ("fewer than 5", 0, 4),
-    ("less than 5", 0, 4),
-    ("under 5", 0, 4),
-    ("<5", 0, 4),
-    ("<=5", 0, 5),
-    ("≤5", 0, 5),
-    ("5 or fewer", 0, 5),
-    ("up to 5", 0, 5),
-    ("-", 0, None),
-    ("..", 0, None),
-    ("*", 0, 4),
-    ("[c]", 0, 4),
-    ("c", 0, 4),
-    ("~", 0, 4),
-    ("[x]", 0, None),
-    ("[z]", 0, None),
-    ("x", 0, None),
-    ("z", 0, None),
-    ("low", 0, 4),
-    ("redacted", 0, 4),
-    ("Fewer than 10", 0, 9),
-]
+# by the interval each wording stands for
+FORMS_BY_INTERVAL = {
+    (1, 4): ["1-4"],
+    (0, 4): ["0-4", "fewer than 5", "less than 5", "under 5", "<5", "*", "[c]", "c", "~", "low", "redacted"],
+    (0, 5): ["<=5", "≤5", "5 or fewer", "up to 5"],
+    (0, 9): ["Fewer than 10"],
+    (0, None): ["-", "..", "[x]", "[z]", "x", "z"],
+}
+FORMS = [(text, low, high) for (low, high), texts in FORMS_BY_INTERVAL.items() for text in texts]
 
 
 @pytest.mark.parametrize("text, low, high", FORMS, ids=[f[0] for f in FORMS])
@@ -178,9 +166,73 @@ def test_a_dash_may_mean_zero():
     assert parse_count("-").high is None
 
 
+def _counts_of(doc: dict) -> list[tuple]:
+    return [(s["stage"], s["count_low"], s["count_high"]) for s in doc["programmes"][0]["stages"]]
+
+
+def test_which_tokens_mean_not_available_or_zero_is_configurable(tmp_path):
+    path = tmp_path / "missing.csv"
+    path.write_text("stage,count\nReferred,100\nAssessed,\u2013\nStarted,n/a\nLeft,-9\nOther,..\n")
+    r = run("rates", path)  # by default 'n/a' and '-9' are not counts, named by line
+    assert r.returncode == 2
+    assert "line 4, column 'count': 'n/a' is not a count" in r.stderr.decode()
+    assert "line 5, column 'count': a count cannot be negative (-9)" in r.stderr.decode()
+    unbounded = [("Referred", 100, 100)] + [(s, 0, None) for s in ("Assessed", "Started", "Left", "Other")]
+    assert _counts_of(rates_json(path, "--not-available", "..,-,N/A,-9")) == unbounded
+    zeroed = rates_json(path, "--not-available", "n/a, -9, ..", "--zero", "-")  # an en dash is a '-'
+    assert _counts_of(zeroed)[1] == ("Assessed", 0, 0) and _counts_of(zeroed)[2:] == unbounded[2:]
+    assert _counts_of(rates_json(path, "--not-available", "n/a,-9,..", "--dash", "zero"))[1] == ("Assessed", 0, 0)
+    r = run("rates", path, "--not-available", "n/a,-9")  # '..' is the publisher's, and now not listed
+    assert r.returncode == 2 and "line 6, column 'count': '..' is not a count" in r.stderr.decode()
+    r = run("rates", path, "--not-available", "n/a,-", "--zero", "-")
+    assert r.returncode == 2 and "option --not-available: '-' cannot mean both" in r.stderr.decode()
+    r = run("rates", path, "--zero=-,,x")  # a list that starts with a dash is given with '='
+    assert r.returncode == 2 and "option --zero: the zero tokens are separated by commas" in r.stderr.decode()
+
+
+def test_the_not_available_tokens_reach_every_reader(tmp_path):
+    """A workbook, a wide table, and the commands other than rates read them too."""
+    book = _book(tmp_path, [["stage", "count"], ["Referred", 100], ["Assessed", "-"]], name="dash.xlsx")
+    assert _counts_of(rates_json(book, "--zero", "-"))[1] == ("Assessed", 0, 0)
+    wide = tmp_path / "wide.csv"
+    wide.write_text("stage,2020,2021\nReferred,100,90\nAssessed,-,n/a\n")
+    doc = rates_json(wide, "--zero", "-", "--not-available", "n/a")
+    assert [(p["name"], p["stages"][1]["count_high"]) for p in doc["programmes"]] == [("2020", 0), ("2021", None)]
+    r = run("claim", "0%", wide, "--zero", "-", "--not-available", "n/a", "--programme", "2020", "--json")
+    assert r.returncode == 0, r.stderr.decode()
+    assert json.loads(r.stdout)["verdict"] == "reproduced"
+    out = tmp_path / "r.xlsx"
+    r = run("report", wide, "-o", out, "--zero", "-", "--not-available", "n/a")
+    assert r.returncode == 0, r.stderr.decode()
+    r = run("refresh", out, wide, "--not-available", "..")  # 'n/a' is no longer read: refused, nothing written
+    assert r.returncode == 2 and "'n/a' is not a count" in r.stderr.decode()
+
+
 def test_a_range_from_high_to_low_is_refused():
     with pytest.raises(ValueError, match="from high to low"):
         parse_count("4-1")
+
+
+def test_a_report_remembers_its_tokens_for_refresh(tmp_path):
+    """Made with --zero - --not-available n/a, a report refreshes from the same file without them
+    (its own data sheet, checked for hand edits, is read the same way); options given override."""
+    import zipfile
+
+    path = tmp_path / "tokens.csv"
+    path.write_text("stage,count\nReferred,100\nAssessed,-\nStarted,n/a\n")
+    book = tmp_path / "r.xlsx"
+    r = run("report", path, "-o", book, "--zero", "-", "--not-available", "n/a")
+    assert r.returncode == 0, r.stderr.decode()
+    with zipfile.ZipFile(book) as z:
+        assert b'"missing":{"not_available":["n/a"],"zero":["-"]}' in z.read("docProps/custom.xml")
+    assert _funnel_counts(book)[1] == (None, "Assessed", 0)
+    path.write_text("stage,count\nReferred,120\nAssessed,-\nStarted,n/a\n")
+    r = run("refresh", book, path)
+    assert r.returncode == 0, r.stderr.decode()
+    assert [c for _p, _s, c in _funnel_counts(book)][:2] == [120, 0]
+    r = run("refresh", book, path, "--not-available", "n/a,-", "-o", tmp_path / "na.xlsx")  # '-' not available now
+    assert r.returncode == 0, r.stderr.decode()
+    assert _funnel_counts(tmp_path / "na.xlsx")[1] == (None, "Assessed", "[x]")
 
 
 # --------------------------------------------------------------------------------------------
@@ -236,6 +288,84 @@ def test_a_proportion_column_is_read_as_percentages(tmp_path):
     assert (stage["count_low"], stage["count_high"]) == (57, 63)
 
 
+def _half_up_counts(percent: str, base: int) -> list[int]:
+    """Every whole n of `base` whose percentage, rounded half up to the places `percent` shows, is it."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    digits = percent.rstrip("%")
+    quantum = Decimal(1).scaleb(-len(digits.partition(".")[2]))
+    return [n for n in range(base + 1) if (Decimal(100 * n) / base).quantize(quantum, ROUND_HALF_UP) == Decimal(digits)]
+
+
+def test_a_wide_table_of_percentages_below_a_row_of_counts(tmp_path):
+    wide = INPUTS / "prevent-channel-wide-percentages.csv"
+    doc = rates_json(wide)
+    truth = {(p["name"], s["stage"]): s["count"] for p in rates_json(PREVENT)["programmes"] for s in p["stages"]}
+    header = wide.read_text().splitlines()[0].split(",")
+    cells = {line.split(",")[0]: line for line in wide.read_text().splitlines()[1:]}
+    for programme in doc["programmes"]:
+        first, discussed, adopted = programme["stages"]
+        assert first["count"] == truth[(programme["name"], first["stage"])] and first["flags"] == ["first_stage"]
+        # the brute-force oracle: the counts of the (exact) base whose percentage reads as published
+        published = cells[discussed["stage"]].split(",")[header.index(programme["name"])]
+        allowed = _half_up_counts(published, first["count"])
+        assert (discussed["count_low"], discussed["count_high"]) == (allowed[0], allowed[-1])
+        assert discussed["count"] is None and "from_percentage" in discussed["flags"]
+        for stage in (discussed, adopted):  # the published figures the percentages came from are inside
+            assert stage["count_low"] <= truth[(programme["name"], stage["stage"])] <= stage["count_high"]
+    # read as the same percentages in one row per stage (a long table with a percent column) are
+    long = tmp_path / "long.csv"
+    rows = ["programme,stage,count,percent,base"]
+    for line in wide.read_text().splitlines()[1:]:
+        stage, *values, base = next(csv.reader([line]))
+        for year, value in zip(header[1:-1], values, strict=True):
+            count, percent = ("", value) if value.endswith("%") else (value.replace(",", ""), "")
+            rows.append(f"{year},{stage},{count},{percent},{base}")
+    long.write_text("\n".join(rows) + "\n")
+    assert rates_json(long)["programmes"] == doc["programmes"]
+
+
+def test_cells_formatted_as_percentages_read_as_they_show(tmp_path):
+    """A workbook's 0.231 formatted 0.0% is the 23.1% its cell shows: the CSV's figures, not a count of 0.231."""
+    wide = INPUTS / "prevent-channel-wide-percentages.csv"
+    lines = list(csv.reader(wide.read_text().splitlines()))
+
+    def percent_cells(ws):
+        for row in ws.iter_rows(min_row=3):
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.endswith("%"):
+                    cell.number_format = "0.0%"
+                    cell.value = float(cell.value[:-1]) / 100 + 0.00004  # stored more precisely than shown
+
+    rows = [
+        ["Prevent referrals by year"],
+        [],
+        *([v.replace(",", "") if v[:1].isdigit() and "%" not in v else v for v in r] for r in lines),
+    ]
+    rows = [[int(v) if isinstance(v, str) and v.isdigit() else v or None for v in r] for r in rows]
+    book = _book(tmp_path, rows, name="percent.xlsx", title="Table 1", edit=percent_cells)
+    assert rates_json(book) == rates_json(wide)
+    assert rates_json(book)["programmes"][0]["stages"][1]["count_high"] == 1328  # not vacuous: 23.1% of 5,737
+
+
+@pytest.mark.parametrize(
+    "code, decimals",
+    [("0%", 0), ("0.0%", 1), ("#,##0.00%", 2), ("0.0%;[Red]-0.0%", 1), ('0" %"', None), ("0\\%", None), ("0.0", None)],
+)
+def test_which_number_formats_show_a_percentage(code, decimals):
+    from xlplugin.inputs.xlsxinput import _percent_decimals
+
+    assert _percent_decimals(code) == decimals
+
+
+def test_a_percentage_in_a_wide_table_without_a_count_above_names_its_cell(tmp_path):
+    path = tmp_path / "wide.csv"
+    path.write_text("stage,2020,2021\nReferred,42%,100\nAssessed,50%,50%\n")
+    r = run("rates", path)
+    assert r.returncode == 2
+    assert f"{path}, line 2, column '2020': a percentage needs a count to be a percentage of" in r.stderr.decode()
+
+
 def test_counts_and_percentages_that_disagree_are_reported_with_their_cell(tmp_path):
     path = tmp_path / "both.csv"
     path.write_text(
@@ -247,6 +377,27 @@ def test_counts_and_percentages_that_disagree_are_reported_with_their_cell(tmp_p
     assert "line 3" not in err  # 62 is 9.27%: agrees
     assert f"{path}, line 4, column 'count': the count 80 and the percentage 9% of Visited (669) disagree" in err
     assert "9% of 669 is 57 to 63" in err and err.count("disagreement") == 1
+    (found,) = json.loads(r.stdout)["disagreements"]  # and in the JSON, located
+    assert found == {
+        "file": str(path),
+        "line": 4,
+        "column": "count",
+        "cell": None,
+        "programme": None,
+        "stage": "Contacted",
+        "count": "80",
+        "percent": "9%",
+        "base": "Visited",
+        "base_count": "669",
+        "allowed_low": 57,
+        "allowed_high": 63,
+        "message": "the count 80 and the percentage 9% of Visited (669) disagree: 9% of 669 is 57 to 63",
+    }
+
+
+def test_figures_that_agree_have_no_disagreements_in_the_json():
+    assert rates_json(INPUTS / "met-2020-visits-percentages.csv")["disagreements"] == []
+    assert rates_json(MET)["disagreements"] == []
 
 
 def test_a_disagreement_in_a_workbook_names_the_cell(tmp_path):
@@ -258,11 +409,14 @@ def test_a_disagreement_in_a_workbook_names_the_cell(tmp_path):
         ws.append(row)
     path = tmp_path / "both.xlsx"
     book.save(path)
-    r = run("rates", path)
+    r = run("rates", path, "--json")
     assert r.returncode == 0, r.stderr.decode()
     assert "Data!B3: the count 70 and the percentage 9% of Visited (669) disagree: 9% of 669 is 57 to 63" in (
         r.stderr.decode()
     )
+    (found,) = json.loads(r.stdout)["disagreements"]
+    assert (found["cell"], found["line"], found["count"], found["percent"]) == ("Data!B3", None, "70", "9%")
+    assert (found["allowed_low"], found["allowed_high"]) == (57, 63)
 
 
 # --------------------------------------------------------------------------------------------
@@ -330,7 +484,8 @@ def test_workbook_options_are_checked(tmp_path):
     r = run("rates", MET_BOOK, "--range", "B6")
     assert r.returncode == 2 and "option --range" in r.stderr.decode()
     r = run("rates", MET, "--sheet", "Table 1")
-    assert r.returncode == 2 and "--sheet chooses data in a workbook, but this is a CSV file" in r.stderr.decode()
+    assert r.returncode == 2
+    assert "--sheet (--input-sheet) chooses data in a workbook, but this is a CSV file" in r.stderr.decode()
 
 
 def test_a_file_named_xlsx_that_is_not_a_workbook(tmp_path):
@@ -403,12 +558,7 @@ def test_load_hands_on_bytes_digest_and_table():
 
 
 def test_hostile_workbooks_as_input_are_refused_before_openpyxl(tmp_path, monkeypatch):
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("bombs", ROOT / "fuzz" / "bombs.py")
-    bombs = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("bombs", bombs)
-    spec.loader.exec_module(bombs)
+    bombs = fuzz_module("bombs")
     base = tmp_path / "base.xlsx"
     base.write_bytes(MET_BOOK.read_bytes())
     parts = ["[Content_Types].xml", "_rels/.rels", "xl/_rels/workbook.xml.rels", "xl/workbook.xml", "xl/styles.xml"]
@@ -448,12 +598,7 @@ def test_hostile_workbooks_as_input_are_refused_before_openpyxl(tmp_path, monkey
 
 @pytest.mark.slow  # tens of seconds: run by `make test`, not by `make check`
 def test_hostile_workbook_through_rates_under_a_memory_limit(tmp_path):
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("bombs", ROOT / "fuzz" / "bombs.py")
-    bombs = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("bombs", bombs)
-    spec.loader.exec_module(bombs)
+    bombs = fuzz_module("bombs")
     base = tmp_path / "base.xlsx"
     base.write_bytes(MET_BOOK.read_bytes())
     for path, word in (
@@ -503,3 +648,119 @@ def test_a_lying_sheet_dimension_and_a_far_row_cost_nothing(tmp_path):
     r = run("rates", path, "--range", "A1:XFD20")
     assert r.returncode == 2 and "16,384 columns wide" in r.stderr.decode()
     assert rates_json(path, "--range", "A1:B1048576") == doc
+
+
+# --------------------------------------------------------------------------------------------
+# check and refresh read INPUT as rates does
+
+
+NEW_MET = (
+    "stage,count,base,unit\n"
+    "Identified for a visit,1200,,people\n"
+    "Visited,800,Identified for a visit,people\n"
+    "Interested in diversion,90,Visited,people\n"
+)
+
+
+def _report(tmp_path, source: Path = MET) -> Path:
+    out = tmp_path / "report.xlsx"
+    r = run("report", source, "-o", out, "--timestamp", "2021-06-17")
+    assert r.returncode == 0, r.stderr.decode()
+    return out
+
+
+def _funnel_counts(path: Path) -> list[tuple]:
+    """(programme, stage, count) of each row of a report's funnel table, read back with openpyxl."""
+    openpyxl = pytest.importorskip("openpyxl")
+    ws = openpyxl.load_workbook(path)["Funnel"]
+    rows = [[c.value for c in row] for row in ws[ws.tables["xlp_funnel"].ref]]
+    header = [str(h).lower() for h in rows[0]]
+    where = [header.index(h) if h in header else None for h in ("programme", "stage", "count (number)")]
+    return [tuple(None if i is None else r[i] for i in where) for r in rows[1:]]
+
+
+def test_refresh_reads_standard_input_once(tmp_path):
+    book = _report(tmp_path)
+    assert (None, "Visited", 669) in _funnel_counts(book)  # not vacuous: the old figures first
+    new = tmp_path / "new.csv"
+    new.write_text(NEW_MET)
+    r = subprocess.run(
+        ["bash", "-c", f"cat '{new}' | '{sys.executable}' -m xlplugin refresh '{book}' -"],
+        capture_output=True,
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stderr.decode()
+    assert [(s, c) for _, s, c in _funnel_counts(book)] == [
+        ("Identified for a visit", 1200),
+        ("Visited", 800),
+        ("Interested in diversion", 90),
+    ]
+
+
+def test_refresh_from_a_workbook_with_input_options(tmp_path):
+    book = _report(tmp_path)
+    rows = [[int(v) if v.isdigit() else v or None for v in line.split(",")] for line in NEW_MET.splitlines()]
+    new = _book(tmp_path, [["New figures"], [], *rows], name="new.xlsx", title="Data")
+    r = run("refresh", book, new, "--input-sheet", "Data", "-o", tmp_path / "a.xlsx")
+    assert r.returncode == 0, r.stderr.decode()
+    expected = [("Identified for a visit", 1200), ("Visited", 800), ("Interested in diversion", 90)]
+    assert [(s, c) for _, s, c in _funnel_counts(tmp_path / "a.xlsx")] == expected
+    r = run("refresh", book, new, "--input-range", "Data!A3:D6", "-o", tmp_path / "b.xlsx")
+    assert r.returncode == 0, r.stderr.decode()
+    assert [(s, c) for _, s, c in _funnel_counts(tmp_path / "b.xlsx")] == expected
+    r = run("refresh", book, new, "--input-sheet", "Nope", "-o", tmp_path / "c.xlsx")
+    assert r.returncode == 2 and "Nope" in r.stderr.decode() and not (tmp_path / "c.xlsx").exists()
+    r = run("refresh", book, new, "--sheet", "Data")  # refresh's own --sheet goes with --table
+    assert r.returncode == 2 and "--input-sheet" in r.stderr.decode()
+
+
+def test_refresh_from_a_wide_table_equals_refresh_from_the_long_one(tmp_path):
+    book = _report(tmp_path, PREVENT)
+    first = _funnel_counts(book)
+    assert ("Referred to Prevent", 6922) in [(s, c) for _, s, c in first]
+    for source, extra in (
+        (INPUTS / "prevent-channel-wide.csv", ()),
+        (INPUTS / "prevent-channel-long.csv", ()),
+        (PREVENT_BOOK, ("--input-format", "xlsx")),
+    ):
+        out = tmp_path / f"{source.stem}.xlsx"
+        r = run("refresh", book, source, *extra, "-o", out)
+        assert r.returncode == 0, (source, r.stderr.decode())
+        assert _funnel_counts(out) == first, source
+    r = run("refresh", book, INPUTS / "prevent-channel-wide.csv", "--layout", "long", "-o", tmp_path / "x.xlsx")
+    assert r.returncode == 2 and "the header has no 'count' column" in r.stderr.decode()  # --layout is heard
+
+
+def test_refresh_table_writes_a_workbook_range_as_a_table(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    target = _book(tmp_path, [["my", "sheet"], [1, 2]], name="target.xlsx")
+    r = run("refresh", target, MET_BOOK, "--table", "Fresh", "--input-range", "Range!B6:F11")
+    assert r.returncode == 0, r.stderr.decode()
+    ws = openpyxl.load_workbook(target)["Fresh"]
+    rows = [[c.value for c in row] for row in ws[ws.tables["Fresh"].ref]]
+    assert rows[0] == ["stage", "count", "base", "unit", "note"]
+    assert [(r[0], r[1]) for r in rows[1:3]] == [("Identified for a visit", 1000), ("Visited", 669)]  # numbers
+    r = run("refresh", target, MET_BOOK, "--table", "Again", "--layout", "wide")
+    assert r.returncode == 2 and "--layout reads a funnel" in r.stderr.decode()
+    r = run("refresh", target, MET_BOOK, "--table", "Again", "--zero", "-")
+    assert r.returncode == 2 and "option --zero: --zero reads a funnel" in r.stderr.decode()
+
+
+def test_check_reads_input_as_rates_does(tmp_path):
+    article = ROOT / "tests" / "data" / "articles" / "01-lbc-met-visits-2021.txt"
+    expected = run("check", article, MET, "--json")
+    assert expected.returncode == 0, expected.stderr.decode()
+    doc = json.loads(expected.stdout)
+    assert doc["claims"], "not vacuous: the article has claims"
+    for extra in (("--sheet", "Table 1"), ("--table", "MetVisits"), ("--range", "Range!B6:F11")):
+        r = run("check", article, MET_BOOK, *extra, "--json")
+        assert r.returncode == 0, (extra, r.stderr.decode())
+        got = json.loads(r.stdout)
+        assert {**got, "input": None} == {**doc, "input": None}, extra
+    r = run("check", article, "-", "--json", "--format", "xlsx", stdin=MET_BOOK.read_bytes())
+    assert r.returncode == 0, r.stderr.decode()
+    assert json.loads(r.stdout)["claims"] == doc["claims"]
+    out = tmp_path / "claims.xlsx"
+    r = run("check", article, "-", "-o", out, stdin=MET.read_bytes())  # the workbook from standard input, read once
+    assert r.returncode == 0, r.stderr.decode()
+    assert (None, "Visited", 669) in _funnel_counts(out)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import ooxml_gate
 import pytest
+from oracles import unavailable
 
 from xlplugin.core.errors import InputError
 from xlplugin.refresh import refresh_table
@@ -28,10 +29,7 @@ CSV = "Region,Amount,Note\nNorth,1000,=not a formula\nSouth,2.5,\n"
 def checker():
     module = ooxml_gate.load_checker()
     if module is None:
-        message = "../shared/ooxml-check/ooxml_check.py is missing (set XLPLUGIN_OOXML_CHECK to its path)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message + " and CI=true requires it", pytrace=False)
-        pytest.skip(message)
+        unavailable("../shared/ooxml-check/ooxml_check.py is missing (set XLPLUGIN_OOXML_CHECK to its path)")
     return module
 
 
@@ -112,24 +110,74 @@ def test_only_listed_defects_are_known_and_an_ods_is_not_checked(tmp_path):
     assert ooxml_gate._is_zip(xlsx)
 
 
+def test_workbooks_written_by_child_processes_are_logged_with_their_test(tmp_path):
+    """The gate sees what `xlplugin ...` run as a subprocess writes: each write, with the file it replaced."""
+    import subprocess
+    import sys
+
+    met = Path(__file__).parent / "data" / "examples" / "met-2020-visits.csv"
+    out, other = tmp_path / "report.xlsx", tmp_path / "exempt.xlsx"
+
+    def cli(*args) -> None:
+        done = subprocess.run([sys.executable, "-m", "xlplugin.cli", *map(str, args)], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+
+    recorder = ooxml_gate.Recorder()
+    recorder.install()
+    try:
+        recorder.test = "tests/test_x.py::test_child"
+        cli("report", met, "-o", out, "--timestamp", "2024-01-02T03:04:05")
+        first = out.read_bytes()
+        cli("refresh", out, met)
+        recorder.set_exempt(True)
+        cli("report", met, "-o", other)
+        recorder.set_exempt(False)
+        written = recorder.written
+    finally:
+        recorder.uninstall()
+    try:
+        assert [(w.test, w.before is None) for w in written] == [
+            ("tests/test_x.py::test_child", True),
+            ("tests/test_x.py::test_child", False),
+        ]
+        assert written[0].after.read_bytes() == first == written[1].before.read_bytes()
+        assert written[1].after.read_bytes() == out.read_bytes() != first
+        assert os.environ.get("XLPLUGIN_WRITE_LOG_TEST") != "tests/test_x.py::test_child"  # restored
+        if ooxml_gate.load_checker() is not None:
+            checked, problems = recorder.verdict()
+            assert (checked, problems, recorder.checker_runs) == (2, [], 2)
+    finally:
+        recorder.cleanup()
+
+
 def test_worker_verdicts_add_up_and_a_shared_line_is_said_once():
     """Under pytest-xdist each worker sends `Recorder.summary()`; the controller merges them."""
     missing = "the ooxml-check gate is on but ../shared/ooxml-check/ooxml_check.py is missing"
-    controller = {"checked": 0, "problems": [], "known": []}
-    one = {"checked": 3, "problems": ["t.py::a: CT-NONE /x: bad"], "known": ["t.py::k: RID-UNRESOLVED /y: m"]}
-    two = {"checked": 4, "problems": ["t.py::b: WB-NAME-DUP /z: twice", missing], "known": []}
-    three = {"checked": 0, "problems": [missing], "known": ["t.py::j: TB-SHARED-PART /w: n"]}
+    controller = {"checked": 0, "runs": 0, "problems": [], "known": []}
+    one = {
+        "checked": 3,
+        "runs": 2,
+        "problems": ["t.py::a: CT-NONE /x: bad"],
+        "known": ["t.py::k: RID-UNRESOLVED /y: m"],
+    }
+    two = {"checked": 4, "runs": 4, "problems": ["t.py::b: WB-NAME-DUP /z: twice", missing], "known": []}
+    three = {"checked": 0, "runs": 0, "problems": [missing], "known": ["t.py::j: TB-SHARED-PART /w: n"]}
     verdict = ooxml_gate.merge([controller, one, two, three])
     assert verdict == {
         "checked": 7,
+        "runs": 6,
         "problems": ["t.py::a: CT-NONE /x: bad", "t.py::b: WB-NAME-DUP /z: twice", missing],
         "known": ["t.py::k: RID-UNRESOLVED /y: m", "t.py::j: TB-SHARED-PART /w: n"],
     }
     lines = ooxml_gate.report_lines(verdict)
-    assert lines[0] == "ooxml-check gate: 7 workbooks written by the tests checked, 3 introduced error(s)"
+    assert lines[0] == (
+        "ooxml-check gate: 7 workbooks written by the tests (and the processes they ran) checked (6 distinct), "
+        "3 introduced error(s)"
+    )
     assert lines[1:4] == verdict["problems"]
     assert lines[4].startswith("ooxml-check gate: 2 finding(s) of known defects")
     assert lines[5:] == verdict["known"]
     assert ooxml_gate.report_lines(ooxml_gate.merge([controller])) == [
-        "ooxml-check gate: 0 workbooks written by the tests checked, 0 introduced error(s)"
+        "ooxml-check gate: 0 workbooks written by the tests (and the processes they ran) checked (0 distinct), "
+        "0 introduced error(s)"
     ]

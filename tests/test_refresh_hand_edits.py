@@ -55,7 +55,17 @@ CASES = {
     "cover text": ("rename", "Cover", "A1", "sheet 'Cover' A1"),
     "contents text": ("rename", "Contents", "A2", "sheet 'Contents' A2"),
     "notes text": ("rename", "Notes", "A1", "sheet 'Notes' A1"),
+    # text added after a line's fixed start (the file name, hash or time follow it) was once let through
+    "cover line keeping its start": ("append", "Cover", "Workbook generated: ", "sheet 'Cover' {cell}"),
 }
+
+
+def _line_cell(path: Path, sheet: str, start: str) -> str:
+    """The column-A cell of `sheet` whose text starts with `start`."""
+    from openpyxl import load_workbook
+
+    ws = load_workbook(path)[sheet]
+    return next(f"A{c.row}" for c in ws["A"] if isinstance(c.value, str) and c.value.startswith(start))
 
 
 @pytest.mark.libreoffice
@@ -63,7 +73,10 @@ CASES = {
 def test_hand_edit_in_libreoffice_is_refused_naming_it(report, tmp_path, capsys, case):
     _require_uno()
     kind, sheet, where, expected = CASES[case]
-    cell = _table_cell(report, *where) if isinstance(where, tuple) else where
+    if isinstance(where, tuple):
+        cell = _table_cell(report, *where)
+    else:
+        cell = where if where[:1].isupper() and where[1:].isdigit() else _line_cell(report, sheet, where)
     edited = tmp_path / "edited.xlsx"
     _uno("hand-edit", str(report), str(edited), kind, sheet, cell)
     before = edited.read_bytes()
@@ -100,3 +113,63 @@ def test_an_openpyxl_resave_is_not_an_edit(report, tmp_path, capsys):
     load_workbook(report).save(resaved)
     code, err = _refresh(resaved, tmp_path, capsys)
     assert code == 0, err
+
+
+#: Lines whose start is fixed and whose end is the file name, hash, time or version, on each front sheet.
+PREFIX_LINES = [
+    ("Cover", "Workbook generated: "),
+    ("Cover", "Data: "),
+    ("Data", "Source file: "),
+    ("Data", "Generated: "),
+]
+
+
+@pytest.mark.parametrize(("sheet", "start"), PREFIX_LINES)
+def test_text_added_after_a_lines_fixed_start_is_an_edit(report, tmp_path, capsys, sheet, start):
+    """openpyxl edit: the line keeps its start, so a comparison by prefix once let it through."""
+    from openpyxl import load_workbook
+
+    edited = tmp_path / "edited.xlsx"
+    wb = load_workbook(report)
+    cell = _line_cell(report, sheet, start)
+    wb[sheet][cell].value = wb[sheet][cell].value + " (checked by J. Bloggs)"
+    wb.save(edited)
+    before = edited.read_bytes()
+    code, err = _refresh(edited, tmp_path, capsys)
+    assert code == 2, err
+    assert "edited by hand" in err, err
+    if sheet == "Cover":
+        assert f"sheet 'Cover' {cell}" in err, err
+    elif start == "Generated: ":  # the data sheet's time no longer reads: named there
+        assert "sheet 'Data' the provenance" not in err and f"sheet 'Data' {cell} (the generation time" in err, err
+    else:  # the cover and the notes are then not what this file name would give
+        assert "sheet 'Cover'" in err, err
+    assert edited.read_bytes() == before
+
+
+@pytest.mark.parametrize("sheet", ["Contents", "Notes"])
+def test_any_change_to_a_front_sheets_line_is_an_edit(report, tmp_path, capsys, sheet):
+    from openpyxl import load_workbook
+
+    edited = tmp_path / "edited.xlsx"
+    wb = load_workbook(report)
+    ws = wb[sheet]
+    last = max(c.row for c in ws["A"] if isinstance(c.value, str) and c.value.strip())
+    ws[f"A{last}"].value = ws[f"A{last}"].value + "."
+    ws[f"A{last + 1}"].value = "A line of my own in the report's column"
+    wb.save(edited)
+    code, err = _refresh(edited, tmp_path, capsys)
+    assert code == 2, err
+    named = err.split(f"sheet '{sheet}' ", 1)[1].split(" (they no longer match", 1)[0].split(", ")
+    assert sorted(named) == [f"A{last}", f"A{last + 1}"], err
+
+
+def test_a_report_from_a_spec_refreshed_twice_from_a_csv_is_not_an_edit(tmp_path, capsys):
+    """The cover gains a line once refreshed from a bare CSV; both versions are the report's own."""
+    spec_folder = Path(__file__).resolve().parents[1] / "workbooks" / "examples"
+    book = tmp_path / "spec.xlsx"
+    assert main(["report", str(spec_folder / "met-2020-visits.toml"), "-o", str(book)]) == 0
+    csv = tmp_path / "new.csv"
+    csv.write_text(NEW_CSV, encoding="utf-8")
+    assert main(["refresh", str(book), str(csv)]) == 0, capsys.readouterr().err
+    assert main(["refresh", str(book), str(csv)]) == 0, capsys.readouterr().err

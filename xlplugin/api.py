@@ -1,8 +1,9 @@
 """The Python API for analysts: funnels, rates, denominators, claims, reports, refresh, checks.
 
 Why a module of its own: notebooks should not reach into `StageRecord` or `as_json`. Every
-function takes `data` as a path (CSV or TOML spec), CSV text, CSV bytes, a list of records
-(dicts with the funnel CSV's columns) or a pandas DataFrame with those columns, and returns
+function takes `data` as a path (CSV, workbook or TOML spec), CSV text, CSV or workbook bytes, a
+list of records (dicts with the funnel CSV's columns) or a pandas DataFrame with those columns
+(paths and bytes read as the command line reads them, `read_options` as its READING options), and returns
 plain records (lists of dicts), or DataFrames when pandas is installed and `as_frame` is not
 False. pandas is never required: it is imported only when a DataFrame is given or asked for.
 Bad input raises `xlplugin.InputError` naming the file (or "<data>"), line and column.
@@ -17,24 +18,17 @@ import os
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from xlplugin import _API
 from xlplugin.core.counts import DEFAULT_SUPPRESSED
 from xlplugin.core.errors import InputError, Problem
 from xlplugin.core.funnel import Funnel
 
-__all__ = [
-    "InputError",
-    "check_claim",
-    "check_workbook",
-    "denominators",
-    "explain_claim",
-    "funnel_table",
-    "read_funnel",
-    "refresh_workbook",
-    "report_bytes",
-    "write_report",
-]
+if TYPE_CHECKING:
+    from xlplugin.inputs.loader import ReadOptions
+
+__all__ = list(_API)  # the names `import xlplugin` serves lazily from here: listed once, in xlplugin/__init__.py
 
 #: The name messages use for data that did not come from a file.
 DATA_NAME = "<data>"
@@ -107,16 +101,19 @@ def _as_source(data: object) -> tuple[Path | None, bytes | None, str]:
     )
 
 
-def read_funnel(data: object, *, suppressed: tuple[int, int] = DEFAULT_SUPPRESSED) -> Funnel:
-    """The validated funnel (programmes of stages) from `data`; InputError on bad input."""
+def read_funnel(
+    data: object, *, suppressed: tuple[int, int] = DEFAULT_SUPPRESSED, read_options: ReadOptions | None = None
+) -> Funnel:
+    """The validated funnel (programmes of stages) from `data`; InputError on bad input.
+
+    A path or bytes may be a CSV, a workbook (.xlsx/.xlsm) or a spec, in any layout, read by the
+    command line's loader (`xlplugin.inputs.load`); `read_options` chooses the layout or a
+    workbook's sheet, table or range, as `--layout`, `--sheet`, `--table`, `--range` do."""
+    from xlplugin.inputs.loader import load
+
     path, raw, name = _as_source(data)
-    if path is not None:
-        from xlplugin.inputs.spec import load_input
-
-        return load_input(path, suppressed)[0]
-    from xlplugin.inputs.csvinput import read_funnel as read_csv
-
-    return read_csv(raw, suppressed, name=name)
+    source = path if path is not None else (raw or b"")
+    return load(source, suppressed=suppressed, options=read_options, name=None if path is not None else name).funnel
 
 
 class _DataFile:
@@ -124,6 +121,8 @@ class _DataFile:
 
     def __init__(self, data: object, name: str = "data.csv") -> None:
         self.path, self.raw, _ = _as_source(data)
+        if name == "data.csv" and self.raw is not None and self.raw.startswith(b"PK\x03\x04"):
+            name = "data.xlsx"  # a workbook's bytes: recorded under a name that says so
         self.name = name
         self._tmp: tempfile.TemporaryDirectory | None = None
 
@@ -174,6 +173,7 @@ def funnel_table(
     method: str = "wilson",
     suppressed: tuple[int, int] = DEFAULT_SUPPRESSED,
     as_frame: bool | None = None,
+    read_options: ReadOptions | None = None,
 ):
     """One row per stage: programme, stage, count (and its range), base, unit, rate of base (and
     its range), interval, rate of first stage, drop-off and flags (the `rates --json` fields).
@@ -182,7 +182,7 @@ def funnel_table(
     a list of dicts."""
     from xlplugin.core.rates import funnel_rates
 
-    funnel = read_funnel(data, suppressed=suppressed)
+    funnel = read_funnel(data, suppressed=suppressed, read_options=read_options)
     rows = []
     for programme in funnel.programmes:
         for sr in funnel_rates(programme, confidence, method):
@@ -197,13 +197,14 @@ def denominators(
     method: str = "wilson",
     suppressed: tuple[int, int] = DEFAULT_SUPPRESSED,
     as_frame: bool | None = None,
+    read_options: ReadOptions | None = None,
 ):
     """Every numerator against every denominator it could be divided by (the report's
     Denominators table): one row per definition, with `subset` and `mixed_units` saying whether
     the value is a proportion of the denominator at all."""
     from xlplugin.core.rates import denominator_table
 
-    funnel = read_funnel(data, suppressed=suppressed)
+    funnel = read_funnel(data, suppressed=suppressed, read_options=read_options)
     rows = []
     for programme in funnel.programmes:
         for d in denominator_table(programme, confidence, method):
@@ -228,7 +229,13 @@ def denominators(
     return _out(rows, as_frame)
 
 
-def explain_claim(claim: str, data: object, *, suppressed: tuple[int, int] = DEFAULT_SUPPRESSED) -> list[dict]:
+def explain_claim(
+    claim: str,
+    data: object,
+    *,
+    suppressed: tuple[int, int] = DEFAULT_SUPPRESSED,
+    read_options: ReadOptions | None = None,
+) -> list[dict]:
     """Every numerator/denominator definition that reproduces a published claim ("9%", "just
     over 6%", "one in 16"), simplest first, each saying whether it is a proportion at all."""
     from xlplugin.core.claims import ClaimError, parse_claim
@@ -238,7 +245,7 @@ def explain_claim(claim: str, data: object, *, suppressed: tuple[int, int] = DEF
         parsed = parse_claim(claim)
     except ClaimError as exc:
         raise InputError(str(exc)) from None
-    funnel = read_funnel(data, suppressed=suppressed)
+    funnel = read_funnel(data, suppressed=suppressed, read_options=read_options)
     return [
         {
             "programme": m.programme,
@@ -258,6 +265,7 @@ def check_claim(
     *,
     programme: str | None = None,
     suppressed: tuple[int, int] = DEFAULT_SUPPRESSED,
+    read_options: ReadOptions | None = None,
 ) -> dict:
     """The verdict on a published claim against the figures: the `claim --json` document, whose
     `verdict` is one of reproduced, possible, reproduced_invalid (only by a numerator that is not a
@@ -268,7 +276,7 @@ def check_claim(
 
     try:
         parsed = parse_claim(claim)
-        verdict = check(parsed, read_funnel(data, suppressed=suppressed), programme)
+        verdict = check(parsed, read_funnel(data, suppressed=suppressed, read_options=read_options), programme)
     except ClaimError as exc:
         raise InputError(str(exc)) from None
     return verdict_json(claim, verdict)
@@ -279,7 +287,7 @@ def check_claim(
 
 
 def _report_options(options: dict) -> dict:
-    known = {"confidence", "method", "publish", "timestamp", "suppressed", "force", "fmt", "csv_dir"}
+    known = {"confidence", "method", "publish", "timestamp", "suppressed", "force", "fmt", "csv_dir", "read_options"}
     unknown = sorted(set(options) - known)
     if unknown:
         raise TypeError(f"unknown report option(s): {', '.join(unknown)} (known: {', '.join(sorted(known))})")
@@ -300,8 +308,10 @@ def report_bytes(data: object, fmt: str = "xlsx", *, name: str = "data.csv", **o
 def write_report(data: object, path: str | Path, *, name: str = "data.csv", **options) -> Path:
     """Write the FOI-summary workbook (.xlsx or .ods, by suffix) for `data` to `path`.
 
-    Options: confidence, method, publish, timestamp, suppressed, force, fmt, csv_dir. Data given in
-    memory is recorded on the Data sheet as `name`. Nothing is written on bad input."""
+    Options: confidence, method, publish, timestamp, suppressed, force, fmt, csv_dir, read_options
+    (an `xlplugin.inputs.ReadOptions`: layout, a workbook's sheet, table or range). Data given in
+    memory is recorded on the Data sheet as `name` (`data.xlsx` for a workbook's bytes). Nothing is
+    written on bad input."""
     from xlplugin.report.build import build_report
 
     _report_options(options)
@@ -311,7 +321,7 @@ def write_report(data: object, path: str | Path, *, name: str = "data.csv", **op
 
 def refresh_workbook(workbook: str | os.PathLike, data: object, *, name: str = "data.csv", **options) -> Path:
     """Bring a report workbook up to date from new data, keeping what the user added
-    (options as `xlplugin refresh`: output, backup, force)."""
+    (options as `xlplugin refresh`: output, backup, force, read_options)."""
     from xlplugin.refresh import refresh_workbook as refresh
 
     with _DataFile(data, name) as source:

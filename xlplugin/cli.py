@@ -12,7 +12,7 @@ import os
 import sys
 
 from xlplugin import __version__
-from xlplugin.core.errors import InputError
+from xlplugin.core.errors import InputError, Problem
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
 
@@ -82,21 +82,48 @@ def _add_comparison_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_input_options(p: argparse.ArgumentParser, format_flag: str = "--format") -> None:
+def _add_checked_against(p: argparse.ArgumentParser, programme_help: str) -> None:
+    """INPUT, the funnel a claim or an article's figures are checked against, with --programme P,
+    --suppressed and --json."""
+    p.add_argument("input", metavar="INPUT", help="funnel CSV or report spec (.toml)")
+    p.add_argument("--programme", metavar="P", help=programme_help)
+    _add_suppressed(p)
+    p.add_argument("--json", action="store_true", help="print JSON (a stable interface; see README)")
+
+
+def _add_input_options(p: argparse.ArgumentParser, format_flag: str = "--format", *, own_table: bool = False) -> None:
     """How to read INPUT: its format (for standard input), layout, and where a workbook's data is.
 
     `report` spends `--format` on what it writes (xlsx or ods), so there INPUT's is `--input-format`.
+    `refresh` (`own_table`) spends `--sheet` and `--table` on the table it writes into WORKBOOK, so
+    there INPUT's sheet, table and range are only `--input-sheet`, `--input-table`, `--input-range`
+    (every command accepts those spellings too, and `--input-format`).
     """
     g = p.add_argument_group("reading INPUT (a CSV, an .xlsx/.xlsm workbook, a .toml spec, or - for standard input)")
     g.add_argument(
-        format_flag, dest="input_format", choices=("csv", "xlsx"), help="what INPUT is, when its bytes cannot tell"
+        *dict.fromkeys((format_flag, "--input-format")),
+        dest="input_format",
+        choices=("csv", "xlsx"),
+        help="what INPUT is, when its bytes cannot tell",
     )
     g.add_argument("--layout", choices=("one-row-per-stage", "wide", "long"), help="override the detected layout")
     g.add_argument("--programme-column", metavar="NAME", help="the column that names programmes (long tables)")
     g.add_argument("--dash", choices=("unavailable", "zero"), default="unavailable", help="what a '-' count means")
-    g.add_argument("--sheet", metavar="NAME", help="workbook: the worksheet to read")
-    g.add_argument("--table", metavar="NAME", help="workbook: the Excel table to read")
-    g.add_argument("--range", metavar="A5:D12", dest="cell_range", help="workbook: the cells to read (header first)")
+    g.add_argument(
+        "--not-available",
+        metavar="TOKEN[,TOKEN]",
+        help="the counts that mean not available, besides [x], x, [z], z (default: ..,-)",
+    )
+    g.add_argument("--zero", metavar="TOKEN[,TOKEN]", help="the counts that mean nil, 0 (such as -)")
+
+    def flags(name: str) -> list[str]:
+        return [f"--input-{name}"] if own_table else [f"--{name}", f"--input-{name}"]
+
+    g.add_argument(*flags("sheet"), metavar="NAME", dest="input_sheet", help="workbook: the worksheet to read")
+    g.add_argument(*flags("table"), metavar="NAME", dest="input_table", help="workbook: the Excel table to read")
+    g.add_argument(
+        *flags("range"), metavar="A5:D12", dest="cell_range", help="workbook: the cells to read (header first)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -121,22 +148,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("claim", help="which numerator/denominator definitions reproduce a claim")
     p.add_argument("claim", metavar="TEXT", help='the claim, e.g. "9%%", "just over 6%%", "one in 16"')
-    p.add_argument("input", metavar="INPUT", help="funnel CSV or report spec (.toml)")
-    p.add_argument("--programme", metavar="NAME", help="check the claim in this programme or period only")
-    _add_suppressed(p)
-    p.add_argument("--json", action="store_true", help="print JSON (a stable interface; see README)")
+    _add_checked_against(p, "check the claim in this programme or period only")
     _add_input_options(p)
     add_case_options(p)
     p.set_defaults(run=cmd_claim)
 
     p = sub.add_parser("check", help="find every figure in an article and check it against the figures")
     p.add_argument("text", metavar="TEXT", help="the article: .txt, .html, .docx, .pdf, or - for standard input")
-    p.add_argument("input", metavar="INPUT", help="funnel CSV or report spec (.toml)")
-    p.add_argument("--programme", metavar="P", help="check against this programme only")
-    _add_suppressed(p)
-    p.add_argument("--json", action="store_true", help="print JSON (a stable interface; see README)")
+    _add_checked_against(p, "check against this programme only")
     p.add_argument("-o", "--output", metavar="REPORT.xlsx", help="also write the workbook with the claims table")
     p.add_argument("--force", action="store_true", help="overwrite REPORT.xlsx if it exists")
+    _add_input_options(p)
     add_case_options(p)
     p.set_defaults(run=cmd_check)
 
@@ -154,14 +176,17 @@ def build_parser() -> argparse.ArgumentParser:
     add_case_options(p)
     p.set_defaults(run=cmd_report)
 
-    p = sub.add_parser("refresh", help="update a workbook from a new CSV, keeping everything else")
+    p = sub.add_parser("refresh", help="update a workbook from new data (a CSV or a workbook), keeping everything else")
     p.add_argument("workbook", metavar="WORKBOOK", help="the .xlsx/.xlsm to update")
-    p.add_argument("csv", metavar="CSV", help="the new data")
-    p.add_argument("--table", metavar="NAME", help="write the CSV as Excel table NAME into any workbook")
+    p.add_argument(
+        "input", metavar="INPUT", help="the new data: a CSV, a workbook, a report spec, or - for standard input"
+    )
+    p.add_argument("--table", metavar="NAME", help="write INPUT as Excel table NAME into any workbook")
     p.add_argument("--sheet", metavar="SHEET", help="with --table: the sheet for a new table")
     p.add_argument("-o", "--output", metavar="OUT", help="write here instead of updating WORKBOOK")
     p.add_argument("--backup", action="store_true", help="keep the previous file beside it")
     p.add_argument("--force", action="store_true", help="overwrite cells the user edited in owned sheets")
+    _add_input_options(p, format_flag="--input-format", own_table=True)
     add_case_options(p)
     p.set_defaults(run=cmd_refresh)
 
@@ -194,14 +219,16 @@ def read_options(args):
         layout=args.layout,
         programme_column=args.programme_column,
         dash=args.dash,
+        not_available=args.not_available,
+        zero=args.zero,
         format=args.input_format,
-        sheet=args.sheet,
-        table=args.table,
+        sheet=args.input_sheet,
+        table=args.input_table,
         cell_range=args.cell_range,
     )
 
 
-def _load(args):
+def load_input_of(args):
     """The input, read once (`xlplugin.inputs.load`); its notes (layout, columns taken) go to stderr."""
     from xlplugin.cases import cli as cases
 
@@ -224,7 +251,8 @@ def cmd_rates(args) -> int:
         from xlplugin.cases.cli import print_sql
 
         return print_sql(args)
-    funnel = _load(args).funnel
+    loaded = load_input_of(args)
+    funnel = loaded.funnel
     case_funnel = getattr(args, "case_funnel", None)
     tables = [(p, funnel_rates(p, args.confidence, args.method)) for p in funnel.programmes]
     periods, changes, plot = _comparison(funnel, args)
@@ -235,6 +263,7 @@ def cmd_rates(args) -> int:
             "confidence": args.confidence,
             "method": args.method,
             "programmes": [{"name": p.name, "stages": [r.as_json() for r in rows]} for p, rows in tables],
+            "disagreements": [d.as_json() for d in getattr(loaded, "disagreements", ())],
         }
         if periods is not None:
             doc["periods"] = [p.name for p in periods]
@@ -278,7 +307,7 @@ def cmd_claim(args) -> int:
         claim = parse_claim(args.claim)
     except ClaimError as exc:
         raise InputError(str(exc)) from None
-    funnel = _load(args).funnel
+    funnel = load_input_of(args).funnel
     try:
         verdict = check_claim(claim, funnel, args.programme)
     except ClaimError as exc:
@@ -338,30 +367,32 @@ def cmd_refresh(args) -> int:
 
     if args.table and getattr(args, "cases", False):
         raise InputError("--cases refreshes a report made by `report --cases`; --table writes a CSV as it is")
+    # both refreshes take these; INPUT is read as `rates` reads it (READING)
+    writing = {"output": args.output, "backup": args.backup, "force": args.force, "read_options": read_options(args)}
     if args.table:
-        out = refresh_table(
-            args.workbook,
-            args.csv,
-            args.table,
-            sheet=args.sheet,
-            output=args.output,
-            backup=args.backup,
-            force=args.force,
+        funnel_only = (
+            (args.layout, "--layout"),
+            (args.programme_column, "--programme-column"),
+            (args.not_available, "--not-available"),
+            (args.zero, "--zero"),
+            ("zero" if args.dash == "zero" else None, "--dash"),
         )
+        for given, flag in funnel_only:
+            if given is not None:
+                raise InputError(Problem(f"{flag} reads a funnel; --table writes INPUT as it is", column=flag))
+        out = refresh_table(args.workbook, args.input, args.table, sheet=args.sheet, **writing)
     else:
         if args.sheet:
-            raise InputError("--sheet goes with --table NAME")
+            raise InputError("--sheet goes with --table NAME (INPUT's own sheet is --input-sheet NAME)")
         from xlplugin.cases import cli as cases
 
         cases.refuse_case_options_without_cases(args)
         prepared = None
-        if cases.wants_cases(args):  # CSV is case records: count the funnel first (xlplugin.cases)
+        if cases.wants_cases(args):  # INPUT is case records: count the funnel first (xlplugin.cases)
             from xlplugin.cases.report import prepare
 
-            prepared = prepare(args, args.csv)[:2]
-        out = refresh_workbook(
-            args.workbook, args.csv, output=args.output, backup=args.backup, force=args.force, prepared=prepared
-        )
+            prepared = prepare(args, args.input)[:2]
+        out = refresh_workbook(args.workbook, args.input, prepared=prepared, **writing)
     print(f"wrote {out}")
     return EXIT_OK
 

@@ -15,16 +15,12 @@ def run_check(args) -> int:
     from xlplugin.articles.check import check_text, claims_text
     from xlplugin.articles.readers import read_article
     from xlplugin.cases import cli as cases
-    from xlplugin.inputs.spec import load_input
+    from xlplugin.cli import load_input_of
 
-    cases.refuse_case_options_without_cases(args)
-    if cases.wants_cases(args):  # one row per case (xlplugin.cases): the funnel is counted first
-        if args.output:
-            raise InputError(Problem("-o with --cases: write the workbook with `xlplugin report --cases`", column="-o"))
-        case_funnel = cases.load(args, args.input)
-        funnel, spec, csv_path = case_funnel.funnel, None, case_funnel.path
-    else:
-        funnel, spec, csv_path = load_input(args.input, suppressed=args.suppressed)
+    if cases.wants_cases(args) and args.output:  # one row per case (xlplugin.cases): the funnel is counted first
+        raise InputError(Problem("-o with --cases: write the workbook with `xlplugin report --cases`", column="-o"))
+    loaded = load_input_of(args)  # read once, as `rates` reads it (a workbook, a wide or long table, stdin)
+    funnel = loaded.funnel
     if args.programme is not None and args.programme not in [p.name for p in funnel.programmes]:
         known = ", ".join(f"'{p.name}'" for p in funnel.programmes if p.name) or "none (the file has one programme)"
         raise InputError(
@@ -33,9 +29,7 @@ def run_check(args) -> int:
     text, name = read_article(args.text)
     result = check_text(text, funnel, source=name, input_name=str(args.input), programme=args.programme)
     if args.output:
-        out = write_report(
-            result, text, funnel, spec, csv_path, args.output, force=args.force, suppressed=args.suppressed
-        )
+        out = write_report(result, text, loaded, args.output, force=args.force, suppressed=args.suppressed)
     if args.json:
         import json
 
@@ -60,7 +54,7 @@ def _table_text(claim, text: str, funnel) -> str | None:
     return words
 
 
-def write_report(result, text, funnel, spec, csv_path, output, *, force: bool, suppressed):
+def write_report(result, text, loaded, output, *, force: bool, suppressed):
     """The FOI-summary workbook, with the article's claims in its claims table: each as the claims
     table reads it, made by the spec's publisher (or "Not stated") at the article's line, quote
     and verdict; a rate with its best supported definition as the stated one, a change with its
@@ -69,7 +63,9 @@ def write_report(result, text, funnel, spec, csv_path, output, *, force: bool, s
     from xlplugin.report.build import check_output, load_report_layout, write_atomically
     from xlplugin.report.xlsx import render
 
-    out = check_output(output, force, (csv_path,))
+    funnel, spec = loaded.funnel, loaded.spec
+    inputs = tuple(p for p in (loaded.path, loaded.spec_path) if p is not None)
+    out = check_output(output, force, inputs)
     publisher = getattr(spec, "publisher", None) if spec is not None else None
     entries = []
     for c in result.claims:
@@ -93,8 +89,11 @@ def write_report(result, text, funnel, spec, csv_path, output, *, force: bool, s
             )
         )
     merged = dataclasses.replace(spec or ReportSpec(), claims=tuple(spec.claims if spec else ()) + tuple(entries))
-    layout = load_report_layout(csv_path, suppressed=suppressed, spec=merged)
+    # the input as read (not read again: it may be standard input), with the article's claims as its spec
+    layout = load_report_layout(
+        loaded.name, suppressed=suppressed, spec=merged, loaded=dataclasses.replace(loaded, spec=None)
+    )
     data = render(layout)
-    check_output(out, force, (csv_path,))
+    check_output(out, force, inputs)
     write_atomically(out, data)
     return out

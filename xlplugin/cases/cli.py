@@ -87,14 +87,20 @@ def refuse_case_options_without_cases(args: argparse.Namespace) -> None:
     given += [f"--{name.replace('_', '-')}" for name in ("ordered", "query_result") if getattr(args, name, False)]
     if given and not wants_cases(args):
         raise InputError(Problem(f"{', '.join(given)} go(es) with --cases (INPUT as one row per case)"))
-    if wants_cases(args) and args.command != "refresh":  # refresh's --table is its own option
-        ignored = [
-            f"--{name.replace('_', '-')}"
-            for name in ("layout", "programme_column", "sheet", "table", "input_format")
-            if getattr(args, name, None) is not None
-        ]
-        if getattr(args, "cell_range", None) is not None:
-            ignored.append("--range")
+    if wants_cases(args):
+        # the READING options (cli._add_input_options); refresh spells the workbook's --input-sheet...
+        workbook = "--input-" if args.command == "refresh" else "--"
+        flags = {
+            "layout": "--layout",
+            "programme_column": "--programme-column",
+            "not_available": "--not-available",
+            "zero": "--zero",
+            "input_format": "--input-format" if args.command in ("report", "refresh") else "--format",
+            "input_sheet": f"{workbook}sheet",
+            "input_table": f"{workbook}table",
+            "cell_range": f"{workbook}range",
+        }
+        ignored = [flag for name, flag in flags.items() if getattr(args, name, None) is not None]
         if ignored:
             raise InputError(
                 Problem(f"{', '.join(ignored)} read(s) a funnel table, not case records: leave it out with --cases")

@@ -28,9 +28,10 @@ FROM_PERCENTAGE = "from_percentage"
 #: Disclosure-control markers that mean "a small count, suppressed" (GSS `[c]`, and what FOI letters write).
 SUPPRESSION_MARKERS = frozenset({"*", CONFIDENTIAL_SYMBOL, "c", "~", "low", "redacted", "[low]", "[redacted]"})
 #: Markers that mean "not available" (`[x]`) or "not applicable" (`[z]`): no upper bound at all.
-UNAVAILABLE_MARKERS = frozenset({NOT_AVAILABLE_SYMBOL, "x", NOT_APPLICABLE_SYMBOL, "z", ".."})
-#: A dash: "not available" by default; some tables use it for nil (`dash="zero"`).
-DASHES = frozenset({"-", "\u2013", "\u2014"})
+UNAVAILABLE_MARKERS = frozenset({NOT_AVAILABLE_SYMBOL, "x", NOT_APPLICABLE_SYMBOL, "z"})
+#: The "not available" tokens a publisher may mean otherwise (`Missing`): `..` and a dash (`-`,
+#: `–`, `—`), which some tables use for nil (`dash="zero"`).
+CONFIGURABLE_UNAVAILABLE = ("..", "-")
 #: The default range a suppressed small count may take (PRODUCT.md: 0 to 4).
 DEFAULT_SUPPRESSED = (0, 4)
 
@@ -103,12 +104,93 @@ def parse_suppressed_range(text: str) -> tuple[int, int]:
     return int(m.group(1)), int(m.group(2))
 
 
+def _token(text: str) -> str:
+    """A marker as compared: case and spacing ignored, an en or em dash read as `-`."""
+    return " ".join(text.lower().split()).replace("\u2013", "-").replace("\u2014", "-")
+
+
+@dataclass(frozen=True)
+class Missing:
+    """Which published tokens mean "not available" (no upper bound) and which mean nil (0).
+
+    `[x]`, `x`, `[z]` and `z` (the GSS symbols) always mean not available. The others are the
+    publisher's: by default `..` and `-` (en and em dashes too) mean not available; some tables
+    use `-` for nil (`zero=("-",)`, the command line's `--dash zero` or `--zero -`), and some a code
+    such as `n/a`, `:` or `-9` for not available (`--not-available ..,-,n/a`). A token listed here
+    is read before any other form, so a code that looks like a number can be named.
+    """
+
+    not_available: frozenset[str] = frozenset(CONFIGURABLE_UNAVAILABLE)
+    zero: frozenset[str] = frozenset()
+
+    @classmethod
+    def parse(cls, not_available: str | None = None, zero: str | None = None, dash: str = "unavailable") -> Missing:
+        """From the command line's comma-separated lists (None: the default); ValueError naming the fault.
+
+        `dash="zero"` (`--dash zero`) is `zero="-"`; a token given as zero leaves the default
+        not-available tokens, but one listed in both is refused."""
+        if dash not in ("unavailable", "zero"):
+            raise ValueError(f"a dash means 'unavailable' or 'zero', not '{dash}'")
+        zeros = _tokens(zero, "zero") | ({"-"} if dash == "zero" else set())
+        if not_available is None:
+            unavailable = set(CONFIGURABLE_UNAVAILABLE) - zeros
+        else:
+            unavailable = _tokens(not_available, "not-available")
+            both = sorted(unavailable & zeros)
+            if both:
+                raise ValueError(f"'{both[0]}' cannot mean both not available and zero")
+        return cls(frozenset(unavailable), frozenset(zeros))
+
+    def as_record(self) -> dict[str, list[str]]:
+        """The tokens as a report records them (`Missing.from_record` reads them back)."""
+        return {"not_available": sorted(self.not_available), "zero": sorted(self.zero)}
+
+    @classmethod
+    def from_record(cls, record: object) -> Missing:
+        """`as_record` read back; anything else (an older report, a damaged record) is the default."""
+        if not isinstance(record, dict):
+            return cls()
+        unavailable, zero = record.get("not_available"), record.get("zero")
+        if not all(isinstance(v, list) and all(isinstance(t, str) for t in v) for v in (unavailable, zero)):
+            return cls()
+        return cls(frozenset(map(_token, unavailable or ())), frozenset(map(_token, zero or ())))
+
+    def read(self, shown: str) -> Count | None:
+        """The count a token stands for (not available, or 0), or None when it is not one of ours."""
+        t = _token(shown)
+        if t in self.zero:
+            return Count(0, 0, EXACT, shown)
+        if t in self.not_available or t in UNAVAILABLE_MARKERS:
+            return Count(0, None, UNAVAILABLE, shown)
+        return None
+
+
+def _tokens(text: str | None, what: str) -> set[str]:
+    if text is None or not text.strip():
+        return set()
+    tokens = [_token(t) for t in text.split(",")]
+    if any(not t for t in tokens):
+        raise ValueError(f"the {what} tokens are separated by commas, such as ..,-,n/a, and one was empty")
+    return set(tokens)
+
+
+#: The documented default: `..` and dashes not available, nothing read as zero.
+DEFAULT_MISSING = Missing()
+
+
+def missing_of(dash: str | Missing) -> Missing:
+    """The `Missing` a `dash` argument stands for: "unavailable" (default), "zero", or one given."""
+    if isinstance(dash, Missing):
+        return dash
+    return DEFAULT_MISSING if dash == "unavailable" else Missing.parse(dash=dash)
+
+
 def _whole(text: str) -> int:
     return int(text.replace(",", ""))
 
 
 def parse_suppression(
-    text: str, suppressed: tuple[int, int] = DEFAULT_SUPPRESSED, dash: str = "unavailable"
+    text: str, suppressed: tuple[int, int] = DEFAULT_SUPPRESSED, dash: str | Missing = "unavailable"
 ) -> Count | None:
     """A count written as disclosure control or "not available", as its interval; None if it is not one.
 
@@ -116,15 +198,15 @@ def parse_suppression(
     suppressed small count (`suppressed`, default 0 to 4); `<5`, `fewer than 5`, `less than 5`,
     `under 5` 0 to 4; `<=5`, `≤5`, `5 or fewer`, `up to 5` 0 to 5; `1-4`, `0-4` that range;
     `[x]`, `x`, `[z]`, `z`, `..` and (unless `dash="zero"`) `-` not available, with no upper bound.
+    `dash` may be a `Missing`, naming the tokens that mean not available or zero.
     """
     shown = text.strip()
     t = " ".join(shown.lower().split())
+    missing = missing_of(dash).read(shown)
+    if missing is not None:
+        return missing
     if t in SUPPRESSION_MARKERS:
         return Count(suppressed[0], suppressed[1], SUPPRESSED, shown)
-    if t in UNAVAILABLE_MARKERS:
-        return Count(0, None, UNAVAILABLE, shown)
-    if t in DASHES:
-        return Count(0, 0, EXACT, shown) if dash == "zero" else Count(0, None, UNAVAILABLE, shown)
     m = _LESS_RE.match(t)
     if m:
         limit = _whole(m.group(1))
@@ -178,12 +260,13 @@ def parse_count(
     value: str | int | float,
     rounding: int | None = None,
     suppressed: tuple[int, int] = DEFAULT_SUPPRESSED,
-    dash: str = "unavailable",
+    dash: str | Missing = "unavailable",
 ) -> Count:
     """Read one published count. Raises ValueError with a message a journalist understands.
 
     Suppression wording (`parse_suppression`) is read as its interval and keeps its text, so it is
-    shown as published. `dash` says what a lone `-` means: "unavailable" (default) or "zero".
+    shown as published. `dash` says what a lone `-` means: "unavailable" (default) or "zero", or
+    is a `Missing` naming every token that means not available or zero.
     """
     if isinstance(value, bool):
         raise ValueError("a count must be a whole number, not TRUE/FALSE")

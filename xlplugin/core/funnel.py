@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from xlplugin.core.counts import DEFAULT_SUPPRESSED, Count, parse_count, parse_rounding
+from xlplugin.core.counts import DEFAULT_SUPPRESSED, Count, Missing, parse_count, parse_rounding
 from xlplugin.core.errors import InputError, Problem
 
 #: A stage without a `unit` counts things nobody named: never assume people (PRODUCT.md).
@@ -57,6 +57,9 @@ class Programme:
     def stage(self, name: str) -> Stage:
         return self._index[name]
 
+    def has_stage(self, name: str) -> bool:
+        return name in self._index
+
     @property
     def first(self) -> Stage:
         return self.stages[0]
@@ -94,11 +97,12 @@ def build_funnel(
     *,
     source: str | None = None,
     suppressed: tuple[int, int] = DEFAULT_SUPPRESSED,
-    dash: str = "unavailable",
+    dash: str | Missing = "unavailable",
 ) -> Funnel:
     """Validate records and build the funnel, or raise InputError listing every problem.
 
-    `dash` is what a lone `-` count means: "unavailable" (default) or "zero" (`parse_count`).
+    `dash` is what a lone `-` count means: "unavailable" (default) or "zero", or a `Missing`
+    naming the not-available and zero tokens (`parse_count`).
     """
     problems: list[Problem] = []
 

@@ -430,32 +430,13 @@ def _merge(template, ours: dict[str, bytes]) -> dict[str, bytes]:
         unselected = re.sub(r'(<sheetView\b[^>]*?)\s+tabSelected="1"', r"\1", xml)
         if unselected != xml:
             changes[name] = unselected.encode("utf-8")
-    if template.has("docProps/app.xml"):
-        changes["docProps/app.xml"] = _app_titles(
-            template.read("docProps/app.xml").decode("utf-8"),
-            [n for n, _ in re.findall(r'<sheet name="([^"]+)" sheetId="\d+" r:id="(rId\d+)"/>', ours_wb)],
-        ).encode("utf-8")
+    if template.has("docProps/app.xml"):  # app.xml lists the sheet names: keep it in step, in tab order
+        from xlplugin.ooxml.apptitles import with_worksheet_titles
+        from xlplugin.ooxml.fragments import unescape
+
+        names = [unescape(n) for n in re.findall(r'<sheet\b[^>]*?\bname="([^"]*)"', wb_xml)]
+        changes["docProps/app.xml"] = with_worksheet_titles(template.read("docProps/app.xml"), names)
     return changes
-
-
-def _app_titles(app_xml: str, added: list[str]) -> str:
-    """docProps/app.xml lists the sheet names; keep it in step with the workbook."""
-    from xml.sax.saxutils import escape
-
-    m = re.search(r"<vt:lpstr>Worksheets</vt:lpstr></vt:variant><vt:variant><vt:i4>(\d+)</vt:i4>", app_xml)
-    t = re.search(r'<TitlesOfParts><vt:vector size="(\d+)" baseType="lpstr">', app_xml)
-    if not m or not t:
-        return app_xml
-    app_xml = app_xml[: m.start(1)] + str(int(m.group(1)) + len(added)) + app_xml[m.end(1) :]
-    t = re.search(r'<TitlesOfParts><vt:vector size="(\d+)" baseType="lpstr">', app_xml)
-    names = "".join(f"<vt:lpstr>{escape(n)}</vt:lpstr>" for n in added)
-    return (
-        app_xml[: t.start(1)]
-        + str(int(t.group(1)) + len(added))
-        + app_xml[t.end(1) : t.end()]
-        + names
-        + app_xml[t.end() :]
-    )
 
 
 def _items(block: str, tag: str) -> list[str]:

@@ -11,9 +11,16 @@ workbook cell) of the value at fault.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from xlplugin.core.counts import DEFAULT_SUPPRESSED, FROM_PERCENTAGE, Count, parse_count, percentage_interval
+from xlplugin.core.counts import (
+    DEFAULT_SUPPRESSED,
+    FROM_PERCENTAGE,
+    Count,
+    Missing,
+    parse_count,
+    percentage_interval,
+)
 from xlplugin.core.errors import InputError, Problem
 from xlplugin.core.funnel import OUTSIDE, Funnel, Programme, StageRecord, build_funnel
 from xlplugin.ooxml.cellref import column_letters
@@ -41,11 +48,51 @@ _WIDE_FIXED = ("stage", "base", "unit", "rounding", "note")
 
 @dataclass(frozen=True)
 class LayoutOptions:
-    """What the user said on the command line: `--layout`, `--programme-column`, `--dash`."""
+    """What the user said on the command line: `--layout`, `--programme-column`, `--dash`,
+    `--not-available`, `--zero` (comma-separated tokens; None: the default, `core.counts.Missing`)."""
 
     layout: str | None = None
     programme_column: str | None = None
     dash: str = "unavailable"
+    not_available: str | None = None
+    zero: str | None = None
+
+    @staticmethod
+    def tokens_of(missing: Missing) -> dict[str, str]:
+        """The `not_available` and `zero` fields that stand for `missing` (a report's recorded reading)."""
+        return {"not_available": ",".join(sorted(missing.not_available)), "zero": ",".join(sorted(missing.zero))}
+
+    def missing(self) -> Missing:
+        """The tokens that mean not available or zero; InputError naming the option at fault."""
+        try:
+            return Missing.parse(self.not_available, self.zero, self.dash)
+        except ValueError as exc:
+            option = "--zero" if "zero tokens" in str(exc) else "--dash" if "dash" in str(exc) else "--not-available"
+            raise InputError(Problem(str(exc), column=option)) from None
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """A published count that its published percentage does not allow (a GRIM-style check).
+
+    `where` locates the count cell (line and column, or `Sheet1!B7`); `low`/`high` are the counts
+    the percentage allows (`high` None when unbounded). The count is the one used."""
+
+    where: Problem
+    stage: str
+    programme: str | None
+    count: str
+    percent: str
+    base: str
+    base_count: str
+    low: int
+    high: int | None
+
+    def as_json(self) -> dict:
+        """The `disagreements` entry of `rates --json` (README, JSON interface)."""
+        where = {key: getattr(self.where, key) for key in ("file", "line", "column", "cell")}
+        said = {key: getattr(self, key) for key in ("programme", "stage", "count", "percent", "base", "base_count")}
+        return {**where, **said, "allowed_low": self.low, "allowed_high": self.high, "message": self.where.message}
 
 
 @dataclass
@@ -56,6 +103,7 @@ class Layout:
     layout: str
     roles: dict[str, str]  # role -> header as spelled
     notes: list[str] = field(default_factory=list)
+    disagreements: list[Disagreement] = field(default_factory=list)
 
 
 def _key(header: str) -> str:
@@ -143,6 +191,7 @@ def read_layout(
     where = _Where(table)
     if options.layout is not None and options.layout not in LAYOUTS:
         raise InputError(Problem(f"layout '{options.layout}' is not one of {', '.join(LAYOUTS)}", column="--layout"))
+    missing = options.missing()
     positions, problems = assign_roles(table, options)
     if problems:
         raise InputError(problems)
@@ -170,11 +219,12 @@ def read_layout(
         )
     roles = {role: table.header[i] for role, i in positions.items()}
     notes: list[str] = []
+    fixed = {positions[r] for r in _WIDE_FIXED if r in positions}
+    values = [i for i in range(len(table.header)) if i not in fixed] if layout == WIDE else []
+    if layout == WIDE and not values:
+        raise InputError(_missing_columns(table, positions, where))
+    refuse_over_limits(table, positions, len(values) if layout == WIDE else None)
     if layout == WIDE:
-        fixed = {positions[r] for r in _WIDE_FIXED if r in positions}
-        values = [i for i in range(len(table.header)) if i not in fixed]
-        if not values:
-            raise InputError(_missing_columns(table, positions, where))
         groups = _wide_records(table, positions, values)
         said = ", ".join(f"'{table.header[i] or column_letters(where.first + i + 1)}'" for i in values)
         notes.append(f"layout: wide (each of {said} is a programme; stages from '{roles['stage']}')")
@@ -188,14 +238,16 @@ def read_layout(
         notes.append(f"layout: {layout}" + (f" (columns taken: {taken})" if taken else ""))
     funnel_problems: list[Problem] = []
     programmes: list[Programme] = []
+    disagreements: list[Disagreement] = []
     for _name, recs, count_position in groups:
-        recs, percent_notes, percent_problems = _resolve_percentages(
-            recs, positions, count_position, suppressed, options, where
+        recs, disagreed, percent_problems = _resolve_percentages(
+            recs, positions, count_position, suppressed, missing, where
         )
-        notes.extend(percent_notes)
+        disagreements.extend(disagreed)
+        notes.extend(f"disagreement: {d.where}" for d in disagreed)
         funnel_problems.extend(percent_problems)
         try:
-            built = build_funnel(recs, source=table.name, suppressed=suppressed, dash=options.dash)
+            built = build_funnel(recs, source=table.name, suppressed=suppressed, dash=missing)
         except InputError as exc:
             spots = {
                 "count": count_position,
@@ -212,10 +264,54 @@ def read_layout(
         raise InputError(funnel_problems)
     # a programme column headed 'period' or 'year' declares its values times (core.periods)
     periods = layout != WIDE and _key(roles.get("programme", "")) in ("period", "year")
-    return Layout(Funnel(tuple(programmes), table.name, periods=periods), layout, roles, notes)
+    return Layout(Funnel(tuple(programmes), table.name, periods=periods), layout, roles, notes, disagreements)
 
 
 _UNSET = object()
+
+#: Most stage pairs (each stage against itself and every earlier stage of its programme, summed
+#: over programmes). The report tabulates rates over such pairs, so its size grows with the
+#: square of a programme's stages: a 30 KB CSV of one 1,000-stage chain made `report` run for
+#: three minutes and exhaust 2.5 GB. 100,000 allows a 400-stage funnel, or 16,000 areas of
+#: 3 stages (about half a minute and under 1 GB for the report); real funnels have dozens.
+MAX_STAGE_PAIRS = 100_000
+
+
+def refuse_over_limits(table, positions: dict[str, int], wide_columns: int | None) -> None:
+    """The row and stage-pair limits, judged on the table's text before any funnel is built.
+
+    A stage is counted as the funnel would count it: a distinct non-empty name (case-insensitive)
+    within its programme. `wide_columns` is the number of programme columns of a wide table (each
+    has every row's stage), None for the other layouts (the programme column, if any, groups rows).
+    One pass over the rows, so a 32,000-stage file is refused in the time it takes to read it.
+    """
+    from xlplugin.inputs.csvinput import MAX_ROWS
+
+    if len(table.rows) > MAX_ROWS:
+        raise InputError(
+            Problem(f"the table has {len(table.rows):,} data rows, more than the limit of {MAX_ROWS:,}", table.name)
+        )
+    stage = positions.get("stage")
+    if stage is None:
+        return
+    programme = positions.get("programme") if wide_columns is None else None
+    names: dict[str | None, set[str]] = {}
+    for row in table.rows:
+        name = row[stage].strip().lower()
+        if name:
+            group = (row[programme].strip() or None) if programme is not None else None
+            names.setdefault(group, set()).add(name)
+    sizes = [len(s) for s in names.values()] * (wide_columns if wide_columns is not None else 1)
+    pairs = sum(k * (k + 1) // 2 for k in sizes)
+    if pairs > MAX_STAGE_PAIRS:
+        raise InputError(
+            Problem(
+                f"the funnel is too large to report: {len(sizes):,} programme(s) of up to {max(sizes):,} stages make "
+                f"{pairs:,} stage pairs (each stage with every earlier one), over the limit of {MAX_STAGE_PAIRS:,} "
+                "(e.g. 400 stages in one programme, or 16,000 programmes of 3 stages); a funnel has dozens of stages",
+                table.name,
+            )
+        )
 
 
 def _looks_wide(table, positions: dict[str, int]) -> bool:
@@ -328,20 +424,25 @@ def _resolve_percentages(
     positions: dict[str, int],
     count_position: int | None,
     suppressed: tuple[int, int],
-    options: LayoutOptions,
+    missing: Missing,
     where: _Where,
-) -> tuple[list[StageRecord], list[str], list[Problem]]:
+) -> tuple[list[StageRecord], list[Disagreement], list[Problem]]:
     """Counts from a percent column where the count is blank; a GRIM-style check where both are given.
 
     The percentage is of the stage's base (default the previous stage): its count interval is every
     whole number consistent with the percentage at its stated precision (`percentage_interval`).
+    A count cell written as a percentage (`42%`: a wide table's cells below a row of counts) is
+    read the same way, in its own column (programme).
     """
     i = positions.get("percent")
-    if i is None:
+    in_count = {rec.line for rec in records if isinstance(rec.count, str) and rec.count.strip().endswith("%")}
+    if i is None and not in_count:
         return records, [], []
     table = where.table
     rows_by_line = dict(zip(table.lines, table.rows, strict=True))
-    texts = {rec.line: rows_by_line[rec.line][i].strip() for rec in records if rec.line in rows_by_line}
+    texts = {}
+    if i is not None:
+        texts = {rec.line: rows_by_line[rec.line][i].strip() for rec in records if rec.line in rows_by_line}
     numbers = [t for t in texts.values() if t and not t.endswith("%")]
     try:
         proportions = bool(numbers) and all(float(t) <= 1 for t in numbers)
@@ -349,7 +450,7 @@ def _resolve_percentages(
         proportions = False
     counts: dict[tuple[object, str], Count] = {}
     previous: dict[object, str] = {}
-    notes: list[str] = []
+    found: list[Disagreement] = []
     problems: list[Problem] = []
     out: list[StageRecord] = []
     for rec in records:
@@ -358,17 +459,16 @@ def _resolve_percentages(
         base_text = (rec.base or "").strip()
         base_name = None if base_text.lower() == OUTSIDE else (base_text or previous.get(group))
         previous[group] = name
-        percent = texts.get(rec.line, "")
+        percent, spot = texts.get(rec.line, ""), i
+        if rec.line in in_count and isinstance(rec.count, str):
+            percent, spot = rec.count.strip(), count_position
+            rec = replace(rec, count="")
         given = None
         if isinstance(rec.count, Count):
             given = rec.count
         elif not _is_blank(rec.count):
             try:
-                given = (
-                    rec.count
-                    if isinstance(rec.count, Count)
-                    else parse_count(rec.count, None, suppressed, options.dash)
-                )
+                given = rec.count if isinstance(rec.count, Count) else parse_count(rec.count, None, suppressed, missing)
             except ValueError:
                 given = None  # build_funnel reports it, located
         if given is not None:
@@ -381,14 +481,14 @@ def _resolve_percentages(
             if given is None:
                 why = "it has no base stage" if not base_name else f"its base '{base_name}' has no count above it"
                 problems.append(
-                    where.problem(f"a percentage needs a count to be a percentage of, and {why}", rec.line, i)
+                    where.problem(f"a percentage needs a count to be a percentage of, and {why}", rec.line, spot)
                 )
             out.append(rec)
             continue
         try:
             low, high = percentage_interval(_percent_text(percent, proportions), base.low, base.high)
         except ValueError as exc:
-            problems.append(where.problem(str(exc), rec.line, i))
+            problems.append(where.problem(str(exc), rec.line, spot))
             out.append(rec)
             continue
         shown = percent if percent.endswith("%") else _percent_text(percent, proportions) + "%"
@@ -406,5 +506,6 @@ def _resolve_percentages(
                 f"the count {given} and the percentage {shown} of {base_name} ({base}) disagree: "
                 f"{shown} of {base} is {allowed}"
             )
-            notes.append("disagreement: " + str(where.problem(message, rec.line, count_position)))
-    return out, notes, problems
+            located = where.problem(message, rec.line, count_position)
+            found.append(Disagreement(located, name, group, str(given), shown, base_name or "", str(base), low, high))
+    return out, found, problems

@@ -10,8 +10,10 @@ SHA-256 and the parsed funnel together, so nothing downstream opens the file aga
     loaded.funnel, loaded.table, loaded.sha256, loaded.notes
 
 Options (`ReadOptions`): `format` ("csv"/"xlsx", when the bytes cannot tell), `layout`
-(`one-row-per-stage`/`wide`/`long`), `programme_column`, `dash` ("unavailable"/"zero"), and for
-workbooks `sheet`, `table`, `cell_range`.
+(`one-row-per-stage`/`wide`/`long`), `programme_column`, `dash` ("unavailable"/"zero"),
+`not_available` and `zero` (comma-separated tokens, `core.counts.Missing`), and for workbooks
+`sheet`, `table`, `cell_range`. `load_table` reads a plain table the same way (for `refresh
+--table`); `reread` reads a loaded table again with another suppressed range or options.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from xlplugin.core.counts import DEFAULT_SUPPRESSED
 from xlplugin.core.errors import InputError, Problem
 from xlplugin.core.funnel import Funnel
 from xlplugin.inputs.csvinput import STDIN, STDIN_LABEL, Table, read_bytes
-from xlplugin.inputs.layout import LayoutOptions
+from xlplugin.inputs.layout import Disagreement, LayoutOptions
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost more than it saves
 if TYPE_CHECKING:
@@ -62,6 +64,9 @@ class Loaded:
     roles: dict[str, str] = field(default_factory=dict)  # role ("stage", "count", "unit"...) -> header as spelled
     spec: ReportSpec | None = None  # the report spec, when the input was one
     spec_path: Path | None = None
+    disagreements: tuple[Disagreement, ...] = ()  # published counts their percentages do not allow
+    options: ReadOptions = field(default_factory=ReadOptions)  # how it was read (for `reread`)
+    suppressed: tuple[int, int] = DEFAULT_SUPPRESSED
 
     @functools.cached_property
     def sha256(self) -> str:
@@ -80,15 +85,57 @@ def load(
 ) -> Loaded:
     """Read `source` (a path, `-` for standard input, or bytes) once; InputError naming where it is wrong."""
     options = options or ReadOptions()
+    data, path, label = _read_once(source, options, name)
+    kind = _kind(path, data, options.format, label)
+    if kind == "spec":
+        return _load_spec(data, path, label, suppressed, options)
+    return _load_data(data, path, label, kind, suppressed, options)
+
+
+def load_table(source: str | Path | bytes, *, options: ReadOptions | None = None, name: str | None = None) -> Table:
+    """The data of `source` as a plain table of text (a CSV, or a workbook's sheet, table or range), read once.
+
+    For `refresh --table`, which writes a table as it is: no layout, no funnel. A report spec is refused.
+    """
+    options = options or ReadOptions()
+    data, path, label = _read_once(source, options, name)
+    kind = _kind(path, data, options.format, label)
+    if kind == "spec":
+        raise InputError(Problem("this is a report spec, not a table: give the CSV or workbook it names", label))
+    return _read_data_table(data, label, kind, options)
+
+
+def _read_once(source: str | Path | bytes, options: ReadOptions, name: str | None) -> tuple[bytes, Path | None, str]:
+    """The bytes of `source` (a path, `-` or bytes), its path (None for standard input or bytes), and its label."""
     if options.format is not None and options.format not in FORMATS:
         raise InputError(Problem(f"format '{options.format}' is not one of {', '.join(FORMATS)}", column="--format"))
     is_stdin = not isinstance(source, (bytes, bytearray, memoryview)) and str(source) == STDIN
     data, label = read_bytes(source, name or (STDIN_LABEL if is_stdin else None), workbook_limit=MAX_WORKBOOK_BYTES)
     path = None if is_stdin or isinstance(source, (bytes, bytearray, memoryview)) else Path(source)
-    kind = _kind(path, data, options.format, label)
-    if kind == "spec":
-        return _load_spec(data, path, label, suppressed, options)
-    return _load_data(data, path, label, kind, suppressed, options)
+    return data, path, label
+
+
+def reread(loaded: Loaded, suppressed: tuple[int, int], options: ReadOptions | None = None) -> Loaded:
+    """`loaded` with its funnel read again from its table (already in memory), for another suppressed
+    range or other reading options (`options`; the layout and the not-available and zero tokens).
+
+    `refresh` validates the new data before it opens the workbook, whose record then says the range
+    and the tokens the report was made with.
+    """
+    options = options or loaded.options
+    if tuple(suppressed) == loaded.suppressed and options == loaded.options:
+        return loaded
+    from xlplugin.inputs.csvinput import layout_of_table
+
+    layout = layout_of_table(loaded.table, suppressed, options)
+    return replace(
+        loaded,
+        funnel=layout.funnel,
+        notes=tuple(layout.notes),
+        disagreements=tuple(layout.disagreements),
+        options=options,
+        suppressed=(suppressed[0], suppressed[1]),
+    )
 
 
 def _kind(path: Path | None, data: bytes, fmt: str | None, label: str) -> str:
@@ -115,19 +162,9 @@ def _kind(path: Path | None, data: bytes, fmt: str | None, label: str) -> str:
 def _load_data(
     data: bytes, path: Path | None, label: str, kind: str, suppressed: tuple[int, int], options: ReadOptions
 ) -> Loaded:
-    from xlplugin.inputs.csvinput import layout_of_table, read_table
+    from xlplugin.inputs.csvinput import layout_of_table
 
-    if kind == "xlsx":
-        from xlplugin.inputs.xlsxinput import read_workbook
-
-        table = read_workbook(data, label, sheet=options.sheet, table=options.table, cell_range=options.cell_range)
-    else:
-        for option, flag in ((options.sheet, "--sheet"), (options.table, "--table"), (options.cell_range, "--range")):
-            if option is not None:
-                raise InputError(
-                    Problem(f"{flag} chooses data in a workbook, but this is a CSV file", label, column=flag)
-                )
-        table = read_table(data, label)
+    table = _read_data_table(data, label, kind, options)
     layout = layout_of_table(table, suppressed, options)
     return Loaded(
         name=label,
@@ -139,7 +176,27 @@ def _load_data(
         layout=layout.layout,
         notes=tuple(layout.notes),
         roles=dict(layout.roles),
+        disagreements=tuple(layout.disagreements),
+        options=options,
+        suppressed=(suppressed[0], suppressed[1]),
     )
+
+
+def _read_data_table(data: bytes, label: str, kind: str, options: ReadOptions) -> Table:
+    """The bytes of a CSV or a workbook as a table of text; a workbook's sheet, table or range as chosen."""
+    from xlplugin.inputs.csvinput import read_table
+
+    if kind == "xlsx":
+        from xlplugin.inputs.xlsxinput import read_workbook
+
+        return read_workbook(data, label, sheet=options.sheet, table=options.table, cell_range=options.cell_range)
+    for option, flag in ((options.sheet, "--sheet"), (options.table, "--table"), (options.cell_range, "--range")):
+        if option is not None:  # (`refresh` spells them --input-sheet, --input-table, --input-range)
+            also = flag.replace("--", "--input-")
+            raise InputError(
+                Problem(f"{flag} ({also}) chooses data in a workbook, but this is a CSV file", label, column=flag)
+            )
+    return read_table(data, label)
 
 
 def _load_spec(data: bytes, path: Path | None, label: str, suppressed: tuple[int, int], options: ReadOptions) -> Loaded:

@@ -30,6 +30,12 @@ _FOOTNOTE = re.compile(r"^\s*(?:\[?notes?\b|source\b|sources\b|\*|†|‡|¹|fig
 _HIDDEN_ROW = re.compile(rb"<(?:\w+:)?row\b[^>]*?\bhidden=\"(?:1|true)\"[^>]*>")
 _ROW_NUMBER = re.compile(rb"\br=\"(\d+)\"")
 _MERGE = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*?\bref=\"([A-Za-z]+\d+(?::[A-Za-z]+\d+)?)\"")
+_CELL_XFS = re.compile(rb"<(?:\w+:)?cellXfs\b[^>]*>(.*?)</(?:\w+:)?cellXfs>", re.S)
+_XF = re.compile(rb"<(?:\w+:)?xf\b([^>]*)>")
+_NUMFMT = re.compile(rb"<(?:\w+:)?numFmt\b([^>]*)>")
+_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*)>")
+#: Excel's built-in percentage formats (numFmtId): 0% and 0.00%.
+_BUILTIN_PERCENT = {9: 0, 10: 2}
 #: The widest `--range` read: a funnel table has a handful of columns, a wide one a few dozen years.
 MAX_RANGE_COLUMNS = 1_000
 _RANGE = re.compile(r"^(?:(?:'((?:[^']|'')+)'|([^!]+))!)?\$?([A-Za-z]{1,3})\$?(\d+):\$?([A-Za-z]{1,3})\$?(\d+)$")
@@ -133,6 +139,7 @@ def read_workbook(
         else:
             chosen = worksheets[0]
         sheet_xml = package.read(chosen.part)
+        percent_styles = _percent_styles(book, package)
     except InputError as exc:
         raise exc.located(label) from None  # a damaged part: name the workbook
     finally:
@@ -140,7 +147,88 @@ def read_workbook(
     rows = _read_rows(data, chosen.name, bounds, label)
     first_row = bounds[0] if bounds else 1
     first_col = bounds[1] if bounds else 1
-    return _table_from_rows(rows, first_row, first_col, chosen.name, label, sheet_xml, explicit=bounds is not None)
+    read = _table_from_rows(rows, first_row, first_col, chosen.name, label, sheet_xml, explicit=bounds is not None)
+    if percent_styles:
+        _show_percentages(read, rows, first_row, first_col, _percent_cells(sheet_xml, percent_styles))
+    return read
+
+
+def _attr(attrs: bytes, name: bytes) -> bytes | None:
+    m = re.search(rb"(?:^|\s)" + name + rb'="([^"]*)"', attrs)
+    return m.group(1) if m else None
+
+
+def _percent_decimals(code: str) -> int | None:
+    """The decimals a number format shows a percentage with (`0.0%` -> 1), or None if it is no percentage."""
+    first = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", code.split(";")[0])
+    if "%" not in first:
+        return None
+    m = re.search(r"\.([0#?]+)", first)
+    return len(m.group(1)) if m else 0
+
+
+def _percent_styles(book, package) -> dict[int, int]:
+    """Cell style (xf) index -> decimals, for the styles that show a number as a percentage."""
+    import html
+
+    part = next((rel.part for rel in book.wb_rels if rel.type.endswith("/styles") and rel.part), None)
+    if part is None:
+        return {}
+    try:
+        xml = package.read(part)
+    except (InputError, KeyError):
+        return {}
+    formats = dict(_BUILTIN_PERCENT)
+    for m in _NUMFMT.finditer(xml):
+        number, code = _attr(m.group(1), b"numFmtId"), _attr(m.group(1), b"formatCode")
+        if number is not None and number.isdigit() and code is not None:
+            decimals = _percent_decimals(html.unescape(code.decode("utf-8", "replace")))
+            if decimals is None:
+                formats.pop(int(number), None)
+            else:
+                formats[int(number)] = decimals
+    xfs = _CELL_XFS.search(xml)
+    styles: dict[int, int] = {}
+    for index, m in enumerate(_XF.finditer(xfs.group(1)) if xfs else ()):
+        number = _attr(m.group(1), b"numFmtId")
+        if number is not None and number.isdigit() and int(number) in formats:
+            styles[index] = formats[int(number)]
+    return styles
+
+
+def _percent_cells(sheet_xml: bytes, styles: dict[int, int]) -> dict[tuple[int, int], int]:
+    """(row, column) -> decimals of every cell of the sheet whose style shows a percentage."""
+    from xlplugin.ooxml.cellref import column_number
+
+    cells: dict[tuple[int, int], int] = {}
+    for m in _CELL.finditer(sheet_xml):
+        style, ref = _attr(m.group(1), b"s"), _attr(m.group(1), b"r")
+        if style is None or ref is None or not style.isdigit() or int(style) not in styles:
+            continue
+        parts = re.fullmatch(rb"([A-Za-z]{1,3})([0-9]+)", ref)
+        if parts:
+            cells[(int(parts.group(2)), column_number(parts.group(1).decode("ascii")))] = styles[int(style)]
+    return cells
+
+
+def _show_percentages(table: Table, rows: list[tuple], first_row: int, first_col: int, cells) -> None:
+    """A number formatted as a percentage (0.42 shown as 42%) is the text its cell shows, `42%`.
+
+    So a percentage is read at the precision the publisher showed, and never as a count."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    col0 = table.first_column + 1
+    for i, line in enumerate(table.lines):
+        values = rows[line - first_row]
+        for j in range(len(table.header)):
+            decimals = cells.get((line, col0 + j))
+            k = col0 + j - first_col
+            if decimals is None or k >= len(values):
+                continue
+            value = values[k]
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                shown = (Decimal(repr(value)) * 100).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
+                table.rows[i][j] = f"{shown}%"
 
 
 def _sheet(book, name: str, worksheets, label: str):

@@ -58,6 +58,15 @@ def _no_hook(step: str) -> None:
     return None
 
 
+WRITE_LOG = "XLPLUGIN_WRITE_LOG"
+"""The test suite's ooxml-check gate (tests/ooxml_gate.py) sets this to a file name, so that it sees
+the workbooks written by child processes too (`xlplugin ...` run by the tests): each write then
+copies the file it replaces (or its `source`) and the file written beside that log and appends one
+JSON line naming them and the test (`WRITE_LOG_TEST`). Unset, as everywhere outside the tests, it
+costs one environment look-up; a failure to log never fails the write."""
+WRITE_LOG_TEST = "XLPLUGIN_WRITE_LOG_TEST"
+
+
 @dataclass(frozen=True)
 class Identity:
     """What says a file is still the one that was read: a save by rename changes the inode, in place the mtime."""
@@ -202,6 +211,24 @@ def write_file(
     was read; the write refuses when the target is no longer it. `hold_lock`: take the advisory
     lock of an existing target for the duration (callers that read it hold their own).
     """
+    log = os.environ.get(WRITE_LOG)
+    if log:
+        return _logged(
+            log, Path(path), source, lambda: _write_file(path, write, replace, expect, force, backup, hold_lock, hook)
+        )
+    return _write_file(path, write, replace, expect, force, backup, hold_lock, hook)
+
+
+def _write_file(
+    path: Path | str,
+    write: Callable[[BinaryIO], object],
+    replace: bool,
+    expect: Identity | None,
+    force: bool,
+    backup: bool,
+    hold_lock: bool,
+    hook: Hook,
+) -> Path:
     user_path = Path(path)
     try:
         real = real_path(user_path)
@@ -222,6 +249,41 @@ def write_file(
         raise
     except OSError as exc:
         raise environment_error(user_path, exc) from None
+
+
+def _logged(log: str, path: Path, source: Path | None, write: Callable[[], Path]) -> Path:
+    """`write()`, with the gate's copies of the file before and after and one JSON line in `log` (WRITE_LOG)."""
+    import itertools
+    import json
+    import shutil
+
+    counter = itertools.count()
+
+    def keep(file: Path | None, kind: str) -> str | None:
+        try:
+            if file is None or not file.is_file():
+                return None
+            with open(file, "rb") as handle:
+                if handle.read(4) != b"PK\x03\x04":
+                    return None  # a workbook is a zip: nothing else is checked
+            copy = Path(log).parent / f"{os.getpid()}-{time.monotonic_ns()}-{next(counter)}-{kind}{file.suffix}"
+            shutil.copyfile(file, copy)
+            return str(copy)
+        except OSError:
+            return None
+
+    try:
+        real = real_path(path)
+    except OSError:
+        real = path
+    before = keep(real, "before") or keep(source, "before")
+    result = write()
+    after = keep(real, "after")
+    if after is not None:
+        line = json.dumps({"test": os.environ.get(WRITE_LOG_TEST, ""), "before": before, "after": after})
+        with contextlib.suppress(OSError), open(log, "a", encoding="utf-8") as handle:
+            handle.write(line + "\n")
+    return result
 
 
 def _stat_or_none(path: Path) -> os.stat_result | None:

@@ -210,7 +210,7 @@ class Book:
         self.add_override(part, CT_WORKSHEET)
         sheet = Sheet(name, sheet_id, rid, part, "worksheet", len(self.sheets))
         self.sheets.append(sheet)
-        self.add_app_title(name)
+        self.sync_app_titles()
         return part, sheet
 
     def remove_sheet(self, sheet: Sheet) -> None:
@@ -269,6 +269,7 @@ class Book:
         self.sheets.remove(sheet)
         for i, other in enumerate(self.sheets):
             other.index = i
+        self.sync_app_titles()
 
     def move_sheet(self, sheet: Sheet, index: int) -> None:
         """Move `sheet` to position `index` of the tab order.
@@ -304,6 +305,7 @@ class Book:
         self.sheets = new
         for i, other in enumerate(self.sheets):
             other.index = i
+        self.sync_app_titles()
 
     def remove_defined_name(self, name: str) -> None:
         """Remove every defined name called `name` (case-insensitively)."""
@@ -317,6 +319,7 @@ class Book:
                 wb.add((names.start, names.end, b""))
             else:
                 wb.add(*((el.start, el.end, b"") for el in doomed))
+        self.sync_app_titles()
 
     def add_relationship(self, source: str, rel_type: str, target_part: str) -> str:
         """Add a relationship from `source` to `target_part`; returns its new, unused id."""
@@ -370,52 +373,32 @@ class Book:
                 )
             )
 
-    def add_app_title(self, name: str) -> None:
-        """Add a worksheet title to docProps/app.xml's TitlesOfParts, when the counts add up."""
-        app = self.package.find("docProps/app.xml")
-        if app is None:
+    def sync_app_titles(self) -> None:
+        """docProps/app.xml's titles: the workbook's worksheets in tab order, and the names it still defines.
+
+        Called by every edit of the sheet list or the defined names (`ooxml.apptitles` is the one
+        editor of those titles), so a sheet or name a refresh withdrew is not left named there.
+        """
+        from xlplugin.ooxml.apptitles import APP_PART, with_named_range_titles, with_worksheet_titles
+
+        app = self.package.find(APP_PART)
+        if app is None or self.changes.get(app, b"") is None:
             return
-        try:
-            data = self.current(app)
-            root = scan(data, self._where(app))
-        except InputError:
-            return
-        heading = next(root.iter("HeadingPairs"), None)
-        titles = next(root.iter("TitlesOfParts"), None)
-        if heading is None or titles is None:
-            return
-        hvec = next(heading.iter("vector"), None)
-        tvec = next(titles.iter("vector"), None)
-        if hvec is None or tvec is None:
-            return
-        variants = hvec.findall("variant")
-        offset = 0
-        target = None
-        for i in range(0, len(variants) - 1, 2):
-            label = "".join(el.text(data) for el in variants[i].iter("lpstr"))
-            count_el = next((el for el in variants[i + 1].children), None)
-            if count_el is None:
-                return
-            count = as_index(count_el.text(data).strip())
-            if count is None:
-                return  # app.xml only lists titles: leave a damaged one alone
-            if target is None and label.strip().lower() in WORKSHEETS_HEADINGS:
-                target = (count_el, count, offset + count)
-            offset += count
-        items = tvec.findall("lpstr")
-        if target is None or offset != len(items):
-            return
-        count_el, count, position = target
-        item_tag = items[0].qname(data) if items else "vt:lpstr"
-        insert_at = items[position - 1].end if position > 0 else (tvec.open_end if not tvec.empty else None)
-        if insert_at is None:
-            return
-        edits = [
-            (count_el.open_end, count_el.close_start, str(count + 1).encode()),
-            (insert_at, insert_at, element(item_tag, text=name)),
-            set_attr(data, tvec, "size", str(len(items) + 1)),
+        data = self.current(app)
+        where = self._where(app)
+        new = with_worksheet_titles(data, [s.name for s in self.sheets if s.kind == "worksheet"], where)
+        wb = scan(self.current(self.workbook_part), self._where(self.workbook_part))
+        names_el = wb.find("definedNames")
+        defined = [
+            el.attrs.get("name", "")
+            for el in (names_el.findall("definedName") if names_el is not None else [])
+            if el.attrs.get("localSheetId") is None
+            and el.attrs.get("hidden") not in ("1", "true")
+            and not el.attrs.get("name", "").lower().startswith("_xlnm.")
         ]
-        self.put(app, splice(data, edits))
+        new = with_named_range_titles(new, defined, [s.name for s in self.sheets], where)
+        if new != data:
+            self.put(app, new)
 
     def drop_calc_chain(self) -> None:
         """Remove calcChain.xml, its relationship and content type: Excel rebuilds it."""
@@ -441,12 +424,6 @@ class Book:
             else:
                 fragment = element(f"{self.main_prefix()}calcPr", [("fullCalcOnLoad", "1")])
                 wb.add(insert_child(wb.data, wb.root, "calcPr", fragment))
-
-
-#: How app.xml's HeadingPairs names the worksheets, in the languages Excel writes it.
-WORKSHEETS_HEADINGS = frozenset(
-    ("worksheets", "arbeitsblätter", "feuilles de calcul", "hojas de cálculo", "werkbladen", "fogli di lavoro")
-)
 
 
 def open_book(package: Package, path: Path) -> Book:

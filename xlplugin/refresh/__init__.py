@@ -8,11 +8,13 @@
 from xlplugin.refresh.table import refresh_table
 
 
-def refresh_workbook(workbook, csv, *, output=None, backup=False, force=False, prepared=None):
+def refresh_workbook(workbook, csv, *, output=None, backup=False, force=False, prepared=None, read_options=None):
     """Refresh a report workbook (see xlplugin.refresh.report)."""
     from xlplugin.refresh.report import refresh_workbook as _refresh_workbook
 
-    return _refresh_workbook(workbook, csv, output=output, backup=backup, force=force, prepared=prepared)
+    return _refresh_workbook(
+        workbook, csv, output=output, backup=backup, force=force, prepared=prepared, read_options=read_options
+    )
 
 
 __all__ = ["refresh_table", "refresh_workbook"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from pathlib import Path
 from typing import Any
 
 from xlplugin.core.errors import InputError
@@ -160,10 +161,12 @@ def edited_cells(book: Book, owned: dict[str, str], options, spec=None) -> dict[
     header and its size too (a renamed header, an inserted or deleted row or column are edits).
     A missing or unreadable data sheet is an edit. Not edits: what a re-saving program changed
     without changing what is shown (a formula whose cached value another writer dropped), and
-    a [z] the input itself held. Titles and provenance lines carry the generation time and are
-    not compared.
+    a [z] the input itself held. The report is rendered with the provenance its data sheet
+    records (source file name, SHA-256, generation time, xlplugin version), so titles and
+    provenance lines are compared exactly too: an edit that keeps a line's fixed start is an edit.
     """
     from xlplugin.inputs import csvinput
+    from xlplugin.inputs.layout import LayoutOptions
     from xlplugin.ooxml.cells import cell_ref
     from xlplugin.report import ownership
     from xlplugin.report.layout import Source, report_layout
@@ -183,29 +186,36 @@ def edited_cells(book: Book, owned: dict[str, str], options, spec=None) -> dict[
         return cache[sheet_part]
 
     data_values = values_of(data_table.sheet.part)
+    provenance = _provenance(data_values, data_table)
+    if isinstance(provenance, list):
+        return {data_table.sheet.name: provenance}
+    name, sha256, generated, version = provenance
+    options = options._replace(generated=generated, version=version)
+    specs = [spec]
+    if spec is not None and getattr(spec, "data", None) is None:
+        # made from the spec file itself, the cover has no line saying the figures are a later file's
+        import dataclasses
+
+        specs.append(dataclasses.replace(spec, data=Path(name)))
     layouts: list[dict[str, Any]] = []
-    variant = None
     for header, rows in _data_readings(data_values, data_table):
         text = "\n".join(",".join('"' + cell.replace('"', '""') + '"' for cell in row) for row in [header] + rows)
         try:
             old_table = csvinput.read_table(text.encode("utf-8"), name="data sheet")
-            funnel = csvinput.funnel_from_table(old_table, options.suppressed)
+            reading = LayoutOptions(**LayoutOptions.tokens_of(options.missing))  # the tokens it was made with
+            funnel = csvinput.funnel_from_table(old_table, options.suppressed, reading)
         except InputError as exc:
             if layouts:
                 continue  # the second reading only adds a chance to match
             return {data_table.sheet.name: _data_problems(exc, data_table, header)}
-        source = Source("data", "", tuple(old_table.header), tuple(tuple(r) for r in old_table.rows))
-        layouts.append({sheet.key: sheet for sheet in report_layout(funnel, spec, source, options).sheets})
-        if variant is None:
-            # the same report from another file at another time: what differs depends on them (not compared)
-            other = source._replace(name="another-file.csv", sha256="0" * 64)
-            later = options._replace(generated=options.generated + dt.timedelta(days=400, seconds=1))
-            variant = {sheet.key: sheet for sheet in report_layout(funnel, spec, other, later).sheets}
+        source = Source(name, sha256, tuple(old_table.header), tuple(tuple(r) for r in old_table.rows))
+        for one in specs:
+            layouts.append({sheet.key: sheet for sheet in report_layout(funnel, one, source, options).sheets})
     edited: dict[str, list[str]] = {}
     for key, sheet in layouts[0].items():
         if key not in owned or key in NOT_COMPARED:
             continue
-        _edited_text(book, owned[key], sheet, variant.get(key), values_of, edited)
+        _edited_text(book, owned[key], [alt[key] for alt in layouts if key in alt], values_of, edited)
         if sheet.table is None:
             continue
         user_table = book.table_named(sheet.table.name)
@@ -233,8 +243,6 @@ def edited_cells(book: Book, owned: dict[str, str], options, spec=None) -> dict[
         for i, row in enumerate(sheet.table.rows):
             for j in range(len(row)):
                 position = (top + 1 + i, left + j)
-                if not _stable(sheet, variant.get(key), i, j):
-                    continue  # a file name, hash or time: not the report's figures
                 if not any(
                     _matches(values.get(position), formulas.get(position), _cell_at(alt, i, j))
                     for alt in alternatives
@@ -246,40 +254,76 @@ def edited_cells(book: Book, owned: dict[str, str], options, spec=None) -> dict[
     return edited
 
 
-def _stable(sheet, other, i: int, j: int) -> bool:
-    """Is table cell (i, j) the same whichever file and time the report was made from?"""
-    mine, theirs = _cell_at(sheet, i, j), _cell_at(other, i, j)
-    return theirs is not None and mine is not None and mine.value == theirs.value
+#: The data sheet's provenance lines (report.sheet_front.data_sheet): what the report was made from, and when.
+_PROVENANCE = {
+    "name": "Source file: ",
+    "sha256": "SHA-256 of the source file: ",
+    "generated": "Generated: ",
+    "version": "Made by: xlplugin ",
+}
 
 
-def _edited_text(book: Book, sheet_name: str, sheet, other, values_of, edited: dict) -> None:
-    """Column A of an owned sheet (title, description, lines): text the report would not write is an edit.
+def _provenance(values: dict, table) -> tuple[str, str, dt.datetime, str] | list[str]:
+    """(file name, SHA-256, generation time, version) from the data sheet's lines, or what is wrong with them.
 
-    Judged by content, not row (a refresh from a recorded spec adds a line): each text cell
-    above the sheet's table must be one of the lines the report writes. A line that depends on
-    the source file's name, hash or the generation time matches by the part that does not.
+    The report rendered again for comparison must say exactly what the workbook says it was made
+    from; a line that is missing or does not read (a time that is not ISO 8601) is an edit of the
+    data sheet, named by its cell.
     """
-    import os
+    from xlplugin.ooxml.cells import cell_ref
 
+    top = table_range(table)[0]
+    found: dict[str, tuple[int, str]] = {}
+    for (r, c), value in sorted(values.items()):
+        if c != 1 or r >= top or not isinstance(value, str):
+            continue
+        for key, prefix in _PROVENANCE.items():
+            if key not in found and value.startswith(prefix):
+                found[key] = (r, value[len(prefix) :].strip())
+    missing = [f"'{prefix.strip()}'" for key, prefix in _PROVENANCE.items() if key not in found]
+    if missing:
+        return [f"the provenance lines above the data table (no {', '.join(missing)} line)"]
+    row, when = found["generated"]
+    try:
+        generated = dt.datetime.fromisoformat(when)
+    except ValueError:
+        return [f"{cell_ref(row, 1)} (the generation time {when[:40]!r} is not an ISO 8601 time)"]
+    return found["name"][1], found["sha256"][1], generated, found["version"][1]
+
+
+def _edited_text(book: Book, sheet_name: str, alternatives: list, values_of, edited: dict) -> None:
+    """Column A of an owned sheet (title, description, lines) must be, row by row, what the report wrote.
+
+    Column A is the report's everywhere outside its table (refresh rewrites it and keeps no user
+    cell there), so a line typed below the text or the table is an edit too.
+
+    `alternatives` are the renderings the sheet may rightly show (a [z] note read both ways; a
+    report made from its spec file, or refreshed from a bare CSV since); the text must equal one
+    of them exactly, every line included (the provenance lines too, rendered with the recorded
+    file name, hash and time). Otherwise the cells that differ from the nearest one are edits.
+    """
     from xlplugin.ooxml.cells import cell_ref
 
     user_sheet = book.sheet_named(sheet_name)
-    if user_sheet is None or user_sheet.part is None or other is None:
+    if user_sheet is None or user_sheet.part is None or not alternatives:
         return
     values = values_of(book.sheet_part(user_sheet))
-    mine = [sheet.title, sheet.description, *(line.text for line in sheet.lines)]
-    theirs = [other.title, other.description, *(line.text for line in other.lines)]
-    exact = {t.strip() for t in mine} | {t.strip() for t in theirs}
-    prefixes = [os.path.commonprefix([a, b]) for a, b in zip(mine, theirs, strict=False) if a != b]
-    prefixes = [p for p in prefixes if len(p) >= 5]
-    last = sheet.table.top if sheet.table is not None else len(mine) + 2
-    for (r, c), got in sorted(values.items()):
-        if c != 1 or r > last or got is None:
-            continue
-        text = str(got).strip()
-        if text in exact or any(text.startswith(p) for p in prefixes):
-            continue
-        edited.setdefault(user_sheet.name, []).append(cell_ref(r, 1))
+    nearest: list[int] | None = None
+    for sheet in alternatives:
+        texts = [sheet.title, sheet.description, *(line.text for line in sheet.lines)]
+        want = {r: t.strip() for r, t in enumerate(texts, start=1) if t.strip()}
+        table = sheet.table if sheet.table is not None and sheet.table.left == 0 else None
+        shown = {
+            r: v
+            for (r, c), v in values.items()
+            if c == 1 and str(v).strip() and not (table is not None and table.top + 1 <= r <= table.last_row + 1)
+        }
+        differ = sorted(r for r in want.keys() | shown.keys() if not _same(shown.get(r, ""), want.get(r, "")))
+        if not differ:
+            return
+        if nearest is None or len(differ) < len(nearest):
+            nearest = differ
+    edited.setdefault(user_sheet.name, []).extend(cell_ref(r, 1) for r in nearest or [])
 
 
 def range_text(r1: int, c1: int, r2: int, c2: int) -> str:

@@ -47,6 +47,7 @@ from xlplugin.ooxml.package import (
     xml_attr,
     xml_text,
 )
+from xlplugin.ooxml.schema import CHILD_ORDER
 from xlplugin.ooxml.styles import StyleMerger
 from xlplugin.refresh.edits import edited_cells, shared_strings, sheet_values  # noqa: F401 - re-exported
 from xlplugin.refresh.owned import (  # noqa: F401 - re-exported
@@ -78,20 +79,48 @@ KEPT_TYPES = ("/comments", "/vmlDrawing", "/threadedComment")
 # --------------------------------------------------------------------------------------------
 
 
-def refresh_workbook(workbook, csv, *, output=None, backup=False, force=False, prepared=None) -> Path:
-    """Refresh a workbook made by `xlplugin report` from `csv` (a funnel CSV or a TOML spec).
+def refresh_workbook(
+    workbook, csv, *, output=None, backup=False, force=False, prepared=None, read_options=None
+) -> Path:
+    """Refresh a workbook made by `xlplugin report` from `csv` (a funnel CSV, a workbook, a TOML
+    spec, or `-` for standard input), read once through `xlplugin.inputs.load` with `read_options`.
 
     `prepared` (funnel, report Source) stands in for reading `csv`: a funnel counted from case
     records (`xlplugin.cases.report.prepare`).
     """
     try:
-        return _refresh_workbook(Path(workbook), csv, output=output, backup=backup, force=force, prepared=prepared)
+        return _refresh_workbook(
+            Path(workbook), csv, output=output, backup=backup, force=force, prepared=prepared, read_options=read_options
+        )
     except MalformedPart as exc:  # raised before anything is written; name the file it is in
         raise exc.located(str(workbook)) from None
 
 
-def _refresh_workbook(workbook: Path, csv, *, output, backup, force, prepared=None) -> Path:
-    from xlplugin.inputs.spec import is_spec, load_input_table
+def _reading(workbook: Path, read_options):
+    """`read_options`, or without --dash, --not-available and --zero the tokens the report was made
+    with (its record), so new data is read as the report read its own. The record is only peeked
+    at: a workbook that cannot be read is refused later, after the data is validated."""
+    import dataclasses
+
+    from xlplugin.core.counts import Missing
+    from xlplugin.inputs.layout import LayoutOptions
+    from xlplugin.inputs.loader import ReadOptions
+    from xlplugin.report import ownership
+
+    options = read_options or ReadOptions()
+    if options.dash != "unavailable" or options.not_available is not None or options.zero is not None:
+        return options
+    try:
+        with open_package(workbook) as package:
+            record = ownership.read_ownership(custom_properties(package)) or {}
+    except Exception:  # noqa: BLE001 - any fault is reported by the real open, in its order
+        return options
+    return dataclasses.replace(options, **LayoutOptions.tokens_of(Missing.from_record(record.get("missing"))))
+
+
+def _refresh_workbook(workbook: Path, csv, *, output, backup, force, prepared=None, read_options=None) -> Path:
+    from xlplugin.core.counts import Missing
+    from xlplugin.inputs.loader import load
     from xlplugin.report import ownership
     from xlplugin.report.build import load_report_layout, parse_timestamp
     from xlplugin.report.layout import Options
@@ -99,8 +128,9 @@ def _refresh_workbook(workbook: Path, csv, *, output, backup, force, prepared=No
 
     workbook = Path(workbook)
     target = Path(output) if output is not None else workbook
-    if prepared is None:
-        load_input_table(csv)  # the CSV (or spec) is validated before the workbook is opened
+    loaded = None
+    if prepared is None:  # the data is read once (standard input too) and validated before the workbook is opened
+        loaded = load(csv, options=_reading(workbook, read_options))
     check_targets(workbook, target, force)
     with open_package(workbook, lock=True) as package:
         record = ownership.read_ownership(custom_properties(package))
@@ -133,10 +163,12 @@ def _refresh_workbook(workbook: Path, csv, *, output, backup, force, prepared=No
             publish=bool(record.get("publish", False)),
             generated=parse_timestamp(None),
             suppressed=_suppressed(record),
+            missing=Missing.from_record(record.get("missing")),  # how the data sheet's own counts were read
         )
         # the one description of the report that `xlplugin report` renders, with the recorded options
         # a bare CSV keeps the title, cover and claims recorded in the workbook; a spec replaces them
-        recorded_spec = None if prepared is None and is_spec(csv) else record_spec_or_none(record, str(workbook))
+        given_spec = loaded is not None and loaded.spec is not None
+        recorded_spec = None if given_spec else record_spec_or_none(record, str(workbook))
         stated = record.get("data_periods")  # the periods the old data stated (a kept title may name them)
         previous = tuple(p for p in stated if isinstance(p, str)) if isinstance(stated, list) else ()
         if prepared is not None:  # counted from case records: the funnel and data sheet are given
@@ -163,17 +195,19 @@ def _refresh_workbook(workbook: Path, csv, *, output, backup, force, prepared=No
                 spec=recorded_spec,
                 periods=bool(record.get("periods", False)),
                 overdispersion=str(record.get("overdispersion", "auto")),
+                loaded=loaded,
                 previous_periods=previous,
             )
         if not force:
-            # as the last refresh from a CSV rendered it: the kept title retitled to the data's periods
-            shown_as = options._replace(previous_periods=previous)
+            # as the last refresh rendered it: the recorded options, the kept title retitled to the data's periods
+            shown_as = options._replace(
+                periods=bool(record.get("periods", False)),
+                overdispersion=str(record.get("overdispersion", "auto")),
+                previous_periods=previous,
+            )
             edited = edited_cells(book, owned, shown_as, record_spec_or_none(record, str(workbook)))
             if edited:
-                shown = "; ".join(
-                    f"sheet {sheet!r} {', '.join(cells[:12])}{' ...' if len(cells) > 12 else ''}"
-                    for sheet, cells in edited.items()
-                )
+                shown = _cells_by_sheet(edited)
                 raise InputError(
                     Problem(
                         f"cells that refresh would overwrite were edited by hand: {shown} (they no "
@@ -186,11 +220,11 @@ def _refresh_workbook(workbook: Path, csv, *, output, backup, force, prepared=No
         fresh_keys = {sheet.key for sheet in layout.sheets}
         extras = {key: user_cells(book, name) for key, name in owned.items()}
         collisions = _collisions(extras, owned, layout)
+        for key in [key for key in owned if key not in fresh_keys]:
+            if _comment_rels(book, owned[key]):  # the user's comments would go with the sheet
+                collisions.setdefault(owned[key], []).append("comments")
         if collisions and not force:
-            shown = "; ".join(
-                f"sheet {sheet!r} {', '.join(refs[:12])}{' ...' if len(refs) > 12 else ''}"
-                for sheet, refs in collisions.items()
-            )
+            shown = _cells_by_sheet(collisions)
             raise InputError(
                 Problem(
                     f"cells you added to the report's sheets are where the new figures go (or on a "
@@ -210,7 +244,7 @@ def _refresh_workbook(workbook: Path, csv, *, output, backup, force, prepared=No
         for key in [key for key in owned if key not in fresh_keys]:
             # the new data has no such sheet (e.g. fewer programmes): it goes, with its parts
             sheet = book.sheet_named(owned.pop(key))
-            _drop_owned_parts(book, sheet.part)
+            _drop_owned_parts(book, sheet.part, types=OWNED_PART_TYPES + KEPT_TYPES)  # its comments go with it
             book.remove_sheet(sheet)
             book.remove_defined_name(ownership.sheet_defined_name(key))
         fresh_bytes = render(layout)
@@ -297,6 +331,13 @@ def _fresh_occupied(sheet) -> Callable[[int, int], bool]:
         )
 
     return occupied
+
+
+def _cells_by_sheet(cells: dict[str, list[str]]) -> str:
+    """`sheet 'Funnel' B5, B6; sheet 'Notes' A9`, at most twelve cells a sheet."""
+    return "; ".join(
+        f"sheet {sheet!r} {', '.join(refs[:12])}{' ...' if len(refs) > 12 else ''}" for sheet, refs in cells.items()
+    )
 
 
 def _collisions(extras: dict, owned: dict[str, str], layout) -> dict[str, list[str]]:
@@ -415,6 +456,7 @@ def transplant(book: Book, fresh: Package, layout, owned: dict[str, str], extras
     for key, name in new_names:
         _add_defined_name(book, key, name)
     _order_like_contents(book, layout, {**owned, **dict(new_names)}, {key for key, _ in new_names})
+    book.sync_app_titles()  # the new sheets' defined names, now added
     styles = merger.result()
     if styles is not None:
         book.put(_styles_part(book), styles)
@@ -559,17 +601,13 @@ def _renamed(rel, new_id: str):
     return Relationship(new_id, rel.type, rel.target, rel.external, rel.part)
 
 
-_AFTER_DRAWING = (
-    b"legacyDrawing",
-    b"legacyDrawingHF",
-    b"drawingHF",
-    b"picture",
-    b"oleObjects",
-    b"controls",
-    b"webPublishItems",
-    b"tableParts",
-    b"extLst",
-)
+def _after(local: str) -> tuple[bytes, ...]:
+    """The worksheet children the schema puts after `local`."""
+    order = CHILD_ORDER["worksheet"]
+    return tuple(name.encode() for name in order[order.index(local) + 1 :])
+
+
+_AFTER_DRAWING = _after("drawing")
 
 
 def _add_drawing_element(data: bytes) -> bytes:
@@ -612,13 +650,26 @@ def _merged_drawing(
     _put_rels(book, user.part, entries)
 
 
+def _comment_rels(book: Book, sheet_name: str) -> list:
+    sheet = book.sheet_named(sheet_name)
+    if sheet is None or sheet.part is None:
+        return []
+    return [rel for rel in book.package.rels(sheet.part) if any(rel.type.endswith(t) for t in KEPT_TYPES)]
+
+
 def _drop_owned_parts(
-    book: Book, sheet_part: str, keep: frozenset[str] | set[str] = frozenset(), rewritten: str | None = None
+    book: Book,
+    sheet_part: str,
+    keep: frozenset[str] | set[str] = frozenset(),
+    rewritten: str | None = None,
+    types: tuple[str, ...] = OWNED_PART_TYPES,
 ) -> None:
     """Remove the parts hanging off an owned sheet (tables, drawings, charts...) and their rels.
 
     Parts in `keep` (the user's pictures and charts on the sheet) are left whole; `rewritten`
     (the user's drawing, which refresh rewrites) is searched for our charts but not removed.
+    `types` are the relationship types followed (a sheet removed whole takes its comments too:
+    left behind, unreferenced, their text and authors would still be in the file).
     """
     package = book.package
     keep_lower = {k.lower() for k in keep}
@@ -630,7 +681,7 @@ def _drop_owned_parts(
             if rel.external or not rel.part or not package.has(rel.part):
                 continue
             child = package.find(rel.part)
-            if child in seen or child.lower() in keep_lower or not any(rel.type.endswith(t) for t in OWNED_PART_TYPES):
+            if child in seen or child.lower() in keep_lower or not any(rel.type.endswith(t) for t in types):
                 continue
             seen.add(child)
             todo.append(child)
@@ -645,16 +696,7 @@ def _drop_owned_parts(
         book.remove_override(child)
 
 
-_AFTER_LEGACY_DRAWING = (
-    b"legacyDrawingHF",
-    b"drawingHF",
-    b"picture",
-    b"oleObjects",
-    b"controls",
-    b"webPublishItems",
-    b"tableParts",
-    b"extLst",
-)
+_AFTER_LEGACY_DRAWING = _after("legacyDrawing")
 
 
 def _keep_comments(data: bytes, kept) -> bytes:

@@ -78,9 +78,12 @@ class Grid:
     source: str
 
 
-def read_grid(csv_path, decimal: str | None = None) -> Grid:
-    """Read the CSV and type its cells: numbers (``1,000`` too) or text; never a formula."""
-    table = csvinput.read_table(csv_path)
+def read_grid(csv_path, decimal: str | None = None, read_options=None) -> Grid:
+    """Read the CSV (or a workbook's sheet, table or range: `read_options`, an `inputs.ReadOptions`),
+    once, and type its cells: numbers (``1,000`` too) or text; never a formula."""
+    from xlplugin.inputs.loader import load_table
+
+    table = load_table(csv_path, options=read_options)
     problems: list[Problem] = []
     header = [h.strip() for h in table.header]
     seen: dict[str, int] = {}
@@ -179,8 +182,12 @@ _POINT_DECIMAL = re.compile(r"-?[0-9]+\.[0-9]{1,2}|-?[0-9]+\.[0-9]{4,}")
 # --------------------------------------------------------------------------------------------
 
 
-def refresh_table(workbook, csv, table, *, sheet=None, output=None, backup=False, force=False) -> Path:
+def refresh_table(
+    workbook, csv, table, *, sheet=None, output=None, backup=False, force=False, read_options=None
+) -> Path:
     """Write `csv` as the Excel table `table` into `workbook`; return the file written.
+
+    `csv` is a CSV, a workbook (its data chosen by `read_options`: sheet, table, range) or `-`.
 
     Creates sheet `sheet` (default: the table name) at the end when the table does not exist, or
     replaces the existing table's rows and resizes it. Refuses (InputError) before writing when
@@ -188,12 +195,14 @@ def refresh_table(workbook, csv, table, *, sheet=None, output=None, backup=False
     the resized table would cover the user's cells (unless `force`).
     """
     try:
-        return _refresh_table(Path(workbook), csv, table, sheet=sheet, output=output, backup=backup, force=force)
+        return _refresh_table(
+            Path(workbook), csv, table, sheet=sheet, output=output, backup=backup, force=force, options=read_options
+        )
     except MalformedPart as exc:  # raised before anything is written; name the file it is in
         raise exc.located(str(workbook)) from None
 
 
-def _refresh_table(workbook: Path, csv, table, *, sheet, output, backup, force) -> Path:
+def _refresh_table(workbook: Path, csv, table, *, sheet, output, backup, force, options=None) -> Path:
     target = Path(output) if output is not None else workbook
     problems = validate_table_name(table)
     if sheet is not None:
@@ -202,7 +211,7 @@ def _refresh_table(workbook: Path, csv, table, *, sheet, output, backup, force) 
         problems.append(Problem(f"table name {table!r} is too long to be a sheet name; give --sheet", column="--table"))
     if problems:
         raise InputError(problems)
-    grid = read_grid(csv)
+    grid = read_grid(csv, read_options=options)
     check_targets(workbook, target, force)
     with open_package(workbook, lock=True) as package:
         book = open_book(package, workbook)

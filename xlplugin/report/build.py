@@ -109,6 +109,7 @@ def load_report_layout(
     periods: bool = False,
     overdispersion: str = "auto",
     read_options=None,
+    loaded=None,
     previous_periods: tuple[str, ...] | None = None,
 ) -> Layout:
     """Read and validate INPUT (a funnel CSV or a TOML spec) and lay out the report's owned parts.
@@ -116,10 +117,11 @@ def load_report_layout(
     This is the one description of the report that both `build_report` and `refresh` use.
     `spec` (a ReportSpec) stands in for a spec when INPUT is a bare CSV: refresh passes the
     one recorded in the workbook, so title, cover and claims survive a refresh from a CSV.
+    `loaded` (`xlplugin.inputs.load`) is INPUT already read, so standard input is read once.
     `previous_periods` (the periods the workbook's old data stated) lets the kept title's period follow
     the new data's (`xlplugin.core.retitle`).
     """
-    from xlplugin.inputs.loader import load
+    from xlplugin.inputs.loader import load, reread
     from xlplugin.inputs.spec import check_claim_stages
 
     named = method_key(method) if isinstance(method, str) else None
@@ -129,12 +131,15 @@ def load_report_layout(
     if not 0 < confidence < 1:
         raise InputError(Problem(f"confidence must be between 0 and 1 (e.g. 0.95), not {confidence}"))
     generated = parse_timestamp(timestamp)
-    loaded = load(input_path, suppressed=suppressed, options=read_options)  # read once: stdin works too
+    if loaded is None:
+        loaded = load(input_path, suppressed=suppressed, options=read_options)  # read once: stdin works too
+    else:
+        loaded = reread(loaded, suppressed)
     funnel, read_spec, table = loaded.funnel, loaded.spec, loaded.table
     if read_spec is not None or spec is None:
         spec = read_spec
     else:
-        check_claim_stages(spec, funnel, f"{input_path} (against the claims recorded in the workbook)")
+        check_claim_stages(spec, funnel, f"{loaded.name} (against the claims recorded in the workbook)")
     source = Source(
         name=loaded.path.name if loaded.path is not None else loaded.name,
         sha256=loaded.sha256,
@@ -155,6 +160,7 @@ def load_report_layout(
         suppressed=(suppressed[0], suppressed[1]),
         periods=bool(periods),
         overdispersion=overdispersion,
+        missing=loaded.options.missing(),
         previous_periods=previous_periods if spec is not None and spec is not read_spec else None,
     )
     return report_layout(funnel, spec, source, options)

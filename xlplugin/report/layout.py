@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from xlplugin.core.counts import DEFAULT_MISSING
 from xlplugin.core.funnel import Funnel
 from xlplugin.core.retitle import retitle, stated_periods
 from xlplugin.inputs.spec import spec_as_record
@@ -69,6 +70,7 @@ def report_layout(funnel: Funnel, spec, source: Source, options: Options | None 
         suppressed=list(options.suppressed),
         **({"periods": True} if options.periods else {}),
         **({"overdispersion": options.overdispersion} if options.overdispersion != "auto" else {}),
+        **({"missing": options.missing.as_record()} if options.missing != DEFAULT_MISSING else {}),
         **({"spec": spec_as_record(given)} if given is not None else {}),
         **({"data_periods": [p.label for p in stated]} if (stated := stated_periods(names)) else {}),
     )
