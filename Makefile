@@ -22,17 +22,22 @@ report: venv
 	$(VENV)/bin/xlplugin rates workbooks/examples/met-2020-visits.csv
 	$(PY) tools/build_examples.py
 
+# pytest-xdist: one worker per core; the modules listed in tests/xdist_groups.py (a shared expensive
+# fixture, or in-place refreshes of committed workbooks) each run on one worker.
+PARALLEL := -n auto
+
 ## The gates: lint, format, types, and the tests that need no LibreOffice (CI runs it before `make test`).
 CHECKED := xlplugin tests bench fuzz tools
 check: venv
 	$(VENV)/bin/ruff check $(CHECKED)
 	$(VENV)/bin/ruff format --check $(CHECKED)
 	$(VENV)/bin/mypy
-	$(PY) -m pytest -q -m "not libreoffice and not slow"
+	$(PY) -m pytest -q $(PARALLEL) -m "not libreoffice and not slow"
 
-## Run the whole test suite.
+## Run the whole test suite: the tests without LibreOffice on every core, then the LibreOffice ones.
 test: venv
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q $(PARALLEL) -m "not libreoffice"
+	$(PY) -m pytest -q -m libreoffice
 
 ## Benchmarks: one table of ratios against baselines measured in the same run.
 bench: venv

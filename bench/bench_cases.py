@@ -23,10 +23,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from timing import alternate, main, row, run_process
+from timing import alternate, main, row, run_process, runs
 
 ROOT = Path(__file__).resolve().parent.parent
-RUNS = 3
+RUNS = runs(3)
 STAGES = "identified,visited,followed_up,interested"
 BIG, HALF, SMALL = 10_000_000, 5_000_000, 1_000_000
 

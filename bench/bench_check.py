@@ -18,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from timing import alternate, duration, main, row
+from timing import alternate, duration, main, row, runs
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -28,7 +28,7 @@ from xlplugin.inputs.spec import load_input  # noqa: E402
 
 STAGES = 20
 WORDS = 5_000
-RUNS = 5
+RUNS = runs(5)
 
 NAMES = [
     "Referrals received",

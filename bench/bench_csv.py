@@ -15,14 +15,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-from timing import alternate, main, row
+from timing import alternate, main, row, runs
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from xlplugin.inputs.csvinput import read_table  # noqa: E402
 
 ROWS = 100_000
-RUNS = 7
+RUNS = runs(7)
 
 
 def _write(path: Path, delimiter: str, newline: str, encoding: str, trailing: bool) -> None:

@@ -15,15 +15,14 @@ funnel reader, whose reads take tens of milliseconds, at least 9, timed in CPU s
 from __future__ import annotations
 
 import contextlib
-import os
 import tempfile
 import time
 from pathlib import Path
 
 from inputs import write_lines
-from timing import alternate, main, row
+from timing import alternate, main, row, runs
 
-RUNS = int(os.environ.get("XLPLUGIN_BENCH_RUNS", "3"))
+RUNS = runs(3)
 AIM = "<= 2.5 (linear: 2.0)"
 
 

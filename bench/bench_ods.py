@@ -17,9 +17,9 @@ import tempfile
 from pathlib import Path
 
 from inputs import MET, ROOT, programmes_csv, report_cmd
-from timing import alternate, main, row, run_process
+from timing import alternate, main, row, run_process, runs
 
-RUNS = 7
+RUNS = runs(7)
 
 # The floor: the same library (stdlib zipfile writing ODF XML text) saving a one-sheet ODS, without
 # importing xlplugin (whose report package would pull in the whole layout).

@@ -16,15 +16,14 @@ XLPLUGIN_BENCH_RUNS to change the number of runs (default 3).
 
 from __future__ import annotations
 
-import os
 import random
 import tempfile
 from pathlib import Path
 
 from inputs import write_lines
-from timing import alternate, main, row
+from timing import alternate, main, row, runs
 
-RUNS = int(os.environ.get("XLPLUGIN_BENCH_RUNS", "3"))
+RUNS = runs(3)
 
 
 def _make_workbook(path: Path, target_bytes: int) -> Path:

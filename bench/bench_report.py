@@ -16,9 +16,9 @@ import tempfile
 from pathlib import Path
 
 from inputs import MET, ROOT, programmes_csv, report_cmd
-from timing import alternate, main, row, run_process
+from timing import alternate, main, row, run_process, runs
 
-RUNS = 7
+RUNS = runs(7)
 
 EMPTY_WORKBOOK = "import sys, xlsxwriter\nwb = xlsxwriter.Workbook(sys.argv[1])\nwb.add_worksheet()\nwb.close()\n"
 

@@ -22,12 +22,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from timing import run_process
+from timing import run_process, runs
 
 ROOT = Path(__file__).resolve().parent.parent
 MET_CSV = ROOT / "workbooks" / "examples" / "met-2020-visits.csv"
 MET_SPEC = ROOT / "workbooks" / "examples" / "met-2020-visits.toml"
-ROUNDS = 15
+ROUNDS = runs(15)
 HEAVY = ("openpyxl", "xlwings", "xlsxwriter", "defusedxml", "numpy", "pandas")
 
 _PROBE = (

@@ -15,14 +15,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-from timing import alternate, main, row
+from timing import alternate, main, row, runs
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from xlplugin.inputs.xlsxinput import read_workbook  # noqa: E402
 
 ROWS = 100_000
-RUNS = 3
+RUNS = runs(3)
 
 
 def _write(path: Path, rows: int) -> None:

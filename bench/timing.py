@@ -7,11 +7,18 @@ machine's speed drifts during the run; medians shrug off the odd stalled run.
 from __future__ import annotations
 
 import gc
+import os
 import statistics
 import subprocess
 import time
 from collections.abc import Callable
 from typing import NamedTuple
+
+
+def runs(default: int) -> int:
+    """The number of alternated runs: `default`, or XLPLUGIN_BENCH_RUNS for every benchmark at once
+    (1 for a quick pass that only shows every figure is printed; more for steadier medians)."""
+    return max(1, int(os.environ.get("XLPLUGIN_BENCH_RUNS", default)))
 
 
 class Alternated(NamedTuple):

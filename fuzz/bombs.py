@@ -6,12 +6,13 @@ each refusal's wall time and peak memory (for the README and the issue note), wh
 not assert.
 
 Every builder takes a clean base workbook and a target path and writes small files: the zip bombs
-are made by streaming zeros through zipfile, so an 800 MB-uncompressed part costs under 1 MB of
-disk and never sits in memory.
+are made by deflating zeros once (about 1000:1) and storing that stream as a part, so an
+800 MB-uncompressed part costs under 1 MB of disk and never sits in memory inflated.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import resource
@@ -21,6 +22,7 @@ import sys
 import tempfile
 import time
 import zipfile
+import zlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -136,32 +138,51 @@ def many_entries(base: Path, target: Path, count: int = 10_001) -> Path:
     return rezip(base, target, extra={f"xl/media/e{i}.bin": b"" for i in range(count)})
 
 
+@functools.cache
+def _deflated_zeros(uncompressed: int) -> tuple[bytes, int, int]:
+    """`uncompressed` zero bytes (whole 8 MB chunks) as a raw deflate stream at zipfile's default
+    level (about 1000:1), with their CRC-32 and length: made once, however many bombs use it."""
+    chunk = b"\0" * (8 * MB)
+    compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+    parts, crc, size = [], 0, 0
+    for _ in range(uncompressed // len(chunk)):
+        parts.append(compressor.compress(chunk))
+        crc = zlib.crc32(chunk, crc)
+        size += len(chunk)
+    parts.append(compressor.flush())
+    return b"".join(parts), crc, size
+
+
 def zip_bomb(
     base: Path, target: Path, uncompressed: int = 800 * MB, part: str = "xl/media/bomb.bin", declare: int | None = None
 ) -> Path:
-    """`base` plus one part of `uncompressed` zero bytes (about 1000:1), streamed, never in memory.
+    """`base` plus one part of `uncompressed` zero bytes (about 1000:1), never in memory inflated.
 
-    With `declare`, the part's local header and central directory claim that many bytes instead
-    (a bomb that lies about its size, so only an inflating reader with a cap catches it).
+    The deflate stream is made once (`_deflated_zeros`) and stored as the part's bytes; its local
+    header and central directory entry are then patched to say deflated, with the zeros' CRC and
+    size. With `declare`, they claim that many bytes instead (a bomb that lies about its size, so
+    only an inflating reader with a cap catches it).
     """
     rezip(base, target, drop=(part,))
-    # < 2 GB: plain 32-bit sizes, so they can be patched
-    with zipfile.ZipFile(target, "a", zipfile.ZIP_DEFLATED) as zf, zf.open(part, "w") as handle:
-        chunk = b"\0" * (8 * MB)
-        for _ in range(uncompressed // len(chunk)):
-            handle.write(chunk)
-    if declare is not None:
-        data = bytearray(target.read_bytes())
-        with zipfile.ZipFile(io.BytesIO(bytes(data))) as zf:
-            info = zf.getinfo(part)
-        struct.pack_into("<I", data, info.header_offset + 22, declare)
-        index = data.find(b"PK\x01\x02")
-        while index >= 0:
-            name_len = struct.unpack_from("<H", data, index + 28)[0]
-            if bytes(data[index + 46 : index + 46 + name_len]) == part.encode():
-                struct.pack_into("<I", data, index + 24, declare)
-            index = data.find(b"PK\x01\x02", index + 4)
-        target.write_bytes(bytes(data))
+    deflated, crc, size = _deflated_zeros(uncompressed)
+    with zipfile.ZipFile(target, "a") as zf:  # < 2 GB: plain 32-bit sizes, so they can be patched
+        zf.writestr(zipfile.ZipInfo(part, date_time=(2020, 1, 1, 0, 0, 0)), deflated, zipfile.ZIP_STORED)
+    data = bytearray(target.read_bytes())
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as zf:
+        info = zf.getinfo(part)
+    declared = size if declare is None else declare
+    struct.pack_into("<H", data, info.header_offset + 8, zipfile.ZIP_DEFLATED)
+    struct.pack_into("<I", data, info.header_offset + 14, crc)
+    struct.pack_into("<I", data, info.header_offset + 22, declared)
+    index = data.find(b"PK\x01\x02")
+    while index >= 0:
+        name_len = struct.unpack_from("<H", data, index + 28)[0]
+        if bytes(data[index + 46 : index + 46 + name_len]) == part.encode():
+            struct.pack_into("<H", data, index + 10, zipfile.ZIP_DEFLATED)
+            struct.pack_into("<I", data, index + 16, crc)
+            struct.pack_into("<I", data, index + 24, declared)
+        index = data.find(b"PK\x01\x02", index + 4)
+    target.write_bytes(bytes(data))
     return target
 
 

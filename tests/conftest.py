@@ -6,6 +6,7 @@ from __future__ import annotations
 import lo_harness
 import ooxml_gate
 import pytest
+import xdist_groups
 
 
 @pytest.fixture(autouse=True)
@@ -17,6 +18,7 @@ def _libreoffice_marker(request: pytest.FixtureRequest):
 
 
 _recorder: ooxml_gate.Recorder | None = None
+_worker_verdicts: list[dict] = []  # under pytest-xdist, in the controller: each worker's gate verdict
 
 
 def pytest_configure(config) -> None:
@@ -35,29 +37,40 @@ def pytest_runtest_protocol(item, nextitem):  # setup (fixtures write workbooks 
     return (yield)
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """pytest-xdist's default `--dist load`, but the modules in tests/xdist_groups.py each on one worker."""
+    if config.getvalue("dist") in ("load", "loadgroup"):
+        return xdist_groups.make_scheduler(config, log)
+    return None
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    """pytest-xdist, in the controller: a worker has finished; keep the gate verdict it sent."""
+    verdict = getattr(node, "workeroutput", {}).get("ooxml_gate")
+    if verdict is not None:
+        _worker_verdicts.append(verdict)
+
+
 def pytest_sessionfinish(session, exitstatus) -> None:
     if _recorder is None:
         return
     _recorder.uninstall()
-    checked, problems = _recorder.verdict()
+    own = _recorder.summary()
     _recorder.cleanup()
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: the controller reports for every worker
+        workeroutput["ooxml_gate"] = own
+        return
+    verdict = ooxml_gate.merge([own, *_worker_verdicts])
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    runs = getattr(_recorder, "checker_runs", checked)
-    lines = [
-        f"ooxml-check gate: {checked} workbooks written by the tests (and the processes they ran) checked "
-        f"({runs} distinct), {len(problems)} introduced error(s)"
-    ]
-    lines += problems[:200]
-    known = getattr(_recorder, "known", [])
-    if known:
-        lines.append(f"ooxml-check gate: {len(known)} finding(s) of known defects (tests/ooxml_gate.py KNOWN_DEFECTS):")
-        lines += known[:50]
     if reporter is not None:
         reporter.ensure_newline()
-    for line in lines:
+    for line in ooxml_gate.report_lines(verdict):
         if reporter is not None:
             reporter.write_line(line)
         else:
             print(line)
-    if problems:
+    if verdict["problems"]:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

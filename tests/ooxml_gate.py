@@ -7,7 +7,9 @@ Excel's package and SpreadsheetML rules) is the closest proxy. Under ``CI=true``
 the test process or in a child process a test runs (``python -m xlplugin.cli ...``), is kept, with
 the file it replaced, and at the end of the session each is checked: a new file must have no
 error, a replaced one no error its predecessor lacked (``--diff``). Any such error fails the
-session, naming the test that wrote the file. Under CI the checker must be there (the test
+session, naming the test that wrote the file. Under pytest-xdist each worker checks what its
+tests (and their children) wrote and sends its verdict to the controller, which adds them up and
+reports once. Under CI the checker must be there (the test
 `test_ooxml_gate.py::test_the_checker_is_there` fails otherwise); locally a missing checker skips.
 
 How child processes are seen: the gate sets ``XLPLUGIN_WRITE_LOG`` (atomic.WRITE_LOG) in the
@@ -159,8 +161,44 @@ class Recorder:
         self.checker_runs = len(cache)
         return len(written), problems
 
+    def summary(self) -> dict:
+        """This process's verdict as plain data (an xdist worker sends it to the controller)."""
+        checked, problems = self.verdict()
+        return {
+            "checked": checked,
+            "runs": getattr(self, "checker_runs", checked),
+            "problems": problems,
+            "known": self.known,
+        }
+
     def cleanup(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def merge(summaries: list[dict]) -> dict:
+    """One verdict from several processes' `Recorder.summary()` (the controller and each xdist worker):
+    counts add up; a line two processes both give (the missing-checker line) is said once."""
+    checked, runs, problems, known = 0, 0, [], []
+    for s in summaries:
+        checked += s["checked"]
+        runs += s["runs"]
+        problems += [line for line in s["problems"] if line not in problems]
+        known += s["known"]
+    return {"checked": checked, "runs": runs, "problems": problems, "known": known}
+
+
+def report_lines(verdict: dict) -> list[str]:
+    """What the session prints at its end."""
+    problems, known = verdict["problems"], verdict["known"]
+    lines = [
+        f"ooxml-check gate: {verdict['checked']} workbooks written by the tests (and the processes they ran) "
+        f"checked ({verdict['runs']} distinct), {len(problems)} introduced error(s)"
+    ]
+    lines += problems[:200]
+    if known:
+        lines.append(f"ooxml-check gate: {len(known)} finding(s) of known defects (tests/ooxml_gate.py KNOWN_DEFECTS):")
+        lines += known[:50]
+    return lines
 
 
 _WRITE_LOG = "XLPLUGIN_WRITE_LOG"  # xlplugin.ooxml.atomic.WRITE_LOG (not imported: the gate loads first)

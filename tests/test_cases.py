@@ -296,6 +296,7 @@ def test_sql_option_prints_the_query(case_file):
     assert r.returncode == 0 and "FROM proj.ds.cases" in r.stdout and "REGEXP_CONTAINS" in r.stdout, r.stderr
 
 
+@pytest.mark.slow  # peak memory at two sizes: `make test` runs it, `make check` does not
 def test_memory_does_not_grow_with_rows(tmp_path):
     """Peak resident memory of `rates --cases` at 100,000 and 1,000,000 CSV rows (text cells, dates parsed)."""
 

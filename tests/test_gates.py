@@ -33,3 +33,18 @@ def test_a_missing_oracle_skips_locally_but_fails_under_ci(monkeypatch):
     with pytest.raises(pytest.fail.Exception, match="CI=true requires it"):
         oracle("no_such_oracle_module")
     assert oracle("math").sqrt(4) == 2
+
+
+def test_xdist_groups_name_real_modules_and_keep_a_group_on_one_unit():
+    """`make check` runs under pytest-xdist; a listed module's tests form one unit of work."""
+    from pathlib import Path
+
+    import xdist_groups
+
+    root = Path(__file__).resolve().parent.parent
+    assert all((root / module).is_file() for module in xdist_groups.GROUPS)
+    table = "tests/test_refresh_table.py::test_refusals_are_the_expected_ones"
+    replace = "tests/test_refresh_replace.py::test_x[a::b]"
+    assert xdist_groups.scope(table) == xdist_groups.scope(replace) == "group:refresh-corpus"
+    assert xdist_groups.scope("tests/test_hostile_bombs.py::test_csv_case_list") == "group:bombs"
+    assert xdist_groups.scope("tests/test_cli.py::test_help[x]") == "tests/test_cli.py::test_help[x]"

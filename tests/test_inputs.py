@@ -627,6 +627,7 @@ def test_openpyxl_is_imported_only_when_a_workbook_is_read():
     assert book.stdout.decode().strip() == "openpyxl,defusedxml,zipfile"
 
 
+@pytest.mark.slow  # a million-row sheet: `make test` runs it, `make check` does not
 def test_a_lying_sheet_dimension_and_a_far_row_cost_nothing(tmp_path):
     """A sheet claiming A1:XFD1048576 with a cell in its last row: read row by row, not padded."""
     import re

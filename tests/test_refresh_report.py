@@ -134,7 +134,8 @@ def test_hand_edited_owned_cell_is_refused_unless_forced(tmp_path, report, new_c
 
 
 def test_not_a_report_is_refused(tmp_path, new_csv):
-    source = Path(__file__).parent / "data" / "xlsx" / "calamine__table-multiple.xlsx"
+    source = tmp_path / "book.xlsx"  # a copy: refresh locks its input, and other xdist workers refresh the corpus
+    source.write_bytes((Path(__file__).parent / "data" / "xlsx" / "calamine__table-multiple.xlsx").read_bytes())
     with pytest.raises(InputError, match="--table"):
         refresh_workbook(source, new_csv, output=tmp_path / "x.xlsx")
 

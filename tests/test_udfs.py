@@ -259,6 +259,7 @@ def test_ci_broadcasts_a_column_one_interval_per_row():
     assert got[3] == ["#NUM!", "#NUM!"]
 
 
+@pytest.mark.slow  # 100,000 rows: `make test` runs it, `make check` does not
 def test_100000_row_column_spills_100000_results_in_one_call():
     rows = 100_000
     nums = [[float(i % 671)] for i in range(rows)]  # 670 of 669 is #NUM!, in its own row

@@ -288,6 +288,8 @@ def cmd_rates(args) -> int:
 
 def _comparison(funnel, args):
     """Periods (in time order) with their changes, or, for three or more areas, the funnel plot."""
+    if len(funnel.programmes) < 2:  # neither: and `rates` on one funnel need not import them
+        return None, [], None
     from xlplugin.core.changes import period_changes
     from xlplugin.core.funnel_plot import funnel_plot
     from xlplugin.core.periods import period_programmes

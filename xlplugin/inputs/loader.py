@@ -18,6 +18,7 @@ Options (`ReadOptions`): `format` ("csv"/"xlsx", when the bytes cannot tell), `l
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -55,7 +56,6 @@ class Loaded:
     name: str  # how messages name the data file (the path as typed, or "standard input")
     path: Path | None  # the data file; None for standard input
     data: bytes  # the data file's bytes as read
-    sha256: str
     format: str  # "csv" or "xlsx"
     table: Table  # the data as text (header and rows), as the report's data sheet shows it
     funnel: Funnel
@@ -67,6 +67,13 @@ class Loaded:
     disagreements: tuple[Disagreement, ...] = ()  # published counts their percentages do not allow
     options: ReadOptions = field(default_factory=ReadOptions)  # how it was read (for `reread`)
     suppressed: tuple[int, int] = DEFAULT_SUPPRESSED
+
+    @functools.cached_property
+    def sha256(self) -> str:
+        """The data file's SHA-256 (hex), worked out when first asked for: `rates` never pays for hashlib."""
+        import hashlib
+
+        return hashlib.sha256(self.data).hexdigest()
 
 
 def load(
@@ -155,8 +162,6 @@ def _kind(path: Path | None, data: bytes, fmt: str | None, label: str) -> str:
 def _load_data(
     data: bytes, path: Path | None, label: str, kind: str, suppressed: tuple[int, int], options: ReadOptions
 ) -> Loaded:
-    import hashlib
-
     from xlplugin.inputs.csvinput import layout_of_table
 
     table = _read_data_table(data, label, kind, options)
@@ -165,7 +170,6 @@ def _load_data(
         name=label,
         path=path,
         data=data,
-        sha256=hashlib.sha256(data).hexdigest(),
         format=kind,
         table=table,
         funnel=layout.funnel,
