@@ -23,6 +23,7 @@ __all__ = [
     "AttrSpan",
     "Edit",
     "Element",
+    "element_bytes",
     "prefix_for",
     "remove_attr",
     "scan",
@@ -281,6 +282,12 @@ def splice(data: bytes, edits: Iterable[Edit]) -> bytes:
         last = end
     out.append(data[last:])
     return b"".join(out)
+
+
+def element_bytes(data: bytes, element: Element, edits: Iterable[Edit] = ()) -> bytes:
+    """`element`'s own bytes, with `edits` (byte ranges of `data` inside the element) applied."""
+    shifted = [(start - element.start, end - element.start, text) for start, end, text in edits]
+    return splice(data[element.start : element.end], shifted)
 
 
 def prefix_for(data: bytes, root: Element, uri: str) -> str | None:

@@ -32,7 +32,7 @@ from pathlib import Path
 from xlplugin.core.errors import InputError, Problem
 from xlplugin.ooxml.book import Book, open_book, table_range
 from xlplugin.ooxml.cellref import quote_sheet
-from xlplugin.ooxml.cells import read_cell
+from xlplugin.ooxml.cells import RowCells, merge_rows, read_cell
 from xlplugin.ooxml.package import (
     MalformedPart,
     Package,
@@ -293,58 +293,15 @@ def _collisions(extras: dict, owned: dict[str, str], layout) -> dict[str, list[s
     return out
 
 
-def _insert_cells(data: bytes, cells: dict[tuple[int, int], bytes]) -> bytes:
+def _insert_cells(data: bytes, cells: dict[tuple[int, int], bytes], where: str = "the fresh sheet") -> bytes:
     """The sheet XML with `cells` (raw ``<c>`` XML) placed in their rows, in column order."""
     if not cells:
         return data
-    root = scan(data, stop_at={"c"})
-    sheet_data = root.find("sheetData")
-    prefix = data[sheet_data.start + 1 : sheet_data.open_end].split()[0].rstrip(b"/>")[: -len(b"sheetData")]
-    by_row: dict[int, list[tuple[int, bytes]]] = {}
+    root = scan(data, where, stop_at={"c"})
+    by_row: dict[int, RowCells] = {}
     for (r, col), xml in cells.items():
         by_row.setdefault(r, []).append((col, xml))
-    rows = [(int(el.attrs.get("r", "0")), el) for el in sheet_data.findall("row")]
-    edits = []
-    for r, el in rows:
-        if r not in by_row:
-            continue
-        existing = [
-            (read_cell(c.attrs["r"], "the fresh sheet")[1], data[c.start : c.end])
-            for c in el.findall("c")
-            if c.attrs.get("r")
-        ]
-        merged = sorted(existing + by_row.pop(r), key=lambda item: item[0])
-        opening = re.sub(rb'\sspans\s*=\s*"[^"]*"', b"", data[el.start : el.open_end])
-        if opening.endswith(b"/>"):
-            opening = opening[:-2].rstrip() + b">"
-        edits.append((el.start, el.end, opening + b"".join(x for _, x in merged) + b"</" + prefix + b"row>"))
-    for r in sorted(by_row):
-        text = (
-            b"<"
-            + prefix
-            + b'row r="'
-            + str(r).encode()
-            + b'">'
-            + b"".join(x for _, x in sorted(by_row[r], key=lambda item: item[0]))
-            + b"</"
-            + prefix
-            + b"row>"
-        )
-        following = next((el for rr, el in rows if rr > r), None)
-        if following is not None:
-            edits.append((following.start, following.start, text))
-        elif sheet_data.empty:
-            edits.append(
-                (
-                    sheet_data.start,
-                    sheet_data.end,
-                    b"<" + prefix + b"sheetData>" + text + b"</" + prefix + b"sheetData>",
-                )
-            )
-        else:
-            edits.append((sheet_data.close_start, sheet_data.close_start, text))
-    edits.sort(key=lambda e: (e[0], e[1] != e[0]))
-    return splice(data, edits)
+    return splice(data, merge_rows(data, root.require("sheetData", where), by_row, where))
 
 
 def transplant(book: Book, fresh: Package, layout, owned: dict[str, str], extras: dict | None = None) -> None:

@@ -12,7 +12,6 @@ before anything is written.
 
 from __future__ import annotations
 
-import bisect
 import posixpath
 import re
 from dataclasses import dataclass
@@ -40,12 +39,13 @@ from xlplugin.ooxml.cells import (
     column_letters,
     escape_xstring,
     inline_string_cell,
+    merge_rows,
     number_cell,
     number_text,
+    numbered_cells,
+    numbered_rows,
     parse_range,
     range_ref,
-    read_cell,
-    read_row,
     unescape_xstring,
 )
 from xlplugin.ooxml.package import (
@@ -63,6 +63,7 @@ from xlplugin.ooxml.package import (
     xml_attr,
     xml_text,
 )
+from xlplugin.ooxml.scanner import element_bytes
 from xlplugin.refresh.references import dangling_references, unescape
 from xlplugin.refresh.strings import drop_unused_strings
 
@@ -510,7 +511,7 @@ def resized_table_xml(
     data = table.data
     root = scan(data)
     edits = [set_attr(data, root, "ref", ref)]
-    prefix = _prefix(data, root)
+    prefix = root.prefix(data)
     auto = root.find("autoFilter")
     if auto is not None:
         # its filter columns and sort state describe the old rows: keep a plain filter
@@ -558,11 +559,6 @@ def _column_ids(columns: Element, old_names: list[str], header: list[str]) -> li
     return ids
 
 
-def _prefix(data: bytes, element: Element) -> str:
-    tag = data[element.start + 1 : element.open_end].split()[0].rstrip(b"/>").decode()
-    return tag.rsplit(":", 1)[0] + ":" if ":" in tag else ""
-
-
 _CELL_CONTENT = ("v", "is", "f")
 
 
@@ -586,31 +582,14 @@ def rewrite_cells(
     sheet_data = root.find("sheetData")
     if sheet_data is None:
         raise MalformedPart(where, "has no <sheetData>, which every worksheet has")
-    prefix = _prefix(data, sheet_data)
     union_rows = (min(old_rect[0], new_rect[0]), max(old_rect[2], new_rect[2]))
     styles: dict = {}
     conflicts: list[str] = []
     moved: list[tuple[int, str]] = []
-    row_elements: list[tuple[int, Element]] = []
-    last = 0
-    for row_el in sheet_data.findall("row"):
-        r = read_row(row_el.attrs["r"], where) if "r" in row_el.attrs else last + 1
-        if r <= last:  # new rows are spliced in before the first later row: the order must hold
-            raise MalformedPart(where, f"has row {r} after row {last}; rows must come in order")
-        last = r
-        row_elements.append((r, row_el))
+    for r, row_el in numbered_rows(sheet_data, where):
         if not union_rows[0] <= r <= union_rows[1]:
             continue
-        col_last = 0
-        for c in row_el.findall("c"):
-            ref = c.attrs.get("r")
-            if ref:
-                cell_row, col = read_cell(ref, where)
-                if cell_row != r:
-                    raise MalformedPart(where, f"has cell {ref} inside row {r}")
-            else:
-                col = col_last + 1
-            col_last = col
+        for col, c in numbered_cells(row_el, r, where):
             keeps_style = r == old_rect[0] or styled_columns is None or col in styled_columns
             if c.attrs.get("s") and keeps_style and _inside(r, col, old_rect):
                 styles[(r, col)] = c.attrs["s"]
@@ -619,15 +598,8 @@ def rewrite_cells(
             inside_new = _inside(r, col, new_rect) and not _inside(r, col, old_rect)
             if inside_new and any(child.local in _CELL_CONTENT for child in c.children):
                 conflicts.append(cell_ref(r, col))
-            if move_row and r == move_row[0] and old_rect[1] <= col <= old_rect[3] and ref:
-                text = data[c.start : c.end]
-                new_ref = cell_ref(move_row[1], col).encode()
-                text = re.sub(
-                    rb'(\sr\s*=\s*")[A-Za-z]+\d+(")',
-                    rb"\g<1>" + new_ref + rb"\g<2>",
-                    text,
-                    count=1,
-                )
+            if move_row and r == move_row[0] and old_rect[1] <= col <= old_rect[3] and c.attrs.get("r"):
+                text = element_bytes(data, c, [set_attr(data, c, "r", cell_ref(move_row[1], col))])
                 moved.append((col, text.decode("utf-8")))
     if conflicts and not force:
         shown = ", ".join(conflicts[:20]) + (" ..." if len(conflicts) > 20 else "")
@@ -655,55 +627,14 @@ def rewrite_cells(
         new_cells.setdefault(r, [])
     if move_row:
         new_cells[move_row[1]] = moved
-    edits = []
-    existing_rows = {r for r, _ in row_elements}
-    for r, row_el in row_elements:
-        if not union_rows[0] <= r <= union_rows[1]:
-            continue
-        kept: list[tuple[int, bytes]] = []
-        col_last = 0
-        for c in row_el.findall("c"):
-            ref = c.attrs.get("r")
-            col = read_cell(ref, where)[1] if ref else col_last + 1
-            col_last = col
-            if _inside(r, col, old_rect) or _inside(r, col, new_rect):
-                continue
-            text = data[c.start : c.end]
-            if not ref:
-                text = text[:2] + f' r="{cell_ref(r, col)}"'.encode() + text[2:]
-            kept.append((col, text))
-        added = [(col, text.encode("utf-8")) for col, text in new_cells.get(r, [])]
-        cells = sorted(kept + added, key=lambda item: item[0])
-        opening = data[row_el.start : row_el.open_end]
-        opening = re.sub(rb'\sspans\s*=\s*("[^"]*"|\'[^\']*\')', b"", opening)
-        if opening.endswith(b"/>"):
-            opening = opening[:-2].rstrip() + b">"
-        tag = opening[1:].split()[0].rstrip(b">")
-        edits.append((row_el.start, row_el.end, opening + b"".join(t for _, t in cells) + b"</" + tag + b">"))
-    missing = sorted(r for r in new_cells if r not in existing_rows)
-    row_numbers = [rr for rr, _ in row_elements]  # in order (checked above): a binary search per new row
-    for r in missing:
-        text = (f'<{prefix}row r="{r}">' + "".join(t for _, t in new_cells[r]) + f"</{prefix}row>").encode("utf-8")
-        at = bisect.bisect_right(row_numbers, r)
-        following = row_elements[at][1] if at < len(row_elements) else None
-        if following is not None:
-            edits.append((following.start, following.start, text))
-        elif sheet_data.empty:
-            pass  # handled below
-        else:
-            edits.append((sheet_data.close_start, sheet_data.close_start, text))
-    if sheet_data.empty:
-        body = b"".join(
-            (f'<{prefix}row r="{r}">' + "".join(t for _, t in new_cells[r]) + f"</{prefix}row>").encode()
-            for r in missing
-        )
-        edits.append(
-            (
-                sheet_data.start,
-                sheet_data.end,
-                f"<{prefix}sheetData>".encode() + body + f"</{prefix}sheetData>".encode(),
-            )
-        )
+    edits = merge_rows(
+        data,
+        sheet_data,
+        {r: [(col, text.encode("utf-8")) for col, text in row] for r, row in new_cells.items()},
+        where,
+        drop=lambda r, col: _inside(r, col, old_rect) or _inside(r, col, new_rect),
+        also=range(union_rows[0], union_rows[1] + 1),
+    )
     dimension = root.find("dimension")
     if dimension is not None:
         try:
@@ -712,12 +643,7 @@ def rewrite_cells(
         except ValueError:
             rect = new_rect
         edits.append(set_attr(data, dimension, "ref", range_ref(*rect)))
-    return splice(data, _merge_edits(edits))
-
-
-def _merge_edits(edits):
-    """Insertions at the same point as a replacement's start go before it (rows stay in order)."""
-    return sorted(edits, key=lambda e: (e[0], e[1] != e[0], e[1]))
+    return splice(data, edits)  # insertions at a replaced row's start go before it: rows stay in order
 
 
 # --------------------------------------------------------------------------------------------
@@ -890,7 +816,7 @@ def _cache_values(formula: str, sheet_name: str, rect, grid: Grid) -> list | Non
 
 
 def _cache_xml(data: bytes, cache_el: Element, kind: str, values: list) -> bytes:
-    prefix = _prefix(data, cache_el)
+    prefix = cache_el.prefix(data)
     format_el = cache_el.find("formatCode")
     parts = [
         data[cache_el.start : cache_el.open_end].rstrip(b"/>").rstrip(b">") + b">"
