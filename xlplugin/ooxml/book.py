@@ -192,8 +192,17 @@ class Book:
     # ---------------------------------------------------------------------------------------
     # edits shared by every refresh
 
-    def add_worksheet(self, name: str, sheet_xml: bytes) -> tuple[str, Sheet]:
-        """Append a worksheet part named `name` at the end of <sheets>; returns (part, Sheet)."""
+    def styles_part(self) -> str:
+        """The workbook's styles part; MalformedPart when its relationships name none."""
+        rels = self.package.rels_name(self.workbook_part)
+        for rel in self.wb_rels:
+            if rel.type.endswith("/styles") and rel.part:
+                return self.package.require(rel.part, rels)
+        raise MalformedPart(rels, "names no styles part, which every workbook has", self.path)
+
+    def add_worksheet(self, name: str, sheet_xml: bytes, index: int | None = None) -> tuple[str, Sheet]:
+        """Add a worksheet part named `name` at the end of <sheets>, or at tab position `index`;
+        returns (part, Sheet)."""
         folder = posixpath.dirname(self.workbook_part)
         part = unused_part_name(self.all_part_names(), posixpath.join(folder, "worksheets", "sheet{}.xml"))
         self.put(part, sheet_xml)
@@ -210,7 +219,11 @@ class Book:
         self.add_override(part, CT_WORKSHEET)
         sheet = Sheet(name, sheet_id, rid, part, "worksheet", len(self.sheets))
         self.sheets.append(sheet)
-        self.add_app_title(name)
+        if index is None:
+            self.add_app_title(name)
+        else:
+            self.move_sheet(sheet, index)
+            self.add_app_title(name, sum(1 for s in self.sheets[:index] if s.kind == "worksheet"))
         return part, sheet
 
     def remove_sheet(self, sheet: Sheet) -> None:
@@ -343,13 +356,17 @@ class Book:
         return rid
 
     def add_default_rels(self) -> None:
+        self.add_default("rels", CT_RELS)
+
+    def add_default(self, extension: str, content_type: str) -> None:
+        """A ``<Default>`` content type for parts named ``*.extension``, unless there is one."""
         with editing(self, "[Content_Types].xml") as types:
-            if any(el.attrs.get("Extension", "").lower() == "rels" for el in types.root.findall("Default")):
+            defaults = types.root.findall("Default")
+            if any(el.attrs.get("Extension", "").lower() == extension.lower() for el in defaults):
                 return
             tag = f"{types.root.prefix(types.data)}Default"
-            types.add(
-                append_child(types.data, types.root, element(tag, [("Extension", "rels"), ("ContentType", CT_RELS)]))
-            )
+            fragment = element(tag, [("Extension", extension), ("ContentType", content_type)])
+            types.add(append_child(types.data, types.root, fragment))  # Defaults and Overrides mix in any order
 
     def add_override(self, part: str, content_type: str) -> None:
         with editing(self, "[Content_Types].xml") as types:
@@ -370,8 +387,9 @@ class Book:
                 )
             )
 
-    def add_app_title(self, name: str) -> None:
-        """Add a worksheet title to docProps/app.xml's TitlesOfParts, when the counts add up."""
+    def add_app_title(self, name: str, position: int | None = None) -> None:
+        """Add a worksheet title to docProps/app.xml's TitlesOfParts (after the worksheets' titles, or
+        at `position` among them), when the counts add up."""
         app = self.package.find("docProps/app.xml")
         if app is None:
             return
@@ -400,7 +418,7 @@ class Book:
             if count is None:
                 return  # app.xml only lists titles: leave a damaged one alone
             if target is None and label.strip().lower() in WORKSHEETS_HEADINGS:
-                target = (count_el, count, offset + count)
+                target = (count_el, count, offset + (count if position is None else min(position, count)))
             offset += count
         items = tvec.findall("lpstr")
         if target is None or offset != len(items):

@@ -10,10 +10,11 @@ entries are never changed or reordered, so every index already in use keeps its 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from xlplugin.ooxml.fragments import element as fragment
-from xlplugin.ooxml.package import NS_MAIN, Element, MalformedPart, read_int, scan, set_attr, splice
+from xlplugin.ooxml.package import NS_MAIN, Element, MalformedPart, as_index, read_int, scan, set_attr, splice
 from xlplugin.ooxml.scanner import element_bytes
 from xlplugin.ooxml.schema import insert_child
 
@@ -186,3 +187,20 @@ class StyleMerger:
                     edits.append(set_attr(data, el, "count", str(total)))
                 edits.append((el.close_start, el.close_start, b"".join(added)))
         return splice(data, edits)
+
+
+#: The attribute that holds a cellXfs index, by worksheet element.
+_STYLED = {"c": "s", "row": "s", "col": "style"}
+
+
+def restyle(data: bytes, index: Callable[[int], int], where: str = "a worksheet") -> bytes:
+    """The worksheet `data` with each cell's and row's ``s`` and each column's ``style`` (cellXfs
+    indices) replaced by `index(n)`, e.g. `StyleMerger.map`; every other byte stays."""
+    root = scan(data, where, stop_at={"c"})
+    edits = []
+    for el in root.iter():
+        attr = _STYLED.get(el.local) if el.namespace == NS_MAIN else None
+        number = as_index(el.attrs.get(attr)) if attr is not None else None
+        if attr is not None and number is not None:
+            edits.append(set_attr(data, el, attr, str(index(number))))
+    return splice(data, edits) if edits else data

@@ -47,7 +47,7 @@ from xlplugin.ooxml.package import (
     xml_attr,
     xml_text,
 )
-from xlplugin.ooxml.styles import StyleMerger
+from xlplugin.ooxml.styles import StyleMerger, restyle
 from xlplugin.refresh.edits import edited_cells, shared_strings, sheet_values  # noqa: F401 - re-exported
 from xlplugin.refresh.owned import (  # noqa: F401 - re-exported
     CUSTOM_PROPS,
@@ -306,7 +306,7 @@ def _insert_cells(data: bytes, cells: dict[tuple[int, int], bytes], where: str =
 
 def transplant(book: Book, fresh: Package, layout, owned: dict[str, str], extras: dict | None = None) -> None:
     fresh_book = open_book(fresh, fresh.path)
-    merger = StyleMerger(book.current(_styles_part(book)), fresh.read(_styles_part(fresh_book)), _styles_part(book))
+    merger = StyleMerger(book.current(book.styles_part()), fresh.read(fresh_book.styles_part()), book.styles_part())
     fresh_shared = shared_strings(fresh, fresh_book)
     renames = {}
     for sheet in layout.sheets:
@@ -319,7 +319,7 @@ def transplant(book: Book, fresh: Package, layout, owned: dict[str, str], extras
         fresh_sheet = fresh_book.sheet_named(sheet.name)
         data = fresh.read(fresh_sheet.part)
         data = _inline_strings(data, fresh_shared)
-        data = _map_styles(data, merger)
+        data = restyle(data, merger.map, fresh_sheet.part)
         data = _rename_refs(data, renames)
         user_name = owned.get(sheet.key)
         if user_name is not None:
@@ -350,7 +350,7 @@ def transplant(book: Book, fresh: Package, layout, owned: dict[str, str], extras
     _order_like_contents(book, layout, {**owned, **dict(new_names)}, {key for key, _ in new_names})
     styles = merger.result()
     if styles is not None:
-        book.put(_styles_part(book), styles)
+        book.put(book.styles_part(), styles)
     book.drop_calc_chain()
     book.request_full_calculation()
 
@@ -369,14 +369,6 @@ def _order_like_contents(book: Book, layout, names: dict[str, str], new: set[str
         elif found.index < last:
             book.move_sheet(found, last)
         last = found.index
-
-
-def _styles_part(book: Book) -> str:
-    rels = book.package.rels_name(book.workbook_part)
-    for rel in book.wb_rels:
-        if rel.type.endswith("/styles") and rel.part:
-            return book.package.require(rel.part, rels)
-    raise MalformedPart(rels, "names no styles part, which every workbook has", book.path)
 
 
 def _free_sheet_name(book: Book, name: str) -> str:
@@ -401,15 +393,6 @@ def _inline_strings(data: bytes, shared: list[str]) -> bytes:
         return b"<c " + m.group(1) + b't="inlineStr"' + m.group(2) + f"><is><t{space}>{body}</t></is></c>".encode()
 
     return _SHARED_CELL.sub(repl, data)
-
-
-def _map_styles(data: bytes, merger: StyleMerger) -> bytes:
-    def cell(m: re.Match) -> bytes:
-        return m.group(1) + str(merger.map(int(m.group(2)))).encode() + b'"'
-
-    data = re.sub(rb'(<(?:c|row) [^>]*?\bs=")(\d+)"', cell, data)
-    data = re.sub(rb'(<col [^>]*?\bstyle=")(\d+)"', cell, data)
-    return data
 
 
 def _rename_refs(data: bytes, renames: dict[str, str]) -> bytes:
