@@ -41,6 +41,7 @@ from xlplugin.accessibility.model import (
     Table,
     Workbook,
 )
+from xlplugin.core.counts import SHORTHAND_MEANINGS
 from xlplugin.ooxml.cellref import cell_ref as cell_name
 from xlplugin.ooxml.cellref import column_letters, parse_range, split_sheet
 from xlplugin.ooxml.cellref import parse_cell as parse_ref
@@ -111,6 +112,7 @@ INVALID_TAB_CHARS = re.compile(r"[\[\]:*?/\\]")
 NOTE_MARKER = re.compile(r"\[note\s*(\d+)\]", re.I)
 NOTE_NUMBER = re.compile(r"^\s*\[?\s*(?:note\s*)?(\d+)\s*\]?\s*$", re.I)
 SHORTHAND = re.compile(r"\[([a-z])\]", re.I)
+_SYMBOLS = "{}, {} or {}".format(*SHORTHAND_MEANINGS)  # "[c], [x] or [z]"
 NUMERIC_TEXT = re.compile(r"^\s*[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?\s*%?\s*$")
 URL_TEXT = re.compile(r"^\s*(https?://|ftp://|www\.|mailto:)\S*\s*$", re.I)
 VAGUE_LINK_TEXT = re.compile(r"^\s*(click here|here|link|this link|more|read more|click)\s*\.?\s*$", re.I)
@@ -624,7 +626,7 @@ def check_no_empty_cells(wb: Workbook) -> list[Finding]:
                         "no_empty_cells",
                         sheet.name,
                         _some(empty),
-                        f"{len(empty)} empty cell(s) in table {table.name}; use [c], [x] or [z]",
+                        f"{len(empty)} empty cell(s) in table {table.name}; use {_SYMBOLS}",
                     )
                 )
     return findings

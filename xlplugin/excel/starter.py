@@ -26,6 +26,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from xlplugin.core.counts import NOT_APPLICABLE_SYMBOL, shorthand_key
 from xlplugin.core.errors import InputError, Problem
 
 if TYPE_CHECKING:
@@ -96,7 +97,8 @@ def _examples() -> list[tuple[str, str, str, tuple[str, ...]]]:
         (
             "UPTAKE_FUNNEL",
             f"=UPTAKE_FUNNEL({STAGES},{COUNTS},{BASES},{UNITS})",
-            "The whole funnel: each stage against its base and the first stage. [z] = not applicable.",
+            "The whole funnel: each stage against its base and the first stage. "
+            + shorthand_key(NOT_APPLICABLE_SYMBOL, "."),
             (g, g, g, p, p, p, p, g, g, g),
         ),
         (

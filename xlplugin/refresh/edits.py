@@ -13,6 +13,7 @@ import math
 import re
 from typing import Any
 
+from xlplugin.core.counts import NOT_APPLICABLE_SYMBOL
 from xlplugin.core.errors import InputError
 from xlplugin.ooxml.book import Book, table_range
 from xlplugin.ooxml.cells import read_cell
@@ -141,13 +142,15 @@ def _data_readings(values: dict, table) -> list[tuple[list[str], list[list[str]]
     note = next((j for j, h in enumerate(header) if h.strip().lower() == "note"), None)
     if note is None:
         return [(header, rows)]
-    ambiguous = [i for i in range(len(rows)) if values.get((r1 + 1 + i, c1 + note)) == "[z]"][:MAX_AMBIGUOUS_NOTES]
+    ambiguous = [i for i in range(len(rows)) if values.get((r1 + 1 + i, c1 + note)) == NOT_APPLICABLE_SYMBOL][
+        :MAX_AMBIGUOUS_NOTES
+    ]
     readings = []
     for choice in itertools.product((False, True), repeat=len(ambiguous)):
         copy = [list(row) for row in rows]
         for i, literal in zip(ambiguous, choice, strict=True):
             if literal:
-                copy[i][note] = "[z]"
+                copy[i][note] = NOT_APPLICABLE_SYMBOL
         readings.append((header, copy))
     return readings
 
