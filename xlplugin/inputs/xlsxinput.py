@@ -23,7 +23,7 @@ from pathlib import Path
 
 from xlplugin.core.errors import InputError, Problem
 from xlplugin.inputs.csvinput import CONTROL_CHARACTERS, MAX_FIELD_CHARS, MAX_ROWS, Table
-from xlplugin.ooxml.cellref import column_letters
+from xlplugin.ooxml.cellref import cell_ref, quote_sheet, unquote_sheet
 
 #: Rows like these below a table are its footnotes, not data (`Note 1: ...`, `Source: ...`, `* ...`).
 _FOOTNOTE = re.compile(r"^\s*(?:\[?notes?\b|source\b|sources\b|\*|†|‡|¹|figures\b|data\b|\(\d+\)|\d+[.)]\s)", re.I)
@@ -87,12 +87,12 @@ def sheet_ref(sheet: str) -> str:
     """A sheet name as a formula writes it: quoted when it has spaces or punctuation."""
     if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", sheet):
         return sheet
-    return "'" + sheet.replace("'", "''") + "'"
+    return quote_sheet(sheet)
 
 
 def cell_name(sheet: str, row: int, column: int) -> str:
     """`Sheet1!B7` (column 1-based)."""
-    return f"{sheet_ref(sheet)}!{column_letters(column)}{row}"
+    return f"{sheet_ref(sheet)}!{cell_ref(row, column)}"
 
 
 def read_workbook(
@@ -160,7 +160,7 @@ def _parse_range(text: str, sheet: str | None, book, worksheets, label: str):
             Problem(f"'{text}' is not a cell range such as A5:D12 or 'Sheet 1'!A5:D12", label, column="--range")
         )
     quoted, plain, c1, r1, c2, r2 = m.groups()
-    named = quoted.replace("''", "'") if quoted else plain
+    named = unquote_sheet(f"'{quoted}'") if quoted else plain
     wanted = named or sheet
     chosen = _sheet(book, wanted, worksheets, label) if wanted else worksheets[0]
     r1, r2 = int(r1), int(r2)
