@@ -32,7 +32,7 @@ from pathlib import Path
 from xlplugin.core.errors import InputError, Problem
 from xlplugin.ooxml.book import Book, open_book, table_range
 from xlplugin.ooxml.cellref import quote_sheet
-from xlplugin.ooxml.cells import RowCells, merge_rows, read_cell
+from xlplugin.ooxml.cells import RowCells, inline_string, merge_rows, read_cell
 from xlplugin.ooxml.package import (
     MalformedPart,
     Package,
@@ -318,7 +318,7 @@ def transplant(book: Book, fresh: Package, layout, owned: dict[str, str], extras
     for sheet in layout.sheets:
         fresh_sheet = fresh_book.sheet_named(sheet.name)
         data = fresh.read(fresh_sheet.part)
-        data = _inline_strings(data, fresh_shared)
+        data = _inline_strings(data, fresh_shared, fresh_sheet.part)
         data = restyle(data, merger.map, fresh_sheet.part)
         data = _rename_refs(data, renames)
         user_name = owned.get(sheet.key)
@@ -380,19 +380,16 @@ def _free_sheet_name(book: Book, name: str) -> str:
     return candidate
 
 
-_SHARED_CELL = re.compile(rb'<c ([^>]*?)t="s"([^>]*)><v>(\d+)</v></c>')
-
-
-def _inline_strings(data: bytes, shared: list[str]) -> bytes:
-    from xlplugin.ooxml.cells import escape_xstring
-
-    def repl(m: re.Match) -> bytes:
-        text = shared[int(m.group(3))]
-        space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
-        body = xml_text(escape_xstring(text))
-        return b"<c " + m.group(1) + b't="inlineStr"' + m.group(2) + f"><is><t{space}>{body}</t></is></c>".encode()
-
-    return _SHARED_CELL.sub(repl, data)
+def _inline_strings(data: bytes, shared: list[str], where: str) -> bytes:
+    """The fresh sheet with its shared-string cells as inline strings (the user's sharedStrings.xml stays)."""
+    root = scan(data, where, stop_at={"v", "f", "is"})
+    edits = []
+    for c in root.iter("c"):
+        v = c.find("v")
+        if c.attrs.get("t") == "s" and v is not None:
+            text = shared[int(v.text(data))]
+            edits += [set_attr(data, c, "t", "inlineStr"), (v.start, v.end, inline_string(text, c.prefix(data)))]
+    return splice(data, edits)
 
 
 def _rename_refs(data: bytes, renames: dict[str, str]) -> bytes:

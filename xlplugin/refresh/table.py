@@ -836,6 +836,5 @@ def _cache_xml(data: bytes, cache_el: Element, kind: str, values: list) -> bytes
         else:
             text = value if isinstance(value, str) else number_text(value)
         parts.append(f'<{prefix}pt idx="{i}"><{prefix}v>{xml_text(text)}</{prefix}v></{prefix}pt>'.encode())
-    tag = data[cache_el.start + 1 : cache_el.open_end].split()[0].rstrip(b"/>").rstrip(b">")
-    parts.append(b"</" + tag + b">")
+    parts.append(b"</" + cache_el.qname(data).encode() + b">")
     return b"".join(parts)
