@@ -11,7 +11,7 @@ import pytest
 from defusedxml import ElementTree as SafeET
 
 from xlplugin.core.errors import InputError
-from xlplugin.ooxml.cells import merge_rows
+from xlplugin.ooxml.cells import inline_string, merge_rows, string_text
 from xlplugin.ooxml.edit import editing
 from xlplugin.ooxml.fragments import element, unescape, xml_attr, xml_text
 from xlplugin.ooxml.scanner import element_bytes, prefix_for, remove_attr, scan, set_attr, splice
@@ -435,3 +435,30 @@ def test_style_merger_writes_into_prefixed_styles_in_schema_order():
         "borderId": "0",
     }
     assert result.startswith(user[: user.index(b"<x:fonts")])  # the user's bytes before the insertion stay
+
+
+@pytest.mark.parametrize(
+    "fragment, expected",
+    [
+        (f'<si xmlns="{MAIN}"><t>plain</t></si>', "plain"),
+        # rich text runs in order; the phonetic guide (<rPh>) is not the text
+        (
+            f'<si xmlns="{MAIN}"><r><rPr><b/></rPr><t>bold </t></r><r><t xml:space="preserve">and</t></r>'
+            "<rPh sb='0' eb='1'><t>ふりがな</t></rPh></si>",
+            "bold and",
+        ),
+        # prefixed, with character references and a CDATA section (kept verbatim)
+        (f'<x:is xmlns:x="{MAIN}"><x:t>&#60;&amp;<![CDATA[&amp;<x>]]></x:t></x:is>', "<&&amp;<x>"),
+        # Excel's _xHHHH_ escapes are resolved after the XML ones
+        (f'<si xmlns="{MAIN}"><t>a_x000D_b</t></si>', "a\rb"),
+        (f'<si xmlns="{MAIN}"><t/></si>', ""),
+    ],
+)
+def test_string_text(fragment, expected):
+    data = fragment.encode()
+    assert string_text(data, scan(data)) == expected
+
+
+def test_inline_string_keeps_spaces_and_escapes():
+    assert inline_string(" a<b ", "x:") == b'<x:is><x:t xml:space="preserve"> a&lt;b </x:t></x:is>'
+    assert inline_string("=1+1") == b"<is><t>=1+1</t></is>"  # text, never a formula
