@@ -462,3 +462,15 @@ def test_string_text(fragment, expected):
 def test_inline_string_keeps_spaces_and_escapes():
     assert inline_string(" a<b ", "x:") == b'<x:is><x:t xml:space="preserve"> a&lt;b </x:t></x:is>'
     assert inline_string("=1+1") == b"<is><t>=1+1</t></is>"  # text, never a formula
+
+
+def test_spelled_pairs_each_resolved_attribute_with_its_name_as_written():
+    """A drawing names its parts by r:embed, r:id... under whatever prefix it declared (here q:)."""
+    data = (
+        f'<a xmlns:q="{REL}" xmlns:o="urn:o"><pic o:embed="x" q:embed="rId2" title=\' q:embed="rId9"\'/></a>'
+    ).encode()
+    pic = scan(data).require("pic", "drawing.xml")
+    assert pic.spelled(data) == {"urn:o}embed": "o:embed", f"{REL}}}embed": "q:embed", "title": "title"}
+    assert pic.attrs[f"{REL}}}embed"] == "rId2"
+    out = splice(data, [set_attr(data, pic, pic.spelled(data)[f"{REL}}}embed"], "xlpkeep1")])
+    assert b'q:embed="xlpkeep1"' in out and b'q:embed="rId9"\'' in out  # the look-alike in title stays

@@ -134,6 +134,13 @@ class Element:
             self._spans = spans
         return self._spans
 
+    def spelled(self, data: bytes) -> dict[str, str]:
+        """Each attribute's key in `attrs` (``'uri}local'`` when namespaced, as expat resolves it) ->
+        its name as spelled in the tag (``'r:id'``): namespace declarations aside, both list the
+        attributes in document order."""
+        names = [n for n in self.spans(data) if n != "xmlns" and not n.startswith("xmlns:")]
+        return dict(zip(self.attrs, names, strict=False))
+
     def text(self, data: bytes) -> str:
         """The element's character data, unescaped (CDATA sections as they stand), children's included."""
         if self.empty:

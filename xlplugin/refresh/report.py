@@ -33,7 +33,10 @@ from xlplugin.core.errors import InputError, Problem
 from xlplugin.ooxml.book import Book, open_book, table_range
 from xlplugin.ooxml.cellref import quote_sheet
 from xlplugin.ooxml.cells import RowCells, inline_string, merge_rows, read_cell
+from xlplugin.ooxml.fragments import element as fragment
+from xlplugin.ooxml.fragments import unescape
 from xlplugin.ooxml.package import (
+    NS_REL,
     MalformedPart,
     Package,
     Relationship,
@@ -47,6 +50,8 @@ from xlplugin.ooxml.package import (
     xml_attr,
     xml_text,
 )
+from xlplugin.ooxml.scanner import Element, element_bytes, prefix_for
+from xlplugin.ooxml.schema import insert_child
 from xlplugin.ooxml.styles import StyleMerger, restyle
 from xlplugin.refresh.edits import edited_cells, shared_strings, sheet_values  # noqa: F401 - re-exported
 from xlplugin.refresh.owned import (  # noqa: F401 - re-exported
@@ -421,7 +426,19 @@ class _UserDrawing:
 
 
 _ANCHORS = ("twoCellAnchor", "oneCellAnchor", "absoluteAnchor")
-_REL_ATTR = re.compile(rb'(\s[\w.-]+:(?:embed|id|link|pict|dm|lo|qs|cs)=")([^"]+)(")')
+#: Local names of the attributes by which a drawing's anchors name their relationships (r:embed, dgm r:dm...).
+_REL_ATTRS = frozenset(("embed", "id", "link", "pict", "dm", "lo", "qs", "cs"))
+
+
+def _rel_attrs(data: bytes, anchor: Element) -> list[tuple[Element, str, str]]:
+    """Each relationship-id attribute in `anchor`, in document order: (element, name as spelled, id)."""
+    found = []
+    for el in anchor.iter():
+        for key, name in el.spelled(data).items():
+            uri, _, local = key.rpartition("}")
+            if uri == NS_REL and local in _REL_ATTRS:
+                found.append((el, name, el.attrs[key]))
+    return found
 
 
 def _user_drawing(book: Book, sheet_part: str, *, has_chart: bool) -> _UserDrawing | None:
@@ -443,20 +460,17 @@ def _user_drawing(book: Book, sheet_part: str, *, has_chart: bool) -> _UserDrawi
     if not mine:
         return None
     rels = {r.id: r for r in package.rels(part)}
-    texts, needed = [], []
+    needed = []
     for anchor in mine:
-        text = data[anchor.start : anchor.end]
-        for match in _REL_ATTR.finditer(text):
-            rid = match.group(2).decode()
+        for _, _, rid in _rel_attrs(data, anchor):
             if rid in rels and rels[rid] not in needed:
                 needed.append(rels[rid])
-        texts.append(text)
     mapping = {r.id: f"xlpkeep{i}" for i, r in enumerate(needed, start=1)}
     texts = [
-        _REL_ATTR.sub(
-            lambda m: m.group(1) + mapping.get(m.group(2).decode(), m.group(2).decode()).encode() + m.group(3), t
+        element_bytes(
+            data, a, [set_attr(data, el, name, mapping[rid]) for el, name, rid in _rel_attrs(data, a) if rid in mapping]
         )
-        for t in texts
+        for a in mine
     ]
     kept_rels = [_renamed(r, mapping[r.id]) for r in needed]
     close = data[root.close_start : root.end]
@@ -472,35 +486,21 @@ def _renamed(rel, new_id: str):
     return Relationship(new_id, rel.type, rel.target, rel.external, rel.part)
 
 
-_AFTER_DRAWING = (
-    b"legacyDrawing",
-    b"legacyDrawingHF",
-    b"drawingHF",
-    b"picture",
-    b"oleObjects",
-    b"controls",
-    b"webPublishItems",
-    b"tableParts",
-    b"extLst",
-)
-
-
 def _add_drawing_element(data: bytes) -> bytes:
     """A ``<drawing>`` pointing at the kept user drawing, in schema order."""
     root = scan(data)
-    element = b'<drawing r:id="xlpkeepdrawing"/>'
-    if b'xmlns:r="' not in data[root.start : root.open_end]:
-        element = (
-            b'<drawing xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
-            b'r:id="xlpkeepdrawing"/>'
-        )
-    following = next((c for c in root.children if c.local.encode() in _AFTER_DRAWING), None)
-    at = following.start if following is not None else root.close_start
-    return splice(data, [(at, at, element)])
+    r = prefix_for(data, root, NS_REL)
+    rid = [(f"{r}:id", "xlpkeepdrawing")] if r else [("xmlns:r", NS_REL), ("r:id", "xlpkeepdrawing")]
+    return splice(data, [insert_child(data, root, "drawing", fragment(f"{root.prefix(data)}drawing", rid))])
 
 
-def _namespaces(tag: bytes) -> bytes:
-    return b"".join(b" " + m.group(0) for m in re.finditer(rb'xmlns(?::[\w.-]+)?="[^"]*"', tag))
+def _namespaces(data: bytes, root: Element) -> list[tuple[str, str]]:
+    """The namespace declarations on `root`'s start tag: (name as spelled, URI)."""
+    return [
+        (name, unescape(data[span.value_start : span.value_end].decode("utf-8")))
+        for name, span in root.spans(data).items()
+        if name == "xmlns" or name.startswith("xmlns:")
+    ]
 
 
 def _merged_drawing(
@@ -511,12 +511,11 @@ def _merged_drawing(
     if fresh_drawing is not None:
         data = _rename_refs(fresh.read(fresh_drawing), renames)
         root = scan(data)
-        declarations = _namespaces(data[root.start : root.open_end])
-        for anchor in root.children:
-            text = data[anchor.start : anchor.end]
-            close = text.index(b">")
-            slash = 1 if text[close - 1 : close] == b"/" else 0
-            anchors.append(text[: close - slash] + declarations + text[close - slash :])
+        declarations = _namespaces(data, root)
+        for anchor in root.children:  # each carries the declarations it relied on from its old root
+            own = anchor.spans(data)
+            declare = [set_attr(data, anchor, name, uri) for name, uri in declarations if name not in own]
+            anchors.append(element_bytes(data, anchor, declare))
         entries = [
             _copied_rel(book, fresh, rel, user.part, renames, next_table_id) for rel in fresh.rels(fresh_drawing)
         ]
@@ -590,8 +589,8 @@ def _keep_comments(data: bytes, kept) -> bytes:
 
 
 def _rel_xml(rid: str, rel_type: str, target: str, external: bool = False) -> str:
-    mode = ' TargetMode="External"' if external else ""
-    return f'<Relationship Id="{rid}" Type="{rel_type}" Target="{xml_attr(target)}"{mode}/>'
+    mode = [("TargetMode", "External")] if external else []
+    return fragment("Relationship", [("Id", rid), ("Type", rel_type), ("Target", target), *mode]).decode("utf-8")
 
 
 def _put_rels(book: Book, part: str, entries: list[str]) -> None:
