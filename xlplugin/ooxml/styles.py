@@ -16,7 +16,7 @@ from typing import Any
 from xlplugin.ooxml.fragments import element as fragment
 from xlplugin.ooxml.package import NS_MAIN, Element, MalformedPart, as_index, read_int, scan, set_attr, splice
 from xlplugin.ooxml.scanner import element_bytes
-from xlplugin.ooxml.schema import insert_child
+from xlplugin.ooxml.schema import append_child, insert_child
 
 SECTIONS = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles", "dxfs")
 
@@ -187,6 +187,60 @@ class StyleMerger:
                     edits.append(set_attr(data, el, "count", str(total)))
                 edits.append((el.close_start, el.close_start, b"".join(added)))
         return splice(data, edits)
+
+
+#: Built-in cell style ids (ECMA-376 Part 1, 18.8.7): Heading 1..4.
+BUILTIN_STYLE_IDS = {"Heading 1": 16, "Heading 2": 17, "Heading 3": 18, "Heading 4": 19}
+
+
+def add_named_styles(data: bytes, styles: dict[str, int], part: str = "xl/styles.xml") -> bytes:
+    """Make each cellXfs index in `styles` (style name -> xf index) use that built-in named style.
+
+    The named style's own xf copies the cell xf's font, with no fill and no border (the
+    guidance's restyled heading: automatic colour, no border).
+    """
+    for name, xf_index in styles.items():
+        root = scan(data, part)
+        prefix = root.prefix(data)
+        style_xfs = root.require("cellStyleXfs", part)
+        cell_styles = root.require("cellStyles", part)
+        target = root.require("cellXfs", part).findall("xf")[xf_index]
+        new_id = len(style_xfs.findall("xf"))
+        style_xf = fragment(
+            f"{prefix}xf",
+            [
+                ("numFmtId", "0"),
+                ("fontId", target.attrs.get("fontId", "0")),
+                ("fillId", "0"),
+                ("borderId", "0"),
+                ("applyNumberFormat", "0"),
+                ("applyFill", "0"),
+                ("applyBorder", "0"),
+                ("applyAlignment", "0"),
+                ("applyProtection", "0"),
+            ],
+        )
+        entry = fragment(
+            f"{prefix}cellStyle", [("name", name), ("xfId", str(new_id)), ("builtinId", str(BUILTIN_STYLE_IDS[name]))]
+        )
+        # counts first (the start tags), then the appended children, each round one non-overlapping splice
+        data = splice(
+            data,
+            [
+                set_attr(data, style_xfs, "count", str(new_id + 1)),
+                set_attr(data, target, "xfId", str(new_id)),
+                set_attr(data, cell_styles, "count", str(len(cell_styles.findall("cellStyle")) + 1)),
+            ],
+        )
+        root = scan(data, part)
+        data = splice(
+            data,
+            [
+                append_child(data, root.require("cellStyleXfs", part), style_xf),
+                append_child(data, root.require("cellStyles", part), entry),
+            ],
+        )
+    return data
 
 
 #: The attribute that holds a cellXfs index, by worksheet element.
