@@ -14,7 +14,7 @@ from xlplugin.core.errors import InputError
 from xlplugin.ooxml.cells import inline_string, merge_rows, string_text
 from xlplugin.ooxml.edit import editing
 from xlplugin.ooxml.fragments import element, unescape, xml_attr, xml_text
-from xlplugin.ooxml.scanner import element_bytes, prefix_for, remove_attr, scan, set_attr, splice
+from xlplugin.ooxml.scanner import element_bytes, prefix_for, remove_attr, scan, set_attr, splice, tag_attributes
 from xlplugin.ooxml.schema import CHILD_ORDER, append_child, insert_child
 from xlplugin.ooxml.styles import StyleMerger, restyle
 
@@ -474,3 +474,19 @@ def test_spelled_pairs_each_resolved_attribute_with_its_name_as_written():
     assert pic.attrs[f"{REL}}}embed"] == "rId2"
     out = splice(data, [set_attr(data, pic, pic.spelled(data)[f"{REL}}}embed"], "xlpkeep1")])
     assert b'q:embed="xlpkeep1"' in out and b'q:embed="rId9"\'' in out  # the look-alike in title stays
+
+
+@pytest.mark.parametrize(
+    "fragment, expected",
+    [
+        ('<row r="3" hidden="1" spans="1:2">', {"r": "3", "hidden": "1", "spans": "1:2"}),
+        # a look-alike in another value is that value, not the attribute
+        ('<x:row note=\' hidden="1"\' r="4">', {"note": ' hidden="1"', "r": "4"}),
+        ('<mergeCell ref="A1:B2"/>', {"ref": "A1:B2"}),
+        # values unescaped; a '>' inside a quoted value does not end the tag
+        ("<c t='a&amp;b' n=\"x>y\" s='1'/>", {"t": "a&b", "n": "x>y", "s": "1"}),
+    ],
+)
+def test_tag_attributes_reads_one_start_tag(fragment, expected):
+    data = b"<sheetData>" + fragment.encode() + b"<after k='v'/>"
+    assert tag_attributes(data, len(b"<sheetData>")) == expected

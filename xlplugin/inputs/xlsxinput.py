@@ -27,9 +27,10 @@ from xlplugin.ooxml.cellref import cell_ref, quote_sheet, unquote_sheet
 
 #: Rows like these below a table are its footnotes, not data (`Note 1: ...`, `Source: ...`, `* ...`).
 _FOOTNOTE = re.compile(r"^\s*(?:\[?notes?\b|source\b|sources\b|\*|†|‡|¹|figures\b|data\b|\(\d+\)|\d+[.)]\s)", re.I)
-_HIDDEN_ROW = re.compile(rb"<(?:\w+:)?row\b[^>]*?\bhidden=\"(?:1|true)\"[^>]*>")
-_ROW_NUMBER = re.compile(rb"\br=\"(\d+)\"")
-_MERGE = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*?\bref=\"([A-Za-z]+\d+(?::[A-Za-z]+\d+)?)\"")
+#: Where to look for hidden rows and merged cells in a sheet that may be large (its attributes are then
+#: read by the package layer's tokeniser, `tag_attributes`): a start tag that mentions the attribute.
+_HIDDEN_ROW = re.compile(rb"<(?:[\w.-]+:)?row\b[^>]*?\bhidden\s*=")
+_MERGE = re.compile(rb"<(?:[\w.-]+:)?mergeCell\b")
 #: The widest `--range` read: a funnel table has a handful of columns, a wide one a few dozen years.
 MAX_RANGE_COLUMNS = 1_000
 _RANGE = re.compile(r"^(?:(?:'((?:[^']|'')+)'|([^!]+))!)?\$?([A-Za-z]{1,3})\$?(\d+):\$?([A-Za-z]{1,3})\$?(\d+)$")
@@ -329,13 +330,15 @@ def _table_from_rows(
 def _refuse_hidden_and_merged(
     xml: bytes, sheet: str, label: str, header_row: int, lines: list[int], c1: int, c2: int
 ) -> None:
-    from xlplugin.ooxml.cells import parse_range
+    from xlplugin.ooxml.cellref import parse_range
+    from xlplugin.ooxml.malformed import as_index
+    from xlplugin.ooxml.scanner import tag_attributes
 
     last = lines[-1] if lines else header_row
     used = set(lines)
     for m in _HIDDEN_ROW.finditer(xml):
-        number = _ROW_NUMBER.search(m.group(0))
-        row = int(number.group(1)) if number else None
+        attrs = tag_attributes(xml, m.start())
+        row = as_index(attrs.get("r")) if attrs.get("hidden") in ("1", "true") else None
         if row is not None and row in used:
             raise InputError(
                 Problem(
@@ -346,7 +349,7 @@ def _refuse_hidden_and_merged(
                 )
             )
     for m in _MERGE.finditer(xml):
-        ref = m.group(1).decode("ascii")
+        ref = tag_attributes(xml, m.start()).get("ref", "")
         try:
             r1, k1, r2, k2 = parse_range(ref if ":" in ref else f"{ref}:{ref}")
         except ValueError:

@@ -29,6 +29,7 @@ __all__ = [
     "scan",
     "set_attr",
     "splice",
+    "tag_attributes",
 ]
 
 Edit = tuple[int, int, bytes]
@@ -121,17 +122,7 @@ class Element:
     def spans(self, data: bytes) -> dict[str, AttrSpan]:
         """Each attribute of the start tag, by its name as spelled, with the span of its value."""
         if self._spans is None:
-            spans: dict[str, AttrSpan] = {}
-            name = _TAG_NAME.match(data, self.start)
-            pos = name.end() if name else self.start + 1
-            while True:
-                match = _ATTRIBUTE.match(data, pos, self.open_end)
-                if match is None:
-                    break
-                group = 2 if match.group(2) is not None else 3
-                spans[match.group(1).decode("utf-8")] = AttrSpan(match.start(), match.start(group), match.end(group))
-                pos = match.end()
-            self._spans = spans
+            self._spans = _attribute_spans(data, self.start, self.open_end)
         return self._spans
 
     def spelled(self, data: bytes) -> dict[str, str]:
@@ -153,6 +144,32 @@ class Element:
             pos = child.end
         pieces.append(_character_data(data[pos : self.close_start]))
         return "".join(pieces)
+
+
+def _attribute_spans(data: bytes, start: int, end: int) -> dict[str, AttrSpan]:
+    """The attributes of the start tag data[start:end], tokenised in order (quotes respected)."""
+    spans: dict[str, AttrSpan] = {}
+    name = _TAG_NAME.match(data, start)
+    pos = name.end() if name else start + 1
+    while True:
+        match = _ATTRIBUTE.match(data, pos, end)
+        if match is None:
+            break
+        group = 2 if match.group(2) is not None else 3
+        spans[match.group(1).decode("utf-8")] = AttrSpan(match.start(), match.start(group), match.end(group))
+        pos = match.end()
+    return spans
+
+
+def tag_attributes(data: bytes, start: int) -> dict[str, str]:
+    """The attributes (by name as spelled, values unescaped) of the start tag that begins at `start`.
+
+    For readers that find a few tags in a large part quickly, without scanning it whole: the
+    attributes are read by the same tokeniser as `Element.spans`, so a look-alike inside another
+    attribute's value is not taken for the attribute.
+    """
+    spans = _attribute_spans(data, start, _tag_end(data, start))
+    return {name: unescape(data[s.value_start : s.value_end].decode("utf-8")) for name, s in spans.items()}
 
 
 _CDATA = re.compile(rb"<!\[CDATA\[(.*?)\]\]>", re.S)
