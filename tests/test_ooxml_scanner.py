@@ -14,7 +14,16 @@ from xlplugin.core.errors import InputError
 from xlplugin.ooxml.cells import inline_string, merge_rows, string_text
 from xlplugin.ooxml.edit import editing
 from xlplugin.ooxml.fragments import element, unescape, xml_attr, xml_text
-from xlplugin.ooxml.scanner import element_bytes, prefix_for, remove_attr, scan, set_attr, splice, tag_attributes
+from xlplugin.ooxml.scanner import (
+    element_bytes,
+    prefix_for,
+    remove_attr,
+    scan,
+    set_attr,
+    splice,
+    split_name,
+    tag_attributes,
+)
 from xlplugin.ooxml.schema import CHILD_ORDER, append_child, insert_child
 from xlplugin.ooxml.styles import StyleMerger, restyle
 
@@ -490,3 +499,15 @@ def test_spelled_pairs_each_resolved_attribute_with_its_name_as_written():
 def test_tag_attributes_reads_one_start_tag(fragment, expected):
     data = b"<sheetData>" + fragment.encode() + b"<after k='v'/>"
     assert tag_attributes(data, len(b"<sheetData>")) == expected
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        (f"{{{MAIN}}}sheetData", (MAIN, "sheetData")),  # an element's (and ElementTree's) spelling
+        (f"{REL}}}id", (REL, "id")),  # expat's key for a namespaced attribute
+        ("ref", ("", "ref")),
+    ],
+)
+def test_split_name(name, expected):
+    assert split_name(name) == expected

@@ -44,7 +44,6 @@ from xlplugin.accessibility.model import (
 from xlplugin.core.counts import SHORTHAND_MEANINGS
 from xlplugin.ooxml.cellref import cell_ref as cell_name
 from xlplugin.ooxml.cellref import column_letters, parse_range, split_sheet
-from xlplugin.ooxml.cellref import parse_cell as parse_ref
 
 Check = Callable[[Workbook], list[Finding]]
 
@@ -902,7 +901,7 @@ def check_hyperlink_text(wb: Workbook) -> list[Finding]:
     for sheet in wb.worksheets:
         for link in sheet.hyperlinks:
             try:
-                row, col = parse_ref(link.ref.split(":")[0])
+                row, col = parse_range(link.ref)[:2]
             except ValueError:
                 continue
             cell = sheet.cell(row, col)

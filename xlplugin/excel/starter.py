@@ -113,6 +113,7 @@ def _examples() -> list[tuple[str, str, str, tuple[str, ...]]]:
 def _evaluate(formula: str):
     """The value our function gives for a worked formula: the cache Excel shows before recalculating."""
     from xlplugin import udfs  # xlwings is only needed here, when building the workbook
+    from xlplugin.ooxml.cellref import cell_ref, parse_range
 
     cells: dict[str, object] = {}
     for r, (stage, count, base, unit) in enumerate(MET, start=6):
@@ -120,9 +121,8 @@ def _evaluate(formula: str):
 
     def value(ref: str):
         if ":" in ref:
-            first, last = ref.split(":")
-            col = first[0]
-            return [[cells[f"{col}{r}"]] for r in range(int(first[1:]), int(last[1:]) + 1)]
+            r1, c1, r2, _ = parse_range(ref)
+            return [[cells[cell_ref(r, c1)]] for r in range(r1, r2 + 1)]
         return cells[ref]
 
     name, args = re.fullmatch(r"=(\w+)\((.*)\)", formula).groups()

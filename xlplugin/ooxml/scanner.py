@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from xml.parsers import expat
 
 from xlplugin.ooxml.fragments import unescape, xml_attr
@@ -24,6 +25,7 @@ __all__ = [
     "Edit",
     "Element",
     "element_bytes",
+    "split_name",
     "prefix_for",
     "remove_attr",
     "scan",
@@ -54,6 +56,13 @@ _ATTRIBUTE = re.compile(rb"""\s+([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _TAG_NAME = re.compile(rb"<([^\s/>]+)")
 
 
+def split_name(name: str) -> tuple[str, str]:
+    """A namespace-qualified name -> (namespace URI, local name): ``'{uri}local'`` (an element's, also
+    ElementTree's) or ``'uri}local'`` (expat's attribute keys); ``('', name)`` without a namespace."""
+    uri, _, local = name.rpartition("}")
+    return uri.removeprefix("{"), local
+
+
 @dataclass
 class Element:
     """One element's byte span in a part: [start, end); its start tag ends at `open_end`."""
@@ -69,14 +78,14 @@ class Element:
     parent: Element | None = field(default=None, repr=False)
     _spans: dict[str, AttrSpan] | None = field(default=None, repr=False, compare=False)
 
-    @property
+    @cached_property
     def local(self) -> str:
-        return self.name.rsplit("}", 1)[-1]
+        return split_name(self.name)[1]
 
-    @property
+    @cached_property
     def namespace(self) -> str:
         """The element's namespace URI ('' when it has none)."""
-        return self.name[1:].split("}", 1)[0] if self.name.startswith("{") else ""
+        return split_name(self.name)[0]
 
     @property
     def empty(self) -> bool:

@@ -50,7 +50,7 @@ from xlplugin.ooxml.package import (
     xml_attr,
     xml_text,
 )
-from xlplugin.ooxml.scanner import Element, element_bytes, prefix_for
+from xlplugin.ooxml.scanner import Element, element_bytes, prefix_for, split_name
 from xlplugin.ooxml.schema import insert_child
 from xlplugin.ooxml.styles import StyleMerger, restyle
 from xlplugin.refresh.edits import edited_cells, shared_strings, sheet_values  # noqa: F401 - re-exported
@@ -435,7 +435,7 @@ def _rel_attrs(data: bytes, anchor: Element) -> list[tuple[Element, str, str]]:
     found = []
     for el in anchor.iter():
         for key, name in el.spelled(data).items():
-            uri, _, local = key.rpartition("}")
+            uri, local = split_name(key)
             if uri == NS_REL and local in _REL_ATTRS:
                 found.append((el, name, el.attrs[key]))
     return found
