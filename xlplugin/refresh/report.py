@@ -488,10 +488,15 @@ def _renamed(rel, new_id: str):
 
 def _add_drawing_element(data: bytes) -> bytes:
     """A ``<drawing>`` pointing at the kept user drawing, in schema order."""
+    return _add_sheet_reference(data, "drawing", "xlpkeepdrawing")
+
+
+def _add_sheet_reference(data: bytes, local: str, rid: str) -> bytes:
+    """The worksheet with a ``<local r:id="rid"/>`` (a drawing, comments' VML) in schema order."""
     root = scan(data)
     r = prefix_for(data, root, NS_REL)
-    rid = [(f"{r}:id", "xlpkeepdrawing")] if r else [("xmlns:r", NS_REL), ("r:id", "xlpkeepdrawing")]
-    return splice(data, [insert_child(data, root, "drawing", fragment(f"{root.prefix(data)}drawing", rid))])
+    rid_attrs = [(f"{r}:id", rid)] if r else [("xmlns:r", NS_REL), ("r:id", rid)]
+    return splice(data, [insert_child(data, root, local, fragment(f"{root.prefix(data)}{local}", rid_attrs))])
 
 
 def _namespaces(data: bytes, root: Element) -> list[tuple[str, str]]:
@@ -557,35 +562,12 @@ def _drop_owned_parts(
         book.remove_override(child)
 
 
-_AFTER_LEGACY_DRAWING = (
-    b"legacyDrawingHF",
-    b"drawingHF",
-    b"picture",
-    b"oleObjects",
-    b"controls",
-    b"webPublishItems",
-    b"tableParts",
-    b"extLst",
-)
-
-
 def _keep_comments(data: bytes, kept) -> bytes:
     """Point the fresh sheet at the user's comments (``<legacyDrawing>``, in schema order)."""
     vml = next((rel for rel in kept if rel.type.endswith("/vmlDrawing")), None)
     if vml is None:
         return data
-    root = scan(data)
-    prefix = "r"
-    rid = f"xlpkeep{list(kept).index(vml) + 1}"
-    element = f'<legacyDrawing {prefix}:id="{rid}"/>'.encode()
-    if b'xmlns:r="' not in data[root.start : root.open_end]:
-        element = (
-            f'<legacyDrawing xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
-            f'r:id="{rid}"/>'
-        ).encode()
-    following = next((c for c in root.children if c.local.encode() in _AFTER_LEGACY_DRAWING), None)
-    at = following.start if following is not None else root.close_start
-    return splice(data, [(at, at, element)])
+    return _add_sheet_reference(data, "legacyDrawing", f"xlpkeep{list(kept).index(vml) + 1}")
 
 
 def _rel_xml(rid: str, rel_type: str, target: str, external: bool = False) -> str:
