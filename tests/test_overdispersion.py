@@ -124,3 +124,80 @@ def test_quantile_is_type_7():
     values = [3.0, 1.0, 4.0, 1.5, 9.0, 2.6]
     for q in (0.0, 0.1, 0.5, 0.9, 1.0):
         assert od.quantile(values, q) == pytest.approx(float(np.percentile(values, 100 * q)), abs=1e-12)
+
+
+REFERENCE = Path(__file__).parent / "data" / "reference"
+
+
+def test_phi_reproduces_funnelplotr_published_value():
+    # FunnelPlotR 0.6.0's own test: phi 2.948033 (published to 6 decimals, so |error| < 5e-7) for six
+    # standardised ratios under its default SHMI method: z = sqrt(E) log(O / E), truncated 10% each end
+    with (REFERENCE / "funnelplotr-classes-example.csv").open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    observed = [float(r["numerator"]) for r in rows]
+    expected = [float(r["denominator"]) for r in rows]
+    z = [float(np.sqrt(e) * np.log(o / e)) for o, e in zip(observed, expected, strict=True)]
+    s = [float(1 / np.sqrt(e)) for e in expected]
+    phi, tau2 = od.phi_tau2(z, s, 0.1, od.TRUNCATE)
+    assert phi == pytest.approx(2.948033, abs=5e-7)
+    # winsorising (this package's default for proportions) is a different estimate on the same data
+    assert od.phi_tau2(z, s, 0.1, od.WINSORISE)[0] < 2.5
+    # tau^2 by FunnelPlotR's tau_func (R/od_adjustment.R) on the six kept groups, in numpy
+    w = 1 / np.array(s) ** 2
+    assert tau2 == pytest.approx((6 * phi - 5) / (w.sum() - (w**2).sum() / w.sum()), abs=1e-12)
+    assert tau2 > 0
+
+
+def test_truncation_drops_the_extreme_tenths_by_rank():
+    # 20 areas: ranks 1, 2 (floor(10 r / 21) = 0) and 19, 20 (= 9) are dropped, as FunnelPlotR's truncation
+    z = [float(v) for v in range(-10, 10)]
+    kept = od.trimmed(z, 0.1, od.TRUNCATE)
+    assert [v for v, k in zip(z, kept, strict=True) if k is None] == [-10.0, -9.0, 8.0, 9.0]
+    phi, _ = od.phi_tau2(z, [1.0] * 20, 0.1, od.TRUNCATE)
+    assert phi == pytest.approx(sum(v * v for v in range(-8, 8)) / 16, abs=1e-12)
+    assert od.average_ranks([2.0, 1.0, 2.0, 3.0]) == [2.5, 1.0, 2.5, 4.0]
+    with pytest.raises(ValueError):
+        od.trimmed(z, 0.1, "sideways")
+
+
+def _funnelplotr_pr(points, trim_by=0.1):
+    """FunnelPlotR 0.6.0's proportion path, transcribed into numpy from its R source (R/od_adjustment.R:
+    transformed_zscore, winsorisation, phi_func, tau_func; R/calculate_limits.R, data_type "PR")."""
+    num = np.array([a for a, _ in points], float)
+    den = np.array([b for _, b in points], float)
+    target = np.arcsin(np.sqrt(num.sum() / den.sum()))
+    y = np.arcsin(np.sqrt(num / den))
+    s = 1 / (2 * np.sqrt(den))
+    uz = (y - target) / s
+    lz, hz = np.percentile(uz, [100 * trim_by, 100 * (1 - trim_by)])  # R's quantile type 7
+    wz = np.where(uz < lz, lz, np.where(uz > hz, hz, uz))
+    n = len(wz)
+    phi = (1 / n) * np.sum(wz**2)
+    tau2 = (
+        0.0
+        if n * phi < n - 1
+        else max(0.0, (n * phi - (n - 1)) / (np.sum(1 / s**2) - np.sum((1 / s**2) ** 2) / np.sum(1 / s**2)))
+    )
+
+    def lims(number, z):
+        sn = 1 / (2 * np.sqrt(number))
+        return np.sin(target - z * np.sqrt(sn**2 + tau2)) ** 2, np.sin(target + z * np.sqrt(sn**2 + tau2)) ** 2
+
+    return phi, tau2, lims
+
+
+def test_arcsine_scale_matches_funnelplotr_proportions():
+    # no published FunnelPlotR value exists for proportions: its R code, transcribed (above), is the reference;
+    # FunnelPlotR's z of 1.959964 and 3.090232 are rounded, so limits agree to 1e-6 (phi, tau^2 to 1e-9)
+    points = _points()
+    phi, tau2, lims = _funnelplotr_pr(points)
+    d = od.estimate(points, od.ADDITIVE, scale=od.ARCSINE)
+    assert d.phi == pytest.approx(phi, abs=1e-9) and d.tau2 == pytest.approx(tau2, abs=1e-9)
+    assert d.phi > 1 and d.tau2 > 0
+    for n in (23, 100, 1000, 4100):
+        assert od.limits(d, n, 0.95) == pytest.approx(lims(n, 1.959964), abs=1e-6)
+        assert od.limits(d, n, 0.998) == pytest.approx(lims(n, 3.090232), abs=1e-6)
+    # the plain-scale estimate (this package's default) is a different, close, number
+    assert od.estimate(points, od.ADDITIVE).phi != pytest.approx(d.phi, abs=1e-3)
+    with pytest.raises(ValueError):
+        od.estimate(points, scale="log")

@@ -1,7 +1,10 @@
 """A package ready to publish: licence, type marker, metadata, extras, reproducible workbooks, a wheel.
 
-The slow test builds a wheel from a copy of the source tree (as a clean clone has it), installs
-it into a fresh virtual environment (no xlwings, no pandas) and runs `xlplugin report` there.
+The slow test `git clone`s the repository (the commit under test, HEAD, plus any uncommitted
+changes to tracked files as `git diff HEAD`; untracked files are left out, as a clean clone has
+them), builds the sdist and the wheel there, checks both with `twine check` (which also renders the
+README as PyPI does), installs the wheel into a fresh virtual environment (no xlwings, no pandas)
+and runs `xlplugin report` there.
 """
 
 from __future__ import annotations
@@ -41,7 +44,8 @@ def test_metadata_classifiers_urls_and_extras():
     project = _pyproject()["project"]
     assert "License :: OSI Approved :: MIT License" in project["classifiers"]
     assert "Typing :: Typed" in project["classifiers"]
-    assert project["urls"]
+    # no public home is known yet: no project URL rather than one that points at PyPI itself
+    assert not any("pypi.org" in url for url in project.get("urls", {}).values())
     assert not any(d.lower().startswith("xlwings") for d in project["dependencies"])
     assert any(d.startswith("xlwings") for d in project["optional-dependencies"]["excel"])
     assert any(d.startswith("pandas") for d in project["optional-dependencies"]["pandas"])
@@ -110,14 +114,31 @@ def _index_reachable(python: Path, folder: Path) -> bool:
     return probe.returncode == 0
 
 
+def _git(*args: str, cwd: Path = ROOT) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
+
+
+def _clean_clone(dest: Path) -> Path:
+    """A `git clone` of this repository at HEAD, with the uncommitted changes to tracked files applied."""
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("the wheel test needs git and a git checkout of the repository")
+        pytest.skip("not a git checkout (or no git): there is no clean clone to build from")
+    head = _git("rev-parse", "HEAD").strip()
+    subprocess.run(["git", "clone", "--quiet", "--no-checkout", str(ROOT), str(dest)], check=True, capture_output=True)
+    _git("checkout", "--quiet", head, cwd=dest)
+    diff = subprocess.run(["git", "diff", "--binary", "HEAD"], cwd=ROOT, check=True, capture_output=True).stdout
+    if diff:
+        subprocess.run(["git", "apply", "--whitespace=nowarn"], cwd=dest, input=diff, check=True, capture_output=True)
+    return dest
+
+
 @pytest.mark.slow
-def test_wheel_from_a_clean_tree_installs_and_runs(tmp_path):
-    source = tmp_path / "src"
-    shutil.copytree(
-        ROOT,
-        source,
-        ignore=shutil.ignore_patterns(".git", ".venv", "__pycache__", "*.egg-info", "build", "dist", ".pytest_cache"),
-    )
+def test_wheel_from_a_clean_clone_passes_twine_installs_and_runs(tmp_path):
+    pytest.importorskip("build", reason="the test extra installs build")
+    pytest.importorskip("twine", reason="the test extra installs twine")
+    source = _clean_clone(tmp_path / "src")
+    assert not (source / ".venv").exists() and (source / "pyproject.toml").exists()
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)
     bindir = env_dir / ("Scripts" if os.name == "nt" else "bin")
@@ -127,11 +148,21 @@ def test_wheel_from_a_clean_tree_installs_and_runs(tmp_path):
             pytest.fail("the package index is unreachable: the wheel's dependencies cannot be installed")
         pytest.skip("the package index is unreachable")
     dist = tmp_path / "dist"
-    # `pip wheel .` as a publisher runs it: an isolated build (setuptools and wheel from the index)
-    subprocess.run(
-        [str(python), "-m", "pip", "wheel", "--no-deps", "-w", str(dist), str(source)], check=True, capture_output=True
+    # `python -m build` as a publisher runs it: an isolated build (setuptools from the index)
+    built = subprocess.run(
+        [sys.executable, "-m", "build", "--sdist", "--wheel", "--outdir", str(dist), str(source)],
+        capture_output=True,
+        text=True,
     )
+    assert built.returncode == 0, built.stdout[-2000:] + built.stderr[-2000:]
     (wheel,) = dist.glob("xlplugin-*.whl")
+    (sdist,) = dist.glob("xlplugin-*.tar.gz")
+    # twine check: the metadata is complete and the README renders as PyPI's long description
+    checked = subprocess.run(
+        [sys.executable, "-m", "twine", "check", "--strict", str(wheel), str(sdist)], capture_output=True, text=True
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert checked.stdout.count("PASSED") == 2, checked.stdout
     with zipfile.ZipFile(wheel) as package:
         names = package.namelist()
         metadata = package.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()

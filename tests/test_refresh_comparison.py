@@ -118,3 +118,77 @@ def test_refresh_with_a_spec_updates_title_dates_and_claims(tmp_path):
     assert not any(line.startswith("The title, publisher, dates and claims were given") for line in cover)
     assert "Claims" in _tabs(out)
     assert [t for t in _tabs(out) if t != "Contents"] == _contents(out)
+
+
+def test_met_refreshed_from_2022_csv_retitles_2020_and_says_so(tmp_path):
+    from xlplugin.refresh.report import custom_properties
+    from xlplugin.report.ownership import read_ownership
+
+    report = tmp_path / "met.xlsx"
+    build_report(MET_SPEC, report, timestamp=STAMP)
+    out = refresh_workbook(report, MET_2022, output=tmp_path / "met-2022.xlsx")
+    cover = _cover(out)
+    assert cover[0] == "Met Police violence-suppression visits, 2022: uptake of diversion"
+    assert "Title updated by the refresh to the period the data state (2020 to 2022)." in cover
+    assert openpyxl.load_workbook(out).properties.title == cover[0]
+    with open_package(out) as package:
+        record = read_ownership(custom_properties(package))
+    # refresh keeps the build's record (the spec's title, no stated period), so each refresh retitles from it
+    assert record["spec"]["title"] == "Met Police violence-suppression visits, 2020: uptake of diversion"
+    assert "data_periods" not in record
+    later = tmp_path / "met-2023.csv"
+    later.write_text(MET_2022.read_text(encoding="utf-8").replace("2022,", "2023,"), encoding="utf-8")
+    again = _cover(refresh_workbook(out, later, output=tmp_path / "met-2023.xlsx"))
+    assert again[0] == "Met Police violence-suppression visits, 2023: uptake of diversion"
+    assert "Title updated by the refresh to the period the data state (2020 to 2023)." in again
+
+
+def test_refresh_from_areas_keeps_the_title_and_a_spec_title_is_never_rewritten(tmp_path):
+    report = tmp_path / "met.xlsx"
+    build_report(MET_SPEC, report, timestamp=STAMP)
+    areas = tmp_path / "areas.csv"
+    areas.write_text(MET_2022.read_text(encoding="utf-8").replace("2022,", "Leeds,"), encoding="utf-8")
+    cover = _cover(refresh_workbook(report, areas, output=tmp_path / "areas.xlsx"))
+    assert cover[0] == "Met Police violence-suppression visits, 2020: uptake of diversion"  # no period stated
+    assert not any(line.startswith("Title updated") for line in cover)
+    # a refresh with a spec takes the spec's title as written
+    respec = _cover(refresh_workbook(tmp_path / "areas.xlsx", MET_SPEC, output=tmp_path / "spec.xlsx"))
+    assert respec[0] == "Met Police violence-suppression visits, 2020: uptake of diversion"
+
+
+def test_periods_recorded_at_build_are_what_a_refresh_retitles(tmp_path):
+    from xlplugin.refresh.report import custom_properties
+    from xlplugin.report.ownership import read_ownership
+
+    data = tmp_path / "two.csv"
+    data.write_text(
+        MET_2022.read_text(encoding="utf-8").replace("2022,", "2019/20,")
+        + MET_2022.read_text(encoding="utf-8").split("\n", 1)[1].replace("2022,", "2020/21,"),
+        encoding="utf-8",
+    )
+    spec = tmp_path / "two.toml"
+    spec.write_text('title = "Visits 2019/20 to 2020/21"\ndata = "two.csv"\n', encoding="utf-8")
+    report = tmp_path / "two.xlsx"
+    build_report(spec, report, timestamp=STAMP)
+    with open_package(report) as package:
+        assert read_ownership(custom_properties(package))["data_periods"] == ["2019/20", "2020/21"]
+    later = tmp_path / "later.csv"
+    later.write_text(data.read_text(encoding="utf-8").replace("2019/20,", "2021/22,"), encoding="utf-8")
+    cover = _cover(refresh_workbook(report, later, output=tmp_path / "later.xlsx"))
+    assert cover[0] == "Visits 2020/21 to 2021/22"
+
+
+def test_a_title_period_that_cannot_be_placed_is_kept_and_named_on_the_cover():
+    from xlplugin.inputs.spec import ReportSpec
+    from xlplugin.report import load_report_layout
+
+    spec = ReportSpec(title="Visits 2019 and 2020")
+    layout = load_report_layout(MET_2022, timestamp=STAMP, spec=spec, previous_periods=())
+    cover = layout.sheet("cover")
+    assert cover.title == "Visits 2019 and 2020"
+    texts = [line.text for line in cover.lines]
+    assert any(t.startswith("The title names 2019 and 2020, which these figures may not cover") for t in texts)
+    assert not any(t.startswith("Title updated") for t in texts)
+    # a build (no previous periods: not a refresh) never retitles
+    built = load_report_layout(MET_2022, timestamp=STAMP, spec=spec).sheet("cover")
+    assert not any("The title names" in line.text for line in built.lines)

@@ -11,7 +11,7 @@ from oracles import oracle
 from test_report import NS, Package, build
 
 from xlplugin.core import overdispersion as od
-from xlplugin.core.funnel_plot import funnel_plot
+from xlplugin.core.funnel_plot import funnel_plot, plain_limits
 from xlplugin.inputs.spec import load_input
 
 DATA = Path(__file__).parent / "data" / "comparison"
@@ -120,16 +120,18 @@ def test_areas_funnel_plot_table_and_labels(areas):
     # the description says which adjustment is drawn
     cells = pkg.cells("Funnel plot")
     assert "limits adjusted for overdispersion (additive random effects)" in cells["A2"]["v"]
-    # every point carries a data label read from its programme's cell
+    # every point carries a data label: its programme's name, as the table's cell has it, in rich text
+    # (shown by LibreOffice as well as Excel; refresh rewrites it with the chart), and shown (showVal)
     (scatter,) = [n for n in pkg.charts() if pkg.xml(n).find(".//c:scatterChart", NS) is not None]
     root = pkg.xml(scatter)
     points = root.find(".//c:ser", NS)
     labels = points.findall("c:dLbls/c:dLbl", NS)
     assert len(labels) == 43
-    refs = [lbl.find("c:tx/c:strRef/c:f", NS).text for lbl in labels]
-    first_ref = next(k for k, c in cells.items() if c["v"] == rows[0]["Programme"]["v"])
-    assert refs[0] == f"'Funnel plot'!$A${first_ref[1:]}"
-    assert len(set(refs)) == 43
+    texts = ["".join(t.text for t in lbl.iter(f"{A}t")) for lbl in labels]
+    assert texts == [r["Programme"]["v"] for r in rows]
+    assert [int(lbl.find("c:idx", NS).get("val")) for lbl in labels] == list(range(43))
+    assert all(lbl.find("c:showVal", NS).get("val") == "1" for lbl in labels)
+    assert all(lbl.find("c:tx/c:strRef", NS) is None for lbl in labels)
     # the adjusted limits are drawn: the 95% upper line at the largest denominator
     headers, lim_rows = _table(pkg, "Funnel plot limits", "Denominator (number)")
     last = lim_rows[-1]
@@ -137,8 +139,10 @@ def test_areas_funnel_plot_table_and_labels(areas):
     assert float(last["Adjusted 95% upper limit (%)"]["v"]) == pytest.approx(
         od.limits(fp.dispersion, n, 0.95)[1], abs=1e-12
     )
+    # the plain limits are exact binomial (tests/test_funnel_plot_exact.py checks them against scipy)
+    assert n == int(n)
     assert float(last["95% upper limit (%)"]["v"]) == pytest.approx(
-        od.limits(fp.dispersion, n, 0.95, od.NONE)[1], abs=1e-12
+        plain_limits(fp.dispersion.target, int(n), 0.95)[1], abs=1e-12
     )
 
 
@@ -186,8 +190,9 @@ def test_met_denominators_chart_one_numerator_and_the_12_percent_hatched(met):
     assert hatched == {2, 3}  # the two sums with the 20 who phoned in
     for dpt in ser.findall("c:dPt", NS):
         assert dpt.find(f".//{A}ln/{A}prstDash", NS).get("val") == "dash"  # an outline, not only a colour
-    label_refs = [lbl.find("c:tx/c:strRef/c:f", NS).text for lbl in ser.findall("c:dLbls/c:dLbl", NS)]
-    assert len(label_refs) == 4 and all(ref.startswith("'Denominators chart'!$H$") for ref in label_refs)
+    label_texts = ["".join(t.text for t in lbl.iter(f"{A}t")) for lbl in ser.findall("c:dLbls/c:dLbl", NS)]
+    assert label_texts == [r["Bar label"]["v"] for r in rows]  # the Bar label column, as rich text
+    assert "12.3% (not a subset)" in label_texts
     drawings = [n for n in pkg.names() if n.startswith("xl/drawings/drawing")]
     alts = [el.get("descr") for n in drawings for el in pkg.xml(n).iter() if el.get("descr")]
     alt = next(a for a in alts if "rates of interested in diversion" in a)

@@ -16,7 +16,7 @@ from pathlib import Path
 import lo_harness as lo
 import pytest
 import test_report_libreoffice as xlsx_checks
-from ods_reader import OdsBook, parse_range_address
+from ods_reader import OdsBook, parse_range_address, q
 
 from xlplugin.inputs.spec import load_input
 from xlplugin.report import build_report, build_report_bytes
@@ -149,6 +149,139 @@ def test_chart_ranges_point_at_the_table(built):
     values = re.search(r'chart:values-cell-range-address="([^"]+)"', chart).group(1).replace("&apos;", "'")
     sheet, top, left, bottom, right = parse_range_address(values)
     assert (sheet, top, bottom) == ("Funnel chart", table.bounds[0] + 1, table.bounds[2])
+
+
+def _chart_objects(book: OdsBook):
+    """(chart XML root, frame title) of every chart frame, in sheet order."""
+    frames = [f for cells in book.sheets.values() for c in cells.values() for f in c.frames]
+    return [(book.xml(f"{href.removeprefix('./')}/content.xml"), title) for title, _, href in frames]
+
+
+def _range_values(book: OdsBook, address: str) -> list:
+    """The sheet's cached values over an ODF range, read back from the spreadsheet's own cells."""
+    sheet, top, left, bottom, right = parse_range_address(address)
+    out = []
+    for r in range(top, bottom + 1):
+        for c in range(left, right + 1):
+            cell = book.sheets[sheet].get((r, c))
+            out.append(None if cell is None else cell.value if cell.value is not None else cell.text)
+    return out
+
+
+@pytest.mark.parametrize("case", ["met", "prevent", "suppressed"])
+def test_charts_cache_the_values_they_draw(built, case):
+    """Each chart document holds a "local-table" (as LibreOffice writes one): a column per range the
+    chart reads, named in the first row's svg:desc, holding exactly the numbers the sheet caches there,
+    so a viewer that does not recalculate still draws the same chart."""
+    book = OdsBook(built[case, False])
+    checked = 0
+    for root, title in _chart_objects(book):
+        (table,) = [t for t in root.iter(q("table:table")) if t.get(q("table:name")) == "local-table"]
+        series = list(root.iter(q("chart:series")))
+        ranges = [s.get(q("chart:values-cell-range-address")) for s in series]
+        ranges += [d.get(q("table:cell-range-address")) for d in root.iter(q("chart:domain"))]
+        ranges += [c.get(q("table:cell-range-address")) for c in root.iter(q("chart:categories"))]
+        rows = list(table.find(q("table:table-rows")).findall(q("table:table-row")))
+        first = [c for c in rows[0] if c.tag == q("table:table-cell")]
+        columns: dict[str, int] = {}
+        for i, cell in enumerate(first):
+            desc = cell.find(f"{q('draw:g')}/{q('svg:desc')}")
+            if desc is not None:
+                columns.setdefault(desc.text, i)
+        for address in ranges:
+            assert address in columns, (title, address, list(columns))
+            cached = []
+            for row in rows:
+                cell = [c for c in row if c.tag == q("table:table-cell")][columns[address]]
+                value, text = cell.get(q("office:value")), "".join(cell.find(q("text:p")).itertext())
+                cached.append(float(value) if value is not None else text or None)
+            expected = _range_values(book, address)
+            assert len(cached) >= len(expected) and all(v is None for v in cached[len(expected) :])
+            for got, want in zip(cached, expected, strict=False):
+                assert got == (pytest.approx(want, abs=1e-12) if isinstance(want, float) else want), (title, address)
+            checked += 1
+    assert checked >= 2 * len(_chart_objects(book))
+
+
+AREAS_CSV = "programme,stage,count,base\n" + "".join(
+    f"{name},Referred,{200 + 137 * i},\n{name},Adopted,{(200 + 137 * i) // 3 + 7 * i},Referred\n"
+    for i, name in enumerate(["Camden", "Hackney", "Islington", "Lambeth", "Southwark", "Newham"])
+)
+
+
+@pytest.mark.parametrize("case", ["met", "suppressed", "areas"])
+def test_labelled_points_carry_their_label_text(built, tmp_path, case):
+    """The funnel plot's points are labelled with the programme names and the denominators chart's
+    bars with their label column: one chart:data-point per point, its chart:data-label text the
+    label cell's text, in order (LibreOffice's custom label)."""
+    from xlplugin.report import load_report_layout
+
+    if case == "areas":  # six areas, no periods: a funnel plot
+        source, options = tmp_path / "areas.csv", {}
+        source.write_text(AREAS_CSV, encoding="utf-8")
+        path = build_report(source, tmp_path / "areas.ods", timestamp=STAMP)
+    else:
+        name, options = xlsx_checks.CASES[case]
+        source, path = xlsx_checks._input(built["folder"], name), built[case, False]
+    layout = load_report_layout(source, timestamp=STAMP, **options)
+    book = OdsBook(path)
+    roots = dict((title, root) for root, title in _chart_objects(book))
+    labelled, scatter = 0, 0
+    for sheet in layout.sheets:
+        chart = sheet.chart
+        if chart is None:
+            continue
+        for s, element in zip(chart.series, roots[chart.title].iter(q("chart:series")), strict=True):
+            points = element.findall(q("chart:data-point"))
+            if not s.point_labels:
+                assert not any(p.find(q("chart:data-label")) is not None for p in points)
+                continue
+            texts = ["".join(p.find(q("chart:data-label")).itertext()) for p in points]
+            wanted = [book.sheets[n].get((r + 1, c + 1)).text for n, r, c in s.point_labels]
+            assert texts == wanted and all(wanted)
+            labelled += 1
+            if chart.kind == "scatter":  # the funnel plot: the programme names
+                assert texts == ["Camden", "Hackney", "Islington", "Lambeth", "Southwark", "Newham"]
+                scatter += 1
+    assert labelled >= 1
+    assert scatter == (1 if case == "areas" else 0)
+
+
+@pytest.mark.parametrize("case", ["met"])  # the Met denominators chart draws valid and invalid bars
+def test_invalid_bars_are_hatched_not_only_coloured(built, case):
+    """A bar whose numerator is not a subset of its denominator is hatched with a dashed outline (the
+    sheet's own description says so), the others solid: one chart:data-point style per point."""
+    from xlplugin.report import load_report_layout
+
+    name, options = xlsx_checks.CASES[case]
+    layout = load_report_layout(xlsx_checks._input(built["folder"], name), timestamp=STAMP, **options)
+    book = OdsBook(built[case, False])
+    roots = dict((title, root) for root, title in _chart_objects(book))
+    seen = set()
+    for chart in (s.chart for s in layout.sheets if s.chart is not None):
+        root = roots[chart.title]
+        fills = {
+            st.get(q("style:name")): st.find(q("style:graphic-properties"))
+            for st in root.iter(q("style:style"))
+            if st.get(q("style:family")) == "chart"
+        }
+        for s, element in zip(chart.series, root.iter(q("chart:series")), strict=True):
+            if not s.point_styles:
+                continue
+            points = element.findall(q("chart:data-point"))
+            assert len(points) == len(s.point_styles)
+            for style, point in zip(s.point_styles, points, strict=True):
+                graphic = fills[point.get(q("chart:style-name"))]
+                fill = graphic.get(q("draw:fill")) if graphic is not None else None
+                stroke = graphic.get(q("draw:stroke")) if graphic is not None else None
+                assert (fill, stroke) == (("hatch", "dash") if style == "invalid" else (None, None)), (
+                    chart.title,
+                    style,
+                )
+                seen.add(style)
+    assert seen == {"", "invalid"}
+    hatch = book.xml("Object 2/styles.xml").find(f".//{q('draw:hatch')}")
+    assert hatch is not None and hatch.get(q("draw:name")) == "xlp_hatch"
 
 
 def test_text_from_the_csv_is_never_a_formula(built):

@@ -9,6 +9,11 @@ table a named database range with one header row of unique text starting in colu
 merged cells, no filter buttons, numbers stored as numbers, no headers or footers, charts with
 a title and a description. The zip is read within the same size and zip-bomb limits as an xlsx
 (`xlplugin.ooxml.package.Limits`), and its XML without DTDs or entities.
+
+The other rules of `xlplugin.accessibility.rules` (`MODEL_CHECKS`) run unchanged on the model
+the xlsx loader builds, translated from the ODF by `xlplugin.accessibility.ods_model` (cells,
+tables, links, frames, macros, cell styles as number formats, fonts, fills and alignment, and
+settings.xml as the views): every one of the 32 checks applies to an .ods.
 """
 
 from __future__ import annotations
@@ -33,6 +38,9 @@ _NS = {
     "xlink": "http://www.w3.org/1999/xlink",
     "dc": "http://purl.org/dc/elements/1.1/",
     "meta": "urn:oasis:names:tc:opendocument:xmlns:meta:1.0",
+    "number": "urn:oasis:names:tc:opendocument:xmlns:datastyle:1.0",
+    "fo": "urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0",
+    "config": "urn:oasis:names:tc:opendocument:xmlns:config:1.0",
 }
 _NUMBER_TEXT = re.compile(r"^\s*[-+]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?\s*%?\s*$")
 _SHORTHAND = re.compile(r"^\s*\[[a-z]\]\s*$")
@@ -62,6 +70,8 @@ class OdsCell:
     formula: str | None
     links: list[tuple[str, str]] = field(default_factory=list)  # (href, text)
     spans: bool = False
+    value: float | None = None  # office:value of a number (float, percentage, currency)
+    runs: list[str] = field(default_factory=list)  # style names of the text:span runs
 
 
 @dataclass
@@ -71,6 +81,7 @@ class OdsSheet:
     frames: list[tuple[str, str, bool]]  # (title, description, is a chart)
     hidden_rows: list[int]
     hidden_cols: list[int]
+    text_shapes: list[str] = field(default_factory=list)  # names of text boxes and shapes holding text
 
 
 @dataclass
@@ -90,6 +101,8 @@ class OdsBook:
     language: str | None
     styles: dict[str, tuple[str | None, str | None]]  # style name -> (display name, parent)
     headers_footers: bool
+    has_macros: bool = False  # Basic/ or Scripts/ in the package
+    xml: dict = field(default_factory=dict)  # part name -> parsed root (content, styles, settings)
 
 
 def _paragraph(p) -> str:
@@ -114,9 +127,16 @@ def _cell(element) -> OdsCell:
         int(element.get(q("table:number-columns-spanned"), "1")) > 1
         or int(element.get(q("table:number-rows-spanned"), "1")) > 1
     )
+    value = None
+    if element.get(q("office:value-type")) in ("float", "percentage", "currency"):
+        try:
+            value = float(element.get(q("office:value"), ""))
+        except ValueError:
+            value = None
+    runs = [span.get(q("text:style-name")) or "" for span in element.iter(q("text:span"))]
     return OdsCell(
         element.get(q("office:value-type")), text, element.get(q("table:style-name")), element.get(q("table:formula")),
-        links, spans,
+        links, spans, value, runs,
     )  # fmt: skip
 
 
@@ -135,12 +155,13 @@ _MAX_REPEAT = 10_000
 def load_ods(path: str | Path) -> OdsBook:
     """Read what the checks need from an .ods (size-checked; XML without DTDs or entities)."""
     path = Path(path)
-    parts = _read_parts(path, ("content.xml", "meta.xml", "styles.xml"))
+    parts = _read_parts(path, ("content.xml", "meta.xml", "styles.xml", "settings.xml"))
     if "content.xml" not in parts:
         raise InputError(Problem("is not an OpenDocument spreadsheet (no content.xml)", str(path)))
     content = parse_xml(parts["content.xml"], "content.xml")
     meta = parse_xml(parts["meta.xml"], "meta.xml") if "meta.xml" in parts else None
     styles_root = parse_xml(parts["styles.xml"], "styles.xml") if "styles.xml" in parts else None
+    settings = parse_xml(parts["settings.xml"], "settings.xml") if "settings.xml" in parts else None
     styles: dict[str, tuple[str | None, str | None]] = {}
     for root in (styles_root, content):
         if root is None:
@@ -167,10 +188,12 @@ def load_ods(path: str | Path) -> OdsBook:
         hidden_rows: list[int] = []
         hidden_cols: list[int] = []
         col = 0
+        column_styles: list[str | None] = []
         for column in table.iter(q("table:table-column")):
             repeat = min(int(column.get(q("table:number-columns-repeated"), "1")), _MAX_REPEAT)
             if column.get(q("table:visibility"), "visible") != "visible":
                 hidden_cols += range(col + 1, col + repeat + 1)
+            column_styles += [column.get(q("table:default-cell-style-name"))] * min(repeat, 1024)
             col += repeat
         row = 0
         for row_el in table.iter(q("table:table-row")):
@@ -183,6 +206,8 @@ def load_ods(path: str | Path) -> OdsBook:
                     continue
                 span = min(int(cell_el.get(q("table:number-columns-repeated"), "1")), _MAX_REPEAT)
                 cell = _cell(cell_el)
+                if cell.style is None and c < len(column_styles):
+                    cell.style = column_styles[c]
                 for frame in cell_el.iter(q("draw:frame")):
                     frame_title, desc = frame.find(q("svg:title")), frame.find(q("svg:desc"))
                     frames.append(
@@ -198,7 +223,9 @@ def load_ods(path: str | Path) -> OdsBook:
                             cells[row + r + 1, c + k + 1] = cell
                 c += span
             row += repeat
-        sheets.append(OdsSheet(table.get(q("table:name")) or "", cells, frames, hidden_rows, hidden_cols))
+        sheets.append(
+            OdsSheet(table.get(q("table:name")) or "", cells, frames, hidden_rows, hidden_cols, _text_shapes(table))
+        )
     tables = []
     for rng in spreadsheet.iter(q("table:database-range")):
         ref = rng.get(q("table:target-range-address")) or ""
@@ -216,7 +243,28 @@ def load_ods(path: str | Path) -> OdsBook:
         title = title_el.text if title_el is not None else None
         language_el = meta.find(f".//{q('dc:language')}")
         language = language_el.text if language_el is not None else None
-    return OdsBook(path, sheets, tables, title, language, styles, headers_footers)
+    roots = {"content.xml": content, "styles.xml": styles_root, "settings.xml": settings}
+    xml = {name: root for name, root in roots.items() if root is not None}
+    return OdsBook(path, sheets, tables, title, language, styles, headers_footers, _MACROS in parts, xml)
+
+
+#: The key `_read_parts` adds when the package holds Basic or script code (no part has this name).
+_MACROS = "\0macros"
+#: Drawing shapes that can hold text (a text box is a draw:frame with a draw:text-box).
+_SHAPES = ("draw:custom-shape", "draw:rect", "draw:ellipse", "draw:polygon", "draw:path", "draw:line")
+
+
+def _text_shapes(table) -> list[str]:
+    """Names of the text boxes and shapes with text drawn on a sheet (in cells or table:shapes)."""
+    out = []
+    for frame in table.iter(q("draw:frame")):
+        if frame.find(q("draw:text-box")) is not None:
+            out.append(frame.get(q("draw:name")) or "text box")
+    for tag in _SHAPES:
+        for shape in table.iter(q(tag)):
+            if "".join(_paragraph(p) for p in shape.iter(q("text:p"))).strip():
+                out.append(shape.get(q("draw:name")) or tag.split(":")[1])
+    return out
 
 
 def _read_parts(path: Path, names: tuple[str, ...]) -> dict[str, bytes]:
@@ -237,6 +285,8 @@ def _read_parts(path: Path, names: tuple[str, ...]) -> dict[str, bytes]:
             if len(infos) > limits.max_entries:
                 raise refuse(f"the package has {len(infos):,} entries, over the limit of {limits.max_entries:,}")
             out = {}
+            if any(i.filename.startswith(("Basic/", "Scripts/")) for i in infos):
+                out[_MACROS] = b""
             for info in infos:
                 if info.filename not in names:
                     continue
@@ -267,8 +317,15 @@ def _sheet(book: OdsBook, name: str) -> OdsSheet | None:
     return next((s for s in book.sheets if s.name == name), None)
 
 
+#: The rules of `xlplugin.accessibility.rules` run as they are on `ods_model.as_workbook(book)`.
+MODEL_CHECKS = (
+    "notes", "opens_at_a1", "no_blank_rows_or_columns", "no_empty_cells", "shorthand_key", "units_in_headers",
+    "number_formats", "ci_columns", "fonts", "no_rotated_text", "no_superscript", "no_fills_or_colour",
+    "hyperlink_text", "no_text_boxes", "no_macros",
+)  # fmt: skip
+
 #: The checks that apply to an .ods (the xlsx checks of the same names).
-ODS_CHECKS = (
+ODS_CHECKS = MODEL_CHECKS + (
     "cover_first", "title_in_a1", "description_in_a2", "contents_links", "tab_names", "no_blank_sheets",
     "document_properties", "tables_marked_up", "one_table_per_sheet", "table_names", "table_headers",
     "tables_start_in_column_a", "no_merged_cells", "no_filter_buttons", "numbers_as_numbers", "no_headers_footers",
@@ -278,9 +335,13 @@ ODS_CHECKS = (
 
 def check_ods(book: OdsBook) -> list[Finding]:
     """Every applicable essential, with the xlsx checks' names."""
-    f: list[Finding] = []
+    from xlplugin.accessibility.ods_model import as_workbook
+    from xlplugin.accessibility.rules import CHECKS
+
+    workbook = as_workbook(book)
+    f = [finding for name in MODEL_CHECKS for finding in CHECKS[name](workbook)]
     if not book.sheets:
-        return [Finding("cover_first", None, None, "the workbook has no sheets")]
+        return [Finding("cover_first", None, None, "the workbook has no sheets")] + f
     if "cover" not in book.sheets[0].name.lower():
         f.append(Finding("cover_first", book.sheets[0].name, None, "the first sheet is not a cover sheet"))
     for sheet in book.sheets:

@@ -197,50 +197,58 @@ def add_named_styles(data: bytes, styles: dict[str, int], part: str = "xl/styles
     """Make each cellXfs index in `styles` (style name -> xf index) use that built-in named style.
 
     The named style's own xf copies the cell xf's font, with no fill and no border (the
-    guidance's restyled heading: automatic colour, no border).
+    guidance's restyled heading: automatic colour, no border). One scan of styles.xml for all the
+    styles: the count attributes, the cell xfs' `xfId` and the appended children are edits of
+    disjoint byte ranges of the same part (a self-closing parent, which XlsxWriter never writes,
+    takes a second round, as its start tag and its new children would overlap).
     """
-    for name, xf_index in styles.items():
+    if not styles:
+        return data
+    root = scan(data, part)
+    prefix = root.prefix(data)
+    style_xfs = root.require("cellStyleXfs", part)
+    cell_styles = root.require("cellStyles", part)
+    cell_xfs = root.require("cellXfs", part).findall("xf")
+    first_id = len(style_xfs.findall("xf"))
+    new_xfs, entries = [], []
+    edits = [
+        set_attr(data, style_xfs, "count", str(first_id + len(styles))),
+        set_attr(data, cell_styles, "count", str(len(cell_styles.findall("cellStyle")) + len(styles))),
+    ]
+    for new_id, (name, xf_index) in enumerate(styles.items(), start=first_id):
+        target = cell_xfs[xf_index]
+        new_xfs.append(
+            fragment(
+                f"{prefix}xf",
+                [
+                    ("numFmtId", "0"),
+                    ("fontId", target.attrs.get("fontId", "0")),
+                    ("fillId", "0"),
+                    ("borderId", "0"),
+                    ("applyNumberFormat", "0"),
+                    ("applyFill", "0"),
+                    ("applyBorder", "0"),
+                    ("applyAlignment", "0"),
+                    ("applyProtection", "0"),
+                ],
+            )
+        )
+        entries.append(
+            fragment(
+                f"{prefix}cellStyle",
+                [("name", name), ("xfId", str(new_id)), ("builtinId", str(BUILTIN_STYLE_IDS[name]))],
+            )
+        )
+        edits.append(set_attr(data, target, "xfId", str(new_id)))
+    if style_xfs.empty or cell_styles.empty:
+        data = splice(data, edits)
         root = scan(data, part)
-        prefix = root.prefix(data)
         style_xfs = root.require("cellStyleXfs", part)
         cell_styles = root.require("cellStyles", part)
-        target = root.require("cellXfs", part).findall("xf")[xf_index]
-        new_id = len(style_xfs.findall("xf"))
-        style_xf = fragment(
-            f"{prefix}xf",
-            [
-                ("numFmtId", "0"),
-                ("fontId", target.attrs.get("fontId", "0")),
-                ("fillId", "0"),
-                ("borderId", "0"),
-                ("applyNumberFormat", "0"),
-                ("applyFill", "0"),
-                ("applyBorder", "0"),
-                ("applyAlignment", "0"),
-                ("applyProtection", "0"),
-            ],
-        )
-        entry = fragment(
-            f"{prefix}cellStyle", [("name", name), ("xfId", str(new_id)), ("builtinId", str(BUILTIN_STYLE_IDS[name]))]
-        )
-        # counts first (the start tags), then the appended children, each round one non-overlapping splice
-        data = splice(
-            data,
-            [
-                set_attr(data, style_xfs, "count", str(new_id + 1)),
-                set_attr(data, target, "xfId", str(new_id)),
-                set_attr(data, cell_styles, "count", str(len(cell_styles.findall("cellStyle")) + 1)),
-            ],
-        )
-        root = scan(data, part)
-        data = splice(
-            data,
-            [
-                append_child(data, root.require("cellStyleXfs", part), style_xf),
-                append_child(data, root.require("cellStyles", part), entry),
-            ],
-        )
-    return data
+        edits = []
+    edits.append(append_child(data, style_xfs, b"".join(new_xfs)))
+    edits.append(append_child(data, cell_styles, b"".join(entries)))
+    return splice(data, edits)
 
 
 #: The attribute that holds a cellXfs index, by worksheet element.

@@ -142,6 +142,8 @@ def _refresh_workbook(workbook: Path, csv, *, output, backup, force, prepared=No
         # the one description of the report that `xlplugin report` renders, with the recorded options
         # a bare CSV keeps the title, cover and claims recorded in the workbook; a spec replaces them
         recorded_spec = None if prepared is None and is_spec(csv) else record_spec_or_none(record, str(workbook))
+        stated = record.get("data_periods")  # the periods the old data stated (a kept title may name them)
+        previous = tuple(p for p in stated if isinstance(p, str)) if isinstance(stated, list) else ()
         if prepared is not None:  # counted from case records: the funnel and data sheet are given
             from xlplugin.inputs.spec import check_claim_stages
             from xlplugin.report.layout import report_layout
@@ -152,6 +154,7 @@ def _refresh_workbook(workbook: Path, csv, *, output, backup, force, prepared=No
             recorded = options._replace(
                 periods=bool(record.get("periods", False)),
                 overdispersion=str(record.get("overdispersion", "auto")),
+                previous_periods=previous if recorded_spec is not None else None,
             )
             layout = report_layout(funnel, recorded_spec, source, recorded)
         else:
@@ -165,9 +168,12 @@ def _refresh_workbook(workbook: Path, csv, *, output, backup, force, prepared=No
                 spec=recorded_spec,
                 periods=bool(record.get("periods", False)),
                 overdispersion=str(record.get("overdispersion", "auto")),
+                previous_periods=previous,
             )
         if not force:
-            edited = edited_cells(book, owned, options, record_spec_or_none(record, str(workbook)))
+            # as the last refresh from a CSV rendered it: the kept title retitled to the data's periods
+            shown_as = options._replace(previous_periods=previous)
+            edited = edited_cells(book, owned, shown_as, record_spec_or_none(record, str(workbook)))
             if edited:
                 shown = "; ".join(
                     f"sheet {sheet!r} {', '.join(cells[:12])}{' ...' if len(cells) > 12 else ''}"
@@ -215,10 +221,28 @@ def _refresh_workbook(workbook: Path, csv, *, output, backup, force, prepared=No
         fresh_bytes = render(layout)
         with open_package(fresh_bytes) as fresh:  # in memory: no scratch folder to leave behind
             transplant(book, fresh, layout, owned, extras)
+        _set_document_title(book, layout.title)
         drop_unused_strings(book)  # text of the old owned sheets must not stay in sharedStrings.xml
         write_package(package, target, book.changes, backup=backup, force=force)
     _remove_old_scratch()
     return target
+
+
+_DC_TITLE = re.compile(rb"(<dc:title>)(.*?)(</dc:title>)", re.S)
+
+
+def _set_document_title(book: Book, title: str) -> None:
+    """The document's title property (docProps/core.xml) follows the cover's, e.g. after a retitle."""
+    from xml.sax.saxutils import escape
+
+    part = book.package.find("docProps/core.xml")
+    if part is None:
+        return
+    data = book.current(part)
+    new = escape(title).encode("utf-8")
+    m = _DC_TITLE.search(data)
+    if m is not None and m.group(2) != new:
+        book.put(part, data[: m.start(2)] + new + data[m.end(2) :])
 
 
 def _remove_old_scratch() -> None:

@@ -109,12 +109,15 @@ def load_report_layout(
     periods: bool = False,
     overdispersion: str = "auto",
     read_options=None,
+    previous_periods: tuple[str, ...] | None = None,
 ) -> Layout:
     """Read and validate INPUT (a funnel CSV or a TOML spec) and lay out the report's owned parts.
 
     This is the one description of the report that both `build_report` and `refresh` use.
     `spec` (a ReportSpec) stands in for a spec when INPUT is a bare CSV: refresh passes the
     one recorded in the workbook, so title, cover and claims survive a refresh from a CSV.
+    `previous_periods` (the periods the workbook's old data stated) lets the kept title's period follow
+    the new data's (`xlplugin.core.retitle`).
     """
     from xlplugin.inputs.loader import load
     from xlplugin.inputs.spec import check_claim_stages
@@ -152,6 +155,7 @@ def load_report_layout(
         suppressed=(suppressed[0], suppressed[1]),
         periods=bool(periods),
         overdispersion=overdispersion,
+        previous_periods=previous_periods if spec is not None and spec is not read_spec else None,
     )
     return report_layout(funnel, spec, source, options)
 

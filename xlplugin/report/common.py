@@ -69,6 +69,8 @@ class Options(NamedTuple):
     version: str = __version__
     periods: bool = False  # --periods: the programmes are times even if their names do not say so
     overdispersion: str = "auto"  # funnel-plot limits for areas (core.overdispersion.ADJUSTMENTS)
+    # a refresh from a bare CSV: the periods the old data stated (the title's may be retitled), else None
+    previous_periods: tuple[str, ...] | None = None
 
 
 # ------------------------------------------------------------------------------------------

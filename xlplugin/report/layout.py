@@ -9,7 +9,10 @@ run in sheet order, the notes sheet is made last), so every note is used and def
 
 from __future__ import annotations
 
+import dataclasses
+
 from xlplugin.core.funnel import Funnel
+from xlplugin.core.retitle import retitle, stated_periods
 from xlplugin.inputs.spec import spec_as_record
 from xlplugin.report import ownership
 from xlplugin.report.common import MIN_PRINT_SCALE, Context, Options, Source, oriented, print_scale, print_width_pt
@@ -26,7 +29,14 @@ __all__ = ["MIN_PRINT_SCALE", "Options", "Source", "print_scale", "print_width_p
 
 def report_layout(funnel: Funnel, spec, source: Source, options: Options | None = None) -> Layout:
     """Every owned sheet of the report, in order: cover, contents, notes, tables and charts, data."""
-    ctx = Context(funnel, spec, source, options if options is not None else Options())
+    options = options if options is not None else Options()
+    retitled, given = None, spec  # the record keeps the spec as given, so every refresh retitles from it
+    names = [p.name for p in funnel.programmes]
+    if spec is not None and getattr(spec, "title", None) and options.previous_periods is not None:
+        retitled = retitle(spec.title, list(options.previous_periods), names)
+        if retitled.replaced:
+            spec = dataclasses.replace(spec, title=retitled.title)
+    ctx = Context(funnel, spec, source, options)
     title = (getattr(spec, "title", None) if spec is not None else None) or default_title(ctx)
     defs = denominators(ctx)
     body: list[Sheet] = [funnel_sheet(ctx)]
@@ -46,7 +56,7 @@ def report_layout(funnel: Funnel, spec, source: Source, options: Options | None 
     body += [s for s in (changes_sheet(ctx), trend_chart_sheet(ctx)) if s is not None]
     body += funnel_plot_sheets(ctx)
     body.append(data_sheet(ctx))
-    cover = cover_sheet(ctx, title)
+    cover = cover_sheet(ctx, title, retitled)
     notes = ctx.notes.notes()  # every builder has run: the notes are complete
     notes_page = notes_sheet(notes)
     contents = contents_sheet([cover, notes_page] + body)
@@ -59,7 +69,8 @@ def report_layout(funnel: Funnel, spec, source: Source, options: Options | None 
         suppressed=list(options.suppressed),
         **({"periods": True} if options.periods else {}),
         **({"overdispersion": options.overdispersion} if options.overdispersion != "auto" else {}),
-        **({"spec": spec_as_record(spec)} if spec is not None else {}),
+        **({"spec": spec_as_record(given)} if given is not None else {}),
+        **({"data_periods": [p.label for p in stated]} if (stated := stated_periods(names)) else {}),
     )
     props = {
         "title": title,

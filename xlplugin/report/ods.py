@@ -34,7 +34,8 @@ from xlplugin.report.model import (
     Sheet,
 )
 from xlplugin.report.odf import NS_ATTRS, cell_address, esc, paragraphs, range_address
-from xlplugin.report.ods_chart import chart_object, chart_ranges
+from xlplugin.report.ods_chart import chart_object, chart_ranges, sheet_cells
+from xlplugin.report.pages import BREAK, FIT_PAGE, break_row, print_plan
 from xlplugin.report.textfit import FONT, FONT_SIZE, row_height
 
 MIMETYPE = "application/vnd.oasis.opendocument.spreadsheet"
@@ -133,7 +134,7 @@ class _Styles:
 
     def __init__(self) -> None:
         self.columns: dict[str, str] = {}
-        self.rows: dict[float, str] = {}
+        self.rows: dict[tuple[float | None, bool], str] = {}
 
     def column(self, width: float) -> str:
         length = column_width_cm(width)
@@ -141,10 +142,12 @@ class _Styles:
             self.columns[length] = f"co{len(self.columns) + 1}"
         return self.columns[length]
 
-    def row(self, height: float) -> str:
-        if height not in self.rows:
-            self.rows[height] = f"ro{len(self.rows) + 1}"
-        return self.rows[height]
+    def row(self, height: float | None, page_break: bool = False) -> str:
+        """A row style: `height` in points (None: the default height), starting a printed page if `page_break`."""
+        key = (height, page_break)
+        if key not in self.rows:
+            self.rows[key] = f"ro{len(self.rows) + 1}"
+        return self.rows[key]
 
     def xml(self) -> str:
         out = [
@@ -154,16 +157,21 @@ class _Styles:
         ]
         out += [
             f'<style:style style:name="{name}" style:family="table-row"><style:table-row-properties '
-            f'style:row-height="{_cm(height)}" fo:break-before="auto" style:use-optimal-row-height="false"/>'
-            "</style:style>"
-            for height, name in self.rows.items()
+            + (
+                f'style:row-height="{_cm(height)}" style:use-optimal-row-height="false" '
+                if height is not None
+                else 'style:use-optimal-row-height="true" '
+            )
+            + f'fo:break-before="{"page" if page_break else "auto"}"/></style:style>'
+            for (height, page_break), name in self.rows.items()
         ]
         for orientation in ("portrait", "landscape"):
-            out.append(
-                f'<style:style style:name="ta_{orientation}" style:family="table" '
-                f'style:master-page-name="{orientation.title()}"><style:table-properties table:display="true" '
-                'style:writing-mode="lr-tb"/></style:style>'
-            )
+            for suffix, master in (("", ""), ("_page", "Page")):  # _page: fitted to one whole page
+                out.append(
+                    f'<style:style style:name="ta_{orientation}{suffix}" style:family="table" '
+                    f'style:master-page-name="{orientation.title()}{master}"><style:table-properties '
+                    'table:display="true" style:writing-mode="lr-tb"/></style:style>'
+                )
         out.append(
             '<style:style style:name="frame" style:family="graphic"><style:graphic-properties draw:stroke="none" '
             'draw:fill="none"/></style:style>'
@@ -287,7 +295,12 @@ def _sheet_xml(sheet: Sheet, styles: _Styles, publish: bool, chart_href: str | N
         else:
             cells[chart.col] = existing[: -len("</table:table-cell>")] + frame + "</table:table-cell>"
     orientation = "landscape" if sheet.landscape else "portrait"
-    out = [f'<table:table table:name="{esc(sheet.name)}" table:style-name="ta_{orientation}">']
+    plan = print_plan(sheet, heights)  # as the xlsx prints: no chart split across pages
+    page_break = break_row(sheet) if plan == BREAK else None
+    if page_break is not None:
+        rows.setdefault(page_break, {})
+    suffix = "_page" if plan == FIT_PAGE else ""
+    out = [f'<table:table table:name="{esc(sheet.name)}" table:style-name="ta_{orientation}{suffix}">']
     last_col = max([c for r in rows.values() for c in r] + list(widths) + [0])
     for col in range(last_col + 1):
         style = styles.column(widths.get(col, 8.43))
@@ -299,8 +312,13 @@ def _sheet_xml(sheet: Sheet, styles: _Styles, publish: bool, chart_href: str | N
                 f'<table:table-row table:number-rows-repeated="{r - previous - 1}">'
                 "<table:table-cell/></table:table-row>"
             )
-        style = f' table:style-name="{styles.row(heights[r])}"' if r in heights else ""
+        if r == page_break:
+            style = f' table:style-name="{styles.row(heights.get(r), True)}"'
+        else:
+            style = f' table:style-name="{styles.row(heights[r])}"' if r in heights else ""
         out.append(f"<table:table-row{style}>")
+        if not rows[r]:
+            out.append("<table:table-cell/>")
         previous_col = -1
         for c in sorted(rows[r]):
             if c > previous_col + 1:
@@ -351,10 +369,11 @@ def _styles_xml(language: str) -> str:
         f'<style:text-properties style:font-name="{FONT}" fo:font-size="{FONT_SIZE}pt" {locale} '
         f'style:font-size-asian="{FONT_SIZE}pt" style:font-size-complex="{FONT_SIZE}pt"/>'
     )
+    # pl_<o>: one page wide, rows run on; pl_<o>_page: the whole sheet on one page (xlsx fitToPage 1x1)
     page = (
-        '<style:page-layout style:name="pl_{o}"><style:page-layout-properties fo:page-width="{w}" '
+        '<style:page-layout style:name="pl_{o}{s}"><style:page-layout-properties fo:page-width="{w}" '
         'fo:page-height="{h}" style:print-orientation="{o}" fo:margin-top="1.524cm" fo:margin-bottom="1.524cm" '
-        'fo:margin-left="1.27cm" fo:margin-right="1.27cm" style:scale-to-X="1" style:scale-to-Y="0" '
+        'fo:margin-left="1.27cm" fo:margin-right="1.27cm" style:scale-to-X="1" style:scale-to-Y="{y}" '
         'style:print-page-order="ttb" style:print="objects charts drawings"/></style:page-layout>'
     )
     return (
@@ -374,11 +393,16 @@ def _styles_xml(language: str) -> str:
         'style:parent-style-name="Heading"><style:text-properties fo:font-size="13pt" '
         'style:font-size-asian="13pt" style:font-size-complex="13pt"/></style:style>'
         "</office:styles><office:automatic-styles>"
-        + page.format(o="portrait", w="21cm", h="29.7cm")
-        + page.format(o="landscape", w="29.7cm", h="21cm")
+        + "".join(
+            page.format(o=o, w=w, h=h, s=suffix, y=y)
+            for o, w, h in (("portrait", "21cm", "29.7cm"), ("landscape", "29.7cm", "21cm"))
+            for suffix, y in (("", 0), ("_page", 1))
+        )
         + "</office:automatic-styles><office:master-styles>"
         '<style:master-page style:name="Portrait" style:page-layout-name="pl_portrait"/>'
         '<style:master-page style:name="Landscape" style:page-layout-name="pl_landscape"/>'
+        '<style:master-page style:name="PortraitPage" style:page-layout-name="pl_portrait_page"/>'
+        '<style:master-page style:name="LandscapePage" style:page-layout-name="pl_landscape_page"/>'
         '<style:master-page style:name="Default" style:page-layout-name="pl_portrait"/>'
         "</office:master-styles></office:document-styles>"
     )
@@ -466,11 +490,12 @@ def render(layout: Layout) -> bytes:
     """The workbook as .ods bytes: content, styles, meta, settings and one object per chart."""
     hrefs: dict[str, str] = {}
     objects: list[tuple[str, tuple[str, str]]] = []
+    cells = sheet_cells(layout.sheets) if any(s.chart is not None for s in layout.sheets) else {}
     for sheet in layout.sheets:
         if sheet.chart is not None:
             name = f"Object {len(objects) + 1}"
             hrefs[sheet.key] = name
-            objects.append((name, chart_object(sheet.chart, layout.language)))
+            objects.append((name, chart_object(sheet.chart, layout.language, cells)))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as package:
         _write(package, "mimetype", MIMETYPE, compress=False)  # first and stored: the ODF signature

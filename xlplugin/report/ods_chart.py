@@ -7,11 +7,22 @@ LibreOffice itself writes for the same charts: a horizontal bar chart is ``chart
 ``chart:vertical="true"``; its category axis (ODF's x axis) is reversed so the first stage is
 at the top, and the value axis then sits at the axis's end; error bars are ``cell-range``
 error indicators over the table's "CI upper minus rate" and "rate minus CI lower" columns.
+
+An invalid point (a numerator not a subset of its denominator) is hatched with a dashed outline,
+as in the xlsx, so it is told apart without colour. Two things make the chart stand on its own,
+as LibreOffice writes them: points with a text label of their own (the funnel plot's programme
+names, the denominators chart's bar labels) carry it as ``<chart:data-label>`` text of their
+``<chart:data-point>``; and the chart document holds a
+cached copy of every value it draws (its own ``table:table`` named "local-table", one column per
+range, each headed by the range's address in ``svg:desc``), so a viewer that does not recalculate,
+or reads the chart object alone, still draws the same figures.
 """
 
 from __future__ import annotations
 
-from xlplugin.report.model import Axis, Chart, Range, Series
+from collections.abc import Iterable, Mapping
+
+from xlplugin.report.model import Axis, Cell, Chart, Range, Series, Sheet
 from xlplugin.report.odf import NS_ATTRS, cell_address, esc, range_address
 from xlplugin.report.textfit import FONT
 
@@ -31,6 +42,29 @@ _NUMBER_STYLES = {
     "0.0%": '<number:number number:decimal-places="1" number:min-decimal-places="1" number:min-integer-digits="1"/>'
     "<number:text>%</number:text>",
 }
+
+
+#: (sheet name, 0-based row, 0-based column) -> the layout's cell there: what the charts' cached
+#: data and point labels read.
+Cells = Mapping[tuple[str, int, int], Cell]
+
+
+def sheet_cells(sheets: Iterable[Sheet]) -> dict[tuple[str, int, int], Cell]:
+    """Every cell the layout puts on its sheets: title (A1), description (A2), lines, the table."""
+    out: dict[tuple[str, int, int], Cell] = {}
+    for sheet in sheets:
+        out[sheet.name, 0, 0] = Cell(sheet.title)
+        out[sheet.name, 1, 0] = Cell(sheet.description)
+        for i, line in enumerate(sheet.lines):
+            out[sheet.name, 2 + i, 0] = Cell(line.text)
+        table = sheet.table
+        if table is not None:
+            for j, header in enumerate(table.headers):
+                out[sheet.name, table.top, table.left + j] = Cell(header)
+            for i, row in enumerate(table.rows):
+                for j, cell in enumerate(row):
+                    out[sheet.name, table.first_data_row + i, table.left + j] = cell
+    return out
 
 
 def _address(r: Range) -> str:
@@ -126,7 +160,109 @@ def _axis(
     return out + "</chart:axis>"
 
 
-def _series(styles: _ChartStyles, chart: Chart, s: Series) -> str:
+def _range_cells(r: Range, cells: Cells) -> list[Cell | None]:
+    return [
+        cells.get((r.sheet, row, col))
+        for row in range(r.first_row, r.last_row + 1)
+        for col in range(r.first_col, r.last_col + 1)
+    ]
+
+
+#: An invalid point (a numerator not a subset of its denominator): hatched, with a dashed outline,
+#: so it is told apart without colour (as the xlsx's pattern fill and dashed border).
+_INVALID_POINT = (
+    'draw:fill="hatch" draw:fill-hatch-name="xlp_hatch" draw:fill-hatch-solid="true" draw:fill-color="#ffffff" '
+    'draw:stroke="dash" draw:stroke-dash="xlp_dash" svg:stroke-width="0.053cm" svg:stroke-color="#000000"'
+)
+
+
+def _data_points(styles: _ChartStyles, chart: Chart, s: Series, cells: Cells) -> str:
+    """One ``<chart:data-point>`` per point: its label the text of its label cell (as LibreOffice
+    stores a custom label: ``chart:data-label`` with the text in a span), and an invalid point
+    hatched (`_INVALID_POINT`)."""
+    position = "outside" if chart.kind == "bar" else "right"
+    label_props = f'chart:data-label-number="value" chart:label-position="{position}"' if s.point_labels else ""
+    text = _text(9 if chart.kind == "scatter" else 10, language=styles.language) if s.point_labels else ""
+    named: dict[bool, str] = {}
+    out = []
+    for i in range(max(len(s.point_labels), len(s.point_styles))):
+        invalid = i < len(s.point_styles) and s.point_styles[i] == "invalid"
+        if invalid not in named:
+            named[invalid] = styles.add(label_props, _INVALID_POINT if invalid else "", text)
+        label = ""
+        if i < len(s.point_labels):
+            cell = cells.get(s.point_labels[i])
+            words = "" if cell is None else str(cell.value)
+            label = f"<chart:data-label><text:p><text:span>{esc(words)}</text:span></text:p></chart:data-label>"
+        out.append(f'<chart:data-point chart:style-name="{named[invalid]}">{label}</chart:data-point>')
+    return "".join(out)
+
+
+def _cached_cell(cell: Cell | None, address: str | None = None) -> str:
+    """A cell of the chart's local table: the number (or text) the sheet's cell caches."""
+    desc = f"<draw:g><svg:desc>{esc(address)}</svg:desc></draw:g>" if address else ""
+    if cell is None or cell.value == "":
+        return f"<table:table-cell><text:p/>{desc}</table:table-cell>"
+    if cell.is_number:
+        number = repr(float(cell.value))
+        return (
+            f'<table:table-cell office:value-type="float" office:value="{number}"><text:p>{number}</text:p>'
+            f"{desc}</table:table-cell>"
+        )
+    text = esc(str(cell.value))
+    return f'<table:table-cell office:value-type="string"><text:p>{text}</text:p>{desc}</table:table-cell>'
+
+
+def local_table(chart: Chart, cells: Cells) -> str:
+    """The chart's cached data, as LibreOffice writes it: a ``table:table`` named "local-table" whose
+    header column holds the categories (a bar or line chart) or the point numbers (a scatter chart),
+    then per series its x values (scatter), its values and its error-bar columns. The first data
+    row's cells name each column's range in ``svg:desc``; header cells name the series' name cell."""
+    columns: list[tuple[str, str | None, Range]] = []  # (header text, header's address, range)
+    for s in chart.series:
+        name_cell = cells.get(s.name_cell)
+        name = "" if name_cell is None else str(name_cell.value)
+        if chart.kind == "scatter" and s.categories is not None:
+            x_header = cells.get((s.categories.sheet, s.categories.first_row - 1, s.categories.first_col))
+            columns.append(("" if x_header is None else str(x_header.value), None, s.categories))
+        columns.append((name, cell_address(*s.name_cell), s.values))
+        for r in (s.error_plus, s.error_minus):
+            if r is not None:
+                header = cells.get((r.sheet, r.first_row - 1, r.first_col))
+                columns.append(("" if header is None else str(header.value), None, r))
+    data = [_range_cells(r, cells) for _, _, r in columns]
+    first = chart.series[0]
+    categories = _range_cells(first.categories, cells) if chart.kind != "scatter" and first.categories else []
+    n = max([len(d) for d in data] + [len(categories)])
+    head = "<table:table-cell><text:p/></table:table-cell>" + "".join(
+        f'<table:table-cell office:value-type="string"><text:p>{esc(text)}</text:p>'
+        + (f"<draw:g><svg:desc>{esc(address)}</svg:desc></draw:g>" if address else "")
+        + "</table:table-cell>"
+        for text, address, _ in columns
+    )
+    rows = []
+    for i in range(n):
+        if categories:
+            label = _cached_cell(
+                categories[i] if i < len(categories) else None,
+                _address(first.categories) if i == 0 and first.categories is not None else None,
+            )
+        else:
+            label = f'<table:table-cell office:value-type="string"><text:p>{i + 1}</text:p></table:table-cell>'
+        body = "".join(
+            _cached_cell(d[i] if i < len(d) else None, _address(r) if i == 0 else None)
+            for d, (_, _, r) in zip(data, columns, strict=True)
+        )
+        rows.append(f"<table:table-row>{label}{body}</table:table-row>")
+    return (
+        '<table:table table:name="local-table"><table:table-header-columns><table:table-column/>'
+        f'</table:table-header-columns><table:table-columns><table:table-column table:number-columns-repeated="'
+        f'{len(columns)}"/></table:table-columns><table:table-header-rows><table:table-row>{head}</table:table-row>'
+        f"</table:table-header-rows><table:table-rows>{''.join(rows)}</table:table-rows></table:table>"
+    )
+
+
+def _series(styles: _ChartStyles, chart: Chart, s: Series, cells: Cells) -> str:
     kind = _CLASS.get(chart.kind, "chart:scatter")
     props: list[str] = []
     graphic = ""
@@ -174,11 +310,14 @@ def _series(styles: _ChartStyles, chart: Chart, s: Series) -> str:
     )
     if chart.kind == "scatter" and s.categories is not None:
         out += f'<chart:domain table:cell-range-address="{esc(_address(s.categories))}"/>'
-    return out + error + "</chart:series>"
+    points = _data_points(styles, chart, s, cells) if s.point_labels or s.point_styles else ""
+    return out + error + points + "</chart:series>"
 
 
-def chart_object(chart: Chart, language: str = "en-GB") -> tuple[str, str]:
-    """(content.xml, styles.xml) of the chart's ODF sub-document."""
+def chart_object(chart: Chart, language: str = "en-GB", cells: Cells | None = None) -> tuple[str, str]:
+    """(content.xml, styles.xml) of the chart's ODF sub-document; `cells` (see `sheet_cells`) gives
+    the point labels' text and the cached data."""
+    cells = {} if cells is None else cells
     styles = _ChartStyles(language)
     root_style = styles.add(graphic='draw:stroke="none" draw:fill="none"')
     title_style = styles.add('chart:auto-position="true"', text=_text(13, bold=True, language=language))
@@ -198,7 +337,7 @@ def chart_object(chart: Chart, language: str = "en-GB") -> tuple[str, str]:
         categories = first.categories if chart.kind == "line" else None  # a line chart's x axis is its periods
         x = _axis(styles, "x", chart.x_axis, categories=categories, position="0", grid=False, upright=False)
         y = _axis(styles, "y", chart.y_axis, categories=None, position="0", grid=True, upright=True)
-    series = "".join(_series(styles, chart, s) for s in chart.series)
+    series = "".join(_series(styles, chart, s, cells) for s in chart.series)
     legend = ""
     if chart.legend:
         legend_style = styles.add(graphic='draw:stroke="none" draw:fill="none"', text=_text(10, language=language))
@@ -218,13 +357,14 @@ def chart_object(chart: Chart, language: str = "en-GB") -> tuple[str, str]:
         f'<chart:plot-area chart:style-name="{plot_style}" table:cell-range-address="'
         f'{esc(" ".join(_address(s.values) for s in chart.series))}" chart:data-source-has-labels="none">'
         f'{x}{y}{series}<chart:wall chart:style-name="{wall}"/></chart:plot-area>'
-        "</chart:chart></office:chart></office:body></office:document-content>"
+        f"{local_table(chart, cells)}</chart:chart></office:chart></office:body></office:document-content>"
     )
     chart_styles = (
         f'<?xml version="1.0" encoding="UTF-8"?><office:document-styles {NS_ATTRS} office:version="1.3">'
         '<office:styles><draw:stroke-dash draw:name="xlp_dash" draw:style="rect" draw:dots1="1" '
         'draw:dots1-length="0.25cm" draw:distance="0.12cm"/>'
         '<draw:stroke-dash draw:name="xlp_dot" draw:style="round" draw:dots1="1" draw:dots1-length="0.02cm" '
-        'draw:distance="0.1cm"/></office:styles></office:document-styles>'
+        'draw:distance="0.1cm"/><draw:hatch draw:name="xlp_hatch" draw:style="single" draw:color="#c00000" '
+        'draw:distance="0.12cm" draw:rotation="450"/></office:styles></office:document-styles>'
     )
     return content, chart_styles

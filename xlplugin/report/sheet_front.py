@@ -14,6 +14,7 @@ from xlplugin.core.counts import (
 from xlplugin.core.funnel import Programme
 from xlplugin.core.intervals import method_label
 from xlplugin.core.periods import parse_period, period_programmes
+from xlplugin.core.retitle import Retitled
 from xlplugin.ooxml.cellref import quote_sheet
 from xlplugin.report import ownership
 from xlplugin.report.common import (
@@ -179,7 +180,7 @@ def contents_sheet(sheets: list[Sheet]) -> Sheet:
     )
 
 
-def cover_sheet(ctx: Context, title: str) -> Sheet:
+def cover_sheet(ctx: Context, title: str, retitled: Retitled | None = None) -> Sheet:
     spec = ctx.spec
     o = ctx.options
     lines: list[Line] = []
@@ -204,6 +205,16 @@ def cover_sheet(ctx: Context, title: str) -> Sheet:
             Line(
                 "The title, publisher, dates and claims were given for the figures first published; the figures "
                 f"are now those of {ctx.source.name}."
+            )
+        )
+    if retitled is not None and retitled.replaced:
+        changes = ", ".join(f"{a} to {b}" for a, b in retitled.replaced)
+        lines.append(Line(f"Title updated by the refresh to the period the data state ({changes})."))
+    if retitled is not None and retitled.stale:
+        lines.append(
+            Line(
+                f"The title names {' and '.join(retitled.stale)}, which these figures may not cover: refresh "
+                "with a spec (xlplugin refresh BOOK SPEC.toml) to give the title for them."
             )
         )
     lines.append(Line(f"Workbook generated: {o.generated:%Y-%m-%d %H:%M} UTC by xlplugin {o.version}"))

@@ -6,6 +6,7 @@ from xlplugin.core import overdispersion as od
 from xlplugin.core.counts import CONFIDENTIAL_SYMBOL, NOT_APPLICABLE_SYMBOL, NOT_AVAILABLE_SYMBOL, shorthand_key
 from xlplugin.core.funnel import NOT_STATED
 from xlplugin.core.funnel_plot import Point, funnel_plot, plot_definition
+from xlplugin.core.funnel_plot import limits as drawn_limits
 from xlplugin.core.periods import period_programmes
 from xlplugin.report import ownership
 from xlplugin.report.common import (
@@ -188,8 +189,15 @@ def funnel_plot_sheets(ctx: Context) -> list[Sheet]:
             f"Each programme's rate of {lower_first(num_name)} out of {lower_first(den_name)}, against its denominator."
         ),
         Line(f"The target is the pooled rate: all {lower_first(num_name)} divided by all {lower_first(den_name)}."),
-        Line("Plain limits: an exact two-sided binomial test against the target."),
-        Line("Outside the 95% limits means p below 0.05; outside the 99.8% limits, p below 0.002."),
+        Line(
+            "Plain limits: exact binomial: a count is outside the 95% (99.8%) limits when the binomial chance, at the "
+            "target rate, of a count at least as low (or as high) is under 2.5% (0.1%); interpolated "
+            "(Spiegelhalter 2005)."
+        ),
+        Line(
+            "Against the plain limits: the rate against those limits at its own denominator, as the chart draws them."
+        ),
+        Line("Exact binomial p-value: the two-sided exact binomial test of the count against the target."),
         Line(
             f"Overdispersion (Spiegelhalter 2005): phi = {d.phi:.3f} from z-scores winsorised at 10% each end, "
             f"tau squared = {d.tau2:.6f}."
@@ -234,8 +242,9 @@ def funnel_plot_sheets(ctx: Context) -> list[Sheet]:
     n_max = max(pt.n for pt in fp.points)
     lo_n = max(1.0, n_min / 4)  # wide enough to show the funnel's shape
     hi_n = n_max * 1.15
-    grid = [lo_n + (hi_n - lo_n) * k / (FUNNEL_PLOT_POINTS - 1) for k in range(FUNNEL_PLOT_POINTS)]
-    grid = [round(g) if g >= 10 else round(g, 2) for g in grid]
+    # whole denominators: the plain limits are exact binomial
+    steps = range(FUNNEL_PLOT_POINTS)
+    grid = sorted({max(1, round(lo_n + (hi_n - lo_n) * k / (FUNNEL_PLOT_POINTS - 1))) for k in steps})
     lim_headers = [
         "Denominator (number)",
         "Target rate (%)",
@@ -254,11 +263,19 @@ def funnel_plot_sheets(ctx: Context) -> list[Sheet]:
     lim_headers_t = unique_headers(lim_headers)
     lim_lines = [
         Line(
-            "Plain control limits around the target for each size of denominator: target plus or minus z times the "
-            "square root of target times (1 minus target) divided by the denominator (Spiegelhalter 2005), z for 95% "
-            "and 99.8%."
+            "Plain control limits around the target for each size of denominator n: exact binomial, (r minus a) "
+            "divided by n, where r is the 2.5% (0.1%) point of the binomial distribution of n trials at the target "
+            "rate and a interpolates between r minus 1 and r (Spiegelhalter 2005, appendix); the upper limit is the "
+            "same counted from the top."
         ),
     ]
+    if adjusted:
+        lim_lines.append(
+            Line(
+                "Adjusted limits use the normal approximation: target plus or minus z times the square root of "
+                "target times (1 minus target) divided by n, z for 95% and 99.8%, widened as below."
+            )
+        )
     if d.adjustment == od.MULTIPLICATIVE:
         lim_lines.append(
             Line(f"Adjusted limits: the same with the spread multiplied by the square root of phi ({d.phi:.3f}).")
@@ -276,8 +293,8 @@ def funnel_plot_sheets(ctx: Context) -> list[Sheet]:
     for g in grid:
         cells = [Cell(g, COUNT), Cell(d.target, RATE)]
         for kind in (od.NONE, d.adjustment) if adjusted else (od.NONE,):
-            l95, u95 = od.limits(d, g, 0.95, kind)
-            l998, u998 = od.limits(d, g, 0.998, kind)
+            l95, u95 = drawn_limits(d, g, 0.95, kind)
+            l998, u998 = drawn_limits(d, g, 0.998, kind)
             cells += [Cell(l95, RATE), Cell(u95, RATE), Cell(l998, RATE), Cell(u998, RATE)]
         lim_rows.append(tuple(cells))
     lim_table = Table(
@@ -336,7 +353,7 @@ def funnel_plot_sheets(ctx: Context) -> list[Sheet]:
         + "."
     )
     # the axis shows every point and the limits at the smallest denominator drawn (not the funnel's mouth)
-    y_max = max(max(pt.rate for pt in fp.points), od.limits(d, n_min, 0.998, d.adjustment)[1])
+    y_max = max(max(pt.rate for pt in fp.points), drawn_limits(d, n_min, 0.998)[1])
     chart = Chart(
         kind="scatter",
         title=f"Funnel plot: {lower_first(num_name)} as a rate of {lower_first(den_name)}",

@@ -13,7 +13,9 @@ document dates come from the layout).
 from __future__ import annotations
 
 import io
+import re
 import zipfile
+from collections.abc import Callable
 
 import xlsxwriter
 
@@ -22,8 +24,8 @@ from xlplugin.ooxml.cellref import quote_sheet
 from xlplugin.ooxml.docprops import CORE_PART, add_language
 from xlplugin.ooxml.styles import add_named_styles
 from xlplugin.report import ownership
-from xlplugin.report.common import MIN_PRINT_SCALE, print_scale
 from xlplugin.report.model import HEADING2, NUMBER_FORMATS, SHORT, Cell, Chart, Layout, Sheet, a1
+from xlplugin.report.pages import BREAK, FIT_PAGE, break_row, print_plan
 from xlplugin.report.textfit import FONT, FONT_SIZE
 from xlplugin.report.textfit import row_height as _row_height
 
@@ -162,7 +164,7 @@ def _render_sheet(wb, ws, sheet: Sheet, fmts: _Formats) -> None:
             if height:
                 set_row(table.first_data_row + i, height)
     if sheet.chart is not None:
-        chart = _chart(wb, sheet.chart)
+        chart = _chart(wb, sheet.chart, lambda ref: _label_text(sheet, ref))
         ws.insert_chart(
             sheet.chart.row,
             sheet.chart.col,
@@ -175,41 +177,45 @@ def _render_sheet(wb, ws, sheet: Sheet, fmts: _Formats) -> None:
         ws.set_landscape()
     else:
         ws.set_portrait()
-    plan = _print_plan(sheet, heights)
+    plan = print_plan(sheet, heights)
     if plan == FIT_PAGE:
         ws.fit_to_pages(1, 1)
     else:
         ws.fit_to_pages(1, 0)
-    if plan == BREAK and sheet.chart is not None:
-        ws.set_h_pagebreaks([sheet.chart.row - 1])  # the blank row above the chart starts the page
+    if plan == BREAK and (row := break_row(sheet)) is not None:
+        ws.set_h_pagebreaks([row])  # the blank row above the chart starts the page
     ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
     if is_cover:
         ws.hide_gridlines(2)
 
 
-#: Printable height of A4 (0.6 inch top and bottom margins), in points, portrait and landscape.
-PAGE_HEIGHT_PT = {False: 842 - 86.4, True: 595 - 86.4}
-#: How a sheet prints: one page wide (rows run on), one whole page, or a page break before the chart.
-FIT_WIDTH, FIT_PAGE, BREAK = "width", "page", "break"
+def _label_text(sheet: Sheet, ref: tuple[str, int, int]) -> str | None:
+    """The text of a label cell of `sheet`'s own table (None when the cell is elsewhere)."""
+    name, row, col = ref
+    table = sheet.table
+    if table is None or name != sheet.name or not table.first_data_row <= row <= table.last_row:
+        return None
+    cells = table.rows[row - table.first_data_row]
+    j = col - table.left
+    return str(cells[j].value) if 0 <= j < len(cells) else None
 
 
-def _print_plan(sheet: Sheet, heights: dict[int, float]) -> str:
-    """Keep every chart whole on one printed page: fit the sheet to one page when that keeps text at 8 pt
-    or more, else start the chart on a page of its own (it is sized to fit one)."""
-    if sheet.chart is None:
-        return FIT_WIDTH
-    scale = print_scale(sheet)
-    page = PAGE_HEIGHT_PT[sheet.landscape]
-    above = sum(heights.get(r, 15.0) for r in range(sheet.chart.row)) + 10  # the chart sits a little below its row
-    total = above + sheet.chart.height * 0.75
-    if total * scale <= page:
-        return FIT_WIDTH
-    if page / total >= MIN_PRINT_SCALE:
-        return FIT_PAGE
-    return BREAK
+#: Label text XlsxWriter would take for a cell reference (its own test, in Chart._set_custom_labels).
+_LOOKS_LIKE_REF = re.compile(r"^=?[^!]+!\$?[A-Z]+\$?\d+")
 
 
-def _chart(wb, spec: Chart):
+def _point_label(ref: tuple[str, int, int], text: str | None) -> dict:
+    """One point's label: its cell's text as static rich text, which LibreOffice shows as well as Excel (a label
+    that is a reference to the cell, Excel's form, LibreOffice leaves blank); refresh rewrites it with the chart.
+    Text from the data never becomes a formula: text XlsxWriter would read as a reference ("+cmd|' /C calc'!A0")
+    and empty text get the reference to the label's own cell instead."""
+    if not text or _LOOKS_LIKE_REF.match(text):
+        sheet, row, col = ref
+        return {"value": f"={quote_sheet(sheet)}!{a1(row, col, True)}"}
+    return {"value": text}
+
+
+def _chart(wb, spec: Chart, label_text: Callable[[tuple[str, int, int]], str | None] = lambda ref: None):
     if spec.kind == "bar":
         chart = wb.add_chart({"type": "bar"})
     elif spec.kind == "line":
@@ -253,9 +259,8 @@ def _chart(wb, spec: Chart):
             }
         if s.point_labels:
             options["data_labels"] = {
-                "custom": [
-                    {"value": f"={quote_sheet(sheet)}!{a1(row, col, True)}"} for sheet, row, col in s.point_labels
-                ],
+                "value": True,  # each label shown (LibreOffice needs the flag); its text replaces the value
+                "custom": [_point_label(ref, label_text(ref)) for ref in s.point_labels],
                 "position": "outside_end" if spec.kind == "bar" else "right",
                 "font": {"name": FONT, "size": 9 if spec.kind == "scatter" else 10},
             }
