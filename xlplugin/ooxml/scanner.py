@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
 from xml.parsers import expat
 
 from xlplugin.ooxml.fragments import unescape, xml_attr
@@ -77,15 +76,14 @@ class Element:
     children: list[Element] = field(default_factory=list)
     parent: Element | None = field(default=None, repr=False)
     _spans: dict[str, AttrSpan] | None = field(default=None, repr=False, compare=False)
+    local: str = field(default="", compare=False)
+    """The local name (split from `name` once: every lookup compares it)."""
+    namespace: str = field(default="", compare=False)
+    """The element's namespace URI ('' when it has none)."""
 
-    @cached_property
-    def local(self) -> str:
-        return split_name(self.name)[1]
-
-    @cached_property
-    def namespace(self) -> str:
-        """The element's namespace URI ('' when it has none)."""
-        return split_name(self.name)[0]
+    def __post_init__(self) -> None:
+        if not self.local:
+            self.namespace, self.local = split_name(self.name)
 
     @property
     def empty(self) -> bool:
@@ -221,8 +219,8 @@ def scan(data: bytes, where: str = "XML", *, stop_at: set[str] | None = None) ->
             depth_skip[0] += 1
             return
         pos = parser.CurrentByteIndex
-        qname = "{" + name if "}" in name else name
-        element = Element(qname, attrs, pos, _tag_end(data, pos))
+        uri, _, local = name.rpartition("}")  # expat's 'uri}local'
+        element = Element("{" + name if uri else name, attrs, pos, _tag_end(data, pos), local=local, namespace=uri)
         if stack:
             element.parent = stack[-1]
             stack[-1].children.append(element)
