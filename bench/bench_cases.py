@@ -23,7 +23,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from timing import alternate, run_process
+from timing import alternate, main, row, run_process
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = 3
@@ -96,9 +96,7 @@ def run() -> list[dict]:
     try:
         import duckdb  # noqa: F401
     except ImportError:
-        return [
-            {"benchmark": "rates --cases", "baseline": "-", "ratio": float("nan"), "notes": "needs xlplugin[cases]"}
-        ]
+        return [row("rates --cases", "-", float("nan"), "-", "needs xlplugin[cases]")]
     env = _env()
     results = []
     with tempfile.TemporaryDirectory(prefix="xlplugin-bench-cases-") as tmp:
@@ -110,53 +108,36 @@ def run() -> list[dict]:
         check = subprocess.run(ours_cmd(small), capture_output=True, text=True, env=env, check=True)
         assert "1,000,000 row(s)" in check.stdout, check.stdout[:500]
 
-        a = alternate(lambda: run_process(ours_cmd(big), env=env), lambda: run_process(duckdb_cmd(big), env=env), RUNS)
-        results.append(
-            {
-                "benchmark": f"rates --cases, {BIG:,} rows x 4 stages (Parquet, {big.stat().st_size / 1e6:.0f} MB)",
-                "baseline": "DuckDB's own SELECT count(*) FILTER (...) over the same file, in a process",
-                "ratio": a.ratio,
-                "aim": "<= 1.5x",
-                "notes": f"median of {RUNS} alternated runs: {a.ours:.2f} s vs {a.baseline:.2f} s",
-            }
-        )
-        p = alternate(
-            lambda: run_process(ours_cmd(small_csv), env=env),
-            lambda: run_process(pandas_cmd(small_csv), env=env),
-            RUNS,
-        )
-        results.append(
-            {
-                "benchmark": f"rates --cases, {SMALL:,} rows (CSV, {small_csv.stat().st_size / 1e6:.0f} MB)",
-                "baseline": "pandas read_csv and counting the four stages of the same CSV, in a process",
-                "ratio": p.ratio,
-                "aim": "reported",
-                "notes": f"median of {RUNS} alternated runs: {p.ours:.2f} s vs {p.baseline:.2f} s",
-            }
-        )
-        d = alternate(lambda: run_process(ours_cmd(big), env=env), lambda: run_process(ours_cmd(half), env=env), RUNS)
-        results.append(
-            {
-                "benchmark": f"rates --cases doubling: {HALF:,} -> {BIG:,} rows (Parquet)",
-                "baseline": f"rates --cases on {HALF:,} rows",
-                "ratio": d.ratio,
-                "aim": "<= 2.2x",
-                "notes": f"median of {RUNS} alternated runs: {d.ours:.2f} s vs {d.baseline:.2f} s (with process start)",
-            }
-        )
+        comparisons = [
+            (
+                f"rates --cases, {BIG:,} rows x 4 stages (Parquet, {big.stat().st_size / 1e6:.0f} MB)",
+                "DuckDB's own SELECT count(*) FILTER (...) over the same file, in a process",
+                (ours_cmd(big), duckdb_cmd(big)),
+                "<= 1.5x",
+            ),
+            (
+                f"rates --cases, {SMALL:,} rows (CSV, {small_csv.stat().st_size / 1e6:.0f} MB)",
+                "pandas read_csv and counting the four stages of the same CSV, in a process",
+                (ours_cmd(small_csv), pandas_cmd(small_csv)),
+                "reported",
+            ),
+            (
+                f"rates --cases doubling: {HALF:,} -> {BIG:,} rows (Parquet)",
+                f"rates --cases on {HALF:,} rows (both with process start)",
+                (ours_cmd(big), ours_cmd(half)),
+                "<= 2.2x",
+            ),
+        ]
+        for benchmark, baseline, (mine, theirs), aim in comparisons:
+            timed = alternate(lambda a=mine: run_process(a, env=env), lambda b=theirs: run_process(b, env=env), RUNS)
+            results.append(row(benchmark, baseline, timed, aim))
         rss_small, rss_big = peak_rss_mb(ours_cmd(small)), peak_rss_mb(ours_cmd(big))
-        results.append(
-            {
-                "benchmark": f"rates --cases peak memory: {SMALL:,} -> {BIG:,} rows (Parquet)",
-                "baseline": f"peak RSS at {SMALL:,} rows",
-                "ratio": rss_big / rss_small,
-                "aim": "~1x (memory does not grow with rows)",
-                "notes": f"peak RSS {rss_small:.0f} MB at {SMALL:,} rows, {rss_big:.0f} MB at {BIG:,}",
-            }
-        )
+        benchmark = f"rates --cases peak memory: {SMALL:,} -> {BIG:,} rows (Parquet)"
+        notes = f"peak RSS {rss_small:.0f} MB at {SMALL:,} rows, {rss_big:.0f} MB at {BIG:,}"
+        aim = "~1x (memory does not grow with rows)"
+        results.append(row(benchmark, f"peak RSS at {SMALL:,} rows", rss_big / rss_small, aim, notes))
     return results
 
 
 if __name__ == "__main__":
-    for row in run():
-        print(row)
+    main(run)

@@ -18,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from timing import alternate
+from timing import alternate, duration, main, row
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -160,33 +160,20 @@ def run() -> list[dict]:
             for label, path in (("saved web page (trafilatura)", page), ("plain text", txt)):
                 found = check_file(path, csv)
                 assert found > words // 60, found  # the article's claims are found
-                ratio, ours, base = alternate(check_file, read_only, RUNS, path, csv)
-                seconds[(words, label)] = ours
+                timed = alternate(check_file, read_only, RUNS, path, csv)
+                seconds[(words, label)] = timed.ours
                 if words != WORDS:
                     continue
-                results.append(
-                    {
-                        "benchmark": f"check, {words:,}-word article ({label}), {STAGES}-stage funnel, {found} claims",
-                        "baseline": "reading the same file with the same reader, doing nothing",
-                        "ratio": ratio,
-                        "aim": "<= 10x" if "web page" in label else "(reading text is ~free: shown, not aimed)",
-                        "notes": f"median of {RUNS} alternated runs: {ours * 1000:.0f} ms vs {base * 1000:.1f} ms",
-                    }
-                )
+                benchmark = f"check, {words:,}-word article ({label}), {STAGES}-stage funnel, {found} claims"
+                aim = "<= 10x" if "web page" in label else "(reading text is ~free: shown, not aimed)"
+                results.append(row(benchmark, "reading the same file with the same reader, doing nothing", timed, aim))
         for label in ("saved web page (trafilatura)", "plain text"):
-            doubling = seconds[(2 * WORDS, label)] / seconds[(WORDS, label)]
-            results.append(
-                {
-                    "benchmark": f"check, {2 * WORDS:,} words against {WORDS:,} ({label})",
-                    "baseline": f"check, {WORDS:,} words",
-                    "ratio": doubling,
-                    "aim": "~2x (linear)",
-                    "notes": f"{seconds[(2 * WORDS, label)] * 1000:.0f} ms vs {seconds[(WORDS, label)] * 1000:.0f} ms",
-                }
-            )
+            large, small = seconds[(2 * WORDS, label)], seconds[(WORDS, label)]
+            benchmark = f"check, {2 * WORDS:,} words against {WORDS:,} ({label})"
+            notes = f"{duration(large)} vs {duration(small)}"
+            results.append(row(benchmark, f"check, {WORDS:,} words", large / small, "~2x (linear)", notes))
     return results
 
 
 if __name__ == "__main__":
-    for row in run():
-        print(row)
+    main(run)

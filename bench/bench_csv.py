@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from timing import alternate
+from timing import alternate, main, row
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -65,21 +65,15 @@ def run() -> list[dict]:
             size = path.stat().st_size
             table = read_table(path)
             assert len(table.rows) == ROWS and table.delimiter == delimiter, (len(table.rows), table.delimiter)
-            ratio, ours, base = alternate(
+            timed = alternate(
                 lambda p=path: read_table(p), lambda p=path, e=encoding, d=delimiter: _baseline(p, e, d), RUNS
             )
+            benchmark = f"read_table, {ROWS:,} rows x 8 columns ({size / 1e6:.1f} MB, {label})"
             results.append(
-                {
-                    "benchmark": f"read_table, {ROWS:,} rows x 8 columns ({size / 1e6:.1f} MB, {label})",
-                    "baseline": "csv.reader on the same file, encoding and separator given",
-                    "ratio": ratio,
-                    "aim": "<= 2.5x",
-                    "notes": f"median of {RUNS} alternated runs: {ours * 1000:.0f} ms vs {base * 1000:.0f} ms",
-                }
+                row(benchmark, "csv.reader on the same file, encoding and separator given", timed, "<= 2.5x")
             )
     return results
 
 
 if __name__ == "__main__":
-    for row in run():
-        print(row)
+    main(run)

@@ -17,22 +17,19 @@ import os
 import tempfile
 from pathlib import Path
 
-from timing import alternate
+from inputs import write_lines
+from timing import alternate, main, row
 
 RUNS = int(os.environ.get("XLPLUGIN_BENCH_RUNS", "3"))
 AIM = "<= 2.5 (linear: 2.0)"
 
 
 def _table_csv(path: Path, rows: int) -> Path:
-    lines = ["Region,Amount,Share"] + [f"region {i},{i * 3},{i / 7:.4f}" for i in range(rows)]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+    return write_lines(path, ["Region,Amount,Share"] + [f"region {i},{i * 3},{i / 7:.4f}" for i in range(rows)])
 
 
 def _funnel_csv(path: Path, stages: int) -> Path:
-    lines = ["stage,count"] + [f"stage {i},{stages - i}" for i in range(stages)]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+    return write_lines(path, ["stage,count"] + [f"stage {i},{stages - i}" for i in range(stages)])
 
 
 def run() -> list[dict]:
@@ -70,27 +67,15 @@ def run() -> list[dict]:
     for small, large in ((20_000, 40_000), (40_000, 80_000)):
         a, b = _table_csv(folder / f"t{small}.csv", small), _table_csv(folder / f"t{large}.csv", large)
         timed = alternate(lambda b=b: grow(b), lambda a=a: grow(a), RUNS)
-        results.append(
-            {
-                "benchmark": f"refresh --table growth {large // 1000}k rows",
-                "baseline": f"{small // 1000}k rows",
-                "ratio": timed.ratio,
-                "aim": AIM,
-                "notes": f"{timed.ours:.2f} s vs {timed.baseline:.2f} s",
-            }
-        )
+        results.append(row(f"refresh --table growth {large // 1000}k rows", f"{small // 1000}k rows", timed, AIM))
     a, b = _funnel_csv(folder / "f16k.csv", 16_000), _funnel_csv(folder / "f32k.csv", 32_000)
     timed = alternate(lambda: read_funnel(b), lambda: read_funnel(a), RUNS)
-    results.append(
-        {
-            "benchmark": "funnel reader 32k stages",
-            "baseline": "16k stages",
-            "ratio": timed.ratio,
-            "aim": AIM,
-            "notes": f"{timed.ours:.2f} s vs {timed.baseline:.2f} s (refused for its stage pairs)",
-        }
-    )
+    results.append(row("funnel reader 32k stages", "16k stages", timed, AIM, "refused for its stage pairs"))
     for path in folder.iterdir():
         path.unlink()
     folder.rmdir()
     return results
+
+
+if __name__ == "__main__":
+    main(run)

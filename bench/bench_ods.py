@@ -16,10 +16,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from timing import alternate, run_process
+from inputs import MET, ROOT, programmes_csv, report_cmd
+from timing import alternate, main, row, run_process
 
-ROOT = Path(__file__).resolve().parent.parent
-MET = ROOT / "workbooks" / "examples" / "met-2020-visits.toml"
 RUNS = 7
 
 # The floor: the same library (stdlib zipfile writing ODF XML text) saving a one-sheet ODS, without
@@ -43,18 +42,6 @@ with zipfile.ZipFile(sys.argv[1], "w") as z:
 """
 
 
-def _programmes_csv(path: Path, programmes: int) -> Path:
-    lines = ["programme,stage,count,base"]
-    for i in range(programmes):
-        referred = 2000 + (i * 7919) % 5000
-        discussed = referred // 4 + (i * 31) % 100
-        adopted = discussed // 2 + (i * 17) % 50
-        lines += [f"Area {i:04d},Referred,{referred},", f"Area {i:04d},Discussed,{discussed},Referred",
-                  f"Area {i:04d},Adopted,{adopted},Discussed"]  # fmt: skip
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
 def run() -> list[dict]:
     sys.path.insert(0, str(ROOT))
     from xlplugin.report.build import load_report_layout
@@ -62,43 +49,35 @@ def run() -> list[dict]:
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        env_cmd = [sys.executable, "-m", "xlplugin.cli", "report", str(MET), "-o", str(folder / "met.ods")]
-        ours = [*env_cmd, "--force", "--timestamp", "2021-06-17T00:00:00Z"]
+        ours = report_cmd(MET, folder / "met.ods")
         floor = [sys.executable, "-c", EMPTY_ODS, str(folder / "empty.ods")]
         report = alternate(lambda: run_process(ours, cwd=ROOT), lambda: run_process(floor, cwd=ROOT), RUNS)
-        xlsx = [sys.executable, "-m", "xlplugin.cli", "report", str(MET), "-o", str(folder / "met.xlsx")]
-        xlsx += ["--force", "--timestamp", "2021-06-17T00:00:00Z"]
+        xlsx = report_cmd(MET, folder / "met.xlsx")
         against_xlsx = alternate(lambda: run_process(ours, cwd=ROOT), lambda: run_process(xlsx, cwd=ROOT), RUNS)
-        small = load_report_layout(_programmes_csv(folder / "p50.csv", 50), timestamp="2021-06-17")
-        large = load_report_layout(_programmes_csv(folder / "p500.csv", 500), timestamp="2021-06-17")
+        small = load_report_layout(programmes_csv(folder / "p50.csv", 50), timestamp="2021-06-17")
+        large = load_report_layout(programmes_csv(folder / "p500.csv", 500), timestamp="2021-06-17")
         growth = alternate(lambda: render(large), lambda: render(small), 5)
     return [
-        {
-            "benchmark": "report -o .ods: Met example (whole process)",
-            "baseline": "python saving an empty one-sheet ODS with zipfile (the same library)",
-            "ratio": report.ratio,
-            "aim": "<= 2x",
-            "notes": f"medians of {RUNS} alternated runs: {report.ours * 1000:.0f} ms vs "
-            f"{report.baseline * 1000:.0f} ms",
-        },
-        {
-            "benchmark": "report -o .ods: Met example (whole process)",
-            "baseline": "report -o .xlsx: the same (whole process)",
-            "ratio": against_xlsx.ratio,
-            "aim": "<= 1x (no dearer than the xlsx)",
-            "notes": f"medians of {RUNS} alternated runs: {against_xlsx.ours * 1000:.0f} ms vs "
-            f"{against_xlsx.baseline * 1000:.0f} ms",
-        },
-        {
-            "benchmark": "ODS render: 500-programme layout (in process)",
-            "baseline": "ODS render: 50-programme layout",
-            "ratio": growth.ratio,
-            "aim": "<= 10x (10x the data; linear growth)",
-            "notes": f"medians of 5 alternated runs: {growth.ours * 1000:.0f} ms vs {growth.baseline * 1000:.0f} ms",
-        },
+        row(
+            "report -o .ods: Met example (whole process)",
+            "python saving an empty one-sheet ODS with zipfile (the same library)",
+            report,
+            "<= 2x",
+        ),
+        row(
+            "report -o .ods: Met example (whole process)",
+            "report -o .xlsx: the same (whole process)",
+            against_xlsx,
+            "<= 1x (no dearer than the xlsx)",
+        ),
+        row(
+            "ODS render: 500-programme layout (in process)",
+            "ODS render: 50-programme layout",
+            growth,
+            "<= 10x (10x the data; linear growth)",
+        ),
     ]
 
 
 if __name__ == "__main__":
-    for row in run():
-        print(f"{row['benchmark']}: {row['ratio']:.2f}x (aim {row['aim']}; {row['notes']})")
+    main(run)

@@ -21,7 +21,8 @@ import random
 import tempfile
 from pathlib import Path
 
-from timing import alternate
+from inputs import write_lines
+from timing import alternate, main, row
 
 RUNS = int(os.environ.get("XLPLUGIN_BENCH_RUNS", "3"))
 
@@ -48,9 +49,7 @@ def _make_workbook(path: Path, target_bytes: int) -> Path:
 
 
 def _csv(path: Path, rows: int) -> Path:
-    lines = ["Stage,Count,Rate"] + [f'stage {i},"{i * 1000:,}",{i / 7:.4f}' for i in range(rows)]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+    return write_lines(path, ["Stage,Count,Rate"] + [f'stage {i},"{i * 1000:,}",{i / 7:.4f}' for i in range(rows)])
 
 
 def run() -> list[dict]:
@@ -72,57 +71,31 @@ def run() -> list[dict]:
             wb = load_workbook(big)
             wb.save(folder / "openpyxl.xlsx")
 
-        ratio, mine, theirs = alternate(ours, baseline, RUNS, warmup=False)  # the baseline is a minute a run
-        size = big.stat().st_size / 2**20
-        results.append(
-            {
-                "benchmark": f"refresh --table, 10-row table into a {size:.0f} MB workbook",
-                "baseline": "openpyxl load_workbook + save of the same file",
-                "ratio": ratio,
-                "aim": "<= 0.05x (>= 20x faster)",
-                "notes": f"ours {mine:.2f} s, openpyxl {theirs:.2f} s, median of {RUNS} alternated runs",
-            }
-        )
+        timed = alternate(ours, baseline, RUNS, warmup=False)  # the baseline is a minute a run
+        big_mb = big.stat().st_size / 2**20
+        benchmark = f"refresh --table, 10-row table into a {big_mb:.0f} MB workbook"
+        aim = "<= 0.05x (>= 20x faster)"
+        results.append(row(benchmark, "openpyxl load_workbook + save of the same file", timed, aim))
+
+        def into(book: Path, csv: Path):
+            return lambda: refresh_table(book, csv, "Figures", output=out, force=True)
 
         # growth with the table
         base_book = _make_workbook(folder / "small.xlsx", 2 * 2**20)
         csv_small = _csv(folder / "t1k.csv", 1_000)
         csv_large = _csv(folder / "t100k.csv", 100_000)
-        rows_ratio, t_large, t_small = alternate(
-            lambda: refresh_table(base_book, csv_large, "Figures", output=out, force=True),
-            lambda: refresh_table(base_book, csv_small, "Figures", output=out, force=True),
-            RUNS,
-        )
+        timed = alternate(into(base_book, csv_large), into(base_book, csv_small), RUNS)
         base_mb = base_book.stat().st_size / 2**20
-        results.append(
-            {
-                "benchmark": f"refresh time, 100,000-row table ({base_mb:.0f} MB workbook)",
-                "baseline": "the same with a 1,000-row table",
-                "ratio": rows_ratio,
-                "aim": "~linear in rows (<= 100x)",
-                "notes": f"{t_large:.2f} s vs {t_small:.3f} s",
-            }
-        )
+        benchmark = f"refresh time, 100,000-row table ({base_mb:.0f} MB workbook)"
+        results.append(row(benchmark, "the same with a 1,000-row table", timed, "~linear in rows (<= 100x)"))
         # growth with the rest of the workbook
-        size_ratio, t_big, t_base = alternate(
-            lambda: refresh_table(big, small_table, "Figures", output=out, force=True),
-            lambda: refresh_table(base_book, small_table, "Figures", output=out, force=True),
-            RUNS,
-        )
-        big_mb = big.stat().st_size / 2**20
-        results.append(
-            {
-                "benchmark": f"refresh time, {big_mb:.0f} MB workbook (10-row table)",
-                "baseline": f"the same table into a {base_mb:.0f} MB workbook",
-                "ratio": size_ratio,
-                "aim": f"<= {big_mb / base_mb:.0f}x (sub-linear in workbook size)",
-                "notes": f"{t_big:.2f} s vs {t_base:.3f} s; untouched entries are copied compressed, "
-                "but each is inflated once to check its size and CRC",
-            }
-        )
+        timed = alternate(into(big, small_table), into(base_book, small_table), RUNS)
+        benchmark = f"refresh time, {big_mb:.0f} MB workbook (10-row table)"
+        aim = f"<= {big_mb / base_mb:.0f}x (sub-linear in workbook size)"
+        notes = "untouched entries are copied compressed, but each is inflated once to check its size and CRC"
+        results.append(row(benchmark, f"the same table into a {base_mb:.0f} MB workbook", timed, aim, notes))
     return results
 
 
 if __name__ == "__main__":
-    for row in run():
-        print(row)
+    main(run)

@@ -9,7 +9,7 @@ paused during each timed call (as timeit does).
 
 from __future__ import annotations
 
-from timing import alternate
+from timing import alternate, main, row
 
 from xlplugin.excel.functions import UPTAKE_RATE
 
@@ -21,43 +21,25 @@ def _baseline(nums, dens):
     return [[x[0] / n[0]] for x, n in zip(nums, dens, strict=False)]
 
 
+def _by_one_cell(nums, one):
+    return [[x[0] / one[0][0]] for x in nums]
+
+
 def run() -> list[dict]:
     results = []
     floats = ([[float(i % 670)] for i in range(ROWS)], [[669.0] for _ in range(ROWS)])
     ints = ([[i % 670] for i in range(ROWS)], [[669] for _ in range(ROWS)])
-    for label, (nums, dens) in (("classic floats (62.0)", floats), ("Office.js ints (62)", ints)):
-        ratio, ours, base = alternate(UPTAKE_RATE, _baseline, REPEATS, nums, dens, pause_gc=True)
-        results.append(
-            {
-                "benchmark": f"UPTAKE_RATE, {ROWS:,}-row column vs column, {label}",
-                "baseline": "plain Python division over the same lists",
-                "ratio": ratio,
-                "aim": "<= 5x",
-                "notes": f"ours {ours / ROWS * 1e9:.0f} ns/element, baseline {base / ROWS * 1e9:.0f} ns/element",
-            }
-        )
-    nums = floats[0]
-    one = [[669.0]]
-    ratio, ours, base = alternate(
-        lambda a, b: UPTAKE_RATE(a, b),
-        lambda a, b: [[x[0] / b[0][0]] for x in a],
-        REPEATS,
-        nums,
-        one,
-        pause_gc=True,
-    )
-    results.append(
-        {
-            "benchmark": f"UPTAKE_RATE, {ROWS:,}-row column vs one cell",
-            "baseline": "plain Python division by the one cell",
-            "ratio": ratio,
-            "aim": "<= 5x",
-            "notes": f"ours {ours / ROWS * 1e9:.0f} ns/element, baseline {base / ROWS * 1e9:.0f} ns/element",
-        }
-    )
+    cases = [
+        (f"column vs column, {label}", "plain Python division over the same lists", _baseline, nums, dens)
+        for label, (nums, dens) in (("classic floats (62.0)", floats), ("Office.js ints (62)", ints))
+    ]
+    cases.append(("column vs one cell", "plain Python division by the one cell", _by_one_cell, floats[0], [[669.0]]))
+    for label, baseline, divide, nums, dens in cases:
+        timed = alternate(UPTAKE_RATE, divide, REPEATS, nums, dens, pause_gc=True)
+        notes = f"ours {timed.ours / ROWS * 1e9:.0f} ns/element, baseline {timed.baseline / ROWS * 1e9:.0f} ns/element"
+        results.append(row(f"UPTAKE_RATE, {ROWS:,}-row {label}", baseline, timed.ratio, "<= 5x", notes))
     return results
 
 
 if __name__ == "__main__":
-    for row in run():
-        print(f"{row['ratio']:.2f}x  (aim {row['aim']})  {row['benchmark']}: {row['notes']}")
+    main(run)

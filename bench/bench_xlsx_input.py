@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from timing import alternate
+from timing import alternate, main, row
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -73,32 +73,19 @@ def run() -> list[dict]:
         big = data[ROWS]
         table = read_workbook(big, "big.xlsx")
         assert len(table.rows) == ROWS and len(table.header) == 8, (len(table.rows), table.header)
-        ratio, ours, base = alternate(lambda: read_workbook(big, "big.xlsx"), lambda: _baseline(big), RUNS)
+        timed = alternate(lambda: read_workbook(big, "big.xlsx"), lambda: _baseline(big), RUNS)
+        benchmark = f"read_workbook, {ROWS:,} rows x 8 columns ({len(big) / 1e6:.1f} MB xlsx)"
         results.append(
-            {
-                "benchmark": f"read_workbook, {ROWS:,} rows x 8 columns ({len(big) / 1e6:.1f} MB xlsx)",
-                "baseline": "openpyxl read-only iter_rows(values_only=True) over the same sheet",
-                "ratio": ratio,
-                "aim": "<= 1.5x",
-                "notes": f"median of {RUNS} alternated runs: {ours * 1000:.0f} ms vs {base * 1000:.0f} ms",
-            }
+            row(benchmark, "openpyxl read-only iter_rows(values_only=True) over the same sheet", timed, "<= 1.5x")
         )
         half = data[ROWS // 2]
-        ratio, ours, base = alternate(
+        timed = alternate(
             lambda: read_workbook(big, "big.xlsx"), lambda: read_workbook(half, "half.xlsx"), RUNS, warmup=False
         )
-        results.append(
-            {
-                "benchmark": f"read_workbook, {ROWS:,} rows against {ROWS // 2:,} (doubling)",
-                "baseline": f"read_workbook of {ROWS // 2:,} rows x 8 columns",
-                "ratio": ratio,
-                "aim": "about 2x (linear)",
-                "notes": f"median of {RUNS} alternated runs: {ours * 1000:.0f} ms vs {base * 1000:.0f} ms",
-            }
-        )
+        benchmark = f"read_workbook, {ROWS:,} rows against {ROWS // 2:,} (doubling)"
+        results.append(row(benchmark, f"read_workbook of {ROWS // 2:,} rows x 8 columns", timed, "about 2x (linear)"))
     return results
 
 
 if __name__ == "__main__":
-    for row in run():
-        print(row)
+    main(run)

@@ -165,19 +165,22 @@ def zip_bomb(
     return target
 
 
+# the parts a billion laughs is put into, one workbook each (and into the first sheet's part)
+LAUGHS_IN = (
+    "[Content_Types].xml",
+    "_rels/.rels",
+    "xl/_rels/workbook.xml.rels",
+    "xl/workbook.xml",
+    "xl/styles.xml",
+    "docProps/app.xml",
+)
+
+
 def workbook_cases(base: Path, folder: Path) -> dict[str, Path]:
     """Every hostile workbook, built from `base` into `folder`, by name."""
     sheet = first_sheet(base)
     cases = {}
-    for part in [
-        "[Content_Types].xml",
-        "_rels/.rels",
-        "xl/_rels/workbook.xml.rels",
-        "xl/workbook.xml",
-        "xl/styles.xml",
-        "docProps/app.xml",
-        sheet,
-    ]:
+    for part in [*LAUGHS_IN, sheet]:
         slug = part.replace("/", "_").replace("[", "").replace("]", "")
         cases[f"billion laughs in {part}"] = billion_laughs(base, folder / f"laughs-{slug}.xlsx", part)
     cases["external entity (XXE)"] = external_entity(base, folder / "xxe.xlsx")

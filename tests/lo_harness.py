@@ -37,6 +37,7 @@ from pathlib import Path
 
 import pytest
 from defusedxml import ElementTree as SafeET
+from oracles import unavailable
 
 CSV_FILTER_ALL_SHEETS = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
 """Every sheet, raw values (token 9 false: full precision), text unquoted."""
@@ -91,10 +92,7 @@ def require_soffice() -> str:
     _check_marker()
     path = soffice_path()
     if path is None:
-        message = "LibreOffice (soffice) is not installed"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message + " and CI=true requires it", pytrace=False)
-        pytest.skip(message)
+        unavailable("LibreOffice (soffice) is not installed")
     return path
 
 
@@ -102,9 +100,7 @@ def require_pdftoppm() -> str:
     """As :func:`require_soffice`, for poppler's pdftoppm."""
     path = shutil.which("pdftoppm")
     if path is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("pdftoppm (poppler-utils) is not installed and CI=true requires it", pytrace=False)
-        pytest.skip("pdftoppm (poppler-utils) is not installed")
+        unavailable("pdftoppm (poppler-utils) is not installed")
     return path
 
 
@@ -251,44 +247,29 @@ def _read_text(path: Path) -> str:
     return path.read_text(encoding="utf-8-sig")
 
 
+#: One CSV field at a position: quoted (doubled quotes inside) or bare up to a comma or line end.
+_CSV_FIELD = re.compile(r'"((?:[^"]|"")*)"|([^,\r\n]*)')
+
+
 def _split_csv(text: str, *, keep_quoting: bool) -> list[list]:
     """RFC 4180 rows; with keep_quoting each field is (text, was_quoted)."""
     rows: list[list] = []
     row: list = []
-    field: list[str] = []
-    quoted = False
-    in_quotes = False
-    i = 0
-    n = len(text)
+    i, n = 0, len(text)
     while i < n:
-        ch = text[i]
-        if in_quotes:
-            if ch == '"':
-                if i + 1 < n and text[i + 1] == '"':
-                    field.append('"')
-                    i += 1
-                else:
-                    in_quotes = False
-            else:
-                field.append(ch)
-        elif ch == '"':
-            in_quotes = True
-            quoted = True
-        elif ch == ",":
-            row.append(("".join(field), quoted) if keep_quoting else "".join(field))
-            field, quoted = [], False
-        elif ch in "\r\n":
-            if ch == "\r" and i + 1 < n and text[i + 1] == "\n":
-                i += 1
-            row.append(("".join(field), quoted) if keep_quoting else "".join(field))
-            rows.append(row)
-            row, field, quoted = [], [], False
-        else:
-            field.append(ch)
-        i += 1
-    if field or row or quoted:
-        row.append(("".join(field), quoted) if keep_quoting else "".join(field))
+        m = _CSV_FIELD.match(text, i)
+        quoted = m.group(1) is not None
+        value = m.group(1).replace('""', '"') if quoted else m.group(2)
+        row.append((value, quoted) if keep_quoting else value)
+        i = m.end()
+        if i < n and text[i] == ",":
+            i += 1
+            if i < n:
+                continue
+            row.append(("", False) if keep_quoting else "")  # a comma ends the text: one more empty field
+        i += 2 if text.startswith("\r\n", i) else 1
         rows.append(row)
+        row = []
     return rows
 
 

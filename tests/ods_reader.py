@@ -8,25 +8,19 @@ way any ODF consumer would.
 
 from __future__ import annotations
 
-import re
+import copy
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from defusedxml import ElementTree as SafeET
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
-NS = {
-    "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
-    "table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
-    "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
-    "style": "urn:oasis:names:tc:opendocument:xmlns:style:1.0",
-    "draw": "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0",
-    "svg": "urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0",
-    "xlink": "http://www.w3.org/1999/xlink",
-    "dc": "http://purl.org/dc/elements/1.1/",
-    "meta": "urn:oasis:names:tc:opendocument:xmlns:meta:1.0",
-    "chart": "urn:oasis:names:tc:opendocument:xmlns:chart:1.0",
-}
+# ODF's own namespaces all read urn:oasis:names:tc:opendocument:xmlns:NAME:1.0
+_ODF = "urn:oasis:names:tc:opendocument:xmlns:{}:1.0"
+NS = {prefix: _ODF.format(name) for prefix, name in [("draw", "drawing"), ("svg", "svg-compatible")]}
+NS |= {name: _ODF.format(name) for name in ("office", "table", "text", "style", "meta", "chart")}
+NS |= {"xlink": "http://www.w3.org/1999/xlink", "dc": "http://purl.org/dc/elements/1.1/"}
 
 
 def q(name: str) -> str:
@@ -54,19 +48,17 @@ class OdsTable:
 
 
 def _paragraph_text(p) -> str:
-    """Text of one <text:p>, with spans, links and spacing elements, in document order."""
-    out = [p.text or ""]
-    for child in p:
-        if child.tag == q("text:s"):
-            out.append(" " * int(child.get(q("text:c"), "1")))
-        elif child.tag == q("text:tab"):
-            out.append("\t")
-        elif child.tag == q("text:line-break"):
-            out.append("\n")
-        else:
-            out.append(_paragraph_text(child))
-        out.append(child.tail or "")
-    return "".join(out)
+    """Text of one <text:p>, with spans, links and spacing elements, in document order: ElementTree's
+    itertext over a copy whose spacing elements are given the text they stand for. On purpose not the
+    package reader's recursion (xlplugin/accessibility/ods.py), so the two readings are independent."""
+    p = copy.deepcopy(p)
+    spacing = {q("text:tab"): "\t", q("text:line-break"): "\n"}
+    for element in p.iter():
+        if element.tag == q("text:s"):
+            element.text = " " * int(element.get(q("text:c"), "1"))
+        elif element.tag in spacing:
+            element.text = spacing[element.tag]
+    return "".join(p.itertext())
 
 
 def _cell(element) -> OdsCell:
@@ -143,22 +135,17 @@ class OdsBook:
         return SafeET.fromstring(self.parts[part])
 
 
-_ADDRESS = re.compile(r"^\$?(?:'((?:[^']|'')+)'|([^.'\s]+))\.\$?([A-Z]+)\$?(\d+)$")
-
-
-def _column_number(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
 def parse_cell_address(text: str) -> tuple[str, int, int]:
-    m = _ADDRESS.match(text)
-    if not m:
+    """``'Funnel chart'.$A$6`` -> (sheet, row, column), 1-based: the cell after the last dot read by
+    openpyxl's coordinate functions (not the package reader's regular expression)."""
+    sheet, dot, cell = text.rpartition(".")
+    if not dot or not sheet:
         raise ValueError(f"not an ODF cell address: {text!r}")
-    sheet = m.group(1).replace("''", "'") if m.group(1) is not None else m.group(2)
-    return sheet, int(m.group(4)), _column_number(m.group(3))
+    sheet = sheet.removeprefix("$")
+    if len(sheet) > 1 and sheet[0] == sheet[-1] == "'":
+        sheet = sheet[1:-1].replace("''", "'")
+    letters, row = coordinate_from_string(cell.replace("$", ""))
+    return sheet, row, column_index_from_string(letters)
 
 
 def parse_range_address(text: str) -> tuple[str, int, int, int, int]:

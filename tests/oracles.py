@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib
 import os
 from types import ModuleType
+from typing import NoReturn
 
 import pytest
 
@@ -20,3 +21,10 @@ def oracle(name: str) -> ModuleType:
         except ImportError as exc:
             pytest.fail(f"the test oracle {name} is not installed and CI=true requires it ({exc})", pytrace=False)
     return pytest.importorskip(name)
+
+
+def unavailable(message: str, requirement: str = " and CI=true requires it") -> NoReturn:
+    """A tool a test needs is missing: skip locally, fail under CI=true (`message` + `requirement`)."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(message + requirement, pytrace=False)
+    pytest.skip(message)

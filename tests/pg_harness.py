@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from oracles import unavailable
 
 
 def bindir() -> Path | None:
@@ -31,10 +32,10 @@ def bindir() -> Path | None:
 def require_postgres() -> Path:
     where = bindir()
     if where is None or shutil.which("psql") is None and not (where / "psql").exists():
-        message = "PostgreSQL (initdb, pg_ctl, psql) is not installed"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message + " and CI=true requires it (.ci/run installs postgresql)", pytrace=False)
-        pytest.skip(message)
+        unavailable(
+            "PostgreSQL (initdb, pg_ctl, psql) is not installed",
+            " and CI=true requires it (.ci/run installs postgresql)",
+        )
     return where
 
 

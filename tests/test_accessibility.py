@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import xlsxwriter
+from helpers import add_table
 
 from xlplugin.accessibility import checker as acc
 from xlplugin.core.errors import InputError
@@ -82,47 +83,24 @@ def build_good(path):
     contents = workbook.add_worksheet("Contents")
     contents.write_string("A1", "Contents", title)
     contents.write_string("A2", "Links to every sheet in this workbook.")
-    contents.add_table(
-        "A3:B6",
-        {
-            "name": "contents",
-            "autofilter": False,
-            "columns": [{"header": "Sheet"}, {"header": "What it shows"}],
-            "data": [["", "Notes on the figures"], ["", "Stages, counts and rates"], ["", "A bar chart of the funnel"]],
-        },
-    )
+    shown = [["", "Notes on the figures"], ["", "Stages, counts and rates"], ["", "A bar chart of the funnel"]]
+    add_table(contents, "A3:B6", "contents", ["Sheet", "What it shows"], shown, autofilter=False)
     for row, name in ((4, "Notes"), (5, "Funnel table"), (6, "Funnel chart")):
         contents.write_url(f"A{row}", f"internal:'{name}'!A1", string=name)
 
     notes = workbook.add_worksheet("Notes")
     notes.write_string("A1", "Notes", title)
     notes.write_string("A2", "Notes referred to in the tables.")
-    notes.add_table(
-        "A3:B4",
-        {
-            "name": "notes",
-            "autofilter": False,
-            "columns": [{"header": "Note number"}, {"header": "Note text"}],
-            "data": [["[note 1]", "Visits may repeat."]],
-        },
+    add_table(
+        notes, "A3:B4", "notes", ["Note number", "Note text"], [["[note 1]", "Visits may repeat."]], autofilter=False
     )
 
     funnel = workbook.add_worksheet("Funnel table")
     funnel.write_string("A1", "Funnel: people at each stage", title)
     funnel.write_string("A2", "Each rate divides a stage by the stage before it.")
     funnel.write_string("A3", "[c] means a count suppressed to protect privacy.")
-    funnel.add_table(
-        "A4:C7",
-        {
-            "name": "funnel",
-            "autofilter": False,
-            "columns": [
-                {"header": "Stage"},
-                {"header": "Count (people)", "format": count},
-                {"header": "Rate of base (%)", "format": rate},
-            ],
-        },
-    )
+    columns = ["Stage", {"header": "Count (people)", "format": count}, {"header": "Rate of base (%)", "format": rate}]
+    add_table(funnel, "A4:C7", "funnel", columns, autofilter=False)
     funnel.write_string("A5", "Identified")
     funnel.write_number("B5", 1000, count)
     funnel.write_string("C5", "[z]")
@@ -174,18 +152,14 @@ def build_bad(path):
     tables = workbook.add_worksheet("Data")
     tables.write_string("A1", "Data")
     tables.write_string("A2", "Figures in tables.")
-    tables.add_table(
-        "B5:E9", {"columns": [{"header": "Stage"}, {"header": "Count"}, {"header": "Rate"}, {"header": "Interval"}]}
-    )  # Table1, col B, filter
+    add_table(tables, "B5:E9", None, ["Stage", "Count", "Rate", "Interval"])  # Table1, col B, filter
     tables.write_row("B6", ["Identified", 1000, 0.5, "8.2% to 10.5%"])
     tables.write_number("C7", 669)
     tables.write_number("D7", 0.669, two_decimals)
     tables.write_row("B8", ["Interested", "1,000", "[c]"])  # number as text, shorthand without key
     tables.write_number("C6", 1000)
     tables.write_number("C5", 42)  # header cell overwritten by a number
-    tables.add_table(
-        "A12:B14", {"name": "with_blank_row", "autofilter": False, "columns": [{"header": "Stage"}, {"header": "Note"}]}
-    )
+    add_table(tables, "A12:B14", "with_blank_row", ["Stage", "Note"], autofilter=False)
     tables.write_row("A13", ["Visited", "x"])
     tables.activate()
 
@@ -197,14 +171,8 @@ def build_bad(path):
     notes = workbook.add_worksheet("Notes")
     notes.write_string("A1", "Notes")
     notes.write_string("A2", "Notes used above.")
-    notes.add_table(
-        "A3:B4",
-        {
-            "name": "notes",
-            "autofilter": False,
-            "columns": [{"header": "Note number"}, {"header": "Note text"}],
-            "data": [["[note 1]", "Never referred to."]],
-        },
+    add_table(
+        notes, "A3:B4", "notes", ["Note number", "Note text"], [["[note 1]", "Never referred to."]], autofilter=False
     )
 
     chart = workbook.add_chart({"type": "bar"})
@@ -303,18 +271,8 @@ def test_rate_format_rule(tmp_path):
     path = tmp_path / "rates.xlsx"
     workbook = xlsxwriter.Workbook(str(path))
     sheet = workbook.add_worksheet("Rates")
-    sheet.add_table(
-        "A3:B4",
-        {
-            "name": "rates",
-            "autofilter": False,
-            "columns": [
-                {"header": "Stage"},
-                {"header": "Rate (%)", "format": workbook.add_format({"num_format": "0.00%"})},
-            ],
-            "data": [["Visited", 0.669]],
-        },
-    )
+    rate = {"header": "Rate (%)", "format": workbook.add_format({"num_format": "0.00%"})}
+    add_table(sheet, "A3:B4", "rates", ["Stage", rate], [["Visited", 0.669]], autofilter=False)
     workbook.close()
     findings = acc.check_workbook(path, ["number_formats"])
     assert [f.message for f in findings] == ["the rate column 'Rate (%)' is formatted '0.00%', not 0.0%"]
@@ -324,15 +282,7 @@ def test_count_format_rule(tmp_path):
     path = tmp_path / "counts.xlsx"
     workbook = xlsxwriter.Workbook(str(path))
     sheet = workbook.add_worksheet("Counts")
-    sheet.add_table(
-        "A3:B4",
-        {
-            "name": "counts",
-            "autofilter": False,
-            "columns": [{"header": "Stage"}, {"header": "Count (people)"}],
-            "data": [["Visited", 669]],
-        },
-    )
+    add_table(sheet, "A3:B4", "counts", ["Stage", "Count (people)"], [["Visited", 669]], autofilter=False)
     workbook.close()
     findings = acc.check_workbook(path, ["number_formats"])
     assert [f.message for f in findings] == ["the count column 'Count (people)' is formatted 'General', not #,##0"]
@@ -382,15 +332,7 @@ def test_explained_blanks_are_allowed(tmp_path):
     workbook = xlsxwriter.Workbook(str(path))
     sheet = workbook.add_worksheet("Blanks")
     sheet.write_string("A3", "Blank cells mean the stage did not exist that year.")
-    sheet.add_table(
-        "A4:B6",
-        {
-            "name": "blanks",
-            "autofilter": False,
-            "columns": [{"header": "Stage"}, {"header": "Note"}],
-            "data": [["Visited", "x"], ["Interested"]],
-        },
-    )
+    add_table(sheet, "A4:B6", "blanks", ["Stage", "Note"], [["Visited", "x"], ["Interested"]], autofilter=False)
     workbook.close()
     assert acc.check_workbook(path, ["no_empty_cells"]) == []
 
@@ -435,25 +377,10 @@ def test_unit_column_exempts_headers_and_quoted_claims_stay_text(tmp_path):
     workbook = xlsxwriter.Workbook(str(path))
     count = workbook.add_format({"num_format": "#,##0"})
     sheet = workbook.add_worksheet("Data")
-    sheet.add_table(
-        "A3:C5",
-        {
-            "name": "data",
-            "autofilter": False,
-            "columns": [{"header": "stage"}, {"header": "count", "format": count}, {"header": "unit"}],
-            "data": [["Visited", 669, "people"], ["Follow-up", 156, "contacts"]],
-        },
-    )
+    rows = [["Visited", 669, "people"], ["Follow-up", 156, "contacts"]]
+    add_table(sheet, "A3:C5", "data", ["stage", {"header": "count", "format": count}, "unit"], rows, autofilter=False)
     claims = workbook.add_worksheet("Claims")
-    claims.add_table(
-        "A3:B5",
-        {
-            "name": "claims",
-            "autofilter": False,
-            "columns": [{"header": "Claim"}, {"header": "By"}],
-            "data": [["just over 6%", "LBC"], ["9%", "Met"]],
-        },
-    )
+    add_table(claims, "A3:B5", "claims", ["Claim", "By"], [["just over 6%", "LBC"], ["9%", "Met"]], autofilter=False)
     workbook.close()
     assert acc.check_workbook(path, ["units_in_headers", "numbers_as_numbers"]) == []
 

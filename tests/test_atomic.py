@@ -16,6 +16,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from helpers import write
 
 from xlplugin.cli import main
 from xlplugin.core.errors import InputError
@@ -40,9 +41,7 @@ def book(tmp_path) -> Path:
 
 @pytest.fixture
 def csv(tmp_path) -> Path:
-    path = tmp_path / "new.csv"
-    path.write_text(CSV, encoding="utf-8")
-    return path
+    return write(tmp_path / "new.csv", CSV)
 
 
 def _table_refresh(book: Path, csv: Path, *extra: str) -> int:
@@ -155,8 +154,7 @@ def test_unprivileged_user_keeps_a_shared_group(shared_folder):
 
 
 def test_report_force_keeps_0600(tmp_path):
-    source = tmp_path / "f.csv"
-    source.write_text(FUNNEL, encoding="utf-8")
+    source = write(tmp_path / "f.csv", FUNNEL)
     out = tmp_path / "r.xlsx"
     out.write_bytes(b"old")
     out.chmod(0o600)
@@ -167,8 +165,7 @@ def test_report_force_keeps_0600(tmp_path):
 
 @pytest.mark.parametrize("mask,mode", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
 def test_new_files_follow_the_umask(tmp_path, book, csv, mask, mode):
-    source = tmp_path / "f.csv"
-    source.write_text(FUNNEL, encoding="utf-8")
+    source = write(tmp_path / "f.csv", FUNNEL)
     old = os.umask(mask)
     try:
         assert _table_refresh(book, csv, "-o", str(tmp_path / "out.xlsx")) == 0
@@ -258,8 +255,7 @@ def test_new_file_is_created_exclusively(tmp_path):
 
 
 def test_report_without_force_refuses_an_existing_file(tmp_path, capsys):
-    source = tmp_path / "f.csv"
-    source.write_text(FUNNEL, encoding="utf-8")
+    source = write(tmp_path / "f.csv", FUNNEL)
     out = tmp_path / "r.xlsx"
     out.write_bytes(b"old")
     assert main(["report", str(source), "-o", str(out)]) == 2
@@ -376,8 +372,7 @@ def test_stale_temp_files_and_scratch_folders_are_removed(tmp_path, book, csv, m
     (scratch / "fresh.xlsx").write_bytes(b"x")
     os.utime(scratch, (hours_ago, hours_ago))
     monkeypatch.setattr(tempfile, "tempdir", str(temp_root))
-    report_csv = tmp_path / "f.csv"
-    report_csv.write_text(FUNNEL, encoding="utf-8")
+    report_csv = write(tmp_path / "f.csv", FUNNEL)
     report = tmp_path / "r.xlsx"
     assert main(["report", str(report_csv), "-o", str(report)]) == 0
     assert not old.exists() and fresh.exists() and unrelated.exists()
@@ -393,8 +388,7 @@ def test_refresh_makes_no_scratch_folder(monkeypatch, tmp_path):
     def forbidden(*args, **kwargs):
         raise AssertionError("a shared temp folder was used")
 
-    source = tmp_path / "f.csv"
-    source.write_text(FUNNEL, encoding="utf-8")
+    source = write(tmp_path / "f.csv", FUNNEL)
     report = tmp_path / "r.xlsx"
     assert main(["report", str(source), "-o", str(report)]) == 0
     monkeypatch.setattr(tempfile, "mkdtemp", forbidden)

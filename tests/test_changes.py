@@ -22,6 +22,11 @@ def _funnel(rows):
     )
 
 
+def _periods(counts: dict[str, dict[str, str]]):
+    """A funnel of periods from {period: {stage: count}}, each stage's base the stage above it."""
+    return _funnel([(period, stage, count, "") for period, stages in counts.items() for stage, count in stages.items()])
+
+
 WYP = [
     ("2016", "Right-to-ask applications", "68", ""),
     ("2016", "Disclosures", "21", ""),
@@ -45,15 +50,12 @@ def test_west_yorkshire_change_matches_statsmodels_and_says_no_clear_change():
 
 
 def test_previous_and_first_changes_for_three_periods():
-    rows = [
-        ("2019", "Referred", "1000", ""),
-        ("2019", "Adopted", "100", ""),
-        ("2020", "Referred", "1000", ""),
-        ("2020", "Adopted", "150", ""),
-        ("2021", "Referred", "1000", ""),
-        ("2021", "Adopted", "90", ""),
-    ]
-    changes = period_changes(list(_funnel(rows).programmes))
+    periods = {
+        "2019": {"Referred": "1000", "Adopted": "100"},
+        "2020": {"Referred": "1000", "Adopted": "150"},
+        "2021": {"Referred": "1000", "Adopted": "90"},
+    }
+    changes = period_changes(list(_periods(periods).programmes))
     assert [(c.start, c.end, c.against) for c in changes] == [
         ("2019", "2020", "previous"),
         ("2020", "2021", "previous"),
@@ -74,14 +76,11 @@ def test_change_words():
 
 
 def test_no_change_for_suppressed_or_missing_stage():
-    rows = [
-        ("2019", "Referred", "1000", ""),
-        ("2019", "Adopted", "<5", ""),
-        ("2020", "Referred", "1000", ""),
-        ("2020", "Adopted", "150", ""),
-        ("2020", "Left", "20", ""),
-    ]
-    assert period_changes(list(_funnel(rows).programmes)) == []
+    periods = {
+        "2019": {"Referred": "1000", "Adopted": "<5"},
+        "2020": {"Referred": "1000", "Adopted": "150", "Left": "20"},
+    }
+    assert period_changes(list(_periods(periods).programmes)) == []
 
 
 def test_change_claims_take_periods_in_time_order():

@@ -347,31 +347,33 @@ def _claims_rows(xlsx: Path) -> dict[str, tuple]:
     return {r[0]: r for r in rows[header + 1 :]}
 
 
-def test_the_report_claims_table_gives_rounded_and_pinned_claims_their_verdicts(tmp_path):
+def _report_claims(spec: Path, text: str) -> dict[str, tuple]:
+    """The Claims table's rows of the report built from the spec `text` (written at `spec`)."""
     from xlplugin.report import build_report
 
+    spec.write_text(text, encoding="utf-8")
+    return _claims_rows(build_report(spec, spec.with_suffix(".xlsx")))
+
+
+def test_the_report_claims_table_gives_rounded_and_pinned_claims_their_verdicts(tmp_path):
     for name in ("restart.csv", "two-years.csv"):
         (tmp_path / name).write_bytes((DATA / name).read_bytes())
-    (tmp_path / "restart.toml").write_text(
+    rows = _report_claims(
+        tmp_path / "restart.toml",
         'title = "Restart"\ndata = "restart.csv"\n'
         '[[claims]]\ntext = "less than a fifth"\nby = "DWP"\nnumerator = "Job outcome"\ndenominator = "Started"\n'
         '[[claims]]\ntext = "85%"\nby = "DWP"\n',
-        encoding="utf-8",
     )
-    build_report(tmp_path / "restart.toml", tmp_path / "restart.xlsx")
-    rows = _claims_rows(tmp_path / "restart.xlsx")
     assert rows["less than a fifth"][5] == "Reproduced"
     assert "84,000 of 450,000 started (18.5% to 18.8%)" in rows["less than a fifth"][3]
     assert rows["85%"][5] == "Reproduced"
-    (tmp_path / "years.toml").write_text(
+    rows = _report_claims(
+        tmp_path / "years.toml",
         'title = "Searches"\ndata = "two-years.csv"\n'
         '[[claims]]\ntext = "23% the year before"\nby = "Home Office"\nprogramme = "2019"\n'
         '[[claims]]\ntext = "23%"\nby = "Home Office"\n'
         '[[claims]]\ntext = "rose by 20%"\nby = "Home Office"\nfrom = "2019"\nto = "2020"\n',
-        encoding="utf-8",
     )
-    build_report(tmp_path / "years.toml", tmp_path / "years.xlsx")
-    rows = _claims_rows(tmp_path / "years.xlsx")
     assert rows["23% the year before"][5].startswith("Not reproduced: nearest, 250 of 1,000 searches is 25.0%")
     assert rows["23%"][5] == "Reproduced in 2020"
     assert rows["rose by 20%"][5] == "Reproduced from 2019 to 2020"  # arrests 250 -> 300

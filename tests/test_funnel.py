@@ -1,6 +1,7 @@
 """The funnel model and published counts: parsing, nesting and validation."""
 
 import pytest
+from helpers import met_funnel
 
 from xlplugin.core.counts import Count, parse_count, parse_rounding, parse_suppressed_range, rounded_interval
 from xlplugin.core.errors import InputError
@@ -9,16 +10,7 @@ from xlplugin.core.funnel import build_funnel
 
 
 def met():
-    return build_funnel(
-        [
-            R("Identified for a visit", "1000", line=2),
-            R("Visited", "669", "Identified for a visit", line=3),
-            R("Follow-up engagements", "156", "Visited", "contacts", line=4),
-            R("Interested in diversion", "62", "Visited", line=5),
-            R("Contacted police about diversion", "20", "none", line=6),
-        ],
-        source="met.csv",
-    )
+    return met_funnel(source="met.csv")
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from udf_helpers import raising, walk
+from udf_helpers import FIRST_EIGHT, raising, walk
 
 from xlplugin import cli
 from xlplugin.core import intervals
@@ -391,17 +391,7 @@ def test_claim_text_on_random_funnels_parses_and_explains_or_raises_claim_error(
 # --------------------------------------------------------------------------------------------
 # Excel functions on hostile values
 
-UDFS = [
-    udfs.UPTAKE_RATE,
-    udfs.UPTAKE_CI,
-    udfs.UPTAKE_FUNNEL,
-    udfs.UPTAKE_CLAIM,
-    udfs.UPTAKE_EXPLAIN,
-    udfs.UPTAKE_BOUNDS,
-    udfs.UPTAKE_COMPARE,
-    udfs.UPTAKE_LIMITS,
-    udfs.UPTAKE_CASES,
-]
+UDFS = [*FIRST_EIGHT, udfs.UPTAKE_CASES]
 ERRORS = {"#DIV/0!", "#NUM!", "#VALUE!", "#N/A"}
 hostile_scalars = st.one_of(
     st.sampled_from(HOSTILE_TEXT + COUNT_TEXT + ["wilson", "exact", "normal", "0.95", "1", "0", "-0.5", "95%"]),

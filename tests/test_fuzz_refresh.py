@@ -7,7 +7,6 @@ sample of the written ones must open in LibreOffice whenever the mutated input d
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import random
 import shutil
@@ -17,20 +16,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from helpers import fuzz_module, rezip
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "data" / "xlsx"
 
 
-def _load_target():
-    spec = importlib.util.spec_from_file_location("fuzz_refresh", ROOT / "fuzz" / "fuzz_refresh.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["fuzz_refresh"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-fuzz = _load_target()
+fuzz = fuzz_module("fuzz_refresh")
 
 
 @pytest.mark.slow  # tens of seconds: run by `make test`, not by `make check`
@@ -127,16 +119,6 @@ def _cli(*args) -> subprocess.CompletedProcess:
     )
 
 
-def _rewrite(source: Path, target: Path, edit) -> Path:
-    """A copy of `source` whose entries pass through `edit(name, data) -> bytes | None` (None drops it)."""
-    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            data = edit(info.filename, zin.read(info))
-            if data is not None:
-                zout.writestr(info, data)
-    return target
-
-
 def _prevent_report(tmp_path: Path) -> tuple[Path, Path]:
     csv = ROOT / "tests" / "data" / "examples" / "prevent-channel.csv"
     report = tmp_path / "report.xlsx"
@@ -154,7 +136,7 @@ def _assert_refused_unchanged(result: subprocess.CompletedProcess, book: Path, b
 
 def test_report_missing_a_sheet_part_is_refused_not_a_crash(tmp_path):
     report, csv = _prevent_report(tmp_path)
-    damaged = _rewrite(
+    damaged = rezip(
         report, tmp_path / "damaged.xlsx", lambda name, data: None if name == "xl/worksheets/sheet2.xml" else data
     )
     before = damaged.read_bytes()
@@ -168,7 +150,7 @@ def test_row_with_a_bad_r_attribute_is_refused_not_a_crash(tmp_path, bad):
             return data.replace(b'<row r="2"', f'<row r="{bad}"'.encode(), 1)
         return data
 
-    book = _rewrite(CORPUS / "calamine__table-multiple.xlsx", tmp_path / "book.xlsx", edit)
+    book = rezip(CORPUS / "calamine__table-multiple.xlsx", tmp_path / "book.xlsx", edit)
     before = book.read_bytes()
     (tmp_path / "t.csv").write_text("Item,Qty,Price\na,1,2\nb,3,4\n", encoding="utf-8")
     _assert_refused_unchanged(_cli("refresh", book, tmp_path / "t.csv", "--table", "Inventory"), book, before)
@@ -184,7 +166,7 @@ def test_report_cell_with_a_bad_reference_is_refused_not_a_crash(tmp_path):
             return re.sub(rb'<c r="([A-Z]+)(1[0-9])"', rb'<c r="\1\2x"', data, count=1)
         return data
 
-    damaged = _rewrite(report, tmp_path / "damaged.xlsx", edit)
+    damaged = rezip(report, tmp_path / "damaged.xlsx", edit)
     before = damaged.read_bytes()
     _assert_refused_unchanged(_cli("refresh", damaged, csv), damaged, before)
 
@@ -196,7 +178,7 @@ def test_other_table_with_a_bad_ref_is_refused_not_a_crash(tmp_path, bad):
             return data.replace(b'ref="A7:B11"', f'ref="{bad}"'.encode())
         return data
 
-    book = _rewrite(CORPUS / "calamine__table-multiple.xlsx", tmp_path / "book.xlsx", edit)
+    book = rezip(CORPUS / "calamine__table-multiple.xlsx", tmp_path / "book.xlsx", edit)
     before = book.read_bytes()
     (tmp_path / "t.csv").write_text("Name,Sales\na,1\nb,2\n", encoding="utf-8")
     _assert_refused_unchanged(_cli("refresh", book, tmp_path / "t.csv", "--table", "Sales_Alice"), book, before)

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import fuzz_module
 
 from xlplugin.core.counts import parse_count, percentage_interval
 from xlplugin.core.errors import InputError
@@ -126,31 +127,15 @@ def test_layout_override_and_programme_column(tmp_path):
 # --------------------------------------------------------------------------------------------
 # FOI suppression wording
 
-FORMS = [
-    ("1-4", 1, 4),
-    ("0-4", 0, 4),
-    ("fewer than 5", 0, 4),
-    ("less than 5", 0, 4),
-    ("under 5", 0, 4),
-    ("<5", 0, 4),
-    ("<=5", 0, 5),
-    ("≤5", 0, 5),
-    ("5 or fewer", 0, 5),
-    ("up to 5", 0, 5),
-    ("-", 0, None),
-    ("..", 0, None),
-    ("*", 0, 4),
-    ("[c]", 0, 4),
-    ("c", 0, 4),
-    ("~", 0, 4),
-    ("[x]", 0, None),
-    ("[z]", 0, None),
-    ("x", 0, None),
-    ("z", 0, None),
-    ("low", 0, 4),
-    ("redacted", 0, 4),
-    ("Fewer than 10", 0, 9),
-]
+# by the interval each wording stands for
+FORMS_BY_INTERVAL = {
+    (1, 4): ["1-4"],
+    (0, 4): ["0-4", "fewer than 5", "less than 5", "under 5", "<5", "*", "[c]", "c", "~", "low", "redacted"],
+    (0, 5): ["<=5", "≤5", "5 or fewer", "up to 5"],
+    (0, 9): ["Fewer than 10"],
+    (0, None): ["-", "..", "[x]", "[z]", "x", "z"],
+}
+FORMS = [(text, low, high) for (low, high), texts in FORMS_BY_INTERVAL.items() for text in texts]
 
 
 @pytest.mark.parametrize("text, low, high", FORMS, ids=[f[0] for f in FORMS])
@@ -403,12 +388,7 @@ def test_load_hands_on_bytes_digest_and_table():
 
 
 def test_hostile_workbooks_as_input_are_refused_before_openpyxl(tmp_path, monkeypatch):
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("bombs", ROOT / "fuzz" / "bombs.py")
-    bombs = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("bombs", bombs)
-    spec.loader.exec_module(bombs)
+    bombs = fuzz_module("bombs")
     base = tmp_path / "base.xlsx"
     base.write_bytes(MET_BOOK.read_bytes())
     parts = ["[Content_Types].xml", "_rels/.rels", "xl/_rels/workbook.xml.rels", "xl/workbook.xml", "xl/styles.xml"]
@@ -448,12 +428,7 @@ def test_hostile_workbooks_as_input_are_refused_before_openpyxl(tmp_path, monkey
 
 @pytest.mark.slow  # tens of seconds: run by `make test`, not by `make check`
 def test_hostile_workbook_through_rates_under_a_memory_limit(tmp_path):
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("bombs", ROOT / "fuzz" / "bombs.py")
-    bombs = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("bombs", bombs)
-    spec.loader.exec_module(bombs)
+    bombs = fuzz_module("bombs")
     base = tmp_path / "base.xlsx"
     base.write_bytes(MET_BOOK.read_bytes())
     for path, word in (

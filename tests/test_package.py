@@ -10,6 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from helpers import zip_entries
 
 from xlplugin.core.errors import InputError
 from xlplugin.ooxml.package import (
@@ -30,11 +31,6 @@ from xlplugin.ooxml.package import (
 
 DATA = Path(__file__).parent / "data" / "xlsx"
 SMALL = DATA / "calamine__table-multiple.xlsx"
-
-
-def _entries(path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as zf:
-        return {i.filename: zf.read(i) for i in zf.infolist()}
 
 
 def _rezip(
@@ -153,7 +149,7 @@ def test_billion_laughs_is_refused_before_expansion(tmp_path):
     with pytest.raises(InputError) as err:
         refresh_table(path, csv, "Data")
     assert "DTD" in str(err.value) or "entit" in str(err.value).lower()
-    assert _entries(path)["xl/workbook.xml"] == laughs  # nothing written
+    assert zip_entries(path)["xl/workbook.xml"] == laughs  # nothing written
 
 
 def test_scan_refuses_entities():
@@ -253,7 +249,7 @@ def test_stored_entries_and_data_descriptors_survive(tmp_path):
         out = tmp_path / ("out-" + path.name)
         with open_package(path) as package:
             write_package(package, out, {"xl/new.xml": b"<x/>"})
-        assert {k: v for k, v in _entries(out).items() if k != "xl/new.xml"} == _entries(path)
+        assert {k: v for k, v in zip_entries(out).items() if k != "xl/new.xml"} == zip_entries(path)
 
 
 def test_backup_keeps_previous_file(tmp_path):
@@ -264,7 +260,7 @@ def test_backup_keeps_previous_file(tmp_path):
         write_package(package, book, {"docProps/extra.xml": b"<x/>"}, backup=True)
     assert backup_path(book).name == "book.bak.xlsx"
     assert backup_path(book).read_bytes() == before
-    assert "docProps/extra.xml" in _entries(book)
+    assert "docProps/extra.xml" in zip_entries(book)
 
 
 @pytest.mark.parametrize("step", ["tempfile", "copy-part", "write-part", "flush", "backup", "replace"])

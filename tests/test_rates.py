@@ -4,7 +4,11 @@ Interval reference values are statsmodels' `proportion_confint(method="wilson")`
 from the shared oracle table (tests/data/oracles/binomial_ci.csv).
 """
 
+import json
+from pathlib import Path
+
 import pytest
+from helpers import met_funnel
 
 from xlplugin.core.counts import Count
 from xlplugin.core.funnel import StageRecord as R
@@ -16,15 +20,7 @@ TOL = 1e-9
 
 
 def met_programme():
-    return build_funnel(
-        [
-            R("Identified for a visit", "1000", line=2),
-            R("Visited", "669", "Identified for a visit", line=3),
-            R("Follow-up engagements", "156", "Visited", "contacts", line=4),
-            R("Interested in diversion", "62", "Visited", line=5),
-            R("Contacted police about diversion", "20", "none", line=6),
-        ]
-    ).programmes[0]
+    return met_funnel().programmes[0]
 
 
 def by_stage():
@@ -62,23 +58,15 @@ def test_met_flags_contacts_and_outside():
 
 
 def test_json_keys_are_the_documented_interface():
-    keys = set(by_stage()["Visited"].as_json())
-    assert keys == {
-        "stage",
-        "count",
-        "count_low",
-        "count_high",
-        "base",
-        "unit",
-        "rate",
-        "rate_low",
-        "rate_high",
-        "ci_lower",
-        "ci_upper",
-        "rate_of_first",
-        "drop_off",
-        "flags",
-    }
+    """A stage's JSON is the README's `rates --json` example: the same keys, in order, and figures."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    example = readme.split("`xlplugin rates --json`:", 1)[1].split("```json", 1)[1].split("```", 1)[0]
+    documented = json.loads(example)["programmes"][0]["stages"][0]
+    got = by_stage()["Visited"].as_json()
+    assert list(got) == list(documented)
+    assert (got["unit"], documented["unit"]) == ("not stated", "people")  # the README's CSV states units
+    del got["unit"], documented["unit"]
+    assert got == {k: pytest.approx(v, abs=5e-5) if isinstance(v, float) else v for k, v in documented.items()}
 
 
 def test_suppressed_count_gives_range_and_envelope():

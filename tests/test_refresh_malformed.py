@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from helpers import rezip
 
 from xlplugin.core.errors import InputError
 from xlplugin.ooxml.cells import parse_cell, read_cell, read_range, read_row
@@ -32,18 +33,20 @@ Interested in diversion,62,Visited,people
 """
 
 
-def rezip(source: Path, target: Path, edit) -> Path:
-    """A copy of `source` with each entry passed through `edit(name, data)` (None drops it)."""
-    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            data = edit(info.filename, zin.read(info))
-            if data is not None:
-                zout.writestr(info, data)
-    return target
-
-
 def in_part(part: str, change):
     return lambda name, data: change(data) if name == part else data
+
+
+def without(part: str):
+    """An edit for rezip that leaves the entry `part` out."""
+    return lambda name, data: None if name == part else data
+
+
+def refused_refresh(tmp_path: Path, report, edit) -> MalformedPart:
+    """Refreshing the report once its entries have passed through `edit` (see rezip): the refusal."""
+    made, csv = report
+    book = rezip(made, tmp_path / "book.xlsx", edit)
+    return refused(lambda: refresh_workbook(book, csv), book)
 
 
 def refused(call, book: Path) -> MalformedPart:
@@ -67,6 +70,11 @@ def report(tmp_path) -> tuple[Path, Path]:
     out = tmp_path / "made.xlsx"
     build_report(csv, out)
     return out, csv
+
+
+def _tables_with(tmp_path: Path, part: str, old: bytes, new: bytes) -> Path:
+    """The TABLES workbook with the first `old` in `part` replaced by `new`."""
+    return rezip(TABLES, tmp_path / "book.xlsx", in_part(part, lambda d: d.replace(old, new, 1)))
 
 
 @pytest.fixture
@@ -131,22 +139,14 @@ def test_row_numbers_outside_the_sheet_are_malformed(text):
 @pytest.mark.parametrize("bad", ["", "x", "1.5", "0", "\u00b2"])
 def test_table_refresh_refuses_a_row_with_a_bad_number(tmp_path, table_csv, bad):
     """Fuzz finding: int() of <row r> crashed `refresh --table` (ValueError, exit 1)."""
-    book = rezip(
-        TABLES,
-        tmp_path / "book.xlsx",
-        in_part("xl/worksheets/sheet1.xml", lambda d: d.replace(b'<row r="2"', f'<row r="{bad}"'.encode(), 1)),
-    )
+    book = _tables_with(tmp_path, "xl/worksheets/sheet1.xml", b'<row r="2"', f'<row r="{bad}"'.encode())
     error = refused(lambda: refresh_table(book, table_csv, "Inventory"), book)
     assert "xl/worksheets/sheet1.xml (sheet 'Sheet1') has a row numbered" in str(error)
 
 
 @pytest.mark.parametrize("bad", ["A-1", "B2x", "XFE2", ""])
 def test_table_refresh_refuses_a_cell_with_a_bad_reference(tmp_path, table_csv, bad):
-    book = rezip(
-        TABLES,
-        tmp_path / "book.xlsx",
-        in_part("xl/worksheets/sheet1.xml", lambda d: d.replace(b'<c r="B2"', f'<c r="{bad}"'.encode(), 1)),
-    )
+    book = _tables_with(tmp_path, "xl/worksheets/sheet1.xml", b'<c r="B2"', f'<c r="{bad}"'.encode())
     if bad == "":
         # r="" is read as "the next column" (as for a cell without r): B, so the refresh goes ahead
         refresh_table(book, table_csv, "Inventory")
@@ -157,22 +157,14 @@ def test_table_refresh_refuses_a_cell_with_a_bad_reference(tmp_path, table_csv, 
 
 @pytest.mark.parametrize("ref", ["", "A1:C", "A0:C5", "Sheet1!A1:C5"])
 def test_table_refresh_refuses_a_table_whose_ref_is_not_a_range(tmp_path, table_csv, ref):
-    book = rezip(
-        TABLES,
-        tmp_path / "book.xlsx",
-        in_part("xl/tables/table1.xml", lambda d: d.replace(b' ref="A1:C5"', f' ref="{ref}"'.encode(), 1)),
-    )
+    book = _tables_with(tmp_path, "xl/tables/table1.xml", b' ref="A1:C5"', f' ref="{ref}"'.encode())
     error = refused(lambda: refresh_table(book, table_csv, "Inventory"), book)
     assert f"xl/tables/table1.xml has a ref {ref!r} that is not a cell range" in str(error)
 
 
 def test_a_damaged_table_elsewhere_does_not_stop_a_new_table(tmp_path, table_csv):
     """Damage refresh does not read is left alone: a new sheet is still added."""
-    book = rezip(
-        TABLES,
-        tmp_path / "book.xlsx",
-        in_part("xl/tables/table2.xml", lambda d: d.replace(b' ref="A1:B5"', b' ref="nowhere"', 1)),
-    )
+    book = _tables_with(tmp_path, "xl/tables/table2.xml", b' ref="A1:B5"', b' ref="nowhere"')
     refresh_table(book, table_csv, "NewTable")
     with zipfile.ZipFile(book) as zf:
         assert b'name="NewTable"' in zf.read("xl/workbook.xml")
@@ -210,10 +202,8 @@ def test_a_utf16_part_is_refused(tmp_path, table_csv):
 
 def test_report_missing_an_owned_sheet_part_is_refused_naming_it(tmp_path, report):
     """Fuzz finding: a missing worksheet part reached Package.rels(None) (AttributeError, exit 1)."""
-    made, csv = report
-    missing = sheet_parts(made)[1]
-    book = rezip(made, tmp_path / "book.xlsx", lambda name, data: None if name == missing else data)
-    error = refused(lambda: refresh_workbook(book, csv), book)
+    missing = sheet_parts(report[0])[1]
+    error = refused_refresh(tmp_path, report, without(missing))
     assert f"{missing} is missing (named by xl/_rels/workbook.xml.rels)" in str(error)
     assert error.part == missing
 
@@ -266,20 +256,13 @@ def test_report_cell_with_a_bad_reference_is_refused(tmp_path, report, bad):
 
 
 def test_report_with_a_bad_number_format_id_is_refused(tmp_path, report):
-    made, csv = report
-    book = rezip(
-        made,
-        tmp_path / "book.xlsx",
-        in_part("xl/styles.xml", lambda d: re.sub(rb'(<numFmt [^>]*numFmtId=")\d+', rb"\1x", d, count=1)),
-    )
-    error = refused(lambda: refresh_workbook(book, csv), book)
+    bad_id = in_part("xl/styles.xml", lambda d: re.sub(rb'(<numFmt [^>]*numFmtId=")\d+', rb"\1x", d, count=1))
+    error = refused_refresh(tmp_path, report, bad_id)
     assert "xl/styles.xml has a numFmtId 'x', which is not a whole number" in str(error)
 
 
 def test_report_without_a_styles_part_is_refused(tmp_path, report):
-    made, csv = report
-    book = rezip(made, tmp_path / "book.xlsx", lambda name, data: None if name == "xl/styles.xml" else data)
-    error = refused(lambda: refresh_workbook(book, csv), book)
+    error = refused_refresh(tmp_path, report, without("xl/styles.xml"))
     assert "xl/styles.xml is missing (named by xl/_rels/workbook.xml.rels)" in str(error)
 
 
@@ -312,7 +295,7 @@ def test_report_recording_an_unusable_confidence_is_refused(tmp_path, report, js
 def test_cli_refusal_is_exit_2_with_the_message(tmp_path, report):
     made, csv = report
     missing = sheet_parts(made)[1]
-    book = rezip(made, tmp_path / "book.xlsx", lambda name, data: None if name == missing else data)
+    book = rezip(made, tmp_path / "book.xlsx", without(missing))
     result = subprocess.run(
         [sys.executable, "-m", "xlplugin.cli", "refresh", str(book), str(csv)],
         capture_output=True,
@@ -352,9 +335,7 @@ def test_report_cell_showing_a_shared_string_that_is_not_there_is_refused(tmp_pa
 
 
 def test_report_missing_its_shared_strings_is_refused_naming_them(tmp_path, report):
-    made, csv = report
-    book = rezip(made, tmp_path / "book.xlsx", lambda name, data: None if name == "xl/sharedStrings.xml" else data)
-    error = refused(lambda: refresh_workbook(book, csv), book)
+    error = refused_refresh(tmp_path, report, without("xl/sharedStrings.xml"))
     assert "xl/sharedStrings.xml is missing (named by xl/_rels/workbook.xml.rels)" in str(error)
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import lo_harness
 import pytest
 import xlsxwriter
+from helpers import add_table
 
 from xlplugin.cli import main
 from xlplugin.refresh.references import referenced_columns, unescape
@@ -32,14 +33,7 @@ def _quoted(sheet: str) -> str:
 def _book(path: Path, sheet: str, *, structured: bool = False) -> Path:
     wb = xlsxwriter.Workbook(str(path))
     ws = wb.add_worksheet(sheet)
-    ws.add_table(
-        "A1:B4",
-        {
-            "name": "Exp",
-            "columns": [{"header": "Item"}, {"header": "Amount"}],
-            "data": [["a", 10], ["b", 20], ["c", 30]],
-        },
-    )
+    add_table(ws, "A1:B4", "Exp", ["Item", "Amount"], [["a", 10], ["b", 20], ["c", 30]])
     wb.define_name("Amounts", f"={_quoted(sheet)}!$B$2:$B$4")
     ws.write_formula("D1", "=SUM(Amounts)", None, 60)
     if structured:

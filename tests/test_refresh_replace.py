@@ -9,18 +9,15 @@ from pathlib import Path
 import lo_harness
 import pytest
 import xlsxwriter
+from helpers import add_table, zip_entries
 
 from xlplugin.core.errors import InputError
 from xlplugin.ooxml.book import open_book
 from xlplugin.ooxml.package import open_package
+from xlplugin.ooxml.schema import CHILD_ORDER
 from xlplugin.refresh import refresh_table
 
 DATA = Path(__file__).parent / "data" / "xlsx"
-
-
-def _entries(path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as zf:
-        return {i.filename: zf.read(i) for i in zf.infolist()}
 
 
 @pytest.fixture
@@ -29,14 +26,7 @@ def charted(tmp_path) -> Path:
     path = tmp_path / "charted.xlsx"
     wb = xlsxwriter.Workbook(str(path))
     ws = wb.add_worksheet("Data")
-    ws.add_table(
-        "A1:B4",
-        {
-            "name": "Sales",
-            "columns": [{"header": "Region"}, {"header": "Amount"}],
-            "data": [["North", 10], ["South", 20], ["East", 30]],
-        },
-    )
+    add_table(ws, "A1:B4", "Sales", ["Region", "Amount"], [["North", 10], ["South", 20], ["East", 30]])
     ws.write_formula("D1", "=SUM(Sales[Amount])", None, 60)
     ws.write_string("F10", "user note")
     chart = wb.add_chart({"type": "bar"})
@@ -59,7 +49,7 @@ def _csv(tmp_path, text, name="new.csv") -> Path:
 def test_longer_table_updates_ref_names_chart_and_caches(tmp_path, charted):
     csv = _csv(tmp_path, 'Region,Amount\nNorth,1\nSouth,2\nEast,3\nWest,4\nCentre,"1,500"\n')
     out = refresh_table(charted, csv, "sales", output=tmp_path / "out.xlsx")  # name matched case-insensitively
-    before, after = _entries(charted), _entries(out)
+    before, after = zip_entries(charted), zip_entries(out)
     table = after["xl/tables/table1.xml"].decode()
     assert 'ref="A1:B6"' in table and '<autoFilter ref="A1:B6"/>' in table
     workbook = after["xl/workbook.xml"].decode()
@@ -88,7 +78,7 @@ def test_longer_table_updates_ref_names_chart_and_caches(tmp_path, charted):
 def test_shorter_table_clears_old_rows(tmp_path, charted):
     csv = _csv(tmp_path, "Region,Amount\nOnly,7\n")
     out = refresh_table(charted, csv, "Sales", output=tmp_path / "out.xlsx")
-    after = _entries(out)
+    after = zip_entries(out)
     sheet = after["xl/worksheets/sheet1.xml"].decode()
     assert 'ref="A1:B2"' in after["xl/tables/table1.xml"].decode()
     assert not re.search(r'<c r="[AB][34]"', sheet)
@@ -103,7 +93,7 @@ def test_resize_over_user_cells_is_refused_unless_forced(tmp_path, charted):
     assert "D1" in str(err.value) and "F10" in str(err.value) and "--force" in str(err.value)
     assert charted.read_bytes() == before
     out = refresh_table(charted, csv, "Sales", force=True, output=tmp_path / "forced.xlsx")
-    assert 'ref="A1:F13"' in _entries(out)["xl/tables/table1.xml"].decode()
+    assert 'ref="A1:F13"' in zip_entries(out)["xl/tables/table1.xml"].decode()
 
 
 def test_table_on_another_sheet_and_names_taken(tmp_path, charted):
@@ -154,7 +144,7 @@ def test_lock_file_refused_and_backup_kept(tmp_path, charted):
 def test_header_escaping_and_column_names(tmp_path, charted):
     csv = _csv(tmp_path, 'Region,"Amount\n(GBP)",_x0041_\nA,1,2\n')
     out = refresh_table(charted, csv, "Sales", force=True, output=tmp_path / "out.xlsx")
-    table = _entries(out)["xl/tables/table1.xml"].decode()
+    table = zip_entries(out)["xl/tables/table1.xml"].decode()
     assert 'name="Amount_x000a_(GBP)"' in table
     assert 'name="_x005F_x0041_"' in table
 
@@ -163,7 +153,7 @@ def test_calc_chain_dropped_when_table_replaced(tmp_path):
     source = DATA / "poi__ConditionalFormattingSamples.xlsx"
     csv = _csv(tmp_path, "Book,Pages\nA,1\nB,2\n")
     out = refresh_table(source, csv, "Table1", output=tmp_path / "out.xlsx")
-    after = _entries(out)
+    after = zip_entries(out)
     assert not any(name.lower().endswith("calcchain.xml") for name in after)
     assert "calcChain" not in after["[Content_Types].xml"].decode()
     assert "calcChain" not in after["xl/_rels/workbook.xml.rels"].decode()
@@ -297,75 +287,34 @@ def test_interrupted_refresh_leaves_original_identical(tmp_path, charted, monkey
 # --------------------------------------------------------------------------------------------
 # new parts follow the schema's element order (Excel repairs files that do not)
 
-WORKSHEET_ORDER = [
-    "sheetPr",
-    "dimension",
-    "sheetViews",
-    "sheetFormatPr",
-    "cols",
-    "sheetData",
-    "sheetCalcPr",
-    "sheetProtection",
-    "protectedRanges",
-    "scenarios",
-    "autoFilter",
-    "sortState",
-    "dataConsolidate",
-    "customSheetViews",
-    "mergeCells",
-    "phoneticPr",
-    "conditionalFormatting",
-    "dataValidations",
-    "hyperlinks",
-    "printOptions",
-    "pageMargins",
-    "pageSetup",
-    "headerFooter",
-    "rowBreaks",
-    "colBreaks",
-    "customProperties",
-    "cellWatches",
-    "ignoredErrors",
-    "smartTags",
-    "drawing",
-    "legacyDrawing",
-    "legacyDrawingHF",
-    "drawingHF",
-    "picture",
-    "oleObjects",
-    "controls",
-    "webPublishItems",
-    "tableParts",
-    "extLst",
-]
-WORKBOOK_ORDER = [
-    "fileVersion",
-    "fileSharing",
-    "workbookPr",
-    "AlternateContent",
-    "revisionPtr",
-    "absPath",
-    "workbookProtection",
-    "bookViews",
-    "sheets",
-    "functionGroups",
-    "externalReferences",
-    "definedNames",
-    "calcPr",
-    "oleSize",
-    "customWorkbookViews",
-    "pivotCaches",
-    "smartTagPr",
-    "smartTagTypes",
-    "webPublishing",
-    "fileRecoveryPr",
-    "webPublishObjects",
-    "extLst",
-]
-TABLE_ORDER = ["autoFilter", "sortState", "tableColumns", "tableStyleInfo", "extLst"]
+WORKSHEET_ORDER = CHILD_ORDER["worksheet"]
+# Excel writes mc:AlternateContent (x15ac:absPath) and xr:revisionPtr after workbookPr: not in
+# CT_Workbook, but where they stand in every workbook Excel saves.
+_BOOK = CHILD_ORDER["workbook"]
+WORKBOOK_ORDER = (*_BOOK[:3], "AlternateContent", "revisionPtr", "absPath", *_BOOK[3:])
+TABLE_ORDER = CHILD_ORDER["table"]
 
 
-def _in_order(children: list[str], order: list[str]) -> bool:
+@pytest.mark.parametrize(
+    "parent, openpyxl_class",
+    [
+        ("workbook", "openpyxl.packaging.workbook.WorkbookPackage"),
+        ("table", "openpyxl.worksheet.table.Table"),
+        ("styleSheet", "openpyxl.styles.stylesheet.Stylesheet"),
+    ],
+)
+def test_schema_order_agrees_with_openpyxl(parent, openpyxl_class):
+    """The order new parts are checked against (xlplugin/ooxml/schema.py) is openpyxl's, whose
+    serialisable classes list their children in schema order (without extLst); openpyxl has no such
+    list for a worksheet, whose order is CT_Worksheet's as the table writes it."""
+    import importlib
+
+    module, name = openpyxl_class.rsplit(".", 1)
+    elements = getattr(importlib.import_module(module), name).__elements__
+    assert CHILD_ORDER[parent] == (*elements, "extLst")
+
+
+def _in_order(children: list[str], order: tuple[str, ...]) -> bool:
     positions = [order.index(c) for c in children if c in order]
     return positions == sorted(positions) and all(c in order for c in children)
 
@@ -402,7 +351,7 @@ def test_new_and_edited_parts_keep_schema_order(tmp_path, source):
 
 def test_pivot_cache_reading_the_table_refreshes_on_load(tmp_path):
     source = DATA / "sheetjs__pivot_table_named_range.xlsx"
-    data = _entries(source)["xl/pivotCache/pivotCacheDefinition1.xml"]
+    data = zip_entries(source)["xl/pivotCache/pivotCacheDefinition1.xml"]
     stripped = tmp_path / "stripped.xlsx"  # the same workbook without refreshOnLoad, to see it set
     with zipfile.ZipFile(source) as zin, zipfile.ZipFile(stripped, "w", zipfile.ZIP_DEFLATED) as zout:
         for info in zin.infolist():
@@ -410,10 +359,10 @@ def test_pivot_cache_reading_the_table_refreshes_on_load(tmp_path):
             if info.filename == "xl/pivotCache/pivotCacheDefinition1.xml":
                 body = body.replace(b' refreshOnLoad="1"', b"")
             zout.writestr(info.filename, body)
-    assert b"refreshOnLoad" not in _entries(stripped)["xl/pivotCache/pivotCacheDefinition1.xml"]
+    assert b"refreshOnLoad" not in zip_entries(stripped)["xl/pivotCache/pivotCacheDefinition1.xml"]
     csv = _csv(tmp_path, "Foo,Bar,Baz,Qux,Quux\n1,2,3,4,5\n6,7,8,9,10\n")
     out = refresh_table(stripped, csv, "Table1", output=tmp_path / "out.xlsx")
-    after = _entries(out)["xl/pivotCache/pivotCacheDefinition1.xml"]
+    after = zip_entries(out)["xl/pivotCache/pivotCacheDefinition1.xml"]
     assert b'refreshOnLoad="1"' in after and b'<worksheetSource name="Table1"/>' in after
     assert data != after or b"refreshOnLoad" in data
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import lo_harness
 import pytest
+from helpers import write, zip_entries
 
 from xlplugin.core.errors import InputError
 from xlplugin.ooxml.book import open_book
@@ -34,15 +35,9 @@ Contacted police about diversion,25,none,people,"Contacted the numbers on the le
 """
 
 
-def _entries(path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as zf:
-        return {i.filename: zf.read(i) for i in zf.infolist()}
-
-
 @pytest.fixture
 def report(tmp_path) -> Path:
-    csv = tmp_path / "met.csv"
-    csv.write_text(OLD_CSV, encoding="utf-8")
+    csv = write(tmp_path / "met.csv", OLD_CSV)
     out = tmp_path / "met.xlsx"
     build_report(csv, out)
     return out
@@ -50,9 +45,7 @@ def report(tmp_path) -> Path:
 
 @pytest.fixture
 def new_csv(tmp_path) -> Path:
-    path = tmp_path / "met-2021.csv"
-    path.write_text(NEW_CSV, encoding="utf-8")
-    return path
+    return write(tmp_path / "met-2021.csv", NEW_CSV)
 
 
 def count_cell(path: Path, offset: int = 0) -> str:
@@ -86,9 +79,9 @@ def _add_user_sheet(path: Path) -> None:
 
 def test_refresh_updates_owned_sheets_and_keeps_the_rest(tmp_path, report, new_csv):
     _add_user_sheet(report)
-    before = _entries(report)
+    before = zip_entries(report)
     out = refresh_workbook(report, new_csv, output=tmp_path / "out.xlsx")
-    after = _entries(out)
+    after = zip_entries(out)
     with open_package(out) as package:
         book = open_book(package, out)
         names = [s.name for s in book.sheets]
@@ -147,8 +140,7 @@ def test_not_a_report_is_refused(tmp_path, new_csv):
 
 
 def test_bad_csv_is_refused_before_the_workbook_is_read(tmp_path, report):
-    bad = tmp_path / "bad.csv"
-    bad.write_text("stage,count\nA,-5\n", encoding="utf-8")
+    bad = write(tmp_path / "bad.csv", "stage,count\nA,-5\n")
     before = report.read_bytes()
     with pytest.raises(InputError):
         refresh_workbook(report, bad)
@@ -173,8 +165,7 @@ def test_renamed_owned_sheet_keeps_its_name(tmp_path, report, new_csv):
 
 def test_new_owned_sheet_is_added(tmp_path, report):
     spec = tmp_path / "spec.toml"
-    csv = tmp_path / "met-2021.csv"
-    csv.write_text(NEW_CSV, encoding="utf-8")
+    write(tmp_path / "met-2021.csv", NEW_CSV)
     spec.write_text(
         'title = "Visits 2021"\ndata = "met-2021.csv"\n\n[[claims]]\ntext = "about 11%"\nby = "Press office"\n',
         encoding="utf-8",
@@ -254,16 +245,14 @@ def _sheet_names(path) -> list[str]:
 def test_programmes_come_and_go(tmp_path, report):
     from xlplugin.accessibility.checker import check_workbook
 
-    several = tmp_path / "several.csv"
-    several.write_text(PROGRAMMES_CSV, encoding="utf-8")
+    several = write(tmp_path / "several.csv", PROGRAMMES_CSV)
     _add_user_sheet(report)
     grown = refresh_workbook(report, several, output=tmp_path / "grown.xlsx")
     grown_names = _sheet_names(grown)
     added = [n for n in grown_names if n not in _sheet_names(report)]
     assert added, grown_names  # the side-by-side and funnel-plot sheets
     assert [f for f in check_workbook(grown) if "Mine" not in str(f)] == []
-    single = tmp_path / "single.csv"
-    single.write_text(OLD_CSV, encoding="utf-8")
+    single = write(tmp_path / "single.csv", OLD_CSV)
     shrunk = refresh_workbook(grown, single, output=tmp_path / "shrunk.xlsx")
     names = _sheet_names(shrunk)
     assert not set(added) & set(names) and "Mine" in names
@@ -333,20 +322,17 @@ def test_refresh_from_a_csv_keeps_the_recorded_title_and_claims(tmp_path):
     from xlplugin.refresh.report import custom_properties
     from xlplugin.report.ownership import read_ownership
 
-    csv = tmp_path / "met.csv"
-    csv.write_text(OLD_CSV, encoding="utf-8")
-    spec = tmp_path / "met.toml"
-    spec.write_text(
+    write(tmp_path / "met.csv", OLD_CSV)
+    spec = write(
+        tmp_path / "met.toml",
         'title = "Met visits: uptake of diversion"\n'
         'data = "met.csv"\n'
         '[[claims]]\ntext = "9%"\nby = "Metropolitan Police"\n'
         'numerator = "Interested in diversion"\ndenominator = "Visited"\n',
-        encoding="utf-8",
     )
     out = tmp_path / "met.xlsx"
     build_report(spec, out)
-    new = tmp_path / "new.csv"
-    new.write_text(NEW_CSV, encoding="utf-8")
+    new = write(tmp_path / "new.csv", NEW_CSV)
     refresh_workbook(out, new)
     assert "Claims" in _sheet_names(out)
     with open_package(out) as package:
@@ -362,19 +348,16 @@ def test_refresh_from_a_csv_keeps_the_recorded_title_and_claims(tmp_path):
 
 
 def test_recorded_claims_naming_a_dropped_stage_need_a_spec(tmp_path):
-    csv = tmp_path / "met.csv"
-    csv.write_text(OLD_CSV, encoding="utf-8")
-    spec = tmp_path / "met.toml"
-    spec.write_text(
+    write(tmp_path / "met.csv", OLD_CSV)
+    spec = write(
+        tmp_path / "met.toml",
         'data = "met.csv"\n[[claims]]\ntext = "9%"\nby = "Met"\n'
         'numerator = "Interested in diversion"\ndenominator = "Visited"\n',
-        encoding="utf-8",
     )
     out = tmp_path / "met.xlsx"
     build_report(spec, out)
     before = out.read_bytes()
-    new = tmp_path / "new.csv"
-    new.write_text("stage,count\nIdentified for a visit,1000\nSeen,500\n", encoding="utf-8")
+    new = write(tmp_path / "new.csv", "stage,count\nIdentified for a visit,1000\nSeen,500\n")
     with pytest.raises(InputError, match="Interested in diversion"):
         refresh_workbook(out, new)
     assert out.read_bytes() == before

@@ -19,11 +19,11 @@ import re
 import shutil
 import tempfile
 import time
-import zipfile
 from pathlib import Path
 
 import lo_harness
 import pytest
+from helpers import zip_entries
 
 from xlplugin.core.errors import InputError
 from xlplugin.ooxml.book import open_book
@@ -204,11 +204,6 @@ def test_refusals_are_the_expected_ones(corpus_run):
     assert refreshed == len(CORPUS) - len(EXPECTED_REFUSALS)
 
 
-def _entries(path: Path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as zf:
-        return {info.filename: zf.read(info) for info in zf.infolist()}
-
-
 # workbooks expected to be refused are checked by test_refusals_are_the_expected_ones
 REFRESHED = [p for p in CORPUS if p.name not in EXPECTED_REFUSALS]
 
@@ -217,9 +212,9 @@ REFRESHED = [p for p in CORPUS if p.name not in EXPECTED_REFUSALS]
 def test_other_entries_keep_their_content(corpus_run, source):
     outputs = corpus_run["outputs"][source.name]
     assert outputs, f"refused: {corpus_run['refusals'].get(source.name)}"
-    before = _entries(source)
+    before = zip_entries(source)
     for step, path in outputs.items():
-        after = _entries(path)
+        after = zip_entries(path)
         after_lower = {name.lower(): name for name in after}
         for name, data in before.items():
             if name.lower() in ALLOWED_TO_CHANGE:

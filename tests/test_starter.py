@@ -8,9 +8,9 @@ from pathlib import Path
 
 import lo_harness as lo
 import pytest
+from udf_helpers import FIRST_EIGHT
 
 from xlplugin.core.errors import InputError
-from xlplugin.excel import functions as udfs
 from xlplugin.excel import starter
 
 REPO = Path(__file__).resolve().parent.parent
@@ -65,19 +65,7 @@ def _check_sheets(path, keep_vba=False):
             value = cell.value
             found[value.text if hasattr(value, "text") else value] = cell  # ArrayFormula: spilled
     assert sorted(found) == sorted(MET_CACHED)
-    assert {re.match(r"=(\w+)", f).group(1) for f in found} == {
-        f.__name__
-        for f in [
-            udfs.UPTAKE_RATE,
-            udfs.UPTAKE_CI,
-            udfs.UPTAKE_FUNNEL,
-            udfs.UPTAKE_CLAIM,
-            udfs.UPTAKE_EXPLAIN,
-            udfs.UPTAKE_BOUNDS,
-            udfs.UPTAKE_COMPARE,
-            udfs.UPTAKE_LIMITS,
-        ]
-    }
+    assert {re.match(r"=(\w+)", f).group(1) for f in found} == {f.__name__ for f in FIRST_EIGHT}
     for formula, cell in found.items():
         expected = MET_CACHED[formula]
         got = [

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from oracles import oracle
-from udf_helpers import raising, walk
+from udf_helpers import BASES, COUNTS, FIRST_EIGHT, FUNCTIONS, STAGES, UNITS, raising, walk
 
 from xlplugin.core import claims, intervals, rates
 from xlplugin.core.counts import Count
@@ -27,32 +27,8 @@ from xlplugin.core.funnel import StageRecord, build_funnel
 from xlplugin.excel import functions as udfs
 from xlplugin.excel.args import EXCEL_ERRORS
 
-UDFS = [
-    udfs.UPTAKE_RATE,
-    udfs.UPTAKE_CI,
-    udfs.UPTAKE_FUNNEL,
-    udfs.UPTAKE_CLAIM,
-    udfs.UPTAKE_EXPLAIN,
-    udfs.UPTAKE_BOUNDS,
-    udfs.UPTAKE_COMPARE,
-    udfs.UPTAKE_LIMITS,
-    udfs.UPTAKE_VERDICT,
-    udfs.UPTAKE_CASES,
-    udfs.UPTAKE_CHECK,
-]
+UDFS = FUNCTIONS
 ERRORS = {"#DIV/0!", "#NUM!", "#VALUE!", "#N/A"}
-
-# The Met figures, as classic xlwings delivers a 5x1 range with ndim=2.
-STAGES = [
-    ["Identified for a visit"],
-    ["Visited"],
-    ["Follow-up engagements"],
-    ["Interested in diversion"],
-    ["Contacted police about diversion"],
-]
-COUNTS = [[1000.0], [669.0], [156.0], [62.0], [20.0]]
-BASES = [[None], ["Identified for a visit"], ["Visited"], ["Visited"], ["none"]]
-UNITS = [["people"], ["people"], ["contacts"], ["people"], ["people"]]
 
 
 def met_programme(with_units: bool = True):
@@ -301,16 +277,7 @@ def test_100000_row_column_spills_100000_results_in_one_call():
 
 # ------------------------------------------------------------------ the bad-input matrix
 
-R, CI, FUN, CLAIM, EXPL, BOUNDS, CMP, LIM = (
-    udfs.UPTAKE_RATE,
-    udfs.UPTAKE_CI,
-    udfs.UPTAKE_FUNNEL,
-    udfs.UPTAKE_CLAIM,
-    udfs.UPTAKE_EXPLAIN,
-    udfs.UPTAKE_BOUNDS,
-    udfs.UPTAKE_COMPARE,
-    udfs.UPTAKE_LIMITS,
-)
+R, CI, FUN, CLAIM, EXPL, BOUNDS, CMP, LIM = FIRST_EIGHT
 WHEN = dt.datetime(2021, 6, 17)
 BAD_INPUTS = [
     # UPTAKE_RATE

@@ -4,19 +4,9 @@ units and a verdict column, UPTAKE_VERDICT gives one of the five verdicts."""
 from __future__ import annotations
 
 import pytest
+from udf_helpers import BASES, COUNTS, STAGES, UNITS
 
 from xlplugin import udfs
-
-STAGES = [
-    ["Identified for a visit"],
-    ["Visited"],
-    ["Follow-up engagements"],
-    ["Interested in diversion"],
-    ["Contacted police about diversion"],
-]
-COUNTS = [[1000.0], [669.0], [156.0], [62.0], [20.0]]
-BASES = [[None], ["Identified for a visit"], ["Visited"], ["Visited"], ["none"]]
-UNITS = [["people"], ["people"], ["contacts"], ["people"], ["people"]]
 
 
 @pytest.mark.parametrize(

@@ -52,21 +52,25 @@ PREVENT_ROWS = [
 WHEN = dt.datetime(2021, 6, 17)
 
 
-def _book():
+def _book(*lines: str):
+    """A workbook (fixed dates) and its one sheet, "Table 1", with `lines` in A1, A2, ..."""
     import openpyxl
 
     book = openpyxl.Workbook()
     book.properties.created = book.properties.modified = WHEN
-    return book
+    ws = book.active
+    ws.title = "Table 1"
+    for row, line in enumerate(lines, start=1):
+        ws[f"A{row}"] = line
+    return book, ws
 
 
 def prevent_foi(path: Path) -> None:
-    book = _book()
-    ws = book.active
-    ws.title = "Table 1"
-    ws["A1"] = "Table 1: Individuals referred to Prevent and supported through Channel, England and Wales"
-    ws["A2"] = "Source: Home Office, Individuals referred to and supported through the Prevent Programme"
-    ws["A3"] = "Note: a case may be discussed at a panel in a later year than its referral [note 1]"
+    book, ws = _book(
+        "Table 1: Individuals referred to Prevent and supported through Channel, England and Wales",
+        "Source: Home Office, Individuals referred to and supported through the Prevent Programme",
+        "Note: a case may be discussed at a panel in a later year than its referral [note 1]",
+    )
     ws.append([])
     ws.append(["stage", *PREVENT_YEARS, "base"])
     for row in PREVENT_ROWS:
@@ -79,11 +83,10 @@ def prevent_foi(path: Path) -> None:
 def met_foi(path: Path) -> None:
     from openpyxl.worksheet.table import Table, TableStyleInfo
 
-    book = _book()
-    ws = book.active
-    ws.title = "Table 1"
-    ws["A1"] = "Response to FOI request 01/FOI/21/012345: prolific violent offenders visited in 2020"
-    ws["A2"] = "Metropolitan Police Service; figures as held on 17 June 2021"
+    book, ws = _book(
+        "Response to FOI request 01/FOI/21/012345: prolific violent offenders visited in 2020",
+        "Metropolitan Police Service; figures as held on 17 June 2021",
+    )
     ws.append([])
     ws.append(MET_HEADER)
     for i, row in enumerate(MET_ROWS):

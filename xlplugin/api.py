@@ -19,22 +19,12 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from xlplugin import _API
 from xlplugin.core.counts import DEFAULT_SUPPRESSED
 from xlplugin.core.errors import InputError, Problem
 from xlplugin.core.funnel import Funnel
 
-__all__ = [
-    "InputError",
-    "check_claim",
-    "check_workbook",
-    "denominators",
-    "explain_claim",
-    "funnel_table",
-    "read_funnel",
-    "refresh_workbook",
-    "report_bytes",
-    "write_report",
-]
+__all__ = list(_API)  # the names `import xlplugin` serves lazily from here: listed once, in xlplugin/__init__.py
 
 #: The name messages use for data that did not come from a file.
 DATA_NAME = "<data>"

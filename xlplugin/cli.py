@@ -82,6 +82,15 @@ def _add_comparison_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_checked_against(p: argparse.ArgumentParser, programme_help: str) -> None:
+    """INPUT, the funnel a claim or an article's figures are checked against, with --programme P,
+    --suppressed and --json."""
+    p.add_argument("input", metavar="INPUT", help="funnel CSV or report spec (.toml)")
+    p.add_argument("--programme", metavar="P", help=programme_help)
+    _add_suppressed(p)
+    p.add_argument("--json", action="store_true", help="print JSON (a stable interface; see README)")
+
+
 def _add_input_options(p: argparse.ArgumentParser, format_flag: str = "--format") -> None:
     """How to read INPUT: its format (for standard input), layout, and where a workbook's data is.
 
@@ -121,20 +130,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("claim", help="which numerator/denominator definitions reproduce a claim")
     p.add_argument("claim", metavar="TEXT", help='the claim, e.g. "9%%", "just over 6%%", "one in 16"')
-    p.add_argument("input", metavar="INPUT", help="funnel CSV or report spec (.toml)")
-    p.add_argument("--programme", metavar="NAME", help="check the claim in this programme or period only")
-    _add_suppressed(p)
-    p.add_argument("--json", action="store_true", help="print JSON (a stable interface; see README)")
+    _add_checked_against(p, "check the claim in this programme or period only")
     _add_input_options(p)
     add_case_options(p)
     p.set_defaults(run=cmd_claim)
 
     p = sub.add_parser("check", help="find every figure in an article and check it against the figures")
     p.add_argument("text", metavar="TEXT", help="the article: .txt, .html, .docx, .pdf, or - for standard input")
-    p.add_argument("input", metavar="INPUT", help="funnel CSV or report spec (.toml)")
-    p.add_argument("--programme", metavar="P", help="check against this programme only")
-    _add_suppressed(p)
-    p.add_argument("--json", action="store_true", help="print JSON (a stable interface; see README)")
+    _add_checked_against(p, "check against this programme only")
     p.add_argument("-o", "--output", metavar="REPORT.xlsx", help="also write the workbook with the claims table")
     p.add_argument("--force", action="store_true", help="overwrite REPORT.xlsx if it exists")
     add_case_options(p)
@@ -336,16 +339,9 @@ def cmd_refresh(args) -> int:
 
     if args.table and getattr(args, "cases", False):
         raise InputError("--cases refreshes a report made by `report --cases`; --table writes a CSV as it is")
+    writing = {"output": args.output, "backup": args.backup, "force": args.force}  # both refreshes take these
     if args.table:
-        out = refresh_table(
-            args.workbook,
-            args.csv,
-            args.table,
-            sheet=args.sheet,
-            output=args.output,
-            backup=args.backup,
-            force=args.force,
-        )
+        out = refresh_table(args.workbook, args.csv, args.table, sheet=args.sheet, **writing)
     else:
         if args.sheet:
             raise InputError("--sheet goes with --table NAME")
@@ -357,9 +353,7 @@ def cmd_refresh(args) -> int:
             from xlplugin.cases.report import prepare
 
             prepared = prepare(args, args.csv)[:2]
-        out = refresh_workbook(
-            args.workbook, args.csv, output=args.output, backup=args.backup, force=args.force, prepared=prepared
-        )
+        out = refresh_workbook(args.workbook, args.csv, prepared=prepared, **writing)
     print(f"wrote {out}")
     return EXIT_OK
 

@@ -30,7 +30,7 @@ name. Some rules need judgement; the heuristics are stated in the check's docstr
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from xlplugin.accessibility.model import (
     NS_CHART,
@@ -131,6 +131,21 @@ def _in_bounds(row: int, col: int, bounds: tuple[int, int, int, int]) -> bool:
 def _body(table: Table) -> tuple[int, int, int, int]:
     top, left, bottom, right = table.bounds
     return top + table.header_rows, left, bottom - table.totals_rows, right
+
+
+def _tables(wb: Workbook) -> Iterator[tuple[Sheet, Table]]:
+    """Every table of every worksheet, with its sheet."""
+    for sheet in wb.worksheets:
+        for table in sheet.tables:
+            yield sheet, table
+
+
+def _body_cells(sheet: Sheet, table: Table) -> Iterator[tuple[int, int, Cell | None]]:
+    """(row, column, cell or None) for every position of a table's body, row by row."""
+    top, left, bottom, right = _body(table)
+    for r in range(top, bottom + 1):
+        for c in range(left, right + 1):
+            yield r, c, sheet.cell(r, c)
 
 
 def _column_a_above(sheet: Sheet, table: Table) -> list[str]:
@@ -608,26 +623,13 @@ def check_no_filter_buttons(wb: Workbook) -> list[Finding]:
 def check_no_empty_cells(wb: Workbook) -> list[Finding]:
     """No empty cells inside a table, unless column A above the table explains blanks."""
     findings = []
-    for sheet in wb.worksheets:
-        for table in sheet.tables:
-            if any(EXPLAINED_BLANKS.search(text) for text in _column_a_above(sheet, table)):
-                continue
-            top, left, bottom, right = _body(table)
-            empty = [
-                cell_name(r, c)
-                for r in range(top, bottom + 1)
-                for c in range(left, right + 1)
-                if (cell := sheet.cell(r, c)) is None or cell.empty
-            ]
-            if empty:
-                findings.append(
-                    Finding(
-                        "no_empty_cells",
-                        sheet.name,
-                        _some(empty),
-                        f"{len(empty)} empty cell(s) in table {table.name}; use {_SYMBOLS}",
-                    )
-                )
+    for sheet, table in _tables(wb):
+        if any(EXPLAINED_BLANKS.search(text) for text in _column_a_above(sheet, table)):
+            continue
+        empty = [cell_name(r, c) for r, c, cell in _body_cells(sheet, table) if cell is None or cell.empty]
+        if empty:
+            message = f"{len(empty)} empty cell(s) in table {table.name}; use {_SYMBOLS}"
+            findings.append(Finding("no_empty_cells", sheet.name, _some(empty), message))
     return findings
 
 
@@ -635,27 +637,17 @@ def check_no_empty_cells(wb: Workbook) -> list[Finding]:
 def check_shorthand_key(wb: Workbook) -> list[Finding]:
     """GSS shorthand like ``[c]``, ``[x]``, ``[z]`` used in a table has its key in column A above it."""
     findings = []
-    for sheet in wb.worksheets:
-        for table in sheet.tables:
-            top, left, bottom, right = _body(table)
-            symbols: dict[str, str] = {}
-            for r in range(top, bottom + 1):
-                for c in range(left, right + 1):
-                    cell = sheet.cell(r, c)
-                    if cell is not None and cell.kind == "s":
-                        for match in SHORTHAND.finditer(cell.text):
-                            symbols.setdefault(f"[{match.group(1).lower()}]", cell_name(r, c))
-            above = " ".join(_column_a_above(sheet, table)).lower()
-            for symbol, where in sorted(symbols.items()):
-                if symbol not in above:
-                    findings.append(
-                        Finding(
-                            "shorthand_key",
-                            sheet.name,
-                            where,
-                            f"{symbol} is used in table {table.name} but not explained in column A above it",
-                        )
-                    )
+    for sheet, table in _tables(wb):
+        symbols: dict[str, str] = {}
+        for r, c, cell in _body_cells(sheet, table):
+            if cell is not None and cell.kind == "s":
+                for match in SHORTHAND.finditer(cell.text):
+                    symbols.setdefault(f"[{match.group(1).lower()}]", cell_name(r, c))
+        above = " ".join(_column_a_above(sheet, table)).lower()
+        for symbol, where in sorted(symbols.items()):
+            if symbol not in above:
+                message = f"{symbol} is used in table {table.name} but not explained in column A above it"
+                findings.append(Finding("shorthand_key", sheet.name, where, message))
     return findings
 
 
@@ -675,21 +667,14 @@ def check_units_in_headers(wb: Workbook) -> list[Finding]:
     "Count (people)" or "Rate (%)". Exempt: headers mentioning "year", and tables with a column
     headed "unit" or "units" (the unit then varies by row and is stated in that column)."""
     findings = []
-    for sheet in wb.worksheets:
-        for table in sheet.tables:
-            columns = list(_table_columns(sheet, table))
-            if any(UNIT_COLUMN.match(header) for header, _, _ in columns):
-                continue
-            for header, col, cells in columns:
-                if _is_numeric_column(cells) and not re.search(r"\([^)]+\)", header) and "year" not in header.lower():
-                    findings.append(
-                        Finding(
-                            "units_in_headers",
-                            sheet.name,
-                            f"{table.name} {column_letters(col)}",
-                            f"the numeric column {header!r} has no unit in round brackets",
-                        )
-                    )
+    for sheet, table in _tables(wb):
+        columns = list(_table_columns(sheet, table))
+        if any(UNIT_COLUMN.match(header) for header, _, _ in columns):
+            continue
+        for header, col, cells in columns:
+            if _is_numeric_column(cells) and not re.search(r"\([^)]+\)", header) and "year" not in header.lower():
+                message = f"the numeric column {header!r} has no unit in round brackets"
+                findings.append(Finding("units_in_headers", sheet.name, f"{table.name} {column_letters(col)}", message))
     return findings
 
 
@@ -736,44 +721,24 @@ def check_number_formats(wb: Workbook) -> list[Finding]:
     to one decimal place (``0.0%``). Columns whose header mentions "year" are exempt."""
     findings = []
     styles = wb.styles
-    for sheet in wb.worksheets:
-        for table in sheet.tables:
-            for header, col, cells in _table_columns(sheet, table):
-                numbers = [c for c in cells if c.kind == "n"]
-                if not numbers or "year" in header.lower():
+    for sheet, table in _tables(wb):
+        for header, col, cells in _table_columns(sheet, table):
+            numbers = [c for c in cells if c.kind == "n"]
+            if not numbers or "year" in header.lower():
+                continue
+            codes = {styles.number_format(c.style) for c in numbers}
+            code = next(iter(codes))  # the one format, when there is one
+            if len(codes) > 1:
+                message = f"the column {header!r} mixes number formats {sorted(codes)}"
+            elif _is_percent_format(code):
+                if code.replace("\\", "") == "0.0%":
                     continue
-                where = f"{table.name} {column_letters(col)}"
-                codes = {styles.number_format(c.style) for c in numbers}
-                if len(codes) > 1:
-                    findings.append(
-                        Finding(
-                            "number_formats",
-                            sheet.name,
-                            where,
-                            f"the column {header!r} mixes number formats {sorted(codes)}",
-                        )
-                    )
-                    continue
-                code = codes.pop()
-                if _is_percent_format(code):
-                    if code.replace("\\", "") not in ("0.0%",):
-                        findings.append(
-                            Finding(
-                                "number_formats",
-                                sheet.name,
-                                where,
-                                f"the rate column {header!r} is formatted {code!r}, not 0.0%",
-                            )
-                        )
-                elif all(float(c.value).is_integer() for c in numbers) and code != "#,##0":
-                    findings.append(
-                        Finding(
-                            "number_formats",
-                            sheet.name,
-                            where,
-                            f"the count column {header!r} is formatted {code!r}, not #,##0",
-                        )
-                    )
+                message = f"the rate column {header!r} is formatted {code!r}, not 0.0%"
+            elif all(float(c.value).is_integer() for c in numbers) and code != "#,##0":
+                message = f"the count column {header!r} is formatted {code!r}, not #,##0"
+            else:
+                continue
+            findings.append(Finding("number_formats", sheet.name, f"{table.name} {column_letters(col)}", message))
     return findings
 
 
@@ -781,21 +746,11 @@ def check_number_formats(wb: Workbook) -> list[Finding]:
 def check_ci_columns(wb: Workbook) -> list[Finding]:
     """Intervals are separate lower and upper columns, never "8.2% to 10.5%" in one cell."""
     findings = []
-    for sheet in wb.worksheets:
-        for table in sheet.tables:
-            top, left, bottom, right = _body(table)
-            for r in range(top, bottom + 1):
-                for c in range(left, right + 1):
-                    cell = sheet.cell(r, c)
-                    if cell is not None and cell.kind == "s" and INTERVAL_IN_ONE_CELL.match(cell.text):
-                        findings.append(
-                            Finding(
-                                "ci_columns",
-                                sheet.name,
-                                cell_name(r, c),
-                                f"an interval {cell.text!r} in one cell; use lower and upper columns",
-                            )
-                        )
+    for sheet, table in _tables(wb):
+        for r, c, cell in _body_cells(sheet, table):
+            if cell is not None and cell.kind == "s" and INTERVAL_IN_ONE_CELL.match(cell.text):
+                message = f"an interval {cell.text!r} in one cell; use lower and upper columns"
+                findings.append(Finding("ci_columns", sheet.name, cell_name(r, c), message))
     return findings
 
 

@@ -17,6 +17,7 @@ import bisect
 import re
 from dataclasses import dataclass
 
+from xlplugin.core.numberwords import FRACTIONS as NAMED_FRACTIONS
 from xlplugin.core.numberwords import SCALES, TENS, UNDER_TWENTY
 
 PERCENT = "percent"
@@ -30,21 +31,9 @@ YEAR = "year"
 MULTIPLE = "multiple"
 
 _UNITS, _TENS, _SCALES = UNDER_TWENTY, TENS, SCALES  # numbers in words: core/numberwords.py
-#: Named fractions' denominators ("a third", "two thirds").
-FRACTIONS = {
-    "half": 2,
-    "halves": 2,
-    "third": 3,
-    "thirds": 3,
-    "quarter": 4,
-    "quarters": 4,
-    "fifth": 5,
-    "fifths": 5,
-    "sixth": 6,
-    "sixths": 6,
-    "tenth": 10,
-    "tenths": 10,
-}
+#: Named fractions' denominators ("a third", "two thirds"): the claim parser's, but for the
+#: fourths to ninths, which in news text are mostly ordinals ("a fourth year", "an eighth arrest").
+FRACTIONS = {word: den for word, den in NAMED_FRACTIONS.items() if den in (2, 3, 4, 5, 6, 10) and "fourth" not in word}
 #: Multiples in one word: the factor they state (a change when a verb: "doubled").
 MULTIPLES = {
     "once": 1,

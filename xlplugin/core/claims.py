@@ -75,6 +75,7 @@ from numbers import Integral, Rational
 
 from xlplugin.core.counts import Count
 from xlplugin.core.funnel import Funnel, Programme
+from xlplugin.core.numberwords import FRACTIONS as _ORDINALS
 from xlplugin.core.numberwords import ONES, SCALES, TEENS, TENS
 
 __all__ = [
@@ -221,29 +222,6 @@ _QUAL_RE = "|".join(re.escape(q) for q in _QUALIFIER_ORDER)
 
 _UNITS, _TEENS, _TENS, _SCALES = ONES, TEENS, TENS, SCALES  # numbers in words: core/numberwords.py
 
-#: Named fractions' denominators, singular and plural ("a third", "two thirds").
-_ORDINALS = {
-    "half": 2,
-    "halves": 2,
-    "third": 3,
-    "thirds": 3,
-    "quarter": 4,
-    "quarters": 4,
-    "fourth": 4,
-    "fourths": 4,
-    "fifth": 5,
-    "fifths": 5,
-    "sixth": 6,
-    "sixths": 6,
-    "seventh": 7,
-    "sevenths": 7,
-    "eighth": 8,
-    "eighths": 8,
-    "ninth": 9,
-    "ninths": 9,
-    "tenth": 10,
-    "tenths": 10,
-}
 
 #: Words that carry meaning in a claim: never ignored as a noun after a value.
 _CLAIM_WORDS = frozenset(
@@ -1471,7 +1449,7 @@ def _check_change(claim: Claim, all_progs: list[Programme], pinned, from_p, to_p
     for a_p, b_p in pairs:
         a_bounds, b_bounds = count_bounds(a_p), count_bounds(b_p)
         b_position = {s.name: i for i, s in enumerate(b_p.stages)}
-        shared = [s.name for s in b_p.stages if s.name in a_bounds and s.name in b_bounds and _has(a_p, s.name)]
+        shared = [s.name for s in b_p.stages if s.name in a_bounds and s.name in b_bounds and a_p.has_stage(s.name)]
         # counts of one stage
         if not claim.points:
             for name in shared:
@@ -1511,7 +1489,7 @@ def _check_change(claim: Claim, all_progs: list[Programme], pinned, from_p, to_p
         if claim.parts and claim.parts[0].kind == COUNT:
             continue
         for numerator, den, subset, _mixed in _definitions(b_p, b_bounds):
-            if not subset or len(numerator) > 1 or not all(_has(a_p, n) for n in (*numerator, den)):
+            if not subset or len(numerator) > 1 or not all(a_p.has_stage(n) for n in (*numerator, den)):
                 continue
             if not all(n in a_bounds for n in (*numerator, den)) or not all(
                 a_p.is_subset(n, den) and a_p.same_unit(n, den) for n in numerator
@@ -1558,14 +1536,6 @@ def _check_change(claim: Claim, all_progs: list[Programme], pinned, from_p, to_p
             )
         matches.append((key, last))
     return _verdict(claim, matches, near if not claim.each else [], pinned)
-
-
-def _has(p: Programme, name: str) -> bool:
-    try:
-        p.stage(name)
-    except KeyError:
-        return False
-    return True
 
 
 def _count_change(claim: Claim, a: Bounds, b: Bounds):
@@ -1639,7 +1609,11 @@ def _check_ratio(claim: Claim, all_progs: list[Programme], pinned, from_p, to_p)
                 pb, qb = count_bounds(p), count_bounds(q)
                 position = {s.name: k for k, s in enumerate(p.stages)}
                 for numerator, den, subset, _mixed in _definitions(p, pb):
-                    if not subset or len(numerator) > 1 or not all(_has(q, n) and n in qb for n in (*numerator, den)):
+                    if (
+                        not subset
+                        or len(numerator) > 1
+                        or not all(q.has_stage(n) and n in qb for n in (*numerator, den))
+                    ):
                         continue
                     if not all(q.is_subset(n, den) and q.same_unit(n, den) for n in numerator):
                         continue
@@ -1679,7 +1653,7 @@ def _check_ratio(claim: Claim, all_progs: list[Programme], pinned, from_p, to_p)
                 continue
             q_bounds = count_bounds(q)
             for i, s in enumerate(p.stages):
-                if s.name in p_bounds and s.name in q_bounds and _has(q, s.name):
+                if s.name in p_bounds and s.name in q_bounds and q.has_stage(s.name):
                     match = _count_ratio_match(claim, p, s.name, p_bounds[s.name], q, s.name, q_bounds[s.name])
                     if match is not None:
                         matches.append(((1, order[id(p)], order[id(q)], i), match))

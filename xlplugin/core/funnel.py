@@ -57,6 +57,9 @@ class Programme:
     def stage(self, name: str) -> Stage:
         return self._index[name]
 
+    def has_stage(self, name: str) -> bool:
+        return name in self._index
+
     @property
     def first(self) -> Stage:
         return self.stages[0]

@@ -110,14 +110,6 @@ def _outside(rate: float, bounds: tuple[float, float]) -> bool:
     return rate < bounds[0] or rate > bounds[1]
 
 
-def _has(p: Programme, name: str) -> bool:
-    try:
-        p.stage(name)
-    except KeyError:
-        return False
-    return True
-
-
 def plot_definition(funnel: Funnel) -> tuple[str, str] | None:
     """The rate compared across programmes: the last in-funnel stage of the first stage."""
     p0 = funnel.programmes[0]
@@ -140,7 +132,7 @@ def funnel_plot(funnel: Funnel, adjustment: str = od.AUTO, scale: str = od.PLAIN
     num, den = definition
     pairs: list[tuple[Programme, int, int]] = []
     for p in funnel.programmes:
-        if not (_has(p, num) and _has(p, den)):
+        if not (p.has_stage(num) and p.has_stage(den)):
             continue
         cx, cn = p.stage(num).count, p.stage(den).count
         if cx.is_exact and cn.is_exact and cn.low > 0 and p.is_subset(num, den):

@@ -1,4 +1,4 @@
-"""Numbers written in words ("sixty-two", "a third" aside): the one table the claim parser and the
+"""Numbers written in words ("sixty-two", "two thirds"): the one table the claim parser and the
 article finder both read, so a word one of them knows the other knows too."""
 
 #: zero to nine.
@@ -31,3 +31,27 @@ TEENS = {
 UNDER_TWENTY = {**ONES, **TEENS}
 TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
 SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000}
+
+#: Named fractions' denominators, singular and plural ("a third", "two thirds").
+FRACTIONS = {
+    "half": 2,
+    "halves": 2,
+    "third": 3,
+    "thirds": 3,
+    "quarter": 4,
+    "quarters": 4,
+    "fourth": 4,
+    "fourths": 4,
+    "fifth": 5,
+    "fifths": 5,
+    "sixth": 6,
+    "sixths": 6,
+    "seventh": 7,
+    "sevenths": 7,
+    "eighth": 8,
+    "eighths": 8,
+    "ninth": 9,
+    "ninths": 9,
+    "tenth": 10,
+    "tenths": 10,
+}

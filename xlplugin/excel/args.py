@@ -154,16 +154,22 @@ def count(value) -> int:
     if isinstance(value, (int, float)):  # int/float subclasses (e.g. numpy scalars)
         return count(float(value))
     if isinstance(value, str):
-        text = value.strip()
-        if text == "":
-            raise ExcelError(NA, "a required count is empty")
-        if text.upper() in EXCEL_ERRORS:
-            raise passed_error(text)
-        number = _number_from_text(text)
+        text, number = _count_text(value)
         if number is None:
             raise ExcelError(VALUE, f"'{text}' is not a count")
         return count(number)
     raise ExcelError(VALUE, f"{type(value).__name__} is not a count")
+
+
+def _count_text(value: str) -> tuple[str, float | None]:
+    """A count cell's text, stripped, and the number it writes (None if it writes none): a blank is
+    #N/A, an error literal is passed on."""
+    text = value.strip()
+    if text == "":
+        raise ExcelError(NA, "a required count is empty")
+    if text.upper() in EXCEL_ERRORS:
+        raise passed_error(text)
+    return text, _number_from_text(text)
 
 
 def published_count_value(value):
@@ -179,15 +185,8 @@ def published_count_value(value):
     if isinstance(value, (int, float)):
         return count(value)
     if isinstance(value, str):
-        text = value.strip()
-        if text == "":
-            raise ExcelError(NA, "a required count is empty")
-        if text.upper() in EXCEL_ERRORS:
-            raise passed_error(text)
-        number = _number_from_text(text)
-        if number is not None:
-            return count(number)
-        return text
+        text, number = _count_text(value)
+        return text if number is None else count(number)
     raise ExcelError(VALUE, f"{type(value).__name__} is not a count")
 
 

@@ -51,11 +51,32 @@ CATEGORY = "xlplugin"
 HELP_URL = "https://pypi.org/project/xlplugin/"
 
 
+def _doc(text: str) -> dict[str, object]:
+    """A parameter's metadata for xlwings: its help text in Excel, and error cells passed in as text
+    (#N/A, #DIV/0!) rather than as a Python exception."""
+    return {"doc": text, "err_to_str": True}
+
+
 def func(f=None, **options):  # xlwings' func, with our category and help URL
     """`@func` / `@func(...)` as xlwings', registering every function in the xlplugin category."""
     options = {"category": CATEGORY, "help_url": HELP_URL, **options}
     return _xlwings_func(**options) if f is None else _xlwings_func(**options)(f)
 
+
+def ranges(*names: str):
+    """`@arg(name, ndim=2)` for each parameter named: xlwings hands it over as a list of rows (lists),
+    whether it is one cell or a range."""
+
+    def decorate(fn):
+        for name in reversed(names):  # as the @arg lines would stack, the last applied first
+            fn = arg(name, ndim=2)(fn)
+        return fn
+
+    return decorate
+
+
+#: The ranges of a funnel given as columns: stage names, counts, bases and units.
+FUNNEL_RANGES = ("stages", "counts", "bases", "units")
 
 #: Classic xlwings (Windows COM add-in) rather than xlwings Lite/Server (Office.js).
 CLASSIC = os.name == "nt" and os.environ.get("XLWINGS_ON_SERVER") != "true"
@@ -85,6 +106,17 @@ _BASES_DOC = (
     "Optional column: the stage each stage is a subset of; blank means the stage above; none means outside the funnel."
 )
 _UNITS_DOC = "Optional column: what each stage counts (e.g. people, contacts); blank means not stated."
+
+# Parameters several functions share, with their help text in Excel.
+Numerators = Annotated[Any, _doc("Count of those who took up, e.g. 62; or a column of counts.")]
+Denominators = Annotated[
+    Any, _doc("Count they are a subset of, e.g. 669; a column of counts or one cell for all rows.")
+]
+Confidence = Annotated[Any, _doc("Confidence level between 0 and 1; default 0.95.")]
+StageColumn = Annotated[Any, _doc("Column of stage names in funnel order.")]
+CountColumn = Annotated[Any, _doc("Column of counts, one per stage.")]
+BaseColumn = Annotated[Any, _doc(_BASES_DOC)]
+UnitColumn = Annotated[Any, _doc(_UNITS_DOC)]
 
 
 def _guard(fn):
@@ -208,20 +240,11 @@ def _without_empty_tail(nums: list[list], dens: list[list]) -> tuple[list[list],
 
 
 @func
-@arg("numerator", ndim=2)
-@arg("denominator", ndim=2)
+@ranges("numerator", "denominator")
 @_guard
 def UPTAKE_RATE(
-    numerator: Annotated[
-        Any, {"doc": "Count of those who took up, e.g. 62; or a column of counts.", "err_to_str": True}
-    ],
-    denominator: Annotated[
-        Any,
-        {
-            "doc": "Count they are a subset of, e.g. 669; a column of counts or one cell for all rows.",
-            "err_to_str": True,
-        },
-    ],
+    numerator: Numerators,
+    denominator: Denominators,
 ):
     """The proportion numerator/denominator (0 to 1). Columns broadcast row by row and spill; a bad row errs alone."""
     nums, dens = _without_empty_tail(table(numerator), table(denominator))
@@ -247,27 +270,14 @@ def UPTAKE_RATE(
 
 
 @func
-@arg("numerator", ndim=2)
-@arg("denominator", ndim=2)
+@ranges("numerator", "denominator")
 @_guard
 def UPTAKE_CI(
-    numerator: Annotated[
-        Any, {"doc": "Count of those who took up, e.g. 62; or a column of counts.", "err_to_str": True}
-    ],
-    denominator: Annotated[
-        Any,
-        {
-            "doc": "Count they are a subset of, e.g. 669; a column of counts or one cell for all rows.",
-            "err_to_str": True,
-        },
-    ],
-    confidence: Annotated[Any, {"doc": "Confidence level between 0 and 1; default 0.95.", "err_to_str": True}] = 0.95,
+    numerator: Numerators,
+    denominator: Denominators,
+    confidence: Confidence = 0.95,
     method: Annotated[
-        Any,
-        {
-            "doc": "wilson (default), wilson_cc, exact (Clopper-Pearson), jeffreys, agresti_coull or wald.",
-            "err_to_str": True,
-        },
+        Any, _doc("wilson (default), wilson_cc, exact (Clopper-Pearson), jeffreys, agresti_coull or wald.")
     ] = "wilson",
 ):
     """Confidence interval {lower, upper} for numerator/denominator; a column of counts spills one row per count."""
@@ -392,33 +402,15 @@ def _funnel_cells(row: rates.StageRate, stage, first) -> list:
 
 
 @func
-@arg("stages", ndim=2)
-@arg("counts", ndim=2)
-@arg("bases", ndim=2)
-@arg("units", ndim=2)
+@ranges(*FUNNEL_RANGES)
 @_guard
 def UPTAKE_FUNNEL(
-    stages: Annotated[
-        Any, {"doc": "Column of stage names in funnel order, e.g. Identified, Visited, Interested.", "err_to_str": True}
-    ],
+    stages: Annotated[Any, _doc("Column of stage names in funnel order, e.g. Identified, Visited, Interested.")],
     counts: Annotated[
-        Any,
-        {
-            "doc": "Column of counts, one per stage; 1,000 and suppressed markers such as <5 or [c] are read.",
-            "err_to_str": True,
-        },
+        Any, _doc("Column of counts, one per stage; 1,000 and suppressed markers such as <5 or [c] are read.")
     ],
-    bases: Annotated[
-        Any,
-        {
-            "doc": (
-                "Optional column: the stage each stage is a subset of; blank means the stage above; none means "
-                "outside the funnel."
-            ),
-            "err_to_str": True,
-        },
-    ] = None,
-    units: Annotated[Any, {"doc": _UNITS_DOC, "err_to_str": True}] = None,
+    bases: BaseColumn = None,
+    units: UnitColumn = None,
 ):
     """Funnel table with a header row: stage, count, base, % of base, CI lower, CI upper, % of first stage, drop-off."""
     programme = _read_funnel(stages, counts, bases, units)
@@ -430,11 +422,9 @@ def UPTAKE_FUNNEL(
 @func
 @_guard
 def UPTAKE_CLAIM(
-    claim: Annotated[
-        Any, {"doc": "The claim as published, e.g. 9%, just over 6%, one in 16, 12 per cent.", "err_to_str": True}
-    ],
-    numerator: Annotated[Any, {"doc": "Count of those who took up, e.g. 62 (or <5, [c]).", "err_to_str": True}],
-    denominator: Annotated[Any, {"doc": "Count they are a subset of, e.g. 669.", "err_to_str": True}],
+    claim: Annotated[Any, _doc("The claim as published, e.g. 9%, just over 6%, one in 16, 12 per cent.")],
+    numerator: Annotated[Any, _doc("Count of those who took up, e.g. 62 (or <5, [c]).")],
+    denominator: Annotated[Any, _doc("Count they are a subset of, e.g. 669.")],
 ):
     """TRUE if numerator/denominator reproduces the claim at its precision for every count allowed, else FALSE."""
     claim_text = xa.text(claim, "claim")
@@ -446,13 +436,20 @@ def UPTAKE_CLAIM(
         return DIV0
     if x > n:
         return NUM
-    try:
-        interval = claims.parse_claim(claim_text)
-    except ValueError:
+    interval = _rate_claim(claim_text)
+    if interval is None:
         return VALUE
-    if interval.kind != claims.RATE:
-        return VALUE  # a count, change or ratio is not a claim about one pair
     return bool(claims.claim_matches(interval, x, n))
+
+
+def _rate_claim(text: str) -> claims.Claim | None:
+    """The claim, if it is one about a rate; None if it cannot be read or is about a count, a change
+    or a ratio (not a claim about one pair: #VALUE!)."""
+    try:
+        interval = claims.parse_claim(text)
+    except ValueError:
+        return None
+    return interval if interval.kind == claims.RATE else None
 
 
 def _claim_of_published(claim_text: str, numerator, denominator):
@@ -463,36 +460,27 @@ def _claim_of_published(claim_text: str, numerator, denominator):
         return DIV0
     if den.high is not None and num.low > den.high:
         return NUM
-    try:
-        interval = claims.parse_claim(claim_text)
-    except ValueError:
-        return VALUE
-    if interval.kind != claims.RATE:
+    interval = _rate_claim(claim_text)
+    if interval is None:
         return VALUE
     return claims.claim_holds(interval, num, den) == claims.REPRODUCED
 
 
 @func
-@arg("stages", ndim=2)
-@arg("counts", ndim=2)
-@arg("bases", ndim=2)
-@arg("units", ndim=2)
+@ranges(*FUNNEL_RANGES)
 @_guard
 def UPTAKE_EXPLAIN(
-    claim: Annotated[Any, {"doc": "The claim as published, e.g. 9% or just over 6%.", "err_to_str": True}],
-    stages: Annotated[Any, {"doc": "Column of stage names in funnel order.", "err_to_str": True}],
-    counts: Annotated[Any, {"doc": "Column of counts, one per stage.", "err_to_str": True}],
-    bases: Annotated[Any, {"doc": _BASES_DOC, "err_to_str": True}] = None,
-    units: Annotated[Any, {"doc": _UNITS_DOC, "err_to_str": True}] = None,
+    claim: Annotated[Any, _doc("The claim as published, e.g. 9% or just over 6%.")],
+    stages: StageColumn,
+    counts: CountColumn,
+    bases: BaseColumn = None,
+    units: UnitColumn = None,
 ):
     """Definitions that reproduce the claim, with a verdict each; flags numerators not in the denominator."""
     claim_text = xa.text(claim, "claim")
     programme = _read_funnel(stages, counts, bases, units)
-    try:
-        interval = claims.parse_claim(claim_text)
-    except ValueError:
-        return VALUE
-    if interval.kind != claims.RATE:
+    interval = _rate_claim(claim_text)
+    if interval is None:
         return VALUE
     matches = claims.check_claim(interval, Funnel((programme,))).matches
     if not matches:
@@ -522,26 +510,16 @@ def UPTAKE_EXPLAIN(
 
 
 @func
-@arg("stages", ndim=2)
-@arg("counts", ndim=2)
-@arg("bases", ndim=2)
-@arg("units", ndim=2)
-@arg("programme", ndim=2)
+@ranges(*FUNNEL_RANGES, "programme")
 @_guard
 def UPTAKE_VERDICT(
-    claim: Annotated[
-        Any, {"doc": "The claim as published: 9%, just 6%, 62 people, rose by 48.5%.", "err_to_str": True}
-    ],
-    stages: Annotated[Any, {"doc": "Column of stage names in funnel order.", "err_to_str": True}],
-    counts: Annotated[Any, {"doc": "Column of counts, one per stage; <5, [c] and 1,000 are read.", "err_to_str": True}],
-    bases: Annotated[Any, {"doc": _BASES_DOC, "err_to_str": True}] = None,
-    units: Annotated[Any, {"doc": _UNITS_DOC, "err_to_str": True}] = None,
+    claim: Annotated[Any, _doc("The claim as published: 9%, just 6%, 62 people, rose by 48.5%.")],
+    stages: StageColumn,
+    counts: Annotated[Any, _doc("Column of counts, one per stage; <5, [c] and 1,000 are read.")],
+    bases: BaseColumn = None,
+    units: UnitColumn = None,
     programme: Annotated[
-        Any,
-        {
-            "doc": "Optional column: the programme or year of each stage (a change compares the last two).",
-            "err_to_str": True,
-        },
+        Any, _doc("Optional column: the programme or year of each stage (a change compares the last two).")
     ] = None,
 ):
     """The claim's verdict: reproduced, possible, reproduced_invalid, not_reproduced or not_checkable."""
@@ -557,17 +535,11 @@ def UPTAKE_VERDICT(
 @func
 @_guard
 def UPTAKE_BOUNDS(
-    numerator: Annotated[
-        Any, {"doc": "Count as published: a number, <5, * or [c] (suppressed), or a rounded count.", "err_to_str": True}
-    ],
-    denominator: Annotated[Any, {"doc": "Count as published that the numerator is a subset of.", "err_to_str": True}],
-    confidence: Annotated[Any, {"doc": "Confidence level between 0 and 1; default 0.95.", "err_to_str": True}] = 0.95,
+    numerator: Annotated[Any, _doc("Count as published: a number, <5, * or [c] (suppressed), or a rounded count.")],
+    denominator: Annotated[Any, _doc("Count as published that the numerator is a subset of.")],
+    confidence: Confidence = 0.95,
     rounding: Annotated[
-        Any,
-        {
-            "doc": "Optional: counts were rounded to the nearest N (e.g. 5 or nearest10); blank means exact.",
-            "err_to_str": True,
-        },
+        Any, _doc("Optional: counts were rounded to the nearest N (e.g. 5 or nearest10); blank means exact.")
     ] = None,
 ):
     """For suppressed or rounded counts: {rate low, rate high, CI envelope low, CI envelope high}."""
@@ -615,11 +587,11 @@ def _published(value, step):
 @func
 @_guard
 def UPTAKE_COMPARE(
-    numerator1: Annotated[Any, {"doc": "First group: count of those who took up.", "err_to_str": True}],
-    denominator1: Annotated[Any, {"doc": "First group: count they are a subset of.", "err_to_str": True}],
-    numerator2: Annotated[Any, {"doc": "Second group: count of those who took up.", "err_to_str": True}],
-    denominator2: Annotated[Any, {"doc": "Second group: count they are a subset of.", "err_to_str": True}],
-    confidence: Annotated[Any, {"doc": "Confidence level between 0 and 1; default 0.95.", "err_to_str": True}] = 0.95,
+    numerator1: Annotated[Any, _doc("First group: count of those who took up.")],
+    denominator1: Annotated[Any, _doc("First group: count they are a subset of.")],
+    numerator2: Annotated[Any, _doc("Second group: count of those who took up.")],
+    denominator2: Annotated[Any, _doc("Second group: count they are a subset of.")],
+    confidence: Confidence = 0.95,
 ):
     """Difference of two independent rates with Newcombe's hybrid score interval: {difference, lower, upper}."""
     level = xa.confidence(confidence)
@@ -633,25 +605,16 @@ def UPTAKE_COMPARE(
 
 
 @func
-@arg("denominator", ndim=2)
+@ranges("denominator")
 @_guard
 def UPTAKE_LIMITS(
-    target: Annotated[
-        Any, {"doc": "Target rate between 0 and 1 (e.g. 0.09 or 9%), usually the overall rate.", "err_to_str": True}
-    ],
-    denominator: Annotated[
-        Any,
-        {"doc": "Denominator the limits are for; a column of denominators spills one row each.", "err_to_str": True},
-    ],
+    target: Annotated[Any, _doc("Target rate between 0 and 1 (e.g. 0.09 or 9%), usually the overall rate.")],
+    denominator: Annotated[Any, _doc("Denominator the limits are for; a column of denominators spills one row each.")],
     confidence: Annotated[
-        Any, {"doc": "Confidence level between 0 and 1; default 0.95 (0.998 for the outer funnel).", "err_to_str": True}
+        Any, _doc("Confidence level between 0 and 1; default 0.95 (0.998 for the outer funnel).")
     ] = 0.95,
     method: Annotated[
-        Any,
-        {
-            "doc": "normal (default: target +/- z*sqrt(target(1-target)/n)) or exact (binomial, Spiegelhalter).",
-            "err_to_str": True,
-        },
+        Any, _doc("normal (default: target +/- z*sqrt(target(1-target)/n)) or exact (binomial, Spiegelhalter).")
     ] = "normal",
 ):
     """Funnel-plot control limits {lower, upper} around a target rate for a denominator (Spiegelhalter 2005)."""
@@ -668,23 +631,18 @@ def UPTAKE_LIMITS(
 
 
 @func
-@arg("stage_columns", ndim=2)
+@ranges("stage_columns")
 @_guard
 def UPTAKE_CASES(
     stage_columns: Annotated[
         Any,
-        {
-            "doc": "Case rows, one column per stage in funnel order (a header row may name them); "
-            "a stage is reached by 1, yes, TRUE, Y, x or a date.",
-            "err_to_str": True,
-        },
+        _doc(
+            "Case rows, one column per stage in funnel order (a header row may name them); "
+            "a stage is reached by 1, yes, TRUE, Y, x or a date."
+        ),
     ],
     ordered: Annotated[
-        Any,
-        {
-            "doc": "TRUE: a stage counts only after every earlier one, not dated before it. Default FALSE.",
-            "err_to_str": True,
-        },
+        Any, _doc("TRUE: a stage counts only after every earlier one, not dated before it. Default FALSE.")
     ] = False,
 ):
     """Funnel from case rows: {count, base} per stage, for UPTAKE_FUNNEL (blank base: the stage above)."""
@@ -730,28 +688,16 @@ def _article_text(value) -> str:
 
 
 @func
-@arg("stages", ndim=2)
-@arg("counts", ndim=2)
-@arg("bases", ndim=2)
-@arg("units", ndim=2)
+@ranges(*FUNNEL_RANGES)
 @_guard
 def UPTAKE_CHECK(
-    article: Annotated[
-        Any,
-        {"doc": "Text of an article, press release or answer (a cell, or a column of paragraphs).", "err_to_str": True},
-    ],
-    stages: Annotated[Any, {"doc": "Column of stage names in funnel order.", "err_to_str": True}],
-    counts: Annotated[Any, {"doc": "Column of counts, one per stage.", "err_to_str": True}],
+    article: Annotated[Any, _doc("Text of an article, press release or answer (a cell, or a column of paragraphs).")],
+    stages: StageColumn,
+    counts: CountColumn,
     bases: Annotated[
-        Any,
-        {
-            "doc": "Optional column: the stage each is a subset of; blank: the stage above; none: outside the funnel.",
-            "err_to_str": True,
-        },
+        Any, _doc("Optional column: the stage each is a subset of; blank: the stage above; none: outside the funnel.")
     ] = None,
-    units: Annotated[
-        Any, {"doc": "Optional column: what each stage counts (people, contacts...).", "err_to_str": True}
-    ] = None,
+    units: Annotated[Any, _doc("Optional column: what each stage counts (people, contacts...).")] = None,
 ):
     """Every figure the text states about the funnel, one row each: quote, kind, verdict, definition, value."""
     from xlplugin.articles.check import check_text  # pure Python: the finder, classifier and verdicts

@@ -426,7 +426,7 @@ def check_claim_stages(spec: ReportSpec, funnel: Funnel, label: str) -> None:
         if claim.numerator is None or claim.denominator is None:
             continue
         wanted = list(claim.numerator) + [claim.denominator]
-        if any(all(_has(p, s) for s in wanted) for p in funnel.programmes):
+        if any(all(p.has_stage(s) for s in wanted) for p in funnel.programmes):
             continue
         everywhere = [s for p in funnel.programmes for s in (st.name for st in p.stages)]
         missing = [s for s in dict.fromkeys(wanted) if s not in everywhere]
@@ -458,14 +458,6 @@ def check_claim_stages(spec: ReportSpec, funnel: Funnel, label: str) -> None:
             )
     if problems:
         raise InputError(problems)
-
-
-def _has(programme, stage: str) -> bool:
-    try:
-        programme.stage(stage)
-    except KeyError:
-        return False
-    return True
 
 
 # --------------------------------------------------------------------------------------------

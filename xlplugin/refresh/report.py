@@ -175,10 +175,7 @@ def _refresh_workbook(workbook: Path, csv, *, output, backup, force, prepared=No
             shown_as = options._replace(previous_periods=previous)
             edited = edited_cells(book, owned, shown_as, record_spec_or_none(record, str(workbook)))
             if edited:
-                shown = "; ".join(
-                    f"sheet {sheet!r} {', '.join(cells[:12])}{' ...' if len(cells) > 12 else ''}"
-                    for sheet, cells in edited.items()
-                )
+                shown = _cells_by_sheet(edited)
                 raise InputError(
                     Problem(
                         f"cells that refresh would overwrite were edited by hand: {shown} (they no "
@@ -192,10 +189,7 @@ def _refresh_workbook(workbook: Path, csv, *, output, backup, force, prepared=No
         extras = {key: user_cells(book, name) for key, name in owned.items()}
         collisions = _collisions(extras, owned, layout)
         if collisions and not force:
-            shown = "; ".join(
-                f"sheet {sheet!r} {', '.join(refs[:12])}{' ...' if len(refs) > 12 else ''}"
-                for sheet, refs in collisions.items()
-            )
+            shown = _cells_by_sheet(collisions)
             raise InputError(
                 Problem(
                     f"cells you added to the report's sheets are where the new figures go (or on a "
@@ -302,6 +296,13 @@ def _fresh_occupied(sheet) -> Callable[[int, int], bool]:
         )
 
     return occupied
+
+
+def _cells_by_sheet(cells: dict[str, list[str]]) -> str:
+    """`sheet 'Funnel' B5, B6; sheet 'Notes' A9`, at most twelve cells a sheet."""
+    return "; ".join(
+        f"sheet {sheet!r} {', '.join(refs[:12])}{' ...' if len(refs) > 12 else ''}" for sheet, refs in cells.items()
+    )
 
 
 def _collisions(extras: dict, owned: dict[str, str], layout) -> dict[str, list[str]]:

@@ -23,7 +23,8 @@ from xlplugin.core.counts import (
 )
 from xlplugin.core.funnel import Funnel, Programme
 from xlplugin.core.intervals import method_label
-from xlplugin.report.model import COUNT, RATE, SHORT, Cell, Line, Note, Sheet
+from xlplugin.report import ownership
+from xlplugin.report.model import COUNT, RATE, SHORT, Cell, Chart, Line, Note, Range, Sheet, Table
 
 #: Charts list at most this many bars / programmes; beyond it the table alone carries the figures.
 MAX_CHART_BARS = 40
@@ -316,3 +317,28 @@ def missing_reason(*counts) -> str:
 
 def value_cell(x: float | None, kind: str, reason: str) -> Cell:
     return Cell(x, kind) if x is not None else shorthand(reason)
+
+
+def table_sheet(key: str, name: str, title: str, description: str, lines, headers, rows, widths, *, landscape=True):
+    """An owned sheet: `lines`, then its one table at the sheet's `table_top`, named as
+    `ownership.TABLE_NAMES[key]` records it."""
+    sheet = Sheet(key=key, name=name, title=title, description=description, lines=tuple(lines), landscape=landscape)
+    rows = tuple(tuple(row) for row in rows)
+    table = Table(ownership.TABLE_NAMES[key], tuple(headers), rows, sheet.table_top, 0, tuple(widths))
+    return sheet._replace(table=table)
+
+
+def chart_sheet(key: str, name: str, title: str, description: str, lines, table: Table, chart: Chart) -> Sheet:
+    """An owned chart sheet: `lines`, the chart's data table, then the chart; landscape, as every chart is."""
+    return Sheet(key, name, title, description, tuple(lines), table, chart, landscape=True)
+
+
+def error_bars(sheet: str, first: int, last: int, col: int, plus, minus) -> dict:
+    """A chart series' error bars: their lengths above and below each point in columns `col` and
+    `col + 1` of rows `first` to `last`, and the same lengths as values (for the cached chart)."""
+    return {
+        "error_plus": Range(sheet, first, col, last, col),
+        "error_minus": Range(sheet, first, col + 1, last, col + 1),
+        "error_plus_data": tuple(plus),
+        "error_minus_data": tuple(minus),
+    }

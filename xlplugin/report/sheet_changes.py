@@ -17,9 +17,11 @@ from xlplugin.report.common import (
     MAX_CLUSTERED_PROGRAMMES,
     SHORTHAND,
     Context,
+    chart_sheet,
     clip,
     column_widths,
     conf_text,
+    error_bars,
     lower_first,
     pct_text,
     shorthand,
@@ -247,10 +249,7 @@ def trend_chart_sheet(ctx: Context) -> Sheet | None:
                 name_cell=(name, first, 0),
                 values=Range(name, first, 2, last, 2),
                 categories=Range(name, first, 1, last, 1),
-                error_plus=Range(name, first, 5, last, 5),
-                error_minus=Range(name, first, 6, last, 6),
-                error_plus_data=tuple(plus),
-                error_minus_data=tuple(minus),
+                **error_bars(name, first, last, 5, plus, minus),
                 style="trend",
                 labels=True,
                 colour=colour,
@@ -283,13 +282,5 @@ def trend_chart_sheet(ctx: Context) -> Sheet | None:
         height=420,
         legend=True,
     )
-    return Sheet(
-        key="trend_chart",
-        name=name,
-        title="Chart: rates by period",
-        description=f"Each stage's rate of base by period, in time order, with its {conf} confidence interval.",
-        lines=tuple(lines),
-        table=table,
-        chart=chart,
-        landscape=True,
-    )
+    about = f"Each stage's rate of base by period, in time order, with its {conf} confidence interval."
+    return chart_sheet("trend_chart", name, "Chart: rates by period", about, lines, table, chart)

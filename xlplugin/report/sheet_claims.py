@@ -8,9 +8,8 @@ from xlplugin.core import claims as core
 from xlplugin.core.claims import Claim, ClaimMatch, Verdict, check_claim, parse_claim, verdict_words
 from xlplugin.core.counts import EXACT, ROUNDED
 from xlplugin.core.funnel import Funnel, Programme
-from xlplugin.report import ownership
-from xlplugin.report.common import Context, lower_first, pct_text, split_long, unique_headers
-from xlplugin.report.model import TEXT, WRAP, Cell, Line, Sheet, Table
+from xlplugin.report.common import Context, lower_first, pct_text, split_long, table_sheet, unique_headers
+from xlplugin.report.model import TEXT, WRAP, Cell, Line, Sheet
 
 #: How many reproducing definitions a cell lists before "and N more".
 SHOWN = 6
@@ -131,7 +130,7 @@ def _verdict_for(c, ctx: Context) -> tuple[Verdict, Funnel, str]:
     funnel = ctx.funnel
     if c.numerator and c.denominator and claim.kind == core.RATE:
         wanted = list(c.numerator) + [c.denominator]
-        candidates = [q for q in funnel.programmes if all(has_stage(q, s) for s in wanted)]
+        candidates = [q for q in funnel.programmes if all(q.has_stage(s) for s in wanted)]
         if c.programme is not None:
             candidates = [q for q in candidates if q.name == c.programme] or candidates
         p = candidates[0] if candidates else funnel.programmes[0]
@@ -204,23 +203,7 @@ def claims_sheet(ctx: Context) -> Sheet | None:
             "denominator; a numerator in brackets adds a stage outside the funnel."
         ),
     ]
-    lines = split_long(lines)
-    top = 2 + len(lines)
+    title = "Claims: do the published figures reproduce them?"
+    about = "Each claim made about these figures, who made it, the definitions that give it, and its verdict."
     widths = (14, 20, 22, 30, 40, 30, 40)
-    return Sheet(
-        key="claims",
-        name="Claims",
-        title="Claims: do the published figures reproduce them?",
-        description="Each claim made about these figures, who made it, the definitions that give it, and its verdict.",
-        lines=tuple(lines),
-        table=Table(ownership.TABLE_NAMES["claims"], headers, tuple(rows), top, 0, widths),
-        landscape=True,
-    )
-
-
-def has_stage(programme: Programme, stage: str) -> bool:
-    try:
-        programme.stage(stage)
-    except KeyError:
-        return False
-    return True
+    return table_sheet("claims", "Claims", title, about, split_long(lines), headers, rows, widths)

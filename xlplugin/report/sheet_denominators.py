@@ -11,16 +11,19 @@ from xlplugin.report.common import (
     MAX_CHART_HEIGHT,
     SHORTHAND,
     Context,
+    chart_sheet,
     clip,
     column_widths,
     conf_text,
     count_cell,
     count_text,
+    error_bars,
     lower_first,
     missing_reason,
     pct_text,
     shorthand,
     split_long,
+    table_sheet,
     unique_headers,
     value_cell,
 )
@@ -196,18 +199,12 @@ def denominators_sheet(ctx: Context, defs) -> Sheet:
     hdrs = unique_headers(headers)
     widths = list(column_widths(hdrs, rows, maximum=20))
     widths[col["Numerator within denominator"]] = 30
-    return Sheet(
-        key="denominators",
-        name="Denominators",
-        title="Denominators: one numerator, every denominator",
-        description=(
-            "Each numerator against each stage it could be divided by: the rate, its confidence interval, "
-            "and whether it is a proportion."
-        ),
-        lines=tuple(lines),
-        table=Table(ownership.TABLE_NAMES["denominators"], hdrs, tuple(map(tuple, rows)), top, 0, tuple(widths)),
-        landscape=True,
+    title = "Denominators: one numerator, every denominator"
+    about = (
+        "Each numerator against each stage it could be divided by: the rate, its confidence interval, "
+        "and whether it is a proportion."
     )
+    return table_sheet("denominators", "Denominators", title, about, lines, hdrs, rows, widths)
 
 
 def chart_numerator(ctx: Context, defs) -> str | None:
@@ -313,10 +310,7 @@ def denominators_chart_sheet(ctx: Context, defs) -> Sheet | None:
             name_cell=(name, top, 1),
             values=Range(name, first, 1, last, 1),
             categories=Range(name, first, 0, last, 0),
-            error_plus=Range(name, first, 4, last, 4),
-            error_minus=Range(name, first, 5, last, 5),
-            error_plus_data=tuple(plus),
-            error_minus_data=tuple(minus),
+            **error_bars(name, first, last, 4, plus, minus),
             point_labels=tuple((name, r, 7) for r in range(first, last + 1)),
             point_styles=tuple("" if _valid(d) else "invalid" for _, d in drawn),
         ),
@@ -343,13 +337,6 @@ def denominators_chart_sheet(ctx: Context, defs) -> Sheet | None:
         width=820,
         height=max(320, min(MAX_CHART_HEIGHT, 70 + 30 * len(drawn))),
     )
-    return Sheet(
-        key="denominators_chart",
-        name=name,
-        title="Chart: the same numerator, different denominators",
-        description=f"One numerator's rates as horizontal bars labelled by their definition, with {conf} intervals.",
-        lines=tuple(lines),
-        table=table,
-        chart=chart,
-        landscape=True,
-    )
+    title = "Chart: the same numerator, different denominators"
+    about = f"One numerator's rates as horizontal bars labelled by their definition, with {conf} intervals."
+    return chart_sheet("denominators_chart", name, title, about, lines, table, chart)

@@ -27,6 +27,7 @@ from xlplugin.report.common import (
     lower_first,
     shorthand,
     split_long,
+    table_sheet,
     unique_headers,
 )
 from xlplugin.report.model import COUNT, HEADING2, TEXT, WRAP, Cell, Line, Note, Sheet, Table
@@ -151,16 +152,9 @@ def notes_sheet(notes: tuple[Note, ...]) -> Sheet:
         rows = ((Cell("[note 1]", TEXT), Cell("This workbook has no notes.", WRAP)),)
     lines = [Line("Each note is referred to from at least one table or line of text in this workbook.")]
     lines += [Line(SHORTHAND[k]) for k in SHORTHAND_MEANINGS if any(k in n.text for n in notes)]
-    lines = split_long(lines)
-    top = 2 + len(lines)
-    return Sheet(
-        key="notes",
-        name="Notes",
-        title="Notes",
-        description="The notes referred to in the tables and text of this workbook by markers such as [note 1].",
-        lines=tuple(lines),
-        table=Table(ownership.TABLE_NAMES["notes"], ("Note number", "Note text"), rows, top, 0, (14, 110)),
-        landscape=True,
+    about = "The notes referred to in the tables and text of this workbook by markers such as [note 1]."
+    return table_sheet(
+        "notes", "Notes", "Notes", about, split_long(lines), ("Note number", "Note text"), rows, (14, 110)
     )
 
 

@@ -21,6 +21,7 @@ from xlplugin.report.common import (
     MAX_CLUSTERED_PROGRAMMES,
     SHORTHAND,
     Context,
+    chart_sheet,
     clip,
     column_widths,
     conf_text,
@@ -29,6 +30,7 @@ from xlplugin.report.common import (
     missing_reason,
     shorthand,
     split_long,
+    table_sheet,
     unique_headers,
     value_cell,
 )
@@ -205,15 +207,33 @@ def funnel_sheet(ctx: Context) -> Sheet:
         "Each stage's count and base, its rate of base with a confidence interval, rate of first stage and drop-off"
         + (", by programme." if several else ".")
     )
-    return Sheet(
-        key="funnel",
-        name="Funnel",
-        title=title,
-        description=description,
-        lines=tuple(lines),
-        table=Table(ownership.TABLE_NAMES["funnel"], hdrs, tuple(map(tuple, rows)), top, 0, tuple(widths)),
-        landscape=True,
+    return table_sheet("funnel", "Funnel", title, description, lines, hdrs, rows, widths)
+
+
+def _funnel_chart(lines, table: Table, series, alt: str, unit_text: str, *, height: int, by_programme=False) -> Sheet:
+    """The funnel chart sheet: `lines`, the data table, and below it horizontal bars of the counts,
+    stages top-down (clustered by stage, one bar per programme, when `by_programme`)."""
+    suffix = ", by programme" if by_programme else ""
+    chart = Chart(
+        kind="bar",
+        title=f"Count at each stage of the funnel{suffix}",
+        alt_text=alt,
+        series=series,
+        x_axis=Axis(f"Count ({unit_text})", "#,##0", minimum=0),
+        y_axis=Axis("Stage", reverse=True),
+        row=table.last_row + 2,
+        width=760,
+        height=height,
+        legend=by_programme,
     )
+    if by_programme:
+        description = "Horizontal bars clustered by stage, one per programme, each labelled with its count."
+    else:
+        description = (
+            "Horizontal bars, one per stage in funnel order from the top; each bar is labelled with its count."
+        )
+    title = f"Chart: count at each stage of the funnel{suffix}"
+    return chart_sheet("funnel_chart", "Funnel chart", title, description, lines, table, chart)
 
 
 #: Colours of the clustered funnel chart, one per programme (Okabe and Ito's palette, safe for colour-blind
@@ -260,26 +280,8 @@ def funnel_chart_sheet(ctx: Context) -> Sheet | None:
         + figures_text
         + "."
     )
-    chart = Chart(
-        kind="bar",
-        title="Count at each stage of the funnel",
-        alt_text=alt,
-        series=series,
-        x_axis=Axis(f"Count ({unit_text})", "#,##0", minimum=0),
-        y_axis=Axis("Stage", reverse=True),
-        row=table.last_row + 2,
-        width=760,
-        height=max(300, min(MAX_CHART_HEIGHT, 80 + 34 * len(drawn))),
-    )
-    return Sheet(
-        key="funnel_chart",
-        name=name,
-        title="Chart: count at each stage of the funnel",
-        description="Horizontal bars, one per stage in funnel order from the top; each bar is labelled with its count.",
-        lines=tuple(lines),
-        table=table,
-        chart=chart,
-        landscape=True,
+    return _funnel_chart(
+        lines, table, series, alt, unit_text, height=max(300, min(MAX_CHART_HEIGHT, 80 + 34 * len(drawn)))
     )
 
 
@@ -368,25 +370,5 @@ def _clustered_funnel_chart_sheet(ctx: Context) -> Sheet | None:
         "Horizontal bar chart of the count at each stage of the funnel, from the first stage at the top, "
         "one bar per programme within each stage: " + ". ".join(parts) + "."
     )
-    chart = Chart(
-        kind="bar",
-        title="Count at each stage of the funnel, by programme",
-        alt_text=alt,
-        series=series,
-        x_axis=Axis(f"Count ({unit_text})", "#,##0", minimum=0),
-        y_axis=Axis("Stage", reverse=True),
-        row=table.last_row + 2,
-        width=760,
-        height=max(320, min(MAX_CHART_HEIGHT, 90 + len(stages) * (18 * len(progs) + 24))),
-        legend=True,
-    )
-    return Sheet(
-        key="funnel_chart",
-        name=name,
-        title="Chart: count at each stage of the funnel, by programme",
-        description="Horizontal bars clustered by stage, one per programme, each labelled with its count.",
-        lines=tuple(lines),
-        table=table,
-        chart=chart,
-        landscape=True,
-    )
+    height = max(320, min(MAX_CHART_HEIGHT, 90 + len(stages) * (18 * len(progs) + 24)))
+    return _funnel_chart(lines, table, series, alt, unit_text, height=height, by_programme=True)

@@ -23,6 +23,7 @@ from xlplugin.report.common import (
     pct_text,
     shorthand,
     split_long,
+    table_sheet,
     unique_headers,
     value_cell,
 )
@@ -42,7 +43,6 @@ from xlplugin.report.model import (
     Table,
     a1,
 )
-from xlplugin.report.sheet_claims import has_stage
 
 # ------------------------------------------------------------------------------------------
 # several programmes: side by side, and the funnel plot
@@ -84,10 +84,10 @@ def programmes_sheet(ctx: Context) -> Sheet | None:
             row = top + 1 + i
             cells = [Cell(p.name or "", TEXT)]
             for n in stage_names:
-                cells.append(count_cell(p.stage(n).count) if has_stage(p, n) else shorthand(NOT_APPLICABLE_SYMBOL))
+                cells.append(count_cell(p.stage(n).count) if p.has_stage(n) else shorthand(NOT_APPLICABLE_SYMBOL))
             if definition:
                 num, den = definition
-                if has_stage(p, num) and has_stage(p, den) and p.is_subset(num, den) and p.same_unit(num, den):
+                if p.has_stage(num) and p.has_stage(den) and p.is_subset(num, den) and p.same_unit(num, den):
                     from xlplugin.core.rates import rate_range
 
                     rr = rate_range(p.stage(num).count, p.stage(den).count, o.confidence, o.method)
@@ -116,16 +116,11 @@ def programmes_sheet(ctx: Context) -> Sheet | None:
         if k in used:
             lines.append(Line(SHORTHAND[k]))
     lines = split_long(lines)
-    top = 2 + len(lines)
-    rows, _ = build(top)
-    return Sheet(
-        key="programmes",
-        name="Programmes",
-        title="Programmes side by side",
-        description="The count at each stage for every programme, and one rate compared across programmes.",
-        lines=tuple(lines),
-        table=Table(ownership.TABLE_NAMES["programmes"], hdrs, tuple(rows), top, 0, column_widths(hdrs, rows)),
-        landscape=len(hdrs) > 5,
+    rows, _ = build(2 + len(lines))  # the table's top row: its formulas point at their own cells
+    about = "The count at each stage for every programme, and one rate compared across programmes."
+    widths = column_widths(hdrs, rows)
+    return table_sheet(
+        "programmes", "Programmes", "Programmes side by side", about, lines, hdrs, rows, widths, landscape=len(hdrs) > 5
     )
 
 

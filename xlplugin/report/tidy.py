@@ -68,6 +68,16 @@ def _number_text(value: int | float) -> str:
     return repr(float(value)) if isinstance(value, float) else str(value)
 
 
+def _status_field(field_name: str, header: str, taken: set[str]) -> dict:
+    """The string column beside `field_name` that says, in GSS shorthand, why a cell has no value."""
+    return {
+        "name": column_name(f"{field_name}_status", taken),
+        "title": f"{header}: status",
+        "type": "string",
+        "description": f"Why {field_name} is empty, in GSS shorthand: {SHORTHAND_MEANING}.",
+    }
+
+
 def _table_files(name: str, title: str, description: str, table: Table) -> tuple[bytes, dict]:
     n = len(table.headers)
     columns = [[row[j] for row in table.rows] for j in range(n)]
@@ -94,29 +104,13 @@ def _table_files(name: str, title: str, description: str, table: Table) -> tuple
             fields.append(field)
             plan.append((j, "value"))
             if any(not c.is_number for c in col):
-                status = column_name(f"{field_name}_status", taken)
-                fields.append(
-                    {
-                        "name": status,
-                        "title": f"{header}: status",
-                        "type": "string",
-                        "description": f"Why {field_name} is empty, in GSS shorthand: {SHORTHAND_MEANING}.",
-                    }
-                )
+                fields.append(_status_field(field_name, header, taken))
                 plan.append((j, "status"))  # of a number: the shorthand wherever there is no number
         else:
             fields.append({"name": field_name, "title": header, "type": "string"})
             plan.append((j, "text"))
             if any(c.kind == SHORT for c in col):  # e.g. the first stage's base, [z]
-                status = column_name(f"{field_name}_status", taken)
-                fields.append(
-                    {
-                        "name": status,
-                        "title": f"{header}: status",
-                        "type": "string",
-                        "description": f"Why {field_name} is empty, in GSS shorthand: {SHORTHAND_MEANING}.",
-                    }
-                )
+                fields.append(_status_field(field_name, header, taken))
                 plan.append((j, "text_status"))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
