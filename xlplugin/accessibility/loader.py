@@ -30,6 +30,7 @@ from xlplugin.ooxml.cellref import column_letters
 from xlplugin.ooxml.cells import read_cell, read_row
 from xlplugin.ooxml.malformed import MalformedPart, read_int
 from xlplugin.ooxml.package import Relationship, open_package
+from xlplugin.ooxml.scanner import split_name
 
 
 def _text_of(element) -> str:
@@ -128,7 +129,7 @@ def _load_drawing(package, part: str) -> list[Frame]:
     frames = []
     for anchor in list(root):
         for element in anchor.iter():
-            local = element.tag.rsplit("}", 1)[-1]
+            local = split_name(element.tag)[1]
             if element.tag not in (f"{XDR}graphicFrame", f"{XDR}pic", f"{XDR}sp"):
                 continue
             c_nv_pr = next(element.iter(f"{XDR}cNvPr"), None)
@@ -232,7 +233,7 @@ def _load_workbook(path: Path) -> Workbook:
                     )
             hf = sheet_root.find(f"{M}headerFooter")
             if hf is not None:
-                sheet.header_footer = [child.tag.rsplit("}", 1)[-1] for child in hf if (child.text or "").strip()]
+                sheet.header_footer = [split_name(child.tag)[1] for child in hf if (child.text or "").strip()]
             for drawing in sheet_root.iter(f"{M}drawing"):
                 drawing_rel = sheet_rels.get(drawing.get(R_ID))
                 if drawing_rel is not None and package.has(drawing_rel.part):

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from xlplugin.accessibility.model import Finding
 from xlplugin.core.errors import InputError, Problem
+from xlplugin.ooxml.cellref import column_number, unquote_sheet
 from xlplugin.ooxml.package import DEFAULT_LIMITS, parse_xml
 
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
@@ -139,19 +140,12 @@ def _cell(element) -> OdsCell:
     )  # fmt: skip
 
 
-def _column_number(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
 def _address(text: str) -> tuple[str, int, int]:
     m = _ADDRESS.match(text)
     if not m:
         raise ValueError(text)
-    sheet = m.group(1).replace("''", "'") if m.group(1) is not None else m.group(2)
-    return sheet, int(m.group(4)), _column_number(m.group(3))
+    sheet = unquote_sheet(f"'{m.group(1)}'") if m.group(1) is not None else m.group(2)
+    return sheet, int(m.group(4)), column_number(m.group(3))
 
 
 #: Repeated rows or columns beyond this are the empty rest of the sheet, not content.

@@ -41,9 +41,9 @@ from xlplugin.accessibility.model import (
     Table,
     Workbook,
 )
+from xlplugin.core.counts import SHORTHAND_MEANINGS
 from xlplugin.ooxml.cellref import cell_ref as cell_name
 from xlplugin.ooxml.cellref import column_letters, parse_range, split_sheet
-from xlplugin.ooxml.cellref import parse_cell as parse_ref
 
 Check = Callable[[Workbook], list[Finding]]
 
@@ -111,6 +111,7 @@ INVALID_TAB_CHARS = re.compile(r"[\[\]:*?/\\]")
 NOTE_MARKER = re.compile(r"\[note\s*(\d+)\]", re.I)
 NOTE_NUMBER = re.compile(r"^\s*\[?\s*(?:note\s*)?(\d+)\s*\]?\s*$", re.I)
 SHORTHAND = re.compile(r"\[([a-z])\]", re.I)
+_SYMBOLS = "{}, {} or {}".format(*SHORTHAND_MEANINGS)  # "[c], [x] or [z]"
 NUMERIC_TEXT = re.compile(r"^\s*[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?\s*%?\s*$")
 URL_TEXT = re.compile(r"^\s*(https?://|ftp://|www\.|mailto:)\S*\s*$", re.I)
 VAGUE_LINK_TEXT = re.compile(r"^\s*(click here|here|link|this link|more|read more|click)\s*\.?\s*$", re.I)
@@ -627,7 +628,7 @@ def check_no_empty_cells(wb: Workbook) -> list[Finding]:
             continue
         empty = [cell_name(r, c) for r, c, cell in _body_cells(sheet, table) if cell is None or cell.empty]
         if empty:
-            message = f"{len(empty)} empty cell(s) in table {table.name}; use [c], [x] or [z]"
+            message = f"{len(empty)} empty cell(s) in table {table.name}; use {_SYMBOLS}"
             findings.append(Finding("no_empty_cells", sheet.name, _some(empty), message))
     return findings
 
@@ -855,7 +856,7 @@ def check_hyperlink_text(wb: Workbook) -> list[Finding]:
     for sheet in wb.worksheets:
         for link in sheet.hyperlinks:
             try:
-                row, col = parse_ref(link.ref.split(":")[0])
+                row, col = parse_range(link.ref)[:2]
             except ValueError:
                 continue
             cell = sheet.cell(row, col)

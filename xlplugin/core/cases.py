@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from xlplugin.core.counts import CONFIDENTIAL_SYMBOL
 from xlplugin.core.errors import InputError, Problem
 from xlplugin.core.funnel import OUTSIDE, StageRecord
 
@@ -47,7 +48,7 @@ PERIODS = ("month", "quarter", "year")
 #: The unit when nobody stated one: never assume "people".
 UNIT_NOT_STATED = "not stated"
 #: Suppressed small counts are written as the GSS shorthand.
-SUPPRESSED_TEXT = "[c]"
+SUPPRESSED_TEXT = CONFIDENTIAL_SYMBOL
 
 MISSING, REACHED, NOT_REACHED, UNPARSEABLE = "missing", "reached", "not reached", "unparseable"
 

@@ -23,6 +23,18 @@ KINDS = (EXACT, SUPPRESSED, ROUNDED, UNAVAILABLE)
 CONFIDENTIAL_SYMBOL = "[c]"
 NOT_AVAILABLE_SYMBOL = "[x]"
 NOT_APPLICABLE_SYMBOL = "[z]"
+#: What each symbol means, in the order a key lists them: the one place symbol and meaning are paired.
+SHORTHAND_MEANINGS = {
+    CONFIDENTIAL_SYMBOL: "confidential",
+    NOT_AVAILABLE_SYMBOL: "not available",
+    NOT_APPLICABLE_SYMBOL: "not applicable",
+}
+
+
+def shorthand_key(symbol: str, why: str = "") -> str:
+    """A key line for a GSS symbol: '[z] = not applicable', then `why` (': the stage has no base')."""
+    return f"{symbol} = {SHORTHAND_MEANINGS[symbol]}{why}"
+
 
 #: A count given only as a percentage of a stated base: the whole numbers that percentage allows.
 FROM_PERCENTAGE = "from_percentage"

@@ -23,10 +23,14 @@ import importlib.util
 import os
 import re
 import tempfile
-import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from xlplugin.core.counts import NOT_APPLICABLE_SYMBOL, shorthand_key
 from xlplugin.core.errors import InputError, Problem
+
+if TYPE_CHECKING:
+    from xlplugin.ooxml.package import Package
 
 UDF_MODULE = "xlplugin.udfs"
 UDF_MODULES_KEY = "UDF Modules"
@@ -93,7 +97,8 @@ def _examples() -> list[tuple[str, str, str, tuple[str, ...]]]:
         (
             "UPTAKE_FUNNEL",
             f"=UPTAKE_FUNNEL({STAGES},{COUNTS},{BASES},{UNITS})",
-            "The whole funnel: each stage against its base and the first stage. [z] = not applicable.",
+            "The whole funnel: each stage against its base and the first stage. "
+            + shorthand_key(NOT_APPLICABLE_SYMBOL, "."),
             (g, g, g, p, p, p, p, g, g, g),
         ),
         (
@@ -108,6 +113,7 @@ def _examples() -> list[tuple[str, str, str, tuple[str, ...]]]:
 def _evaluate(formula: str):
     """The value our function gives for a worked formula: the cache Excel shows before recalculating."""
     from xlplugin import udfs  # xlwings is only needed here, when building the workbook
+    from xlplugin.ooxml.cellref import cell_ref, parse_range
 
     cells: dict[str, object] = {}
     for r, (stage, count, base, unit) in enumerate(MET, start=6):
@@ -115,9 +121,8 @@ def _evaluate(formula: str):
 
     def value(ref: str):
         if ":" in ref:
-            first, last = ref.split(":")
-            col = first[0]
-            return [[cells[f"{col}{r}"]] for r in range(int(first[1:]), int(last[1:]) + 1)]
+            r1, c1, r2, _ = parse_range(ref)
+            return [[cells[cell_ref(r, c1)]] for r in range(r1, r2 + 1)]
         return cells[ref]
 
     name, args = re.fullmatch(r"=(\w+)\((.*)\)", formula).groups()
@@ -332,12 +337,10 @@ def build_excel_starter(out_xlsm, force: bool = False) -> Path:
     from xlplugin.ooxml.package import open_package, write_package
 
     with tempfile.TemporaryDirectory() as tmp:
-        ours = Path(tmp) / "sheets.xlsx"
-        _write_sheets(ours, with_button=True)
-        with zipfile.ZipFile(ours) as z:
-            parts = {name: z.read(name) for name in z.namelist()}
-        with open_package(quickstart_template()) as template:
-            changes = _merge(template, parts)
+        ours_path = Path(tmp) / "sheets.xlsx"
+        _write_sheets(ours_path, with_button=True)
+        with open_package(quickstart_template()) as template, open_package(ours_path) as ours:
+            changes = _merge(template, ours)
             write_package(template, out, changes, force=force)
     _write_text_atomic(side, _SIDE_MODULE.format(workbook=out.name, stem=out.stem))
     return out
@@ -350,177 +353,53 @@ def _write_text_atomic(path: Path, text: str) -> None:
     write_file(path, lambda handle: handle.write(data), replace=True)
 
 
-def _merge(template, ours: dict[str, bytes]) -> dict[str, bytes]:
-    """The parts to add to or change in the quickstart package so it also holds our two sheets."""
-    text = {name: data.decode("utf-8") for name, data in ours.items() if not name.endswith(".bin")}
-    wb_xml = template.read("xl/workbook.xml").decode("utf-8")
-    rels_xml = template.read("xl/_rels/workbook.xml.rels").decode("utf-8")
-    ct_xml = template.read("[Content_Types].xml").decode("utf-8")
-    styles_xml = template.read("xl/styles.xml").decode("utf-8")
-
-    existing_sheets = [n for n in template.names() if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n)]
-    next_sheet = 1 + max((int(re.search(r"(\d+)", n).group(1)) for n in existing_sheets), default=0)
-    next_rid = 1 + max((int(i) for i in re.findall(r'Id="rId(\d+)"', rels_xml)), default=0)
-    next_sheet_id = 1 + max((int(i) for i in re.findall(r'sheetId="(\d+)"', wb_xml)), default=0)
-    style_map, styles_xml = _merge_styles(styles_xml, text["xl/styles.xml"])
-
-    changes: dict[str, bytes] = {}
-    new_sheets, new_rels, new_types = [], [], []
-    ours_wb = text["xl/workbook.xml"]
-    ours_rels = text["xl/_rels/workbook.xml.rels"]
-    our_sheet_targets = dict(re.findall(r'Id="(rId\d+)"[^>]*Target="(worksheets/sheet\d+\.xml)"', ours_rels))
-    vml_count = 0
-    for name, rid in re.findall(r'<sheet name="([^"]+)" sheetId="\d+" r:id="(rId\d+)"/>', ours_wb):
-        source = "xl/" + our_sheet_targets[rid]
-        target = f"xl/worksheets/sheet{next_sheet}.xml"
-        sheet_xml = _restyle(text[source], style_map)
-        source_rels = source.replace("worksheets/", "worksheets/_rels/") + ".rels"
-        if source_rels in text:
-            rels = text[source_rels]
-            for vml in re.findall(r'Target="\.\./drawings/(vmlDrawing\d+\.vml)"', rels):
-                vml_count += 1
-                new_vml = f"vmlDrawing{vml_count}.vml"
-                while template.has(f"xl/drawings/{new_vml}"):
-                    vml_count += 1
-                    new_vml = f"vmlDrawing{vml_count}.vml"
-                changes[f"xl/drawings/{new_vml}"] = ours[f"xl/drawings/{vml}"]
-                rels = rels.replace(f"../drawings/{vml}", f"../drawings/{new_vml}")
-            changes[target.replace("worksheets/", "worksheets/_rels/") + ".rels"] = rels.encode("utf-8")
-        changes[target] = sheet_xml.encode("utf-8")
-        new_sheets.append(f'<sheet name="{name}" sheetId="{next_sheet_id}" r:id="rId{next_rid}"/>')
-        new_rels.append(
-            f'<Relationship Id="rId{next_rid}" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-            f'relationships/worksheet" Target="worksheets/sheet{next_sheet}.xml"/>'
-        )
-        new_types.append(
-            f'<Override PartName="/{target}" ContentType="application/vnd.openxmlformats-officedocument.'
-            'spreadsheetml.worksheet+xml"/>'
-        )
-        next_sheet, next_rid, next_sheet_id = next_sheet + 1, next_rid + 1, next_sheet_id + 1
-    if "xl/metadata.xml" in ours and not template.has("xl/metadata.xml"):  # dynamic-array formulas
-        changes["xl/metadata.xml"] = ours["xl/metadata.xml"]
-        new_rels.append(
-            f'<Relationship Id="rId{next_rid}" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-            'relationships/sheetMetadata" Target="metadata.xml"/>'
-        )
-        new_types.append(
-            '<Override PartName="/xl/metadata.xml" ContentType="application/vnd.openxmlformats-'
-            'officedocument.spreadsheetml.sheetMetadata+xml"/>'
-        )
-    if vml_count and 'Extension="vml"' not in ct_xml:
-        new_types.insert(
-            0, '<Default Extension="vml" ContentType="application/vnd.openxmlformats-officedocument.vmlDrawing"/>'
-        )
-
-    # our sheets come first, and "Try it" is the one that opens
-    wb_xml = re.sub(r"<sheets>", "<sheets>" + "".join(new_sheets), wb_xml, count=1)
-    wb_xml = re.sub(r'(<workbookView\b[^>]*?)\s+activeTab="\d+"', r"\1", wb_xml)
-    wb_xml = re.sub(r'(<workbookView\b[^>]*?)\s+firstSheet="\d+"', r"\1", wb_xml)
-    changes["xl/workbook.xml"] = wb_xml.encode("utf-8")
-    changes["xl/_rels/workbook.xml.rels"] = rels_xml.replace(
-        "</Relationships>", "".join(new_rels) + "</Relationships>"
-    ).encode("utf-8")
-    defaults = [t for t in new_types if t.startswith("<Default")]
-    overrides = [t for t in new_types if not t.startswith("<Default")]
-    ct_xml = re.sub(r"(<Types\b[^>]*>)", lambda m: m.group(1) + "".join(defaults), ct_xml, count=1)
-    changes["[Content_Types].xml"] = ct_xml.replace("</Types>", "".join(overrides) + "</Types>").encode("utf-8")
-    changes["xl/styles.xml"] = styles_xml.encode("utf-8")
-    for name in existing_sheets:  # only one tab may be selected, or Excel opens with sheets grouped
-        xml = template.read(name).decode("utf-8")
-        unselected = re.sub(r'(<sheetView\b[^>]*?)\s+tabSelected="1"', r"\1", xml)
-        if unselected != xml:
-            changes[name] = unselected.encode("utf-8")
-    if template.has("docProps/app.xml"):  # app.xml lists the sheet names: keep it in step, in tab order
-        from xlplugin.ooxml.apptitles import with_worksheet_titles
-        from xlplugin.ooxml.fragments import unescape
-
-        names = [unescape(n) for n in re.findall(r'<sheet\b[^>]*?\bname="([^"]*)"', wb_xml)]
-        changes["docProps/app.xml"] = with_worksheet_titles(template.read("docProps/app.xml"), names)
-    return changes
+REL_SHEET_METADATA = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sheetMetadata"
+CT_SHEET_METADATA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheetMetadata+xml"
+CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
 
 
-def _items(block: str, tag: str) -> list[str]:
-    return re.findall(rf"<{tag}\b[^>]*/>|<{tag}\b[^>]*[^/]>.*?</{tag}>|<{tag}>.*?</{tag}>", block, flags=re.S)
+def _merge(template: Package, ours: Package) -> dict[str, bytes | None]:
+    """The parts to add to or change in the quickstart package so it also holds our sheets, first.
 
+    Through the package layer (`Book`'s sheet, relationship, content-type and app.xml edits, the
+    style merger), so every byte of the quickstart it does not need to change stays as it is.
+    """
+    from xlplugin.ooxml.book import open_book
+    from xlplugin.ooxml.edit import editing
+    from xlplugin.ooxml.package import remove_attr, unused_part_name
+    from xlplugin.ooxml.styles import StyleMerger, restyle
 
-def _block(xml: str, tag: str) -> re.Match | None:
-    return re.search(rf"<{tag}\b[^>]*?(?:/>|>(.*?)</{tag}>)", xml, flags=re.S)
-
-
-def _merge_styles(base: str, ours: str) -> tuple[dict[int, int], str]:
-    """Append our fonts, fills, borders, number formats and cell formats to `base` (text splicing,
-    so its namespace prefixes and mc:Ignorable stay as they are); map our xf index -> merged index."""
-    offsets = {}
-    for tag, item in (("fonts", "font"), ("fills", "fill"), ("borders", "border")):
-        base_block, our_block = _block(base, tag), _block(ours, tag)
-        base_items = _items(base_block.group(1) or "", item)
-        our_items = _items(our_block.group(1) or "", item) if our_block else []
-        offsets[item] = len(base_items)
-        merged = base_block.group(0)
-        merged = re.sub(r'count="\d+"', f'count="{len(base_items) + len(our_items)}"', merged, count=1)
-        merged = merged.replace(f"</{tag}>", "".join(our_items) + f"</{tag}>")
-        base = base[: base_block.start()] + merged + base[base_block.end() :]
-    # number formats: keep ids >= 164 unique
-    base_fmts = _block(base, "numFmts")
-    used = {int(i) for i in re.findall(r'numFmtId="(\d+)"', base_fmts.group(0))} if base_fmts else set()
-    our_fmts = _block(ours, "numFmts")
-    fmt_map: dict[int, int] = {}
-    new_fmts = []
-    if our_fmts:
-        next_id = max(used | {163}) + 1
-        for fmt in _items(our_fmts.group(1) or "", "numFmt"):
-            old = int(re.search(r'numFmtId="(\d+)"', fmt).group(1))
-            fmt_map[old] = next_id
-            new_fmts.append(re.sub(r'numFmtId="\d+"', f'numFmtId="{next_id}"', fmt))
-            next_id += 1
-    if new_fmts:
-        if base_fmts:
-            items = _items(base_fmts.group(1) or "", "numFmt") + new_fmts
-            block = f'<numFmts count="{len(items)}">{"".join(items)}</numFmts>'
-            base = base[: base_fmts.start()] + block + base[base_fmts.end() :]
-        else:
-            fonts = re.search(r"<fonts\b", base)
-            base = (
-                base[: fonts.start()]
-                + f'<numFmts count="{len(new_fmts)}">{"".join(new_fmts)}</numFmts>'
-                + base[fonts.start() :]
-            )
-    base_xfs, our_xfs = _block(base, "cellXfs"), _block(ours, "cellXfs")
-    base_items = _items(base_xfs.group(1), "xf")
-    our_items = _items(our_xfs.group(1), "xf")
-
-    def remap(xf: str) -> str:
-        for attr, item in (("fontId", "font"), ("fillId", "fill"), ("borderId", "border")):
-
-            def shifted(m: re.Match[str], o: int = offsets[item], a: str = attr) -> str:
-                return f'{a}="{int(m.group(1)) + o}"'
-
-            xf = re.sub(rf'{attr}="(\d+)"', shifted, xf)
-        return re.sub(r'numFmtId="(\d+)"', lambda m: f'numFmtId="{fmt_map.get(int(m.group(1)), int(m.group(1)))}"', xf)
-
-    style_map = {i: len(base_items) + i for i in range(len(our_items))}
-    merged = (
-        f'<cellXfs count="{len(base_items) + len(our_items)}">'
-        + "".join(base_items)
-        + "".join(remap(x) for x in our_items)
-        + "</cellXfs>"
-    )
-    base = base[: base_xfs.start()] + merged + base[base_xfs.end() :]
-    return style_map, base
-
-
-def _restyle(sheet_xml: str, style_map: dict[int, int]) -> str:
-    """Point a sheet's cell, row and column styles at the merged style indexes."""
-    sheet_xml = re.sub(
-        r'(<(?:c|row)\b[^>]*?\ss=")(\d+)(")',
-        lambda m: m.group(1) + str(style_map.get(int(m.group(2)), 0)) + m.group(3),
-        sheet_xml,
-    )
-    return re.sub(
-        r'(<col\b[^>]*?\sstyle=")(\d+)(")',
-        lambda m: m.group(1) + str(style_map.get(int(m.group(2)), 0)) + m.group(3),
-        sheet_xml,
-    )
+    book = open_book(template, Path(template.path))
+    fresh = open_book(ours, Path(ours.path))
+    merger = StyleMerger(book.current(book.styles_part()), ours.read(fresh.styles_part()), book.styles_part())
+    theirs = [sheet.part for sheet in book.sheets if sheet.part is not None and sheet.kind == "worksheet"]
+    for index, sheet in enumerate(fresh.sheets):
+        source = fresh.sheet_part(sheet)
+        part, _ = book.add_worksheet(sheet.name, restyle(ours.read(source), merger.map, source), index)
+        for rel in ours.rels(source):  # the button's VML drawing
+            if rel.external or rel.part is None or not rel.type.endswith("/vmlDrawing"):
+                continue
+            target = unused_part_name(book.all_part_names(), "xl/drawings/vmlDrawing{}.vml")
+            book.put(target, ours.read(rel.part))
+            book.add_default("vml", CT_VML)
+            if book.add_relationship(part, rel.type, target) != rel.id:  # the sheet XML names it by its id
+                raise RuntimeError(f"{source}: relationship {rel.id} could not keep its id")
+    if ours.has("xl/metadata.xml") and not template.has("xl/metadata.xml"):  # dynamic-array formulas
+        book.put("xl/metadata.xml", ours.read("xl/metadata.xml"))
+        book.add_relationship(book.workbook_part, REL_SHEET_METADATA, "xl/metadata.xml")
+        book.add_override("xl/metadata.xml", CT_SHEET_METADATA)
+    styles = merger.result()
+    if styles is not None:
+        book.put(book.styles_part(), styles)
+    with editing(book, book.workbook_part) as wb:  # "Try it", the first tab, is the one that opens
+        for view in wb.root.iter("workbookView"):
+            wb.add(remove_attr(wb.data, view, "activeTab"), remove_attr(wb.data, view, "firstSheet"))
+    for part in theirs:  # only one tab may be selected, or Excel opens with sheets grouped
+        with editing(book, part) as sheet_xml:
+            for view in sheet_xml.root.iter("sheetView"):
+                if view.attrs.get("tabSelected") == "1":
+                    sheet_xml.add(remove_attr(sheet_xml.data, view, "tabSelected"))
+    return book.changes
 
 
 # ------------------------------------------------------------------ ~/.xlwings/xlwings.conf

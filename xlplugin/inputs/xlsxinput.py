@@ -23,13 +23,14 @@ from pathlib import Path
 
 from xlplugin.core.errors import InputError, Problem
 from xlplugin.inputs.csvinput import CONTROL_CHARACTERS, MAX_FIELD_CHARS, MAX_ROWS, Table
-from xlplugin.ooxml.cellref import column_letters
+from xlplugin.ooxml.cellref import cell_ref, quote_sheet, unquote_sheet
 
 #: Rows like these below a table are its footnotes, not data (`Note 1: ...`, `Source: ...`, `* ...`).
 _FOOTNOTE = re.compile(r"^\s*(?:\[?notes?\b|source\b|sources\b|\*|†|‡|¹|figures\b|data\b|\(\d+\)|\d+[.)]\s)", re.I)
-_HIDDEN_ROW = re.compile(rb"<(?:\w+:)?row\b[^>]*?\bhidden=\"(?:1|true)\"[^>]*>")
-_ROW_NUMBER = re.compile(rb"\br=\"(\d+)\"")
-_MERGE = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*?\bref=\"([A-Za-z]+\d+(?::[A-Za-z]+\d+)?)\"")
+#: Where to look for hidden rows and merged cells in a sheet that may be large (its attributes are then
+#: read by the package layer's tokeniser, `tag_attributes`): a start tag that mentions the attribute.
+_HIDDEN_ROW = re.compile(rb"<(?:[\w.-]+:)?row\b[^>]*?\bhidden\s*=")
+_MERGE = re.compile(rb"<(?:[\w.-]+:)?mergeCell\b")
 _CELL_XFS = re.compile(rb"<(?:\w+:)?cellXfs\b[^>]*>(.*?)</(?:\w+:)?cellXfs>", re.S)
 _XF = re.compile(rb"<(?:\w+:)?xf\b([^>]*)>")
 _NUMFMT = re.compile(rb"<(?:\w+:)?numFmt\b([^>]*)>")
@@ -93,12 +94,12 @@ def sheet_ref(sheet: str) -> str:
     """A sheet name as a formula writes it: quoted when it has spaces or punctuation."""
     if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", sheet):
         return sheet
-    return "'" + sheet.replace("'", "''") + "'"
+    return quote_sheet(sheet)
 
 
 def cell_name(sheet: str, row: int, column: int) -> str:
     """`Sheet1!B7` (column 1-based)."""
-    return f"{sheet_ref(sheet)}!{column_letters(column)}{row}"
+    return f"{sheet_ref(sheet)}!{cell_ref(row, column)}"
 
 
 def read_workbook(
@@ -248,7 +249,7 @@ def _parse_range(text: str, sheet: str | None, book, worksheets, label: str):
             Problem(f"'{text}' is not a cell range such as A5:D12 or 'Sheet 1'!A5:D12", label, column="--range")
         )
     quoted, plain, c1, r1, c2, r2 = m.groups()
-    named = quoted.replace("''", "'") if quoted else plain
+    named = unquote_sheet(f"'{quoted}'") if quoted else plain
     wanted = named or sheet
     chosen = _sheet(book, wanted, worksheets, label) if wanted else worksheets[0]
     r1, r2 = int(r1), int(r2)
@@ -417,13 +418,15 @@ def _table_from_rows(
 def _refuse_hidden_and_merged(
     xml: bytes, sheet: str, label: str, header_row: int, lines: list[int], c1: int, c2: int
 ) -> None:
-    from xlplugin.ooxml.cells import parse_range
+    from xlplugin.ooxml.cellref import parse_range
+    from xlplugin.ooxml.malformed import as_index
+    from xlplugin.ooxml.scanner import tag_attributes
 
     last = lines[-1] if lines else header_row
     used = set(lines)
     for m in _HIDDEN_ROW.finditer(xml):
-        number = _ROW_NUMBER.search(m.group(0))
-        row = int(number.group(1)) if number else None
+        attrs = tag_attributes(xml, m.start())
+        row = as_index(attrs.get("r")) if attrs.get("hidden") in ("1", "true") else None
         if row is not None and row in used:
             raise InputError(
                 Problem(
@@ -434,7 +437,7 @@ def _refuse_hidden_and_merged(
                 )
             )
     for m in _MERGE.finditer(xml):
-        ref = m.group(1).decode("ascii")
+        ref = tag_attributes(xml, m.start()).get("ref", "")
         try:
             r1, k1, r2, k2 = parse_range(ref if ":" in ref else f"{ref}:{ref}")
         except ValueError:

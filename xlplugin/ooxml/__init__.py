@@ -7,8 +7,10 @@ the workbook model used to edit other people's files, and the one atomic writer.
 - `fragments`: the fragment writer and the only XML escape and unescape functions.
 - `schema`: the child order of each parent element and "insert child in schema order".
 - `edit`: the "read part, scan, splice, put" protocol in one context manager.
-- `cellref` (A1 references), `cells` (cell XML), `book` (the workbook and its shared edits),
-  `styles` (the style merger), `malformed` (the damaged-part refusal).
+- `cellref` (A1 references), `cells` (cell XML, string text, the one "merge cells into <row>"),
+  `book` (the workbook and its shared edits: sheets, relationships, content types, app.xml titles),
+  `styles` (the style merger, restyling a sheet's indices, built-in named styles),
+  `docprops` (core.xml's language), `malformed` (the damaged-part refusal).
 
 It imports nothing from report/, refresh/, excel/ or accessibility/ (tests/test_import_contract.py).
 """

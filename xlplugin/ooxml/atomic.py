@@ -478,8 +478,14 @@ def fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def remove_stale(folder: Path, now: float | None = None) -> list[Path]:
-    """Remove the temporary files an earlier, killed run left in `folder` (our pattern, over an hour old)."""
+def _remove_old(
+    folder: Path,
+    pattern: re.Pattern[str],
+    ours: Callable[[os.DirEntry[str]], bool],
+    remove: Callable[[str], None],
+    now: float | None,
+) -> list[Path]:
+    """Remove the entries of `folder` whose name fits `pattern`, that `ours` accepts and that are over an hour old."""
     now = time.time() if now is None else now
     removed: list[Path] = []
     try:
@@ -487,43 +493,30 @@ def remove_stale(folder: Path, now: float | None = None) -> list[Path]:
     except OSError:
         return removed
     for entry in entries:
-        if not TEMP_PATTERN.fullmatch(entry.name):
+        if not pattern.fullmatch(entry.name):
             continue
         try:
-            if (
-                entry.is_file(follow_symlinks=False)
-                and now - entry.stat(follow_symlinks=False).st_mtime > STALE_SECONDS
-            ):
-                os.unlink(entry.path)
+            if ours(entry) and now - entry.stat(follow_symlinks=False).st_mtime > STALE_SECONDS:
+                remove(entry.path)
                 removed.append(Path(entry.path))
         except OSError:
             continue
     return removed
+
+
+def remove_stale(folder: Path, now: float | None = None) -> list[Path]:
+    """Remove the temporary files an earlier, killed run left in `folder` (our pattern, over an hour old)."""
+    return _remove_old(folder, TEMP_PATTERN, lambda entry: entry.is_file(follow_symlinks=False), os.unlink, now)
 
 
 def remove_stale_scratch(temp_root: Path, now: float | None = None) -> list[Path]:
     """Remove ``xlplugin-refresh-*`` folders earlier versions left in the system temp folder (ours, old)."""
     import shutil
 
-    now = time.time() if now is None else now
-    removed: list[Path] = []
-    try:
-        entries = list(os.scandir(temp_root))
-    except OSError:
-        return removed
-    for entry in entries:
-        try:
-            if (
-                SCRATCH_PATTERN.fullmatch(entry.name)
-                and entry.is_dir(follow_symlinks=False)
-                and entry.stat(follow_symlinks=False).st_uid == os.getuid()
-                and now - entry.stat(follow_symlinks=False).st_mtime > STALE_SECONDS
-            ):
-                shutil.rmtree(entry.path, ignore_errors=True)
-                removed.append(Path(entry.path))
-        except OSError:
-            continue
-    return removed
+    def ours(entry: os.DirEntry[str]) -> bool:
+        return entry.is_dir(follow_symlinks=False) and entry.stat(follow_symlinks=False).st_uid == os.getuid()
+
+    return _remove_old(temp_root, SCRATCH_PATTERN, ours, lambda path: shutil.rmtree(path, ignore_errors=True), now)
 
 
 _PLAIN = {

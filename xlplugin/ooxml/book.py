@@ -215,8 +215,17 @@ class Book:
     # ---------------------------------------------------------------------------------------
     # edits shared by every refresh
 
-    def add_worksheet(self, name: str, sheet_xml: bytes) -> tuple[str, Sheet]:
-        """Append a worksheet part named `name` at the end of <sheets>; returns (part, Sheet)."""
+    def styles_part(self) -> str:
+        """The workbook's styles part; MalformedPart when its relationships name none."""
+        rels = self.package.rels_name(self.workbook_part)
+        for rel in self.wb_rels:
+            if rel.type.endswith("/styles") and rel.part:
+                return self.package.require(rel.part, rels)
+        raise MalformedPart(rels, "names no styles part, which every workbook has", self.path)
+
+    def add_worksheet(self, name: str, sheet_xml: bytes, index: int | None = None) -> tuple[str, Sheet]:
+        """Add a worksheet part named `name` at the end of <sheets>, or at tab position `index`;
+        returns (part, Sheet)."""
         folder = posixpath.dirname(self.workbook_part)
         part = self.unused_part(posixpath.join(folder, "worksheets", "sheet{}.xml"))
         self.put(part, sheet_xml)
@@ -236,13 +245,15 @@ class Book:
             views = wb.root.find("bookViews")
             for view in views.findall("workbookView") if views is not None else []:
                 for attr in ("activeTab", "firstSheet"):
-                    value, index = view.attrs.get(attr), as_index(view.attrs.get(attr))
-                    if value is not None and (index is None or index >= len(self.sheets)):
+                    value, tab = view.attrs.get(attr), as_index(view.attrs.get(attr))
+                    if value is not None and (tab is None or tab >= len(self.sheets)):
                         # a tab past the last sheet (Excel repairs it): the new sheet must not become it
                         wb.add(set_attr(wb.data, view, attr, "0"))
         self.add_override(part, CT_WORKSHEET)
         sheet = Sheet(name, sheet_id, rid, part, "worksheet", len(self.sheets))
         self.sheets.append(sheet)
+        if index is not None:
+            self.move_sheet(sheet, index)
         self.sync_app_titles()
         return part, sheet
 
@@ -398,13 +409,17 @@ class Book:
         return [m.decode("ascii") for m in _NAMED_RID.findall(self.package.read(source))]
 
     def add_default_rels(self) -> None:
+        self.add_default("rels", CT_RELS)
+
+    def add_default(self, extension: str, content_type: str) -> None:
+        """A ``<Default>`` content type for parts named ``*.extension``, unless there is one."""
         with editing(self, "[Content_Types].xml") as types:
-            if any(el.attrs.get("Extension", "").lower() == "rels" for el in types.root.findall("Default")):
+            defaults = types.root.findall("Default")
+            if any(el.attrs.get("Extension", "").lower() == extension.lower() for el in defaults):
                 return
             tag = f"{types.root.prefix(types.data)}Default"
-            types.add(
-                append_child(types.data, types.root, element(tag, [("Extension", "rels"), ("ContentType", CT_RELS)]))
-            )
+            fragment = element(tag, [("Extension", extension), ("ContentType", content_type)])
+            types.add(append_child(types.data, types.root, fragment))  # Defaults and Overrides mix in any order
 
     def add_override(self, part: str, content_type: str) -> None:
         with editing(self, "[Content_Types].xml") as types:

@@ -23,11 +23,14 @@ __all__ = [
     "AttrSpan",
     "Edit",
     "Element",
+    "element_bytes",
+    "split_name",
     "prefix_for",
     "remove_attr",
     "scan",
     "set_attr",
     "splice",
+    "tag_attributes",
 ]
 
 Edit = tuple[int, int, bytes]
@@ -52,6 +55,13 @@ _ATTRIBUTE = re.compile(rb"""\s+([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _TAG_NAME = re.compile(rb"<([^\s/>]+)")
 
 
+def split_name(name: str) -> tuple[str, str]:
+    """A namespace-qualified name -> (namespace URI, local name): ``'{uri}local'`` (an element's, also
+    ElementTree's) or ``'uri}local'`` (expat's attribute keys); ``('', name)`` without a namespace."""
+    uri, _, local = name.rpartition("}")
+    return uri.removeprefix("{"), local
+
+
 @dataclass
 class Element:
     """One element's byte span in a part: [start, end); its start tag ends at `open_end`."""
@@ -66,15 +76,14 @@ class Element:
     children: list[Element] = field(default_factory=list)
     parent: Element | None = field(default=None, repr=False)
     _spans: dict[str, AttrSpan] | None = field(default=None, repr=False, compare=False)
+    local: str = field(default="", compare=False)
+    """The local name (split from `name` once: every lookup compares it)."""
+    namespace: str = field(default="", compare=False)
+    """The element's namespace URI ('' when it has none)."""
 
-    @property
-    def local(self) -> str:
-        return self.name.rsplit("}", 1)[-1]
-
-    @property
-    def namespace(self) -> str:
-        """The element's namespace URI ('' when it has none)."""
-        return self.name[1:].split("}", 1)[0] if self.name.startswith("{") else ""
+    def __post_init__(self) -> None:
+        if not self.local:
+            self.namespace, self.local = split_name(self.name)
 
     @property
     def empty(self) -> bool:
@@ -120,18 +129,15 @@ class Element:
     def spans(self, data: bytes) -> dict[str, AttrSpan]:
         """Each attribute of the start tag, by its name as spelled, with the span of its value."""
         if self._spans is None:
-            spans: dict[str, AttrSpan] = {}
-            name = _TAG_NAME.match(data, self.start)
-            pos = name.end() if name else self.start + 1
-            while True:
-                match = _ATTRIBUTE.match(data, pos, self.open_end)
-                if match is None:
-                    break
-                group = 2 if match.group(2) is not None else 3
-                spans[match.group(1).decode("utf-8")] = AttrSpan(match.start(), match.start(group), match.end(group))
-                pos = match.end()
-            self._spans = spans
+            self._spans = _attribute_spans(data, self.start, self.open_end)
         return self._spans
+
+    def spelled(self, data: bytes) -> dict[str, str]:
+        """Each attribute's key in `attrs` (``'uri}local'`` when namespaced, as expat resolves it) ->
+        its name as spelled in the tag (``'r:id'``): namespace declarations aside, both list the
+        attributes in document order."""
+        names = [n for n in self.spans(data) if n != "xmlns" and not n.startswith("xmlns:")]
+        return dict(zip(self.attrs, names, strict=False))
 
     def text(self, data: bytes) -> str:
         """The element's character data, unescaped (CDATA sections as they stand), children's included."""
@@ -145,6 +151,32 @@ class Element:
             pos = child.end
         pieces.append(_character_data(data[pos : self.close_start]))
         return "".join(pieces)
+
+
+def _attribute_spans(data: bytes, start: int, end: int) -> dict[str, AttrSpan]:
+    """The attributes of the start tag data[start:end], tokenised in order (quotes respected)."""
+    spans: dict[str, AttrSpan] = {}
+    name = _TAG_NAME.match(data, start)
+    pos = name.end() if name else start + 1
+    while True:
+        match = _ATTRIBUTE.match(data, pos, end)
+        if match is None:
+            break
+        group = 2 if match.group(2) is not None else 3
+        spans[match.group(1).decode("utf-8")] = AttrSpan(match.start(), match.start(group), match.end(group))
+        pos = match.end()
+    return spans
+
+
+def tag_attributes(data: bytes, start: int) -> dict[str, str]:
+    """The attributes (by name as spelled, values unescaped) of the start tag that begins at `start`.
+
+    For readers that find a few tags in a large part quickly, without scanning it whole: the
+    attributes are read by the same tokeniser as `Element.spans`, so a look-alike inside another
+    attribute's value is not taken for the attribute.
+    """
+    spans = _attribute_spans(data, start, _tag_end(data, start))
+    return {name: unescape(data[s.value_start : s.value_end].decode("utf-8")) for name, s in spans.items()}
 
 
 _CDATA = re.compile(rb"<!\[CDATA\[(.*?)\]\]>", re.S)
@@ -187,8 +219,8 @@ def scan(data: bytes, where: str = "XML", *, stop_at: set[str] | None = None) ->
             depth_skip[0] += 1
             return
         pos = parser.CurrentByteIndex
-        qname = "{" + name if "}" in name else name
-        element = Element(qname, attrs, pos, _tag_end(data, pos))
+        uri, _, local = name.rpartition("}")  # expat's 'uri}local'
+        element = Element("{" + name if uri else name, attrs, pos, _tag_end(data, pos), local=local, namespace=uri)
         if stack:
             element.parent = stack[-1]
             stack[-1].children.append(element)
@@ -281,6 +313,12 @@ def splice(data: bytes, edits: Iterable[Edit]) -> bytes:
         last = end
     out.append(data[last:])
     return b"".join(out)
+
+
+def element_bytes(data: bytes, element: Element, edits: Iterable[Edit] = ()) -> bytes:
+    """`element`'s own bytes, with `edits` (byte ranges of `data` inside the element) applied."""
+    shifted = [(start - element.start, end - element.start, text) for start, end, text in edits]
+    return splice(data[element.start : element.end], shifted)
 
 
 def prefix_for(data: bytes, root: Element, uri: str) -> str | None:

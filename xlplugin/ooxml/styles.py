@@ -10,12 +10,15 @@ entries are never changed or reordered, so every index already in use keeps its 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from xlplugin.ooxml.package import NS_MAIN, Element, MalformedPart, read_int, scan, set_attr, splice, xml_attr
+from xlplugin.ooxml.fragments import element as fragment
+from xlplugin.ooxml.package import NS_MAIN, Element, MalformedPart, as_index, read_int, scan, set_attr, splice
+from xlplugin.ooxml.scanner import element_bytes
+from xlplugin.ooxml.schema import append_child, insert_child
 
 SECTIONS = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles", "dxfs")
-SCHEMA_ORDER = SECTIONS + ("tableStyles", "colors", "extLst")
 
 
 def _canon(data: bytes, element: Element) -> tuple[Any, ...]:
@@ -33,7 +36,7 @@ class StyleMerger:
         self.part = part
         self.u_root = scan(user, part)
         self.f_root = scan(fresh, "fresh styles.xml")
-        self.u_prefix = self._prefix(user, self.u_root)
+        self.u_prefix = self.u_root.prefix(user)
         self.appended: dict[str, list[bytes]] = {name: [] for name in SECTIONS}
         self.u_lists = {name: self._children(self.u_root, name) for name in SECTIONS}
         self.f_lists = {name: self._children(self.f_root, name) for name in SECTIONS}
@@ -48,11 +51,6 @@ class StyleMerger:
         }
 
     @staticmethod
-    def _prefix(data: bytes, element: Element) -> str:
-        tag = data[element.start + 1 : element.open_end].split()[0].rstrip(b"/>").decode()
-        return tag.rsplit(":", 1)[0] + ":" if ":" in tag else ""
-
-    @staticmethod
     def _children(root: Element, section: str) -> list[Element]:
         el = root.find(section)
         return list(el.children) if el is not None else []
@@ -62,13 +60,13 @@ class StyleMerger:
         """The fresh element's text, with attributes replaced, in the user's namespace."""
         data = self.fresh
         edits = [set_attr(data, element, name, value) for name, value in (replace or {}).items()]
-        text = splice(data, edits)[element.start : element.end + sum(len(t) - (e - s) for s, e, t in edits)]
-        if self.u_prefix:
-            # the user's styles are prefixed: declare the default namespace on what we add
-            close = text.index(b">")
-            slash = 1 if text[close - 1 : close] == b"/" else 0
-            text = text[: close - slash] + f' xmlns="{NS_MAIN}"'.encode() + text[close - slash :]
-        return text
+        if self.u_prefix:  # the user's styles are prefixed: declare the default namespace on what we add
+            edits.append(set_attr(data, element, "xmlns", NS_MAIN))
+        return element_bytes(data, element, edits)
+
+    def _declared(self) -> list[tuple[str, str]]:
+        """The namespace declaration an element we make needs in the user's part (none unless it is prefixed)."""
+        return [("xmlns", NS_MAIN)] if self.u_prefix else []
 
     def _find_or_append(self, section: str, fresh_el: Element, replace: dict[str, str] | None = None) -> int:
         text = self._element_text(fresh_el, replace)
@@ -99,8 +97,8 @@ class StyleMerger:
             return self.u_numfmts[code]
         new_id = max([163, *self.u_numfmts.values()]) + 1
         self.u_numfmts[code] = new_id
-        ns = f' xmlns="{NS_MAIN}"' if self.u_prefix else ""
-        self.appended["numFmts"].append(f'<numFmt{ns} numFmtId="{new_id}" formatCode="{xml_attr(code)}"/>'.encode())
+        attrs = [*self._declared(), ("numFmtId", str(new_id)), ("formatCode", code)]
+        self.appended["numFmts"].append(fragment("numFmt", attrs))
         return new_id
 
     def _named_style(self, fresh_xf_id: int) -> int:
@@ -126,11 +124,10 @@ class StyleMerger:
                 self.u_keys["cellStyleXfs"].append(("appended", len(self.u_keys["cellStyleXfs"])))
                 result = len(self.u_keys["cellStyleXfs"]) - 1
                 self.appended["cellStyleXfs"].append(self._element_text(fresh_xf, replace))
-                ns = f' xmlns="{NS_MAIN}"' if self.u_prefix else ""
-                builtin_attr = f' builtinId="{builtin}"' if builtin is not None else ""
-                self.appended["cellStyles"].append(
-                    f'<cellStyle{ns} name="{xml_attr(name)}" xfId="{result}"{builtin_attr}/>'.encode()
-                )
+                attrs = [*self._declared(), ("name", name), ("xfId", str(result))]
+                if builtin is not None:
+                    attrs.append(("builtinId", builtin))
+                self.appended["cellStyles"].append(fragment("cellStyle", attrs))
         self._cache[cache_key] = result
         return result
 
@@ -178,20 +175,11 @@ class StyleMerger:
                 # schema order; its first entry is index 0, as the merger counted from an empty list
                 if root.empty:
                     raise MalformedPart(self.part, "is an empty <styleSheet/>")
-                later = SCHEMA_ORDER[SCHEMA_ORDER.index(section) + 1 :]
-                following = next((c for c in root.children if c.local in later), None)
-                at = following.start if following is not None else root.close_start
-                ns = f' xmlns="{NS_MAIN}"' if self.u_prefix else ""
-                edits.append(
-                    (
-                        at,
-                        at,
-                        f'<{section}{ns} count="{len(added)}">'.encode() + b"".join(added) + f"</{section}>".encode(),
-                    )
-                )
+                made = fragment(section, [*self._declared(), ("count", str(len(added)))], children=b"".join(added))
+                edits.append(insert_child(data, root, section, made))
                 continue
             if el.empty:
-                tag = data[el.start + 1 : el.open_end].split()[0].rstrip(b"/>")
+                tag = el.qname(data).encode()
                 opening = b"<" + tag + f' count="{total}">'.encode()
                 edits.append((el.start, el.end, opening + b"".join(added) + b"</" + tag + b">"))
             else:
@@ -199,3 +187,82 @@ class StyleMerger:
                     edits.append(set_attr(data, el, "count", str(total)))
                 edits.append((el.close_start, el.close_start, b"".join(added)))
         return splice(data, edits)
+
+
+#: Built-in cell style ids (ECMA-376 Part 1, 18.8.7): Heading 1..4.
+BUILTIN_STYLE_IDS = {"Heading 1": 16, "Heading 2": 17, "Heading 3": 18, "Heading 4": 19}
+
+
+def add_named_styles(data: bytes, styles: dict[str, int], part: str = "xl/styles.xml") -> bytes:
+    """Make each cellXfs index in `styles` (style name -> xf index) use that built-in named style.
+
+    The named style's own xf copies the cell xf's font, with no fill and no border (the
+    guidance's restyled heading: automatic colour, no border). One scan of styles.xml for all the
+    styles: the count attributes, the cell xfs' `xfId` and the appended children are edits of
+    disjoint byte ranges of the same part (a self-closing parent, which XlsxWriter never writes,
+    takes a second round, as its start tag and its new children would overlap).
+    """
+    if not styles:
+        return data
+    root = scan(data, part)
+    prefix = root.prefix(data)
+    style_xfs = root.require("cellStyleXfs", part)
+    cell_styles = root.require("cellStyles", part)
+    cell_xfs = root.require("cellXfs", part).findall("xf")
+    first_id = len(style_xfs.findall("xf"))
+    new_xfs, entries = [], []
+    edits = [
+        set_attr(data, style_xfs, "count", str(first_id + len(styles))),
+        set_attr(data, cell_styles, "count", str(len(cell_styles.findall("cellStyle")) + len(styles))),
+    ]
+    for new_id, (name, xf_index) in enumerate(styles.items(), start=first_id):
+        target = cell_xfs[xf_index]
+        new_xfs.append(
+            fragment(
+                f"{prefix}xf",
+                [
+                    ("numFmtId", "0"),
+                    ("fontId", target.attrs.get("fontId", "0")),
+                    ("fillId", "0"),
+                    ("borderId", "0"),
+                    ("applyNumberFormat", "0"),
+                    ("applyFill", "0"),
+                    ("applyBorder", "0"),
+                    ("applyAlignment", "0"),
+                    ("applyProtection", "0"),
+                ],
+            )
+        )
+        entries.append(
+            fragment(
+                f"{prefix}cellStyle",
+                [("name", name), ("xfId", str(new_id)), ("builtinId", str(BUILTIN_STYLE_IDS[name]))],
+            )
+        )
+        edits.append(set_attr(data, target, "xfId", str(new_id)))
+    if style_xfs.empty or cell_styles.empty:
+        data = splice(data, edits)
+        root = scan(data, part)
+        style_xfs = root.require("cellStyleXfs", part)
+        cell_styles = root.require("cellStyles", part)
+        edits = []
+    edits.append(append_child(data, style_xfs, b"".join(new_xfs)))
+    edits.append(append_child(data, cell_styles, b"".join(entries)))
+    return splice(data, edits)
+
+
+#: The attribute that holds a cellXfs index, by worksheet element.
+_STYLED = {"c": "s", "row": "s", "col": "style"}
+
+
+def restyle(data: bytes, index: Callable[[int], int], where: str = "a worksheet") -> bytes:
+    """The worksheet `data` with each cell's and row's ``s`` and each column's ``style`` (cellXfs
+    indices) replaced by `index(n)`, e.g. `StyleMerger.map`; every other byte stays."""
+    root = scan(data, where, stop_at={"c"})
+    edits = []
+    for el in root.iter():
+        attr = _STYLED.get(el.local) if el.namespace == NS_MAIN else None
+        number = as_index(el.attrs.get(attr)) if attr is not None else None
+        if attr is not None and number is not None:
+            edits.append(set_attr(data, el, attr, str(index(number))))
+    return splice(data, edits) if edits else data

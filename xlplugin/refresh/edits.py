@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from pathlib import Path
 from typing import Any
 
+from xlplugin.core.counts import NOT_APPLICABLE_SYMBOL
 from xlplugin.core.errors import InputError
 from xlplugin.ooxml.book import Book, table_range
-from xlplugin.ooxml.cells import read_cell
+from xlplugin.ooxml.cells import read_cell, string_text, unescape_xstring
 from xlplugin.ooxml.package import MalformedPart, Package, as_index, scan
 
 #: The data sheet is the input itself (what the others are compared against), not compared.
@@ -26,7 +26,7 @@ NOT_COMPARED = {"data"}
 def sheet_values(package: Package, part: str, shared: list[str] | None) -> dict[tuple[int, int], object]:
     """(row, column) -> value of every cell with a value (numbers as float, text as str)."""
     data = package.read(part)
-    root = scan(data, part, stop_at={"f", "is"})
+    root = scan(data, part, stop_at={"f"})
     out: dict[tuple[int, int], object] = {}
     for c in root.iter("c"):
         ref = c.attrs.get("r")
@@ -38,10 +38,9 @@ def sheet_values(package: Package, part: str, shared: list[str] | None) -> dict[
         if kind == "inlineStr":
             is_el = c.find("is")
             if is_el is not None:
-                inner = is_el.inner(data).decode("utf-8")
-                value = _unescape("".join(re.findall(r"<(?:\w+:)?t(?:\s[^>]*)?>(.*?)</(?:\w+:)?t>", inner, re.S)))
+                value = string_text(data, is_el)
         elif v is not None:
-            text = _unescape(v.inner(data).decode("utf-8"))
+            text = unescape_xstring(v.text(data))
             if kind == "s":
                 index = as_index(text.strip())
                 if index is None or index >= len(shared or []):
@@ -74,21 +73,8 @@ def shared_strings(package: Package, book: Book) -> list[str]:
         if rel.type.endswith("/sharedStrings") and rel.part:
             data = package.read(package.require(rel.part, package.rels_name(book.workbook_part)))
             root = scan(data, rel.part)
-            out = []
-            for si in root.findall("si"):
-                inner = si.inner(data).decode("utf-8")
-                inner = re.sub(r"<(?:\w+:)?rPh\b.*?</(?:\w+:)?rPh>", "", inner, flags=re.S)
-                out.append(_unescape("".join(re.findall(r"<(?:\w+:)?t(?:\s[^>]*)?>(.*?)</(?:\w+:)?t>", inner, re.S))))
-            return out
+            return [string_text(data, si) for si in root.findall("si")]
     return []
-
-
-def _unescape(text: str) -> str:
-    """XML text (one pass, character references included), then Excel's ``_xHHHH_`` escapes."""
-    from xlplugin.ooxml.cells import unescape_xstring
-    from xlplugin.ooxml.fragments import unescape
-
-    return unescape_xstring(unescape(text))
 
 
 def _same(a, b) -> bool:
@@ -120,7 +106,7 @@ def sheet_formulas(package: Package, part: str) -> dict[tuple[int, int], str]:
         f = c.find("f")
         ref = c.attrs.get("r")
         if f is not None and ref and not f.empty:
-            out[read_cell(ref, part)] = _unescape(f.inner(data).decode("utf-8")).strip()
+            out[read_cell(ref, part)] = unescape_xstring(f.text(data)).strip()
     return out
 
 
@@ -142,13 +128,15 @@ def _data_readings(values: dict, table) -> list[tuple[list[str], list[list[str]]
     note = next((j for j, h in enumerate(header) if h.strip().lower() == "note"), None)
     if note is None:
         return [(header, rows)]
-    ambiguous = [i for i in range(len(rows)) if values.get((r1 + 1 + i, c1 + note)) == "[z]"][:MAX_AMBIGUOUS_NOTES]
+    ambiguous = [i for i in range(len(rows)) if values.get((r1 + 1 + i, c1 + note)) == NOT_APPLICABLE_SYMBOL][
+        :MAX_AMBIGUOUS_NOTES
+    ]
     readings = []
     for choice in itertools.product((False, True), repeat=len(ambiguous)):
         copy = [list(row) for row in rows]
         for i, literal in zip(ambiguous, choice, strict=True):
             if literal:
-                copy[i][note] = "[z]"
+                copy[i][note] = NOT_APPLICABLE_SYMBOL
         readings.append((header, copy))
     return readings
 

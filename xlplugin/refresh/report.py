@@ -32,8 +32,11 @@ from pathlib import Path
 from xlplugin.core.errors import InputError, Problem
 from xlplugin.ooxml.book import Book, open_book, table_range
 from xlplugin.ooxml.cellref import quote_sheet
-from xlplugin.ooxml.cells import read_cell
+from xlplugin.ooxml.cells import RowCells, inline_string, merge_rows, read_cell
+from xlplugin.ooxml.fragments import element as fragment
+from xlplugin.ooxml.fragments import unescape
 from xlplugin.ooxml.package import (
+    NS_REL,
     MalformedPart,
     Package,
     Relationship,
@@ -46,8 +49,9 @@ from xlplugin.ooxml.package import (
     xml_attr,
     xml_text,
 )
-from xlplugin.ooxml.schema import CHILD_ORDER
-from xlplugin.ooxml.styles import StyleMerger
+from xlplugin.ooxml.scanner import Element, element_bytes, prefix_for, split_name
+from xlplugin.ooxml.schema import insert_child
+from xlplugin.ooxml.styles import StyleMerger, restyle
 from xlplugin.refresh.edits import edited_cells, shared_strings, sheet_values  # noqa: F401 - re-exported
 from xlplugin.refresh.owned import (  # noqa: F401 - re-exported
     CUSTOM_PROPS,
@@ -357,63 +361,20 @@ def _collisions(extras: dict, owned: dict[str, str], layout) -> dict[str, list[s
     return out
 
 
-def _insert_cells(data: bytes, cells: dict[tuple[int, int], bytes]) -> bytes:
+def _insert_cells(data: bytes, cells: dict[tuple[int, int], bytes], where: str = "the fresh sheet") -> bytes:
     """The sheet XML with `cells` (raw ``<c>`` XML) placed in their rows, in column order."""
     if not cells:
         return data
-    root = scan(data, stop_at={"c"})
-    sheet_data = root.find("sheetData")
-    prefix = data[sheet_data.start + 1 : sheet_data.open_end].split()[0].rstrip(b"/>")[: -len(b"sheetData")]
-    by_row: dict[int, list[tuple[int, bytes]]] = {}
+    root = scan(data, where, stop_at={"c"})
+    by_row: dict[int, RowCells] = {}
     for (r, col), xml in cells.items():
         by_row.setdefault(r, []).append((col, xml))
-    rows = [(int(el.attrs.get("r", "0")), el) for el in sheet_data.findall("row")]
-    edits = []
-    for r, el in rows:
-        if r not in by_row:
-            continue
-        existing = [
-            (read_cell(c.attrs["r"], "the fresh sheet")[1], data[c.start : c.end])
-            for c in el.findall("c")
-            if c.attrs.get("r")
-        ]
-        merged = sorted(existing + by_row.pop(r), key=lambda item: item[0])
-        opening = re.sub(rb'\sspans\s*=\s*"[^"]*"', b"", data[el.start : el.open_end])
-        if opening.endswith(b"/>"):
-            opening = opening[:-2].rstrip() + b">"
-        edits.append((el.start, el.end, opening + b"".join(x for _, x in merged) + b"</" + prefix + b"row>"))
-    for r in sorted(by_row):
-        text = (
-            b"<"
-            + prefix
-            + b'row r="'
-            + str(r).encode()
-            + b'">'
-            + b"".join(x for _, x in sorted(by_row[r], key=lambda item: item[0]))
-            + b"</"
-            + prefix
-            + b"row>"
-        )
-        following = next((el for rr, el in rows if rr > r), None)
-        if following is not None:
-            edits.append((following.start, following.start, text))
-        elif sheet_data.empty:
-            edits.append(
-                (
-                    sheet_data.start,
-                    sheet_data.end,
-                    b"<" + prefix + b"sheetData>" + text + b"</" + prefix + b"sheetData>",
-                )
-            )
-        else:
-            edits.append((sheet_data.close_start, sheet_data.close_start, text))
-    edits.sort(key=lambda e: (e[0], e[1] != e[0]))
-    return splice(data, edits)
+    return splice(data, merge_rows(data, root.require("sheetData", where), by_row, where))
 
 
 def transplant(book: Book, fresh: Package, layout, owned: dict[str, str], extras: dict | None = None) -> None:
     fresh_book = open_book(fresh, fresh.path)
-    merger = StyleMerger(book.current(_styles_part(book)), fresh.read(_styles_part(fresh_book)), _styles_part(book))
+    merger = StyleMerger(book.current(book.styles_part()), fresh.read(fresh_book.styles_part()), book.styles_part())
     fresh_shared = shared_strings(fresh, fresh_book)
     renames = {}
     for sheet in layout.sheets:
@@ -425,8 +386,8 @@ def transplant(book: Book, fresh: Package, layout, owned: dict[str, str], extras
     for sheet in layout.sheets:
         fresh_sheet = fresh_book.sheet_named(sheet.name)
         data = fresh.read(fresh_sheet.part)
-        data = _inline_strings(data, fresh_shared)
-        data = _map_styles(data, merger)
+        data = _inline_strings(data, fresh_shared, fresh_sheet.part)
+        data = restyle(data, merger.map, fresh_sheet.part)
         data = _rename_refs(data, renames)
         user_name = owned.get(sheet.key)
         if user_name is not None:
@@ -458,7 +419,7 @@ def transplant(book: Book, fresh: Package, layout, owned: dict[str, str], extras
     book.sync_app_titles()  # the new sheets' defined names, now added
     styles = merger.result()
     if styles is not None:
-        book.put(_styles_part(book), styles)
+        book.put(book.styles_part(), styles)
     book.drop_calc_chain()
     book.request_full_calculation()
 
@@ -479,14 +440,6 @@ def _order_like_contents(book: Book, layout, names: dict[str, str], new: set[str
         last = found.index
 
 
-def _styles_part(book: Book) -> str:
-    rels = book.package.rels_name(book.workbook_part)
-    for rel in book.wb_rels:
-        if rel.type.endswith("/styles") and rel.part:
-            return book.package.require(rel.part, rels)
-    raise MalformedPart(rels, "names no styles part, which every workbook has", book.path)
-
-
 def _free_sheet_name(book: Book, name: str) -> str:
     candidate, n = name, 2
     while book.sheet_named(candidate) is not None:
@@ -496,28 +449,16 @@ def _free_sheet_name(book: Book, name: str) -> str:
     return candidate
 
 
-_SHARED_CELL = re.compile(rb'<c ([^>]*?)t="s"([^>]*)><v>(\d+)</v></c>')
-
-
-def _inline_strings(data: bytes, shared: list[str]) -> bytes:
-    from xlplugin.ooxml.cells import escape_xstring
-
-    def repl(m: re.Match) -> bytes:
-        text = shared[int(m.group(3))]
-        space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
-        body = xml_text(escape_xstring(text))
-        return b"<c " + m.group(1) + b't="inlineStr"' + m.group(2) + f"><is><t{space}>{body}</t></is></c>".encode()
-
-    return _SHARED_CELL.sub(repl, data)
-
-
-def _map_styles(data: bytes, merger: StyleMerger) -> bytes:
-    def cell(m: re.Match) -> bytes:
-        return m.group(1) + str(merger.map(int(m.group(2)))).encode() + b'"'
-
-    data = re.sub(rb'(<(?:c|row) [^>]*?\bs=")(\d+)"', cell, data)
-    data = re.sub(rb'(<col [^>]*?\bstyle=")(\d+)"', cell, data)
-    return data
+def _inline_strings(data: bytes, shared: list[str], where: str) -> bytes:
+    """The fresh sheet with its shared-string cells as inline strings (the user's sharedStrings.xml stays)."""
+    root = scan(data, where, stop_at={"v", "f", "is"})
+    edits = []
+    for c in root.iter("c"):
+        v = c.find("v")
+        if c.attrs.get("t") == "s" and v is not None:
+            text = shared[int(v.text(data))]
+            edits += [set_attr(data, c, "t", "inlineStr"), (v.start, v.end, inline_string(text, c.prefix(data)))]
+    return splice(data, edits)
 
 
 def _rename_refs(data: bytes, renames: dict[str, str]) -> bytes:
@@ -549,7 +490,19 @@ class _UserDrawing:
 
 
 _ANCHORS = ("twoCellAnchor", "oneCellAnchor", "absoluteAnchor")
-_REL_ATTR = re.compile(rb'(\s[\w.-]+:(?:embed|id|link|pict|dm|lo|qs|cs)=")([^"]+)(")')
+#: Local names of the attributes by which a drawing's anchors name their relationships (r:embed, dgm r:dm...).
+_REL_ATTRS = frozenset(("embed", "id", "link", "pict", "dm", "lo", "qs", "cs"))
+
+
+def _rel_attrs(data: bytes, anchor: Element) -> list[tuple[Element, str, str]]:
+    """Each relationship-id attribute in `anchor`, in document order: (element, name as spelled, id)."""
+    found = []
+    for el in anchor.iter():
+        for key, name in el.spelled(data).items():
+            uri, local = split_name(key)
+            if uri == NS_REL and local in _REL_ATTRS:
+                found.append((el, name, el.attrs[key]))
+    return found
 
 
 def _user_drawing(book: Book, sheet_part: str, *, has_chart: bool) -> _UserDrawing | None:
@@ -571,20 +524,17 @@ def _user_drawing(book: Book, sheet_part: str, *, has_chart: bool) -> _UserDrawi
     if not mine:
         return None
     rels = {r.id: r for r in package.rels(part)}
-    texts, needed = [], []
+    needed = []
     for anchor in mine:
-        text = data[anchor.start : anchor.end]
-        for match in _REL_ATTR.finditer(text):
-            rid = match.group(2).decode()
+        for _, _, rid in _rel_attrs(data, anchor):
             if rid in rels and rels[rid] not in needed:
                 needed.append(rels[rid])
-        texts.append(text)
     mapping = {r.id: f"xlpkeep{i}" for i, r in enumerate(needed, start=1)}
     texts = [
-        _REL_ATTR.sub(
-            lambda m: m.group(1) + mapping.get(m.group(2).decode(), m.group(2).decode()).encode() + m.group(3), t
+        element_bytes(
+            data, a, [set_attr(data, el, name, mapping[rid]) for el, name, rid in _rel_attrs(data, a) if rid in mapping]
         )
-        for t in texts
+        for a in mine
     ]
     kept_rels = [_renamed(r, mapping[r.id]) for r in needed]
     close = data[root.close_start : root.end]
@@ -600,31 +550,26 @@ def _renamed(rel, new_id: str):
     return Relationship(new_id, rel.type, rel.target, rel.external, rel.part)
 
 
-def _after(local: str) -> tuple[bytes, ...]:
-    """The worksheet children the schema puts after `local`."""
-    order = CHILD_ORDER["worksheet"]
-    return tuple(name.encode() for name in order[order.index(local) + 1 :])
-
-
-_AFTER_DRAWING = _after("drawing")
-
-
 def _add_drawing_element(data: bytes) -> bytes:
     """A ``<drawing>`` pointing at the kept user drawing, in schema order."""
+    return _add_sheet_reference(data, "drawing", "xlpkeepdrawing")
+
+
+def _add_sheet_reference(data: bytes, local: str, rid: str) -> bytes:
+    """The worksheet with a ``<local r:id="rid"/>`` (a drawing, comments' VML) in schema order."""
     root = scan(data)
-    element = b'<drawing r:id="xlpkeepdrawing"/>'
-    if b'xmlns:r="' not in data[root.start : root.open_end]:
-        element = (
-            b'<drawing xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
-            b'r:id="xlpkeepdrawing"/>'
-        )
-    following = next((c for c in root.children if c.local.encode() in _AFTER_DRAWING), None)
-    at = following.start if following is not None else root.close_start
-    return splice(data, [(at, at, element)])
+    r = prefix_for(data, root, NS_REL)
+    rid_attrs = [(f"{r}:id", rid)] if r else [("xmlns:r", NS_REL), ("r:id", rid)]
+    return splice(data, [insert_child(data, root, local, fragment(f"{root.prefix(data)}{local}", rid_attrs))])
 
 
-def _namespaces(tag: bytes) -> bytes:
-    return b"".join(b" " + m.group(0) for m in re.finditer(rb'xmlns(?::[\w.-]+)?="[^"]*"', tag))
+def _namespaces(data: bytes, root: Element) -> list[tuple[str, str]]:
+    """The namespace declarations on `root`'s start tag: (name as spelled, URI)."""
+    return [
+        (name, unescape(data[span.value_start : span.value_end].decode("utf-8")))
+        for name, span in root.spans(data).items()
+        if name == "xmlns" or name.startswith("xmlns:")
+    ]
 
 
 def _merged_drawing(
@@ -635,12 +580,11 @@ def _merged_drawing(
     if fresh_drawing is not None:
         data = _rename_refs(fresh.read(fresh_drawing), renames)
         root = scan(data)
-        declarations = _namespaces(data[root.start : root.open_end])
-        for anchor in root.children:
-            text = data[anchor.start : anchor.end]
-            close = text.index(b">")
-            slash = 1 if text[close - 1 : close] == b"/" else 0
-            anchors.append(text[: close - slash] + declarations + text[close - slash :])
+        declarations = _namespaces(data, root)
+        for anchor in root.children:  # each carries the declarations it relied on from its old root
+            own = anchor.spans(data)
+            declare = [set_attr(data, anchor, name, uri) for name, uri in declarations if name not in own]
+            anchors.append(element_bytes(data, anchor, declare))
         entries = [
             _copied_rel(book, fresh, rel, user.part, renames, next_table_id) for rel in fresh.rels(fresh_drawing)
         ]
@@ -695,31 +639,17 @@ def _drop_owned_parts(
         book.remove_override(child)
 
 
-_AFTER_LEGACY_DRAWING = _after("legacyDrawing")
-
-
 def _keep_comments(data: bytes, kept) -> bytes:
     """Point the fresh sheet at the user's comments (``<legacyDrawing>``, in schema order)."""
     vml = next((rel for rel in kept if rel.type.endswith("/vmlDrawing")), None)
     if vml is None:
         return data
-    root = scan(data)
-    prefix = "r"
-    rid = f"xlpkeep{list(kept).index(vml) + 1}"
-    element = f'<legacyDrawing {prefix}:id="{rid}"/>'.encode()
-    if b'xmlns:r="' not in data[root.start : root.open_end]:
-        element = (
-            f'<legacyDrawing xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
-            f'r:id="{rid}"/>'
-        ).encode()
-    following = next((c for c in root.children if c.local.encode() in _AFTER_LEGACY_DRAWING), None)
-    at = following.start if following is not None else root.close_start
-    return splice(data, [(at, at, element)])
+    return _add_sheet_reference(data, "legacyDrawing", f"xlpkeep{list(kept).index(vml) + 1}")
 
 
 def _rel_xml(rid: str, rel_type: str, target: str, external: bool = False) -> str:
-    mode = ' TargetMode="External"' if external else ""
-    return f'<Relationship Id="{rid}" Type="{rel_type}" Target="{xml_attr(target)}"{mode}/>'
+    mode = [("TargetMode", "External")] if external else []
+    return fragment("Relationship", [("Id", rid), ("Type", rel_type), ("Target", target), *mode]).decode("utf-8")
 
 
 def _put_rels(book: Book, part: str, entries: list[str]) -> None:

@@ -7,12 +7,19 @@ unless forced, and a damaged row or cell reference is refused rather than guesse
 
 from __future__ import annotations
 
-import bisect
-import re
-
 from xlplugin.core.errors import InputError, Problem
-from xlplugin.ooxml.cells import cell_ref, inline_string_cell, number_cell, parse_range, range_ref, read_cell, read_row
-from xlplugin.ooxml.package import Element, MalformedPart, scan, set_attr, splice
+from xlplugin.ooxml.cells import (
+    cell_ref,
+    inline_string_cell,
+    merge_rows,
+    number_cell,
+    numbered_cells,
+    numbered_rows,
+    parse_range,
+    range_ref,
+)
+from xlplugin.ooxml.package import MalformedPart, scan, set_attr, splice
+from xlplugin.ooxml.scanner import element_bytes
 from xlplugin.refresh.grid import Grid
 
 
@@ -62,11 +69,6 @@ def _inside(row: int, col: int, rect) -> bool:
     return rect[0] <= row <= rect[2] and rect[1] <= col <= rect[3]
 
 
-def _prefix(data: bytes, element: Element) -> str:
-    tag = data[element.start + 1 : element.open_end].split()[0].rstrip(b"/>").decode()
-    return tag.rsplit(":", 1)[0] + ":" if ":" in tag else ""
-
-
 _CELL_CONTENT = ("v", "is", "f")
 
 
@@ -90,31 +92,14 @@ def rewrite_cells(
     sheet_data = root.find("sheetData")
     if sheet_data is None:
         raise MalformedPart(where, "has no <sheetData>, which every worksheet has")
-    prefix = _prefix(data, sheet_data)
     union_rows = (min(old_rect[0], new_rect[0]), max(old_rect[2], new_rect[2]))
     styles: dict = {}
     conflicts: list[str] = []
     moved: list[tuple[int, str]] = []
-    row_elements: list[tuple[int, Element]] = []
-    last = 0
-    for row_el in sheet_data.findall("row"):
-        r = read_row(row_el.attrs["r"], where) if "r" in row_el.attrs else last + 1
-        if r <= last:  # new rows are spliced in before the first later row: the order must hold
-            raise MalformedPart(where, f"has row {r} after row {last}; rows must come in order")
-        last = r
-        row_elements.append((r, row_el))
+    for r, row_el in numbered_rows(sheet_data, where):
         if not union_rows[0] <= r <= union_rows[1]:
             continue
-        col_last = 0
-        for c in row_el.findall("c"):
-            ref = c.attrs.get("r")
-            if ref:
-                cell_row, col = read_cell(ref, where)
-                if cell_row != r:
-                    raise MalformedPart(where, f"has cell {ref} inside row {r}")
-            else:
-                col = col_last + 1
-            col_last = col
+        for col, c in numbered_cells(row_el, r, where):
             keeps_style = r == old_rect[0] or styled_columns is None or col in styled_columns
             if c.attrs.get("s") and keeps_style and _inside(r, col, old_rect):
                 styles[(r, col)] = c.attrs["s"]
@@ -123,15 +108,8 @@ def rewrite_cells(
             inside_new = _inside(r, col, new_rect) and not _inside(r, col, old_rect)
             if inside_new and any(child.local in _CELL_CONTENT for child in c.children):
                 conflicts.append(cell_ref(r, col))
-            if move_row and r == move_row[0] and old_rect[1] <= col <= old_rect[3] and ref:
-                text = data[c.start : c.end]
-                new_ref = cell_ref(move_row[1], col).encode()
-                text = re.sub(
-                    rb'(\sr\s*=\s*")[A-Za-z]+\d+(")',
-                    rb"\g<1>" + new_ref + rb"\g<2>",
-                    text,
-                    count=1,
-                )
+            if move_row and r == move_row[0] and old_rect[1] <= col <= old_rect[3] and c.attrs.get("r"):
+                text = element_bytes(data, c, [set_attr(data, c, "r", cell_ref(move_row[1], col))])
                 moved.append((col, text.decode("utf-8")))
     if conflicts and not force:
         shown = ", ".join(conflicts[:20]) + (" ..." if len(conflicts) > 20 else "")
@@ -159,55 +137,14 @@ def rewrite_cells(
         new_cells.setdefault(r, [])
     if move_row:
         new_cells[move_row[1]] = moved
-    edits = []
-    existing_rows = {r for r, _ in row_elements}
-    for r, row_el in row_elements:
-        if not union_rows[0] <= r <= union_rows[1]:
-            continue
-        kept: list[tuple[int, bytes]] = []
-        col_last = 0
-        for c in row_el.findall("c"):
-            ref = c.attrs.get("r")
-            col = read_cell(ref, where)[1] if ref else col_last + 1
-            col_last = col
-            if _inside(r, col, old_rect) or _inside(r, col, new_rect):
-                continue
-            text = data[c.start : c.end]
-            if not ref:
-                text = text[:2] + f' r="{cell_ref(r, col)}"'.encode() + text[2:]
-            kept.append((col, text))
-        added = [(col, text.encode("utf-8")) for col, text in new_cells.get(r, [])]
-        cells = sorted(kept + added, key=lambda item: item[0])
-        opening = data[row_el.start : row_el.open_end]
-        opening = re.sub(rb'\sspans\s*=\s*("[^"]*"|\'[^\']*\')', b"", opening)
-        if opening.endswith(b"/>"):
-            opening = opening[:-2].rstrip() + b">"
-        tag = opening[1:].split()[0].rstrip(b">")
-        edits.append((row_el.start, row_el.end, opening + b"".join(t for _, t in cells) + b"</" + tag + b">"))
-    missing = sorted(r for r in new_cells if r not in existing_rows)
-    row_numbers = [rr for rr, _ in row_elements]  # in order (checked above): a binary search per new row
-    for r in missing:
-        text = (f'<{prefix}row r="{r}">' + "".join(t for _, t in new_cells[r]) + f"</{prefix}row>").encode("utf-8")
-        at = bisect.bisect_right(row_numbers, r)
-        following = row_elements[at][1] if at < len(row_elements) else None
-        if following is not None:
-            edits.append((following.start, following.start, text))
-        elif sheet_data.empty:
-            pass  # handled below
-        else:
-            edits.append((sheet_data.close_start, sheet_data.close_start, text))
-    if sheet_data.empty:
-        body = b"".join(
-            (f'<{prefix}row r="{r}">' + "".join(t for _, t in new_cells[r]) + f"</{prefix}row>").encode()
-            for r in missing
-        )
-        edits.append(
-            (
-                sheet_data.start,
-                sheet_data.end,
-                f"<{prefix}sheetData>".encode() + body + f"</{prefix}sheetData>".encode(),
-            )
-        )
+    edits = merge_rows(
+        data,
+        sheet_data,
+        {r: [(col, text.encode("utf-8")) for col, text in row] for r, row in new_cells.items()},
+        where,
+        drop=lambda r, col: _inside(r, col, old_rect) or _inside(r, col, new_rect),
+        also=range(union_rows[0], union_rows[1] + 1),
+    )
     dimension = root.find("dimension")
     if dimension is not None:
         try:
@@ -216,9 +153,4 @@ def rewrite_cells(
         except ValueError:
             rect = new_rect
         edits.append(set_attr(data, dimension, "ref", range_ref(*rect)))
-    return splice(data, _merge_edits(edits))
-
-
-def _merge_edits(edits):
-    """Insertions at the same point as a replacement's start go before it (rows stay in order)."""
-    return sorted(edits, key=lambda e: (e[0], e[1] != e[0], e[1]))
+    return splice(data, edits)  # insertions at a replaced row's start go before it: rows stay in order

@@ -16,7 +16,7 @@ from xlplugin.ooxml.cells import column_index, number_text, parse_range, range_r
 from xlplugin.ooxml.package import Element, scan, set_attr, splice, xml_text
 from xlplugin.refresh.grid import Grid
 from xlplugin.refresh.references import unescape
-from xlplugin.refresh.rows import _inside, _prefix
+from xlplugin.refresh.rows import _inside
 
 _AREA = re.compile(
     r"((?:'(?:[^']|'')+'|[^\s'!:,()=+\-*/&^<>\"{};]+)!)?"
@@ -235,7 +235,7 @@ def _cache_values(formula: str, sheet_name: str, rect, grid: Grid) -> list | Non
 
 
 def _cache_xml(data: bytes, cache_el: Element, kind: str, values: list) -> bytes:
-    prefix = _prefix(data, cache_el)
+    prefix = cache_el.prefix(data)
     format_el = cache_el.find("formatCode")
     parts = [
         data[cache_el.start : cache_el.open_end].rstrip(b"/>").rstrip(b">") + b">"
@@ -255,6 +255,5 @@ def _cache_xml(data: bytes, cache_el: Element, kind: str, values: list) -> bytes
         else:
             text = value if isinstance(value, str) else number_text(value)
         parts.append(f'<{prefix}pt idx="{i}"><{prefix}v>{xml_text(text)}</{prefix}v></{prefix}pt>'.encode())
-    tag = data[cache_el.start + 1 : cache_el.open_end].split()[0].rstrip(b"/>").rstrip(b">")
-    parts.append(b"</" + tag + b">")
+    parts.append(b"</" + cache_el.qname(data).encode() + b">")
     return b"".join(parts)

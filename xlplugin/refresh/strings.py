@@ -12,22 +12,12 @@ are, so no other part changes, and the user's own text (referenced from their ce
 
 from __future__ import annotations
 
-import re
-
 from xlplugin.ooxml.book import Book
+from xlplugin.ooxml.cells import shared_string_indices as used_indices
+from xlplugin.ooxml.fragments import element
 from xlplugin.ooxml.package import scan, splice
 
-_SHARED_CELL = re.compile(
-    rb"<(?:[\w.-]+:)?c\s[^>]*?\bt\s*=\s*[\"']s[\"'][^>]*>\s*(?:<(?:[\w.-]+:)?f\b[^>]*?(?:/>|>.*?</(?:[\w.-]+:)?f>)\s*)?"
-    rb"<(?:[\w.-]+:)?v>\s*([0-9]+)\s*</",
-    re.S,
-)
 WORKSHEET_TYPE = "spreadsheetml.worksheet+xml"
-
-
-def used_indices(data: bytes) -> set[int]:
-    """The shared-string indices a worksheet's cells show."""
-    return {int(m.group(1)) for m in _SHARED_CELL.finditer(data)}
 
 
 def shared_strings_part(book: Book) -> str | None:
@@ -68,9 +58,7 @@ def drop_unused_strings(book: Book) -> int:
     for index, si in enumerate(root.findall("si")):
         if index not in withdrawn or si.empty:
             continue
-        tag = data[si.start + 1 : si.open_end].split()[0].rstrip(b"/>")
-        prefix = tag[: tag.index(b":") + 1] if b":" in tag else b""
-        edits.append((si.start, si.end, b"<" + tag + b"><" + prefix + b"t/></" + tag + b">"))
+        edits.append((si.start, si.end, element(si.qname(data), children=element(f"{si.prefix(data)}t"))))
     if edits:
         book.put(part, splice(data, edits))
     return len(edits)

@@ -37,7 +37,7 @@ from xlplugin.ooxml.package import (
 from xlplugin.refresh.grid import Grid, decimal_mark, read_grid
 from xlplugin.refresh.newtable import TABLE_STYLE, create_table, new_sheet_xml, table_columns_xml, table_xml
 from xlplugin.refresh.references import Skip, break_references, dangling_references
-from xlplugin.refresh.rows import _overlaps, _prefix, cell_xml, rewrite_cells, rows_xml
+from xlplugin.refresh.rows import _overlaps, cell_xml, rewrite_cells, rows_xml
 from xlplugin.refresh.stretch import adjust_formula, update_chart, update_pivot_cache, update_references
 from xlplugin.refresh.strings import drop_unused_strings
 
@@ -255,7 +255,7 @@ def resized_table_xml(
     data = table.data
     root = scan(data)
     edits = [set_attr(data, root, "ref", ref)]
-    prefix = _prefix(data, root)
+    prefix = root.prefix(data)
     auto = root.find("autoFilter")
     if auto is not None:
         # its filter columns and sort state describe the old rows: keep a plain filter

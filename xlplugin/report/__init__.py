@@ -4,7 +4,7 @@
   built by `sheet_funnel`, `sheet_denominators`, `sheet_claims`, `sheet_programmes` (several
   programmes, funnel plot) and `sheet_front` (cover, contents, notes, data) over `common`.
 - `model`: the vocabulary of a layout (sheets, lines, one table, charts, cells).
-- `xlsx`: render a layout to xlsx bytes with XlsxWriter; `postpass` adds what XlsxWriter cannot.
+- `xlsx`: render a layout to xlsx bytes with XlsxWriter, then add what XlsxWriter cannot (`_postpass`).
 - `ownership`: how the workbook records what xlplugin owns (for `refresh`).
 - `build`: validate, render in memory, write atomically; `examples` rebuilds workbooks/examples/.
 
@@ -15,9 +15,10 @@ every viewer, including ones that never calculate, shows each rate), chart serie
 (`autofilter: False`), and files Excel opens without repair. openpyxl writes none of the
 first three and adds filter buttons. XlsxWriter cannot edit an existing file (refresh works at
 the package level instead), has no named cell styles and writes no document language, so a
-small package-level post-pass (`postpass.py`) adds the built-in "Heading 1" (and "Heading 2")
-cell style, restyled with automatic colour and no border, used by every sheet's A1 title,
-and `<dc:language>en-GB</dc:language>` in docProps/core.xml. Error bars are given both
+small package-level post-pass (`xlsx._postpass`, through `ooxml.styles` and `ooxml.docprops`)
+adds the built-in "Heading 1" (and "Heading 2") cell style, restyled with automatic colour and
+no border, used by every sheet's A1 title, and `<dc:language>en-GB</dc:language>` in
+docProps/core.xml. Error bars are given both
 `plus_data`/`minus_data` (the caches) and range formulas (`plus_values`), since lists alone
 would be written as literal numbers.
 """

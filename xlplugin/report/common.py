@@ -15,9 +15,13 @@ from xlplugin import __version__
 from xlplugin.core.counts import (
     CONFIDENTIAL_SYMBOL,
     DEFAULT_MISSING,
+    EXACT,
     NOT_APPLICABLE_SYMBOL,
     NOT_AVAILABLE_SYMBOL,
+    ROUNDED,
+    SUPPRESSED,
     Missing,
+    shorthand_key,
 )
 from xlplugin.core.funnel import Funnel, Programme
 from xlplugin.core.intervals import method_label
@@ -33,12 +37,16 @@ FUNNEL_PLOT_POINTS = 41
 #: Alt text is read aloud: keep it to a paragraph.
 MAX_ALT_TEXT = 1500
 
+
+#: The key line each sheet writes for a symbol it uses (a sheet may say more: `shorthand_key`).
 SHORTHAND = {
-    CONFIDENTIAL_SYMBOL: (
-        "[c] = confidential: a small count suppressed to protect individuals, or a figure worked out from one"
+    CONFIDENTIAL_SYMBOL: shorthand_key(
+        CONFIDENTIAL_SYMBOL, ": a small count suppressed to protect individuals, or a figure worked out from one"
     ),
-    NOT_AVAILABLE_SYMBOL: "[x] = not available: the figure is not known exactly (a count was withheld or rounded)",
-    NOT_APPLICABLE_SYMBOL: "[z] = not applicable (for example, the first stage has no base)",
+    NOT_AVAILABLE_SYMBOL: shorthand_key(
+        NOT_AVAILABLE_SYMBOL, ": the figure is not known exactly (a count was withheld or rounded)"
+    ),
+    NOT_APPLICABLE_SYMBOL: shorthand_key(NOT_APPLICABLE_SYMBOL, " (for example, the first stage has no base)"),
 }
 
 
@@ -282,18 +290,19 @@ class Context:
 # cells
 
 
-def shorthand(reason: str) -> Cell:
-    return Cell(f"[{reason}]", SHORT)
+def shorthand(symbol: str) -> Cell:
+    """A cell holding a GSS symbol (`CONFIDENTIAL_SYMBOL`...) in a number's place."""
+    return Cell(symbol, SHORT)
 
 
 def count_cell(count) -> Cell:
-    if count.kind == "exact":
+    if count.kind == EXACT:
         return Cell(count.low, COUNT)
-    if count.kind == "rounded":
+    if count.kind == ROUNDED:
         return Cell(published(count), COUNT)
-    if count.kind == "suppressed":
-        return shorthand("c")
-    return shorthand("x")
+    if count.kind == SUPPRESSED:
+        return shorthand(CONFIDENTIAL_SYMBOL)
+    return shorthand(NOT_AVAILABLE_SYMBOL)
 
 
 def published(count) -> int:
@@ -306,7 +315,7 @@ def published(count) -> int:
 
 def missing_reason(*counts) -> str:
     """Why a figure is missing, from the counts it needs: [c] if any is suppressed, else [x]."""
-    return "c" if any(c is not None and c.kind == "suppressed" for c in counts) else "x"
+    return CONFIDENTIAL_SYMBOL if any(c is not None and c.kind == SUPPRESSED for c in counts) else NOT_AVAILABLE_SYMBOL
 
 
 def value_cell(x: float | None, kind: str, reason: str) -> Cell:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from xlplugin.ooxml.cellref import quote_sheet
+from xlplugin.ooxml.fragments import xml_text
 from xlplugin.report.model import a1
 
 NAMESPACES = {
@@ -35,9 +37,9 @@ _SPACES = re.compile(r"  +|^ | $")
 
 
 def esc(text: str) -> str:
-    """Text for an XML attribute or element (characters XML cannot hold are dropped)."""
-    text = _NOT_XML.sub("", str(text))
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    """Text for an XML attribute or element (characters XML cannot hold are dropped; the escaping is
+    `xlplugin.ooxml.fragments.xml_text`'s, with the double quote of an attribute)."""
+    return xml_text(_NOT_XML.sub("", str(text))).replace('"', "&quot;")
 
 
 def _spaced(line: str) -> str:
@@ -61,15 +63,11 @@ def paragraphs(text: str, inline: bool = False) -> str:
     return "".join(f"<text:p>{_spaced(line)}</text:p>" for line in lines)
 
 
-def quoted(sheet: str) -> str:
-    return "'" + sheet.replace("'", "''") + "'"
-
-
 def cell_address(sheet: str, row: int, col: int, absolute: bool = False) -> str:
     """``'Funnel'.B7`` (0-based row and column), or ``$'Funnel'.$B$7``."""
     if absolute:
-        return f"${quoted(sheet)}.{a1(row, col, True)}"
-    return f"{quoted(sheet)}.{a1(row, col)}"
+        return f"${quote_sheet(sheet)}.{a1(row, col, True)}"
+    return f"{quote_sheet(sheet)}.{a1(row, col)}"
 
 
 def range_address(sheet: str, first_row: int, first_col: int, last_row: int, last_col: int) -> str:

@@ -18,6 +18,7 @@ import io
 import re
 import zipfile
 
+from xlplugin.ooxml.cellref import quote_sheet, unquote_sheet
 from xlplugin.report import ownership
 from xlplugin.report.model import (
     COUNT,
@@ -107,8 +108,8 @@ def of_formula(formula: str) -> str:
 
         def ref(m: re.Match) -> str:
             quoted, bare, first, last = m.groups()
-            sheet = quoted.replace("''", "'") if quoted is not None else bare
-            prefix = "$" + "'" + sheet.replace("'", "''") + "'" if sheet is not None else ""
+            sheet = unquote_sheet(f"'{quoted}'") if quoted is not None else bare
+            prefix = "$" + quote_sheet(sheet) if sheet is not None else ""
             out = f"{prefix}.{first}"
             if last:
                 out += f":{prefix}.{last}" if sheet is not None else f":.{last}"

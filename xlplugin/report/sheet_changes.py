@@ -8,6 +8,7 @@ with its Newcombe interval and a verdict in words, and every figure is a formula
 from __future__ import annotations
 
 from xlplugin.core.changes import Change, period_changes
+from xlplugin.core.counts import NOT_APPLICABLE_SYMBOL
 from xlplugin.core.funnel import Programme
 from xlplugin.core.intervals import normal_quantile, proportion_ci
 from xlplugin.core.periods import period_programmes
@@ -126,10 +127,10 @@ def changes_sheet(ctx: Context) -> Sheet | None:
                     Cell(c.words, TEXT),
                 )
             )
-        return list(rows) or [tuple(shorthand("z") for _ in headers)]
+        return list(rows) or [tuple(shorthand(NOT_APPLICABLE_SYMBOL) for _ in headers)]
 
-    if any(c.value == "[z]" for r in build(0) for c in r):
-        lines.append(Line(SHORTHAND["[z]"] + " (a change in count from 0, or nothing to compare)"))
+    if any(c.value == NOT_APPLICABLE_SYMBOL for r in build(0) for c in r):
+        lines.append(Line(SHORTHAND[NOT_APPLICABLE_SYMBOL] + " (a change in count from 0, or nothing to compare)"))
     lines = split_long(lines)
     top = 2 + len(lines)
     rows = build(top)
@@ -148,7 +149,7 @@ def changes_sheet(ctx: Context) -> Sheet | None:
 
 def _relative(c: Change, x1: str, x2: str, formulas: bool) -> Cell:
     if c.relative_change is None:
-        return shorthand("z")
+        return shorthand(NOT_APPLICABLE_SYMBOL)
     return Cell(c.relative_change, RATE, f"=({x2}-{x1})/{x1}" if formulas else None)
 
 

@@ -6,6 +6,7 @@ from fractions import Fraction
 
 from xlplugin.core import claims as core
 from xlplugin.core.claims import Claim, ClaimMatch, Verdict, check_claim, parse_claim, verdict_words
+from xlplugin.core.counts import EXACT, ROUNDED
 from xlplugin.core.funnel import Funnel, Programme
 from xlplugin.report.common import Context, lower_first, pct_text, split_long, table_sheet, unique_headers
 from xlplugin.report.model import TEXT, WRAP, Cell, Line, Sheet
@@ -56,9 +57,9 @@ def interval_text(c: Claim) -> str:
 def _published(p: Programme, name: str) -> str:
     """A stage's count as published: 1,000, <5, 84,000 (rounded)."""
     count = p.stage(name).count
-    if count.kind == "exact":
+    if count.kind == EXACT:
         return f"{count.low:,}"
-    if count.kind == "rounded":
+    if count.kind == ROUNDED:
         digits = "".join(ch for ch in count.text if ch.isdigit())
         return f"{int(digits):,}" if digits else count.text
     return count.text or "?"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from xlplugin.core.counts import CONFIDENTIAL_SYMBOL, EXACT, NOT_APPLICABLE_SYMBOL, SHORTHAND_MEANINGS
 from xlplugin.core.funnel import Programme
 from xlplugin.core.rates import Definition, denominator_table, singular
 from xlplugin.report import ownership
@@ -146,14 +147,14 @@ def denominators_sheet(ctx: Context, defs) -> Sheet:
             cells.append(Cell(definition_label(p, d, False), TEXT))
             cells.append(Cell(" + ".join(d.numerator), TEXT))
             cells.append(Cell(d.denominator, TEXT))
-            cells.append(count_cell(d.num_count) if d.num_count.kind != "exact" else Cell(d.num_count.low, COUNT))
+            cells.append(count_cell(d.num_count) if d.num_count.kind != EXACT else Cell(d.num_count.low, COUNT))
             cells.append(count_cell(d.den_count))
             rr = d.rate_range
             # [z] also for a sum larger than its denominator: a rate, but no proportion interval
             no_interval = rr.rate is not None and rr.ci_lower is None
-            reason = "z" if d.mixed_units or no_interval else missing_reason(d.num_count, d.den_count)
+            reason = NOT_APPLICABLE_SYMBOL if d.mixed_units or no_interval else missing_reason(d.num_count, d.den_count)
             if d.mixed_units:
-                cells.append(shorthand("z"))
+                cells.append(shorthand(NOT_APPLICABLE_SYMBOL))
             elif rr.rate is not None:
                 formula = None if o.publish else f"={num_ref}/{den_ref}"
                 cells.append(Cell(rr.rate, RATE, formula))
@@ -161,19 +162,23 @@ def denominators_sheet(ctx: Context, defs) -> Sheet:
                 cells.append(shorthand(reason))
             if any_inexact:
                 if d.mixed_units:
-                    cells += [shorthand("z"), shorthand("z")]
+                    cells += [shorthand(NOT_APPLICABLE_SYMBOL), shorthand(NOT_APPLICABLE_SYMBOL)]
                 else:
                     cells += [value_cell(rr.rate_low, RATE, reason), value_cell(rr.rate_high, RATE, reason)]
             if d.mixed_units:
-                cells += [shorthand("z"), shorthand("z")]
+                cells += [shorthand(NOT_APPLICABLE_SYMBOL), shorthand(NOT_APPLICABLE_SYMBOL)]
             else:
                 cells += [value_cell(rr.ci_lower, RATE, reason), value_cell(rr.ci_upper, RATE, reason)]
             if any_mixed and not d.mixed_units:
-                cells.append(shorthand("z"))
+                cells.append(shorthand(NOT_APPLICABLE_SYMBOL))
             elif any_mixed:
                 exact = d.num_count.is_exact and d.den_count.is_exact
                 formula = None if o.publish or not exact else f"={num_ref}/{den_ref}"
-                cells.append(value_cell(rr.rate, RATIO, "c") if formula is None else Cell(rr.rate, RATIO, formula))
+                cells.append(
+                    value_cell(rr.rate, RATIO, CONFIDENTIAL_SYMBOL)
+                    if formula is None
+                    else Cell(rr.rate, RATIO, formula)
+                )
             cells.append(Cell(_subset_text(p, d), WRAP))
             cells.append(Cell(_units_text(p, d), TEXT))
             rows.append(cells)
@@ -185,9 +190,9 @@ def denominators_sheet(ctx: Context, defs) -> Sheet:
         lines.append(Line(f"Different units: a ratio, not a percentage {ctx.mixed_note()}."))
     if any(not d.subset and not d.mixed_units for _, d in defs):
         lines.append(Line(f"Not a subset: the numerator adds a stage outside the funnel {ctx.outside_note()}."))
-    if "[c]" in used:
+    if CONFIDENTIAL_SYMBOL in used:
         lines.append(Line(f"Suppressed counts give a range of rates {ctx.suppressed_note()}."))
-    lines += [Line(SHORTHAND[k]) for k in ("[c]", "[x]", "[z]") if k in used]
+    lines += [Line(SHORTHAND[k]) for k in SHORTHAND_MEANINGS if k in used]
     lines = split_long(lines)
     top = 2 + len(lines)
     rows = build(top)

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from xlplugin.core.counts import (
+    CONFIDENTIAL_SYMBOL,
+    NOT_APPLICABLE_SYMBOL,
+    NOT_AVAILABLE_SYMBOL,
+    SHORTHAND_MEANINGS,
+    shorthand_key,
+)
 from xlplugin.core.funnel import Programme
 from xlplugin.core.intervals import method_label
 from xlplugin.core.periods import parse_period, period_programmes
@@ -42,7 +49,7 @@ def input_from_data_table(header: list[str], rows: list[list]) -> tuple[list[str
     """
 
     def text(value) -> str:
-        if value is None or value == "[z]":
+        if value is None or value == NOT_APPLICABLE_SYMBOL:
             return ""
         if isinstance(value, float):
             return str(int(value)) if value == int(value) else repr(value)
@@ -79,21 +86,24 @@ def data_sheet(ctx: Context) -> Sheet:
             text = r[j] if j < len(r) else ""
             if not text.strip():
                 any_empty = True
-                cells.append(shorthand("z"))
+                cells.append(shorthand(NOT_APPLICABLE_SYMBOL))
                 continue
             number = plain_int(text)
             cells.append(Cell(number, COUNT) if number is not None else Cell(text, TEXT))
         rows.append(tuple(cells))
     if any_empty:
         lines.append(
-            Line("[z] = empty in the input file (an empty base means the previous stage; an empty note means no note)")
+            Line(
+                f"{NOT_APPLICABLE_SYMBOL} = empty in the input file (an empty base means the previous stage; "
+                "an empty note means no note)"
+            )
         )
     given = {c.value.strip().lower() for r in rows for c in r if isinstance(c.value, str) and c.kind == TEXT}
-    for key in ("[c]", "[x]"):
+    for key in (CONFIDENTIAL_SYMBOL, NOT_AVAILABLE_SYMBOL):
         if key in given:
             lines.append(Line(SHORTHAND[key] + " (as written in the input file)"))
     if not rows:
-        rows = [tuple(shorthand("z") for _ in keep)]
+        rows = [tuple(shorthand(NOT_APPLICABLE_SYMBOL) for _ in keep)]
     # Units in headers: a 'unit' column states them row by row; without one, numeric columns
     # get '(number)' (the only change to the input's own headers).
     has_unit_column = any(src.header[j].strip().lower() in ("unit", "units") for j in keep)
@@ -141,7 +151,7 @@ def notes_sheet(notes: tuple[Note, ...]) -> Sheet:
     if not rows:
         rows = ((Cell("[note 1]", TEXT), Cell("This workbook has no notes.", WRAP)),)
     lines = [Line("Each note is referred to from at least one table or line of text in this workbook.")]
-    lines += [Line(SHORTHAND[k]) for k in ("[c]", "[x]", "[z]") if any(k in n.text for n in notes)]
+    lines += [Line(SHORTHAND[k]) for k in SHORTHAND_MEANINGS if any(k in n.text for n in notes)]
     about = "The notes referred to in the tables and text of this workbook by markers such as [note 1]."
     return table_sheet(
         "notes", "Notes", "Notes", about, split_long(lines), ("Note number", "Note text"), rows, (14, 110)
@@ -226,8 +236,9 @@ def cover_sheet(ctx: Context, title: str, retitled: Retitled | None = None) -> S
             "numerator is not a subset of the denominator or counts different units."
         ),
         Line(
-            "[c] = suppressed (confidential), [x] = not available, [z] = not applicable; [note N] refers to the Notes "
-            "sheet."
+            f"{CONFIDENTIAL_SYMBOL} = suppressed ({SHORTHAND_MEANINGS[CONFIDENTIAL_SYMBOL]}), "
+            + ", ".join(shorthand_key(k) for k in (NOT_AVAILABLE_SYMBOL, NOT_APPLICABLE_SYMBOL))
+            + "; [note N] refers to the Notes sheet."
         ),
     ]
     if o.publish:

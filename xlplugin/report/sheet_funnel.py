@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+from xlplugin.core.counts import (
+    CONFIDENTIAL_SYMBOL,
+    EXACT,
+    NOT_APPLICABLE_SYMBOL,
+    NOT_AVAILABLE_SYMBOL,
+    ROUNDED,
+    SHORTHAND_MEANINGS,
+    SUPPRESSED,
+    shorthand_key,
+)
 from xlplugin.core.funnel import NOT_STATED
 from xlplugin.core.rates import FIRST_STAGE, MIXED_UNITS, OUTSIDE_FUNNEL, funnel_rates, singular
 from xlplugin.report import ownership
@@ -39,10 +49,10 @@ RATIO_HEADER = "Ratio to base (number)"
 
 def _ratio_cells(sr, formula: str | None) -> list[Cell]:
     if MIXED_UNITS not in sr.flags:
-        return [shorthand("z"), shorthand("z")]
+        return [shorthand(NOT_APPLICABLE_SYMBOL), shorthand(NOT_APPLICABLE_SYMBOL)]
     unit = f"{sr.unit} per {singular(sr.base_unit or '')}"
     if sr.rate is None:
-        return [shorthand("c"), Cell(unit, TEXT)]
+        return [shorthand(CONFIDENTIAL_SYMBOL), Cell(unit, TEXT)]
     return [Cell(sr.rate, RATIO, formula), Cell(unit, TEXT)]
 
 
@@ -107,12 +117,12 @@ def funnel_sheet(ctx: Context) -> Sheet:
                 if s.outside:
                     cells.append(Cell("None: outside the funnel", TEXT))
                 elif base is None:
-                    cells.append(shorthand("z"))
+                    cells.append(shorthand(NOT_APPLICABLE_SYMBOL))
                 else:
                     cells.append(Cell(base.name, TEXT))
                 cells.append(Cell(s.unit, TEXT))
                 na = (
-                    "z"
+                    NOT_APPLICABLE_SYMBOL
                     if (FIRST_STAGE in sr.flags or OUTSIDE_FUNNEL in sr.flags or MIXED_UNITS in sr.flags)
                     else missing_reason(s.count, base.count if base else None)
                 )
@@ -123,12 +133,12 @@ def funnel_sheet(ctx: Context) -> Sheet:
                 else:
                     cells.append(shorthand(na))
                 if any_inexact:
-                    if na == "z":
-                        cells += [shorthand("z"), shorthand("z")]
+                    if na == NOT_APPLICABLE_SYMBOL:
+                        cells += [shorthand(NOT_APPLICABLE_SYMBOL), shorthand(NOT_APPLICABLE_SYMBOL)]
                     else:
                         cells.append(value_cell(sr.rate_low, RATE, na))
                         cells.append(value_cell(sr.rate_high, RATE, na))
-                if MIXED_UNITS in sr.flags or na == "z":
+                if MIXED_UNITS in sr.flags or na == NOT_APPLICABLE_SYMBOL:
                     cells += [shorthand(na), shorthand(na)]
                 else:
                     cells.append(value_cell(sr.ci_lower, RATE, na))
@@ -137,7 +147,7 @@ def funnel_sheet(ctx: Context) -> Sheet:
                     formula = f"={here}/{first_ref}" if not o.publish else None
                     cells.append(Cell(sr.rate_of_first, RATE, formula))
                 elif base is None or s.outside or s.unit != p.first.unit:
-                    cells.append(shorthand("z"))
+                    cells.append(shorthand(NOT_APPLICABLE_SYMBOL))
                 else:
                     cells.append(shorthand(missing_reason(s.count, p.first.count)))
                 if sr.drop_off is not None:
@@ -150,13 +160,13 @@ def funnel_sheet(ctx: Context) -> Sheet:
                 markers = []
                 if s.note:
                     markers.append(ctx.stage_note(p, s.name, s.note))
-                if s.count.kind == "suppressed":
+                if s.count.kind == SUPPRESSED:
                     markers.append(ctx.suppressed_note())
                 if MIXED_UNITS in sr.flags:
                     markers.append(ctx.mixed_note())
                 if OUTSIDE_FUNNEL in sr.flags:
                     markers.append(ctx.outside_note())
-                if s.count.kind == "rounded":
+                if s.count.kind == ROUNDED:
                     markers.append(
                         ctx.notes.ref(
                             f"rounded:{s.rounding}",
@@ -164,22 +174,27 @@ def funnel_sheet(ctx: Context) -> Sheet:
                             "rates from them are shown as the lowest and highest possible.",
                         )
                     )
-                cells.append(Cell(" ".join(markers), TEXT) if markers else shorthand("z"))
+                cells.append(Cell(" ".join(markers), TEXT) if markers else shorthand(NOT_APPLICABLE_SYMBOL))
                 out.append(cells)
         return out
 
     rows = build(0)  # first pass: registers notes in order, finds the shorthand used
     # no stage has a note: leave the Notes column out rather than fill it with [z]
-    with_notes = any(row[-1].value != "[z]" for row in rows)
+    with_notes = any(row[-1].value != NOT_APPLICABLE_SYMBOL for row in rows)
     if not with_notes:
         headers = headers[:-1]
     for row in rows:
         for c in row if with_notes else row[:-1]:
             if isinstance(c.value, str) and c.value in SHORTHAND:
                 used_short.add(c.value)
-    lines += [Line(SHORTHAND[k]) for k in ("[c]", "[x]", "[z]") if k in used_short]
+    lines += [Line(SHORTHAND[k]) for k in SHORTHAND_MEANINGS if k in used_short]
     if with_notes:
-        lines.append(Line("The Notes column refers to the Notes sheet; [z] there means the stage has no note."))
+        lines.append(
+            Line(
+                f"The Notes column refers to the Notes sheet; {NOT_APPLICABLE_SYMBOL} there means "
+                "the stage has no note."
+            )
+        )
     lines = split_long(lines)
     top = 2 + len(lines)
     rows = build(top) if with_notes else [row[:-1] for row in build(top)]
@@ -235,7 +250,7 @@ def funnel_chart_sheet(ctx: Context) -> Sheet | None:
     if ctx.several:
         return _clustered_funnel_chart_sheet(ctx)
     progs = ctx.funnel.programmes
-    drawn = [(p, s) for p in progs for s in p.stages if not s.outside and s.count.kind in ("exact", "rounded")]
+    drawn = [(p, s) for p in progs for s in p.stages if not s.outside and s.count.kind in (EXACT, ROUNDED)]
     if not drawn or len(drawn) > MAX_CHART_BARS:
         return None
     units = sorted({s.unit for _, s in drawn})
@@ -277,7 +292,7 @@ def _left_out_lines(ctx: Context, units: list[str]) -> list[Line]:
         lines.append(
             Line("Stages outside the funnel are not drawn: they are not part of the sequence (see the Funnel sheet).")
         )
-    hidden = sum(1 for p in progs for s in p.stages if not s.outside and s.count.kind not in ("exact", "rounded"))
+    hidden = sum(1 for p in progs for s in p.stages if not s.outside and s.count.kind not in (EXACT, ROUNDED))
     if hidden:
         lines.append(
             Line(f"{hidden} stage(s) with a suppressed or unavailable count are not drawn (see the Funnel sheet).")
@@ -302,7 +317,7 @@ def _clustered_funnel_chart_sheet(ctx: Context) -> Sheet | None:
             s = p.stage(stage)
         except KeyError:
             return None
-        return s if not s.outside and s.count.kind in ("exact", "rounded") else None
+        return s if not s.outside and s.count.kind in (EXACT, ROUNDED) else None
 
     drawn = [(p, s) for p in progs for name in stages if (s := drawable(p, name)) is not None]
     if not drawn or len(progs) > MAX_CLUSTERED_PROGRAMMES or len(drawn) > MAX_CHART_BARS:
@@ -327,12 +342,12 @@ def _clustered_funnel_chart_sheet(ctx: Context) -> Sheet | None:
                 try:
                     cells.append(shorthand(missing_reason(p.stage(stage).count)))
                 except KeyError:
-                    cells.append(shorthand("z"))
+                    cells.append(shorthand(NOT_APPLICABLE_SYMBOL))
         rows.append(tuple(cells))
     used = {c.value for r in rows for c in r[1:] if isinstance(c.value, str)}
-    if "[z]" in used:
-        lines.append(Line("[z] = not applicable: the programme has no such stage"))
-    lines += [Line(SHORTHAND[k]) for k in ("[c]", "[x]") if k in used]
+    if NOT_APPLICABLE_SYMBOL in used:
+        lines.append(Line(shorthand_key(NOT_APPLICABLE_SYMBOL, ": the programme has no such stage")))
+    lines += [Line(SHORTHAND[k]) for k in (CONFIDENTIAL_SYMBOL, NOT_AVAILABLE_SYMBOL) if k in used]
     lines = split_long(lines)
     top = 2 + len(lines)
     table = Table(ownership.TABLE_NAMES["funnel_chart"], headers, tuple(rows), top, 0, column_widths(headers, rows))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from xlplugin.core import overdispersion as od
+from xlplugin.core.counts import CONFIDENTIAL_SYMBOL, NOT_APPLICABLE_SYMBOL, NOT_AVAILABLE_SYMBOL, shorthand_key
 from xlplugin.core.funnel import NOT_STATED
 from xlplugin.core.funnel_plot import Point, funnel_plot, plot_definition
 from xlplugin.core.funnel_plot import limits as drawn_limits
@@ -83,7 +84,7 @@ def programmes_sheet(ctx: Context) -> Sheet | None:
             row = top + 1 + i
             cells = [Cell(p.name or "", TEXT)]
             for n in stage_names:
-                cells.append(count_cell(p.stage(n).count) if p.has_stage(n) else shorthand("z"))
+                cells.append(count_cell(p.stage(n).count) if p.has_stage(n) else shorthand(NOT_APPLICABLE_SYMBOL))
             if definition:
                 num, den = definition
                 if p.has_stage(num) and p.has_stage(den) and p.is_subset(num, den) and p.same_unit(num, den):
@@ -102,15 +103,16 @@ def programmes_sheet(ctx: Context) -> Sheet | None:
                         cells.append(shorthand(reason))
                     cells += [value_cell(rr.ci_lower, RATE, reason), value_cell(rr.ci_upper, RATE, reason)]
                 else:
-                    cells += [shorthand("z")] * 3
+                    cells += [shorthand(NOT_APPLICABLE_SYMBOL)] * 3
             used.update(c.value for c in cells if isinstance(c.value, str) and c.value in SHORTHAND)
             rows.append(tuple(cells))
         return rows, used
 
     rows, used = build(0)
-    if "[z]" in used:
-        lines.append(Line("[z] = not applicable: the programme has no such stage, or the rate cannot be a proportion"))
-    for k in ("[c]", "[x]"):
+    if NOT_APPLICABLE_SYMBOL in used:
+        why = ": the programme has no such stage, or the rate cannot be a proportion"
+        lines.append(Line(shorthand_key(NOT_APPLICABLE_SYMBOL, why)))
+    for k in (CONFIDENTIAL_SYMBOL, NOT_AVAILABLE_SYMBOL):
         if k in used:
             lines.append(Line(SHORTHAND[k]))
     lines = split_long(lines)

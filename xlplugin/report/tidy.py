@@ -17,11 +17,15 @@ import io
 import json
 import re
 
+from xlplugin.core.counts import CONFIDENTIAL_SYMBOL, SHORTHAND_MEANINGS
 from xlplugin.report.model import COUNT, POINTS, RATE, RATIO, SHORT, Layout, Table
 
 #: Tables that are navigation, not data.
 SKIPPED_SHEETS = ("contents",)
-SHORTHAND_MEANING = "[c] confidential (suppressed), [x] not available, [z] not applicable"
+SHORTHAND_MEANING = ", ".join(
+    f"{symbol} {meaning}" + (" (suppressed)" if symbol == CONFIDENTIAL_SYMBOL else "")
+    for symbol, meaning in SHORTHAND_MEANINGS.items()
+)
 _UNIT = re.compile(r"^(.*?)\s*\(([^()]*)\)$")
 
 

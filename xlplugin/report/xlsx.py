@@ -3,8 +3,8 @@
 Why XlsxWriter: it writes formula cached values (every viewer shows the number, even ones
 that never calculate), chart series caches and chart alt text, tables without filter buttons,
 and files Excel opens without repair. What it cannot do (named "Heading 1" style, document
-language) `postpass` adds. Text always goes through `write_string` (never `write`, which
-would turn "=..." from a CSV into a formula); the workbook is also opened with
+language) `_postpass` adds through the package layer. Text always goes through `write_string`
+(never `write`, which would turn "=..." from a CSV into a formula); the workbook is also opened with
 `strings_to_formulas`/`strings_to_urls` off as a second guard. Output is byte-for-byte
 reproducible for a fixed `Layout` (XlsxWriter stamps zip entries 1980-01-01 and the
 document dates come from the layout).
@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from collections.abc import Callable
 
 import xlsxwriter
 
 from xlplugin.core.errors import InputError, Problem
 from xlplugin.ooxml.cellref import quote_sheet
-from xlplugin.report import ownership, postpass
+from xlplugin.ooxml.docprops import CORE_PART, add_language
+from xlplugin.ooxml.styles import add_named_styles
+from xlplugin.report import ownership
 from xlplugin.report.model import HEADING2, NUMBER_FORMATS, SHORT, Cell, Chart, Layout, Sheet, a1
 from xlplugin.report.pages import BREAK, FIT_PAGE, break_row, print_plan
 from xlplugin.report.textfit import FONT, FONT_SIZE
@@ -376,8 +379,30 @@ def render(layout: Layout) -> bytes:
     if not layout.publish:
         wb.set_calc_mode("auto")
     wb.close()
-    return postpass.apply(
+    return _postpass(
         buffer.getvalue(),
         styles={"Heading 1": fmts.title.xf_index, "Heading 2": fmts.heading2.xf_index},
         language=layout.language,
     )
+
+
+def _postpass(package: bytes, *, styles: dict[str, int], language: str) -> bytes:
+    """Rewrite the XlsxWriter package with what it cannot write: the built-in "Heading 1" and "Heading 2"
+    cell styles on the title cells (`ooxml.styles.add_named_styles`) and the document language
+    (`ooxml.docprops.add_language`). Every other entry is copied in order with its date, so the
+    output stays reproducible."""
+    src = zipfile.ZipFile(io.BytesIO(package))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "xl/styles.xml":
+                data = add_named_styles(data, styles)
+            elif info.filename == CORE_PART:
+                data = add_language(data, language)
+            new = zipfile.ZipInfo(info.filename, info.date_time)
+            new.compress_type = zipfile.ZIP_DEFLATED
+            new.external_attr = info.external_attr
+            new.create_system = info.create_system
+            dst.writestr(new, data)
+    return out.getvalue()
