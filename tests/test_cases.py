@@ -182,6 +182,7 @@ def test_parquet_with_typed_columns_gives_the_same_funnel(case_file, tmp_path):
     within=st.sampled_from([None, "30d"]),
     with_id=st.booleans(),
 )
+@pytest.mark.slow  # over 1.5 s: runs in `make test`, not `make check`
 def test_sql_and_python_count_alike(tmp_path, rows, ordered, within, with_id):
     """The SQL (DuckDB) and `count_cases` (plain Python) are two implementations of one set of rules."""
     path = tmp_path / "random.csv"
@@ -491,6 +492,7 @@ def test_check_an_article_against_case_records(case_file, tmp_path):
     assert r.returncode == 2 and "report --cases" in r.stderr
 
 
+@pytest.mark.slow  # over 1.5 s: runs in `make test`, not `make check`
 def test_refresh_cases_brings_a_case_report_up_to_date(case_file, tmp_path):
     from openpyxl import load_workbook
 

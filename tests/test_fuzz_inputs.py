@@ -195,6 +195,7 @@ def _run_cli(argv: list[str]) -> tuple[int, str]:
     confidence=st.sampled_from(["0.95", "0.5", "99.9%"]),
     as_json=st.booleans(),
 )
+@pytest.mark.slow  # over 1.5 s: runs in `make test`, not `make check`
 def test_rates_on_any_funnel_csv_is_a_table_or_exit_2(tmp_path, data, method, confidence, as_json):
     path = tmp_path / "f.csv"
     path.write_bytes(data)
@@ -226,6 +227,7 @@ def test_rates_on_any_funnel_csv_is_a_table_or_exit_2(tmp_path, data, method, co
         ]
     ),
 )
+@pytest.mark.slow  # over 1.5 s: runs in `make test`, not `make check`
 def test_claim_on_any_funnel_csv_is_an_answer_or_exit_2(tmp_path, data, claim):
     path = tmp_path / "f.csv"
     path.write_bytes(data)

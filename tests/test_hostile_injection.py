@@ -446,6 +446,7 @@ def test_text_at_the_cell_limit_is_written_whole_by_refresh(tmp_path):
     assert full in [t for values in texts.values() for t in values]
 
 
+@pytest.mark.slow  # over 1.5 s: runs in `make test`, not `make check`
 def test_report_refuses_rather_than_cuts_composed_text(tmp_path):
     """Each field is within the limit, but cells composed from them are not: refuse, do not cut."""
     source = write_csv(

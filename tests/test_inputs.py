@@ -44,6 +44,7 @@ def rates_json(*args) -> dict:
 # the same figures in every layout give the same rates
 
 
+@pytest.mark.slow  # over 1.5 s: runs in `make test`, not `make check`
 def test_met_figures_in_every_workbook_shape_give_the_csv_rates():
     expected = rates_json(MET)
     assert expected["programmes"][0]["stages"][3]["count"] == 62  # not vacuous: the Met figures
@@ -190,6 +191,7 @@ def test_which_tokens_mean_not_available_or_zero_is_configurable(tmp_path):
     assert r.returncode == 2 and "option --zero: the zero tokens are separated by commas" in r.stderr.decode()
 
 
+@pytest.mark.slow  # over 1.5 s: runs in `make test`, not `make check`
 def test_the_not_available_tokens_reach_every_reader(tmp_path):
     """A workbook, a wide table, and the commands other than rates read them too."""
     book = _book(tmp_path, [["stage", "count"], ["Referred", 100], ["Assessed", "-"]], name="dash.xlsx")
@@ -499,6 +501,7 @@ def test_a_file_named_xlsx_that_is_not_a_workbook(tmp_path):
 # pipes and standard input
 
 
+@pytest.mark.slow  # over 1.5 s: runs in `make test`, not `make check`
 def test_standard_input_dash():
     expected = rates_json(MET)
     r = run("rates", "-", "--json", stdin=MET.read_bytes())
@@ -557,6 +560,7 @@ def test_load_hands_on_bytes_digest_and_table():
 # hostile workbooks are refused before openpyxl sees them
 
 
+@pytest.mark.slow  # over 1.5 s: runs in `make test`, not `make check`
 def test_hostile_workbooks_as_input_are_refused_before_openpyxl(tmp_path, monkeypatch):
     bombs = fuzz_module("bombs")
     base = tmp_path / "base.xlsx"
@@ -697,6 +701,7 @@ def test_refresh_reads_standard_input_once(tmp_path):
     ]
 
 
+@pytest.mark.slow  # over 1.5 s: runs in `make test`, not `make check`
 def test_refresh_from_a_workbook_with_input_options(tmp_path):
     book = _report(tmp_path)
     rows = [[int(v) if v.isdigit() else v or None for v in line.split(",")] for line in NEW_MET.splitlines()]
@@ -714,6 +719,7 @@ def test_refresh_from_a_workbook_with_input_options(tmp_path):
     assert r.returncode == 2 and "--input-sheet" in r.stderr.decode()
 
 
+@pytest.mark.slow  # over 1.5 s: runs in `make test`, not `make check`
 def test_refresh_from_a_wide_table_equals_refresh_from_the_long_one(tmp_path):
     book = _report(tmp_path, PREVENT)
     first = _funnel_counts(book)
@@ -746,6 +752,7 @@ def test_refresh_table_writes_a_workbook_range_as_a_table(tmp_path):
     assert r.returncode == 2 and "option --zero: --zero reads a funnel" in r.stderr.decode()
 
 
+@pytest.mark.slow  # over 1.5 s: runs in `make test`, not `make check`
 def test_check_reads_input_as_rates_does(tmp_path):
     article = ROOT / "tests" / "data" / "articles" / "01-lbc-met-visits-2021.txt"
     expected = run("check", article, MET, "--json")

@@ -157,6 +157,7 @@ def test_suppressed_counts_get_status_not_text(tmp_path):
     assert supported["count"] == "" and supported["count_status"] == "[x]"
 
 
+@pytest.mark.slow  # over 1.5 s: runs in `make test`, not `make check`
 def test_cli_refuses_to_overwrite_the_csvs_and_writes_nothing(tmp_path):
     cmd = [sys.executable, "-m", "xlplugin.cli", "report", str(MET), "--timestamp", STAMP]
     first = subprocess.run(
