@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import openpyxl
 import pytest
 from helpers import fuzz_module
 
@@ -403,7 +404,6 @@ def test_figures_that_agree_have_no_disagreements_in_the_json():
 
 
 def test_a_disagreement_in_a_workbook_names_the_cell(tmp_path):
-    openpyxl = pytest.importorskip("openpyxl")
     book = openpyxl.Workbook()
     ws = book.active
     ws.title = "Data"
@@ -426,7 +426,6 @@ def test_a_disagreement_in_a_workbook_names_the_cell(tmp_path):
 
 
 def _book(tmp_path, rows, name="bad.xlsx", title="Sheet1", edit=None) -> Path:
-    openpyxl = pytest.importorskip("openpyxl")
     book = openpyxl.Workbook()
     ws = book.active
     ws.title = title
@@ -675,7 +674,6 @@ def _report(tmp_path, source: Path = MET) -> Path:
 
 def _funnel_counts(path: Path) -> list[tuple]:
     """(programme, stage, count) of each row of a report's funnel table, read back with openpyxl."""
-    openpyxl = pytest.importorskip("openpyxl")
     ws = openpyxl.load_workbook(path)["Funnel"]
     rows = [[c.value for c in row] for row in ws[ws.tables["xlp_funnel"].ref]]
     header = [str(h).lower() for h in rows[0]]
@@ -738,7 +736,6 @@ def test_refresh_from_a_wide_table_equals_refresh_from_the_long_one(tmp_path):
 
 
 def test_refresh_table_writes_a_workbook_range_as_a_table(tmp_path):
-    openpyxl = pytest.importorskip("openpyxl")
     target = _book(tmp_path, [["my", "sheet"], [1, 2]], name="target.xlsx")
     r = run("refresh", target, MET_BOOK, "--table", "Fresh", "--input-range", "Range!B6:F11")
     assert r.returncode == 0, r.stderr.decode()
