@@ -113,17 +113,23 @@ def parse_period(text: str | None) -> Period | None:
     return None
 
 
-def detect_periods(names: list[str | None]) -> list[Period] | None:
-    """Every name parsed as a period, or None if any is not one (or there are fewer than two)."""
-    if len(names) < 2:
-        return None
+def parse_periods(names: list[str | None]) -> list[Period] | None:
+    """Every name parsed as a period, in the given order, or None if any is not one (or none is given)."""
     periods = [parse_period(n) for n in names]
-    if any(p is None for p in periods):
-        return None
-    keys = [p.key for p in periods if p is not None]
-    if len(set(keys)) != len(keys):  # the same period twice: these are not a time series
+    if not periods or any(p is None for p in periods):
         return None
     return [p for p in periods if p is not None]
+
+
+def detect_periods(names: list[str | None]) -> list[Period] | None:
+    """Every name parsed as a period, or None if any is not one (or there are fewer than two)."""
+    periods = parse_periods(names) if len(names) >= 2 else None
+    if periods is None:
+        return None
+    keys = [p.key for p in periods]
+    if len(set(keys)) != len(keys):  # the same period twice: these are not a time series
+        return None
+    return periods
 
 
 def time_order(names: list[str | None], declared: bool = False) -> list[int] | None:

@@ -24,7 +24,7 @@ import re
 from typing import NamedTuple
 
 from xlplugin.core.lazyre import lazy
-from xlplugin.core.periods import MONTHS, Period, parse_period
+from xlplugin.core.periods import MONTHS, Period, parse_period, parse_periods
 
 _MONTH = "(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 _YEAR = r"(?:19|20)\d\d"
@@ -60,10 +60,8 @@ def title_periods(title: str) -> list[tuple[int, int, Period]]:
 
 def stated_periods(names: list[str | None]) -> list[Period] | None:
     """The periods the data state, in time order: every programme name read as one; else None."""
-    periods = [parse_period(n) for n in names]
-    if not periods or any(p is None for p in periods):
-        return None
-    return sorted((p for p in periods if p is not None), key=lambda p: p.key)
+    periods = parse_periods(names)
+    return None if periods is None else sorted(periods, key=lambda p: p.key)
 
 
 def retitle(title: str, old: list[str], new: list[str | None]) -> Retitled:

@@ -31,10 +31,8 @@ _FOOTNOTE = re.compile(r"^\s*(?:\[?notes?\b|source\b|sources\b|\*|†|‡|¹|fig
 #: read by the package layer's tokeniser, `tag_attributes`): a start tag that mentions the attribute.
 _HIDDEN_ROW = re.compile(rb"<(?:[\w.-]+:)?row\b[^>]*?\bhidden\s*=")
 _MERGE = re.compile(rb"<(?:[\w.-]+:)?mergeCell\b")
-_CELL_XFS = re.compile(rb"<(?:\w+:)?cellXfs\b[^>]*>(.*?)</(?:\w+:)?cellXfs>", re.S)
-_XF = re.compile(rb"<(?:\w+:)?xf\b([^>]*)>")
-_NUMFMT = re.compile(rb"<(?:\w+:)?numFmt\b([^>]*)>")
-_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*)>")
+#: Where to look for a cell's style (its attributes are read by `tag_attributes`): a `<c>` start tag.
+_CELL = re.compile(rb"<(?:[\w.-]+:)?c\b")
 #: Excel's built-in percentage formats (numFmtId): 0% and 0.00%.
 _BUILTIN_PERCENT = {9: 0, 10: 2}
 #: The widest `--range` read: a funnel table has a handful of columns, a wide one a few dozen years.
@@ -154,11 +152,6 @@ def read_workbook(
     return read
 
 
-def _attr(attrs: bytes, name: bytes) -> bytes | None:
-    m = re.search(rb"(?:^|\s)" + name + rb'="([^"]*)"', attrs)
-    return m.group(1) if m else None
-
-
 def _percent_decimals(code: str) -> int | None:
     """The decimals a number format shows a percentage with (`0.0%` -> 1), or None if it is no percentage."""
     first = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", code.split(";")[0])
@@ -170,45 +163,51 @@ def _percent_decimals(code: str) -> int | None:
 
 def _percent_styles(book, package) -> dict[int, int]:
     """Cell style (xf) index -> decimals, for the styles that show a number as a percentage."""
-    import html
+    from xlplugin.ooxml.package import MalformedPart, scan
 
-    part = next((rel.part for rel in book.wb_rels if rel.type.endswith("/styles") and rel.part), None)
-    if part is None:
-        return {}
     try:
-        xml = package.read(part)
-    except (InputError, KeyError):
-        return {}
+        part = book.styles_part()
+        root = scan(package.read(part), part)
+    except (InputError, MalformedPart, KeyError):
+        return {}  # no readable styles: every number is read as stored
     formats = dict(_BUILTIN_PERCENT)
-    for m in _NUMFMT.finditer(xml):
-        number, code = _attr(m.group(1), b"numFmtId"), _attr(m.group(1), b"formatCode")
-        if number is not None and number.isdigit() and code is not None:
-            decimals = _percent_decimals(html.unescape(code.decode("utf-8", "replace")))
+    for fmt in root.iter("numFmt"):
+        number, code = fmt.attrs.get("numFmtId", ""), fmt.attrs.get("formatCode")
+        if number.isdigit() and code is not None:
+            decimals = _percent_decimals(code)
             if decimals is None:
                 formats.pop(int(number), None)
             else:
                 formats[int(number)] = decimals
-    xfs = _CELL_XFS.search(xml)
+    xfs = root.find("cellXfs")
     styles: dict[int, int] = {}
-    for index, m in enumerate(_XF.finditer(xfs.group(1)) if xfs else ()):
-        number = _attr(m.group(1), b"numFmtId")
-        if number is not None and number.isdigit() and int(number) in formats:
+    for index, xf in enumerate(xfs.findall("xf") if xfs is not None else ()):
+        number = xf.attrs.get("numFmtId", "")
+        if number.isdigit() and int(number) in formats:
             styles[index] = formats[int(number)]
     return styles
 
 
 def _percent_cells(sheet_xml: bytes, styles: dict[int, int]) -> dict[tuple[int, int], int]:
-    """(row, column) -> decimals of every cell of the sheet whose style shows a percentage."""
-    from xlplugin.ooxml.cellref import column_number
+    """(row, column) -> decimals of every cell of the sheet whose style shows a percentage.
+
+    The sheet may be large: its cells are found by a quick locator and their attributes read by the
+    package layer's tokeniser (`tag_attributes`), as for hidden rows."""
+    from xlplugin.ooxml.cellref import parse_cell
+    from xlplugin.ooxml.scanner import tag_attributes
 
     cells: dict[tuple[int, int], int] = {}
+    if not styles:
+        return cells
     for m in _CELL.finditer(sheet_xml):
-        style, ref = _attr(m.group(1), b"s"), _attr(m.group(1), b"r")
-        if style is None or ref is None or not style.isdigit() or int(style) not in styles:
+        attrs = tag_attributes(sheet_xml, m.start())
+        style, ref = attrs.get("s", ""), attrs.get("r")
+        if not style.isdigit() or int(style) not in styles or ref is None:
             continue
-        parts = re.fullmatch(rb"([A-Za-z]{1,3})([0-9]+)", ref)
-        if parts:
-            cells[(int(parts.group(2)), column_number(parts.group(1).decode("ascii")))] = styles[int(style)]
+        try:
+            cells[parse_cell(ref)] = styles[int(style)]
+        except ValueError:
+            continue
     return cells
 
 
