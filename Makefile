@@ -25,6 +25,11 @@ report: venv
 # pytest-xdist: one worker per core; the modules listed in tests/xdist_groups.py (a shared expensive
 # fixture, or in-place refreshes of committed workbooks) each run on one worker.
 PARALLEL := -n auto
+# Bytecode for the test processes and the ~300 child `python -m xlplugin.cli` runs they start: some
+# sandboxes set PYTHONDONTWRITEBYTECODE, and then every child recompiles every module (twice the
+# start-up) and pytest rewrites every test module's asserts again on each run. The caches go to
+# build/pyc (ignored; `make clean` removes it), never beside the sources.
+PYTEST := env -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX="$(CURDIR)/build/pyc" $(PY) -m pytest
 
 ## The gates: lint, format, types, and the tests that need no LibreOffice (CI runs it before `make test`).
 CHECKED := xlplugin tests bench fuzz tools
@@ -32,12 +37,12 @@ check: venv
 	$(VENV)/bin/ruff check $(CHECKED)
 	$(VENV)/bin/ruff format --check $(CHECKED)
 	$(VENV)/bin/mypy
-	$(PY) -m pytest -q $(PARALLEL) -m "not libreoffice and not slow"
+	$(PYTEST) -q $(PARALLEL) -m "not libreoffice and not slow"
 
 ## Run the whole test suite: the tests without LibreOffice on every core, then the LibreOffice ones.
 test: venv
-	$(PY) -m pytest -q $(PARALLEL) -m "not libreoffice"
-	$(PY) -m pytest -q -m libreoffice
+	$(PYTEST) -q $(PARALLEL) -m "not libreoffice"
+	$(PYTEST) -q -m libreoffice
 
 ## Benchmarks: one table of ratios against baselines measured in the same run.
 bench: venv

@@ -14,6 +14,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from oracles import oracle
 
 import xlplugin
 
@@ -32,13 +33,12 @@ CSV_TEXT = "stage,count,base\nIdentified for a visit,1000,\nVisited,669,Identifi
            "Interested in diversion,62,Visited\nContacted police about diversion,20,none\n"  # fmt: skip
 
 
-def _wilson(x: int, n: int) -> tuple[float, float]:
-    from statsmodels.stats.proportion import proportion_confint  # the oracle (it needs pandas itself)
-
-    return tuple(proportion_confint(x, n, alpha=0.05, method="wilson"))
-
-
-WILSON_62_669 = _wilson(62, 669)  # computed at import, before any test hides pandas
+@pytest.fixture(scope="module")
+def wilson_62_669() -> tuple[float, float]:
+    """statsmodels' Wilson interval for 62/669: module-scoped, so it is computed before `no_pandas` hides
+    pandas (statsmodels needs it), and only on the worker that runs a test asking for it."""
+    proportion = oracle("statsmodels.stats.proportion")
+    return tuple(proportion.proportion_confint(62, 669, alpha=0.05, method="wilson"))
 
 
 @pytest.fixture
@@ -64,7 +64,7 @@ def test_import_xlplugin_stays_cheap():
 
 
 @pytest.mark.parametrize("form", ["path", "str path", "csv text", "bytes", "records"])
-def test_funnel_table_from_every_form_of_data(no_pandas, form):
+def test_funnel_table_from_every_form_of_data(wilson_62_669, no_pandas, form):
     data = {
         "path": MET_CSV,
         "str path": str(MET_CSV),
@@ -79,7 +79,7 @@ def test_funnel_table_from_every_form_of_data(no_pandas, form):
     assert visited["rate"] == pytest.approx(669 / 1000, abs=1e-15)
     assert interested["rate"] == pytest.approx(62 / 669, abs=1e-15)
     assert interested["base"] == "Visited" and interested["count"] == 62
-    assert (interested["ci_lower"], interested["ci_upper"]) == pytest.approx(WILSON_62_669, abs=1e-12)
+    assert (interested["ci_lower"], interested["ci_upper"]) == pytest.approx(wilson_62_669, abs=1e-12)
     assert stages["Contacted police about diversion"]["flags"] == ["outside_funnel"]
     assert stages["Identified for a visit"]["flags"] == ["first_stage"]
 

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import run_xlplugin
 
 from tests.article_scoring import VERDICTS, expected_rows, score
 from xlplugin.articles.check import check_text, find_claims
@@ -25,10 +26,7 @@ LBC = DATA / "01-lbc-met-visits-2021"
 
 
 def run_cli(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.run(
-        [sys.executable, "-m", "xlplugin.cli", *args], input=stdin, capture_output=True, env=env, cwd=ROOT, timeout=120
-    )
+    return run_xlplugin(*args, input=stdin, cwd=ROOT)
 
 
 def lbc_text() -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import case_records as cr
 import pytest
+from cli_runner import run_xlplugin
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -240,9 +241,7 @@ def test_sql_reads_a_warehouse_table_by_name():
 
 def cli(*args: object) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "XLPLUGIN_DEBUG"}
-    return subprocess.run(
-        [sys.executable, "-m", "xlplugin.cli", *map(str, args)], capture_output=True, text=True, env=env, timeout=120
-    )
+    return run_xlplugin(*args, text=True, env=env)
 
 
 def test_rates_cases_json(case_file):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import xlsxwriter
+from cli_runner import run_xlplugin
 
 from xlplugin.report import build_report
 
@@ -18,9 +19,7 @@ STAMP = "2021-06-17T00:00:00Z"
 
 
 def _run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "xlplugin.cli", "check-workbook", *args], capture_output=True, text=True
-    )
+    return run_xlplugin("check-workbook", *args, text=True)
 
 
 def _json(path: Path) -> tuple[int, dict]:

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import run_xlplugin
 
 DATA = Path(__file__).parent / "data" / "examples"
 MET = DATA / "met-2020-visits.csv"
@@ -18,14 +19,7 @@ PREVENT = DATA / "prevent-channel.csv"
 
 def run(*args, cwd=None):
     env = {k: v for k, v in os.environ.items() if k != "XLPLUGIN_DEBUG"}
-    return subprocess.run(
-        [sys.executable, "-m", "xlplugin.cli", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=120,
-    )
+    return run_xlplugin(*args, text=True, cwd=cwd, env=env)
 
 
 def test_rates_text_founding_case():

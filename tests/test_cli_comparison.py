@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import run_xlplugin
 from oracles import oracle
 
 DATA = Path(__file__).parent / "data"
@@ -18,7 +17,7 @@ sm_proportion = oracle("statsmodels.stats.proportion")
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "xlplugin.cli", *map(str, args)], capture_output=True, text=True)
+    return run_xlplugin(*args, text=True)
 
 
 def test_rates_text_west_yorkshire_says_no_clear_change():

@@ -16,6 +16,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from cli_runner import run_xlplugin
 from helpers import fuzz_module, rezip
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -114,9 +115,7 @@ def test_unknown_xml_encoding_is_refused_not_a_crash(tmp_path, part, encoding):
 
 
 def _cli(*args) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "xlplugin.cli", *map(str, args)], capture_output=True, text=True, timeout=300
-    )
+    return run_xlplugin(*args, text=True, timeout=300)
 
 
 def _prevent_report(tmp_path: Path) -> tuple[Path, Path]:

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
+from cli_runner import run_xlplugin
 from defusedxml import ElementTree as ET
 
 from xlplugin.excel import refresh_button as excel_refresh
@@ -63,9 +63,7 @@ NS = {
 
 
 def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "xlplugin.cli", *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=300
-    )
+    return run_xlplugin(*args, text=True, cwd=cwd, timeout=300)
 
 
 def csv_field(text: str) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from cli_runner import run_xlplugin
 from helpers import fuzz_module
 
 from xlplugin.core.counts import parse_count, percentage_interval
@@ -29,10 +30,9 @@ PREVENT_BOOK = INPUTS / "prevent-channel-foi.xlsx"
 
 def run(*args, stdin: bytes | None = None, module: str = "xlplugin.cli", shell: str | None = None):
     env = {k: v for k, v in os.environ.items() if k != "XLPLUGIN_DEBUG"}
-    command = shell if shell is not None else [sys.executable, "-m", module, *map(str, args)]
-    return subprocess.run(
-        command, input=stdin, capture_output=True, env=env, timeout=120, shell=shell is not None, executable=None
-    )
+    if shell is not None:
+        return subprocess.run(shell, input=stdin, capture_output=True, env=env, timeout=120, shell=True)
+    return run_xlplugin(*args, input=stdin, env=env, module=module)
 
 
 def rates_json(*args) -> dict:
