@@ -44,11 +44,11 @@ from xlplugin.ooxml.scanner import remove_attr as remove_attr
 from xlplugin.ooxml.scanner import scan as scan
 from xlplugin.ooxml.scanner import set_attr as set_attr
 from xlplugin.ooxml.scanner import splice as splice
+from xlplugin.ooxml.schema import NS_MAIN as NS_MAIN
 
 if TYPE_CHECKING:
     from xlplugin.ooxml.atomic import Identity
 
-NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 NS_CT = "http://schemas.openxmlformats.org/package/2006/content-types"

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from xlplugin.ooxml.scanner import Edit, Element
 
-__all__ = ["CHILD_ORDER", "append_child", "insert_child"]
+__all__ = ["CHILD_ORDER", "NS_MAIN", "append_child", "insert_child"]
+
+#: The SpreadsheetML main namespace (the parts CHILD_ORDER describes).
+NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 CHILD_ORDER: dict[str, tuple[str, ...]] = {
     # ECMA-376 Part 1, CT_Workbook (18.2.27)

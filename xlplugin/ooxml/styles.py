@@ -14,9 +14,9 @@ from collections.abc import Callable
 from typing import Any
 
 from xlplugin.ooxml.fragments import element as fragment
-from xlplugin.ooxml.package import NS_MAIN, Element, MalformedPart, as_index, read_int, scan, set_attr, splice
-from xlplugin.ooxml.scanner import element_bytes
-from xlplugin.ooxml.schema import append_child, insert_child
+from xlplugin.ooxml.malformed import MalformedPart, as_index, read_int
+from xlplugin.ooxml.scanner import Element, element_bytes, scan, set_attr, splice
+from xlplugin.ooxml.schema import NS_MAIN, append_child, insert_child
 
 SECTIONS = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles", "dxfs")
 
