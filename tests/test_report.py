@@ -10,6 +10,7 @@ formulas; writes are atomic, refuse to overwrite, and are reproducible.
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 import zipfile
 from pathlib import Path
@@ -559,6 +560,25 @@ def test_reproducible_bytes_with_fixed_timestamp(tmp_path):
     assert a != c
     core = Package(c).xml("docProps/core.xml")
     assert core.findtext("{http://purl.org/dc/terms/}created") == "2022-01-01T00:00:00Z"
+
+
+def test_postpass_copies_unedited_entries_as_recompressing_them_would(monkeypatch):
+    """The xlsx post-pass copies XlsxWriter's compressed bytes for the parts it does not edit
+    (ooxml.rawzip); the file is the same, byte for byte, as compressing every part again."""
+    from xlplugin.ooxml import rawzip
+
+    copied = build_report_bytes(MET, timestamp=STAMP)
+
+    def unavailable(*args, **kwargs):
+        raise rawzip.RawCopyUnavailable
+
+    monkeypatch.setattr(rawzip, "append_raw", unavailable)
+    recompressed = build_report_bytes(MET, timestamp=STAMP)
+    assert copied == recompressed
+    with zipfile.ZipFile(io.BytesIO(copied)) as zf:
+        assert zf.testzip() is None
+        assert b"<dc:language>en-GB</dc:language>" in zf.read("docProps/core.xml")
+        assert b'name="Heading 1"' in zf.read("xl/styles.xml")
 
 
 def test_bad_timestamp_method_and_confidence_are_input_errors():

@@ -24,10 +24,10 @@ import stat
 import struct
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 from xml.etree.ElementTree import Element as XmlElement
 
 from defusedxml import ElementTree as SafeET
@@ -38,6 +38,7 @@ from xlplugin.ooxml.fragments import xml_text as xml_text
 from xlplugin.ooxml.malformed import MalformedPart as MalformedPart
 from xlplugin.ooxml.malformed import as_index as as_index
 from xlplugin.ooxml.malformed import read_int as read_int
+from xlplugin.ooxml.rawzip import LOCAL_HEADER, RawCopyUnavailable, append_raw, clone_info, data_offset
 from xlplugin.ooxml.scanner import Element as Element
 from xlplugin.ooxml.scanner import prefix_for as prefix_for
 from xlplugin.ooxml.scanner import remove_attr as remove_attr
@@ -537,16 +538,12 @@ def _copy_entry(out: zipfile.ZipFile, package: Package, info: zipfile.ZipInfo) -
     """Copy an entry's compressed bytes unchanged; fall back to re-compressing its content."""
     try:
         _copy_raw(out, package, info)
-    except _RawCopyUnavailable:
+    except RawCopyUnavailable:
         data = package.read(info.filename)
         clone = zipfile.ZipInfo(info.filename, date_time=_sane_date(info.date_time))
         clone.compress_type = info.compress_type
         clone.external_attr = info.external_attr
         out.writestr(clone, data)
-
-
-class _RawCopyUnavailable(Exception):
-    pass
 
 
 def _sane_date(date_time: tuple[int, int, int, int, int, int]) -> tuple[int, int, int, int, int, int]:
@@ -555,51 +552,35 @@ def _sane_date(date_time: tuple[int, int, int, int, int, int]) -> tuple[int, int
 
 
 def _copy_raw(out: zipfile.ZipFile, package: Package, info: zipfile.ZipInfo) -> None:
-    """Write a local header and the entry's compressed bytes as stored (zipfile has no public API).
+    """Write a local header and the entry's compressed bytes as stored (`ooxml.rawzip`).
 
     The bytes come from the package's own open file (never the path again), and the local
     header must name the entry the directory names: otherwise the file was changed under us.
     """
     raw_in = package.handle
-    if raw_in is None or not all(hasattr(out, attr) for attr in ("fp", "filelist", "NameToInfo", "start_dir")):
-        raise _RawCopyUnavailable
-    fp = out.fp
-    if fp is None:
-        raise _RawCopyUnavailable
+    if raw_in is None or out.fp is None:
+        raise RawCopyUnavailable
     raw_in.seek(info.header_offset)
-    header = raw_in.read(30)
-    if len(header) != 30 or header[:4] != b"PK\x03\x04":
-        raise _RawCopyUnavailable
-    name_len, extra_len = struct.unpack("<HH", header[26:30])
+    header = raw_in.read(LOCAL_HEADER)
+    if len(header) != LOCAL_HEADER or header[:4] != b"PK\x03\x04":
+        raise RawCopyUnavailable
+    name_len = struct.unpack("<H", header[26:28])[0]
     stored_name = raw_in.read(name_len)
     expected = info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437", "replace")
     if stored_name != expected:
         raise _refuse(package.path, "the workbook changed while xlplugin was working on it; nothing was written")
-    data_start = info.header_offset + 30 + name_len + extra_len
-    clone = zipfile.ZipInfo(info.filename, date_time=_sane_date(info.date_time))
-    clone.compress_type = info.compress_type
-    clone.external_attr = info.external_attr
-    clone.create_system = info.create_system
-    clone.flag_bits = info.flag_bits & 0x0800  # keep only the UTF-8 name flag: no data descriptor
-    clone.CRC = info.CRC
-    clone.compress_size = info.compress_size
-    clone.file_size = info.file_size
-    zip64 = info.file_size > zipfile.ZIP64_LIMIT or info.compress_size > zipfile.ZIP64_LIMIT
-    clone.header_offset = fp.tell()
-    fp.write(clone.FileHeader(zip64))
-    raw_in.seek(data_start)
-    remaining = info.compress_size
-    while remaining:
-        chunk = raw_in.read(min(remaining, 1 << 20))
-        if not chunk:
-            raise MalformedPart(info.filename, "is truncated")
-        fp.write(chunk)
-        remaining -= len(chunk)
-    out.filelist.append(clone)
-    out.NameToInfo[clone.filename] = clone
-    out.start_dir = fp.tell()
-    zip_any: Any = out  # zipfile's private flag: the central directory must be written on close
-    zip_any._didModify = True
+    raw_in.seek(data_offset(header, info.header_offset))
+
+    def chunks() -> Iterator[bytes]:
+        remaining = info.compress_size
+        while remaining:
+            chunk = raw_in.read(min(remaining, 1 << 20))
+            if not chunk:
+                raise MalformedPart(info.filename, "is truncated")
+            yield chunk
+            remaining -= len(chunk)
+
+    append_raw(out, clone_info(info, _sane_date(info.date_time)), chunks())
 
 
 def unused_rid(existing: Iterable[str]) -> Callable[[], str]:

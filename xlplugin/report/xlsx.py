@@ -20,6 +20,7 @@ from collections.abc import Callable
 import xlsxwriter
 
 from xlplugin.core.errors import InputError, Problem
+from xlplugin.ooxml import rawzip
 from xlplugin.ooxml.cellref import quote_sheet
 from xlplugin.ooxml.docprops import CORE_PART, add_language
 from xlplugin.ooxml.styles import add_named_styles
@@ -389,20 +390,35 @@ def render(layout: Layout) -> bytes:
 def _postpass(package: bytes, *, styles: dict[str, int], language: str) -> bytes:
     """Rewrite the XlsxWriter package with what it cannot write: the built-in "Heading 1" and "Heading 2"
     cell styles on the title cells (`ooxml.styles.add_named_styles`) and the document language
-    (`ooxml.docprops.add_language`). Every other entry is copied in order with its date, so the
-    output stays reproducible."""
+    (`ooxml.docprops.add_language`). Those two parts are compressed again; every other entry is
+    copied in order with its date and its compressed bytes as XlsxWriter wrote them (`ooxml.rawzip`),
+    which is what compressing it again at the same level would give, so the output stays reproducible."""
+    edits: dict[str, Callable[[bytes], bytes]] = {
+        "xl/styles.xml": lambda data: add_named_styles(data, styles),
+        CORE_PART: lambda data: add_language(data, language),
+    }
     src = zipfile.ZipFile(io.BytesIO(package))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
+            edit = edits.get(info.filename)
+            if edit is None and info.compress_type == zipfile.ZIP_DEFLATED and _copy_compressed(dst, package, info):
+                continue
             data = src.read(info.filename)
-            if info.filename == "xl/styles.xml":
-                data = add_named_styles(data, styles)
-            elif info.filename == CORE_PART:
-                data = add_language(data, language)
             new = zipfile.ZipInfo(info.filename, info.date_time)
             new.compress_type = zipfile.ZIP_DEFLATED
             new.external_attr = info.external_attr
             new.create_system = info.create_system
-            dst.writestr(new, data)
+            dst.writestr(new, edit(data) if edit is not None else data)
     return out.getvalue()
+
+
+def _copy_compressed(dst: zipfile.ZipFile, package: bytes, info: zipfile.ZipInfo) -> bool:
+    """Append `info`'s entry of `package` to `dst` as its stored compressed bytes; False if zipfile will not let us."""
+    at = info.header_offset
+    start = rawzip.data_offset(package[at : at + rawzip.LOCAL_HEADER], at)
+    try:
+        rawzip.append_raw(dst, rawzip.clone_info(info), [package[start : start + info.compress_size]])
+    except rawzip.RawCopyUnavailable:
+        return False
+    return True
