@@ -1,7 +1,9 @@
 """`xlplugin report` imports only what the run needs (issue 15): start-up is most of its time.
 
 A bare CSV has no claims and no spec, so neither the claim parser nor the spec reader (nor
-tomllib) is imported; an .ods is written without XlsxWriter; openpyxl is never on the path.
+tomllib) is imported; an .ods is written without XlsxWriter; openpyxl is never on the path. One
+programme without periods needs neither the funnel plot nor the period changes, and the xlsx
+post-pass edits parts without the package reader (ooxml.package, defusedxml).
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "workbooks" / "examples"
 WATCHED = ("xlplugin.core.claims", "xlplugin.report.sheet_claims", "xlplugin.inputs.spec", "tomllib",
-           "xlsxwriter", "openpyxl", "xlplugin.articles", "xlplugin.refresh")  # fmt: skip
+           "xlsxwriter", "openpyxl", "xlplugin.articles", "xlplugin.refresh",
+           "xlplugin.core.funnel_plot", "xlplugin.core.changes", "xlplugin.ooxml.package", "defusedxml")  # fmt: skip
 
 
 def _imported(source: Path, out: Path) -> set[str]:

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from fractions import Fraction
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from xlplugin import __version__
 from xlplugin.core.counts import (
@@ -27,6 +26,9 @@ from xlplugin.core.funnel import Funnel, Programme
 from xlplugin.core.intervals import method_label
 from xlplugin.report import ownership
 from xlplugin.report.model import COUNT, RATE, SHORT, Cell, Chart, Line, Note, Range, Sheet, Table
+
+if TYPE_CHECKING:
+    from fractions import Fraction
 
 #: Charts list at most this many bars / programmes; beyond it the table alone carries the figures.
 MAX_CHART_BARS = 40

@@ -7,7 +7,8 @@ with its Newcombe interval and a verdict in words, and every figure is a formula
 
 from __future__ import annotations
 
-from xlplugin.core.changes import Change, period_changes
+from typing import TYPE_CHECKING
+
 from xlplugin.core.counts import NOT_APPLICABLE_SYMBOL
 from xlplugin.core.funnel import Programme
 from xlplugin.core.intervals import normal_quantile, proportion_ci
@@ -29,6 +30,9 @@ from xlplugin.report.common import (
     unique_headers,
 )
 from xlplugin.report.model import COUNT, POINTS, RATE, TEXT, Axis, Cell, Chart, Line, Range, Series, Sheet, Table, a1
+
+if TYPE_CHECKING:
+    from xlplugin.core.changes import Change
 
 #: Series colours and markers of the trend chart: each stage differs in shape as well as colour.
 TREND_STYLES = (("#1F4E79", "circle"), ("#C55A11", "square"), ("#548235", "triangle"), ("#7030A0", "diamond"))
@@ -58,13 +62,20 @@ def _periods(ctx: Context) -> list[Programme] | None:
     return period_programmes(ctx.funnel, ctx.options.periods)
 
 
+def _changes(periods: list[Programme], confidence: float) -> list[Change]:
+    """`core.changes.period_changes`, imported only when the data has periods."""
+    from xlplugin.core.changes import period_changes
+
+    return period_changes(periods, confidence)
+
+
 def changes_sheet(ctx: Context) -> Sheet | None:
     periods = _periods(ctx)
     if periods is None:
         return None
     o = ctx.options
     conf = conf_text(o.confidence)
-    changes = period_changes(periods, o.confidence)
+    changes = _changes(periods, o.confidence)
     headers = unique_headers(
         [
             "Stage",
@@ -256,7 +267,7 @@ def trend_chart_sheet(ctx: Context) -> Sheet | None:
                 marker=marker,
             )
         )
-    changes = period_changes(periods, o.confidence)
+    changes = _changes(periods, o.confidence)
     said = "; ".join(
         f"{c.stage} {c.start} to {c.end}: {100 * c.difference:+.1f} points "
         f"({100 * c.ci_lower:+.1f} to {100 * c.ci_upper:+.1f}), {c.words}"

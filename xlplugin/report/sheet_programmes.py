@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from xlplugin.core import overdispersion as od
 from xlplugin.core.counts import CONFIDENTIAL_SYMBOL, NOT_APPLICABLE_SYMBOL, NOT_AVAILABLE_SYMBOL, shorthand_key
 from xlplugin.core.funnel import NOT_STATED
-from xlplugin.core.funnel_plot import Point, funnel_plot, plot_definition
-from xlplugin.core.funnel_plot import limits as drawn_limits
 from xlplugin.core.periods import period_programmes
 from xlplugin.report import ownership
 from xlplugin.report.common import (
@@ -44,6 +44,9 @@ from xlplugin.report.model import (
     a1,
 )
 
+if TYPE_CHECKING:
+    from xlplugin.core.funnel_plot import Point
+
 # ------------------------------------------------------------------------------------------
 # several programmes: side by side, and the funnel plot
 
@@ -51,6 +54,8 @@ from xlplugin.report.model import (
 def programmes_sheet(ctx: Context) -> Sheet | None:
     if not ctx.several:
         return None
+    from xlplugin.core.funnel_plot import plot_definition  # only data with several programmes pays for it
+
     o = ctx.options
     conf = conf_text(o.confidence)
     progs = ctx.funnel.programmes
@@ -157,8 +162,11 @@ def funnel_plot_sheets(ctx: Context) -> list[Sheet]:
     """Areas only (periods get a trend instead): rate against denominator, with 95% and 99.8% limits
     around the target, widened for overdispersion when the areas are overdispersed."""
     o = ctx.options
-    if period_programmes(ctx.funnel, o.periods) is not None:
-        return []
+    if not ctx.several or period_programmes(ctx.funnel, o.periods) is not None:
+        return []  # one programme has no funnel plot (core.funnel_plot needs three)
+    from xlplugin.core.funnel_plot import funnel_plot
+    from xlplugin.core.funnel_plot import limits as drawn_limits
+
     fp = funnel_plot(ctx.funnel, o.overdispersion)
     if fp is None:
         return []
