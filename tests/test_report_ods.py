@@ -475,3 +475,37 @@ def test_checker_finds_what_is_wrong_in_an_ods(built, tmp_path, part, old, new, 
     spoiled = _spoil(source, tmp_path / "spoiled.ods", part, old, new)
     found = {f.check for f in check_workbook(spoiled)}
     assert check in found, found
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("plain words", "plain words"),
+        ("two  spaces", "two <text:s/>spaces"),
+        ("four    spaces", 'four <text:s text:c="3"/>spaces'),
+        (" lead", "<text:s/>lead"),
+        ("trail  ", 'trail<text:s text:c="2"/>'),
+        ("a\tb & <c>", "a<text:tab/>b &amp; &lt;c&gt;"),
+    ],
+)
+def test_paragraph_text_keeps_runs_of_spaces_and_escapes(text, expected):
+    from xlplugin.report.odf import paragraphs
+
+    assert paragraphs(text, inline=True) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "width", "expected"),
+    [
+        ("", 10, 1),
+        ("x" * 10, 10, 1),  # (10 - 1) * 1.15 -> 10 characters a line: fits exactly
+        ("xxxxx xxxx", 10, 1),
+        ("xxxxx xxxxx", 10, 2),
+        ("aaaa bbbb cc dddd eeee", 10, 3),
+        ("one\ntwo\nthree", 10, 3),
+    ],
+)
+def test_wrapped_line_estimate(text, width, expected):
+    from xlplugin.report.textfit import lines_needed
+
+    assert lines_needed(text, width) == expected

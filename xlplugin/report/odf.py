@@ -52,7 +52,9 @@ def _spaced(line: str) -> str:
         return " " + (f'<text:s text:c="{n - 1}"/>' if n > 2 else "<text:s/>")
 
     escaped = esc(line)
-    return _SPACES.sub(runs, escaped).replace("\t", "<text:tab/>")
+    if "  " in escaped or escaped.startswith(" ") or escaped.endswith(" "):  # else _SPACES has nothing to match
+        escaped = _SPACES.sub(runs, escaped)
+    return escaped.replace("\t", "<text:tab/>")
 
 
 def paragraphs(text: str, inline: bool = False) -> str:

@@ -19,6 +19,9 @@ def lines_needed(text: str, width: float) -> int:
     per_line = max(1, int((width - 1) * CHARS_PER_WIDTH))
     total = 0
     for paragraph in str(text).split("\n"):
+        if len(paragraph) <= per_line:  # fits whole: the word loop below would find one line too
+            total += 1
+            continue
         words, line, count = paragraph.split(" "), 0, 1
         for word in words:
             need = len(word) + (1 if line else 0)
