@@ -509,3 +509,17 @@ def test_wrapped_line_estimate(text, width, expected):
     from xlplugin.report.textfit import lines_needed
 
     assert lines_needed(text, width) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('plain "quoted" <b> & c', "plain &quot;quoted&quot; &lt;b&gt; &amp; c"),
+        ("a\x01b\x0bc\ud800d\ufffee", "abcde"),  # what XML 1.0 cannot hold is dropped
+        ("tab\tnew\nline\u00a0nbsp", "tab\tnew\nline\u00a0nbsp"),  # not printable, but XML text
+    ],
+)
+def test_xml_text_drops_what_xml_cannot_hold(text, expected):
+    from xlplugin.report.odf import esc
+
+    assert esc(text) == expected

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from xlplugin.core.lazyre import lazy
 from xlplugin.ooxml.cellref import quote_sheet
 from xlplugin.ooxml.fragments import xml_text
 from xlplugin.report.model import a1
@@ -32,14 +33,19 @@ NAMESPACES = {
 NS_ATTRS = " ".join(f'xmlns:{prefix}="{uri}"' for prefix, uri in NAMESPACES.items())
 
 #: Characters XML 1.0 cannot carry at all (C0 controls other than tab, LF, CR; lone surrogates).
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_SPACES = re.compile(r"  +|^ | $")
+#: (Compiled on first use: the surrogate range makes it the dearest pattern of the ODS writer, and text
+#: that `str.isprintable` passes cannot hold any of them: controls, surrogates and non-characters are not printable.)
+_NOT_XML = lazy("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_SPACES = lazy(r"  +|^ | $")
 
 
 def esc(text: str) -> str:
     """Text for an XML attribute or element (characters XML cannot hold are dropped; the escaping is
     `xlplugin.ooxml.fragments.xml_text`'s, with the double quote of an attribute)."""
-    return xml_text(_NOT_XML.sub("", str(text))).replace('"', "&quot;")
+    text = str(text)
+    if not text.isprintable():
+        text = _NOT_XML.sub("", text)
+    return xml_text(text).replace('"', "&quot;")
 
 
 def _spaced(line: str) -> str:
