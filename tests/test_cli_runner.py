@@ -78,3 +78,14 @@ def test_a_startup_variable_starts_a_real_interpreter():
     done = run_xlplugin("rates", MET, env=env)
     assert done.returncode == 0
     assert "Visited" in done.stdout.decode("latin-1")
+
+
+def test_memory_limit_is_counted_from_what_the_child_starts_with(tmp_path, monkeypatch):
+    (tmp_path / "runner_hog.py").write_text(
+        "import sys\nblock = bytearray(int(sys.argv[1]))\nprint(len(block))\n", encoding="utf-8"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    small = run_xlplugin(str(50 * 2**20), module="runner_hog", text=True, memory_limit=500 * 2**20)
+    assert small.returncode == 0 and small.stdout.strip() == str(50 * 2**20), small.stderr
+    big = run_xlplugin(str(2 * 2**30), module="runner_hog", text=True, memory_limit=500 * 2**20)
+    assert big.returncode == 1 and "MemoryError" in big.stderr
