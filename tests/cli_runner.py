@@ -15,6 +15,7 @@ script, memory limits) call `subprocess` directly.
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import runpy
@@ -28,6 +29,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 _STARTUP_VARIABLES = ("PYTHON", "LANG", "LC_")
+_STATM = Path("/proc/self/statm")
 
 
 def run_xlplugin(
@@ -38,12 +40,19 @@ def run_xlplugin(
     env: Mapping[str, str] | None = None,
     timeout: float = 120,
     module: str = "xlplugin.cli",
+    memory_limit: int | None = None,
 ) -> subprocess.CompletedProcess:
-    """Like `subprocess.run([sys.executable, "-m", module, *args], capture_output=True, ...)`."""
+    """Like `subprocess.run([sys.executable, "-m", module, *args], capture_output=True, ...)`.
+
+    `memory_limit`: the bytes of address space the command may map beyond what it starts with
+    (RLIMIT_AS; in a fork that is the test process's own, in a new interpreter the interpreter's)."""
     argv = [str(a) for a in args]
     command = [sys.executable, "-m", module, *argv]
-    if not hasattr(os, "fork") or _changes_startup(env):
-        return subprocess.run(command, input=input, capture_output=True, text=text, cwd=cwd, env=env, timeout=timeout)
+    if not hasattr(os, "fork") or _changes_startup(env) or (memory_limit is not None and not _STATM.exists()):
+        limit = None if memory_limit is None else functools.partial(_limit_memory, memory_limit, 0)
+        return subprocess.run(
+            command, input=input, capture_output=True, text=text, cwd=cwd, env=env, timeout=timeout, preexec_fn=limit
+        )
     data = input.encode() if isinstance(input, str) else input
     with tempfile.TemporaryFile() as stdin, tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         if data is not None:
@@ -51,6 +60,8 @@ def run_xlplugin(
             stdin.seek(0)
         pid = os.fork()
         if pid == 0:  # the child: never returns
+            if memory_limit is not None:
+                _limit_memory(memory_limit, _mapped_bytes())
             _child(module, argv, stdin.fileno() if data is not None else None, out.fileno(), err.fileno(), cwd, env)
         code = _wait(pid, timeout, command)
         out.seek(0)
@@ -59,6 +70,17 @@ def run_xlplugin(
     if text:
         return subprocess.CompletedProcess(command, code, stdout.decode(), stderr.decode())
     return subprocess.CompletedProcess(command, code, stdout, stderr)
+
+
+def _mapped_bytes() -> int:
+    """This process's address space now (Linux: the first field of /proc/self/statm, in pages)."""
+    return int(_STATM.read_text().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def _limit_memory(allowed: int, already: int) -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (already + allowed, already + allowed))
 
 
 def _changes_startup(env: Mapping[str, str] | None) -> bool:

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from cli_runner import run_xlplugin
 
+from xlplugin import cli
+
 DATA = Path(__file__).parent / "data" / "examples"
 MET = DATA / "met-2020-visits.csv"
 MET_SPEC = DATA / "met-2020-visits.toml"
@@ -186,3 +188,43 @@ def test_a_reader_that_stops_early_is_not_an_error(tmp_path):
     err = p.stderr.read().decode() if p.stderr else ""
     assert p.wait(timeout=120) == 0, err
     assert "Broken pipe" not in err and "nothing was written" not in err, err
+
+
+ARGVS = [
+    ["rates", "f.csv"],
+    ["rates", "f.toml", "--json", "--method", "exact", "--confidence", "99%", "--suppressed", "1-3"],
+    ["claim", "9%", "f.csv", "--programme", "2021"],
+    ["check", "a.txt", "f.csv", "-o", "r.xlsx", "--force"],
+    ["report", "f.csv", "-o", "r.ods", "--timestamp", "2021-06-17T00:00:00Z", "--publish", "--input-sheet", "S"],
+    ["refresh", "r.xlsx", "-", "--input-format", "csv", "--table", "T", "--backup"],
+    ["check-workbook", "r.xlsx", "--json"],
+    ["excel-starter", "s.xlsm"],
+    ["excel-setup", "--config", "x.conf"],
+]
+
+
+@pytest.mark.parametrize("argv", ARGVS, ids=lambda a: a[0])
+def test_parser_of_one_command_reads_what_the_whole_parser_reads(argv):
+    """main() adds only the named command's arguments (start-up); the reading must be the same."""
+    lazy = cli.build_parser(cli._command_of(argv))
+    assert cli._command_of(argv) == argv[0]
+    assert vars(lazy.parse_args(argv)) == vars(cli.build_parser().parse_args(argv))
+    assert lazy._subparsers is not None
+    command_help = [a for a in lazy._subparsers._group_actions[0].choices.values()]  # every command is still named
+    assert len(command_help) == len(cli.COMMANDS) == 8
+
+
+@pytest.mark.parametrize("argv", [["--help"], *[[name, "--help"] for name in cli.COMMANDS], ["nonsense"], []])
+def test_help_and_usage_errors_are_those_of_the_whole_parser(argv, capsys):
+    def output(parser):
+        with pytest.raises(SystemExit) as stop:
+            parser.parse_args(argv)
+        captured = capsys.readouterr()
+        return stop.value.code, captured.out, captured.err
+
+    lazy = output(cli.build_parser(cli._command_of(argv)))
+    assert lazy == output(cli.build_parser())
+    assert lazy[0] == (0 if argv and argv[-1] == "--help" else 2)
+    assert "usage: xlplugin" in lazy[1] + lazy[2]
+    if argv == ["--help"]:
+        assert all(name in lazy[1] for name in cli.COMMANDS)

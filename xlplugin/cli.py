@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 
 from xlplugin import __version__
 from xlplugin.core.errors import InputError, Problem
@@ -126,18 +127,9 @@ def _add_input_options(p: argparse.ArgumentParser, format_flag: str = "--format"
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _rates_arguments(p: argparse.ArgumentParser) -> None:
     from xlplugin.cases.cli import add_case_options
 
-    parser = _Parser(
-        prog="xlplugin",
-        description="Funnel and uptake rates whose denominators are always stated.",
-    )
-    parser.add_argument("--version", action="version", version=f"xlplugin {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    sub.required = True
-
-    p = sub.add_parser("rates", help="print the funnel table of a CSV or report spec")
     p.add_argument("input", metavar="INPUT", help="funnel CSV or report spec (.toml)")
     _add_stat_options(p)
     _add_comparison_options(p)
@@ -146,14 +138,20 @@ def build_parser() -> argparse.ArgumentParser:
     add_case_options(p, sql=True)
     p.set_defaults(run=cmd_rates)
 
-    p = sub.add_parser("claim", help="which numerator/denominator definitions reproduce a claim")
+
+def _claim_arguments(p: argparse.ArgumentParser) -> None:
+    from xlplugin.cases.cli import add_case_options
+
     p.add_argument("claim", metavar="TEXT", help='the claim, e.g. "9%%", "just over 6%%", "one in 16"')
     _add_checked_against(p, "check the claim in this programme or period only")
     _add_input_options(p)
     add_case_options(p)
     p.set_defaults(run=cmd_claim)
 
-    p = sub.add_parser("check", help="find every figure in an article and check it against the figures")
+
+def _check_arguments(p: argparse.ArgumentParser) -> None:
+    from xlplugin.cases.cli import add_case_options
+
     p.add_argument("text", metavar="TEXT", help="the article: .txt, .html, .docx, .pdf, or - for standard input")
     _add_checked_against(p, "check against this programme only")
     p.add_argument("-o", "--output", metavar="REPORT.xlsx", help="also write the workbook with the claims table")
@@ -162,7 +160,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_case_options(p)
     p.set_defaults(run=cmd_check)
 
-    p = sub.add_parser("report", help="write the FOI-summary workbook")
+
+def _report_arguments(p: argparse.ArgumentParser) -> None:
+    from xlplugin.cases.cli import add_case_options
+
     p.add_argument("input", metavar="INPUT", help="funnel CSV or report spec (.toml)")
     p.add_argument("-o", "--output", required=True, metavar="OUT.xlsx|OUT.ods", help="the workbook to write")
     p.add_argument("--format", choices=("xlsx", "ods"), help="xlsx or ods (default: from OUT's suffix)")
@@ -176,7 +177,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_case_options(p)
     p.set_defaults(run=cmd_report)
 
-    p = sub.add_parser("refresh", help="update a workbook from new data (a CSV or a workbook), keeping everything else")
+
+def _refresh_arguments(p: argparse.ArgumentParser) -> None:
+    from xlplugin.cases.cli import add_case_options
+
     p.add_argument("workbook", metavar="WORKBOOK", help="the .xlsx/.xlsm to update")
     p.add_argument(
         "input", metavar="INPUT", help="the new data: a CSV, a workbook, a report spec, or - for standard input"
@@ -190,22 +194,64 @@ def build_parser() -> argparse.ArgumentParser:
     add_case_options(p)
     p.set_defaults(run=cmd_refresh)
 
-    p = sub.add_parser(
-        "check-workbook", help="check a workbook against the accessibility guidance, with publishing warnings"
-    )
+
+def _check_workbook_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("workbook", metavar="FILE", help="the .xlsx/.xlsm to check")
     p.add_argument("--json", action="store_true", help="print JSON: findings and warnings")
     p.set_defaults(run=cmd_check_workbook)
 
-    p = sub.add_parser("excel-starter", help="build the Excel starter workbook (.xlsm) from xlwings' template")
+
+def _excel_starter_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("output", metavar="OUT.xlsm")
     p.add_argument("--force", action="store_true", help="overwrite OUT.xlsm if it exists")
     p.set_defaults(run=cmd_excel_starter)
 
-    p = sub.add_parser("excel-setup", help="add xlplugin.udfs to your xlwings configuration")
+
+def _excel_setup_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", metavar="PATH", help="the xlwings.conf to update (default ~/.xlwings/xlwings.conf)")
     p.set_defaults(run=cmd_excel_setup)
+
+
+COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
+    "rates": ("print the funnel table of a CSV or report spec", _rates_arguments),
+    "claim": ("which numerator/denominator definitions reproduce a claim", _claim_arguments),
+    "check": ("find every figure in an article and check it against the figures", _check_arguments),
+    "report": ("write the FOI-summary workbook", _report_arguments),
+    "refresh": ("update a workbook from new data (a CSV or a workbook), keeping everything else", _refresh_arguments),
+    "check-workbook": (
+        "check a workbook against the accessibility guidance, with publishing warnings",
+        _check_workbook_arguments,
+    ),
+    "excel-starter": ("build the Excel starter workbook (.xlsm) from xlwings' template", _excel_starter_arguments),
+    "excel-setup": ("add xlplugin.udfs to your xlwings configuration", _excel_setup_arguments),
+}
+
+
+def build_parser(only: str | None = "") -> argparse.ArgumentParser:
+    """The whole parser; or, with `only`, every command named but only that one's arguments added
+    (None: no command's). Why: adding the arguments of all eight commands is a tenth of the start-up
+    of `xlplugin rates`, and one run parses one command."""
+    parser = _Parser(
+        prog="xlplugin",
+        description="Funnel and uptake rates whose denominators are always stated.",
+    )
+    parser.add_argument("--version", action="version", version=f"xlplugin {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name, (summary, add_arguments) in COMMANDS.items():
+        p = sub.add_parser(name, help=summary)
+        if only == "" or only == name:
+            add_arguments(p)
     return parser
+
+
+def _command_of(argv: list[str]) -> str | None:
+    """The command `argv` names: its first word that is not an option (the top level's options take
+    no value), or "" (build them all, so argparse can list them) when that word names none."""
+    word = next((a for a in argv if not a.startswith("-")), None)
+    if word is None:
+        return None
+    return word if word in COMMANDS else ""
 
 
 # --- commands -------------------------------------------------------------------------
@@ -451,8 +497,8 @@ def cmd_excel_setup(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(_command_of(argv)).parse_args(argv)
     try:
         return args.run(args)
     except InputError as exc:
