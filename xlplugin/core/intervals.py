@@ -28,8 +28,7 @@ import math
 import numbers
 import re
 from collections.abc import Callable, Sequence
-
-from xlplugin.core.record import NamedTuple
+from typing import NamedTuple
 
 __all__ = [
     "ALIASES",
