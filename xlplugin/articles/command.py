@@ -6,8 +6,6 @@ programme, and the output path.
 
 from __future__ import annotations
 
-import dataclasses
-
 from xlplugin.core.errors import InputError, Problem
 
 
@@ -88,11 +86,9 @@ def write_report(result, text, loaded, output, *, force: bool, suppressed):
                 to_programme=best.to_programme if best is not None and c.kind == "change" else None,
             )
         )
-    merged = dataclasses.replace(spec or ReportSpec(), claims=tuple(spec.claims if spec else ()) + tuple(entries))
+    merged = (spec or ReportSpec())._replace(claims=tuple(spec.claims if spec else ()) + tuple(entries))
     # the input as read (not read again: it may be standard input), with the article's claims as its spec
-    layout = load_report_layout(
-        loaded.name, suppressed=suppressed, spec=merged, loaded=dataclasses.replace(loaded, spec=None)
-    )
+    layout = load_report_layout(loaded.name, suppressed=suppressed, spec=merged, loaded=loaded._replace(spec=None))
     data = render(layout)
     check_output(out, force, inputs)
     write_atomically(out, data)

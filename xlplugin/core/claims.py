@@ -68,16 +68,17 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from numbers import Integral, Rational
+from typing import NamedTuple
 
 from xlplugin.core.counts import Count
 from xlplugin.core.funnel import Funnel, Programme
 from xlplugin.core.lazyre import lazy
 from xlplugin.core.numberwords import FRACTIONS as _ORDINALS
 from xlplugin.core.numberwords import ONES, SCALES, TEENS, TENS
+from xlplugin.core.record import Record, field
 
 __all__ = [
     "ACCEPTED_FORMS",
@@ -286,8 +287,7 @@ class ClaimError(ValueError):
     """Claim text we cannot read. The message says why and what we accept."""
 
 
-@dataclass(frozen=True)
-class Claim:
+class Claim(Record):
     """What a claim states: its kind and the exact interval of its value, with open or closed ends.
 
     For a rate the value is a proportion (0 to 1); for a count, a number of things; for a
@@ -962,8 +962,7 @@ Bounds = tuple[int, int | None]  # a count's integer interval; None: no upper bo
 _SEARCH_LIMIT = 20_000  # denominators searched one by one; wider ranges are taken as continuous
 
 
-@dataclass(frozen=True)
-class ClaimMatch:
+class ClaimMatch(Record):
     """One definition that gives a claim: numerator stage(s) over a denominator stage (a rate, or
     its complement), a stage (a count), or one of these in two programmes (a change or ratio).
 
@@ -1016,8 +1015,7 @@ class ClaimMatch:
         return self.label
 
 
-@dataclass(frozen=True)
-class Nearest:
+class Nearest(NamedTuple):
     """A valid definition that does not give the claim, and what it would have been published as."""
 
     programme: str | None
@@ -1030,8 +1028,7 @@ class Nearest:
     to_programme: str | None = None
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
     """One of `VERDICTS` for a claim, with the definitions behind it."""
 
     claim: Claim

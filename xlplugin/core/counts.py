@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from xlplugin.core.lazyre import lazy
 
@@ -64,8 +64,7 @@ _DOT_THOUSANDS = lazy(r"[0-9]{1,3}(?:\.000)+")
 MAX_COUNT = 10**15
 
 
-@dataclass(frozen=True)
-class Count:
+class Count(NamedTuple):
     """An integer interval [low, high]; high is None when unbounded (`[x]`)."""
 
     low: int
@@ -123,8 +122,7 @@ def _token(text: str) -> str:
     return " ".join(text.lower().split()).replace("\u2013", "-").replace("\u2014", "-")
 
 
-@dataclass(frozen=True)
-class Missing:
+class Missing(NamedTuple):
     """Which published tokens mean "not available" (no upper bound) and which mean nil (0).
 
     `[x]`, `x`, `[z]` and `z` (the GSS symbols) always mean not available. The others are the

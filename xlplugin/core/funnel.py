@@ -7,10 +7,11 @@ by line and column, because a user fixing a CSV wants the whole list, not one pe
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from xlplugin.core.counts import DEFAULT_SUPPRESSED, Count, Missing, parse_count, parse_rounding
 from xlplugin.core.errors import InputError, Problem
+from xlplugin.core.record import Record, field
 
 #: A stage without a `unit` counts things nobody named: never assume people (PRODUCT.md).
 NOT_STATED = "not stated"
@@ -19,12 +20,11 @@ DEFAULT_UNIT = NOT_STATED
 OUTSIDE = "none"
 
 
-@dataclass(frozen=True)
-class StageRecord:
+class StageRecord(NamedTuple):
     """One stage as read from a file, still text. `base` None means the column is absent."""
 
     stage: str
-    count: str | int | float | Count  # a Count when already read (from a percentage)
+    count: str | int | float | Count  # type: ignore[assignment]  # not tuple.count; a Count when already read (from a percentage)
     base: str | None = None
     unit: str | None = None
     rounding: str | None = None
@@ -33,10 +33,9 @@ class StageRecord:
     line: int | None = None
 
 
-@dataclass(frozen=True)
-class Stage:
+class Stage(NamedTuple):
     name: str
-    count: Count
+    count: Count  # type: ignore[assignment]  # the field, not tuple.count
     base: str | None  # the stage whose count is this stage's denominator
     outside: bool  # base was `none`: not a subset of anything in the funnel
     unit: str = DEFAULT_UNIT
@@ -45,8 +44,7 @@ class Stage:
     rounding: int | None = None
 
 
-@dataclass(frozen=True)
-class Programme:
+class Programme(Record):
     name: str | None
     stages: tuple[Stage, ...]
     _index: dict[str, Stage] = field(default_factory=dict, compare=False, repr=False)
@@ -81,8 +79,7 @@ class Programme:
         return self._index[a].unit == self._index[b].unit
 
 
-@dataclass(frozen=True)
-class Funnel:
+class Funnel(NamedTuple):
     programmes: tuple[Programme, ...]
     source: str | None = None
     periods: bool = False  # declared (a `period` column): the programmes are times, in file order if unreadable

@@ -28,7 +28,7 @@ import math
 import numbers
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = [
     "ALIASES",
@@ -50,8 +50,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class Method:
+class Method(NamedTuple):
     """An interval method: the one place its name, labels and accepted spellings live.
 
     Why one registry: the command line, the report, the terminal table and the Excel functions

@@ -7,7 +7,7 @@ units is a ratio, never a percentage of people.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from xlplugin.core import counts as kinds
 from xlplugin.core.counts import Count
@@ -34,8 +34,7 @@ _KIND_FLAG = {
 }
 
 
-@dataclass(frozen=True)
-class RateRange:
+class RateRange(NamedTuple):
     """A rate (None when a count is inexact), its range, and its interval (envelope)."""
 
     rate: float | None
@@ -45,12 +44,11 @@ class RateRange:
     ci_upper: float | None
 
 
-@dataclass(frozen=True)
-class StageRate:
+class StageRate(NamedTuple):
     """One row of the funnel table; fields are the `rates --json` keys."""
 
     stage: str
-    count: int | None
+    count: int | None  # type: ignore[assignment]  # the field, not tuple.count
     count_low: int
     count_high: int | None
     base: str | None
@@ -201,8 +199,7 @@ def funnel_rates(programme: Programme, confidence: float = 0.95, method: str = "
     return rows
 
 
-@dataclass(frozen=True)
-class Definition:
+class Definition(NamedTuple):
     """One numerator/denominator definition for the denominators table."""
 
     numerator: tuple[str, ...]

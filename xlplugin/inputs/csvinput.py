@@ -20,13 +20,13 @@ import csv
 import io
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from xlplugin.core.counts import DEFAULT_SUPPRESSED
 from xlplugin.core.errors import InputError, Problem
 from xlplugin.core.funnel import Funnel
 from xlplugin.core.lazyre import lazy
+from xlplugin.core.record import Record
 from xlplugin.ooxml.cellref import column_letters
 
 #: Largest file we read (bytes). Checked before reading, so a huge file costs nothing.
@@ -61,8 +61,7 @@ CONTROL_CHARACTERS = lazy("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 _CP1252_TABLE = "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in range(256))
 
 
-@dataclass
-class Table:
+class Table(Record, frozen=False):
     """A CSV as text: a header and rows of equal width, each row with its line in the file.
 
     `lines[i]` is the source line on which `rows[i]` starts (1-based, counting every line of

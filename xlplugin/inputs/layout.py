@@ -11,7 +11,7 @@ workbook cell) of the value at fault.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from xlplugin.core.counts import (
     DEFAULT_SUPPRESSED,
@@ -23,6 +23,7 @@ from xlplugin.core.counts import (
 )
 from xlplugin.core.errors import InputError, Problem
 from xlplugin.core.funnel import OUTSIDE, Funnel, Programme, StageRecord, build_funnel
+from xlplugin.core.record import Record, field
 from xlplugin.ooxml.cellref import column_letters
 
 ONE_ROW_PER_STAGE = "one-row-per-stage"
@@ -46,8 +47,7 @@ _ROLE_OF = {word: role for role, words in SYNONYMS.items() for word in words}
 _WIDE_FIXED = ("stage", "base", "unit", "rounding", "note")
 
 
-@dataclass(frozen=True)
-class LayoutOptions:
+class LayoutOptions(Record):
     """What the user said on the command line: `--layout`, `--programme-column`, `--dash`,
     `--not-available`, `--zero` (comma-separated tokens; None: the default, `core.counts.Missing`)."""
 
@@ -71,8 +71,7 @@ class LayoutOptions:
             raise InputError(Problem(str(exc), column=option)) from None
 
 
-@dataclass(frozen=True)
-class Disagreement:
+class Disagreement(NamedTuple):
     """A published count that its published percentage does not allow (a GRIM-style check).
 
     `where` locates the count cell (line and column, or `Sheet1!B7`); `low`/`high` are the counts
@@ -81,7 +80,7 @@ class Disagreement:
     where: Problem
     stage: str
     programme: str | None
-    count: str
+    count: str  # type: ignore[assignment]  # the field, not tuple.count
     percent: str
     base: str
     base_count: str
@@ -95,8 +94,7 @@ class Disagreement:
         return {**where, **said, "allowed_low": self.low, "allowed_high": self.high, "message": self.where.message}
 
 
-@dataclass
-class Layout:
+class Layout(Record, frozen=False):
     """The funnel, the layout detected, and what a user should be told (roles taken, disagreements)."""
 
     funnel: Funnel
@@ -462,7 +460,7 @@ def _resolve_percentages(
         percent, spot = texts.get(rec.line, ""), i
         if rec.line in in_count and isinstance(rec.count, str):
             percent, spot = rec.count.strip(), count_position
-            rec = replace(rec, count="")
+            rec = rec._replace(count="")
         given = None
         if isinstance(rec.count, Count):
             given = rec.count

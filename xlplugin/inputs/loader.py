@@ -19,12 +19,12 @@ Options (`ReadOptions`): `format` ("csv"/"xlsx", when the bytes cannot tell), `l
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from xlplugin.core.counts import DEFAULT_SUPPRESSED
 from xlplugin.core.errors import InputError, Problem
 from xlplugin.core.funnel import Funnel
+from xlplugin.core.record import Record, field
 from xlplugin.inputs.csvinput import STDIN, STDIN_LABEL, Table, read_bytes
 from xlplugin.inputs.layout import Disagreement, LayoutOptions
 
@@ -39,7 +39,6 @@ _WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 _CSV_SUFFIXES = (".csv", ".tsv", ".txt", ".tab")
 
 
-@dataclass(frozen=True)
 class ReadOptions(LayoutOptions):
     """How to read the data: the layout options plus the format and, for a workbook, where the data is."""
 
@@ -49,8 +48,7 @@ class ReadOptions(LayoutOptions):
     cell_range: str | None = None
 
 
-@dataclass(frozen=True)
-class Loaded:
+class Loaded(Record):
     """One input, read once: its bytes and digest, the data as a table of text, and the funnel."""
 
     name: str  # how messages name the data file (the path as typed, or "standard input")
@@ -128,8 +126,7 @@ def reread(loaded: Loaded, suppressed: tuple[int, int], options: ReadOptions | N
     from xlplugin.inputs.csvinput import layout_of_table
 
     layout = layout_of_table(loaded.table, suppressed, options)
-    return replace(
-        loaded,
+    return loaded._replace(
         funnel=layout.funnel,
         notes=tuple(layout.notes),
         disagreements=tuple(layout.disagreements),
@@ -225,4 +222,4 @@ def _load_spec(data: bytes, path: Path | None, label: str, suppressed: tuple[int
         )
     inner = _load_data(inner_data, spec.data, inner_label, kind, suppressed, options)
     check_claim_stages(spec, inner.funnel, label)
-    return replace(inner, spec=spec, spec_path=path)
+    return inner._replace(spec=spec, spec_path=path)

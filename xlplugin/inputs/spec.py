@@ -8,9 +8,8 @@ cover would be worse than a refusal), and every message names the spec file and 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from xlplugin.core.counts import DEFAULT_SUPPRESSED
 from xlplugin.core.errors import InputError, Problem
@@ -39,8 +38,7 @@ MAX_URL_CHARS = 2079
 _ISO_DATE_RE = lazy(r"\d{4}-\d{2}-\d{2}")
 
 
-@dataclass(frozen=True)
-class ClaimSpec:
+class ClaimSpec(NamedTuple):
     """A published claim to check, and optionally the definition its author says they used."""
 
     text: str
@@ -53,8 +51,7 @@ class ClaimSpec:
     to_programme: str | None = None  # a change: to this programme (default: the last)
 
 
-@dataclass(frozen=True)
-class ReportSpec:
+class ReportSpec(NamedTuple):
     """Everything optional except what is given; missing keys are None (left off the cover)."""
 
     title: str | None = None

@@ -31,9 +31,8 @@ import re
 import stat
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from xlplugin.core.errors import InputError, Problem
 
@@ -67,8 +66,7 @@ costs one environment look-up; a failure to log never fails the write."""
 WRITE_LOG_TEST = "XLPLUGIN_WRITE_LOG_TEST"
 
 
-@dataclass(frozen=True)
-class Identity:
+class Identity(NamedTuple):
     """What says a file is still the one that was read: a save by rename changes the inode, in place the mtime."""
 
     dev: int

@@ -182,9 +182,7 @@ def edited_cells(book: Book, owned: dict[str, str], options, spec=None) -> dict[
     specs = [spec]
     if spec is not None and getattr(spec, "data", None) is None:
         # made from the spec file itself, the cover has no line saying the figures are a later file's
-        import dataclasses
-
-        specs.append(dataclasses.replace(spec, data=Path(name)))
+        specs.append(spec._replace(data=Path(name)))
     layouts: list[dict[str, Any]] = []
     for header, rows in _data_readings(data_values, data_table):
         text = "\n".join(",".join('"' + cell.replace('"', '""') + '"' for cell in row) for row in [header] + rows)

@@ -103,8 +103,6 @@ def _reading(workbook: Path, read_options):
     """`read_options`, or without --dash, --not-available and --zero the tokens the report was made
     with (its record), so new data is read as the report read its own. The record is only peeked
     at: a workbook that cannot be read is refused later, after the data is validated."""
-    import dataclasses
-
     from xlplugin.core.counts import Missing
     from xlplugin.inputs.layout import LayoutOptions
     from xlplugin.inputs.loader import ReadOptions
@@ -118,7 +116,7 @@ def _reading(workbook: Path, read_options):
             record = ownership.read_ownership(custom_properties(package)) or {}
     except Exception:  # noqa: BLE001 - any fault is reported by the real open, in its order
         return options
-    return dataclasses.replace(options, **LayoutOptions.tokens_of(Missing.from_record(record.get("missing"))))
+    return options._replace(**LayoutOptions.tokens_of(Missing.from_record(record.get("missing"))))
 
 
 def _refresh_workbook(workbook: Path, csv, *, output, backup, force, prepared=None, read_options=None) -> Path:

@@ -9,8 +9,6 @@ run in sheet order, the notes sheet is made last), so every note is used and def
 
 from __future__ import annotations
 
-import dataclasses
-
 from xlplugin.core.counts import DEFAULT_MISSING
 from xlplugin.core.funnel import Funnel
 from xlplugin.core.retitle import retitle, stated_periods
@@ -34,7 +32,7 @@ def report_layout(funnel: Funnel, spec, source: Source, options: Options | None 
     if spec is not None and getattr(spec, "title", None) and options.previous_periods is not None:
         retitled = retitle(spec.title, list(options.previous_periods), names)
         if retitled.replaced:
-            spec = dataclasses.replace(spec, title=retitled.title)
+            spec = spec._replace(title=retitled.title)
     ctx = Context(funnel, spec, source, options)
     title = (getattr(spec, "title", None) if spec is not None else None) or default_title(ctx)
     defs = denominators(ctx)
