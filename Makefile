@@ -25,11 +25,12 @@ report: venv
 # pytest-xdist: one worker per core; the modules listed in tests/xdist_groups.py (a shared expensive
 # fixture, or in-place refreshes of committed workbooks) each run on one worker.
 PARALLEL := -n auto
-# Bytecode for the test processes and the ~300 child `python -m xlplugin.cli` runs they start: some
-# sandboxes set PYTHONDONTWRITEBYTECODE, and then every child recompiles every module (twice the
-# start-up) and pytest rewrites every test module's asserts again on each run. The caches go to
-# build/pyc (ignored; `make clean` removes it), never beside the sources.
-PYTEST := env -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX="$(CURDIR)/build/pyc" $(PY) -m pytest
+# Bytecode for the test processes and the children they start: some sandboxes set
+# PYTHONDONTWRITEBYTECODE, and then every child `python -m xlplugin.cli` recompiles every module
+# (twice its start-up) and pytest rewrites every test module's asserts again on each run. Unset, the
+# caches go where Python puts them (`__pycache__/`, ignored by git); a PYTHONPYCACHEPREFIX would
+# instead make every worker recompile scipy, statsmodels and pandas, whose installed bytecode it hides.
+PYTEST := env -u PYTHONDONTWRITEBYTECODE $(PY) -m pytest
 
 ## The gates: lint, format, types, and the tests that need no LibreOffice (CI runs it before `make test`).
 CHECKED := xlplugin tests bench fuzz tools
