@@ -23,7 +23,7 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
+import threading
 import traceback
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -91,16 +91,17 @@ def _changes_startup(env: Mapping[str, str] | None) -> bool:
 
 
 def _wait(pid: int, timeout: float, command: list[str]) -> int:
-    deadline = time.monotonic() + timeout
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            return os.waitstatus_to_exitcode(status)
-        if time.monotonic() > deadline:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            raise subprocess.TimeoutExpired(command, timeout)
-        time.sleep(0.002)
+    """The child's exit status; killed, and TimeoutExpired, after `timeout` seconds (as bombs.run_cli)."""
+    timer = threading.Timer(timeout, os.kill, (pid, signal.SIGKILL))
+    timer.start()
+    try:
+        _pid, status = os.waitpid(pid, 0)
+    finally:
+        expired = not timer.is_alive()
+        timer.cancel()
+    if expired and os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL:
+        raise subprocess.TimeoutExpired(command, timeout)
+    return os.waitstatus_to_exitcode(status)
 
 
 def _child(

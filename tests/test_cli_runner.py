@@ -89,3 +89,11 @@ def test_memory_limit_is_counted_from_what_the_child_starts_with(tmp_path, monke
     assert small.returncode == 0 and small.stdout.strip() == str(50 * 2**20), small.stderr
     big = run_xlplugin(str(2 * 2**30), module="runner_hog", text=True, memory_limit=500 * 2**20)
     assert big.returncode == 1 and "MemoryError" in big.stderr
+
+
+def test_a_child_past_its_timeout_is_killed_and_timeout_expired_raised(tmp_path, monkeypatch):
+    (tmp_path / "runner_sleeper.py").write_text("import time\ntime.sleep(60)\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(subprocess.TimeoutExpired) as stop:
+        run_xlplugin(module="runner_sleeper", timeout=0.5)
+    assert stop.value.timeout == 0.5

@@ -352,35 +352,58 @@ def test_binomial_test_matches_scipy(case, p):
     assert binom_two_sided_p(x, n, p) == pytest.approx(scipy_stats.binomtest(x, n, p).pvalue, abs=1e-12, rel=1e-9)
 
 
-def _near_scipy(ours: float, theirs: float) -> bool:
-    """Relative 1e-9 against scipy, except within fifty decades of the double underflow threshold:
-    there scipy's binomial tails (Boost's incomplete beta) lose relative accuracy (2e-4 seen at
-    8.6e-297, where exact rational arithmetic agrees with ours to 1e-13; see the next test), so
-    only the order of magnitude is compared."""
-    if max(ours, theirs) < 1e-250:
-        return ours == pytest.approx(theirs, rel=1e-2, abs=1e-300)
-    return ours == pytest.approx(theirs, rel=1e-9, abs=1e-300)
+def _exact_tails(x: int, n: int, p: float) -> tuple[float, float, float]:
+    """pmf, cdf and sf of Binomial(n, p) at x in exact rational arithmetic: the terms of the shorter
+    side are summed (from k = 0 up to x, or from k = n down to x + 1), the other is 1 minus that."""
+    q = Fraction(p)
+    ratio = q / (1 - q)
+    if x < n - x:
+        term, lower = (1 - q) ** n, Fraction(0)
+        for k in range(x + 1):
+            if k:
+                term = term * (n - k + 1) / k * ratio
+            lower += term
+        return float(term), float(lower), float(1 - lower)
+    term, upper = q**n, Fraction(0)
+    for k in range(n, x, -1):
+        upper += term
+        term = term * k / (n - k + 1) / ratio  # now the term at k - 1
+    return float(term), float(1 - upper), float(upper)
+
+
+#: Within fifty decades of the double underflow threshold scipy's binomial tails (Boost's incomplete
+#: beta) lose relative accuracy: 2e-4 at 8.6e-297, where exact rational arithmetic agrees with ours to
+#: 1e-13. There the reference is the exact sum where it is affordable (n up to EXACT_N), else scipy to
+#: its order of magnitude only.
+DEEP = 1e-250
+EXACT_N = 1000
 
 
 @settings(max_examples=100, deadline=None)
 @given(counts(max_n=10**6), st.floats(1e-4, 1 - 1e-4))
-@example((19, 98), 0.9998999999999999)  # scipy's cdf is 2e-4 off here (see _near_scipy)
+@example((19, 98), 0.9998999999999999)  # scipy's cdf is 2e-4 off here
 def test_binomial_distribution_helpers_match_scipy(case, p):
     x, n = case
-    assert _near_scipy(iv.binom_pmf(x, n, p), scipy_stats.binom.pmf(x, n, p))
-    assert _near_scipy(iv.binom_cdf(x, n, p), scipy_stats.binom.cdf(x, n, p))
-    assert _near_scipy(iv.binom_sf(x, n, p), scipy_stats.binom.sf(x, n, p))
+    ours = (iv.binom_pmf(x, n, p), iv.binom_cdf(x, n, p), iv.binom_sf(x, n, p))
+    theirs = (scipy_stats.binom.pmf(x, n, p), scipy_stats.binom.cdf(x, n, p), scipy_stats.binom.sf(x, n, p))
+    exact = _exact_tails(x, n, p) if n <= EXACT_N and min(theirs) < DEEP else None
+    for i, (mine, scipy_value) in enumerate(zip(ours, theirs, strict=True)):
+        if exact is not None:
+            assert mine == pytest.approx(exact[i], rel=1e-12, abs=1e-300)
+        elif max(mine, scipy_value) < DEEP:
+            assert mine == pytest.approx(scipy_value, rel=1e-2, abs=1e-300)
+        else:
+            assert mine == pytest.approx(scipy_value, rel=1e-9, abs=1e-300)
 
 
 @pytest.mark.parametrize("x, n, p", [(19, 98, 0.9998999999999999), (0, 700, 0.63), (3, 400, 0.82), (90, 100, 1e-4)])
 def test_deep_binomial_tails_match_exact_rational_arithmetic(x, n, p):
     """Where scipy is not accurate enough to be the reference: the exact sums, to 1e-12 relative."""
-    q = Fraction(p)
-    terms = [math.comb(n, k) * q**k * (1 - q) ** (n - k) for k in range(x + 1)]
-    cdf = sum(terms)
-    assert iv.binom_pmf(x, n, p) == pytest.approx(float(terms[x]), rel=1e-12)
-    assert iv.binom_cdf(x, n, p) == pytest.approx(float(cdf), rel=1e-12)
-    assert iv.binom_sf(x, n, p) == pytest.approx(float(1 - cdf), rel=1e-12)  # exact: 1 - cdf loses nothing
+    pmf, cdf, sf = _exact_tails(x, n, p)
+    assert 0 < pmf < DEEP or 0 < cdf < DEEP or sf < DEEP  # each case is in the deep tail scipy misses
+    assert iv.binom_pmf(x, n, p) == pytest.approx(pmf, rel=1e-12)
+    assert iv.binom_cdf(x, n, p) == pytest.approx(cdf, rel=1e-12)
+    assert iv.binom_sf(x, n, p) == pytest.approx(sf, rel=1e-12)
 
 
 def test_binomial_test_known_value():

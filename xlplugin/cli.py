@@ -227,10 +227,10 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
 }
 
 
-def build_parser(only: str | None = "") -> argparse.ArgumentParser:
-    """The whole parser; or, with `only`, every command named but only that one's arguments added
-    (None: no command's). Why: adding the arguments of all eight commands is a tenth of the start-up
-    of `xlplugin rates`, and one run parses one command."""
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser; or, with `only`, every command named but only that one's arguments added.
+    Why: adding the arguments of all eight commands is a tenth of the start-up of `xlplugin rates`,
+    and one run parses one command."""
     parser = _Parser(
         prog="xlplugin",
         description="Funnel and uptake rates whose denominators are always stated.",
@@ -240,18 +240,16 @@ def build_parser(only: str | None = "") -> argparse.ArgumentParser:
     sub.required = True
     for name, (summary, add_arguments) in COMMANDS.items():
         p = sub.add_parser(name, help=summary)
-        if only == "" or only == name:
+        if only is None or only == name:
             add_arguments(p)
     return parser
 
 
 def _command_of(argv: list[str]) -> str | None:
     """The command `argv` names: its first word that is not an option (the top level's options take
-    no value), or "" (build them all, so argparse can list them) when that word names none."""
+    no value), or None (the whole parser, for `--help` and errors) when there is none."""
     word = next((a for a in argv if not a.startswith("-")), None)
-    if word is None:
-        return None
-    return word if word in COMMANDS else ""
+    return word if word in COMMANDS else None
 
 
 # --- commands -------------------------------------------------------------------------

@@ -727,7 +727,7 @@ _MULTIPLES: dict[str, Fraction] = {
     "halved": Fraction(1, 2),
 }
 _MULTIPLE_RE = lazy(
-    rf"\b(?:(?P<q>{_QUAL_RE}) )?(?:has |have |had |was |were )?(?P<w>doubled|tripled|trebled|quadrupled|halved)\b"
+    rf"\b(?:(?P<q>{_QUAL_RE}) )?(?:has |have |had |was |were )?(?P<w>" + "|".join(_MULTIPLES) + r")\b"
 )
 _RATIO_RE = lazy(
     rf"(?:^|\b)(?:(?P<q>{_QUAL_RE}) )?(?P<k>twice|double|thrice|half|\d+(?:\.\d+)?|[a-z]+(?: [a-z]+)??)(?: times)? "
