@@ -726,9 +726,7 @@ _MULTIPLES: dict[str, Fraction] = {
     "quadrupled": Fraction(4),
     "halved": Fraction(1, 2),
 }
-_MULTIPLE_RE = lazy(
-    rf"\b(?:(?P<q>{_QUAL_RE}) )?(?:has |have |had |was |were )?(?P<w>" + "|".join(_MULTIPLES) + r")\b"
-)
+_MULTIPLE_RE = lazy(rf"\b(?:(?P<q>{_QUAL_RE}) )?(?:has |have |had |was |were )?(?P<w>" + "|".join(_MULTIPLES) + r")\b")
 _RATIO_RE = lazy(
     rf"(?:^|\b)(?:(?P<q>{_QUAL_RE}) )?(?P<k>twice|double|thrice|half|\d+(?:\.\d+)?|[a-z]+(?: [a-z]+)??)(?: times)? "
     r"(?:as (?P<as>many|much|likely|often|high|large|big|common|frequent)"
