@@ -228,3 +228,45 @@ def test_help_and_usage_errors_are_those_of_the_whole_parser(argv, capsys):
     assert "usage: xlplugin" in lazy[1] + lazy[2]
     if argv == ["--help"]:
         assert all(name in lazy[1] for name in cli.COMMANDS)
+
+
+def _catalogue(messages: dict[str, str]) -> bytes:
+    """A GNU .mo catalogue (the format gettext reads) of `messages`, its header entry first."""
+    import struct
+
+    entries = sorted({"": "Content-Type: text/plain; charset=UTF-8\n", **messages}.items())
+    n = len(entries)
+    data_start = 28 + 16 * n  # the header, then the two tables of (length, offset)
+    blob, tables = b"", {0: [], 1: []}
+    for side in (0, 1):
+        for entry in entries:
+            text = entry[side].encode()
+            tables[side] += [len(text), data_start + len(blob)]
+            blob += text + b"\0"
+    header = struct.pack("<7I", 0x950412DE, 0, n, 28, 28 + 8 * n, 0, 0)
+    return header + struct.pack(f"<{4 * n}I", *tables[0], *tables[1]) + blob
+
+
+def test_argparse_messages_come_from_the_catalogue_gettext_would_use(tmp_path, monkeypatch):
+    import argparse
+    import gettext
+
+    folder = tmp_path / "fr" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    (folder / "messages.mo").write_bytes(_catalogue({"usage: ": "utilisation : "}))
+    monkeypatch.setenv("LANGUAGE", "fr")
+    monkeypatch.setattr(argparse, "_", gettext.gettext)  # as argparse imports it
+    monkeypatch.setattr(argparse, "ngettext", gettext.ngettext)
+    assert gettext.gettext("usage: ") == "usage: "  # the machine's catalogues: none
+    default = gettext.bindtextdomain("messages")
+    gettext.bindtextdomain("messages", str(tmp_path))
+    try:
+        assert gettext.gettext("usage: ") == "utilisation : "  # gettext's own lookup finds it
+        parser = cli.build_parser(only="rates")
+        assert parser.format_usage().startswith("utilisation : xlplugin")
+        assert argparse._("positional arguments") == "positional arguments"  # not in the catalogue
+        assert argparse._("usage: ") == "utilisation : "
+    finally:
+        gettext.bindtextdomain("messages", default)
+    monkeypatch.setattr(argparse, "_", gettext.gettext)
+    assert cli.build_parser(only="rates").format_usage().startswith("usage: xlplugin")  # none found

@@ -542,6 +542,16 @@ def test_report_from_standard_input(tmp_path):
     assert out.read_bytes()[:2] == b"PK"
 
 
+@pytest.mark.parametrize("size", [0, 1, 1000, 256 * 1024, 256 * 1024 + 1, 3_000_000])
+def test_sha256_is_hashlibs_on_either_side_of_the_builtin_threshold(size):
+    import hashlib
+
+    from xlplugin.inputs.loader import sha256_hex
+
+    data = bytes(range(256)) * (size // 256) + b"x" * (size % 256)
+    assert sha256_hex(data) == hashlib.sha256(data).hexdigest()
+
+
 def test_load_hands_on_bytes_digest_and_table():
     import hashlib
 

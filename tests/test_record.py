@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import subprocess
 import sys
+import typing
 from fractions import Fraction
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pytest
 from xlplugin.core.claims import Claim, ClaimMatch
 from xlplugin.core.counts import Count
 from xlplugin.core.funnel import Programme, Stage
-from xlplugin.core.record import FrozenRecordError, Record, field
+from xlplugin.core.record import FrozenRecordError, NamedTuple, Record, field
 from xlplugin.inputs.csvinput import Table
 from xlplugin.inputs.layout import LayoutOptions
 from xlplugin.inputs.loader import ReadOptions
@@ -122,25 +123,75 @@ def test_the_records_keep_their_dataclass_behaviour():
     assert table.index("count") == 1 and table == Table(["Stage", "Count"], [["A", "1"]], [2], "t.csv", "utf-8", ",")
 
 
+def _pair(base):
+    class Pair(base):
+        """Two counts."""
+
+        low: int
+        high: int | None = None
+
+        @property
+        def width(self) -> int | None:
+            return None if self.high is None else self.high - self.low
+
+        @classmethod
+        def of(cls, value: int) -> Pair:
+            return cls(value, value)
+
+        def __str__(self) -> str:
+            return f"{self.low}-{self.high}"
+
+    return Pair
+
+
+def test_the_run_time_named_tuple_is_the_class_typing_makes():
+    ours, typings = _pair(NamedTuple), _pair(typing.NamedTuple)
+    assert ours.__mro__[1:] == typings.__mro__[1:] == (tuple, object)
+    for attribute in ("_fields", "_field_defaults", "__doc__", "__module__", "__qualname__"):
+        assert getattr(ours, attribute) == getattr(typings, attribute), attribute
+    assert ours.__annotations__ == {"low": "int", "high": "int | None"}  # as written (typing's: ForwardRefs)
+    a, b = ours(1, 4), typings(1, 4)
+    assert (repr(a), str(a), a.width, tuple(a), a._asdict()) == (
+        "Pair(low=1, high=4)",
+        "1-4",
+        3,
+        (1, 4),
+        {"low": 1, "high": 4},
+    )
+    assert (repr(b), str(b), b.width, tuple(b), b._asdict()) == (repr(a), str(a), a.width, tuple(a), a._asdict())
+    assert ours.of(2) == (2, 2) and ours(5)._replace(high=6) == ours(5, 6) and ours(5).high is None
+    with pytest.raises(AttributeError):
+        a.low = 2  # type: ignore[misc]
+    with pytest.raises(TypeError, match="without a default cannot follow"):
+
+        class Bad(NamedTuple):
+            a: int = 0
+            b: int  # type: ignore[misc]
+
+
 @pytest.mark.parametrize(
-    "args",
+    ("args", "imported"),
     [
-        ["rates", "met-2020-visits.toml"],
-        ["rates", "met-2020-visits.csv"],
-        ["claim", "9%", "met-2020-visits.csv"],
-        ["report", "met-2020-visits.toml", "-o", "{out}"],
+        (["rates", "met-2020-visits.toml"], "typing"),  # tomllib's
+        (["rates", "met-2020-visits.csv"], ""),
+        (["--help"], ""),
+        (["claim", "9%", "met-2020-visits.csv"], ""),
+        (["report", "met-2020-visits.toml", "-o", "{out}"], "typing"),  # tomllib's
     ],
-    ids=["rates spec", "rates csv", "claim", "report ods"],
+    ids=["rates spec", "rates csv", "help", "claim", "report ods"],
 )
-def test_the_command_line_paths_do_not_import_dataclasses(tmp_path, args):
+def test_command_line_paths_import_neither_dataclasses_nor_inspect(tmp_path, args, imported):
     args = [str(EXAMPLES / a) if a.startswith("met-") else a.format(out=tmp_path / "out.ods") for a in args]
     code = (
         "import sys, io, contextlib\n"
         "from xlplugin.cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
-        f"    main({args!r})\n"
-        "print(','.join(m for m in ('dataclasses', 'inspect') if m in sys.modules))\n"
+        "    try:\n"
+        f"        main({args!r})\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print(','.join(m for m in ('dataclasses', 'inspect', 'typing') if m in sys.modules))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == ""
+    assert done.stdout.strip() == imported

@@ -10,10 +10,9 @@ counts) are compared. Pure: no I/O.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from xlplugin.core.funnel import Programme
 from xlplugin.core.intervals import diff_ci_newcombe
+from xlplugin.core.record import NamedTuple
 
 CLEAR_RISE, CLEAR_FALL, NO_CLEAR_CHANGE = "a clear rise", "a clear fall", "no clear change"
 

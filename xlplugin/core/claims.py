@@ -71,14 +71,13 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from numbers import Integral, Rational
-from typing import NamedTuple
 
 from xlplugin.core.counts import Count
 from xlplugin.core.funnel import Funnel, Programme
 from xlplugin.core.lazyre import lazy
 from xlplugin.core.numberwords import FRACTIONS as _ORDINALS
 from xlplugin.core.numberwords import ONES, SCALES, TEENS, TENS
-from xlplugin.core.record import Record, field
+from xlplugin.core.record import NamedTuple, Record, field
 
 __all__ = [
     "ACCEPTED_FORMS",

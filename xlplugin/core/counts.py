@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import math
 import re
-from typing import NamedTuple
 
 from xlplugin.core.lazyre import lazy
+from xlplugin.core.record import NamedTuple
 
 # The kinds of published count: the one vocabulary the core, the report and the functions share.
 EXACT = "exact"

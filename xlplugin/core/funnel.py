@@ -7,11 +7,10 @@ by line and column, because a user fixing a CSV wants the whole list, not one pe
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple
 
 from xlplugin.core.counts import DEFAULT_SUPPRESSED, Count, Missing, parse_count, parse_rounding
 from xlplugin.core.errors import InputError, Problem
-from xlplugin.core.record import Record, field
+from xlplugin.core.record import NamedTuple, Record, field
 
 #: A stage without a `unit` counts things nobody named: never assume people (PRODUCT.md).
 NOT_STATED = "not stated"

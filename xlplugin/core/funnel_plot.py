@@ -16,11 +16,10 @@ series is not a set of peers: see `changes`). Pure: no I/O.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from xlplugin.core import overdispersion as od
 from xlplugin.core.funnel import Funnel, Programme
 from xlplugin.core.intervals import binom_cdf, binom_two_sided_p
+from xlplugin.core.record import NamedTuple
 
 MIN_PROGRAMMES = 3
 

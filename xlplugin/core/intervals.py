@@ -28,7 +28,8 @@ import math
 import numbers
 import re
 from collections.abc import Callable, Sequence
-from typing import NamedTuple
+
+from xlplugin.core.record import NamedTuple
 
 __all__ = [
     "ALIASES",

@@ -47,9 +47,9 @@ Pure (stdlib only).
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
 
 from xlplugin.core.intervals import normal_quantile
+from xlplugin.core.record import NamedTuple
 
 NONE, MULTIPLICATIVE, ADDITIVE, AUTO = "none", "multiplicative", "additive", "auto"
 ADJUSTMENTS = (NONE, MULTIPLICATIVE, ADDITIVE, AUTO)

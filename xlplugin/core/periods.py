@@ -9,10 +9,10 @@ Pure: no I/O.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
-
 from xlplugin.core.lazyre import LazyPattern, lazy
+from xlplugin.core.record import NamedTuple
 
+TYPE_CHECKING = False  # typing's, without importing typing
 if TYPE_CHECKING:
     from xlplugin.core.funnel import Funnel, Programme
 

@@ -7,12 +7,11 @@ units is a ratio, never a percentage of people.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from xlplugin.core import counts as kinds
 from xlplugin.core.counts import Count
 from xlplugin.core.funnel import Programme, Stage
 from xlplugin.core.intervals import proportion_ci
+from xlplugin.core.record import NamedTuple
 
 SMALL_COUNT = 10  # under this a count is unstable (flag `small_count`)
 

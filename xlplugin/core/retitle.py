@@ -21,10 +21,10 @@ Pure: no I/O.
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
 
 from xlplugin.core.lazyre import lazy
 from xlplugin.core.periods import MONTHS, Period, parse_period, parse_periods
+from xlplugin.core.record import NamedTuple
 
 _MONTH = "(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 _YEAR = r"(?:19|20)\d\d"

@@ -11,8 +11,6 @@ workbook cell) of the value at fault.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from xlplugin.core.counts import (
     DEFAULT_SUPPRESSED,
     FROM_PERCENTAGE,
@@ -23,7 +21,7 @@ from xlplugin.core.counts import (
 )
 from xlplugin.core.errors import InputError, Problem
 from xlplugin.core.funnel import OUTSIDE, Funnel, Programme, StageRecord, build_funnel
-from xlplugin.core.record import Record, field
+from xlplugin.core.record import NamedTuple, Record, field
 from xlplugin.ooxml.cellref import column_letters
 
 ONE_ROW_PER_STAGE = "one-row-per-stage"

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from xlplugin.core.counts import DEFAULT_SUPPRESSED
 from xlplugin.core.errors import InputError, Problem
 from xlplugin.core.funnel import Funnel
 from xlplugin.core.lazyre import lazy
+from xlplugin.core.record import NamedTuple
 from xlplugin.inputs.csvinput import CONTROL_CHARACTERS, MAX_FIELD_CHARS, Table, decode, read_bytes
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost more than it saves

@@ -32,9 +32,10 @@ import stat
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO, NamedTuple
+from typing import BinaryIO
 
 from xlplugin.core.errors import InputError, Problem
+from xlplugin.core.record import NamedTuple
 
 try:  # POSIX advisory locks; Windows has none (its own sharing modes refuse a file in use)
     import fcntl

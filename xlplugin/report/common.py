@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import TYPE_CHECKING, NamedTuple
 
 from xlplugin import __version__
 from xlplugin.core.counts import (
@@ -24,9 +23,11 @@ from xlplugin.core.counts import (
 )
 from xlplugin.core.funnel import Funnel, Programme
 from xlplugin.core.intervals import method_label
+from xlplugin.core.record import NamedTuple
 from xlplugin.report import ownership
 from xlplugin.report.model import COUNT, RATE, SHORT, Cell, Chart, Line, Note, Range, Sheet, Table
 
+TYPE_CHECKING = False  # typing's, without importing typing
 if TYPE_CHECKING:
     from fractions import Fraction
 

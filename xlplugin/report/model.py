@@ -10,8 +10,7 @@ import time (a report is a short-lived process; see bench/bench_report.py).
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
+from xlplugin.core.record import NamedTuple
 from xlplugin.ooxml.cellref import cell_ref, column_letters, quote_sheet
 
 # Number-format kinds a cell can have (the writer maps them to Excel formats).
