@@ -210,11 +210,22 @@ def test_parser_of_one_command_reads_what_the_whole_parser_reads(argv):
     assert cli._command_of(argv) == argv[0]
     assert vars(lazy.parse_args(argv)) == vars(cli.build_parser().parse_args(argv))
     assert lazy._subparsers is not None
-    command_help = [a for a in lazy._subparsers._group_actions[0].choices.values()]  # every command is still named
-    assert len(command_help) == len(cli.COMMANDS) == 8
+    assert list(lazy._subparsers._group_actions[0].choices) == [argv[0]]  # that command alone
+    assert len(cli.build_parser()._subparsers._group_actions[0].choices) == len(cli.COMMANDS) == 8
 
 
-@pytest.mark.parametrize("argv", [["--help"], *[[name, "--help"] for name in cli.COMMANDS], ["nonsense"], []])
+USAGE_ERRORS = [
+    ["nonsense"],
+    [],
+    ["rates"],  # its input missing
+    ["report", "f.csv", "--no-such-option"],
+    ["-x", "rates", "f.csv"],  # an unknown top-level option: the top level's usage
+    ["claim", "9%"],
+    ["rates", "f.csv", "--method", "nonsense"],
+]
+
+
+@pytest.mark.parametrize("argv", [["--help"], *[[name, "--help"] for name in cli.COMMANDS], *USAGE_ERRORS])
 def test_help_and_usage_errors_are_those_of_the_whole_parser(argv, capsys):
     def output(parser):
         with pytest.raises(SystemExit) as stop:
@@ -270,3 +281,24 @@ def test_argparse_messages_come_from_the_catalogue_gettext_would_use(tmp_path, m
         gettext.bindtextdomain("messages", default)
     monkeypatch.setattr(argparse, "_", gettext.gettext)
     assert cli.build_parser(only="rates").format_usage().startswith("usage: xlplugin")  # none found
+
+
+def test_main_collects_less_often_while_it_runs_and_restores_the_collector(monkeypatch, capsys):
+    import gc
+
+    seen = []
+    monkeypatch.setattr(cli, "_main", lambda argv: seen.append(gc.get_threshold()) or 0)
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        assert cli.main(["--version"]) == 0
+        assert seen == [(cli.COLLECT_AFTER, 10, 10)] and gc.get_threshold() == (700, 10, 10)
+        gc.set_threshold(100_000, 5, 5)  # a caller's own higher threshold is kept
+        assert cli.main(["--version"]) == 0
+        assert seen[-1] == (100_000, 5, 5) and gc.get_threshold() == (100_000, 5, 5)
+        gc.set_threshold(700, 10, 10)  # as the program (no argv): it ends with the process, so no collection on exit
+        monkeypatch.setattr(sys, "argv", ["xlplugin", "--version"])
+        assert cli.main() == 0
+        assert gc.get_threshold() == (cli.COLLECT_AFTER, 10, 10)
+    finally:
+        gc.set_threshold(*before)

@@ -2,6 +2,8 @@
 
 import pytest
 from helpers import met_funnel
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from xlplugin.core.counts import Count, parse_count, parse_rounding, parse_suppressed_range, rounded_interval
 from xlplugin.core.errors import InputError
@@ -155,3 +157,30 @@ def test_rounding_wordings(text):
 def test_rounding_wordings_refused(text):
     with pytest.raises(ValueError, match="not understood"):
         parse_rounding(text)
+
+
+@given(st.text(alphabet="0123456789,+-. \u00a0٣", max_size=14))
+@settings(max_examples=400, deadline=None)
+def test_the_plain_count_shortcut_reads_what_the_pattern_reads(text):
+    """`_plain_whole` ("669", "1,000") spares the patterns: it accepts only what `_INT_RE` does, as the same digits."""
+    from xlplugin.core.counts import _INT_RE, _plain_whole
+
+    digits = _plain_whole(text)
+    if digits is not None:
+        assert _INT_RE.match(text) and digits == text.replace(",", "")
+    elif text.isascii() and not text.startswith("+") and _INT_RE.match(text):
+        raise AssertionError(f"{text!r} matches the pattern but not the shortcut")
+
+
+@pytest.mark.parametrize(
+    ("text", "n"),
+    [("669", 669), ("1,000", 1000), ("007", 7), ("1,000,000", 1_000_000), ("+5", 5), ("12.0", 12), ("1 000", 1000)],
+)
+def test_whole_counts_read_the_same_by_either_path(text, n):
+    assert parse_count(text) == Count(n, n, "exact", text)
+
+
+@pytest.mark.parametrize("text", ["1,00", "10,00,000", ",100", "1,000,", "-5", "1.000", "2.5", "٣"])
+def test_counts_the_shortcut_leaves_are_still_refused(text):
+    with pytest.raises(ValueError):
+        parse_count(text)

@@ -246,9 +246,9 @@ def _look_up_argparse_messages_once() -> None:
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The whole parser; or, with `only`, every command named but only that one's arguments added.
-    Why: adding the arguments of all eight commands is a tenth of the start-up of `xlplugin rates`,
-    and one run parses one command."""
+    """The whole parser; or, with `only`, a parser of that one command (and the top level's options).
+    Why: adding all eight commands is a tenth of the start-up of `xlplugin rates`, and one run
+    parses one command; the list of commands shows only when none is named (`--help`, a typo)."""
     _look_up_argparse_messages_once()
     parser = _Parser(
         prog="xlplugin",
@@ -258,9 +258,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name, (summary, add_arguments) in COMMANDS.items():
-        p = sub.add_parser(name, help=summary)
         if only is None or only == name:
-            add_arguments(p)
+            add_arguments(sub.add_parser(name, help=summary))
     return parser
 
 
@@ -513,7 +512,29 @@ def cmd_excel_setup(args) -> int:
     return EXIT_OK
 
 
+#: The collector's first threshold while a command runs (Python's default is 700). Why: a command
+#: makes most of its objects once and keeps them (modules, classes, functions, patterns), so the
+#: default ran some 20 collections in `report`, about 6 ms of its 100, that found almost nothing
+#: to free; at 50,000 a short command runs none and a long one still collects its cycles.
+COLLECT_AFTER = 50_000
+
+
 def main(argv: list[str] | None = None) -> int:
+    """The command line (`argv`, or this process's own arguments when None: run as the program)."""
+    import gc
+
+    threshold = gc.get_threshold()
+    gc.set_threshold(max(COLLECT_AFTER, threshold[0]), *threshold[1:])
+    try:
+        return _main(argv)
+    finally:
+        # A caller's process (tests, a notebook) is left as it was. The program's own is about to
+        # end: restoring would only run, on its way out, the collection the threshold spared.
+        if argv is not None:
+            gc.set_threshold(*threshold)
+
+
+def _main(argv: list[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser(_command_of(argv)).parse_args(argv)
     try:

@@ -219,6 +219,8 @@ def parse_suppression(
         return missing
     if t in SUPPRESSION_MARKERS:
         return Count(suppressed[0], suppressed[1], SUPPRESSED, shown)
+    if _plain_whole(t) is not None:  # "669", "1,000": no wording below can match
+        return None
     m = _LESS_RE.match(t)
     if m:
         limit = _whole(m.group(1))
@@ -300,21 +302,9 @@ def parse_count(
         if suppression is not None:
             return suppression
         compact = t.replace("\u00a0", "").replace(" ", "").replace("\u202f", "")
-        if compact.startswith("-") and _INT_RE.match(compact[1:]):
-            raise ValueError(f"a count cannot be negative ({text})")
-        if re.fullmatch(r"[+-]?\d[\d,]*\.\d*[1-9]\d*", compact):
-            raise ValueError(f"a count must be a whole number, not {text}")
-        if _DOT_THOUSANDS.fullmatch(compact):
-            raise ValueError(
-                f"'{text}' is ambiguous: one thousand where '.' groups thousands, one where it is the decimal "
-                f"point; write {compact.replace('.', '')} or {compact.split('.')[0]}"
-            )
-        compact = re.sub(r"\.0*$", "", compact)
-        if not _INT_RE.match(compact):
-            raise ValueError(
-                f"'{text}' is not a count: use a whole number (1,000 is fine), <N for a suppressed count, or [c] / [x]"
-            )
-        digits = compact.replace(",", "").lstrip("+")
+        digits = _plain_whole(compact)
+        if digits is None:
+            digits = _whole_digits(text, compact)
         if len(digits.lstrip("0")) > 16:  # refused below; never int() a 309-digit string
             shown = text if len(text) <= 24 else text[:20] + "..."
             raise ValueError(f"'{shown}' is over 10^15, more than a spreadsheet cell holds exactly")
@@ -325,3 +315,34 @@ def parse_count(
         low, high = rounded_interval(n, rounding)
         return Count(low, high, ROUNDED, text)
     return Count(n, n, EXACT, text)
+
+
+def _plain_whole(text: str) -> str | None:
+    """The digits of "669" or "1,000" (ASCII digits, commas if any grouping thousands), else None.
+    Why not `_INT_RE`: most counts are written so, and this needs no pattern compiled or run."""
+    if not text.isascii():
+        return None
+    if text.isdigit():
+        return text
+    groups = text.split(",")
+    grouped = len(groups) > 1 and len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])
+    return "".join(groups) if grouped and all(g.isdigit() for g in groups) else None
+
+
+def _whole_digits(text: str, compact: str) -> str:
+    """The digits of a count written any other way ("+5", "12.0"); ValueError saying what is wrong."""
+    if compact.startswith("-") and _INT_RE.match(compact[1:]):
+        raise ValueError(f"a count cannot be negative ({text})")
+    if re.fullmatch(r"[+-]?\d[\d,]*\.\d*[1-9]\d*", compact):
+        raise ValueError(f"a count must be a whole number, not {text}")
+    if _DOT_THOUSANDS.fullmatch(compact):
+        raise ValueError(
+            f"'{text}' is ambiguous: one thousand where '.' groups thousands, one where it is the decimal "
+            f"point; write {compact.replace('.', '')} or {compact.split('.')[0]}"
+        )
+    compact = re.sub(r"\.0*$", "", compact)
+    if not _INT_RE.match(compact):
+        raise ValueError(
+            f"'{text}' is not a count: use a whole number (1,000 is fine), <N for a suppressed count, or [c] / [x]"
+        )
+    return compact.replace(",", "").lstrip("+")
