@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from xml.parsers import expat
 
+from xlplugin.core.record import NamedTuple
 from xlplugin.ooxml.fragments import unescape, xml_attr
 from xlplugin.ooxml.malformed import MalformedPart
 
@@ -37,8 +37,7 @@ Edit = tuple[int, int, bytes]
 """Replace data[start:end] by the bytes."""
 
 
-@dataclass(frozen=True)
-class AttrSpan:
+class AttrSpan(NamedTuple):
     """Where one attribute lies in a start tag: [start, end) from the space before its name; its value."""
 
     start: int
@@ -62,28 +61,56 @@ def split_name(name: str) -> tuple[str, str]:
     return uri.removeprefix("{"), local
 
 
-@dataclass
 class Element:
-    """One element's byte span in a part: [start, end); its start tag ends at `open_end`."""
+    """One element's byte span in a part: [start, end); its start tag ends at `open_end`.
 
-    name: str
-    """Namespace-qualified as '{uri}local'."""
-    attrs: dict[str, str]
-    start: int
-    open_end: int
-    close_start: int = -1
-    end: int = -1
-    children: list[Element] = field(default_factory=list)
-    parent: Element | None = field(default=None, repr=False)
-    _spans: dict[str, AttrSpan] | None = field(default=None, repr=False, compare=False)
-    local: str = field(default="", compare=False)
-    """The local name (split from `name` once: every lookup compares it)."""
-    namespace: str = field(default="", compare=False)
-    """The element's namespace URI ('' when it has none)."""
+    A plain class with slots, not a dataclass: a large sheet makes one per element, and the
+    dataclass machinery cost the xlsx writer's post-pass about 2 ms of start-up to build."""
 
-    def __post_init__(self) -> None:
-        if not self.local:
-            self.namespace, self.local = split_name(self.name)
+    __slots__ = (
+        "name",
+        "attrs",
+        "start",
+        "open_end",
+        "close_start",
+        "end",
+        "children",
+        "parent",
+        "_spans",
+        "local",
+        "namespace",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        attrs: dict[str, str],
+        start: int,
+        open_end: int,
+        close_start: int = -1,
+        end: int = -1,
+        children: list[Element] | None = None,
+        parent: Element | None = None,
+        _spans: dict[str, AttrSpan] | None = None,
+        local: str = "",
+        namespace: str = "",
+    ) -> None:
+        self.name = name  # namespace-qualified as '{uri}local'
+        self.attrs = attrs
+        self.start = start
+        self.open_end = open_end
+        self.close_start = close_start
+        self.end = end
+        self.children: list[Element] = [] if children is None else children
+        self.parent = parent
+        self._spans = _spans
+        if not local:
+            namespace, local = split_name(name)
+        self.local = local  # split from `name` once: every lookup compares it
+        self.namespace = namespace  # '' when it has none
+
+    def __repr__(self) -> str:
+        return f"Element({self.name!r}, start={self.start}, end={self.end}, children={len(self.children)})"
 
     @property
     def empty(self) -> bool:
