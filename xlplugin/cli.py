@@ -233,7 +233,8 @@ def _look_up_argparse_messages_once() -> None:
     The catalogue `gettext.gettext` would find, looked up once, gives the same words."""
     import gettext
 
-    if getattr(argparse._, "__self__", None) is not None:  # type: ignore[attr-defined]  # done already
+    translate = getattr(argparse, "_", None)  # argparse 3.11 to 3.13: `from gettext import gettext as _`
+    if translate is None or getattr(translate, "__self__", None) is not None:  # another argparse, or done
         return
     domain = gettext.textdomain()
     catalogue: gettext.NullTranslations
