@@ -99,6 +99,7 @@ def _wait(pid: int, timeout: float, command: list[str]) -> int:
     finally:
         expired = not timer.is_alive()
         timer.cancel()
+        timer.join()  # gone before the next fork: forking beside a live thread may deadlock the child
     if expired and os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL:
         raise subprocess.TimeoutExpired(command, timeout)
     return os.waitstatus_to_exitcode(status)
