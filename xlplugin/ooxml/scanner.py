@@ -65,7 +65,8 @@ class Element:
     """One element's byte span in a part: [start, end); its start tag ends at `open_end`.
 
     A plain class with slots, not a dataclass: a large sheet makes one per element, and the
-    dataclass machinery cost the xlsx writer's post-pass about 2 ms of start-up to build."""
+    dataclass machinery cost the xlsx writer's post-pass about 2 ms of start-up to build. Only
+    `scan` makes them; it fills in the end, the children and the parent as it meets them."""
 
     __slots__ = (
         "name",
@@ -82,28 +83,17 @@ class Element:
     )
 
     def __init__(
-        self,
-        name: str,
-        attrs: dict[str, str],
-        start: int,
-        open_end: int,
-        close_start: int = -1,
-        end: int = -1,
-        children: list[Element] | None = None,
-        parent: Element | None = None,
-        _spans: dict[str, AttrSpan] | None = None,
-        local: str = "",
-        namespace: str = "",
+        self, name: str, attrs: dict[str, str], start: int, open_end: int, local: str = "", namespace: str = ""
     ) -> None:
         self.name = name  # namespace-qualified as '{uri}local'
         self.attrs = attrs
         self.start = start
         self.open_end = open_end
-        self.close_start = close_start
-        self.end = end
-        self.children: list[Element] = [] if children is None else children
-        self.parent = parent
-        self._spans = _spans
+        self.close_start = -1  # set by `scan` at the end tag
+        self.end = -1
+        self.children: list[Element] = []
+        self.parent: Element | None = None
+        self._spans: dict[str, AttrSpan] | None = None
         if not local:
             namespace, local = split_name(name)
         self.local = local  # split from `name` once: every lookup compares it
